@@ -1,0 +1,14 @@
+"""Exercise checkers.
+
+    from rnn_course.exercises import check, hint
+    check("rnn_cell", rnn_cell)     # -> CheckResult, shown as a short report
+    hint("rnn_cell", level=1)       # -> progressive hints, never the solution
+
+Every exercise's hidden cases are float64 and compared with torch (nn.RNN, autograd,
+F.cross_entropy, clip_grad_norm_). See ``core`` for how a check runs.
+"""
+
+from . import forward, training  # noqa: F401  (importing them registers their exercises)
+from .core import CheckResult, check, exercise_ids, get_exercise, hint
+
+__all__ = ["CheckResult", "check", "exercise_ids", "get_exercise", "hint"]

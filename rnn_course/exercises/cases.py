@@ -1,0 +1,42 @@
+"""Small helpers for building hidden cases: seeded float64 tensors and torch RNN oracles."""
+
+import torch
+from torch import nn
+
+DTYPE = torch.float64
+
+
+def generator(seed):
+    """A torch.Generator seeded with ``seed`` (global RNG state is never touched)."""
+    return torch.Generator().manual_seed(seed)
+
+
+def randn(gen, *shape, scale=1.0):
+    """A float64 tensor of standard normal values times ``scale``."""
+    return torch.randn(*shape, generator=gen, dtype=DTYPE) * scale
+
+
+def torch_rnn(params, input_size, hidden_size, **kwargs):
+    """A float64 torch.nn.RNN carrying ``params`` (a state_dict), to serve as the oracle."""
+    rnn = nn.RNN(input_size, hidden_size, dtype=DTYPE, **kwargs)
+    rnn.load_state_dict(params)
+    return rnn
+
+
+def rnn_params(gen, input_size, hidden_size, num_layers=1, bidirectional=False, bias=True, scale=0.5):
+    """Random parameters with nn.RNN's names and shapes, e.g. weight_ih_l0 (H, H_in)."""
+    params = {}
+    for layer in range(num_layers):
+        layer_input = input_size if layer == 0 else hidden_size * (2 if bidirectional else 1)
+        for suffix in ("", "_reverse") if bidirectional else ("",):
+            params[f"weight_ih_l{layer}{suffix}"] = randn(gen, hidden_size, layer_input, scale=scale)
+            params[f"weight_hh_l{layer}{suffix}"] = randn(gen, hidden_size, hidden_size, scale=scale)
+            if bias:
+                params[f"bias_ih_l{layer}{suffix}"] = randn(gen, hidden_size, scale=scale)
+                params[f"bias_hh_l{layer}{suffix}"] = randn(gen, hidden_size, scale=scale)
+    return params
+
+
+def dims_label(**dims):
+    """'N=3, L=5, H_in=2, H=4' from keyword arguments, in the order given."""
+    return ", ".join(f"{name}={value}" for name, value in dims.items())

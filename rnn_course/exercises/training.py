@@ -1,0 +1,1 @@
+"""Exercises for training: loss, the cell's backward pass, gradient clipping, padded batches."""
