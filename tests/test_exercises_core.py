@@ -1,0 +1,264 @@
+"""The checker machinery: plain-data transport, the from-scratch guard, time limits and judging.
+
+A private exercise (never registered) keeps these tests independent of the course's catalogue:
+"two_outputs(x, w) -> (x @ w.T, tanh of it)", with torch.nn.functional as the oracle.
+"""
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnn_course.exercises import check, exercise_ids, hint
+from rnn_course.exercises.core import Case, Exercise, Mistake, Outcome, judge, run_learner
+from rnn_course.exercises.guard import Guard
+from rnn_course.exercises.plain import Foreign, from_plain, to_plain
+
+
+def _case(seed, n, k, m):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, k, generator=gen, dtype=torch.float64)
+    w = torch.randn(m, k, generator=gen, dtype=torch.float64)
+    linear = F.linear(x, w)
+    return Case((x, w), (linear, torch.tanh(linear)), f"N={n}, K={k}, M={m}", ("(N, M)", "(N, M)"))
+
+
+def _forgot_tanh(x, w):
+    return x @ w.T, x @ w.T
+
+
+EXERCISE = Exercise(
+    id="two_outputs",
+    title="test exercise",
+    signature="two_outputs(x, w) -> (linear, activated)",
+    arg_names=("x", "w"),
+    output_names=("linear", "activated"),
+    make_cases=lambda: [_case(1, 3, 4, 5), _case(2, 1, 2, 3)],
+    mistakes=(Mistake("you forgot the tanh", _forgot_tanh),),
+    forbid_autograd=True,
+)
+
+
+def _judge(fn, timeout=None):
+    cases = EXERCISE.cases()
+    return judge(EXERCISE, cases, run_learner(EXERCISE, fn, cases, timeout))
+
+
+def _right(x, w):
+    y = x @ w.T
+    return y, torch.tanh(y)
+
+
+def _right_einsum(x, w):
+    y = torch.einsum("nk,mk->nm", x, w)
+    return (y, y.tanh())
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", [_right, _right_einsum, lambda x, w: [F.linear(x, w), torch.tanh(F.linear(x, w))]])
+def test_correct_answers_pass_with_full_points(fn):
+    result = _judge(fn)
+    assert result.passed and result.points == result.max_points == 10 and result.status == "passed"
+
+
+def test_a_catalogued_mistake_is_named_first():
+    result = _judge(lambda x, w: (x @ w.T, (x @ w.T).clone()))
+    assert not result.passed and result.points == 0
+    assert result.feedback[0] == "likely mistake: you forgot the tanh"
+    assert "`activated` has the right shape but the wrong values" in result.feedback[1]
+    assert "these are right: `linear`" in result.feedback[2]
+
+
+@pytest.mark.parametrize(
+    "fn, expected",
+    [
+        (lambda x, w: None, "should return a tuple (linear, activated), but it returned None"),
+        (lambda x, w: (x @ w.T,), "should return 2 values (linear, activated), but it returned 1"),
+        (lambda x, w: (x @ w.T, np.tanh((x @ w.T).numpy())), "`activated` should be a torch.Tensor, but it is a numpy.ndarray"),
+        (lambda x, w: (w @ x.T, torch.tanh(w @ x.T)), "(the same sizes in another order: are two axes swapped?)"),
+        (lambda x, w: _right(x.float(), w.float()), "should have dtype torch.float64, like the inputs, but yours has torch.float32"),
+        (lambda x, w: (x @ w.T, torch.log(-torch.ones(len(x), len(w), dtype=torch.float64))), "`activated` contains NaN or infinity"),
+    ],
+)
+def test_structure_problems_are_reported_in_the_learners_terms(fn, expected):
+    result = _judge(fn)
+    assert not result.passed
+    assert any(expected in line for line in result.feedback), result.feedback
+
+
+def test_mutating_an_input_fails_and_names_it():
+    def overwrites_x(x, w):
+        x[0, 0] = 99.0
+        return _right(x, w)
+
+    result = _judge(overwrites_x)
+    assert not result.passed
+    assert "changed its input `x` in place" in result.feedback[0]
+
+
+def test_not_attempted_is_its_own_status():
+    def blank(x, w):
+        raise NotImplementedError
+
+    result = _judge(blank)
+    assert result.status == "not attempted" and not result.passed
+    assert result.feedback == ["not attempted yet: replace `raise NotImplementedError` in two_outputs with your code"]
+
+
+def test_an_exception_names_its_type_and_the_learners_line():
+    def crashes(x, w):
+        return x @ w  # (N, K) @ (M, K): the shapes do not line up
+
+    result = _judge(crashes)
+    assert result.feedback[0].startswith("your function raised RuntimeError: mat1 and mat2 shapes")
+    assert "(in your code: `return x @ w  # (N, K) @ (M, K): the shapes do not line up`)" in result.feedback[0]
+    assert result.feedback[1] == "it happened in the case N=3, K=4, M=5"
+
+
+def test_a_wrong_signature_reminds_the_learner_of_the_right_one():
+    result = _judge(lambda x: x)
+    assert result.feedback[-1] == "the signature should be two_outputs(x, w) -> (linear, activated)"
+
+
+def test_sys_exit_and_hangs_become_failures():
+    assert "it called sys.exit(4)" in _judge(lambda x, w: sys.exit(4)).feedback[0]
+
+    def hangs(x, w):
+        while True:
+            pass
+
+    result = _judge(hangs, timeout=0.2)
+    assert result.feedback[0] == "your function did not return: it did not finish within 0.2 s"
+
+
+def test_a_hang_cannot_be_swallowed_by_except_exception():
+    def stubborn(x, w):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:
+                continue
+
+    assert "did not finish" in _judge(stubborn, timeout=0.2).feedback[0]
+
+
+def test_result_renders_as_text_and_html():
+    result = _judge(_forgot_tanh)
+    assert str(result).startswith("[FAILED] two_outputs: 0/10 points\n  - likely mistake: you forgot the tanh")
+    assert repr(result) == str(result)
+    html = result._repr_html_()
+    assert "two_outputs" in html and "<li>likely mistake: you forgot the tanh</li>" in html
+    assert result.to_dict()["feedback"] == result.feedback
+
+
+# --- the from-scratch guard ------------------------------------------------------------------
+
+
+def _guarded(fn, **flags):
+    with Guard(**flags) as guard:
+        fn()
+    return [kind for kind, _ in guard.report.violations]
+
+
+def test_guard_sees_torch_rnn_modules_and_kernels_under_any_name():
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    cell = nn.RNNCell(3, 4)
+    kernel = torch.rnn_tanh_cell  # imported under another name: still a call into C named rnn_tanh_cell
+    assert "torch_rnn" in _guarded(lambda: cell(x, h))
+    assert _guarded(lambda: kernel(x, h, cell.weight_ih, cell.weight_hh)) == ["rnn_kernel"]
+    assert _guarded(lambda: torch.ops.aten.rnn_tanh_cell(x, h, cell.weight_ih, cell.weight_hh)) == ["rnn_kernel"]
+    assert _guarded(lambda: torch.tanh(x @ cell.weight_ih.T)) == []
+
+
+def test_guard_sees_autograd_only_when_forbidden():
+    def uses_backward():
+        w = torch.ones(3, requires_grad=True)
+        (w * 2).sum().backward()
+
+    def uses_grad():
+        w = torch.ones(3, requires_grad=True)
+        torch.autograd.grad((w * 2).sum(), w)
+
+    def uses_no_grad():
+        with torch.no_grad():
+            torch.ones(3) * 2
+
+    assert "autograd" in _guarded(uses_backward, forbid_autograd=True)
+    assert "autograd" in _guarded(uses_grad, forbid_autograd=True)
+    assert _guarded(uses_no_grad, forbid_autograd=True) == []
+    assert _guarded(uses_backward) == []
+
+
+def test_guard_reports_a_function_that_removes_its_hook():
+    assert _guarded(lambda: sys.setprofile(None)) == ["tamper"]
+    assert sys.getprofile() is None
+
+
+def test_autograd_inside_a_forbidding_exercise_fails_the_check():
+    def via_autograd(x, w):
+        w_leaf = w.clone().requires_grad_()
+        (x @ w_leaf.T).sum().backward()
+        y = x @ w.T
+        return y, torch.tanh(y)
+
+    result = _judge(via_autograd)
+    assert not result.passed
+    assert result.feedback[0].startswith("two_outputs must be written from scratch, but it uses autograd")
+
+
+# --- plain-data transport (what the grader sends between processes) --------------------------
+
+
+def test_plain_round_trip_keeps_values_dtypes_and_structure():
+    value = {
+        "t": torch.arange(6, dtype=torch.float64).reshape(2, 3),
+        "i": torch.tensor([1, 2], dtype=torch.int64),
+        "b": torch.ones(2, dtype=torch.bfloat16),
+        "nested": (torch.zeros(0, 4), [1, 2.5, None, "s", True]),
+        "array": np.ones(3),
+    }
+    meta, arrays = to_plain(value)
+    back = from_plain(meta, arrays)
+    for key in ("t", "i", "b"):
+        torch.testing.assert_close(back[key], value[key], rtol=0, atol=0)
+    assert isinstance(back["nested"], tuple) and back["nested"][1] == [1, 2.5, None, "s", True]
+    assert isinstance(back["array"], np.ndarray)
+
+
+def test_unsendable_values_keep_only_their_type_name():
+    meta, arrays = to_plain(object())
+    assert arrays == {} and isinstance(from_plain(meta, arrays), Foreign)
+    assert from_plain(meta, arrays).type_name == "object"
+
+
+def test_outcome_round_trip_ignores_forged_fields():
+    arrays = {}
+    data = Outcome(value=torch.ones(2), violations=(("rnn_kernel", "rnn_tanh"),)).to_plain(arrays)
+    data["error"] = "passed"  # not an error kind: dropped
+    data["violations"].append(["made_up", "x"])  # not a known kind: dropped
+    outcome = Outcome.from_plain(data, arrays)
+    assert outcome.error is None and outcome.violations == (("rnn_kernel", "rnn_tanh"),)
+
+
+# --- the public API --------------------------------------------------------------------------
+
+
+def test_check_rejects_unknown_ids_and_non_functions_clearly():
+    with pytest.raises(ValueError, match="unknown exercise id 'rnn_cel'; expected one of: rnn_cell"):
+        check("rnn_cel", _right)
+    result = check("rnn_cell", 42)
+    assert not result.passed and "but got an int" in result.feedback[0]
+
+
+def test_hints_are_progressive_and_clamped():
+    first, last = hint("rnn_cell", 1), hint("rnn_cell", 99)
+    assert first.startswith("Hint 1/") and "level=2" in first
+    assert last.endswith("(this is the last hint)")
+    assert hint("rnn_cell", 0) == first
+    assert "rnn_cell" in exercise_ids()
