@@ -9,7 +9,9 @@ into C. That is enough to see, whatever name they were imported under:
   or contain ``_rnn``;
 * the course's own reference implementations (any function defined in ``rnn_course/reference.py``);
 * autograd (``Tensor.backward``, ``torch.autograd.grad``, ``torch.func``), which all end in the
-  C function ``run_backward`` or in ``torch/autograd`` Python code, when an exercise forbids it.
+  C function ``run_backward`` or in ``torch/autograd`` Python code, when an exercise forbids it;
+* any function defined in a module an exercise names in ``forbid_modules`` (e.g.
+  ``torch.nn.utils.clip_grad``, which holds ``clip_grad_norm_``).
 
 A function that removes or replaces the hook is reported as tampering.
 """
@@ -35,6 +37,8 @@ MESSAGES = {
     "from matrix products, additions and tanh",
     "reference": "it calls rnn_course.reference; the point of the exercise is to write it yourself",
     "autograd": "it uses autograd ({name}); this exercise asks for the gradients worked out by hand",
+    "delegate": "it hands the work to {name}, torch's ready-made version; the point of the exercise is to "
+    "write it yourself",
     "tamper": "it changed Python's profiling hook, which the checker uses to watch for delegation",
 }
 
@@ -55,11 +59,14 @@ class Guard:
     Args:
         forbid_rnn: flag torch's RNN modules and kernels and rnn_course.reference.
         forbid_autograd: flag any use of autograd.
+        forbid_modules: dotted names of modules none of whose functions may be called,
+            e.g. ("torch.nn.utils.clip_grad",).
     """
 
-    def __init__(self, forbid_rnn=True, forbid_autograd=False):
+    def __init__(self, forbid_rnn=True, forbid_autograd=False, forbid_modules=()):
         self.forbid_rnn = forbid_rnn
         self.forbid_autograd = forbid_autograd
+        self._forbidden_files = {_SEP.join(m.split(".")) + ".py": m for m in forbid_modules}
         self.report = GuardReport()
         self._seen = set()
         self._previous = None
@@ -83,6 +90,13 @@ class Guard:
             self._flag("reference", name)
         elif self.forbid_autograd and any(part in filename for part in _AUTOGRAD_FILES):
             self._flag("autograd", name)
+        else:
+            self._on_forbidden_module(filename)
+
+    def _on_forbidden_module(self, filename):
+        for path, module in self._forbidden_files.items():
+            if filename.endswith(path):
+                self._flag("delegate", module)
 
     def _on_c_call(self, name):
         if self.forbid_rnn and (name.startswith("rnn_") or "_rnn" in name):
