@@ -77,6 +77,7 @@ class Exercise:
     atol: float = 1e-9
     forbid_rnn: bool = True
     forbid_autograd: bool = False
+    forbid_modules: tuple = ()
     timeout: float = 10.0
     _cases: list = field(default=None, repr=False, compare=False)
 
@@ -210,7 +211,7 @@ def run_learner(exercise, fn, cases, timeout=None, use_guard=True):
 
 def _run_one(exercise, fn, case, use_guard):
     args = clone(case.args)
-    guard = Guard(exercise.forbid_rnn, exercise.forbid_autograd) if use_guard else None
+    guard = Guard(exercise.forbid_rnn, exercise.forbid_autograd, exercise.forbid_modules) if use_guard else None
     try:
         with guard if guard else nullcontext():
             value = fn(*args)
@@ -356,6 +357,9 @@ def _error_stage(exercise, cases, outcomes):
             lines = [f"your function raised {outcome.detail}", f"it happened in the case {case.label}"]
             if outcome.detail.startswith("TypeError") and "argument" in outcome.detail:
                 lines.append(f"the signature should be {exercise.signature}")
+            mistake = diagnose(exercise, cases, outcomes)
+            if mistake is not None:
+                lines.append(f"likely mistake: {mistake.message}")
             return lines
         if outcome.error in ("timeout", "exit"):
             return [f"your function did not return: {outcome.detail}", f"it happened in the case {case.label}"]
@@ -389,8 +393,9 @@ def _value_stage(exercise, cases, outcomes):
         if wrong:
             name, error = wrong[0]
             lines = [f"`{name}` has the right shape but the wrong values (largest difference {error:.2g})"]
-            if len(wrong) < len(_output_names(exercise, case.expected)):
-                right = [n for n in _output_names(exercise, case.expected) if n not in dict(wrong)]
+            names = [n for n, _, _ in _expected_items(exercise, case)]
+            if len(wrong) < len(names):
+                right = [n for n in names if n not in dict(wrong)]
                 lines.append("these are right: " + ", ".join(f"`{n}`" for n in right))
             lines.append(f"first seen in the case {case.label}")
             return _with_diagnosis(exercise, cases, outcomes, lines)
@@ -398,8 +403,9 @@ def _value_stage(exercise, cases, outcomes):
 
 
 def _output_names(exercise, expected):
-    if isinstance(expected, dict):
-        return list(expected)
+    if isinstance(expected, dict):  # one output name for the whole dict names its entries grads['x']
+        prefix = exercise.output_names[0] if len(exercise.output_names) == 1 else ""
+        return [f"{prefix}[{k!r}]" if prefix else k for k in expected]
     count = len(expected) if isinstance(expected, tuple) else 1
     names = list(exercise.output_names)
     return names[:count] + [f"output {i}" for i in range(len(names), count)]
@@ -411,7 +417,18 @@ def _expected_items(exercise, case):
     names = _output_names(exercise, expected)
     values = list(expected.values()) if isinstance(expected, dict) else list(expected) if isinstance(expected, tuple) else [expected]
     shapes = list(case.shapes) + [""] * len(values)
-    return list(zip(names, values, shapes))
+    return _flatten_lists(zip(names, values, shapes))
+
+
+def _flatten_lists(items):
+    """Expand an output that is a list of tensors into one item per tensor, named `name[i]`."""
+    flat = []
+    for name, value, shape in items:
+        if isinstance(value, list):
+            flat.extend((f"{name}[{i}]", v, "") for i, v in enumerate(value))
+        else:
+            flat.append((name, value, shape))
+    return flat
 
 
 def _answer_items(exercise, case, value):
@@ -425,7 +442,7 @@ def _answer_items(exercise, case, value):
             return None, f"your function should return a tuple ({want}), but it returned {_a(value)}"
         if len(value) != len(expected):
             return None, f"your function should return {len(expected)} values ({want}), but it returned {len(value)}"
-        return list(value), None
+        return _unpack_lists(_output_names(exercise, expected), expected, value)
     if not isinstance(value, dict):
         return None, f"your function should return a dict with keys {list(expected)}, but it returned {_a(value)}"
     missing = [k for k in expected if k not in value]
@@ -434,6 +451,21 @@ def _answer_items(exercise, case, value):
         parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
         return None, f"your dict should have exactly the keys {list(expected)}: " + "; ".join(parts)
     return [value[k] for k in expected], None
+
+
+def _unpack_lists(names, expected, value):
+    """The learner's outputs with each list-of-tensors output spread out, as ``_flatten_lists`` does."""
+    answers = []
+    for name, want, got in zip(names, expected, value):
+        if not isinstance(want, list):
+            answers.append(got)
+        elif not isinstance(got, (tuple, list)):
+            return None, f"`{name}` should be a list of {len(want)} tensors, but it is {_a(got)}"
+        elif len(got) != len(want):
+            return None, f"`{name}` should be a list of {len(want)} tensors, but yours has {len(got)}"
+        else:
+            answers.extend(got)
+    return answers, None
 
 
 def _a(value):
@@ -492,25 +524,53 @@ def _with_diagnosis(exercise, cases, outcomes, lines):
 
 
 def diagnose(exercise, cases, outcomes):
-    """The first catalogued Mistake whose answers equal the learner's on every case, or None."""
+    """The first catalogued Mistake that behaves like the learner's function on every case run, or None.
+
+    Behaving alike means returning the same answer; on a case where the learner's function raised
+    an exception, it means raising an exception of the same type. The learner's function must have
+    returned a wrong answer on at least one case, so that a mistake is only named when it has been
+    seen to reproduce a wrong answer, never for an exception alone.
+    """
+    if not any(_returned_wrong(c, o, exercise) for c, o in zip(cases, outcomes)):
+        return None
     for mistake in exercise.mistakes:
-        if all(_same_answer(_run_mistake(mistake, c), o.value, exercise) for c, o in zip(cases, outcomes)):
+        if all(_behaves_alike(mistake, c, o, exercise) for c, o in zip(cases, outcomes)):
             return mistake
     return None
+
+
+def _behaves_alike(mistake, case, outcome, exercise):
+    answer = _run_mistake(mistake, case)
+    if outcome.error == "exception":
+        return isinstance(answer, _Raised) and _exception_type(outcome.detail) == answer.type_name
+    return outcome.error is None and _same_answer(answer, outcome.value, exercise)
+
+
+def _returned_wrong(case, outcome, exercise):
+    return outcome.error is None and not _same_answer(case.expected, outcome.value, exercise)
+
+
+def _exception_type(detail):
+    """'RuntimeError' from an Outcome detail such as 'RuntimeError: mat1 and mat2 ...'."""
+    return detail.partition(":")[0].partition(" (")[0].strip()
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """What a mistake did when it raised instead of returning: the exception's type name."""
+
+    type_name: str
 
 
 def _run_mistake(mistake, case):
     try:
         return mistake.fn(*clone(case.args))
-    except Exception:  # a mistake that cannot run on this case cannot be the learner's
-        return _NO_ANSWER
-
-
-_NO_ANSWER = object()
+    except Exception as exc:  # a mistake that cannot run on this case cannot return the learner's answer
+        return _Raised(type(exc).__name__)
 
 
 def _same_answer(a, b, exercise):
-    if a is _NO_ANSWER or isinstance(b, Foreign):
+    if isinstance(a, _Raised) or isinstance(b, Foreign):
         return False
     if isinstance(a, torch.Tensor):
         return (
