@@ -262,3 +262,15 @@ def test_hints_are_progressive_and_clamped():
     assert last.endswith("(this is the last hint)")
     assert hint("rnn_cell", 0) == first
     assert "rnn_cell" in exercise_ids()
+
+
+def test_guard_flags_calls_into_the_checkers_own_modules():
+    from rnn_course.exercises import cases as checker_cases
+
+    def borrows_the_checkers_helpers(x, w):
+        checker_cases.dims_label(N=1)
+        return _right(x, w)
+
+    result = _judge(borrows_the_checkers_helpers)
+    assert not result.passed
+    assert "it calls the checker's own code (rnn_course.exercises.cases)" in result.feedback[0]

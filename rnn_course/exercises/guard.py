@@ -8,6 +8,7 @@ into C. That is enough to see, whatever name they were imported under:
   ``torch.ops.aten.rnn_tanh`` ...), which are C functions whose names start with ``rnn_``
   or contain ``_rnn``;
 * the course's own reference implementations (any function defined in ``rnn_course/reference.py``);
+* the checkers' own cases and mistake kits (``rnn_course/exercises/*.py``), always;
 * autograd (``Tensor.backward``, ``torch.autograd.grad``, ``torch.func``), which all end in the
   C function ``run_backward`` or in ``torch/autograd`` Python code, when an exercise forbids it;
 * any function defined in a module an exercise names in ``forbid_modules`` (e.g.
@@ -23,6 +24,10 @@ from dataclasses import dataclass, field
 _SEP = os.sep
 _RNN_MODULES = f"torch{_SEP}nn{_SEP}modules{_SEP}rnn.py"
 _REFERENCE = f"rnn_course{_SEP}reference.py"
+_EXERCISES_DIR = os.path.dirname(os.path.abspath(__file__)) + _SEP
+# Frames of the checker's own machinery run while the hook is active (Guard.__exit__, the time-limit
+# signal handler); every other module in this folder holds cases and mistake kits a learner must not call.
+_MACHINERY = {os.path.join(_EXERCISES_DIR, name) for name in ("guard.py", "core.py")}
 _AUTOGRAD_FILES = (  # torch.autograd.grad / backward, torch.autograd.functional, torch.func
     f"torch{_SEP}autograd{_SEP}__init__.py",
     f"torch{_SEP}autograd{_SEP}functional.py",
@@ -39,6 +44,7 @@ MESSAGES = {
     "autograd": "it uses autograd ({name}); this exercise asks for the gradients worked out by hand",
     "delegate": "it hands the work to {name}, torch's ready-made version; the point of the exercise is to "
     "write it yourself",
+    "checker": "it calls the checker's own code ({name}); write the computation yourself",
     "tamper": "it changed Python's profiling hook, which the checker uses to watch for delegation",
 }
 
@@ -84,7 +90,9 @@ class Guard:
             self._on_c_call(getattr(arg, "__name__", ""))
 
     def _on_python_call(self, filename, name):
-        if self.forbid_rnn and filename.endswith(_RNN_MODULES):
+        if filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
+            self._flag("checker", f"rnn_course.exercises.{os.path.basename(filename)[:-3]}")
+        elif self.forbid_rnn and filename.endswith(_RNN_MODULES):
             self._flag("torch_rnn", "nn.RNN")
         elif self.forbid_rnn and filename.endswith(_REFERENCE):
             self._flag("reference", name)

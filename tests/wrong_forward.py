@@ -1,0 +1,480 @@
+"""Wrong implementations of the forward-pass exercises, written the way a learner might write them.
+
+They are written here independently of the package's mistake catalogue. ``WRONG`` lists each one
+with its exercise and, when it is a catalogued mistake, a phrase the feedback must name it by
+(None: it must fail, with no particular diagnosis required).
+"""
+
+import torch
+import torch.nn.functional as F
+
+# ---------------------------------------------------------------------------------------------
+# rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next (N, H)
+# ---------------------------------------------------------------------------------------------
+
+
+def cell_no_b_hh(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh))
+
+
+def cell_no_tanh(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return x @ weight_ih.T + h @ weight_hh.T + bias_ih + bias_hh
+
+
+def cell_relu(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return F.relu(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+
+
+def cell_w_ih_untransposed(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih + bias_ih + h @ weight_hh.T + bias_hh)  # (N, H_in) @ (H, H_in)
+
+
+def cell_w_hh_untransposed(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(torch.einsum("ni,hi->nh", x, weight_ih) + torch.einsum("nj,jh->nh", h, weight_hh) + bias_ih + bias_hh)
+
+
+def cell_no_h(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + bias_ih + bias_hh)
+
+
+def cell_tanh_each(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + bias_ih) + torch.tanh(h @ weight_hh.T + bias_hh)
+
+
+def cell_transposed_result(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(weight_ih @ x.T + weight_hh @ h.T + (bias_ih + bias_hh)[:, None])  # (H, N)
+
+
+def cell_float32(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).float()
+
+
+# ---------------------------------------------------------------------------------------------
+# rnn_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh) -> output (L, N, H), h_n (N, H)
+# ---------------------------------------------------------------------------------------------
+
+
+def _step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+
+
+def layer_zero_h0(x, h0, *weights):
+    h = torch.zeros_like(h0)
+    outputs = []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        outputs.append(h)
+    return torch.stack(outputs), h
+
+
+def layer_no_carry(x, h0, *weights):
+    outputs = [_step(x[t], h0, *weights) for t in range(len(x))]
+    return torch.stack(outputs), outputs[-1]
+
+
+def layer_h_n_first(x, h0, *weights):
+    h, outputs = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        outputs.append(h)
+    return torch.stack(outputs), outputs[0]
+
+
+def layer_append_before(x, h0, *weights):
+    h, outputs = h0, []
+    for x_t in x:
+        outputs.append(h)
+        h = _step(x_t, h, *weights)
+    return torch.stack(outputs), h
+
+
+def layer_backwards(x, h0, *weights):
+    h, outputs = h0, []
+    for t in range(x.shape[0] - 1, -1, -1):
+        h = _step(x[t], h, *weights)
+        outputs.insert(0, h)
+    return torch.stack(outputs), h
+
+
+def layer_stacked_on_axis_1(x, h0, *weights):
+    h, outputs = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        outputs.append(h)
+    return torch.stack(outputs, dim=1), h  # (N, L, H)
+
+
+def layer_h_n_like_nn_rnn(x, h0, *weights):
+    h, outputs = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        outputs.append(h)
+    return torch.stack(outputs), h.unsqueeze(0)  # (1, N, H)
+
+
+def layer_no_b_ih(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    output = x.new_zeros(x.shape[0], x.shape[1], weight_hh.shape[0])
+    h = h0
+    for t in range(x.shape[0]):
+        h = torch.tanh(F.linear(x[t], weight_ih) + F.linear(h, weight_hh, bias_hh))
+        output[t] = h
+    return output, h
+
+
+def layer_loops_over_batch(x, h0, *weights):
+    h, outputs = h0, []
+    for i in range(x.shape[1]):
+        h = _step(x[:, i], h, *weights)
+        outputs.append(h)
+    return torch.stack(outputs), h
+
+
+def layer_output_without_last(x, h0, *weights):
+    h, outputs = h0, [h0]
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        outputs.append(h)
+    return torch.stack(outputs), h  # (L + 1, N, H)
+
+
+# ---------------------------------------------------------------------------------------------
+# final_states(output, num_directions, batch_first) -> (D, N, H)
+# ---------------------------------------------------------------------------------------------
+
+
+def _time_major(output, batch_first):
+    return output.transpose(0, 1) if batch_first else output
+
+
+def final_backward_last_too(output, num_directions, batch_first):
+    last = _time_major(output, batch_first)[-1]  # (N, D*H)
+    return torch.stack(last.chunk(num_directions, dim=-1))
+
+
+def final_forward_first_too(output, num_directions, batch_first):
+    first = _time_major(output, batch_first)[0]  # (N, D*H)
+    return torch.stack(first.chunk(num_directions, dim=-1))
+
+
+def final_ignores_batch_first(output, num_directions, batch_first):
+    hidden = output.shape[-1] // num_directions
+    states = [output[-1, :, :hidden]]
+    if num_directions == 2:
+        states.append(output[0, :, hidden:])
+    return torch.stack(states)
+
+
+def final_halves_swapped(output, num_directions, batch_first):
+    out = _time_major(output, batch_first)
+    hidden = out.shape[-1] // num_directions
+    if num_directions == 1:
+        return out[-1][None]
+    return torch.stack([out[-1, :, hidden:], out[0, :, :hidden]])
+
+
+def final_directions_second(output, num_directions, batch_first):
+    out = _time_major(output, batch_first)
+    hidden = out.shape[-1] // num_directions
+    states = [out[-1, :, :hidden]] + ([out[0, :, hidden:]] if num_directions == 2 else [])
+    return torch.stack(states, dim=1)  # (N, D, H)
+
+
+def final_last_step_as_is(output, num_directions, batch_first):
+    return _time_major(output, batch_first)[-1]  # (N, D*H)
+
+
+def final_batch_first_inverted(output, num_directions, batch_first):
+    out = output if batch_first else output.transpose(0, 1)
+    hidden = out.shape[-1] // num_directions
+    states = [out[-1, :, :hidden]] + ([out[0, :, hidden:]] if num_directions == 2 else [])
+    return torch.stack(states)
+
+
+def final_forward_only(output, num_directions, batch_first):
+    hidden = output.shape[-1] // num_directions
+    return _time_major(output, batch_first)[-1, :, :hidden][None]  # (1, N, H)
+
+
+def final_wrong_split(output, num_directions, batch_first):
+    out = _time_major(output, batch_first)
+    steps, n = out.shape[:2]
+    by_direction = out.reshape(steps, num_directions, n, -1)  # mixes batch and features
+    return torch.stack([by_direction[-1, 0]] + ([by_direction[0, 1]] if num_directions == 2 else []))
+
+
+# ---------------------------------------------------------------------------------------------
+# stacked_rnn(x, h0, params, num_layers) -> output (L, N, H), h_n (num_layers, N, H)
+# ---------------------------------------------------------------------------------------------
+
+
+# Two correct building blocks, shared with the right solutions in test_exercises_forward.py.
+
+
+def layer_weights(params, layer, suffix=""):
+    """(weight_ih, weight_hh, bias_ih, bias_hh) of one layer, e.g. suffix "_reverse"."""
+    return tuple(params[f"{name}_l{layer}{suffix}"] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+
+def run_direction(x, h, weights, backwards=False):
+    """One layer in one direction: x (L, N, H_in), h (N, H) -> output (L, N, H), h_n (N, H)."""
+    steps = range(len(x) - 1, -1, -1) if backwards else range(len(x))
+    outputs = [None] * len(x)
+    for t in steps:
+        h = _step(x[t], h, *weights)
+        outputs[t] = h
+    return torch.stack(outputs), h
+
+
+def stacked_x_to_every_layer(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        output, h = run_direction(x, h0[layer], layer_weights(params, layer))
+        finals.append(h)
+    return output, torch.stack(finals)
+
+
+def stacked_all_from_h0_0(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[0], layer_weights(params, layer))
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_zero_h0(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, torch.zeros_like(h0[layer]), layer_weights(params, layer))
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_h_n_last_layer(x, h0, params, num_layers):
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, layer))
+    return x, h[None]
+
+
+def stacked_output_first_layer(x, h0, params, num_layers):
+    finals, outputs = [], []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, layer))
+        finals.append(h)
+        outputs.append(x)
+    return outputs[0], torch.stack(finals)
+
+
+def stacked_layer0_weights(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, 0))
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_h_n_cat(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, layer))
+        finals.append(h)
+    return x, torch.cat(finals, dim=1)  # (N, num_layers*H)
+
+
+def stacked_h_n_top_first(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, layer))
+        finals.insert(0, h)
+    return x, torch.stack(finals)
+
+
+# ---------------------------------------------------------------------------------------------
+# bidirectional_rnn(x, h0, params) -> output (L, N, 2H), h_n (2, N, H)
+# ---------------------------------------------------------------------------------------------
+
+
+def bi_backward_not_flipped(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x.flip(0), h0[1], layer_weights(params, 0, "_reverse"))  # still reversed
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_backward_not_reversed(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"))
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_forward_weights_twice(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_backward_first(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([backward, forward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_h_n_from_output_end(x, h0, params):
+    forward, _ = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, _ = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    output = torch.cat([forward, backward], dim=2)
+    hidden = forward.shape[-1]
+    return output, torch.stack([output[-1, :, :hidden], output[-1, :, hidden:]])
+
+
+def bi_both_from_h0_0(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_zero_h0(x, h0, params):
+    zeros = torch.zeros_like(h0[0])
+    forward, h_f = run_direction(x, zeros, layer_weights(params, 0))
+    backward, h_b = run_direction(x, zeros, layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_stacked_directions(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.stack([forward, backward]), torch.stack([h_f, h_b])  # (2, L, N, H)
+
+
+def bi_h_n_cat(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.cat([h_f, h_b], dim=1)  # (N, 2H)
+
+
+def bi_cat_on_batch_axis(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=1), torch.stack([h_f, h_b])  # (L, 2N, H)
+
+
+# ---------------------------------------------------------------------------------------------
+# rnn_forward(x, h0, params, num_layers, bidirectional, batch_first) -> output, h_n
+# ---------------------------------------------------------------------------------------------
+
+
+def _forward(x, h0, params, num_layers, bidirectional, batch_first, **bug):
+    """A whole nn.RNN forward with one switchable bug, written for these tests only."""
+    directions = 2 if bidirectional else 1
+    if batch_first and not bug.get("ignore_batch_first"):
+        x = x.transpose(0, 1)
+    layer_input, finals = x, {}
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(directions):
+            index = d * num_layers + layer if bug.get("direction_major") else layer * directions + d
+            h = h0[d] if bug.get("h0_by_direction_only") else h0[index]
+            weights = layer_weights(params, layer, "_reverse" if d == 1 else "")
+            output, finals[index] = run_direction(layer_input, h, weights, backwards=d == 1)
+            outputs.append(output)
+        output = torch.cat(outputs[::-1] if bug.get("backward_first") else outputs, dim=2)
+        layer_input = x if bug.get("x_to_every_layer") else outputs[0] if bug.get("forward_half") else output
+    h_n = torch.stack([finals[k] for k in range(num_layers * directions)])
+    if batch_first and not bug.get("keep_time_major"):
+        output = output.transpose(0, 1)
+    if batch_first and bug.get("h_n_batch_first"):
+        h_n = h_n.transpose(0, 1)
+    return output, h_n
+
+
+def _with_bug(**bug):
+    def wrong(x, h0, params, num_layers, bidirectional, batch_first):
+        return _forward(x, h0, params, num_layers, bidirectional, batch_first, **bug)
+
+    wrong.__name__ = "forward_" + "_".join(bug)
+    return wrong
+
+
+def forward_zero_h0(x, h0, params, num_layers, bidirectional, batch_first):
+    return _forward(x, torch.zeros_like(h0), params, num_layers, bidirectional, batch_first)
+
+
+def forward_backward_not_flipped(x, h0, params, num_layers, bidirectional, batch_first):
+    if batch_first:
+        x = x.transpose(0, 1)
+    directions = 2 if bidirectional else 1
+    finals = []
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(directions):
+            seq = x.flip(0) if d == 1 else x
+            output, h = run_direction(seq, h0[layer * directions + d], layer_weights(params, layer, "_reverse" if d else ""))
+            outputs.append(output)
+            finals.append(h)
+        x = torch.cat(outputs, dim=-1)
+    return (x.transpose(0, 1) if batch_first else x), torch.stack(finals)
+
+
+def forward_h0_transposed_too(x, h0, params, num_layers, bidirectional, batch_first):
+    if batch_first:
+        h0 = h0.transpose(0, 1)
+    return _forward(x, h0, params, num_layers, bidirectional, batch_first)
+
+
+WRONG = [
+    ("rnn_cell", cell_no_b_hh, "ignores b_hh"),
+    ("rnn_cell", cell_no_tanh, "missing the tanh"),
+    ("rnn_cell", cell_relu, "uses relu"),
+    ("rnn_cell", cell_w_ih_untransposed, None),
+    ("rnn_cell", cell_w_hh_untransposed, "without transposing it"),
+    ("rnn_cell", cell_no_h, "ignores the previous hidden state"),
+    ("rnn_cell", cell_tanh_each, "tanh to the input part and the hidden part separately"),
+    ("rnn_cell", cell_transposed_result, None),
+    ("rnn_cell", cell_float32, None),
+    ("rnn_layer", layer_zero_h0, "h0 is ignored"),
+    ("rnn_layer", layer_no_carry, "every time step starts from h0"),
+    ("rnn_layer", layer_h_n_first, "h_n holds the first step instead of the last"),
+    ("rnn_layer", layer_append_before, "the hidden state from before step t"),
+    ("rnn_layer", layer_backwards, "runs backwards in time"),
+    ("rnn_layer", layer_stacked_on_axis_1, "output is batch-first"),
+    ("rnn_layer", layer_h_n_like_nn_rnn, "h_n has an extra leading axis"),
+    ("rnn_layer", layer_no_b_ih, "ignores b_ih"),
+    ("rnn_layer", layer_loops_over_batch, None),
+    ("rnn_layer", layer_output_without_last, None),
+    ("final_states", final_backward_last_too, "last time step for the backward direction too"),
+    ("final_states", final_forward_first_too, "first time step for the forward direction"),
+    ("final_states", final_ignores_batch_first, "ignores batch_first"),
+    ("final_states", final_halves_swapped, "the halves are swapped"),
+    ("final_states", final_directions_second, "your result is (N, D, H)"),
+    ("final_states", final_last_step_as_is, "output's last time step as it is"),
+    ("final_states", final_batch_first_inverted, "batch_first is read the wrong way round"),
+    ("final_states", final_forward_only, None),
+    ("final_states", final_wrong_split, None),
+    ("stacked_rnn", stacked_x_to_every_layer, "receives x instead of the previous layer's output"),
+    ("stacked_rnn", stacked_all_from_h0_0, "every layer starts from h0[0]"),
+    ("stacked_rnn", stacked_zero_h0, "h0 is ignored"),
+    ("stacked_rnn", stacked_h_n_last_layer, "only the last layer's final state"),
+    ("stacked_rnn", stacked_output_first_layer, "the first layer's outputs"),
+    ("stacked_rnn", stacked_layer0_weights, "layer 0's weights"),
+    ("stacked_rnn", stacked_h_n_cat, "h_n joins the layers"),
+    ("stacked_rnn", stacked_h_n_top_first, None),
+    ("bidirectional_rnn", bi_backward_not_flipped, "still in reversed time order"),
+    ("bidirectional_rnn", bi_backward_not_reversed, "runs forwards in time"),
+    ("bidirectional_rnn", bi_forward_weights_twice, "uses the forward weights"),
+    ("bidirectional_rnn", bi_backward_first, "[backward, forward]"),
+    ("bidirectional_rnn", bi_h_n_from_output_end, "its state at the last time step"),
+    ("bidirectional_rnn", bi_both_from_h0_0, "both directions start from h0[0]"),
+    ("bidirectional_rnn", bi_zero_h0, "h0 is ignored"),
+    ("bidirectional_rnn", bi_stacked_directions, "stacks the two directions on a new axis"),
+    ("bidirectional_rnn", bi_h_n_cat, "h_n joins the directions"),
+    ("bidirectional_rnn", bi_cat_on_batch_axis, None),
+    ("rnn_forward", _with_bug(ignore_batch_first=True), "ignores batch_first"),
+    ("rnn_forward", _with_bug(keep_time_major=True), "not transposed back to batch-first"),
+    ("rnn_forward", _with_bug(h_n_batch_first=True), "h_n is batch-first; h_n never is"),
+    ("rnn_forward", _with_bug(direction_major=True), "direction-major"),
+    ("rnn_forward", _with_bug(x_to_every_layer=True), "receives x instead of the previous layer's output"),
+    ("rnn_forward", _with_bug(forward_half=True), None),
+    ("rnn_forward", _with_bug(backward_first=True), "[backward, forward]"),
+    ("rnn_forward", _with_bug(h0_by_direction_only=True), "starts from the first layer's states"),
+    ("rnn_forward", forward_zero_h0, "h0 is ignored"),
+    ("rnn_forward", forward_backward_not_flipped, "still in reversed time order"),
+    ("rnn_forward", forward_h0_transposed_too, None),
+]
