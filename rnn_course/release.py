@@ -1,0 +1,419 @@
+"""Build learner notebooks from answer keys, and re-execute both.
+
+    rnn-course release [--check] [--no-execute] [LESSON ...]
+    python -m rnn_course.release [--check] [--no-execute] [LESSON ...]
+
+An answer key ``notebooks/solutions/NN_slug.ipynb`` is the source of truth; the learner notebook
+``notebooks/NN_slug.ipynb`` is generated from it and never edited by hand. LESSON is a slug
+(``03_output_and_h_n``), its number (``03``) or the path of either notebook; with no LESSON, every
+answer key is released.
+
+How an answer key becomes a learner notebook
+--------------------------------------------
+* In a code cell, every region from a ``### BEGIN SOLUTION`` line to the next ``### END SOLUTION``
+  line (nbgrader's markers; both lines included) becomes two lines at the indentation of the
+  BEGIN line::
+
+      ### BEGIN SOLUTION: compute h_next from x and h        # in the answer key
+      h_next = torch.tanh(...)
+      return h_next
+      ### END SOLUTION
+
+      # YOUR CODE HERE: compute h_next from x and h          # in the learner notebook
+      raise NotImplementedError
+
+  The text after ``### BEGIN SOLUTION:`` tells the learner what to write; without it the comment is
+  ``# YOUR CODE HERE`` plus a generic instruction. A cell may hold several regions. A BEGIN without
+  its END, an END without a BEGIN, a BEGIN inside a region, or a marker in a markdown cell is an error.
+* Cells tagged ``solution-only`` (cell metadata ``tags``) are dropped.
+* Outputs and execution counts are cleared; the notebook metadata gets
+  ``rnn_course: {lesson: slug, kind: "learner"}`` (the answer key gets ``kind: "answer-key"``).
+
+Then both notebooks are executed with nbclient in the current environment's python (cwd
+``notebooks/``, ``OMP_NUM_THREADS=1``, a time limit per cell) and written back. An error in either
+notebook aborts the release of that lesson, names the notebook and the cell, and leaves the files on
+disk as they were. ``--no-execute`` writes the learner notebook without outputs and leaves the answer
+key alone.
+
+``--check`` writes nothing: it exits 1 and lists every learner notebook that is missing or whose cells
+(type, source, tags) or ``rnn_course`` metadata differ from the release of its answer key; outputs are
+ignored. It exits 0 when all match.
+"""
+
+import argparse
+import copy
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_ONLY_TAG = "solution-only"
+DEFAULT_INSTRUCTION = "replace `raise NotImplementedError` with your code"
+CELL_TIMEOUT = 120  # seconds per cell
+KERNEL_NAME = "python3"
+
+_BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\b(?:[ \t]*:(?P<text>.*))?[ \t]*$")
+_END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
+_ANY_MARKER = re.compile(r"### (BEGIN|END) SOLUTION")
+_LESSON_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+
+
+class ReleaseError(Exception):
+    """A notebook that cannot be released; the message names the notebook (and the cell)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the notebooks are
+# ---------------------------------------------------------------------------------------------
+
+
+def default_notebooks_dir():
+    """The repository's ``notebooks/`` folder (next to the ``rnn_course`` package)."""
+    return Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def answer_keys(notebooks_dir):
+    """Every answer key ``solutions/NN_slug.ipynb``, sorted by lesson number."""
+    folder = Path(notebooks_dir) / "solutions"
+    return sorted(p for p in folder.glob("*.ipynb") if _LESSON_FILE.match(p.name))
+
+
+def learner_path(answer_key):
+    """``notebooks/solutions/NN_slug.ipynb`` -> ``notebooks/NN_slug.ipynb``."""
+    answer_key = Path(answer_key)
+    return answer_key.parent.parent / answer_key.name
+
+
+def resolve_lesson(lesson, notebooks_dir):
+    """The answer key for a slug, a lesson number or the path of either notebook."""
+    keys = answer_keys(notebooks_dir)
+    text = str(lesson)
+    path = Path(text)
+    if text.endswith(".ipynb"):
+        path = path.resolve()
+        candidate = path if path.parent.name == "solutions" else path.parent / "solutions" / path.name
+        if candidate.exists():
+            return candidate
+        raise ReleaseError(f"{lesson}: no answer key {candidate}")
+    matches = [k for k in keys if k.stem == text] or [k for k in keys if k.stem.split("_")[0] == text]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(k.stem for k in keys) or "none"
+    raise ReleaseError(f"unknown lesson {lesson!r}; answer keys: {known}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The transform (pure: notebook in, notebook out)
+# ---------------------------------------------------------------------------------------------
+
+
+def blank_solutions(source, where="cell"):
+    """``source`` with every BEGIN/END SOLUTION region replaced by a comment and ``raise NotImplementedError``."""
+    out, begin = [], None
+    for number, line in enumerate(source.split("\n"), start=1):
+        start, end = _BEGIN.match(line), _END.match(line)
+        if start:
+            if begin is not None:
+                raise ReleaseError(f"{where}: line {number} opens a solution region inside the one opened on line {begin}")
+            begin = number
+            instruction = (start["text"] or "").strip() or DEFAULT_INSTRUCTION
+            out += [f"{start['indent']}# YOUR CODE HERE: {instruction}", f"{start['indent']}raise NotImplementedError"]
+        elif end:
+            if begin is None:
+                raise ReleaseError(f"{where}: line {number} has ### END SOLUTION without a ### BEGIN SOLUTION before it")
+            begin = None
+        elif _ANY_MARKER.search(line):
+            raise ReleaseError(f"{where}: line {number} has a malformed solution marker: {line.strip()!r}")
+        elif begin is None:
+            out.append(line)
+    if begin is not None:
+        raise ReleaseError(f"{where}: the ### BEGIN SOLUTION on line {begin} has no ### END SOLUTION")
+    return "\n".join(out)
+
+
+def lesson_of(path):
+    """The lesson slug of a notebook path: ``.../03_output_and_h_n.ipynb`` -> ``03_output_and_h_n``."""
+    return Path(path).stem
+
+
+def make_learner(answer_key, lesson):
+    """The learner notebook released from ``answer_key`` (a NotebookNode; the input is not changed)."""
+    nb = copy.deepcopy(answer_key)
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        where = f"{lesson}: cell {index} ({_first_line(cell)})"
+        if SOLUTION_ONLY_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            cell.source = blank_solutions(cell.source, where)
+        elif _ANY_MARKER.search(cell.source):
+            raise ReleaseError(f"{where}: solution markers only work in code cells; tag the cell {SOLUTION_ONLY_TAG!r} instead")
+        cells.append(cell)
+    nb.cells = cells
+    clear_outputs(nb)
+    set_kind(nb, lesson, "learner")
+    return nb
+
+
+def clear_outputs(nb):
+    """Remove outputs, execution counts and execution timings, in place."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.get("metadata", {}).pop("execution", None)
+
+
+def set_kind(nb, lesson, kind):
+    """Stamp ``metadata.rnn_course = {lesson, kind}`` (kind: "learner" or "answer-key"), in place."""
+    nb.metadata["rnn_course"] = {"lesson": lesson, "kind": kind}
+
+
+def cell_signature(nb):
+    """What ``--check`` compares: (cell_type, source, tags) for each cell."""
+    return [(c.cell_type, c.source, tuple(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+
+
+def _first_line(cell):
+    line = next((l.strip() for l in cell.source.split("\n") if l.strip()), "empty")
+    return repr(line if len(line) <= 60 else line[:57] + "...")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading, executing, writing
+# ---------------------------------------------------------------------------------------------
+
+
+def read_notebook(path):
+    """Read and validate a notebook; a ReleaseError naming the file if it is malformed."""
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)
+    except FileNotFoundError:
+        raise ReleaseError(f"{_shown(path)}: no such notebook") from None
+    except Exception as exc:  # JSON errors, validation errors, unreadable files
+        raise ReleaseError(f"{_shown(path)}: not a valid notebook: {type(exc).__name__}: {_short(exc)}") from None
+    return nb
+
+
+def write_notebook(nb, path):
+    """Write ``nb`` atomically (temp file, then rename) in nbformat's JSON: indent 1, sorted keys.
+    """
+    path = Path(path)
+    text = nbformat.writes(nb)
+    text = text if text.endswith("\n") else text + "\n"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def coalesce_streams(nb):
+    """Merge consecutive stdout (or stderr) outputs of a cell into one, in place.
+
+    How a kernel splits printed text into messages depends on timing; merging makes the stored
+    outputs the same from one run to the next.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.outputs:
+            previous = merged[-1] if merged else None
+            if output.output_type == "stream" and previous is not None and previous.output_type == "stream" and previous.name == output.name:
+                previous.text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+
+
+def execute(nb, label, cwd, timeout=CELL_TIMEOUT):
+    """Run every cell of ``nb`` in place with the current environment's python kernel.
+
+    Raises ReleaseError naming ``label`` and the failing cell. Cells tagged ``raises-exception`` may
+    raise, as in nbval.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    clear_outputs(nb)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL_NAME,
+        kernel_manager_class=_current_env_kernel_manager(),
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    try:
+        client.execute(env=env)
+    except CellExecutionError as exc:
+        index, cell = _failed_cell(nb)
+        raise ReleaseError(f"{label}: cell {index} ({_first_line(cell)}) raised {exc.ename}: {_short(exc.evalue)}") from None
+    except CellTimeoutError:
+        index, cell = _running_cell(nb)
+        raise ReleaseError(f"{label}: cell {index} ({_first_line(cell)}) ran longer than {timeout} s") from None
+    except DeadKernelError as exc:
+        raise ReleaseError(f"{label}: the kernel died: {_short(exc)}") from None
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("execution", None)
+    coalesce_streams(nb)
+    return nb
+
+
+def _failed_cell(nb):
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.outputs):
+            return index, cell
+    return _running_cell(nb)
+
+
+def _running_cell(nb):
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    ran = [(i, c) for i, c in code if c.execution_count is not None]
+    return ran[-1] if ran else (code[0] if code else (0, nbformat.v4.new_code_cell("")))
+
+
+def _current_env_kernel_manager():
+    """A kernel manager class whose ``python3`` kernel is this process's own python."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class CurrentEnvSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL_NAME:
+                spec = ipykernel.kernelspec.get_kernel_dict()  # argv[0] is sys.executable
+                return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
+            return super().get_kernel_spec(kernel_name)
+
+    class CurrentEnvKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self):
+            return CurrentEnvSpecs(data_dir=self.data_dir)
+
+    return CurrentEnvKernelManager
+
+
+def _shown(path):
+    """A path as the user would type it: relative to the working directory when inside it."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _short(exc, limit=300):
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Release and check one lesson
+# ---------------------------------------------------------------------------------------------
+
+
+def release(answer_key_path, execute_notebooks=True, timeout=CELL_TIMEOUT, log=print):
+    """Build (and run) the learner notebook of one answer key; write both only if all went well."""
+    answer_key_path = Path(answer_key_path)
+    lesson = lesson_of(answer_key_path)
+    target = learner_path(answer_key_path)
+    key = read_notebook(answer_key_path)
+    learner = make_learner(key, lesson)  # validates the markers before anything runs
+    if execute_notebooks:
+        set_kind(key, lesson, "answer-key")
+        cwd = target.parent
+        log(f"{lesson}: executing the answer key")
+        execute(key, f"answer key {_shown(answer_key_path)}", cwd, timeout)
+        log(f"{lesson}: executing the learner notebook")
+        execute(learner, f"learner notebook {_shown(target)} (released from {_shown(answer_key_path)})", cwd, timeout)
+        write_notebook(key, answer_key_path)
+    write_notebook(learner, target)
+    log(f"{lesson}: wrote {_shown(target)}" + (f" and {_shown(answer_key_path)}" if execute_notebooks else ""))
+    return target
+
+
+def check(answer_key_path):
+    """A list of problems (empty when the learner notebook is exactly the release of its key)."""
+    answer_key_path = Path(answer_key_path)
+    lesson = lesson_of(answer_key_path)
+    target = learner_path(answer_key_path)
+    expected = make_learner(read_notebook(answer_key_path), lesson)
+    if not target.exists():
+        return [f"{_shown(target)}: missing (run `rnn-course release {lesson}`)"]
+    actual = read_notebook(target)
+    problems = []
+    want, got = cell_signature(expected), cell_signature(actual)
+    if want != got:
+        problems.append(f"{_shown(target)}: {_first_difference(want, got)}; it differs from the release of "
+                        f"{_shown(answer_key_path)} (run `rnn-course release {lesson}`)")
+    if actual.metadata.get("rnn_course") != expected.metadata["rnn_course"]:
+        problems.append(f"{_shown(target)}: metadata rnn_course is {actual.metadata.get('rnn_course')!r}, expected {expected.metadata['rnn_course']!r}")
+    return problems
+
+
+def _first_difference(want, got):
+    for index, (w, g) in enumerate(zip(want, got)):
+        if w != g:
+            part = "type" if w[0] != g[0] else "source" if w[1] != g[1] else "tags"
+            return f"cell {index} has a different {part}"
+    return f"it has {len(got)} cells, the release has {len(want)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="rnn-course release",
+        description="Build learner notebooks from answer keys (notebooks/solutions/) and re-execute both.",
+    )
+    parser.add_argument("lessons", nargs="*", metavar="LESSON", help="a slug, a lesson number or a notebook path (default: all)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a learner notebook is missing or stale")
+    parser.add_argument("--no-execute", action="store_true", help="build learner notebooks without running anything")
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help=f"seconds per cell (default {CELL_TIMEOUT})")
+    parser.add_argument("--notebooks", type=Path, default=None, help="the notebooks folder (default: the repository's)")
+    return parser
+
+
+def main(argv=None):
+    """Entry point of ``rnn-course release``; returns the exit status (0 ok, 1 stale or failed)."""
+    args = build_parser().parse_args(argv)
+    notebooks_dir = args.notebooks or default_notebooks_dir()
+    try:
+        keys = [resolve_lesson(lesson, notebooks_dir) for lesson in args.lessons] or answer_keys(notebooks_dir)
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not keys:
+        print(f"error: no answer keys in {Path(notebooks_dir) / 'solutions'}", file=sys.stderr)
+        return 1
+    failures = []
+    for key in keys:
+        try:
+            if args.check:
+                failures += check(key)
+            else:
+                release(key, execute_notebooks=not args.no_execute, timeout=args.timeout)
+        except ReleaseError as exc:
+            failures.append(str(exc))
+    for failure in failures:
+        print(f"{'stale' if args.check else 'error'}: {failure}", file=sys.stderr)
+    if args.check and not failures:
+        print(f"{len(keys)} learner notebook(s) match their answer keys")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

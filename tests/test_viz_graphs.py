@@ -1,0 +1,92 @@
+"""Light tests for rnn_course.viz.graphs: each function draws the expected artists, and nothing global."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.patches import FancyArrowPatch  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
+
+from rnn_course.viz import graphs  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def nodes(ax):
+    return [t for t in ax.texts if not isinstance(t, Annotation) and t.get_bbox_patch() is not None]
+
+
+def arrows(ax):
+    return [t for t in ax.texts if isinstance(t, Annotation) and isinstance(t.arrow_patch, FancyArrowPatch)]
+
+
+def test_cell_diagram_has_five_nodes_and_five_arrows():
+    fig = graphs.cell_diagram()
+    (ax,) = fig.axes
+    assert [n.get_text() for n in nodes(ax)] == ["$x_t$", "$h_{t-1}$", "$+$", "tanh", "$h_t$"]
+    assert len(arrows(ax)) == 5
+    fig.canvas.draw()  # the mathtext labels parse
+
+
+@pytest.mark.parametrize("steps, outputs", [(1, True), (4, True), (3, False)])
+def test_unrolled_graph_counts(steps, outputs):
+    fig = graphs.unrolled_graph(steps, outputs=outputs)
+    (ax,) = fig.axes
+    assert len(nodes(ax)) == (3 * steps + 1 if outputs else 2 * steps + 1)
+    assert len(arrows(ax)) == (3 * steps if outputs else 2 * steps)
+    fig.canvas.draw()
+
+
+def test_unrolled_graph_colours_each_weight_alike():
+    (ax,) = graphs.unrolled_graph(5).axes
+    colours = {tuple(a.arrow_patch.get_edgecolor()) for a in arrows(ax)}
+    assert len(colours) == 3  # W_ih, W_hh, V: one colour each, at every step
+
+
+def test_unrolled_graph_rejects_too_many_steps():
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        graphs.unrolled_graph(20)
+
+
+def test_hidden_state_heatmap_shows_states_transposed_with_a_colour_bar():
+    states = torch.tanh(torch.randn(7, 3, dtype=torch.float64))  # (L, H)
+    fig = graphs.hidden_state_heatmap(states)
+    assert len(fig.axes) == 2
+    image = fig.axes[0].images[0]
+    np.testing.assert_array_equal(image.get_array(), states.numpy().T)  # (H, L): time along x
+    low, high = image.get_clim()
+    assert low == -high == -states.abs().max().item()
+
+
+def test_hidden_state_heatmap_accepts_arrays_and_rejects_other_ranks():
+    fig = graphs.hidden_state_heatmap(np.zeros((4, 2)), symmetric=False)
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match=r"\(L, H\), got \(4, 1, 2\)"):
+        graphs.hidden_state_heatmap(torch.zeros(4, 1, 2))
+
+
+def test_activation_curves_match_torch():
+    fig = graphs.activation_curves(("tanh", "relu", "sigmoid"))
+    (ax,) = fig.axes
+    lines = ax.get_lines()[:3]
+    assert [line.get_label() for line in lines] == ["tanh", "relu", "sigmoid"]
+    z = torch.tensor(lines[0].get_xdata())
+    np.testing.assert_allclose(lines[0].get_ydata(), torch.tanh(z).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(lines[1].get_ydata(), torch.relu(z).numpy())
+
+
+def test_no_global_style_changes():
+    before = dict(plt.rcParams)
+    graphs.cell_diagram()
+    graphs.unrolled_graph()
+    graphs.hidden_state_heatmap(np.ones((2, 2)))
+    graphs.activation_curves()
+    assert dict(plt.rcParams) == before
