@@ -1,0 +1,32 @@
+"""Figures for the end-to-end lesson: training and validation loss per epoch, against a baseline.
+
+    fig = loss_curves(history, baseline=3.08, baseline_label="unigram baseline")
+
+``history`` is what ``rnn_course.train.fit`` returns. The Figure is returned, not shown.
+"""
+
+import matplotlib.pyplot as plt
+
+TRAIN = "#3182bd"
+VAL = "#e6550d"
+BASELINE = "#636363"
+
+
+def loss_curves(history, baseline=None, baseline_label="baseline", ylabel="loss (nats per character)",
+                figsize=(6, 3), dpi=72):
+    """Training loss (epochs 1..E) and validation loss (epochs 0..E, 0 = before training) per
+    epoch, with an optional dashed horizontal line at ``baseline``. Returns the Figure."""
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
+    train, val = [float(v) for v in history["train"]], [float(v) for v in history["val"]]
+    ax.plot(range(1, len(train) + 1), train, marker="o", markersize=3, color=TRAIN, label="train")
+    ax.plot(range(len(train) + 1 - len(val), len(train) + 1), val, marker="o", markersize=3, color=VAL,
+            label="validation")
+    if baseline is not None:
+        ax.axhline(baseline, color=BASELINE, linestyle="--", linewidth=1.0, label=baseline_label)
+    ax.set_xlabel("epoch", fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=8)
+    ax.set_title("learning curves", fontsize=10)
+    fig.tight_layout()
+    return fig
