@@ -4,6 +4,7 @@
     layouts   -- where each number of the input, output and h_n tensors lives
     training  -- loss curves and gradient norms
     padding   -- padded and packed batches of sequences of different lengths
+    real_task -- train and validation loss per epoch against a baseline (lesson 11)
 
 Every function draws into a new figure and returns it; nothing is shown, saved or styled globally.
 """
