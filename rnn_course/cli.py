@@ -102,6 +102,9 @@ def _grade(args, parser):
         rows = grade(args.paths, out=out, limits=limits, feedback=args.feedback, progress=_progress_bar(sys.stderr))
     except UsageError as exc:
         parser.error(str(exc))
+    except RuntimeError as exc:  # the grading worker could not start: the environment, not a submission
+        print(f"rnn-course grade: {exc}", file=sys.stderr)
+        return 1
     counts = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1

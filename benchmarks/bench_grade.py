@@ -1,0 +1,134 @@
+"""Benchmark: grade 40 lesson-01 submissions with --jobs 2 and report throughput and memory.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_grade.py [--count 40] [--jobs 2] [--keep DIR]
+
+The 40 submissions (correct, wrong in several catalogued ways, blank) are generated from
+notebooks/01_rnn_cell.ipynb when it exists, else from a minimal lesson-01-like notebook (setup,
+a few demo cells, a figure, the exercise, its check, and cells that use nn.RNNCell afterwards).
+Prints the numbers and writes them to benchmarks/results/bench_grade.json (git-ignored).
+Not a test: timings depend on the machine.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SIGNATURE = "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
+BODIES = {
+    "correct": "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n",
+    "no_b_hh": "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T)\n",
+    "no_tanh": "    return x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh\n",
+    "untransposed": "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh + bias_hh)\n",
+    "blank": "    # YOUR CODE HERE\n    raise NotImplementedError\n",
+}
+MIX = ["correct"] * 20 + ["no_b_hh", "no_tanh", "untransposed"] * 4 + ["blank"] * 8  # 40
+
+MINIMAL = [
+    ("markdown", "# Lesson 1: the RNN cell\n\nLearning objectives: ..."),
+    ("code", "import torch\nfrom torch import nn\nimport matplotlib.pyplot as plt\n"
+             "from rnn_course.exercises import check, hint\ntorch.manual_seed(0)"),
+    ("code", "x = torch.randn(3, 4)\nW = torch.randn(5, 4)\nassert (x @ W.T).shape == (3, 5)\nprint((x @ W.T).shape)"),
+    ("code", "h = torch.zeros(3, 5)\nfor t in range(4):\n    h = torch.tanh(x @ W.T + h @ torch.eye(5))\nprint(h.abs().max().item() <= 1)"),
+    ("code", "fig, ax = plt.subplots(figsize=(6, 3), dpi=80)\nz = torch.linspace(-4, 4, 200)\n"
+             "ax.plot(z, torch.tanh(z))\nax.set_title('tanh')\nplt.show()"),
+    ("code", SIGNATURE + '    """One step. x: (N, H_in), h: (N, H) -> h_next: (N, H)."""\n' + "{body}"),
+    ("code", 'check("rnn_cell", rnn_cell)'),
+    ("code", "cell = nn.RNNCell(4, 5)\nout = cell(x, torch.zeros(3, 5))\nassert out.shape == (3, 5)\nprint(out.shape)"),
+    ("markdown", "## Summary\n..."),
+]
+
+
+def make_notebook(kind):
+    body = BODIES[kind]
+    lesson = ROOT / "notebooks" / "01_rnn_cell.ipynb"
+    if lesson.exists():
+        nb = nbformat.read(str(lesson), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and SIGNATURE.strip() in cell.source:
+                cell.source = SIGNATURE + body
+        return nb, "notebooks/01_rnn_cell.ipynb"
+    nb = nbformat.v4.new_notebook()
+    for cell_type, source in MINIMAL:
+        if cell_type == "markdown":
+            nb.cells.append(nbformat.v4.new_markdown_cell(source))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(source.replace("{body}", body)))
+    nb.metadata["rnn_course"] = {"lesson": "01_rnn_cell", "kind": "learner"}
+    return nb, "minimal lesson-01-like notebook"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--keep", help="write the submissions here instead of a temp folder")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from rnn_course.grading import Limits, grade
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-grade-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds = [MIX[i % len(MIX)] for i in range(args.count)]
+    source = None
+    for i, kind in enumerate(kinds):
+        nb, source = make_notebook(kind)
+        nbformat.write(nb, str(folder / f"student{i:03d}_01_rnn_cell.ipynb"))
+
+    finished = []
+    start = time.perf_counter()
+
+    def progress(done, total, row):
+        if row is not None:
+            finished.append(time.perf_counter())
+
+    rows = grade([folder], out=folder / "gradebook.csv", limits=Limits(timeout=args.timeout, jobs=args.jobs), progress=progress)
+    wall = time.perf_counter() - start
+
+    expected = {"correct": 10}
+    wrong_scores = [r for r, k in zip(rows, kinds) if r.total != expected.get(k, 0)]
+    steady = (finished[-1] - finished[0]) / (len(finished) - 1) if len(finished) > 1 else float("nan")
+    peaks = [r.peak_rss_kb for r in rows if r.peak_rss_kb]
+    privates = [r.private_kb for r in rows if r.private_kb]
+    zygote = next((r.zygote_rss_kb for r in rows if r.zygote_rss_kb), None)
+    results = {
+        "submissions": len(rows),
+        "source": source,
+        "jobs": args.jobs,
+        "cpus": os.cpu_count(),
+        "load_average_1min_after": round(os.getloadavg()[0], 2),
+        "running_as_root": os.geteuid() == 0,
+        "wall_s": round(wall, 2),
+        "submissions_per_minute": round(60 * len(rows) / wall, 1),
+        "steady_state_submissions_per_minute": round(60 / steady, 1) if steady == steady else None,
+        "zygote_startup_and_first_result_s": round(finished[0] - start, 2) if finished else None,
+        "child_peak_rss_mb_max": round(max(peaks) / 1024, 1) if peaks else None,
+        "child_peak_rss_mb_mean": round(sum(peaks) / len(peaks) / 1024, 1) if peaks else None,
+        "zygote_rss_mb": round(zygote / 1024, 1) if zygote else None,
+        "child_private_mb_at_end_max": round(max(privates) / 1024, 1) if privates else None,
+        "child_private_mb_at_end_mean": round(sum(privates) / len(privates) / 1024, 1) if privates else None,
+        "grader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},
+        "unexpected_scores": len(wrong_scores),
+        "python": platform.python_version(),
+    }
+    for key, value in results.items():
+        print(f"{key:38} {value}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench_grade.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if not wrong_scores else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

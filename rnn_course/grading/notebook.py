@@ -1,0 +1,241 @@
+"""Reading submissions: find them, read them all into memory, validate them, and tell their lesson.
+
+Nothing here runs student code. Every submission is read (bytes, then JSON, then nbformat's schema)
+before the first student process starts, so no student can change another's notebook on disk.
+Stored outputs are ignored entirely: only the source of the code cells is kept.
+"""
+
+import ast
+import json
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Lesson slugs are fixed (CONTRIBUTING.md): the grader and the release tool use them.
+LESSONS = (
+    "00_welcome",
+    "01_rnn_cell",
+    "02_unrolling",
+    "03_output_and_h_n",
+    "04_batch_first_and_shapes",
+    "05_stacked_rnns",
+    "06_bidirectional_rnns",
+    "07_predictions_and_loss",
+    "08_backprop_through_time",
+    "09_vanishing_exploding",
+    "10_variable_length_batches",
+    "11_real_task",
+)
+
+MAX_NOTEBOOK_BYTES = 16 * 1024 * 1024  # a lesson notebook with its figures is well under 2 MB
+MAX_CODE_CHARS = 1_000_000  # all code cells together
+MAX_CELLS = 2000
+
+
+class UsageError(Exception):
+    """A mistake in how the grader was called (no submissions found, a bad output path...)."""
+
+
+@dataclass
+class Submission:
+    """One submitted notebook, as read from disk (never re-read after that).
+
+    Attributes:
+        path: the file, as found.
+        name: how the gradebook names it (relative to the current directory when under it).
+        cells: (cell number, prepared source) for each code cell, numbered from 1 among all cells.
+        lesson: the lesson slug, or None when it cannot be told.
+        lesson_source: "metadata", "filename" or "functions".
+        invalid: None, or why the file is not a usable notebook.
+    """
+
+    path: Path
+    name: str
+    cells: list = field(default_factory=list)
+    lesson: str = None
+    lesson_source: str = ""
+    invalid: str = None
+
+
+def discover(paths):
+    """Every *.ipynb under ``paths`` (files or folders, recursively), skipping .ipynb_checkpoints.
+
+    Returns sorted, de-duplicated Paths. Raises UsageError for a path that does not exist.
+    """
+    found = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for candidate in path.rglob("*.ipynb"):
+                if ".ipynb_checkpoints" in candidate.parts or not candidate.is_file():
+                    continue
+                found.add(candidate)
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise UsageError(f"no such file or folder: {raw}")
+    return sorted(found, key=lambda p: display_name(p))
+
+
+def display_name(path):
+    """The submission's name in the gradebook: relative to the current folder if it is inside it."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
+
+
+def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES):
+    """Read and validate one notebook; a Submission with ``invalid`` set when it is unusable."""
+    sub = Submission(Path(path), display_name(path))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        sub.invalid = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+        return sub
+    if len(data) > max_bytes:
+        sub.invalid = f"file too large (over {max_bytes // (1024 * 1024)} MB)"
+        return sub
+    if not data.strip():
+        sub.invalid = "empty file"
+        return sub
+    try:
+        notebook = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        sub.invalid = "not a notebook: the file is not UTF-8 text"
+        return sub
+    except (ValueError, RecursionError) as exc:
+        sub.invalid = f"not a notebook: invalid JSON ({_short(exc)})"
+        return sub
+    problem = _validate(notebook)
+    if problem:
+        sub.invalid = problem
+        return sub
+    sources = []
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            sources.append((number, "".join(source) if isinstance(source, list) else str(source)))
+    if sum(len(s) for _, s in sources) > MAX_CODE_CHARS:
+        sub.invalid = f"too much code (over {MAX_CODE_CHARS} characters)"
+        return sub
+    sub.cells = [(number, prepare_cell(source)) for number, source in sources]
+    sub.lesson, sub.lesson_source = find_lesson(notebook, sub.path, sub.cells)
+    return sub
+
+
+def _short(exc):
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _validate(notebook):
+    """None when ``notebook`` is a valid nbformat 4 notebook, else the reason it is not."""
+    if not isinstance(notebook, dict):
+        return "not a notebook: the JSON is not an object"
+    major = notebook.get("nbformat")
+    if major is None:
+        return "not a notebook: no nbformat version"
+    if major != 4:
+        return f"unsupported notebook format (nbformat {major!r}; expected 4)"
+    import nbformat  # slow to import; only the grader's own process needs it
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning for older nbformat 4 minors
+            nbformat.validate(nbformat.from_dict(notebook))
+    except nbformat.ValidationError as exc:
+        return f"not a valid nbformat 4 notebook ({_short(exc.message if hasattr(exc, 'message') else exc)})"
+    except (RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        return f"not a valid nbformat 4 notebook ({_short(exc)})"
+    if len(notebook.get("cells", [])) > MAX_CELLS:
+        return f"too many cells (over {MAX_CELLS})"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# IPython syntax
+# ---------------------------------------------------------------------------------------------
+
+_RUN_BODY_MAGICS = {"time", "capture", "timeit"}  # cell magics whose body is ordinary Python
+_MAGIC_LINE = re.compile(r"^(\s*)[%!]")
+
+
+def prepare_cell(source):
+    """The cell as plain Python: IPython magics and shell lines (% or !) become ``pass``.
+
+    A cell magic (%%...) skips the whole cell, except %%time / %%capture / %%timeit whose body runs.
+    """
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = lines[0].lstrip()[2:].split(" ")[0].strip()
+        if magic not in _RUN_BODY_MAGICS:
+            return ""
+        lines = lines[1:]
+    out = []
+    for line in lines:
+        match = _MAGIC_LINE.match(line)
+        out.append(f"{match.group(1)}pass" if match else line)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Which lesson is it?
+# ---------------------------------------------------------------------------------------------
+
+
+def find_lesson(notebook, path, cells):
+    """(slug, how it was found): metadata, else the file name, else the exercise functions defined."""
+    meta = notebook.get("metadata", {}).get("rnn_course")
+    if isinstance(meta, dict) and meta.get("lesson") in LESSONS:
+        return meta["lesson"], "metadata"
+    slug = lesson_from_filename(path)
+    if slug:
+        return slug, "filename"
+    slug = lesson_from_functions(cells)
+    if slug:
+        return slug, "functions"
+    return None, ""
+
+
+def lesson_from_filename(path):
+    """The lesson named in a file name: its full slug, or its two-digit number as a separate word."""
+    stem = Path(path).stem.lower()
+    for slug in LESSONS:
+        if slug in stem:
+            return slug
+    numbers = {slug[:2]: slug for slug in LESSONS}
+    for match in re.finditer(r"(?<![0-9a-z])(\d{2})(?![0-9])", stem):
+        if match.group(1) in numbers:
+            return numbers[match.group(1)]
+    return None
+
+
+def lesson_from_functions(cells):
+    """The lesson whose exercises the notebook defines most of (top-level ``def``), or None."""
+    from ..exercises import exercise_ids, get_exercise
+
+    defined = set()
+    for _, source in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        defined.update(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    counts = {}
+    for exercise_id in exercise_ids():
+        if exercise_id in defined:
+            lesson = get_exercise(exercise_id).lesson
+            counts[lesson] = counts.get(lesson, 0) + 1
+    if not counts:
+        return None
+    return max(counts, key=lambda slug: (counts[slug], -LESSONS.index(slug) if slug in LESSONS else 0))
+
+
+def expected_exercises(lesson):
+    """The exercise ids a lesson's notebook must define, in catalogue order."""
+    from ..exercises import exercise_ids, get_exercise
+
+    return [e for e in exercise_ids() if get_exercise(e).lesson == lesson]

@@ -1,0 +1,709 @@
+"""Scheduling: one sandboxed child per submission, a wall-clock limit each, judging in this process.
+
+The grader (this process) is the only trusted party. It reads every submission first, makes the
+hidden cases and torch's answers itself, starts the zygote (``worker.py``), and for each submission
+asks the zygote for a child, talks to that child over its own socket pair, enforces the wall-clock
+limit (``killpg`` of the child's session, whatever it started), and judges the outcomes it gets back
+with ``judge``. Nothing the child sends is trusted: frames are size-capped, arrays are loaded with
+``allow_pickle=False``, and every field is validated before use.
+"""
+
+import dataclasses
+import io
+import json
+import os
+import pwd
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exercises.core import CheckResult, Outcome, get_exercise, judge
+from ..exercises.plain import Foreign, to_plain
+from .notebook import expected_exercises
+from .scan import scan
+from .worker import FRAME, ZYGOTE_COMMAND, encode_frame
+
+MAX_JSON_BYTES = 4 * 1024 * 1024
+MAX_BLOB_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+EXIT_REPORT_WAIT = 2.0  # seconds to wait for the zygote's exit report after a child's socket closes
+_SAFE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,60}")
+_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "VIRTUAL_ENV", "TZ", "RNN_COURSE_GRADER_DEBUG")
+
+
+@dataclass
+class Limits:
+    """How much each submission may use. ``timeout`` is wall-clock seconds for the whole notebook."""
+
+    timeout: float = 120.0
+    memory_mb: int = 1024
+    jobs: int = 1
+    fsize_mb: int = 32
+
+
+@dataclass
+class Graded:
+    """One gradebook row and the feedback behind it."""
+
+    submission: object
+    lesson: str = None
+    expected: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)  # exercise id -> CheckResult
+    status: str = "ok"
+    reason: str = ""
+    notes: list = field(default_factory=list)  # shown to the student
+    flags: list = field(default_factory=list)  # for the instructor only
+    peak_rss_kb: int = None  # the child's peak resident memory (shared pages included), from its rusage
+    zygote_rss_kb: int = None  # the zygote's peak resident memory, shared by every child
+    private_kb: int = None  # the child's own report of its private memory at the end (untrusted)
+
+    @property
+    def total(self):
+        return sum(r.points for r in self.results.values())
+
+    @property
+    def max_total(self):
+        return sum(get_exercise(e).points for e in self.expected)
+
+
+def _failed(exercise_id, message, status="failed"):
+    exercise = get_exercise(exercise_id)
+    return CheckResult(exercise_id, False, 0, exercise.points, [message], status)
+
+
+def missing_message(exercise_id):
+    return f"function {exercise_id} not found (deleted or renamed?)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Before any student code: triage every submission
+# ---------------------------------------------------------------------------------------------
+
+
+def triage(sub):
+    """A Graded for a submission that needs no run (invalid, unknown lesson, ...), else None,
+    plus the scan's findings."""
+    graded = Graded(sub, lesson=sub.lesson)
+    if sub.invalid:
+        graded.status, graded.reason = "invalid-notebook", sub.invalid
+        graded.notes = [f"this file could not be graded: {sub.invalid}"]
+        return graded, []
+    if not sub.lesson:
+        graded.status = "unknown-lesson"
+        graded.reason = "cannot tell the lesson (no rnn_course metadata, no lesson in the file name, no exercise function)"
+        graded.notes = [graded.reason]
+        return graded, []
+    graded.expected = expected_exercises(sub.lesson)
+    if not graded.expected:
+        graded.reason = f"lesson {sub.lesson} has no graded exercises"
+        return graded, []
+    findings = scan(sub.cells, graded.expected, [e for e in graded.expected if get_exercise(e).forbid_rnn])
+    zero = [f for f in findings if f.level == "zero"]
+    if zero:
+        graded.status = "tampering"
+        listed = "; ".join(str(f) for f in zero[:3])
+        graded.reason = _cap(f"tampering: {listed}")
+        message = f"not graded: the notebook {zero[0].message} ({zero[0].where()}), which a submission may not do"
+        graded.results = {e: _failed(e, message) for e in graded.expected}
+        graded.notes = [message]
+        return graded, findings
+    return None, findings
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden inputs (made here; sent to a child only after its cells ran; answers never leave)
+# ---------------------------------------------------------------------------------------------
+
+
+def _settings(exercise):
+    """The exercise's plain settings (id, arg_names, forbid_*, timeout...) for the child's run_learner;
+    never make_cases, mistakes, hints or cached cases."""
+    plain = {}
+    for f in dataclasses.fields(exercise):
+        value = getattr(exercise, f.name)
+        if f.name.startswith("_") or f.name in ("make_cases", "mistakes", "hints"):
+            continue
+        if isinstance(value, (str, bool, int, float)) or value is None:
+            plain[f.name] = value
+        elif isinstance(value, (tuple, list)) and all(isinstance(v, (str, bool, int, float)) for v in value):
+            plain[f.name] = list(value)
+    return plain
+
+
+class _Inputs:
+    def __init__(self):
+        self._frames = {}
+
+    def frame(self, exercise_ids):
+        key = tuple(exercise_ids)
+        if key not in self._frames:
+            arrays, specs = {}, []
+            for exercise_id in exercise_ids:
+                exercise = get_exercise(exercise_id)
+                metas = [to_plain(tuple(case.args), arrays)[0] for case in exercise.cases()]
+                specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+            self._frames[key] = encode_frame({"kind": "inputs", "exercises": specs}, buffer.getvalue())
+        return self._frames[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote
+# ---------------------------------------------------------------------------------------------
+
+
+def sandbox_user():
+    """(uid, gid) to drop to when the grader runs as root; (None, None) otherwise."""
+    if os.geteuid() != 0:
+        return None, None
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return None, None
+    return entry.pw_uid, entry.pw_gid
+
+
+class _Zygote:
+    def __init__(self):
+        self.ctrl, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith("LC_")}
+        env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                    "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"})
+        self.env = env
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE_COMMAND, str(child_end.fileno())],
+            pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            env=env, start_new_session=True,
+        )
+        child_end.close()
+        self.ctrl.settimeout(600)  # importing torch on a loaded machine can be slow, but not this slow
+        try:
+            reply = self.ctrl.recv(65536)
+        except OSError:
+            reply = b""
+        self.ctrl.settimeout(None)
+        if not reply or not json.loads(reply).get("ready"):
+            self.close()
+            raise RuntimeError("the grading worker failed to start")
+        self.rss_kb = json.loads(reply).get("rss_kb")
+
+    def drain(self, by_pid):
+        """Ask the zygote to finish and collect its last exit reports (for exit codes and peak memory)."""
+        try:
+            self.ctrl.shutdown(socket.SHUT_WR)
+            self.ctrl.settimeout(5.0)
+            while True:
+                raw = self.ctrl.recv(65536)
+                if not raw:
+                    return
+                message = json.loads(raw)
+                if "exit" in message and message["exit"] in by_pid:
+                    job = by_pid.pop(message["exit"])
+                    job.exit_code = job.exit_code if job.exit_code is not None else message["code"]
+                    job.maxrss_kb = message.get("maxrss_kb")
+        except (OSError, ValueError):
+            return
+
+    def request(self, job_id, channel, workdir, limits, uid, gid):
+        message = {
+            "job": job_id, "workdir": workdir, "uid": uid, "gid": gid,
+            "env": {k: v for k, v in self.env.items() if k not in ("PYTHONPATH", "RNN_COURSE_GRADER_DEBUG")},
+            "limits": {"memory_mb": limits.memory_mb, "cpu_s": int(limits.timeout) + 5, "fsize_mb": limits.fsize_mb},
+        }
+        socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno()])
+
+    def close(self):
+        try:
+            self.ctrl.close()
+        finally:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            _kill_group(self.process.pid)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def _kill_group(pid):
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _remove_tree(path):
+    def fix(function, target, excinfo):
+        try:
+            os.chmod(os.path.dirname(target), 0o700)
+            os.chmod(target, 0o700)
+            function(target)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=fix)
+    if os.path.exists(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# One submission's run
+# ---------------------------------------------------------------------------------------------
+
+
+def cell_budget(limits):
+    """Seconds all the notebook's cells may take together (then the rest are skipped)."""
+    return round(max(1.0, 0.6 * limits.timeout), 2)
+
+
+def function_budget(limits):
+    """Seconds each exercise function may take on all its cases (at most the exercise's own limit).
+    Fixed in advance, so that a message that quotes it is the same on every run."""
+    return round(max(0.5, 0.35 * limits.timeout), 2)
+
+
+class _Job:
+    def __init__(self, job_id, graded, findings):
+        self.id = job_id
+        self.graded = graded
+        self.findings = findings
+        self.attempts = 0
+        self.reset()
+
+    def reset(self):
+        self.channel = None
+        self.pid = None
+        self.workdir = None
+        self.deadline = None
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        self.received = 0
+        self.where = None  # ("cell", n) or ("exercise", id)
+        self.cells = {}  # cell number -> error name or None
+        self.functions = None
+        self.outcomes = {}
+        self.done = False
+        self.eof_at = None
+        self.exit_code = None
+        self.timed_out = False
+        self.protocol_error = None
+        self.maxrss_kb = None
+        self.private_kb = None
+
+    @property
+    def finished(self):
+        return self.done or self.timed_out or self.protocol_error or (
+            self.eof_at is not None and (self.exit_code is not None or time.monotonic() - self.eof_at > EXIT_REPORT_WAIT)
+        )
+
+
+def _frames(job):
+    """Complete frames in the job's inbox, validated for size; sets protocol_error when oversized."""
+    while len(job.inbox) >= FRAME.size:
+        json_len, blob_len = FRAME.unpack_from(job.inbox)
+        if json_len > MAX_JSON_BYTES or blob_len > MAX_BLOB_BYTES:
+            job.protocol_error = "its answer was too large"
+            return
+        end = FRAME.size + json_len + blob_len
+        if len(job.inbox) < end:
+            return
+        raw = bytes(job.inbox[FRAME.size:FRAME.size + json_len])
+        blob = bytes(job.inbox[FRAME.size + json_len:end])
+        del job.inbox[:end]
+        try:
+            meta = json.loads(raw)
+        except (ValueError, RecursionError):
+            job.protocol_error = "it sent malformed data"
+            return
+        if not isinstance(meta, dict):
+            job.protocol_error = "it sent malformed data"
+            return
+        yield meta, blob
+
+
+def _handle(job, meta, blob, inputs):
+    kind = meta.get("kind")
+    expected = job.graded.expected
+    if kind == "start" and isinstance(meta.get("cell"), int):
+        job.where = ("cell", meta["cell"])
+    elif kind == "cell" and isinstance(meta.get("cell"), int):
+        error = meta.get("error")
+        job.cells[meta["cell"]] = error if error is None or (isinstance(error, str) and _SAFE_WORD.fullmatch(error)) else "error"
+        job.where = None
+    elif kind == "ready" and job.functions is None and isinstance(meta.get("functions"), dict):
+        job.functions = {e: meta["functions"].get(e) if meta["functions"].get(e) in ("ok", "missing", "not_callable") else "missing" for e in expected}
+        job.where = ("inputs", None)
+        runnable = [e for e in expected if job.functions[e] == "ok"]
+        job.outbox += inputs.frame(runnable)
+    elif kind == "exercise" and meta.get("id") in expected:
+        job.where = ("exercise", meta["id"])
+    elif kind == "outcomes" and meta.get("id") in expected and meta["id"] not in job.outcomes:
+        job.outcomes[meta["id"]] = _read_outcomes(meta["id"], meta.get("outcomes"), blob)
+        job.where = None
+    elif kind == "done" and job.functions is not None:
+        job.done = True
+        private = meta.get("private_kb")  # self-reported: for the benchmark, never for grading
+        job.private_kb = private if isinstance(private, int) and not isinstance(private, bool) else None
+    else:
+        job.protocol_error = "it sent malformed data"
+
+
+def _read_outcomes(exercise_id, plain, blob):
+    """Outcomes rebuilt from untrusted plain data; a single failing Outcome if anything is off."""
+    limit = len(get_exercise(exercise_id).cases()) + 1
+    try:
+        if not isinstance(plain, list) or not 0 < len(plain) <= limit:
+            raise ValueError("wrong number of outcomes")
+        with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
+            arrays = {key: loaded[key] for key in loaded.files}
+        if any(a.dtype.hasobject or a.dtype.fields is not None for a in arrays.values()):
+            raise ValueError("bad array")
+        exercise = get_exercise(exercise_id)
+        return [_sanitize(Outcome.from_plain(item, arrays), exercise) for item in plain]
+    except Exception:
+        return [Outcome(error="exception", detail="the grader could not read what your function returned")]
+
+
+# Feedback must never carry hidden inputs. The strings a child sends (an exception's message, a type
+# name, argument names) are the learner's to choose, so they could smuggle the inputs out: numbers
+# with decimals and tensor/array reprs are blanked, and names must be names.
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+")
+_REPR = re.compile(r"(tensor|array)\(", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,59}")
+
+
+def _clean_text(text, limit=300):
+    text = _REPR.sub("<value>(", _NUMBER.sub("<number>", str(text)))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _clean_value(value):
+    if isinstance(value, Foreign):
+        return Foreign(_clean_text(value.type_name, 60))
+    if isinstance(value, (tuple, list)):
+        return type(value)(_clean_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _clean_value(v) for k, v in value.items()}
+    return value
+
+
+def _sanitize(outcome, exercise):
+    allowed = set(exercise.arg_names)
+    mutated = tuple(m for m in outcome.mutated if m.split("[", 1)[0] in allowed and len(m) <= 80 and not _NUMBER.search(m))
+    violations = tuple((kind, name if _NAME.fullmatch(name) else "?") for kind, name in outcome.violations)
+    return dataclasses.replace(outcome, value=_clean_value(outcome.value), detail=_clean_text(outcome.detail),
+                               mutated=mutated, violations=violations)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scheduler
+# ---------------------------------------------------------------------------------------------
+
+
+def grade_submissions(submissions, limits, progress=None):
+    """Grade every Submission; return one Graded per submission, in the same order."""
+    import torch
+
+    torch.set_num_threads(1)
+    graded_all, jobs = [], []
+    for sub in submissions:
+        graded, findings = triage(sub)
+        if graded is None:
+            graded = Graded(sub, lesson=sub.lesson, expected=expected_exercises(sub.lesson))
+            jobs.append(_Job(len(jobs), graded, findings))
+        graded_all.append(graded)
+    done_count = len(graded_all) - len(jobs)
+    if progress:
+        progress(done_count, len(graded_all), None)
+    if jobs:
+        for job in jobs:  # make every hidden case now, in this process
+            for exercise_id in job.graded.expected:
+                get_exercise(exercise_id).cases()
+        zygote_rss = _run_jobs(jobs, limits, lambda job, count: progress and progress(done_count + count, len(graded_all), job.graded))
+        for job in jobs:
+            _conclude(job, limits)
+            job.graded.peak_rss_kb, job.graded.zygote_rss_kb = job.maxrss_kb, zygote_rss
+            job.graded.private_kb = job.private_kb
+    return graded_all
+
+
+def _run_jobs(jobs, limits, on_finish):
+    uid, gid = sandbox_user()
+    inputs = _Inputs()
+    base = tempfile.mkdtemp(prefix="rnn-course-grade-")
+    os.chmod(base, 0o711)
+    zygote = _Zygote()
+    selector = selectors.DefaultSelector()
+    selector.register(zygote.ctrl, selectors.EVENT_READ, None)
+    pending, active, by_pid, finished = list(jobs), {}, {}, 0
+    try:
+        while pending or active:
+            while pending and len(active) < max(1, limits.jobs):
+                if active and (pending[0].attempts or any(j.attempts for j in active.values())):
+                    break  # a retried job runs alone, so that it cannot take another down with it
+                job = pending.pop(0)
+                _start(job, zygote, selector, base, limits, uid, gid)
+                active[job.id] = job
+            timeout = min(j.deadline for j in active.values()) - time.monotonic()
+            for key, events in selector.select(timeout=max(0.0, min(timeout, 0.05))):
+                if key.data is None:
+                    if not _zygote_message(zygote, active, by_pid):
+                        # Only possible when not root: a submission killed the zygote. Every job in
+                        # flight is stopped and tried once more with a fresh zygote.
+                        selector.unregister(zygote.ctrl)
+                        zygote.close()
+                        for job in list(active.values()):
+                            _stop(job, selector)
+                            del active[job.id]
+                            job.attempts += 1
+                            if job.attempts > 1:
+                                job.protocol_error = "the grading worker was killed while it ran"
+                                finished += 1
+                                on_finish(job, finished)
+                            else:
+                                job.reset()
+                                pending.insert(0, job)
+                        zygote = _Zygote()
+                        selector.register(zygote.ctrl, selectors.EVENT_READ, None)
+                        break
+                else:
+                    _channel_event(key.data, events, selector, inputs)
+            now = time.monotonic()
+            for job in list(active.values()):
+                if not job.finished and now > job.deadline:
+                    job.timed_out = True
+                if job.finished:
+                    _stop(job, selector)
+                    del active[job.id]
+                    finished += 1
+                    on_finish(job, finished)
+    finally:
+        for job in active.values():
+            _stop(job, selector)
+        selector.close()
+        zygote.drain(by_pid)
+        zygote.close()
+        _remove_tree(base)
+    return zygote.rss_kb
+
+
+def _start(job, zygote, selector, base, limits, uid, gid):
+    job.workdir = tempfile.mkdtemp(dir=base)
+    if uid is not None:
+        os.chown(job.workdir, uid, gid)
+    parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        zygote.request(job.id, child_end, job.workdir, limits, uid, gid)
+    except OSError:
+        pass  # the zygote just died: its end-of-file is handled in the loop, and this job retried
+    finally:
+        child_end.close()
+    parent_end.setblocking(False)
+    job.channel = parent_end
+    job.outbox += encode_frame({
+        "cells": [[n, s] for n, s in job.graded.submission.cells],
+        "exercises": job.graded.expected,
+        "cell_budget": cell_budget(limits),
+        "function_budget": function_budget(limits),
+    })
+    job.deadline = time.monotonic() + limits.timeout + 1.0
+    selector.register(parent_end, selectors.EVENT_READ | selectors.EVENT_WRITE, job)
+
+
+def _zygote_message(zygote, active, by_pid):
+    try:
+        raw = zygote.ctrl.recv(65536)
+    except OSError:
+        raw = b""
+    if not raw:
+        return False
+    message = json.loads(raw)
+    if "pid" in message and message.get("job") in active:
+        job = active[message["job"]]
+        job.pid = message["pid"]
+        by_pid[job.pid] = job
+    elif "error" in message and message.get("job") in active:
+        active[message["job"]].protocol_error = "the grader could not start a process for it"
+    elif "exit" in message and message["exit"] in by_pid:
+        job = by_pid.pop(message["exit"])
+        job.exit_code, job.maxrss_kb = message["code"], message.get("maxrss_kb")
+    return True
+
+
+def _channel_event(job, events, selector, inputs):
+    if job.finished:
+        return
+    if events & selectors.EVENT_WRITE and job.outbox:
+        try:
+            sent = job.channel.send(job.outbox[:1 << 20])
+            del job.outbox[:sent]
+        except BlockingIOError:
+            pass
+        except OSError:
+            job.outbox.clear()
+    if events & selectors.EVENT_READ:
+        try:
+            data = job.channel.recv(1 << 20)
+        except BlockingIOError:
+            data = None
+        except OSError:
+            data = b""
+        if data == b"":
+            job.eof_at = time.monotonic()
+            selector.unregister(job.channel)
+            job.outbox.clear()
+            return
+        if data:
+            job.received += len(data)
+            if job.received > MAX_TOTAL_BYTES:
+                job.protocol_error = "it sent too much data"
+                return
+            job.inbox += data
+            for meta, blob in _frames(job):
+                _handle(job, meta, blob, inputs)
+                if job.protocol_error or job.done:
+                    break
+    if job.channel.fileno() >= 0 and not job.finished:
+        mask = selectors.EVENT_READ | (selectors.EVENT_WRITE if job.outbox else 0)
+        try:
+            if job.eof_at is None:
+                selector.modify(job.channel, mask, job)
+        except (KeyError, ValueError):
+            pass
+
+
+def _stop(job, selector):
+    if job.pid is not None:
+        _kill_group(job.pid)
+    if job.channel is not None:
+        try:
+            selector.unregister(job.channel)
+        except (KeyError, ValueError):
+            pass
+        job.channel.close()
+    if job.workdir:
+        _remove_tree(job.workdir)
+
+
+# ---------------------------------------------------------------------------------------------
+# From what happened to a row
+# ---------------------------------------------------------------------------------------------
+
+_SIGNALS = {int(s): s.name for s in signal.Signals}
+
+
+def _where(job):
+    if job.where is None:
+        return ""
+    kind, value = job.where
+    return {"cell": f" in cell {value}", "exercise": f" while running {value}", "inputs": " while its functions were being checked"}[kind]
+
+
+def _conclude(job, limits):
+    graded = job.graded
+    timeout_cells = sorted(n for n, e in job.cells.items() if e == "timeout")
+    memory_cells = sorted(n for n, e in job.cells.items() if e == "MemoryError")
+    exercise_findings = {}
+    for finding in job.findings:
+        if finding.level == "exercise":
+            exercise_findings.setdefault(finding.exercise, finding)
+    graded.flags = [f for f in job.findings if f.level == "flag"]
+    if job.protocol_error:  # it broke the protocol or killed the worker: nothing it sent counts
+        job.outcomes = {}
+
+    process_note = None
+    if job.timed_out:
+        process_note = f"did not finish within {limits.timeout:g} s{_where(job)}"
+    elif job.protocol_error:
+        process_note = f"the notebook's process was stopped: {job.protocol_error}"
+    elif not job.done:
+        code = job.exit_code
+        how = ("was killed by " + _SIGNALS.get(-code, f"signal {-code}")) if code is not None and code < 0 else (
+            f"exited with code {code}" if code is not None else "ended unexpectedly")
+        process_note = f"the notebook's process {how}{_where(job)} (os._exit, a crash or a resource limit?)"
+
+    for exercise_id in graded.expected:
+        exercise = get_exercise(exercise_id)
+        function = (job.functions or {}).get(exercise_id)
+        if exercise_id in exercise_findings:
+            f = exercise_findings[exercise_id]
+            result = _failed(exercise_id, f"{exercise_id} must be written from scratch, but {f.message.split(' uses ', 1)[0]} uses {f.message.split(' uses ', 1)[1]} ({f.where()})")
+        elif function == "missing":
+            result = _failed(exercise_id, missing_message(exercise_id))
+        elif function == "not_callable":
+            result = _failed(exercise_id, f"{exercise_id} is defined but is not a function")
+        elif exercise_id in job.outcomes:
+            budget = min(exercise.timeout, function_budget(limits))
+            outcomes = [dataclasses.replace(o, detail=f"it did not finish within {budget:g} s") if o.error == "timeout" else o
+                        for o in job.outcomes[exercise_id]]  # the grader's own words for its own limit
+            try:
+                result = judge(exercise, exercise.cases(), outcomes)
+            except Exception:
+                result = _failed(exercise_id, "the grader could not judge what your function returned")
+        else:
+            result = _failed(exercise_id, f"not checked: {process_note or 'the notebook stopped early'}")
+        graded.results[exercise_id] = result
+
+    outcome_errors = [o for outs in job.outcomes.values() for o in outs if o.error]
+    timeouts = job.timed_out or timeout_cells or any(o.error == "timeout" for o in outcome_errors)
+    memory = memory_cells or any(_is_memory(o.detail) for o in outcome_errors)
+    if job.timed_out or (job.exit_code is not None and -job.exit_code == signal.SIGXCPU):
+        graded.status = "timeout"
+    elif process_note and memory:
+        graded.status = "memory"
+    elif process_note:
+        graded.status = "error"
+    elif timeouts:
+        graded.status = "timeout"
+    elif memory:
+        graded.status = "memory"
+    else:
+        graded.status = "ok"
+
+    notes = [process_note] if process_note else []
+    if timeout_cells:
+        notes.append(f"cell {timeout_cells[0]} was interrupted: the notebook's cells may run {cell_budget(limits):g} s in all")
+    if memory_cells:
+        notes.append(f"cell {memory_cells[0]} ran out of memory (limit {limits.memory_mb} MB)")
+    graded.notes = notes
+    parts = list(notes)
+    for exercise_id, result in graded.results.items():
+        if result.passed:
+            continue
+        first = result.feedback[0] if result.feedback else result.status
+        if first.startswith("not checked: "):
+            continue  # the process note above says why
+        if first == missing_message(exercise_id):
+            parts.append(first)
+        elif result.status == "not attempted":
+            parts.append(f"{exercise_id}: not attempted")
+        else:
+            parts.append(f"{exercise_id}: {first}")
+    errors = [f"{n} {e}" for n, e in sorted(job.cells.items()) if e not in (None, "timeout", "MemoryError", "skipped")]
+    if errors:  # for the instructor: a cell that fails here (ImportError...) but not in Jupyter is worth a look
+        parts.append("cells with errors: " + ", ".join(errors[:4]) + (", ..." if len(errors) > 4 else ""))
+    if graded.flags:
+        parts.append("flagged: " + ", ".join(str(f) for f in graded.flags[:3]))
+    graded.reason = _cap("; ".join(parts))
+
+
+def _is_memory(detail):
+    return detail.startswith("MemoryError") or "can't allocate memory" in detail or "DefaultCPUAllocator" in detail
+
+
+def _cap(text, limit=300):
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,98 @@
+"""The ``rnn-course`` command line: help, usage errors, grade, check, release delegation."""
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rnn_course.cli import main
+
+GOOD = (
+    "import torch\n"
+    "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
+    "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n"
+)
+BLANK = "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n    raise NotImplementedError\n"
+SCRIPT = Path(sys.executable).with_name("rnn-course")
+
+
+def write_nb(path, *cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.mark.parametrize("command", [[], ["grade"], ["check"], ["release"]])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(command + ["--help"])
+    assert exit_.value.code == 0
+    assert "usage: rnn-course" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed")
+def test_console_script_help():
+    result = subprocess.run([str(SCRIPT), "grade", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "--feedback" in result.stdout and "--memory" in result.stdout
+
+
+def test_usage_errors(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    for argv in (
+        ["grade", str(tmp_path / "empty"), "--out", str(tmp_path / "g.csv")],  # no submissions
+        ["grade", str(tmp_path / "missing"), "--out", str(tmp_path / "g.csv")],  # no such path
+        ["grade", str(tmp_path), "--out", str(tmp_path / "nodir" / "g.csv")],  # bad --out folder
+        ["grade", str(tmp_path), "--out", str(tmp_path)],  # --out is a folder
+        ["grade", str(tmp_path), "--out", str(tmp_path / "g.csv"), "--jobs", "0"],
+        ["check", str(tmp_path / "missing.ipynb")],
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2, argv
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
+    subs = tmp_path / "subs"
+    write_nb(subs / "alice_01_rnn_cell.ipynb", GOOD)
+    write_nb(subs / "bob" / "01_rnn_cell.ipynb", BLANK)
+    (subs / "carol_01_rnn_cell.ipynb").write_text("not json")
+    out, feedback = tmp_path / "gradebook.csv", tmp_path / "feedback"
+    argv = ["grade", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20", "--feedback", str(feedback)]
+    assert main(argv) == 0
+    first = out.read_text()
+    assert "graded 3 submissions" in capsys.readouterr().out
+    lines = first.splitlines()
+    assert lines[0] == "submission,rnn_cell,total,status,reason"
+    assert lines[1].endswith("alice_01_rnn_cell.ipynb,10,10,ok,")
+    assert lines[2].endswith("bob/01_rnn_cell.ipynb,0,0,ok,rnn_cell: not attempted")
+    assert "carol_01_rnn_cell.ipynb,,0,invalid-notebook,not a notebook: invalid JSON" in lines[3]
+    assert sorted(p.name for p in feedback.iterdir()) == sorted(
+        p.name for p in feedback.iterdir() if p.suffix == ".txt") and len(list(feedback.iterdir())) == 3
+    assert main(argv) == 0
+    assert out.read_text() == first
+
+
+def test_check_prints_results(tmp_path, capsys):
+    path = write_nb(tmp_path / "01_rnn_cell.ipynb", GOOD.replace(" + bias_hh)", ")"))
+    assert main(["check", str(path), "--timeout", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "[FAILED] rnn_cell: 0/10 points" in out and "ignores b_hh" in out
+
+
+def test_release_delegates_lazily(monkeypatch):
+    seen = []
+    fake = types.ModuleType("rnn_course.release")
+    fake.main = lambda argv=None: seen.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "rnn_course.release", fake)
+    import rnn_course
+
+    monkeypatch.setattr(rnn_course, "release", fake, raising=False)
+    assert main(["release", "--check", "--no-execute", "01_rnn_cell"]) == 0
+    assert main(["release"]) == 0
+    assert seen == [["--check", "--no-execute", "01_rnn_cell"], []]

@@ -1,0 +1,255 @@
+"""Unit tests for the grader's trusted parts: reading submissions, lesson detection, the static
+scan, the gradebook and feedback writers, and the validation of what a child sends back.
+(Running submissions is covered by test_grading_adversarial.py.)"""
+
+import csv
+import io
+import json
+import os
+
+import nbformat
+import numpy as np
+import pytest
+
+from rnn_course.exercises import get_exercise
+from rnn_course.exercises.core import CheckResult
+from rnn_course.grading import UsageError, discover, read_submission
+from rnn_course.grading.gradebook import feedback_name, feedback_text, gradebook_text, write_atomic
+from rnn_course.grading.notebook import Submission, lesson_from_filename, lesson_from_functions, prepare_cell
+from rnn_course.grading.runner import Graded, Limits, _read_outcomes, grade_submissions, triage
+from rnn_course.grading.scan import scan
+
+
+def write_nb(path, *cells, lesson=None):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    if lesson:
+        nb.metadata["rnn_course"] = {"lesson": lesson, "kind": "learner"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+# --- finding and reading -------------------------------------------------------------------------
+
+
+def test_discover_recurses_skips_checkpoints_and_sorts(tmp_path):
+    (tmp_path / "b" / ".ipynb_checkpoints").mkdir(parents=True)
+    for rel in ["b/z.ipynb", "a.ipynb", "b/.ipynb_checkpoints/z-checkpoint.ipynb", "b/notes.txt"]:
+        (tmp_path / rel).write_text("{}")
+    found = discover([tmp_path, tmp_path / "a.ipynb"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.ipynb", "b/z.ipynb"]
+
+
+def test_discover_missing_path_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError):
+        discover([tmp_path / "nope"])
+
+
+def test_read_ignores_outputs_and_keeps_code_cells_numbered(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("x = 1")]
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="passed\n")]
+    nbformat.write(nb, str(tmp_path / "01_rnn_cell.ipynb"))
+    sub = read_submission(tmp_path / "01_rnn_cell.ipynb")
+    assert sub.invalid is None and sub.cells == [(2, "x = 1\n")] and sub.lesson == "01_rnn_cell"
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty file"),
+    (b"   \n", "empty file"),
+    (b"\xff\xfe", "not UTF-8"),
+    (b"[1, 2", "invalid JSON"),
+    (b"[1, 2]", "not an object"),
+    (b"{}", "no nbformat version"),
+    (json.dumps({"nbformat": 5, "cells": []}).encode(), "nbformat 5"),
+    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}).encode(),
+     "not a valid nbformat 4 notebook"),
+])
+def test_unusable_files(tmp_path, content, reason):
+    path = tmp_path / "01_rnn_cell.ipynb"
+    path.write_bytes(content)
+    sub = read_submission(path)
+    assert reason in sub.invalid
+
+
+def test_file_size_cap(tmp_path):
+    path = write_nb(tmp_path / "01.ipynb", "x = 1")
+    assert "file too large" in read_submission(path, max_bytes=10).invalid
+
+
+def test_magics_become_pass():
+    assert prepare_cell("%matplotlib inline\nx = 1\n  !ls\n") == "pass\nx = 1\n  pass\n"
+    assert prepare_cell("%%bash\necho hi") == ""
+    assert prepare_cell("%%time\ny = 2") == "y = 2\n"
+
+
+# --- which lesson ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("01_rnn_cell.ipynb", "01_rnn_cell"),
+    ("alice_01_rnn_cell.ipynb", "01_rnn_cell"),
+    ("bob-01-homework.ipynb", "01_rnn_cell"),
+    ("lesson_05.ipynb", "05_stacked_rnns"),
+    ("2024_notes.ipynb", None),
+    ("scratch.ipynb", None),
+])
+def test_lesson_from_filename(name, slug):
+    assert lesson_from_filename(name) == slug
+
+
+def test_metadata_wins_over_filename(tmp_path):
+    path = write_nb(tmp_path / "05_stacked_rnns.ipynb", "x = 1", lesson="01_rnn_cell")
+    sub = read_submission(path)
+    assert (sub.lesson, sub.lesson_source) == ("01_rnn_cell", "metadata")
+
+
+def test_lesson_from_functions(tmp_path):
+    path = write_nb(tmp_path / "homework.ipynb", "def rnn_cell(x, h, a, b, c, d):\n    pass")
+    sub = read_submission(path)
+    assert (sub.lesson, sub.lesson_source) == ("01_rnn_cell", "functions")
+    assert lesson_from_functions([(1, "def unrelated():\n    pass")]) is None
+
+
+# --- static scan -----------------------------------------------------------------------------------
+
+
+def levels(code, exercises=("rnn_cell",)):
+    return {(f.level, f.message) for f in scan([(1, code)], exercises)}
+
+
+@pytest.mark.parametrize("code, fragment", [
+    ("import sys\nsys.setprofile(None)", "sys.setprofile"),
+    ("import sys as s\ns.settrace(None)", "sys.settrace"),
+    ("from sys import _getframe\n_getframe()", "sys._getframe"),
+    ("def f():\n    return f.__code__ and g.f_back", "f_back"),
+    ("import gc\ngc.get_referrers(1)", "gc.get_referrers"),
+    ("import ctypes", "ctypes"),
+    ("from rnn_course import grading", "imports the grader"),
+    ("import rnn_course.grading.worker", "imports the grader"),
+    ("from rnn_course.exercises.core import run_learner", "checker's internals"),
+    ("from rnn_course.exercises import get_exercise", "checker's internals"),
+    ("import rnn_course.exercises as ex\nex.check = print", "changes the checker"),
+    ("import rnn_course\nsetattr(rnn_course.exercises, 'check', print)", "changes the checker"),
+    ("import torch\ntorch._VF.rnn_tanh_cell", "torch._VF"),
+    ("import torch\ntorch.rnn_tanh(1)", "rnn_tanh"),
+    ("import os\nos.kill(1, 9)", "os.kill"),
+    ("import os\nos.killpg(0, 9)", "os.killpg"),
+    ("import os\nos.write(5, b'x')", "os.write"),
+    ("open('/proc/self/mem')", "/proc"),
+    ("x = obj._cases", "hidden cases"),
+])
+def test_scan_zeroes_tampering(code, fragment):
+    zero = [m for level, m in levels(code) if level == "zero"]
+    assert any(fragment in m for m in zero), levels(code)
+
+
+def test_scan_zeroes_torch_rnn_inside_the_exercise_only():
+    code = (
+        "from torch import nn\nfrom rnn_course import reference as ref\n"
+        "demo = nn.RNNCell(2, 3)\n"
+        "def rnn_cell(x, h, a, b, c, d):\n    return nn.RNNCell(2, 3)(x, h)\n"
+    )
+    found = levels(code)
+    assert ("exercise", "rnn_cell uses torch.nn.RNNCell") in found
+    assert not [m for level, m in found if level == "zero"]
+    assert ("exercise", "rnn_cell uses rnn_course.reference") in levels(
+        "from rnn_course import reference as ref\ndef rnn_cell(*a):\n    return ref.rnn_cell(*a)"
+    )
+
+
+@pytest.mark.parametrize("code, flag", [
+    ("import os\nos.fork()", "os.fork"),
+    ("import subprocess", "subprocess"),
+    ("import signal", "signal"),
+    ("import threading", "threading"),
+    ("eval('1')", "eval()"),
+    ("setattr(x, name, 1)", "setattr with a computed name"),
+    ("().__class__.__bases__[0].__subclasses__()", "__subclasses__"),
+])
+def test_scan_flags_without_zeroing(code, flag):
+    found = levels(code)
+    assert ("flag", flag) in found and not [m for level, m in found if level == "zero"]
+
+
+def test_lesson_code_is_clean():
+    code = (
+        "import torch\nfrom torch import nn\nimport matplotlib.pyplot as plt\n"
+        "from rnn_course.exercises import check, hint\nfrom rnn_course import reference\n"
+        "torch.manual_seed(0)\n"
+        "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
+        "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n"
+        "check('rnn_cell', rnn_cell)\nrnn = nn.RNN(3, 4)\ntorch.testing.assert_close(1.0, 1.0)\nplt.show()\n"
+    )
+    assert levels(code) == set()
+
+
+def test_scan_survives_syntax_errors():
+    assert scan([(1, "def (:"), (2, "import ctypes")], ["rnn_cell"])[0].cell == 2
+
+
+# --- outcomes from an untrusted child ---------------------------------------------------------------
+
+
+def _blob(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_read_outcomes_rejects_pickles_and_garbage():
+    pickled = _blob(a0=np.array([object()], dtype=object))
+    plain = [{"value": {"kind": "ndarray", "key": "a0"}, "error": None}]
+    bad = _read_outcomes("rnn_cell", plain, pickled)
+    assert bad[0].error == "exception" and "could not read" in bad[0].detail
+    assert _read_outcomes("rnn_cell", "nope", b"")[0].error == "exception"
+    assert _read_outcomes("rnn_cell", [{}] * 100, _blob())[0].error == "exception"
+    good = _read_outcomes("rnn_cell", [{"value": {"kind": "tensor", "key": "a0", "dtype": "torch.float64"},
+                                       "error": "bogus", "violations": [["nope", "x"]]}], _blob(a0=np.zeros(2)))
+    assert good[0].error is None and good[0].violations == () and tuple(good[0].value.shape) == (2,)
+
+
+# --- triage and gradebook ---------------------------------------------------------------------------
+
+
+def test_triage_without_running(tmp_path):
+    empty = tmp_path / "01_rnn_cell.ipynb"
+    empty.write_text("")
+    graded, _ = triage(read_submission(empty))
+    assert (graded.status, graded.reason) == ("invalid-notebook", "empty file")
+    graded, _ = triage(read_submission(write_nb(tmp_path / "x_01_rnn_cell.ipynb", "import ctypes")))
+    assert graded.status == "tampering" and graded.results["rnn_cell"].points == 0
+    rows = grade_submissions([read_submission(empty)], Limits())  # nothing to run: no worker started
+    assert rows[0].status == "invalid-notebook"
+
+
+def _row(name, points=None, status="ok", reason=""):
+    graded = Graded(Submission(path=None, name=name), lesson="01_rnn_cell", status=status, reason=reason)
+    if points is not None:
+        graded.expected = ["rnn_cell"]
+        graded.results = {"rnn_cell": CheckResult("rnn_cell", points == 10, points, 10, ["msg, with comma"], "failed")}
+    return graded
+
+
+def test_gradebook_columns_rows_and_quoting():
+    text = gradebook_text([_row("b.ipynb", 0, reason='a, "b"'), _row("a.ipynb", 10), _row("c.ipynb", status="invalid-notebook")])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["submission", "rnn_cell", "total", "status", "reason"]
+    assert rows[1] == ["a.ipynb", "10", "10", "ok", ""]
+    assert rows[2] == ["b.ipynb", "0", "0", "ok", 'a, "b"']
+    assert rows[3] == ["c.ipynb", "", "0", "invalid-notebook", ""]
+
+
+def test_write_atomic_replaces_and_leaves_no_temp(tmp_path):
+    path = tmp_path / "gradebook.csv"
+    path.write_text("old")
+    write_atomic(path, "new\n")
+    assert path.read_text() == "new\n" and os.listdir(tmp_path) == ["gradebook.csv"]
+
+
+def test_feedback_names_and_text():
+    row = _row("subs/alice/01_rnn_cell.ipynb", 0)
+    assert feedback_name(row) == "subs__alice__01_rnn_cell.txt"
+    text = feedback_text(row)
+    assert "Score: 0/10" in text and "[FAILED] rnn_cell: 0/10 points" in text and "msg, with comma" in text
+    assert get_exercise("rnn_cell").lesson == "01_rnn_cell"
