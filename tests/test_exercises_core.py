@@ -274,3 +274,13 @@ def test_guard_flags_calls_into_the_checkers_own_modules():
     result = _judge(borrows_the_checkers_helpers)
     assert not result.passed
     assert "it calls the checker's own code (rnn_course.exercises.cases)" in result.feedback[0]
+
+
+def test_guard_sees_a_kernel_reached_from_c_through_functools_partial():
+    import functools
+
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    cell = nn.RNNCell(3, 4)
+    hidden_kernel = functools.partial(torch.rnn_tanh_cell, w_ih=cell.weight_ih, w_hh=cell.weight_hh)
+    assert "rnn_kernel" in _guarded(lambda: hidden_kernel(x, h))
+    assert "rnn_kernel" in _guarded(lambda: list(map(torch.rnn_tanh_cell, [x], [h], [cell.weight_ih], [cell.weight_hh])))

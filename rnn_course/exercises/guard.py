@@ -15,11 +15,17 @@ into C. That is enough to see, whatever name they were imported under:
   ``torch.nn.utils.clip_grad``, which holds ``clip_grad_norm_``).
 
 A function that removes or replaces the hook is reported as tampering.
+
+One thing the hook cannot see is C calling C: ``functools.partial(torch.rnn_tanh_cell)`` or
+``map(torch.rnn_tanh_cell, ...)`` reach the kernel without a Python-level call. Every torch kernel
+binding consults the active ``TorchFunctionMode`` first, so ``KernelTripwire`` catches those.
 """
 
 import os
 import sys
 from dataclasses import dataclass, field
+
+from torch.overrides import TorchFunctionMode
 
 _SEP = os.sep
 _RNN_MODULES = f"torch{_SEP}nn{_SEP}modules{_SEP}rnn.py"
@@ -57,6 +63,24 @@ class GuardReport:
 
     def messages(self):
         return [MESSAGES[kind].format(name=name) for kind, name in self.violations]
+
+
+def _is_rnn_kernel(name):
+    return name.startswith("rnn_") or "_rnn" in name
+
+
+class KernelTripwire(TorchFunctionMode):
+    """A TorchFunctionMode that notes the names of torch's RNN kernels however they are reached."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if _is_rnn_kernel(name) and name not in self.seen:
+            self.seen.append(name)
+        return func(*args, **(kwargs or {}))
 
 
 class Guard:
@@ -107,12 +131,15 @@ class Guard:
                 self._flag("delegate", module)
 
     def _on_c_call(self, name):
-        if self.forbid_rnn and (name.startswith("rnn_") or "_rnn" in name):
+        if self.forbid_rnn and _is_rnn_kernel(name):
             self._flag("rnn_kernel", name)
         elif self.forbid_autograd and name in _AUTOGRAD_C_NAMES:
             self._flag("autograd", name)
 
     def __enter__(self):
+        self._tripwire = KernelTripwire() if self.forbid_rnn else None
+        if self._tripwire:
+            self._tripwire.__enter__()
         self._previous = sys.getprofile()
         sys.setprofile(self._installed)
         return self
@@ -121,4 +148,8 @@ class Guard:
         if sys.getprofile() is not self._installed:
             self._flag("tamper", "sys.setprofile")
         sys.setprofile(self._previous)
+        if self._tripwire:
+            self._tripwire.__exit__(None, None, None)
+            for name in self._tripwire.seen:
+                self._flag("rnn_kernel", name)
         return False

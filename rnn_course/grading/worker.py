@@ -317,21 +317,9 @@ def _isolate(request):
 
 
 def _tripwire_class():
-    """A TorchFunctionMode that notes torch's RNN kernels however they are reached. The guard's
-    profiling hook cannot see C calling C (``functools.partial(torch.rnn_tanh_cell)``, ``map``);
-    torch's own override check, inside every kernel binding, can."""
-    from torch.overrides import TorchFunctionMode
-
-    class KernelTripwire(TorchFunctionMode):
-        def __init__(self):
-            super().__init__()
-            self.seen = []
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            name = getattr(func, "__name__", "")
-            if (name.startswith("rnn_") or "_rnn" in name) and name not in self.seen:
-                self.seen.append(name)
-            return func(*args, **(kwargs or {}))
+    """The guard's KernelTripwire: a TorchFunctionMode that notes torch's RNN kernels however they
+    are reached (the profiling hook cannot see C calling C, e.g. ``functools.partial``)."""
+    from rnn_course.exercises.guard import KernelTripwire
 
     return KernelTripwire
 
