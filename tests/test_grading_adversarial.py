@@ -163,6 +163,26 @@ CASES = {
     "unknown_lesson": notebook("x = 1", lesson=None),
     "welcome": notebook("print('hi')", lesson="00_welcome"),
 }
+
+
+def _lookup_table_cheat():
+    """A function that knows the answers to the fixed cases a learner's check() uses (their seeds
+    are in the package source) and returns them from a table: no RNN computed at all."""
+    from rnn_course.exercises import get_exercise
+
+    table = [(case.args[0].tolist(), case.expected.tolist()) for case in get_exercise("rnn_cell").cases()]
+    return (
+        f"TABLE = {table!r}\n"
+        "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
+        "    for known_x, answer in TABLE:\n"
+        "        if x.tolist() == known_x:\n"
+        "            return torch.tensor(answer, dtype=torch.float64)\n"
+        "    return torch.zeros(x.shape[0], weight_hh.shape[0], dtype=torch.float64)\n"
+    )
+
+
+LOOKUP_TABLE = _lookup_table_cheat()
+CASES["lookup_table"] = lesson01(LOOKUP_TABLE)
 FILENAMES = {name: f"{name}_01_rnn_cell.ipynb" for name in CASES}
 FILENAMES["unknown_lesson"] = "scratch.ipynb"
 FILENAMES["welcome"] = "00_welcome.ipynb"
@@ -366,6 +386,16 @@ def test_tampering_with_the_grader_scores_zero(batch):
 def test_magics_are_skipped_and_cell_errors_do_not_stop_the_notebook(batch):
     expect(batch, "magics", 10, "ok")
     expect(batch, "cell_errors", 10, "ok", "cells with errors: 3 ZeroDivisionError, 5 NameError")
+
+
+def test_answers_known_in_advance_score_zero(batch):
+    """The table fools the fixed cases of check() (shown first), never the grader's salted ones."""
+    from rnn_course.exercises import check
+
+    namespace = {"torch": __import__("torch")}
+    exec(LOOKUP_TABLE, namespace)
+    assert check("rnn_cell", namespace["rnn_cell"]).passed
+    expect(batch, "lookup_table", 0, "ok", "rnn_cell: `h_next` has the right shape but the wrong values")
 
 
 def test_feedback_never_shows_hidden_inputs(batch):

@@ -1,14 +1,36 @@
-"""Small helpers for building hidden cases: seeded float64 tensors and torch RNN oracles."""
+"""Small helpers for building hidden cases: seeded float64 tensors and torch RNN oracles.
+
+Every case draws its numbers from ``generator(seed)``. In a learner's notebook the seeds are the
+fixed ones written in the exercise modules. The grader makes each submission's cases under
+``salted(salt)``, a salt taken from the submission's own bytes: the same submission always meets
+the same cases, but nobody can compute torch's answers in advance and return them from a table.
+"""
+
+import contextvars
+from contextlib import contextmanager
 
 import torch
 from torch import nn
 
 DTYPE = torch.float64
+_SALT = contextvars.ContextVar("case_salt", default=0)
+_SEED_RANGE = 2**63 - 1
+
+
+@contextmanager
+def salted(salt):
+    """Within this block, ``generator(seed)`` draws from seeds shifted by ``salt`` (0: unchanged)."""
+    token = _SALT.set(int(salt))
+    try:
+        yield
+    finally:
+        _SALT.reset(token)
 
 
 def generator(seed):
-    """A torch.Generator seeded with ``seed`` (global RNG state is never touched)."""
-    return torch.Generator().manual_seed(seed)
+    """A torch.Generator seeded with ``seed``, shifted by the active salt (global RNG state is
+    never touched)."""
+    return torch.Generator().manual_seed((seed + _SALT.get()) % _SEED_RANGE)
 
 
 def randn(gen, *shape, scale=1.0):

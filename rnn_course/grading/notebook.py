@@ -6,6 +6,7 @@ Stored outputs are ignored entirely: only the source of the code cells is kept.
 """
 
 import ast
+import hashlib
 import json
 import os
 import re
@@ -49,6 +50,8 @@ class Submission:
         lesson: the lesson slug, or None when it cannot be told.
         lesson_source: "metadata", "filename" or "functions".
         invalid: None, or why the file is not a usable notebook.
+        salt: the salt of this submission's hidden cases, taken from a hash of its bytes (so an
+            unchanged file always meets the same cases, and no file can know them in advance).
     """
 
     path: Path
@@ -57,6 +60,7 @@ class Submission:
     lesson: str = None
     lesson_source: str = ""
     invalid: str = None
+    salt: int = 0
 
 
 def discover(paths):
@@ -86,6 +90,11 @@ def display_name(path):
     return absolute if relative.startswith("..") else relative
 
 
+def submission_salt(data):
+    """A non-zero 62-bit number drawn from the SHA-256 of a submission's bytes."""
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "big") % (2**62) + 1
+
+
 def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES):
     """Read and validate one notebook; a Submission with ``invalid`` set when it is unusable."""
     sub = Submission(Path(path), display_name(path))
@@ -95,6 +104,7 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES):
     except OSError as exc:
         sub.invalid = f"cannot read the file ({exc.strerror or type(exc).__name__})"
         return sub
+    sub.salt = submission_salt(data)
     if len(data) > max_bytes:
         sub.invalid = f"file too large (over {max_bytes // (1024 * 1024)} MB)"
         return sub

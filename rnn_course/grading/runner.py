@@ -139,22 +139,16 @@ def _settings(exercise):
     return plain
 
 
-class _Inputs:
-    def __init__(self):
-        self._frames = {}
-
-    def frame(self, exercise_ids):
-        key = tuple(exercise_ids)
-        if key not in self._frames:
-            arrays, specs = {}, []
-            for exercise_id in exercise_ids:
-                exercise = get_exercise(exercise_id)
-                metas = [to_plain(tuple(case.args), arrays)[0] for case in exercise.cases()]
-                specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
-            buffer = io.BytesIO()
-            np.savez(buffer, **arrays)
-            self._frames[key] = encode_frame({"kind": "inputs", "exercises": specs}, buffer.getvalue())
-        return self._frames[key]
+def _inputs_frame(job, exercise_ids):
+    """The frame that carries this job's hidden inputs (never the expected answers) to its child."""
+    arrays, specs = {}, []
+    for exercise_id in exercise_ids:
+        exercise = get_exercise(exercise_id)
+        metas = [to_plain(tuple(case.args), arrays)[0] for case in job.cases[exercise_id]]
+        specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return encode_frame({"kind": "inputs", "exercises": specs}, buffer.getvalue())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +274,7 @@ class _Job:
         self.id = job_id
         self.graded = graded
         self.findings = findings
+        self.cases = {}  # exercise id -> this submission's hidden cases (salted)
         self.attempts = 0
         self.reset()
 
@@ -334,7 +329,7 @@ def _frames(job):
         yield meta, blob
 
 
-def _handle(job, meta, blob, inputs):
+def _handle(job, meta, blob):
     kind = meta.get("kind")
     expected = job.graded.expected
     if kind == "start" and isinstance(meta.get("cell"), int):
@@ -347,7 +342,7 @@ def _handle(job, meta, blob, inputs):
         job.functions = {e: meta["functions"].get(e) if meta["functions"].get(e) in ("ok", "missing", "not_callable") else "missing" for e in expected}
         job.where = ("inputs", None)
         runnable = [e for e in expected if job.functions[e] == "ok"]
-        job.outbox += inputs.frame(runnable)
+        job.outbox += _inputs_frame(job, runnable)
     elif kind == "exercise" and meta.get("id") in expected:
         job.where = ("exercise", meta["id"])
     elif kind == "outcomes" and meta.get("id") in expected and meta["id"] not in job.outcomes:
@@ -429,9 +424,9 @@ def grade_submissions(submissions, limits, progress=None):
     if progress:
         progress(done_count, len(graded_all), None)
     if jobs:
-        for job in jobs:  # make every hidden case now, in this process
-            for exercise_id in job.graded.expected:
-                get_exercise(exercise_id).cases()
+        for job in jobs:  # make every hidden case now, in this process, salted per submission
+            salt = job.graded.submission.salt
+            job.cases = {e: get_exercise(e).cases(salt) for e in job.graded.expected}
         zygote_rss = _run_jobs(jobs, limits, lambda job, count: progress and progress(done_count + count, len(graded_all), job.graded))
         for job in jobs:
             _conclude(job, limits)
@@ -442,7 +437,6 @@ def grade_submissions(submissions, limits, progress=None):
 
 def _run_jobs(jobs, limits, on_finish):
     uid, gid = sandbox_user()
-    inputs = _Inputs()
     base = tempfile.mkdtemp(prefix="rnn-course-grade-")
     os.chmod(base, 0o711)
     zygote = _Zygote()
@@ -480,7 +474,7 @@ def _run_jobs(jobs, limits, on_finish):
                         selector.register(zygote.ctrl, selectors.EVENT_READ, None)
                         break
                 else:
-                    _channel_event(key.data, events, selector, inputs)
+                    _channel_event(key.data, events, selector)
             now = time.monotonic()
             for job in list(active.values()):
                 if not job.finished and now > job.deadline:
@@ -543,7 +537,7 @@ def _zygote_message(zygote, active, by_pid):
     return True
 
 
-def _channel_event(job, events, selector, inputs):
+def _channel_event(job, events, selector):
     if job.finished:
         return
     if events & selectors.EVENT_WRITE and job.outbox:
@@ -573,7 +567,7 @@ def _channel_event(job, events, selector, inputs):
                 return
             job.inbox += data
             for meta, blob in _frames(job):
-                _handle(job, meta, blob, inputs)
+                _handle(job, meta, blob)
                 if job.protocol_error or job.done:
                     break
     if job.channel.fileno() >= 0 and not job.finished:
@@ -650,7 +644,7 @@ def _conclude(job, limits):
             outcomes = [dataclasses.replace(o, detail=f"it did not finish within {budget:g} s") if o.error == "timeout" else o
                         for o in job.outcomes[exercise_id]]  # the grader's own words for its own limit
             try:
-                result = judge(exercise, exercise.cases(), outcomes)
+                result = judge(exercise, job.cases[exercise_id], outcomes)
             except Exception:
                 result = _failed(exercise_id, "the grader could not judge what your function returned")
         else:
