@@ -231,13 +231,6 @@ def clip_sum_of_norms(grads, max_norm):
     return [g * coef for g in grads], total
 
 
-def clip_with_if(grads, max_norm):
-    total = _l2(grads)
-    if total > max_norm:
-        return [g * max_norm / (total + 1e-6) for g in grads], total
-    return [g.clone() for g in grads], total
-
-
 def clip_no_sqrt(grads, max_norm):
     total = sum((g**2).sum() for g in grads)
     coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
@@ -353,7 +346,6 @@ WRONG = [
     ("clip_grad_norm", clip_no_epsilon, "total_norm + 1e-6"),
     ("clip_grad_norm", clip_in_place, "changed its input `grads`"),
     ("clip_grad_norm", clip_sum_of_norms, "add up the norms of the tensors"),
-    ("clip_grad_norm", clip_with_if, "only scale when total_norm > max_norm"),
     ("clip_grad_norm", clip_no_sqrt, "sum of squares"),
     ("clip_grad_norm", clip_inf_norm, None),
     ("clip_grad_norm", clip_norm_of_whole_list_only_first, "clipped_grads[1]"),
