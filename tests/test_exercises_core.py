@@ -4,6 +4,7 @@ A private exercise (never registered) keeps these tests independent of the cours
 "two_outputs(x, w) -> (x @ w.T, tanh of it)", with torch.nn.functional as the oracle.
 """
 
+import functools
 import sys
 
 import numpy as np
@@ -284,3 +285,47 @@ def test_guard_sees_a_kernel_reached_from_c_through_functools_partial():
     hidden_kernel = functools.partial(torch.rnn_tanh_cell, w_ih=cell.weight_ih, w_hh=cell.weight_hh)
     assert "rnn_kernel" in _guarded(lambda: hidden_kernel(x, h))
     assert "rnn_kernel" in _guarded(lambda: list(map(torch.rnn_tanh_cell, [x], [h], [cell.weight_ih], [cell.weight_hh])))
+
+
+def test_a_namedtuple_answer_is_read_as_a_tuple():
+    from collections import namedtuple
+
+    Answer = namedtuple("Answer", "linear activated")
+    assert _judge_as_check(lambda x, w: Answer(*_right(x, w))).passed
+
+
+class _LyingTensor(torch.Tensor):
+    """A tensor subclass whose every comparison claims success."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func in (torch.allclose, torch.equal):
+            return True
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+class _Unmeasurable(tuple):
+    def __len__(self):
+        raise RuntimeError("no length for you")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, w: tuple(t.as_subclass(_LyingTensor) for t in _forgot_tanh(x, w)),
+        lambda x, w: _Unmeasurable(_forgot_tanh(x, w)),
+        lambda x, w: functools.reduce(lambda inner, _: [inner], range(5000), x),
+    ],
+    ids=["tensor subclass that lies", "tuple that cannot be measured", "answer nested 5000 deep"],
+)
+def test_odd_answers_neither_crash_nor_fool_the_checker(fn):
+    result = _judge_as_check(fn)
+    assert not result.passed
+
+
+def _judge_as_check(fn):
+    """What check() does: run, turn the answers into plain data, judge."""
+    from rnn_course.exercises.core import as_plain_data
+
+    cases = EXERCISE.cases()
+    return judge(EXERCISE, cases, [as_plain_data(o) for o in run_learner(EXERCISE, fn, cases)])

@@ -51,8 +51,9 @@ def _encode(value, arrays):
         key = f"a{len(arrays)}"
         arrays[key] = value
         return {"kind": "ndarray", "key": key}
-    if isinstance(value, (tuple, list)):
-        return {"kind": type(value).__name__, "items": [_encode(v, arrays) for v in value]}
+    if isinstance(value, (tuple, list)):  # a namedtuple or other subclass travels as its base
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {"kind": kind, "items": [_encode(v, arrays) for v in value]}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"kind": "dict", "items": {k: _encode(v, arrays) for k, v in value.items()}}
     return {"kind": "foreign", "type": type_name(value)}
