@@ -514,8 +514,12 @@ class RNN(nn.Module):
             return "(L, H_in)"
         return "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
 
-    def _check_input(self, input, packed=False):
-        """Raise torch's exception type for an input (or packed data) that does not fit this RNN."""
+    def _check_input(self, input, packed=False, hx=None):
+        """Raise torch's exception type for an input (or packed data) that does not fit this RNN.
+
+        The checks come in torch's order (input dims, hx dims, dtype, feature size, length), so an
+        input with several faults gets the same exception as from nn.RNN.
+        """
         if packed and input.dim() != 2:
             raise RuntimeError(
                 f"RNN: expected PackedSequence data of shape (sum(batch_sizes), H_in), "
@@ -527,6 +531,8 @@ class RNN(nn.Module):
                 f"RNN: expected a batched input {layouts} or an unbatched one (L, H_in), "
                 f"got a {input.dim()}-D tensor of shape {_shape(input)}"
             )
+        if hx is not None and not packed:
+            self._check_hx_dims(hx, input)
         if input.dtype != self.weight_ih_l0.dtype:
             raise ValueError(
                 f"RNN: expected input of dtype {self.weight_ih_l0.dtype} (the parameters' dtype), "
@@ -542,6 +548,20 @@ class RNN(nn.Module):
         if input.shape[time_axis] == 0:
             raise RuntimeError(
                 f"RNN: expected input of shape {layout} with L > 0, got {_shape(input)}"
+            )
+
+    def _check_hx_dims(self, hx, input):
+        """Raise RuntimeError, as torch does, unless hx is 3-D for batched and 2-D for unbatched input."""
+        layers = self.num_layers * self._num_directions
+        if input.dim() == 3:
+            batch_size = input.shape[0 if self.batch_first else 1]
+            expected, input_kind = (layers, batch_size, self.hidden_size), "batched 3-D"
+        else:
+            expected, input_kind = (layers, self.hidden_size), "unbatched 2-D"
+        if hx.dim() != len(expected):
+            raise RuntimeError(
+                f"RNN: with {input_kind} input, expected a {len(expected)}-D hx of shape {expected}, "
+                f"got a {hx.dim()}-D tensor of shape {_shape(hx)}"
             )
 
     def _check_hx(self, hx, expected):
@@ -601,7 +621,7 @@ class RNN(nn.Module):
         """
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
-        self._check_input(input)
+        self._check_input(input, hx=hx)
         batched = input.dim() == 3
         x = self._time_major(input)  # (L, N, H_in)
         hx = self._initial_state(hx, x.shape[1], x, batched)  # (num_layers*D, N, H)

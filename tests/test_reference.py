@@ -657,3 +657,17 @@ def test_forward_never_calls_torch_recurrent_code():
         cell(x[0])
     kinds = {kind for kind, _ in guard.report.violations}
     assert kinds == {"reference"}  # only our own functions: no nn.RNN, no rnn_tanh kernel
+
+
+@pytest.mark.parametrize(
+    "input_dtype, hx_shape",
+    [(torch.int64, (1, 4)), (torch.float32, (1, 1, 2, 4)), (torch.float32, (1, 3, 4)), (torch.int64, (2, 2, 4))],
+)
+def test_an_input_with_several_faults_gets_torch_s_exception(input_dtype, hx_shape):
+    """torch checks input dims, then hx dims, then dtype, then sizes: the first fault decides the type."""
+    ours, theirs = reference.RNN(3, 4).double(), nn.RNN(3, 4).double()
+    x, hx = torch.ones(5, 2, 3, dtype=input_dtype), torch.zeros(hx_shape, dtype=torch.float64)
+    with pytest.raises(Exception) as torch_error:
+        theirs(x, hx)
+    with pytest.raises(type(torch_error.value)):
+        ours(x, hx)
