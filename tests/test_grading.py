@@ -253,3 +253,15 @@ def test_feedback_names_and_text():
     text = feedback_text(row)
     assert "Score: 0/10" in text and "[FAILED] rnn_cell: 0/10 points" in text and "msg, with comma" in text
     assert get_exercise("rnn_cell").lesson == "01_rnn_cell"
+
+
+def test_the_grading_secret_changes_every_salt_but_keeps_it_stable(monkeypatch):
+    from rnn_course.grading.notebook import SECRET_VARIABLE, submission_salt
+    from rnn_course.grading.runner import _ENV_KEEP
+
+    monkeypatch.delenv(SECRET_VARIABLE, raising=False)
+    public = submission_salt(b"{}")
+    monkeypatch.setenv(SECRET_VARIABLE, "only the instructor knows")
+    secret = submission_salt(b"{}")
+    assert secret != public and secret == submission_salt(b"{}") and secret > 0
+    assert SECRET_VARIABLE not in _ENV_KEEP  # never handed to the worker or its children

@@ -56,6 +56,7 @@ CASES = {
     "empty": "",
     "nbformat3": json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}),
     "schema_invalid": json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": "nope"}),
+    "minor_not_int": json.dumps({"nbformat": 4, "nbformat_minor": "5", "metadata": {}, "cells": []}),  # nbformat asserts
     "deleted": lesson01("x = 1"),
     "renamed": lesson01(GOOD.replace("def rnn_cell", "def my_rnn_cell")),
     "not_callable": lesson01("rnn_cell = 3"),
@@ -183,6 +184,128 @@ def _lookup_table_cheat():
 
 LOOKUP_TABLE = _lookup_table_cheat()
 CASES["lookup_table"] = lesson01(LOOKUP_TABLE)
+
+# Reaching torch's RNN code where neither the profiling hook (C calling C: map, partial) nor the
+# TorchFunctionMode tripwire can see it, or after the guard has stopped watching.
+SIGNATURE = "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
+KERNEL_MAP = "list(map(getattr(torch, 'rnn_' + 'tanh_cell'), [x], [h], [weight_ih], [weight_hh], [bias_ih], [bias_hh]))[0]"
+RNNCELL = (  # x, h, wi, wh, bi, bh -> torch's answer, from nn.RNNCell under a computed name
+    "def torch_cell(x, h, wi, wh, bi, bh):\n"
+    "    cell = getattr(torch.nn, 'RNN' + 'Cell')(x.shape[1], h.shape[1], dtype=x.dtype)\n"
+    "    cell.load_state_dict(dict(weight_ih=wi, weight_hh=wh, bias_ih=bi, bias_hh=bh))\n"
+    "    return cell(x, h).detach()\n"
+)
+CASES.update({
+    "overrides_off": lesson01(
+        "switch_off = getattr(torch._C, 'DisableTorch' + 'Function')\n" + SIGNATURE
+        + "    with switch_off():\n        return " + KERNEL_MAP
+    ),
+    "tripwire_popped": lesson01(
+        "from torch.overrides import TorchFunctionMode\n"
+        "class PassThrough(TorchFunctionMode):\n"
+        "    def __torch_function__(self, func, types, args=(), kwargs=None):\n"
+        "        return func(*args, **(kwargs or {}))\n" + SIGNATURE
+        + "    popped = 0\n    while True:\n        try:\n"
+        "            TorchFunctionMode.__exit__(None, None, None, None)\n            popped += 1\n"
+        "        except Exception:\n            break\n"
+        "    answer = " + KERNEL_MAP + "\n"
+        "    for _ in range(popped):\n        PassThrough().__enter__()\n    return answer"
+    ),
+    "dispatch_mode": lesson01(  # runs below the tripwire; left on the stack, it would also rewrite the answer
+        "from torch.utils._python_dispatch import TorchDispatchMode\n"
+        "class Swap(TorchDispatchMode):\n"
+        "    def __init__(self, args):\n        super().__init__()\n        self.args = args\n"
+        "    def __torch_dispatch__(self, func, types, args=(), kwargs=None):\n"
+        "        if self.args is not None and 'detach' in str(func):\n"
+        "            x, h, weight_ih, weight_hh, bias_ih, bias_hh = self.args\n            self.args = None\n"
+        "            return " + KERNEL_MAP + "\n"
+        "        return func(*args, **(kwargs or {}))\n" + SIGNATURE
+        + "    Swap((x, h, weight_ih, weight_hh, bias_ih, bias_hh)).__enter__()\n"
+        "    return torch.zeros(x.shape[0], weight_hh.shape[0], dtype=x.dtype)"
+    ),
+    "custom_op": lesson01(
+        "lib = torch.library.Library('redteam', 'DEF')\n"
+        "lib.define('cell(Tensor x, Tensor h, Tensor a, Tensor b, Tensor c, Tensor d) -> Tensor')\n"
+        "def impl(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n    return " + KERNEL_MAP + "\n"
+        "lib.impl('cell', impl, 'CPU')\n" + SIGNATURE
+        + "    return torch.ops.redteam.cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
+    ),
+    "lazy_subclass": lesson01(  # the answer is computed when the child reads it, after the call
+        RNNCELL + "plain = getattr(torch._C, 'DisableTorchFunction' + 'Subclass')\n"
+        "class Lazy(torch.Tensor):\n"
+        "    @classmethod\n"
+        "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+        "        if args and getattr(args[0], 'pending', None) is not None:\n"
+        "            with plain():\n                return torch_cell(*args[0].pending)\n"
+        "        return super().__torch_function__(func, types, args, kwargs)\n" + SIGNATURE
+        + "    answer = torch.zeros(x.shape[0], weight_hh.shape[0], dtype=x.dtype).as_subclass(Lazy)\n"
+        "    answer.pending = (x, h, weight_ih, weight_hh, bias_ih, bias_hh)\n    return answer"
+    ),
+    "fake_tensor": lesson01(
+        RNNCELL + "class Fake:\n    __class__ = property(lambda self: torch.Tensor)\n"
+        "    def __init__(self, *args):\n        self.args = args\n"
+        "    def detach(self):\n        return torch_cell(*self.args)\n" + SIGNATURE
+        + "    return Fake(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
+    ),
+    "patches_reporting": lesson01(  # json and torch.Tensor are what the child reports with
+        "import json\ndumps = json.dumps\n"
+        "def quiet(obj, *args, **kwargs):\n"
+        "    for outcome in obj.get('outcomes', []) if isinstance(obj, dict) else []:\n"
+        "        outcome['violations'] = []\n"
+        "    return dumps(obj, *args, **kwargs)\n"
+        "json.dumps = quiet\n" + RNNCELL + SIGNATURE
+        + "    return torch_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
+    ),
+    "forges_report": lesson01(  # torch's answers to every case, written straight to the socket
+        "import io, json, struct\nimport numpy as np\n"
+        "os = __import__('o' + 's')\nwrite, leave = getattr(os, 'wri' + 'te'), getattr(os, '_ex' + 'it')\n"
+        "answers = []\n" + RNNCELL + SIGNATURE
+        + "    answers.append(torch_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh).numpy())\n"
+        "    if len(answers) < 5:\n        return torch.zeros(1)\n"
+        "    blob = io.BytesIO()\n    np.savez(blob, **{f'a{i}': a for i, a in enumerate(answers)})\n"
+        "    outcomes = [{'value': {'kind': 'tensor', 'key': f'a{i}', 'dtype': 'torch.float64'}, 'error': None,\n"
+        "                 'detail': '', 'mutated': [], 'violations': []} for i in range(5)]\n"
+        "    frame = b''\n"
+        "    for meta, data in (({'kind': 'outcomes', 'id': 'rnn_cell', 'outcomes': outcomes}, blob.getvalue()), ({'kind': 'done'}, b'')):\n"
+        "        text = json.dumps(meta).encode()\n        frame += struct.pack('>II', len(text), len(data)) + text + data\n"
+        "    for fd in range(3, 64):\n        try:\n            write(fd, frame)\n        except OSError:\n            pass\n"
+        "    leave(0)"
+    ),
+    "audit_hook": lesson01(  # an audit hook cannot be removed: it would patch json inside the checker
+        "import json, sys\ndumps = json.dumps\n"
+        "def quiet(obj, *args, **kwargs):\n"
+        "    for outcome in obj.get('outcomes', []) if isinstance(obj, dict) else []:\n"
+        "        outcome['violations'] = []\n"
+        "    return dumps(obj, *args, **kwargs)\n"
+        "def hook(event, args):\n    json.dumps = quiet\n"
+        "sys.addaudithook(hook)\n" + RNNCELL + SIGNATURE
+        + "    return torch_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
+    ),
+    "patches_next_case": lesson01(  # the first call switches the guard off for the calls after it
+        "guard = __import__('rnn_course.exercises.gu' + 'ard', fromlist=['x'])\ncalls = []\n" + RNNCELL + SIGNATURE
+        + "    calls.append(1)\n    if len(calls) > 1:\n"
+        "        return torch_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)\n"
+        "    guard.Guard.__enter__ = lambda self: self\n    guard.Guard.__exit__ = lambda self, *exc: False\n"
+        "    guard.KernelTripwire.__torch_function__ = lambda self, func, types, args=(), kwargs=None: func(*args, **(kwargs or {}))\n"
+        "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)"
+    ),
+    "patches_from_del": lesson01(  # garbage collected inside the checker's code, after it was restored
+        "import gc, json\ndumps = json.dumps\n"
+        "def quiet(obj, *args, **kwargs):\n"
+        "    for outcome in obj.get('outcomes', []) if isinstance(obj, dict) else []:\n"
+        "        outcome['violations'] = []\n"
+        "    return dumps(obj, *args, **kwargs)\n"
+        "class Cycle:\n    def __init__(self):\n        self.me = self\n"
+        "    def __del__(self):\n        json.dumps = quiet\n" + RNNCELL + SIGNATURE
+        + "    gc.enable()\n    gc.set_threshold(1, 1, 1)\n    [Cycle() for _ in range(10)]\n"
+        "    return torch_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
+    ),
+    "copies_reference": lesson01(  # the reference's source, read from disk and run under another name
+        "import importlib, os\npackage = importlib.import_module('rnn_course')\n"
+        "source = open(os.path.join(package.__path__[0], 'refer' + 'ence.py')).read()\n"
+        "exec(compile(source, '<cell 3>', 'exec'))"
+    ),
+})
 FILENAMES = {name: f"{name}_01_rnn_cell.ipynb" for name in CASES}
 FILENAMES["unknown_lesson"] = "scratch.ipynb"
 FILENAMES["welcome"] = "00_welcome.ipynb"
@@ -268,12 +391,34 @@ def test_batch_has_one_row_per_file_sorted(batch):
     ("empty", "empty file"),
     ("nbformat3", "nbformat 3"),
     ("schema_invalid", "not a valid nbformat 4 notebook"),
+    ("minor_not_int", "not a valid nbformat 4 notebook (nbformat_minor '5')"),
     ("huge", "file too large"),
 ])
 def test_unusable_files_are_invalid_notebooks(batch, name, reason):
     r = row(batch, name)
     assert (r["rnn_cell"], r["total"], r["status"]) == ("", "0", "invalid-notebook")
     assert reason in r["reason"]
+
+
+def test_odd_files_get_a_row_and_never_stop_the_batch(tmp_path):
+    """A file name that is not UTF-8, a fifo (reading it would block) and a broken link each get an
+    invalid-notebook row; none of them stops the gradebook from being written."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / os.fsdecode(b"bad\xffname_01_rnn_cell.ipynb")).write_text(CASES["invalid_json"])
+    os.mkfifo(folder / "fifo_01_rnn_cell.ipynb")
+    (folder / "link_01_rnn_cell.ipynb").symlink_to(tmp_path / "nowhere.ipynb")
+    out = tmp_path / "gradebook.csv"
+    grade([folder], out=out, feedback=tmp_path / "feedback")
+    with open(out, encoding="utf-8") as handle:
+        table = {os.path.basename(r["submission"]): r for r in csv.DictReader(handle)}
+    assert {name: r["status"] for name, r in table.items()} == {
+        "bad\\xffname_01_rnn_cell.ipynb": "invalid-notebook",
+        "fifo_01_rnn_cell.ipynb": "invalid-notebook",
+        "link_01_rnn_cell.ipynb": "invalid-notebook",
+    }
+    assert "not a regular file" in table["fifo_01_rnn_cell.ipynb"]["reason"]
+    assert "cannot read the file" in table["link_01_rnn_cell.ipynb"]["reason"]
 
 
 @pytest.mark.parametrize("name", ["deleted", "renamed"])
@@ -377,6 +522,29 @@ def test_delegating_to_torch_scores_zero(batch):
     expect(batch, "reference", 0, "ok", "rnn_cell uses rnn_course.reference")
 
 
+def test_delegating_where_the_guard_cannot_see_scores_zero(batch):
+    scratch = "rnn_cell must be written from scratch, but it "
+    expect(batch, "overrides_off", 0, "ok", scratch + "switched off or changed torch's function overrides (DisableTorchFunction)")
+    expect(batch, "tripwire_popped", 0, "ok", scratch + "switched off or changed torch's function overrides (TorchFunctionMode)")
+    expect(batch, "dispatch_mode", 0, "ok", scratch + "runs its own code (__torch_dispatch__) inside a torch operation")
+    expect(batch, "custom_op", 0, "ok", scratch + "runs its own code (impl) inside a torch operation")
+    expect(batch, "copies_reference", 0, "ok", scratch + "calls rnn_course.reference")
+
+
+def test_answers_that_run_code_when_read_score_zero(batch):
+    """The answer is read as plain data while the guard still watches, so code that runs then is seen."""
+    expect(batch, "lazy_subclass", 0, "ok", "rnn_cell must be written from scratch")
+    expect(batch, "fake_tensor", 0, "ok", "calls torch's RNN modules")
+
+
+def test_patching_or_forging_the_report_scores_zero(batch):
+    expect(batch, "patches_reporting", 0, "ok", "calls torch's RNN modules")  # json was restored
+    expect(batch, "patches_next_case", 0, "ok", "calls torch's RNN modules")  # restored before every case
+    expect(batch, "patches_from_del", 0, "ok", "calls torch's RNN modules")  # no garbage collection then
+    expect(batch, "audit_hook", 0, "ok", "calls torch's RNN modules")  # the child refuses audit hooks
+    expect(batch, "forges_report", 0, "error", "it sent a report the grader did not ask for")
+
+
 def test_tampering_with_the_grader_scores_zero(batch):
     expect(batch, "frames", 0, "tampering", "sys._getframe")
     expect(batch, "grader_import", 0, "tampering", "imports the grader")
@@ -428,3 +596,15 @@ def test_a_killed_worker_is_restarted_and_only_the_killer_fails(tmp_path, monkey
     good, killer = rows["a_good_01_rnn_cell.ipynb"], rows["b_killer_01_rnn_cell.ipynb"]
     assert (good.total, good.status, good.reason) == (10, "ok", "")
     assert (killer.total, killer.status) == (0, "error") and "the grading worker was killed" in killer.reason
+
+
+@pytest.mark.skipif(not DROPS, reason="only a grader running as root can give each child a user of its own")
+def test_a_child_cannot_kill_the_other_submissions(tmp_path):
+    """As root, each child runs as a user of its own: kill(-1, SIGKILL) reaches none of the others."""
+    (tmp_path / "a_victim_01_rnn_cell.ipynb").write_text(lesson01(GOOD, "import time\ntime.sleep(2)"))
+    (tmp_path / "b_killer_01_rnn_cell.ipynb").write_text(lesson01(
+        GOOD, "import os, time\nkill = getattr(os, 'ki' + 'll')\nfor _ in range(30):\n"
+        "    try:\n        kill(-1, 9)\n    except OSError:\n        pass\n    time.sleep(0.1)"))
+    rows = {r.submission.path.name: r for r in grade([tmp_path], limits=Limits(timeout=TIMEOUT * 2, jobs=2))}
+    victim = rows["a_victim_01_rnn_cell.ipynb"]
+    assert (victim.total, victim.status, victim.reason) == (10, "ok", "")

@@ -223,6 +223,9 @@ def _run_one(exercise, fn, case, use_guard):
     try:
         with guard if guard else nullcontext():
             value = fn(*args)
+            # Read as plain data while the guard still watches: a tensor subclass, a fake tensor or an odd
+            # container could otherwise run the learner's code (delegation included) after the guard ends.
+            value = plain_copy(value)
     except NotImplementedError:
         return Outcome(error="not_attempted", violations=_violations(guard))
     except LearnerTimeout:
@@ -235,6 +238,12 @@ def _run_one(exercise, fn, case, use_guard):
         return Outcome(error="exception", detail=_describe_exception(exc, fn), violations=_violations(guard))
     mutated = tuple(_changed_arguments(exercise.arg_names, case.args, args))
     return Outcome(value=value, mutated=mutated, violations=_violations(guard))
+
+
+def plain_copy(value):
+    """``value`` rebuilt from plain data (``plain.to_plain``): plain tensors, tuples, lists and dicts."""
+    meta, arrays = to_plain(value)
+    return from_plain(meta, arrays)
 
 
 def _violations(guard):

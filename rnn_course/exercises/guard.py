@@ -18,13 +18,22 @@ A function that removes or replaces the hook is reported as tampering.
 
 One thing the hook cannot see is C calling C: ``functools.partial(torch.rnn_tanh_cell)`` or
 ``map(torch.rnn_tanh_cell, ...)`` reach the kernel without a Python-level call. Every torch kernel
-binding consults the active ``TorchFunctionMode`` first, so ``KernelTripwire`` catches those.
+binding consults the active ``TorchFunctionMode`` first, so ``KernelTripwire`` catches those; a
+function that switches torch's function overrides off, takes the tripwire off torch's mode stack or
+runs a ``__torch_dispatch__`` handler (a dispatch mode or subclass, which runs below the tripwire) is
+reported as tampering, and so is the learner's own code run by torch inside a torch function (a custom
+op's Python kernel), where the tripwire is off the stack.
+
+A function whose code is a byte-for-byte copy of one in ``rnn_course/reference.py`` (its source
+read with ``inspect.getsource`` or ``open`` and run with ``exec``) counts as calling the reference.
 """
 
 import os
 import sys
+import types
 from dataclasses import dataclass, field
 
+import torch
 from torch.overrides import TorchFunctionMode
 
 _SEP = os.sep
@@ -32,14 +41,21 @@ _RNN_MODULES = f"torch{_SEP}nn{_SEP}modules{_SEP}rnn.py"
 _REFERENCE = f"rnn_course{_SEP}reference.py"
 _EXERCISES_DIR = os.path.dirname(os.path.abspath(__file__)) + _SEP
 # Frames of the checker's own machinery run while the hook is active (Guard.__exit__, the time-limit
-# signal handler); every other module in this folder holds cases and mistake kits a learner must not call.
-_MACHINERY = {os.path.join(_EXERCISES_DIR, name) for name in ("guard.py", "core.py")}
+# signal handler, reading the answer as plain data); every other module in this folder holds cases and
+# mistake kits a learner must not call.
+_MACHINERY = frozenset(os.path.join(_EXERCISES_DIR, name) for name in ("guard.py", "core.py", "plain.py"))
+# Where torch's and Python's own code lives: any other code that runs inside a torch function (below the
+# tripwire, which is then off torch's mode stack) is the learner's, run by a custom op, a dispatch mode...
+_LIBRARY_DIRS = tuple({os.path.join(os.path.abspath(p), "") for p in (
+    sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+    os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__))), os.path.dirname(_EXERCISES_DIR[:-1]),
+)}) + ("<frozen ",)
 _AUTOGRAD_FILES = (  # torch.autograd.grad / backward, torch.autograd.functional, torch.func
     f"torch{_SEP}autograd{_SEP}__init__.py",
     f"torch{_SEP}autograd{_SEP}functional.py",
     f"torch{_SEP}_functorch{_SEP}",
 )
-_AUTOGRAD_C_NAMES = {"run_backward", "_make_dual"}  # the engine's entry; forward-mode dual numbers
+_AUTOGRAD_C_NAMES = frozenset({"run_backward", "_make_dual"})  # the engine's entry; forward-mode dual numbers
 
 MESSAGES = {
     "torch_rnn": "it calls torch's RNN modules (nn.RNN / nn.RNNCell); write the computation yourself "
@@ -52,6 +68,10 @@ MESSAGES = {
     "write it yourself",
     "checker": "it calls the checker's own code ({name}); write the computation yourself",
     "tamper": "it changed Python's profiling hook, which the checker uses to watch for delegation",
+    "nested": "it runs its own code ({name}) inside a torch operation (a custom op, a dispatch mode or a tensor "
+    "subclass), where the checker cannot watch for delegation",
+    "overrides": "it switched off or changed torch's function overrides ({name}), which the checker uses to "
+    "watch for delegation",
 }
 
 
@@ -69,18 +89,64 @@ def _is_rnn_kernel(name):
     return name.startswith("rnn_") or "_rnn" in name
 
 
+def _learners_code(frame):
+    """True for code outside torch, Python and this package (code that ``exec`` made counts as the
+    module's whose globals it runs in: namedtuple's generated methods are the library's)."""
+    filename = frame.f_code.co_filename
+    if filename.startswith(_LIBRARY_DIRS):
+        return False
+    return not filename.startswith("<") or frame.f_globals.get("__name__", "__main__") == "__main__"
+
+
+def _fingerprint(code):
+    """What a code object does, whatever file it was compiled from: a copy run with ``exec`` matches."""
+    consts = tuple(_fingerprint(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
+    return (code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts)
+
+
+# Read-only, like the other tables here: a learner's cell could change a mutable one in place, and the
+# grader's child restores the module's names, not what they hold.
+_REFERENCE_PRINTS = None  # fingerprint -> function name, for every function in rnn_course.reference
+
+
+def _reference_prints():
+    """Made once, by Guard.__enter__ (never inside the hook, where an error would remove it)."""
+    global _REFERENCE_PRINTS
+    if _REFERENCE_PRINTS is None:
+        try:
+            from .. import reference
+        except Exception:  # a course without its reference cannot be copied from
+            _REFERENCE_PRINTS = types.MappingProxyType({})
+            return _REFERENCE_PRINTS
+        prints, todo = {}, [v for v in vars(reference).values()]
+        todo += [m for v in vars(reference).values() if isinstance(v, type) and v.__module__ == reference.__name__ for m in vars(v).values()]
+        codes = [getattr(getattr(v, "__func__", v), "__code__", None) for v in todo]
+        codes = [c for c in codes if isinstance(c, types.CodeType) and c.co_filename.endswith(_REFERENCE)]
+        while codes:
+            code = codes.pop()
+            prints[_fingerprint(code)] = code.co_name
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        _REFERENCE_PRINTS = types.MappingProxyType(prints)
+    return _REFERENCE_PRINTS
+
+
 class KernelTripwire(TorchFunctionMode):
     """A TorchFunctionMode that notes the names of torch's RNN kernels however they are reached."""
 
     def __init__(self):
         super().__init__()
         self.seen = []
+        self.depth = 0  # > 0 while a torch function runs below it (where it is off the stack)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "")
         if _is_rnn_kernel(name) and name not in self.seen:
             self.seen.append(name)
-        return func(*args, **(kwargs or {}))
+        self.depth += 1
+        try:
+            return func(*args, **(kwargs or {}))
+        finally:
+            self.depth -= 1
 
 
 class Guard:
@@ -101,6 +167,7 @@ class Guard:
         self._seen = set()
         self._previous = None
         self._installed = self._hook  # one bound method, so that `is` can recognise it later
+        self._verdicts = {}  # id(code) -> (code, the reference function it copies or None)
 
     def _flag(self, kind, name):
         if (kind, name) not in self._seen:
@@ -109,21 +176,36 @@ class Guard:
 
     def _hook(self, frame, event, arg):
         if event == "call":
-            self._on_python_call(frame.f_code.co_filename, frame.f_code.co_name)
+            if self._tripwire and self._tripwire.depth and _learners_code(frame):
+                self._flag("nested", frame.f_code.co_name)  # run by torch inside a torch function
+            self._on_python_call(frame.f_code.co_filename, frame.f_code.co_name, frame.f_code)
         elif event == "c_call":
             self._on_c_call(getattr(arg, "__name__", ""))
+        if self.forbid_rnn and torch._C._is_torch_function_all_disabled():
+            self._flag("overrides", "DisableTorchFunction")
 
-    def _on_python_call(self, filename, name):
-        if filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
+    def _on_python_call(self, filename, name, code=None):
+        if self.forbid_rnn and name == "__torch_dispatch__":  # runs below the tripwire, where it cannot see
+            self._flag("overrides", "TorchDispatchMode")
+        elif filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
             self._flag("checker", f"rnn_course.exercises.{os.path.basename(filename)[:-3]}")
         elif self.forbid_rnn and filename.endswith(_RNN_MODULES):
             self._flag("torch_rnn", "nn.RNN")
         elif self.forbid_rnn and filename.endswith(_REFERENCE):
             self._flag("reference", name)
+        elif self.forbid_rnn and code is not None and self._copied_reference(code):
+            self._flag("reference", self._copied_reference(code))
         elif self.forbid_autograd and any(part in filename for part in _AUTOGRAD_FILES):
             self._flag("autograd", name)
         else:
             self._on_forbidden_module(filename)
+
+    def _copied_reference(self, code):
+        """The reference function that ``code`` is a copy of, or None."""
+        verdict = self._verdicts.get(id(code))
+        if verdict is None or verdict[0] is not code:
+            verdict = self._verdicts[id(code)] = (code, _reference_prints().get(_fingerprint(code)))
+        return verdict[1]
 
     def _on_forbidden_module(self, filename):
         for path, module in self._forbidden_files.items():
@@ -139,6 +221,10 @@ class Guard:
     def __enter__(self):
         self._tripwire = KernelTripwire() if self.forbid_rnn else None
         if self._tripwire:
+            _reference_prints()
+            if torch._C._is_torch_function_all_disabled():
+                self._flag("overrides", "DisableTorchFunction")
+            self._depth = torch._C._len_torch_function_stack()
             self._tripwire.__enter__()
         self._previous = sys.getprofile()
         sys.setprofile(self._installed)
@@ -149,7 +235,13 @@ class Guard:
             self._flag("tamper", "sys.setprofile")
         sys.setprofile(self._previous)
         if self._tripwire:
-            self._tripwire.__exit__(None, None, None)
+            depth = torch._C._len_torch_function_stack()
+            if depth != self._depth + 1 or torch._C._get_function_stack_at(self._depth) is not self._tripwire:
+                self._flag("overrides", "TorchFunctionMode")
+            if torch._C._is_torch_function_all_disabled():
+                self._flag("overrides", "DisableTorchFunction")
+            for _ in range(depth - self._depth):  # its own tripwire and whatever the function left on top
+                torch._C._pop_torch_function_stack()
             for name in self._tripwire.seen:
                 self._flag("rnn_kernel", name)
         return False

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,9 +74,9 @@ def discover(paths):
         path = Path(raw)
         if path.is_dir():
             for candidate in path.rglob("*.ipynb"):
-                if ".ipynb_checkpoints" in candidate.parts or not candidate.is_file():
+                if ".ipynb_checkpoints" in candidate.parts or candidate.is_dir():
                     continue
-                found.add(candidate)
+                found.add(candidate)  # a broken link or a fifo too: its row says it cannot be read
         elif path.is_file():
             found.add(path)
         else:
@@ -87,18 +88,35 @@ def display_name(path):
     """The submission's name in the gradebook: relative to the current folder if it is inside it."""
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
-    return absolute if relative.startswith("..") else relative
+    name = absolute if relative.startswith("..") else relative
+    # A file name that is not valid UTF-8 (bytes Python keeps as lone surrogates) is shown escaped,
+    # so that it can be written to the gradebook: bad\xffname.ipynb
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+SECRET_VARIABLE = "RNN_COURSE_GRADING_SECRET"
 
 
 def submission_salt(data):
-    """A non-zero 62-bit number drawn from the SHA-256 of a submission's bytes."""
-    return int.from_bytes(hashlib.sha256(data).digest()[:8], "big") % (2**62) + 1
+    """A non-zero 62-bit number drawn from the SHA-256 of a submission's bytes.
+
+    When the instructor sets the environment variable RNN_COURSE_GRADING_SECRET, it is hashed in
+    too: the same file still meets the same cases under the same secret, but not even a notebook
+    that reads its own bytes can rebuild them. The variable never reaches a student's process (the
+    worker's environment is an allow-list).
+    """
+    secret = os.environ.get(SECRET_VARIABLE, "").encode()
+    digest = hashlib.sha256(secret + b"\0" + data).digest()
+    return int.from_bytes(digest[:8], "big") % (2**62) + 1
 
 
 def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES):
     """Read and validate one notebook; a Submission with ``invalid`` set when it is unusable."""
     sub = Submission(Path(path), display_name(path))
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a fifo or a device would block or never end
+            sub.invalid = "not a regular file"
+            return sub
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
@@ -148,8 +166,11 @@ def _validate(notebook):
     major = notebook.get("nbformat")
     if major is None:
         return "not a notebook: no nbformat version"
-    if major != 4:
-        return f"unsupported notebook format (nbformat {major!r}; expected 4)"
+    if major != 4 or type(major) is not int:
+        return f"unsupported notebook format (nbformat {_short(repr(major))}; expected 4)"
+    minor = notebook.get("nbformat_minor")
+    if type(minor) is not int or not 0 <= minor < 1000:
+        return f"not a valid nbformat 4 notebook (nbformat_minor {_short(repr(minor))})"
     import nbformat  # slow to import; only the grader's own process needs it
 
     try:
@@ -158,7 +179,7 @@ def _validate(notebook):
             nbformat.validate(nbformat.from_dict(notebook))
     except nbformat.ValidationError as exc:
         return f"not a valid nbformat 4 notebook ({_short(exc.message if hasattr(exc, 'message') else exc)})"
-    except (RecursionError, ValueError, TypeError, AttributeError, KeyError) as exc:
+    except Exception as exc:  # nbformat's own asserts and errors on odd input: never the whole batch's end
         return f"not a valid nbformat 4 notebook ({_short(exc)})"
     if len(notebook.get("cells", [])) > MAX_CELLS:
         return f"too many cells (over {MAX_CELLS})"

@@ -14,6 +14,7 @@ import json
 import os
 import pwd
 import re
+import secrets
 import selectors
 import shutil
 import signal
@@ -148,12 +149,30 @@ def _inputs_frame(job, exercise_ids):
         specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    return encode_frame({"kind": "inputs", "exercises": specs}, buffer.getvalue())
+    return encode_frame({"kind": "inputs", "exercises": specs, "token": job.token}, buffer.getvalue())
 
 
 # ---------------------------------------------------------------------------------------------
 # The zygote
 # ---------------------------------------------------------------------------------------------
+
+
+_OWN_UID_BASE = 2_000_000_000  # far above any account's uid
+
+
+def own_uid(job_id):
+    """The user id a job's child runs as (when the grader runs as root): one no account has and no
+    other child of this run shares, so that children cannot signal one another."""
+    uid = _OWN_UID_BASE + (os.getpid() % 1000) * 100_000 + job_id % 100_000
+    return None if _uid_taken(uid) else uid
+
+
+def _uid_taken(uid):
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
 
 
 def sandbox_user():
@@ -211,6 +230,7 @@ class _Zygote:
     def request(self, job_id, channel, workdir, limits, uid, gid):
         message = {
             "job": job_id, "workdir": workdir, "uid": uid, "gid": gid,
+            "own_uid": None if uid is None else own_uid(job_id),
             "env": {k: v for k, v in self.env.items() if k not in ("PYTHONPATH", "RNN_COURSE_GRADER_DEBUG")},
             "limits": {"memory_mb": limits.memory_mb, "cpu_s": int(limits.timeout) + 5, "fsize_mb": limits.fsize_mb},
         }
@@ -297,6 +317,7 @@ class _Job:
         self.protocol_error = None
         self.maxrss_kb = None
         self.private_kb = None
+        self.token = secrets.token_hex(16)  # sent with the hidden inputs; every report must carry it
 
     @property
     def finished(self):
@@ -345,6 +366,8 @@ def _handle(job, meta, blob):
         job.outbox += _inputs_frame(job, runnable)
     elif kind == "exercise" and meta.get("id") in expected:
         job.where = ("exercise", meta["id"])
+    elif kind in ("outcomes", "done") and meta.get("token") != job.token:
+        job.protocol_error = "it sent a report the grader did not ask for (written straight to its socket?)"
     elif kind == "outcomes" and meta.get("id") in expected and meta["id"] not in job.outcomes:
         job.outcomes[meta["id"]] = _read_outcomes(meta["id"], meta.get("outcomes"), blob)
         job.where = None

@@ -20,13 +20,14 @@ The child (``child_main``), before any student code runs:
 Then it runs the code cells in a fresh namespace, like Jupyter (exceptions are caught per cell,
 a cell over the time budget is interrupted), restores the checker's modules and ``sys`` hooks from
 the snapshots, tells the grader which exercise functions exist, and only then receives the hidden
-inputs (never the expected answers). It calls each function through ``run_learner`` (guard on) and
-sends back ``Outcome.to_plain`` data: JSON plus an ``.npz`` blob, never a pickle.
+inputs (never the expected answers). It calls each function through ``run_learner`` (guard on), one
+case at a time with the checker restored before each, and sends back ``Outcome.to_plain`` data: JSON
+plus an ``.npz`` blob, never a pickle, each report carrying the token that came with the inputs.
 """
 
 import builtins
-import contextlib
 import dataclasses
+import gc
 import io
 import json
 import linecache
@@ -38,6 +39,7 @@ import socket
 import struct
 import sys
 import time
+import types
 
 # ---------------------------------------------------------------------------------------------
 # Framing, shared with the grader: >II (json length, blob length), then the JSON, then the blob.
@@ -90,6 +92,9 @@ def _preload():
     import matplotlib.pyplot  # noqa: F401
 
     import rnn_course.exercises  # noqa: F401  (registers the exercises; no case is ever made here)
+    from rnn_course.exercises.guard import _reference_prints
+
+    _reference_prints()  # the reference's fingerprints, taken before any learner's code could change it
 
     for name in _PRELOAD:
         try:
@@ -309,11 +314,27 @@ def _isolate(request):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     if os.geteuid() == 0 and request.get("uid") is not None:
+        uid = int(request["uid"])
+        if request.get("own_uid") is not None:
+            # A user of its own, which no other child shares: it can neither signal the other
+            # submissions' processes (kill(-1, ...) as nobody would) nor enter their folders.
+            try:
+                os.chown(workdir, int(request["own_uid"]), int(request["gid"]))
+                uid = int(request["own_uid"])
+            except OSError:
+                pass  # a user namespace that does not map that user: nobody, shared
         os.setgroups([])
         os.setgid(int(request["gid"]))
-        os.setuid(int(request["uid"]))
+        os.setuid(uid)
     # No new processes or threads from here on (not enforced for root: see the module docstring).
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+    sys.addaudithook(_refuse_audit_hooks)
+
+
+def _refuse_audit_hooks(event, args):
+    """An audit hook cannot be removed, so a learner's would run inside the checker's own code."""
+    if event == "sys.addaudithook":
+        raise RuntimeError("audit hooks are not available while grading")
 
 
 def _tripwire_class():
@@ -336,7 +357,17 @@ class _Checker:
         self.np = np
         import torch.overrides
 
-        self.modules = [core, guard, plain, sys.modules[__name__], torch.overrides]
+        self.torch_C = torch._C
+        self.function_state = torch._C._get_torch_function_state()
+        self.gc_callbacks = list(gc.callbacks)
+        self.graveyard = []
+        self.signals = {}
+        for sig in signal.valid_signals():
+            try:
+                self.signals[sig] = signal.getsignal(sig)
+            except (OSError, ValueError):
+                pass
+        self.modules = [core, guard, plain, sys.modules[__name__], torch.overrides] + _reporting_modules()
         self.run_learner = core.run_learner
         self.Exercise = core.Exercise
         self.Case = core.Case
@@ -365,10 +396,19 @@ class _Checker:
 
     def _keep_function(self, value):
         fn = getattr(value, "__func__", value)
-        if hasattr(fn, "__code__") and hasattr(fn, "__defaults__"):
+        if isinstance(fn, types.FunctionType):
             self.functions.append((fn, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
 
     def restore(self):
+        # No learner's timer or signal handler may fire while the checker is put back, nor the cyclic
+        # garbage collector (off once the cells ran: a learner's __del__ could run inside the checker);
+        # everything restoring removes is kept alive, so that no __del__ runs after this either.
+        for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+            signal.setitimer(timer, 0)
+        gc.disable()
+        self.graveyard.append((dict(builtins.__dict__), [dict(m.__dict__) for m, _ in self.module_dicts],
+                               [dict(vars(c)) for c, _ in self.classes],
+                               [(fn.__defaults__, fn.__kwdefaults__) for fn, _, _, _ in self.functions]))
         current = builtins.__dict__  # first, so that what follows uses the real builtins
         for key in [k for k in current if k not in self.builtins]:
             del current[key]
@@ -396,6 +436,40 @@ class _Checker:
                     pass
         for fn, code, defaults, kwdefaults in self.functions:
             fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
+        # torch's override machinery as it was: no function or dispatch mode left on its stacks (the
+        # tripwire included), overrides switched on; no learner's signal handler, timer or gc callback
+        # left to run learner's code in the middle of the checker's.
+        C = self.torch_C
+        for _ in range(C._len_torch_function_stack()):
+            C._pop_torch_function_stack()
+        for _ in range(C._len_torch_dispatch_stack()):
+            C._pop_torch_dispatch_stack(None)
+        C._set_torch_function_state(self.function_state)
+        for sig, handler in self.signals.items():
+            if signal.getsignal(sig) is not handler and handler is not None:
+                try:
+                    signal.signal(sig, handler)
+                except (OSError, ValueError, TypeError):
+                    pass
+        gc.callbacks[:] = self.gc_callbacks
+
+
+def _reporting_modules():
+    """The modules the child's reporting path runs (JSON, framing, .npz writing, tensor to numpy),
+    restored with the checker's, so that a patch to them cannot rewrite what the child reports."""
+    import json.decoder
+    import json.encoder
+    import zipfile
+
+    import numpy as np
+    import torch._tensor
+
+    def home(fn):  # the module a numpy function is written in (numpy.lib._npyio_impl...)
+        return getattr(getattr(fn, "__wrapped__", fn), "__globals__", {}).get("__name__", "numpy")
+
+    names = ["json", "json.encoder", "json.decoder", "struct", "io", "dataclasses", "contextlib", "socket",
+             "zipfile", "numpy", home(np.savez), home(np.lib.format.write_array), "torch._tensor"]
+    return [sys.modules[name] for name in dict.fromkeys(names) if name in sys.modules]
 
 
 def _send(chan, meta, blob=b""):
@@ -484,6 +558,7 @@ def child_main(chan_fd, request):
     plt.show = lambda *args, **kwargs: None
     namespace = _run_cells(chan, [tuple(c) for c in job["cells"]], float(job["cell_budget"]))
 
+    gc.collect()  # learners' objects in garbage cycles die now, before the checker is restored
     checker.restore()
     functions = {}
     for exercise_id in job["exercises"]:
@@ -492,6 +567,8 @@ def child_main(chan_fd, request):
     _send(chan, {"kind": "ready", "functions": functions})
 
     inputs, blob = recv_frame(chan)  # hidden inputs, only now that no cell will run again
+    token = inputs.pop("token", None)  # the grader takes reports only with it: a frame forged by code
+    # that writes to this socket while a function runs, without reading this process's memory, is refused
     with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
         arrays = {key: loaded[key] for key in loaded.files}
     for spec in inputs["exercises"]:
@@ -505,12 +582,7 @@ def child_main(chan_fd, request):
         exercise = checker.Exercise(make_cases=list, **settings)
         cases = [checker.Case(checker.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
         budget = min(float(exercise.timeout), float(job["function_budget"]))
-        tripwire = checker.Tripwire() if exercise.forbid_rnn else contextlib.nullcontext()
-        with tripwire:
-            outcomes = checker.run_learner(exercise, fn, cases, timeout=budget)
-        checker.restore()
-        for name in getattr(tripwire, "seen", ()):
-            outcomes = [dataclasses.replace(o, violations=tuple(o.violations) + (("rnn_kernel", name),)) for o in outcomes]
+        outcomes = _run_cases(checker, exercise, fn, cases, budget)
         out_arrays, plain = {}, []
         for outcome in outcomes:
             try:
@@ -519,9 +591,30 @@ def child_main(chan_fd, request):
                 plain.append(checker.Outcome(error="exception", detail="its answer could not be read").to_plain({}))
         buffer = io.BytesIO()
         np.savez(buffer, **out_arrays)
-        _send(chan, {"kind": "outcomes", "id": spec["id"], "outcomes": plain}, buffer.getvalue())
-    _send(chan, {"kind": "done", "private_kb": _private_kb()})
+        _send(chan, {"kind": "outcomes", "id": spec["id"], "outcomes": plain, "token": token}, buffer.getvalue())
+    _send(chan, {"kind": "done", "private_kb": _private_kb(), "token": token})
     return 0
+
+
+def _run_cases(checker, exercise, fn, cases, budget):
+    """``run_learner`` one case at a time, the checker restored before each: a call cannot patch the
+    guard for the next one. ``budget`` seconds for all the cases together; stops at the first error."""
+    outcomes, deadline = [], time.monotonic() + budget
+    for case in cases:
+        checker.restore()
+        tripwire = checker.Tripwire() if exercise.forbid_rnn else None
+        try:
+            if tripwire is not None:
+                tripwire.__enter__()  # taken off again by restore(), whatever the function did to the stack
+            got = checker.run_learner(exercise, fn, [case], timeout=max(0.001, deadline - time.monotonic()))
+        finally:
+            checker.restore()
+        for name in getattr(tripwire, "seen", ()):
+            got = [dataclasses.replace(o, violations=tuple(o.violations) + (("rnn_kernel", name),)) for o in got]
+        outcomes += got
+        if not got or got[-1].error:
+            break
+    return outcomes
 
 
 def _private_kb():
