@@ -291,7 +291,7 @@ def test_a_namedtuple_answer_is_read_as_a_tuple():
     from collections import namedtuple
 
     Answer = namedtuple("Answer", "linear activated")
-    assert _judge_as_check(lambda x, w: Answer(*_right(x, w))).passed
+    assert _judge(lambda x, w: Answer(*_right(x, w))).passed
 
 
 class _LyingTensor(torch.Tensor):
@@ -319,13 +319,5 @@ class _Unmeasurable(tuple):
     ids=["tensor subclass that lies", "tuple that cannot be measured", "answer nested 5000 deep"],
 )
 def test_odd_answers_neither_crash_nor_fool_the_checker(fn):
-    result = _judge_as_check(fn)
+    result = _judge(fn)
     assert not result.passed
-
-
-def _judge_as_check(fn):
-    """What check() does: run, turn the answers into plain data, judge."""
-    from rnn_course.exercises.core import as_plain_data
-
-    cases = EXERCISE.cases()
-    return judge(EXERCISE, cases, [as_plain_data(o) for o in run_learner(EXERCISE, fn, cases)])
