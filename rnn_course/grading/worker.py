@@ -337,14 +337,6 @@ def _refuse_audit_hooks(event, args):
         raise RuntimeError("audit hooks are not available while grading")
 
 
-def _tripwire_class():
-    """The guard's KernelTripwire: a TorchFunctionMode that notes torch's RNN kernels however they
-    are reached (the profiling hook cannot see C calling C, e.g. ``functools.partial``)."""
-    from rnn_course.exercises.guard import KernelTripwire
-
-    return KernelTripwire
-
-
 class _Checker:
     """Private references to the checker, taken before student code runs, and a way to put the
     checker's modules, classes and functions back exactly as they were."""
@@ -373,7 +365,7 @@ class _Checker:
         self.Case = core.Case
         self.Outcome = core.Outcome
         self.from_plain = plain.from_plain
-        self.Tripwire = _tripwire_class()
+        self.Tripwire = guard.KernelTripwire  # the guard's own, held privately as a second tripwire
         self.classes_extra = [self.Tripwire]
         self.setprofile, self.settrace = sys.setprofile, sys.settrace
         self.sys_snapshot = {"setprofile": sys.setprofile, "getprofile": sys.getprofile,
