@@ -1,23 +1,15 @@
 """Light tests for rnn_course.viz.graphs: each function draws the expected artists, and nothing global."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.text import Annotation
 
-matplotlib.use("Agg")
+from rnn_course.viz import graphs
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
-from matplotlib.text import Annotation  # noqa: E402
-
-from rnn_course.viz import graphs  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def nodes(ax):

@@ -1,22 +1,13 @@
 """Light tests for rnn_course.viz.layouts: each function returns a figure with the expected axes and artists."""
 
-import matplotlib
+import pytest
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
-matplotlib.use("Agg")
+from rnn_course.viz import layouts
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
-
-from rnn_course.viz import layouts  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def texts(fig):

@@ -1,17 +1,13 @@
 """Tests for rnn_course.viz.padding, with torch's packing as the oracle."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.nn.utils.rnn import pack_padded_sequence
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from torch.nn.utils.rnn import pack_padded_sequence  # noqa: E402
-
-from rnn_course.viz import padding  # noqa: E402
+from rnn_course.viz import padding
 
 lengths_lists = st.lists(st.integers(1, 7), min_size=1, max_size=6)
 

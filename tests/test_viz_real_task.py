@@ -1,12 +1,8 @@
 """Tests for rnn_course.viz.real_task."""
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from rnn_course.viz import real_task  # noqa: E402
+from rnn_course.viz import real_task
 
 
 def test_loss_curves_epochs_and_baseline():

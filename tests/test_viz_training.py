@@ -1,20 +1,11 @@
 """Light tests for rnn_course.viz.training: each plot builds, with the expected pieces, on Agg."""
 
-import matplotlib
+import pytest
+import torch
 
-matplotlib.use("Agg")
+from rnn_course.viz import training
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from rnn_course.viz import training  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_class_probabilities_highlights_the_target():
