@@ -25,19 +25,26 @@ How an answer key becomes a learner notebook
   The text after ``### BEGIN SOLUTION:`` tells the learner what to write; without it the comment is
   ``# YOUR CODE HERE`` plus a generic instruction. A cell may hold several regions. A BEGIN without
   its END, an END without a BEGIN, a BEGIN inside a region, or a marker in a markdown cell is an error.
+* A region from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS`` (nbgrader's markers) is
+  dropped: the answer key's confirming asserts, which state the answer of a prediction, stay out of
+  the learner's sight.
+* A line ``NAME = VALUE  ### PREDICTION`` (the answer key's prediction) becomes
+  ``NAME = ...  # your prediction``; text after ``### PREDICTION:`` replaces "your prediction".
 * Cells tagged ``solution-only`` (cell metadata ``tags``) are dropped.
-* Outputs and execution counts are cleared; the notebook metadata gets
-  ``rnn_course: {lesson: slug, kind: "learner"}`` (the answer key gets ``kind: "answer-key"``).
+* The notebook metadata gets ``rnn_course: {lesson: slug, kind: "learner"}`` (the answer key gets
+  ``kind: "answer-key"``).
 
 Then both notebooks are executed with nbclient in the current environment's python (cwd
-``notebooks/``, ``OMP_NUM_THREADS=1``, a time limit per cell) and written back. An error in either
-notebook aborts the release of that lesson, names the notebook and the cell, and leaves the files on
-disk as they were. ``--no-execute`` writes the learner notebook without outputs and leaves the answer
+``notebooks/``, ``OMP_NUM_THREADS=1``, a time limit per cell). The answer key is written back with
+its fresh outputs; the learner notebook is written **without outputs**, so nothing a learner sees
+before answering shows an answer (it is executed only to prove that Run All works on it). An error
+in either notebook aborts the release of that lesson, names the notebook and the cell, and leaves
+the files on disk as they were. ``--no-execute`` writes the learner notebook and leaves the answer
 key alone.
 
-``--check`` writes nothing: it exits 1 and lists every learner notebook that is missing or whose cells
-(type, source, tags) or ``rnn_course`` metadata differ from the release of its answer key; outputs are
-ignored. It exits 0 when all match.
+``--check`` writes nothing: it exits 1 and lists every learner notebook that is missing, holds
+outputs, or whose cells (type, source, tags) or ``rnn_course`` metadata differ from the release of its
+answer key. It exits 0 when all match.
 """
 
 import argparse
@@ -56,7 +63,10 @@ KERNEL_NAME = "python3"
 
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\b(?:[ \t]*:(?P<text>.*))?[ \t]*$")
 _END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
-_ANY_MARKER = re.compile(r"### (BEGIN|END) SOLUTION")
+_ANY_MARKER = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)|### PREDICTION")
+_BEGIN_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*$")
+_END_HIDDEN = re.compile(r"^[ \t]*### END HIDDEN TESTS[ \t]*$")
+_PREDICTION = re.compile(r"^(?P<head>[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*=)[ \t]*\S.*?[ \t]*### PREDICTION\b(?:[ \t]*:(?P<text>.*))?[ \t]*$")
 _LESSON_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 
 
@@ -110,26 +120,37 @@ def resolve_lesson(lesson, notebooks_dir):
 
 
 def blank_solutions(source, where="cell"):
-    """``source`` with every BEGIN/END SOLUTION region replaced by a comment and ``raise NotImplementedError``."""
-    out, begin = [], None
+    """``source`` as the learner sees it: solution regions blanked, hidden tests dropped, predictions emptied.
+
+    Every BEGIN/END SOLUTION region becomes a comment and ``raise NotImplementedError``; every
+    BEGIN/END HIDDEN TESTS region disappears; ``NAME = VALUE  ### PREDICTION`` becomes
+    ``NAME = ...  # your prediction``.
+    """
+    out, region = [], None  # region: (kind, line number it opened on) while inside one
     for number, line in enumerate(source.split("\n"), start=1):
-        start, end = _BEGIN.match(line), _END.match(line)
-        if start:
-            if begin is not None:
-                raise ReleaseError(f"{where}: line {number} opens a solution region inside the one opened on line {begin}")
-            begin = number
-            instruction = (start["text"] or "").strip() or DEFAULT_INSTRUCTION
-            out += [f"{start['indent']}# YOUR CODE HERE: {instruction}", f"{start['indent']}raise NotImplementedError"]
-        elif end:
-            if begin is None:
-                raise ReleaseError(f"{where}: line {number} has ### END SOLUTION without a ### BEGIN SOLUTION before it")
-            begin = None
+        start, hidden, prediction = _BEGIN.match(line), _BEGIN_HIDDEN.match(line), _PREDICTION.match(line)
+        if start or hidden:
+            if region is not None:
+                raise ReleaseError(f"{where}: line {number} opens a region inside the {region[0]} region opened on line {region[1]}")
+            region = ("solution" if start else "hidden tests", number)
+            if start:
+                instruction = (start["text"] or "").strip() or DEFAULT_INSTRUCTION
+                out += [f"{start['indent']}# YOUR CODE HERE: {instruction}", f"{start['indent']}raise NotImplementedError"]
+        elif _END.match(line) or _END_HIDDEN.match(line):
+            kind = "solution" if _END.match(line) else "hidden tests"
+            if region is None or region[0] != kind:
+                marker = "### END SOLUTION" if kind == "solution" else "### END HIDDEN TESTS"
+                raise ReleaseError(f"{where}: line {number} has {marker} without its ### BEGIN before it")
+            region = None
+        elif prediction and region is None:
+            text = (prediction["text"] or "").strip() or "your prediction"
+            out.append(f"{prediction['head']} ...  # {text}")
         elif _ANY_MARKER.search(line):
-            raise ReleaseError(f"{where}: line {number} has a malformed solution marker: {line.strip()!r}")
-        elif begin is None:
+            raise ReleaseError(f"{where}: line {number} has a malformed marker: {line.strip()!r}")
+        elif region is None:
             out.append(line)
-    if begin is not None:
-        raise ReleaseError(f"{where}: the ### BEGIN SOLUTION on line {begin} has no ### END SOLUTION")
+    if region is not None:
+        raise ReleaseError(f"{where}: the {region[0]} region opened on line {region[1]} is never closed")
     return "\n".join(out)
 
 
@@ -336,6 +357,7 @@ def release(answer_key_path, execute_notebooks=True, timeout=CELL_TIMEOUT, log=p
         execute(key, f"answer key {_shown(answer_key_path)}", cwd, timeout)
         log(f"{lesson}: executing the learner notebook")
         execute(learner, f"learner notebook {_shown(target)} (released from {_shown(answer_key_path)})", cwd, timeout)
+        clear_outputs(learner)  # it ran cleanly; the learner gets it without outputs
         write_notebook(key, answer_key_path)
     write_notebook(learner, target)
     log(f"{lesson}: wrote {_shown(target)}" + (f" and {_shown(answer_key_path)}" if execute_notebooks else ""))
@@ -356,6 +378,10 @@ def check(answer_key_path):
     if want != got:
         problems.append(f"{_shown(target)}: {_first_difference(want, got)}; it differs from the release of "
                         f"{_shown(answer_key_path)} (run `rnn-course release {lesson}`)")
+    with_outputs = [i for i, c in enumerate(actual.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+    if with_outputs:
+        problems.append(f"{_shown(target)}: cells {with_outputs} hold outputs; learner notebooks ship without them "
+                        f"(run `rnn-course release {lesson}`)")
     if actual.metadata.get("rnn_course") != expected.metadata["rnn_course"]:
         problems.append(f"{_shown(target)}: metadata rnn_course is {actual.metadata.get('rnn_course')!r}, expected {expected.metadata['rnn_course']!r}")
     return problems

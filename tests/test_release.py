@@ -84,6 +84,24 @@ def test_blanked_function_compiles_and_raises_not_implemented():
         namespace["rnn_cell"](*range(6))
 
 
+def test_hidden_tests_are_dropped_and_predictions_emptied():
+    source = (
+        "my_prediction = (5, 4, 7), (2, 4, 7)  ### PREDICTION\n"
+        "    guess = True   ### PREDICTION: True or False\n"
+        "check_prediction('04.a', my_prediction, actual)\n"
+        "### BEGIN HIDDEN TESTS\n"
+        "assert actual == ((5, 4, 7), (2, 4, 7))\n"
+        "### END HIDDEN TESTS\n"
+        "print('done')"
+    )
+    assert blank_solutions(source) == (
+        "my_prediction = ...  # your prediction\n"
+        "    guess = ...  # True or False\n"
+        "check_prediction('04.a', my_prediction, actual)\n"
+        "print('done')"
+    )
+
+
 def test_source_without_markers_is_unchanged():
     source = "a = 1\n# ### BEGIN and END are fine alone\nprint(a)\n"
     assert blank_solutions(source) == source
@@ -92,11 +110,15 @@ def test_source_without_markers_is_unchanged():
 @pytest.mark.parametrize(
     "source, message",
     [
-        ("### BEGIN SOLUTION\nx = 1", "line 1 has no ### END SOLUTION"),
+        ("### BEGIN SOLUTION\nx = 1", "the solution region opened on line 1 is never closed"),
         ("x = 1\n### END SOLUTION", "line 2 has ### END SOLUTION without"),
-        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2 opens a solution region inside"),
-        ("x = 1  ### BEGIN SOLUTION\ny = 2\n### END SOLUTION", "line 1 has a malformed solution marker"),
-        ("### BEGIN SOLUTIONS\ny = 2", "line 1 has a malformed solution marker"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2 opens a region inside the solution region"),
+        ("x = 1  ### BEGIN SOLUTION\ny = 2\n### END SOLUTION", "line 1 has a malformed marker"),
+        ("### BEGIN SOLUTIONS\ny = 2", "line 1 has a malformed marker"),
+        ("### BEGIN HIDDEN TESTS\nassert x == 1", "the hidden tests region opened on line 1 is never closed"),
+        ("### BEGIN HIDDEN TESTS\nassert x\n### END SOLUTION", "line 3 has ### END SOLUTION without"),
+        ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n", "line 2 opens a region inside the solution region"),
+        ("print(1)  ### PREDICTION", "line 1 has a malformed marker"),
     ],
 )
 def test_unbalanced_or_malformed_markers_are_clear_errors(source, message):
@@ -156,7 +178,7 @@ def test_marker_in_a_markdown_cell_is_an_error_naming_the_cell():
 
 def test_unbalanced_marker_in_a_notebook_names_the_lesson_and_cell():
     key = notebook(new_markdown_cell("intro"), new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1"))
-    with pytest.raises(ReleaseError, match=r"02_unrolling: cell 1 \('def f\(\):'\): the ### BEGIN SOLUTION on line 2"):
+    with pytest.raises(ReleaseError, match=r"02_unrolling: cell 1 \('def f\(\):'\): the solution region opened on line 2"):
         make_learner(key, "02_unrolling")
 
 
@@ -197,13 +219,15 @@ def test_release_then_check_passes_and_a_hand_edit_is_detected(folder, capsys):
     assert "01_rnn_cell.ipynb: cell 2 has a different source" in err
 
 
-def test_check_ignores_outputs_but_not_tags(folder, capsys):
+def test_check_rejects_outputs_and_changed_tags(folder, capsys):
     run(folder, "--no-execute")
     learner_file = folder / "01_rnn_cell.ipynb"
     learner = nbformat.read(learner_file, as_version=4)
     learner.cells[1].outputs = [nbformat.v4.new_output("stream", text="something else\n")]
     nbformat.write(learner, learner_file)
-    assert run(folder, "--check") == 0
+    assert run(folder, "--check") == 1
+    assert "cells [1] hold outputs" in capsys.readouterr().err
+    learner.cells[1].outputs = []
     learner.cells[1].metadata["tags"] = ["new-tag"]
     nbformat.write(learner, learner_file)
     assert run(folder, "--check") == 1
@@ -252,7 +276,7 @@ def test_release_executes_both_notebooks(tmp_path):
     learner = nbformat.read(tmp_path / "00_tiny.ipynb", as_version=4)
     assert done_key.cells[0].outputs[0].text == f"1 {tmp_path.name}\n"
     assert done_key.cells[2].outputs[0].text == "3\n"
-    assert learner.cells[2].outputs[0].text == "blank\n"
+    assert all(c.outputs == [] and c.execution_count is None for c in learner.cells), "learners get no outputs"
     assert done_key.metadata["rnn_course"] == {"lesson": "00_tiny", "kind": "answer-key"}
     assert learner.metadata["rnn_course"] == {"lesson": "00_tiny", "kind": "learner"}
     assert all("execution" not in c.metadata for c in done_key.cells + learner.cells)
@@ -300,6 +324,8 @@ def test_committed_learner_notebook_is_the_release_of_its_answer_key(key):
         f"edit the answer key and run `rnn-course release {key.stem}`"
     )
     assert actual.metadata.get("rnn_course") == {"lesson": key.stem, "kind": "learner"}
+    with_outputs = [i for i, c in enumerate(actual.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not with_outputs, f"{learner_file}: cells {with_outputs} hold outputs; learner notebooks ship without them"
 
 
 def test_no_learner_notebook_without_an_answer_key():

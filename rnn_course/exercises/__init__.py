@@ -9,6 +9,16 @@ F.cross_entropy, clip_grad_norm_). See ``core`` for how a check runs.
 """
 
 from . import forward, training  # noqa: F401  (importing them registers their exercises)
-from .core import CheckResult, check, exercise_ids, get_exercise, hint
+from .core import CheckResult, Hint, check, exercise_ids, get_exercise
+from .core import hint as _exercise_hint
+
+
+def hint(exercise_id, level=1):
+    """Hint ``level`` (1 = gentlest) for an exercise or a prediction question ("04.puzzle_e")."""
+    from ..predict import question_hint
+
+    text = question_hint(exercise_id, level)
+    return _exercise_hint(exercise_id, level) if text is None else Hint(text)
+
 
 __all__ = ["CheckResult", "check", "exercise_ids", "get_exercise", "hint"]
