@@ -257,6 +257,65 @@ def bptt_gradient_ascent(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
     return _pack(gx, -dh, gw_ih, gw_hh, gb)
 
 
+def bptt_bias_mean_over_batch(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = _forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    dh, gx, totals = torch.zeros_like(h0), torch.zeros_like(x), [0, 0, 0]
+    for t in reversed(range(len(x))):
+        da = (grad_output[t] + dh) * (1 - hs[t + 1] ** 2)
+        gx[t] = da @ w_ih
+        totals = [totals[0] + da.T @ x[t], totals[1] + da.T @ hs[t], totals[2] + da.mean(dim=0)]
+        dh = da @ w_hh
+    return _pack(gx, dh, *totals)
+
+
+def bptt_weights_averaged_over_time(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = torch.stack(_forward(x, h0, w_ih, w_hh, b_ih, b_hh))
+    das, carry = [], torch.zeros_like(h0)
+    for t in range(len(x) - 1, -1, -1):
+        das.insert(0, (grad_output[t] + carry) * (1 - hs[t + 1] ** 2))
+        carry = das[0] @ w_hh
+    da = torch.stack(das)  # (L, N, H)
+    per_step_w_ih = torch.einsum("lnh,lni->lhi", da, x)  # (L, H, H_in)
+    per_step_w_hh = torch.einsum("lnh,lnj->lhj", da, hs[:-1])
+    return _pack(da @ w_ih, carry, per_step_w_ih.mean(0), per_step_w_hh.mean(0), da.sum(1).mean(0))
+
+
+def bptt_grad_output_by_loop_counter(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = _forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    dh, gx = torch.zeros_like(h0), torch.zeros_like(x)
+    gw_ih, gw_hh, gb = torch.zeros_like(w_ih), torch.zeros_like(w_hh), torch.zeros_like(b_ih)
+    for i, t in enumerate(reversed(range(len(x)))):
+        da = (grad_output[i] + dh) * (1 - hs[t + 1] ** 2)  # i counts 0, 1, ... from the end
+        gx[t] = da @ w_ih
+        gw_ih, gw_hh, gb = gw_ih + da.T @ x[t], gw_hh + da.T @ hs[t], gb + da.sum(0)
+        dh = da @ w_hh
+    return _pack(gx, dh, gw_ih, gw_hh, gb)
+
+
+def bptt_forward_from_zeros(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = _forward(x, torch.zeros_like(h0), w_ih, w_hh, b_ih, b_hh)  # "the initial state is zero"
+    dh, gx = torch.zeros_like(h0), torch.zeros_like(x)
+    grads = {"weight_ih": 0, "weight_hh": 0, "bias": 0}
+    for t in reversed(range(len(x))):
+        g = _step_back(x[t], hs[t], hs[t + 1], w_ih, w_hh, grad_output[t] + dh)
+        grads = {k: grads[k] + g[k] for k in grads}
+        gx[t], dh = g["x"], g["h"]
+    return _pack(gx, dh, grads["weight_ih"], grads["weight_hh"], grads["bias"])
+
+
+def bptt_x_grad_before_tanh(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = _forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    dh_next, gx = torch.zeros_like(h0), []
+    gw_ih, gw_hh, gb = torch.zeros_like(w_ih), torch.zeros_like(w_hh), torch.zeros_like(b_ih)
+    for t in reversed(range(len(x))):
+        dh = grad_output[t] + dh_next
+        da = dh * (1 - hs[t + 1] ** 2)
+        gx.append(dh @ w_ih)  # the input's gradient taken before tanh's slope
+        gw_ih, gw_hh, gb = gw_ih + da.T @ x[t], gw_hh + da.T @ hs[t], gb + da.sum(0)
+        dh_next = da @ w_hh
+    return _pack(torch.stack(gx[::-1]), dh_next, gw_ih, gw_hh, gb)
+
+
 # ---------------------------------------------------------------------------------------------
 # masked_loss(logits, targets, lengths, batch_first)
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +433,26 @@ def ml_log_likelihood(logits, targets, lengths, batch_first):
     return F.log_softmax(lg[mask], dim=-1).gather(1, tg[mask][:, None]).mean()
 
 
+def ml_divided_by_batch_size(logits, targets, lengths, batch_first):
+    lg, tg = _batch_major(logits, targets, batch_first)
+    mask = _mask(lengths, tg.shape[1])
+    return F.cross_entropy(lg[mask], tg[mask], reduction="sum") / len(lengths)  # "loss per sequence"
+
+
+def ml_mask_flattened_batch_major(logits, targets, lengths, batch_first):
+    flat_loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")  # as the tensors come
+    length = targets.shape[1] if batch_first else targets.shape[0]
+    flat_mask = _mask(lengths, length).flatten().to(flat_loss.dtype)  # (N, L) flattened
+    return (flat_loss * flat_mask).sum() / flat_mask.sum()
+
+
+def ml_logits_straight_to_cross_entropy(logits, targets, lengths, batch_first):
+    lg, tg = _batch_major(logits, targets, batch_first)
+    losses = F.cross_entropy(lg, tg, reduction="none")  # (N, L, C) as it is
+    mask = _mask(lengths, tg.shape[1])
+    return (losses * mask).sum() / mask.sum()
+
+
 WRONG = [
     ("rnn_backward", bptt_no_carry, "no gradient is carried back from later steps"),
     ("rnn_backward", bptt_last_output_only, "only the last step's grad_output is used"),
@@ -392,6 +471,11 @@ WRONG = [
     ("rnn_backward", bptt_bias_not_summed_over_batch, "not over the batch"),
     ("rnn_backward", bptt_bias_summed_over_units, "add up over the hidden units"),
     ("rnn_backward", bptt_gradient_ascent, "wrong sign"),
+    ("rnn_backward", bptt_bias_mean_over_batch, "your bias gradients average over the batch"),
+    ("rnn_backward", bptt_weights_averaged_over_time, "average over the time steps"),
+    ("rnn_backward", bptt_grad_output_by_loop_counter, "you pair grad_output with the wrong step"),
+    ("rnn_backward", bptt_forward_from_zeros, "starts from zeros and ignores h0"),
+    ("rnn_backward", bptt_x_grad_before_tanh, "your gradient for x skips tanh's derivative"),
     ("masked_loss", ml_mean_over_everything, "your mean includes the padded positions"),
     ("masked_loss", ml_sum_over_real, "is the sum over the real positions"),
     ("masked_loss", ml_divided_by_numel, "you divide by every position"),
@@ -408,4 +492,7 @@ WRONG = [
     ("masked_loss", ml_zeroed_logits, "you zero the logits at the padding"),
     ("masked_loss", ml_sorted_lengths, "you sort the lengths longest first"),
     ("masked_loss", ml_log_likelihood, "wrong sign"),
+    ("masked_loss", ml_divided_by_batch_size, "you divide by the batch size N"),
+    ("masked_loss", ml_mask_flattened_batch_major, "your mask is laid out (N, L)"),
+    ("masked_loss", ml_logits_straight_to_cross_entropy, "it reads axis 1 as the classes"),
 ]

@@ -65,13 +65,14 @@ def _all_states(x, h0, w_ih, w_hh, b_ih, b_hh):
 
 
 def _bptt(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output, *, carry="w_hh", derivative="h_t", order="backward",
-          add_output_grad="every", accumulate=True, previous="h_{t-1}", h0_grad="carried", bias_sum="batch"):
+          add_output_grad="every", accumulate=True, previous="h_{t-1}", h0_grad="carried", bias_sum="batch",
+          start="h0", output_step="same", x_grad="da", shared="sum"):
     """A backward pass through time with one step of it done the way a named mistake does it.
 
     The defaults are the right way; each keyword swaps in one mistake. Code index t (0-based)
     holds x_{t+1}; ``states[t + 1]`` is h_{t+1} and ``states[t]`` the state before it.
     """
-    states = _all_states(x, h0, w_ih, w_hh, b_ih, b_hh)  # (L + 1, N, H)
+    states = _all_states(x, h0 if start == "h0" else torch.zeros_like(h0), w_ih, w_hh, b_ih, b_hh)  # (L + 1, N, H)
     pre = torch.stack([x[t] @ w_ih.T + b_ih + states[t] @ w_hh.T + b_hh for t in range(len(x))])  # (L, N, H)
     sums = {"weight_ih": torch.zeros_like(w_ih), "weight_hh": torch.zeros_like(w_hh), "bias": 0}
     grad_x = torch.zeros_like(x)
@@ -79,20 +80,23 @@ def _bptt(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output, *, carry="w_hh", derivativ
     first_dh = None
     steps = reversed(range(len(x))) if order == "backward" else range(len(x))
     for t in steps:
-        dh = carried if add_output_grad == "last" and t < len(x) - 1 else grad_output[t] + carried
+        own = grad_output[t] if output_step == "same" else grad_output[len(x) - 1 - t]
+        dh = carried if add_output_grad == "last" and t < len(x) - 1 else own + carried
         if carry is None:
-            dh = grad_output[t]
+            dh = own
         slope = {"h_t": 1 - states[t + 1] ** 2, "pre": 1 - pre[t] ** 2, "h_{t-1}": 1 - states[t] ** 2,
                  "none": torch.ones_like(dh)}[derivative]
         da = dh * slope  # (N, H)
         before = {"h_{t-1}": states[t], "h_t": states[t + 1], "wrap": states[t] if t else states[-1]}[previous]
-        bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1)}[bias_sum]  # (H,), (N, H), (N,)
+        bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1), "mean": da.mean(0)}[bias_sum]
         step = {"weight_ih": da.T @ x[t], "weight_hh": da.T @ before, "bias": bias}
         sums = {k: sums[k] + step[k] for k in sums} if accumulate else step
-        grad_x[t] = da @ w_ih
+        grad_x[t] = (da if x_grad == "da" else dh) @ w_ih
         carried = {"w_hh": da @ w_hh, "w_hh.T": da @ w_hh.T, "dh": dh @ w_hh, None: da @ w_hh}[carry]
         first_dh = dh
     grad_h0 = {"carried": carried, "zeros": torch.zeros_like(h0), "dh_1": first_dh}[h0_grad]
+    if shared == "mean":
+        sums = {k: v / len(x) for k, v in sums.items()}
     return {"x": grad_x, "h0": grad_h0, "weight_ih": sums["weight_ih"], "weight_hh": sums["weight_hh"],
             "bias_ih": sums["bias"], "bias_hh": sums["bias"]}
 
@@ -157,6 +161,16 @@ register(
                     "by every row and every step, so its gradient has shape (H,)", _bptt_with(bias_sum="time only")),
             Mistake("your bias gradients add up over the hidden units; they add up over the batch (and "
                     "over time), one entry per hidden unit", _bptt_with(bias_sum="units")),
+            Mistake("your bias gradients average over the batch; they add up the rows' contributions",
+                    _bptt_with(bias_sum="mean")),
+            Mistake("your weight and bias gradients average over the time steps; a shared weight's gradient "
+                    "adds up every step's contribution", _bptt_with(shared="mean")),
+            Mistake("you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
+                    "to the state of step t, not to the step as many places from the end", _bptt_with(output_step="flipped")),
+            Mistake("your forward pass starts from zeros and ignores h0; the states before each step start "
+                    "from h0", _bptt_with(start="zeros")),
+            Mistake("your gradient for x skips tanh's derivative: x reaches the state through tanh, like "
+                    "everything else in the step", _bptt_with(x_grad="dh")),
             Mistake("all your gradients have the wrong sign", _bptt_sign),
         ),
         hints=(
@@ -178,11 +192,13 @@ register(
 # ---------------------------------------------------------------------------------------------
 
 # (lengths, L, C, batch_first, description). Padded positions hold random logits and random valid
-# class indices, never a special value. The first case has L == N, batch_first=True and targets in
-# every class, so that answers which ignore the layout or misuse ignore_index still run there (and
-# are wrong), and the checker can name those mistakes when a later case raises.
+# class indices, never a special value. The first two cases have L == N (one batch-first, one
+# time-major), and the first also C == L, so that answers which mix up the layout, lay the mask out
+# the other way or put the classes on the wrong axis still run there (and are wrong): the checker
+# can then name those mistakes when a later case raises.
 _MASK_SPECS = [
-    ([4, 2, 3, 1], 4, 3, True, "lengths unsorted, from 1 to L"),
+    ([4, 2, 3, 1], 4, 4, True, "lengths unsorted, from 1 to L"),
+    ([3, 1, 2], 3, 5, False, "lengths unsorted, from 1 to L"),
     ([5, 2, 3], 5, 4, False, "lengths unsorted, from 2 to L"),
     ([1, 6, 4, 2], 6, 3, True, "lengths unsorted, from 1 to L"),
     ([3], 4, 5, False, "one sequence, shorter than L"),
@@ -308,6 +324,27 @@ def _ml_sorted_lengths(logits, targets, lengths, batch_first):
     return _ml_masked_mean(logits, targets, lengths.sort(descending=True).values, batch_first)
 
 
+def _ml_divided_by_batch(*args):
+    loss, real = _masked_parts(*args)
+    return (loss * real).sum() / real.shape[1]
+
+
+def _ml_mask_batch_major_always(logits, targets, lengths, batch_first):
+    """The mask built (N, L) and flattened in that order next to the losses flattened as they come."""
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
+    real = torch.arange(targets.shape[1 if batch_first else 0])[None, :] < lengths[:, None]  # (N, L)
+    return (loss * real.reshape(-1)).sum() / real.sum()
+
+
+def _ml_classes_on_last_axis(logits, targets, lengths, batch_first):
+    """(N, L, C) logits handed to cross_entropy as they are: it reads axis 1 as the classes."""
+    logits, targets = _time_major(logits, targets, batch_first)
+    logits, targets = logits.transpose(0, 1), targets.T  # (N, L, C), (N, L)
+    loss = F.cross_entropy(logits, targets, reduction="none")  # only runs when L == C
+    real = torch.arange(targets.shape[1])[None, :] < lengths[:, None]
+    return (loss * real).sum() / real.sum()
+
+
 def _ml_sign(*args):
     return -_ml_masked_mean(*args)
 
@@ -352,6 +389,12 @@ register(
                     "and still counts in the mean; leave the padding out instead", _ml_zeroed_logits),
             Mistake("you sort the lengths longest first but keep the batch in its order; lengths[n] "
                     "belongs to sequence n", _ml_sorted_lengths),
+            Mistake("you divide by the batch size N (a loss per sequence); the exercise asks for the mean "
+                    "over the real positions", _ml_divided_by_batch),
+            Mistake("your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
+                    "lay them out, or flatten them, the same way", _ml_mask_batch_major_always),
+            Mistake("you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
+                    "give it (positions, C) rows, or move the classes to axis 1", _ml_classes_on_last_axis),
             Mistake("your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
                     "targets", _ml_sign),
         ),
