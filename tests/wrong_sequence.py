@@ -316,6 +316,28 @@ def bptt_x_grad_before_tanh(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
     return _pack(torch.stack(gx[::-1]), dh_next, gw_ih, gw_hh, gb)
 
 
+def bptt_derivative_not_squared(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = _forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    dh, gx, totals = torch.zeros_like(h0), torch.zeros_like(x), [0, 0, 0]
+    for t in reversed(range(len(x))):
+        da = (grad_output[t] + dh) * (1 - hs[t + 1])
+        gx[t] = da @ w_ih
+        totals = [totals[0] + da.T @ x[t], totals[1] + da.T @ hs[t], totals[2] + da.sum(0)]
+        dh = da @ w_hh
+    return _pack(gx, dh, *totals)
+
+
+def bptt_tanh_of_the_state(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
+    hs = _forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+    dh, grads, gx = torch.zeros_like(h0), {"weight_ih": 0, "weight_hh": 0, "bias": 0}, [None] * len(x)
+    for t in reversed(range(len(x))):
+        da = (grad_output[t] + dh) * (1 - torch.tanh(hs[t + 1]).pow(2))  # tanh applied to a state again
+        step = {"weight_ih": da.T @ x[t], "weight_hh": da.T @ hs[t], "bias": da.sum(0)}
+        grads = {k: grads[k] + step[k] for k in grads}
+        gx[t], dh = da @ w_ih, da @ w_hh
+    return _pack(torch.stack(gx), dh, grads["weight_ih"], grads["weight_hh"], grads["bias"])
+
+
 # ---------------------------------------------------------------------------------------------
 # masked_loss(logits, targets, lengths, batch_first)
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +475,13 @@ def ml_logits_straight_to_cross_entropy(logits, targets, lengths, batch_first):
     return (losses * mask).sum() / mask.sum()
 
 
+def ml_log_softmax_over_time(logits, targets, lengths, batch_first):
+    lg, tg = _batch_major(logits, targets, batch_first)
+    log_probs = F.log_softmax(lg, dim=1)  # (N, L, C): axis 1 is time here
+    mask = _mask(lengths, tg.shape[1])
+    return F.nll_loss(log_probs[mask], tg[mask])
+
+
 WRONG = [
     ("rnn_backward", bptt_no_carry, "no gradient is carried back from later steps"),
     ("rnn_backward", bptt_last_output_only, "only the last step's grad_output is used"),
@@ -471,6 +500,8 @@ WRONG = [
     ("rnn_backward", bptt_bias_not_summed_over_batch, "not over the batch"),
     ("rnn_backward", bptt_bias_summed_over_units, "add up over the hidden units"),
     ("rnn_backward", bptt_gradient_ascent, "wrong sign"),
+    ("rnn_backward", bptt_derivative_not_squared, "squared; yours is 1 - h_t"),
+    ("rnn_backward", bptt_tanh_of_the_state, "you apply tanh to h_t again"),
     ("rnn_backward", bptt_bias_mean_over_batch, "your bias gradients average over the batch"),
     ("rnn_backward", bptt_weights_averaged_over_time, "average over the time steps"),
     ("rnn_backward", bptt_grad_output_by_loop_counter, "you pair grad_output with the wrong step"),
@@ -492,6 +523,7 @@ WRONG = [
     ("masked_loss", ml_zeroed_logits, "you zero the logits at the padding"),
     ("masked_loss", ml_sorted_lengths, "you sort the lengths longest first"),
     ("masked_loss", ml_log_likelihood, "wrong sign"),
+    ("masked_loss", ml_log_softmax_over_time, "your log-softmax runs over the time axis"),
     ("masked_loss", ml_divided_by_batch_size, "you divide by the batch size N"),
     ("masked_loss", ml_mask_flattened_batch_major, "your mask is laid out (N, L)"),
     ("masked_loss", ml_logits_straight_to_cross_entropy, "it reads axis 1 as the classes"),

@@ -85,7 +85,8 @@ def _bptt(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output, *, carry="w_hh", derivativ
         if carry is None:
             dh = own
         slope = {"h_t": 1 - states[t + 1] ** 2, "pre": 1 - pre[t] ** 2, "h_{t-1}": 1 - states[t] ** 2,
-                 "none": torch.ones_like(dh)}[derivative]
+                 "none": torch.ones_like(dh), "unsquared": 1 - states[t + 1],
+                 "tanh twice": 1 - torch.tanh(states[t + 1]) ** 2}[derivative]
         da = dh * slope  # (N, H)
         before = {"h_{t-1}": states[t], "h_t": states[t + 1], "wrap": states[t] if t else states[-1]}[previous]
         bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1), "mean": da.mean(0)}[bias_sum]
@@ -140,6 +141,9 @@ register(
             Mistake("tanh's derivative at step t uses the previous state h_{t-1}; it needs h_t, the state that "
                     "step produced", _bptt_with(derivative="h_{t-1}")),
             Mistake("your gradients leave out the derivative of tanh", _bptt_with(derivative="none")),
+            Mistake("tanh's derivative is 1 - h_t², squared; yours is 1 - h_t", _bptt_with(derivative="unsquared")),
+            Mistake("you apply tanh to h_t again inside the derivative; h_t is already tanh of the "
+                    "pre-activation", _bptt_with(derivative="tanh twice")),
             Mistake("the gradient you carry back to h_{t-1} skips tanh's derivative: carry the gradient at "
                     "the pre-activation through weight_hh, not the gradient at h_t", _bptt_with(carry="dh")),
             Mistake("the gradient you carry back uses weight_hh transposed; h_{t-1} was multiplied by "
@@ -345,6 +349,14 @@ def _ml_classes_on_last_axis(logits, targets, lengths, batch_first):
     return (loss * real).sum() / real.sum()
 
 
+def _ml_softmax_over_time(logits, targets, lengths, batch_first):
+    logits, targets = _time_major(logits, targets, batch_first)
+    log_probs = logits.log_softmax(dim=0)  # (L, N, C), normalised over time
+    picked = -log_probs.gather(2, targets.unsqueeze(2)).squeeze(2)  # (L, N)
+    real = _real(lengths, len(targets))
+    return (picked * real).sum() / real.sum()
+
+
 def _ml_sign(*args):
     return -_ml_masked_mean(*args)
 
@@ -395,6 +407,8 @@ register(
                     "lay them out, or flatten them, the same way", _ml_mask_batch_major_always),
             Mistake("you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
                     "give it (positions, C) rows, or move the classes to axis 1", _ml_classes_on_last_axis),
+            Mistake("your log-softmax runs over the time axis; the probabilities are over the C classes, "
+                    "the last axis", _ml_softmax_over_time),
             Mistake("your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
                     "targets", _ml_sign),
         ),
