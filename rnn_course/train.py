@@ -53,7 +53,8 @@ def fit(model, loss_fn, make_train_batches, val_batches, epochs, lr=0.01, clip=1
     Prints one line per epoch unless ``verbose`` is False: the epoch's running training loss, the
     training loss at the end of the epoch (when ``train_eval_batches`` is given), the validation
     loss, and the seconds elapsed since training started (cumulative, labelled "total").
-    ``on_epoch(epoch, model)``, if given, runs after each epoch's line (e.g. to print a sample).
+    ``on_epoch(epoch, model, history)``, if given, runs after each epoch's line (e.g. to print a
+    sample, or keep the weights of the best epoch so far).
 
     Returns a dict of lists:
         "train": the running mean loss of each epoch (``epochs`` entries, see ``train_epoch``);
@@ -74,7 +75,7 @@ def fit(model, loss_fn, make_train_batches, val_batches, epochs, lr=0.01, clip=1
         if verbose:
             print(_epoch_line(epoch, history, time.perf_counter() - start))
         if on_epoch is not None:
-            on_epoch(epoch, model)
+            on_epoch(epoch, model, history)
     return history
 
 

@@ -234,3 +234,58 @@ def test_cases_are_salted_for_the_grader():
     plain, salted = exercise.cases(), exercise.cases(salt=12345)
     assert [c.label for c in plain] == [c.label for c in salted]
     assert any(not torch.equal(a.args[1]["head.weight"], b.args[1]["head.weight"]) for a, b in zip(plain, salted))
+
+
+# ---------------------------------------------------------------------------------------------
+# The grader: the adapters run in its sandbox too
+# ---------------------------------------------------------------------------------------------
+
+_SETUP = """import torch
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
+from rnn_course import train
+from rnn_course.exercises import check, hint
+"""
+
+_STEP = """def train_step(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    packed = pack_padded_sequence(targets, lengths, batch_first=True, enforce_sorted=False)
+    loss = F.cross_entropy(model(inputs, lengths), packed.data)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss
+"""
+
+_GREEDY = """def sample(model, prompt, temperature, max_len, end_index, generator):
+    with torch.no_grad():
+        logits, state = model.step(prompt)
+        tokens = []
+        while len(tokens) < max_len:
+            token = logits[-1].argmax().reshape(1)
+            tokens.append(int(token))
+            if tokens[-1] == end_index:
+                break
+            logits, state = model.step(token, state)
+    return tokens
+"""
+
+
+def test_the_grader_runs_both_exercises_through_their_adapters(tmp_path):
+    import nbformat
+
+    from rnn_course.grading import Limits, grade
+
+    def write(name, *cells):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        nb.metadata["rnn_course"] = {"lesson": "11_real_task", "kind": "learner"}
+        nbformat.write(nb, str(tmp_path / name))
+
+    write("a.ipynb", _SETUP, _STEP, _GREEDY, 'check("train_step", train_step)')
+    write("b.ipynb", _SETUP, "train_step = train.train_step\nsample = train.sample")
+    rows = {r.submission.path.name: r for r in grade([tmp_path], limits=Limits(timeout=300))}
+    a, b = rows["a.ipynb"], rows["b.ipynb"]
+    assert a.results["train_step"].passed and not a.results["sample"].passed
+    assert any("argmax" in line for line in a.results["sample"].feedback), a.results["sample"].feedback
+    assert b.total == 0 and all("rnn_course.train" in " ".join(r.feedback) for r in b.results.values())

@@ -135,8 +135,8 @@ def test_fit_measures_the_training_loss_at_the_end_of_each_epoch(capsys):
     train = make_data(3)
     seen = []
     history = fit(model, loss_fn, lambda: train, train[:1], epochs=3, lr=0.05, train_eval_batches=train,
-                  on_epoch=lambda epoch, m: seen.append(epoch))
-    assert seen == [1, 2, 3]
+                  on_epoch=lambda epoch, m, h: seen.append((epoch, len(h["val"]))))
+    assert seen == [(1, 2), (2, 3), (3, 4)]  # called after the epoch's losses are in the history
     assert len(history["train_end"]) == len(history["val"]) == 4 and len(history["train"]) == 3
     assert history["train_end"][-1] == pytest.approx(evaluate(model, loss_fn, train))
     line = capsys.readouterr().out.splitlines()[0]

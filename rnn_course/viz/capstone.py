@@ -9,6 +9,7 @@ The Figure is returned, not shown. Drawn at 100 dpi, 720 x 360 px, no text under
 """
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 TRAIN = "#3182bd"
 VAL = "#e6550d"
@@ -33,6 +34,7 @@ def learning_curves(history, baselines=None, best_epoch=None, ylabel="loss (nats
         ax.axhline(value, color=colour, linestyle="--", linewidth=1.0, label=name)
     if best_epoch is not None:
         ax.axvline(best_epoch, color=VAL, linestyle=":", linewidth=1.0, label=f"best epoch ({best_epoch})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch", fontsize=10)
     ax.set_ylabel(ylabel, fontsize=10)
     ax.tick_params(labelsize=9)
