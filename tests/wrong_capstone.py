@@ -169,6 +169,41 @@ def step_returns_nothing(model, optimizer, inputs, targets, lengths, max_norm):
     optimizer.step()
 
 
+def _padded_losses(model, inputs, targets):
+    out, _ = model.rnn(model.embed(inputs))
+    return F.cross_entropy(model.head(out).permute(0, 2, 1), targets, reduction="none")  # (N, L)
+
+
+def step_divides_by_all_slots(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    losses = _padded_losses(model, inputs, targets)
+    loss = losses.masked_fill(targets == 0, 0.0).mean()  # zeros in the padding, but a mean over N * L
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss
+
+
+def step_mean_per_line(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    losses = _padded_losses(model, inputs, targets)
+    loss = torch.stack([losses[i, :n].mean() for i, n in enumerate(lengths.tolist())]).mean()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss
+
+
+def step_predicts_its_input(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    same = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False).data
+    loss = F.cross_entropy(model(inputs, lengths), same)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss
+
+
 # ---------------------------------------------------------------------------------------------
 # sample(model, prompt, temperature, max_len, end_index, generator) -> tokens
 # ---------------------------------------------------------------------------------------------
@@ -274,6 +309,30 @@ def sample_all_from_first_distribution(model, prompt, temperature, max_len, end_
     return torch.multinomial(probs, max_len, replacement=True, generator=generator)
 
 
+def sample_temperature_once(model, prompt, temperature, max_len, end_index, generator):
+    with torch.no_grad():
+        logits, state = model.step(prompt)
+        scores = logits[-1] / temperature  # scaled once, before the loop
+        tokens = []
+        while len(tokens) < max_len:
+            t = torch.multinomial(scores.softmax(-1), 1, generator=generator)
+            tokens.append(t.item())
+            if t.item() == end_index:
+                break
+            logits, state = model.step(t, state)
+            scores = logits[-1]
+    return torch.tensor(tokens)
+
+
+def sample_masks_pad_and_start(model, prompt, temperature, max_len, end_index, generator):
+    def pick(s):
+        s = s / temperature
+        s[:2] = float("-inf")  # padding (0) and start (1) are never wanted
+        return torch.multinomial(F.softmax(s, -1), 1, generator=generator).item()
+
+    return _loop(model, prompt, max_len, end_index, pick)
+
+
 def sample_returns_string(model, prompt, temperature, max_len, end_index, generator):
     pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
     return " ".join(map(str, _loop(model, prompt, max_len, end_index, pick).tolist()))
@@ -297,6 +356,9 @@ WRONG = [
     (_STEP, step_before_backward, "your parameters never change"),
     (_STEP, step_never_steps, "your parameters never change"),
     (_STEP, step_returns_nothing, "did you forget the `return` statement?"),
+    (_STEP, step_divides_by_all_slots, "divides by every slot of the padded batch"),
+    (_STEP, step_mean_per_line, "you average each line first"),
+    (_STEP, step_predicts_its_input, "your targets are the inputs"),
     (_SAMPLE, sample_multiplies_temperature, "you multiply the logits by the temperature"),
     (_SAMPLE, sample_greedy, "argmax"),
     (_SAMPLE, sample_ignores_generator, "you draw without the generator"),
@@ -310,5 +372,7 @@ WRONG = [
     (_SAMPLE, sample_from_start_token_only, "you read only the first token of the prompt"),
     (_SAMPLE, sample_returns_prompt_and_tokens, "you return the prompt too"),
     (_SAMPLE, sample_all_from_first_distribution, "you draw every token from the first step's distribution"),
+    (_SAMPLE, sample_temperature_once, "applied to the first draw only"),
+    (_SAMPLE, sample_masks_pad_and_start, "you rule out some tokens"),
     (_SAMPLE, sample_returns_string, "the sampler should return the drawn token indices"),
 ]

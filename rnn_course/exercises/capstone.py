@@ -167,6 +167,24 @@ def _loss_rows_in_batch_order(model, inputs, targets, lengths):
     return F.cross_entropy(model(inputs, lengths), targets[mask])  # row by row, not packed order
 
 
+def _loss_over_all_slots(model, inputs, targets, lengths):
+    logits, _ = model.step(inputs)  # (N, L, V)
+    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]
+    return (per_position * mask).sum() / per_position.numel()
+
+
+def _loss_mean_of_line_means(model, inputs, targets, lengths):
+    logits, _ = model.step(inputs)  # (N, L, V)
+    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]
+    return ((per_position * mask).sum(1) / lengths).mean()
+
+
+def _loss_inputs_as_targets(model, inputs, targets, lengths):
+    return F.cross_entropy(model(inputs, lengths), _packed_targets(inputs, lengths))
+
+
 _NO_CLIP = ("your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
             "the gradients) and before optimizer.step() (which uses them)")
 
@@ -205,6 +223,12 @@ register(
             ("your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
              "packed order (time step by time step), so pack the targets the same way",
              _step_with(loss_of=_loss_rows_in_batch_order)),
+            ("your loss divides by every slot of the padded batch (N × L); divide by the number of real "
+             "positions", _step_with(loss_of=_loss_over_all_slots)),
+            ("you average each line first and then the lines, so a short line weighs as much as a long one; "
+             "take one mean over all the real positions", _step_with(loss_of=_loss_mean_of_line_means)),
+            ("your targets are the inputs: at every step the target is the next character (targets), not "
+             "the one just read", _step_with(loss_of=_loss_inputs_as_targets)),
             ("you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
              "momentum are ignored", _step_with(update="by_hand")),
             ("your parameters never change: optimizer.step() must use the gradients that loss.backward() "
@@ -227,8 +251,9 @@ register(
 # 11b. sample
 # ---------------------------------------------------------------------------------------------
 
-# (cell, V, prompt length K, temperature, max_len, bias of the end token's logit). Temperatures are
-# never 1; one case makes the end token unlikely so that max_len is reached.
+# (cell, V, prompt length K, temperature, max_len, bias of the end token's logit[, weight scale]).
+# Temperatures are never 1; one case makes the end token unlikely so that max_len is reached; small
+# weights make flat distributions, where the temperature changes even the first draw.
 _SAMPLE_SPECS = [
     ("rnn", 8, 1, 0.7, 15, 0.5),
     ("rnn", 9, 4, 1.6, 12, 1.0),
@@ -236,6 +261,9 @@ _SAMPLE_SPECS = [
     ("lstm", 8, 2, 1.3, 20, 1.0),
     ("rnn", 10, 5, 2.5, 25, 1.5),
     ("rnn", 6, 3, 0.4, 18, 1.0),
+    ("rnn", 8, 2, 0.25, 12, 0.0, 0.3),
+    ("gru", 9, 3, 3.0, 14, 0.5, 0.3),
+    ("rnn", 7, 1, 0.2, 10, 0.0, 0.3),
 ]
 
 
@@ -255,10 +283,10 @@ def _torch_sample(config, state, prompt, temperature, max_len, end_index, seed):
     return torch.tensor(tokens, dtype=torch.long)
 
 
-def _sample_case(seed, cell, vocab_size, prompt_length, temperature, max_len, end_bias):
+def _sample_case(seed, cell, vocab_size, prompt_length, temperature, max_len, end_bias, scale=1.2):
     gen = generator(seed)
     config = _config(cell, vocab_size, 4, 6)
-    state = _char_state(gen, config, scale=1.2)
+    state = _char_state(gen, config, scale=scale)
     state["head.bias"][EOS] += end_bias
     prompt = torch.cat([torch.tensor([BOS]), torch.randint(3, vocab_size, (prompt_length - 1,), generator=gen)])
     draw_seed = int(torch.randint(2**31 - 2, (1,), generator=gen))
@@ -276,7 +304,7 @@ def _sample_cases():
 
 
 def _sampler(scores="divide", draw="sample", feed="sampled", carry=True, stop="keep", limit=0,
-             prompt_read="all", position=-1, include_prompt=False):
+             prompt_read="all", position=-1, include_prompt=False, mask_special=False):
     """A sampler built from parts, so that each mistake changes exactly one of them."""
 
     @torch.no_grad()
@@ -286,10 +314,15 @@ def _sampler(scores="divide", draw="sample", feed="sampled", carry=True, stop="k
         logits = logits[position]
         tokens, fed = [], read[-1:]
         while len(tokens) < max_len + limit:
-            if scores == "divide":
+            if mask_special:
+                logits = logits.clone()
+                logits[[PAD, BOS]] = -torch.inf
+            if scores == "divide" or (scores == "first_only" and not tokens):
                 probs = torch.softmax(logits / temperature, dim=-1)
             elif scores == "multiply":
                 probs = torch.softmax(logits * temperature, dim=-1)
+            elif scores == "first_only":
+                probs = torch.softmax(logits, dim=-1)
             else:  # "probs": the temperature divides the probabilities, which multinomial renormalises
                 probs = torch.softmax(logits, dim=-1) / temperature
             if draw == "sample":
@@ -354,6 +387,10 @@ register(
             ("your first draw uses the logits after the prompt's first token; use those after its last "
              "token", _sampler(position=0)),
             ("you return the prompt too; return only the tokens you drew", _sampler(include_prompt=True)),
+            ("your temperature is applied to the first draw only; divide the logits by it at every step",
+             _sampler(scores="first_only")),
+            ("you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
+             "over all V logits", _sampler(mask_special=True)),
             ("you draw every token from the first step's distribution; feed each token back and draw the "
              "next one from the model's new logits", _sample_all_at_once),
         )),
