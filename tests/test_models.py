@@ -9,7 +9,6 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from rnn_course import gradients
 from rnn_course.models import CharRNN, SequenceClassifier, final_hidden, recurrent_layer, zero_state
 
 CONFIGS = [
@@ -71,12 +70,23 @@ def test_initial_state_has_torchs_shapes_dtype_and_device(cell, kwargs):
         assert isinstance(state, torch.Tensor)
 
 
+class _RNNOnlyClassifier(nn.Module):
+    """Written for nn.RNN, as lesson 09's LastStepClassifier is: reads h_n[0]."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.rnn, self.head = layer, nn.Linear(layer.hidden_size, 2)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return self.head(h_n[0])
+
+
 def test_the_rnn_only_classifier_silently_breaks_with_an_lstm():
-    """The trap the generalised classifier avoids: lesson 09's LastStepClassifier with an nn.LSTM in
-    place of its nn.RNN reads h_n from the (h_n, c_n) pair as if it were the tensor."""
-    model = gradients.LastStepClassifier(3, 5, 2)
-    model.rnn = nn.LSTM(3, 5)
-    assert model(torch.randn(7, 4, 3)).shape == (1, 4, 2)  # (L, N, H_in) -> not (N, C)
+    """The trap the generalised classifier avoids: a classifier written for nn.RNN, given an nn.LSTM,
+    reads the (h_n, c_n) pair as if it were h_n, and returns scores of the wrong shape without error."""
+    assert _RNNOnlyClassifier(nn.RNN(3, 5))(torch.randn(7, 4, 3)).shape == (4, 2)
+    assert _RNNOnlyClassifier(nn.LSTM(3, 5))(torch.randn(7, 4, 3)).shape == (1, 4, 2)  # not (N, C)
     assert SequenceClassifier(3, 5, 2, cell="lstm", batch_first=False)(torch.randn(7, 4, 3)).shape == (4, 2)
 
 
