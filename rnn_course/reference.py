@@ -477,6 +477,11 @@ class _CellBase(nn.Module):
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
+        if input_size < 0 or hidden_size < 0:  # torch.empty would refuse them with this type
+            raise RuntimeError(
+                f"{type(self).__name__}: expected input_size and hidden_size of 0 or more, "
+                f"got {input_size} and {hidden_size}"
+            )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
@@ -886,7 +891,10 @@ class _RNNBase(nn.Module):
         return tuple(parts) if self.mode == "LSTM" else parts[0]
 
     def _check_state_shapes(self, parts, shapes, like):
-        """RuntimeError, as torch raises, unless every part has its shape and like's dtype."""
+        """RuntimeError, as torch raises, unless every part has its shape and h has like's dtype.
+
+        (torch lets an LSTM's c_0 be of another dtype: it is only added and multiplied.)
+        """
         for name, part, shape in zip(self._state_names, parts, shapes):
             letters = "(num_layers*D, N, H)" if len(shape) == 3 else "(num_layers*D, H)"
             if tuple(part.shape) != shape:
@@ -894,11 +902,11 @@ class _RNNBase(nn.Module):
                     f"{type(self).__name__}: expected {name} of shape {letters} = {shape}, "
                     f"got {_shape(part)}"
                 )
-            if part.dtype != like.dtype:
-                raise RuntimeError(
-                    f"{type(self).__name__}: expected {name} of dtype {like.dtype} like the "
-                    f"input, got {part.dtype}"
-                )
+        if parts[0].dtype != like.dtype:
+            raise RuntimeError(
+                f"{type(self).__name__}: expected {self._state_names[0]} of dtype {like.dtype} "
+                f"like the input, got {parts[0].dtype}"
+            )
 
     # --- the input -------------------------------------------------------------------------------
 
