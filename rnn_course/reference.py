@@ -427,8 +427,8 @@ def stacked_rnn(
     Args:
         x: (L, N, H_in); or, when batch_sizes is given, a PackedSequence's data
             (sum(batch_sizes), H_in).
-        hx: (num_layers*D, N, H); for LSTM the pair (h0 (num_layers*D, N, H_out),
-            c0 (num_layers*D, N, H)). Index k*D + d starts layer k, direction d.
+        hx: (D*num_layers, N, H); for LSTM the pair (h0 (D*num_layers, N, H_out),
+            c0 (D*num_layers, N, H)). Index k*D + d starts layer k, direction d.
         weights: num_layers lists, each of D tuples (weight_ih, weight_hh, bias_ih, bias_hh).
             Layer 0's weight_ih has H_in columns; a later layer's has D*H_out, since it reads
             both directions of the layer below.
@@ -440,7 +440,7 @@ def stacked_rnn(
 
     Returns:
         output: (L, N, D*H_out), the last layer's output ((sum(batch_sizes), D*H_out) packed).
-        state_n: laid out like hx: (num_layers*D, N, H_out), and (num_layers*D, N, H) for c_n.
+        state_n: laid out like hx: (D*num_layers, N, H_out), and (D*num_layers, N, H) for c_n.
     """
     num_directions = len(weights[0])
     finals = []
@@ -451,7 +451,7 @@ def stacked_rnn(
         h0 = _map_state(lambda s: s[rows], hx)  # (D, N, H_out), and (D, N, H) for c0
         x, state_n = bidirectional_layer(x, h0, layer_weights, mode, batch_sizes)
         finals.append(state_n)
-    state_n = _map_state(lambda *parts: torch.cat(parts), *finals)  # (num_layers*D, N, H_out)
+    state_n = _map_state(lambda *parts: torch.cat(parts), *finals)  # (D*num_layers, N, H_out)
     return x, state_n  # (L, N, D*H_out)
 
 
@@ -821,7 +821,7 @@ class _RNNBase(nn.Module):
         return ("h_0", "c_0") if self.mode == "LSTM" else ("hx",)
 
     def _state_shapes(self, batch_size, batched=True):
-        """The shape of each part of hx: (num_layers*D, N, H_out), and (num_layers*D, N, H) for
+        """The shape of each part of hx: (D*num_layers, N, H_out), and (D*num_layers, N, H) for
         an LSTM's c_0; without N when unbatched."""
         sizes = (self.hidden_size,)
         if self.mode == "LSTM":
@@ -882,7 +882,7 @@ class _RNNBase(nn.Module):
 
     def _initial_state(self, parts, batch_size, like, batched):
         """The state ``stacked_rnn`` starts from: hx's parts checked, N = 1 added when unbatched;
-        or zeros like ``like``. One tensor (num_layers*D, N, H), or for an LSTM the pair."""
+        or zeros like ``like``. One tensor (D*num_layers, N, H), or for an LSTM the pair."""
         if parts is None:
             parts = [like.new_zeros(shape) for shape in self._state_shapes(batch_size)]
         else:
@@ -896,7 +896,8 @@ class _RNNBase(nn.Module):
         (torch lets an LSTM's c_0 be of another dtype: it is only added and multiplied.)
         """
         for name, part, shape in zip(self._state_names, parts, shapes):
-            letters = "(num_layers*D, N, H)" if len(shape) == 3 else "(num_layers*D, H)"
+            size = "H_out" if self.mode == "LSTM" and name == "h_0" else "H"
+            letters = f"(D*num_layers, N, {size})" if len(shape) == 3 else f"(D*num_layers, {size})"
             if tuple(part.shape) != shape:
                 raise RuntimeError(
                     f"{type(self).__name__}: expected {name} of shape {letters} = {shape}, "
@@ -982,15 +983,15 @@ class _RNNBase(nn.Module):
             input: (L, N, H_in), or (N, L, H_in) when batch_first, or (L, H_in) unbatched;
                 or a PackedSequence (see ``_forward_packed``).
             hx: the initial state; zeros (on input's device, in its dtype) when None. For RNN
-                and GRU one tensor h_0 (num_layers*D, N, H); for LSTM the pair (h_0, c_0) with
-                h_0 (num_layers*D, N, H_out) and c_0 (num_layers*D, N, H). Without N when
+                and GRU one tensor h_0 (D*num_layers, N, H); for LSTM the pair (h_0, c_0) with
+                h_0 (D*num_layers, N, H_out) and c_0 (D*num_layers, N, H). Without N when
                 unbatched; batch_first never applies to it.
 
         Returns:
             output: the last layer's h at every step, both directions side by side:
                 (L, N, D*H_out), (N, L, D*H_out) when batch_first, (L, D*H_out) unbatched.
-            The final state, in the form of hx: h_n (num_layers*D, N, H_out), or for LSTM
-                (h_n, c_n) with c_n (num_layers*D, N, H); index k*D + d is layer k, direction d.
+            The final state, in the form of hx: h_n (D*num_layers, N, H_out), or for LSTM
+                (h_n, c_n) with c_n (D*num_layers, N, H); index k*D + d is layer k, direction d.
         """
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
@@ -1000,12 +1001,12 @@ class _RNNBase(nn.Module):
         if hx is not None:
             hx = self._state_parts(hx, self._state_shapes(x.shape[1], batched))
         self._check_data(input)
-        state = self._initial_state(hx, x.shape[1], x, batched)  # (num_layers*D, N, H_out), ...
+        state = self._initial_state(hx, x.shape[1], x, batched)  # (D*num_layers, N, H_out), ...
         output, state_n = stacked_rnn(
             x, state, self._weights(), self.mode, self.dropout, self.training
         )
         if not batched:
-            state_n = _map_state(lambda s: s.squeeze(1), state_n)  # (num_layers*D, H_out), ...
+            state_n = _map_state(lambda s: s.squeeze(1), state_n)  # (D*num_layers, H_out), ...
         return self._caller_layout(output, batched), state_n
 
     def _forward_packed(self, packed, hx):
@@ -1076,8 +1077,8 @@ class LSTM(_RNNBase):
 
     Parameters as listed in ``_RNNBase``, with G = 4 (blocks stacked i, f, g, o). With
     proj_size > 0, h is projected to H_out = proj_size by ``weight_hr_l{k}`` at every step,
-    while c keeps H; so h_0 and h_n are (num_layers*D, N, proj_size), c_0 and c_n
-    (num_layers*D, N, H), and output (L, N, D*proj_size).
+    while c keeps H; so h_0 and h_n are (D*num_layers, N, proj_size), c_0 and c_n
+    (D*num_layers, N, H), and output (L, N, D*proj_size).
     """
 
     def __init__(
