@@ -32,7 +32,9 @@ the same ``torch.manual_seed`` a module here and its torch twin hold identical p
 
 import math
 import numbers
+import operator
 import warnings
+from functools import partial
 
 import torch
 from torch import nn
@@ -231,15 +233,31 @@ def hidden_of(state):
     return state[0] if isinstance(state, (tuple, list)) else state
 
 
-def _map_state(function, *states):
-    """``function`` applied to states' tensors: to the tensors themselves, or part by part to
-    (h, c) pairs, which gives a pair back.
+def _map_state(function, state):
+    """``function`` applied to a state: to the tensor h, or to each tensor of a pair (h, c)."""
+    if isinstance(state, (tuple, list)):
+        return tuple(function(part) for part in state)
+    return function(state)
 
-    E.g. ``_map_state(lambda s: s[:2], state)`` keeps the first two rows of h, or of both h and c.
-    """
+
+def _index_state(state, index):
+    """``state[index]``, taken from h, or from both h and c: e.g. one direction's rows."""
+    return _map_state(operator.itemgetter(index), state)
+
+
+def _join_states(join, states):
+    """``torch.stack`` or ``torch.cat`` applied to a list of states, h with h and c with c."""
     if isinstance(states[0], (tuple, list)):
-        return tuple(function(*parts) for parts in zip(*states))
-    return function(*states)
+        return tuple(join(parts) for parts in zip(*states))
+    return join(states)
+
+
+def _with_rows(running_state, state):
+    """``state`` with its first rows replaced by ``running_state`` (those of the sequences still
+    running), its other rows kept: (batch_sizes[t], H) and (N, H) give (N, H)."""
+    if isinstance(state, (tuple, list)):
+        return tuple(_with_rows(new, old) for new, old in zip(running_state, state))
+    return torch.cat([running_state, state[running_state.shape[0] :]])  # (N, H)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,10 +333,10 @@ def packed_recurrent_layer(data, batch_sizes, state0, weights, mode="RNN_TANH", 
     state = state0
     for t in _time_order(len(blocks), reverse):
         running = blocks[t].shape[0]
-        running_rows = _map_state(lambda s: s[:running], state)  # (batch_sizes[t], H_out), ...
+        running_rows = _index_state(state, slice(0, running))  # (batch_sizes[t], H_out), ...
         running_state = cell_step(blocks[t], running_rows, weights, mode)
         outputs[t] = hidden_of(running_state)  # (batch_sizes[t], H_out)
-        state = _map_state(lambda new, old: torch.cat([new, old[running:]]), running_state, state)
+        state = _with_rows(running_state, state)  # (N, H_out), and (N, H) for c
     return torch.cat(outputs), state  # (sum(batch_sizes), H_out)
 
 
@@ -405,7 +423,7 @@ def bidirectional_layer(x, h0, weights, mode="RNN_TANH", batch_sizes=None):
     """
     outputs, finals = [], []
     for direction, direction_weights in enumerate(weights):
-        state0 = _map_state(lambda s: s[direction], h0)  # (N, H_out), and (N, H) for c0
+        state0 = _index_state(h0, direction)  # (N, H_out), and (N, H) for c0
         reverse = direction == 1
         if batch_sizes is None:
             output, state_n = recurrent_layer(x, state0, direction_weights, mode, reverse)
@@ -415,7 +433,7 @@ def bidirectional_layer(x, h0, weights, mode="RNN_TANH", batch_sizes=None):
             )
         outputs.append(output)
         finals.append(state_n)
-    state_n = _map_state(lambda *parts: torch.stack(parts), *finals)  # (D, N, H_out)
+    state_n = _join_states(torch.stack, finals)  # (D, N, H_out)
     return torch.cat(outputs, dim=-1), state_n  # (L, N, D*H_out)
 
 
@@ -448,10 +466,10 @@ def stacked_rnn(
         if layer > 0:
             x = F.dropout(x, dropout, training)  # on the way between two layers only
         rows = slice(layer * num_directions, (layer + 1) * num_directions)
-        h0 = _map_state(lambda s: s[rows], hx)  # (D, N, H_out), and (D, N, H) for c0
+        h0 = _index_state(hx, rows)  # (D, N, H_out), and (D, N, H) for c0
         x, state_n = bidirectional_layer(x, h0, layer_weights, mode, batch_sizes)
         finals.append(state_n)
-    state_n = _map_state(lambda *parts: torch.cat(parts), *finals)  # (D*num_layers, N, H_out)
+    state_n = _join_states(torch.cat, finals)  # (D*num_layers, N, H_out)
     return x, state_n  # (L, N, D*H_out)
 
 
@@ -1006,7 +1024,7 @@ class _RNNBase(nn.Module):
             x, state, self._weights(), self.mode, self.dropout, self.training
         )
         if not batched:
-            state_n = _map_state(lambda s: s.squeeze(1), state_n)  # (D*num_layers, H_out), ...
+            state_n = _map_state(partial(torch.squeeze, dim=1), state_n)  # (D*num_layers, H_out)
         return self._caller_layout(output, batched), state_n
 
     def _forward_packed(self, packed, hx):
@@ -1034,12 +1052,14 @@ class _RNNBase(nn.Module):
         self._check_data(data, packed=True)
         state = self._initial_state(hx, batch_size, data, batched=True)  # caller's order
         if sorted_indices is not None:
-            state = _map_state(lambda s: s.index_select(1, sorted_indices), state)  # packed order
+            to_packed_order = partial(torch.index_select, dim=1, index=sorted_indices)
+            state = _map_state(to_packed_order, state)  # (D*num_layers, N, H_out), ...
         output, state_n = stacked_rnn(
             data, state, self._weights(), self.mode, self.dropout, self.training, batch_sizes
         )
         if unsorted_indices is not None:
-            state_n = _map_state(lambda s: s.index_select(1, unsorted_indices), state_n)
+            to_caller_order = partial(torch.index_select, dim=1, index=unsorted_indices)
+            state_n = _map_state(to_caller_order, state_n)  # (D*num_layers, N, H_out), ...
         return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), state_n
 
 

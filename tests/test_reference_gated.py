@@ -558,3 +558,25 @@ def _all_tensors(result):
     if isinstance(result, (tuple, list)):
         return [tensor for item in result for tensor in _all_tensors(item)]
     return [result]
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
+@pytest.mark.parametrize(
+    "kind, options", [("RNN", {}), ("LSTM", {}), ("LSTM", {"proj_size": PROJ}), ("GRU", {})]
+)
+def test_dropout_draws_torch_s_masks_after_the_same_seed(kind, options, packed):
+    """On the CPU, F.dropout between layers takes the same random numbers as torch's kernels."""
+    ours_class, theirs_class = {"RNN": (reference.RNN, nn.RNN), **MODULES}[kind]
+    ours = ours_class(H_IN, H, 3, dropout=0.4, bidirectional=True, dtype=DTYPE, **options)
+    theirs = theirs_class(H_IN, H, 3, dropout=0.4, bidirectional=True, dtype=DTYPE, **options)
+    theirs.load_state_dict(ours.state_dict())
+    lengths = LENGTHS["unsorted"]
+    x, hx = module_inputs(torch.Generator().manual_seed(9), ours, 4, len(lengths), True, True)
+    given = packer(lengths, False)(x) if packed else x
+    results = []
+    for module in (ours, theirs):
+        torch.manual_seed(2024)
+        output, state = module(given, hx)
+        results.append([output.data if packed else output, *parts(state)])
+    for got, expected in zip(*results):
+        assert_same(got, expected)
