@@ -90,13 +90,15 @@ def _unknown_nonlinearity(nonlinearity):
     return f"Unknown nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}"
 
 
+_MODE_OF_NAME = {"tanh": "RNN_TANH", "relu": "RNN_RELU", **{mode: mode for mode in _MODES}}
+
+
 def cell_mode(name):
     """torch's mode for a cell's name: "tanh" -> "RNN_TANH", "relu" -> "RNN_RELU"; the four modes
     "RNN_TANH", "RNN_RELU", "LSTM" and "GRU" name themselves. Anything else raises ValueError."""
-    modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU", **{mode: mode for mode in _MODES}}
-    if name not in modes:
-        raise ValueError(f"Unknown mode: expected one of {sorted(modes)}, got {name!r}")
-    return modes[name]
+    if not isinstance(name, str) or name not in _MODE_OF_NAME:
+        raise ValueError(f"Unknown mode: expected one of {sorted(_MODE_OF_NAME)}, got {name!r}")
+    return _MODE_OF_NAME[name]
 
 
 # ---------------------------------------------------------------------------------------------

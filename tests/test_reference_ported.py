@@ -635,3 +635,17 @@ def test_partial_flat_weights(lib):
     module.to(torch.float64)  # torch's test moves it to the GPU; any conversion exercises the same path
     module.weight_hh_l0 = nn.Parameter(weight_orig.detach().double())
     torch.testing.assert_close(module(inp.double())[0].float(), out_expected[0])
+
+
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_functional_call_uses_the_given_weights(lib, kind):
+    """torch.func.functional_call swaps the module's parameters for the call (test_stateless.py)."""
+    module = build(lib, kind, proj_size=2) if kind == "LSTM" else build(lib, kind)
+    module.eval()
+    other = build(nn, kind, proj_size=2) if kind == "LSTM" else build(nn, kind)
+    weights = dict(other.named_parameters())
+    x = sample_input(kind)
+    got = torch.func.functional_call(module, weights, (x,))
+    for actual, expected in zip(flat(got), flat(other.eval()(x))):
+        torch.testing.assert_close(actual, expected)
+    assert not torch.allclose(module(x)[0], got[0])  # the module's own weights are untouched
