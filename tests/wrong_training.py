@@ -90,6 +90,16 @@ def loss_predicts_before_step(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targe
     return total / len(targets)
 
 
+def loss_nll_on_raw_scores(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    scores = torch.einsum("lnh,ch->lnc", _states(x, h0, w_ih, w_hh, b_ih, b_hh), w_out) + b_out
+    return F.nll_loss(scores.flatten(0, 1), targets.flatten())
+
+
+def loss_classes_last_straight_in(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _states(x, h0, w_ih, w_hh, b_ih, b_hh) @ w_out.T + b_out  # (L, N, C)
+    return torch.nn.CrossEntropyLoss()(logits, targets)
+
+
 # ---------------------------------------------------------------------------------------------
 # cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next) -> dict
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +174,11 @@ def bw_inputs_swapped(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     grads = _grads(da, x, h, w_ih, w_hh)
     grads["weight_ih"], grads["weight_hh"] = da.T @ h, da.T @ x
     return grads
+
+
+def bw_derivative_of_the_preactivation(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    pre = torch.addmm(b_ih + b_hh, x, w_ih.T) + h @ w_hh.T
+    return _grads(grad_h_next * (1 - pre * pre), x, h, w_ih, w_hh)
 
 
 def bw_grad_h_w_hh_transposed(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
@@ -327,6 +342,8 @@ WRONG = [
     ("rnn_loss", loss_sum_of_step_losses, "add up the per-step mean losses"),
     ("rnn_loss", loss_relu, None),
     ("rnn_loss", loss_predicts_before_step, "state before the step"),
+    ("rnn_loss", loss_nll_on_raw_scores, "F.nll_loss on the raw scores"),
+    ("rnn_loss", loss_classes_last_straight_in, "straight to F.cross_entropy, which reads the classes from axis 1"),
     ("cell_backward", bw_no_tanh_derivative, "leave out the derivative of tanh"),
     ("cell_backward", bw_old_h, "with the old state h"),
     ("cell_backward", bw_weights_transposed, "weight gradients are transposed"),
@@ -338,6 +355,7 @@ WRONG = [
     ("cell_backward", bw_forgets_bias_hh, "grads['bias_hh']"),
     ("cell_backward", bw_inputs_swapped, "grads['weight_ih']` should have shape (H, H_in)"),
     ("cell_backward", bw_grad_h_w_hh_transposed, "uses weight_hh transposed"),
+    ("cell_backward", bw_derivative_of_the_preactivation, "1 - a² with a the pre-activation"),
     ("clip_grad_norm", clip_each_tensor, "clip each tensor by its own norm"),
     ("clip_grad_norm", clip_by_value, "you clamp the values"),
     ("clip_grad_norm", clip_always_rescale, "scale even when the norm is below max_norm"),

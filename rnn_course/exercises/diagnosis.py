@@ -393,7 +393,10 @@ def _factor(name, expected, got, axes, names):
     ratio = ratios.median().item()
     if abs(ratio - 1) < 1e-6 or abs(ratio) < 1e-12 or not _close(got, expected * ratio):
         return None
-    return f"`{name}` is off by a constant factor: {_describe_factor(ratio, names)}"
+    described = _describe_factor(ratio, names)
+    if expected.numel() < 2 and "(" not in described:  # one number is always some factor of another
+        return None
+    return f"`{name}` is off by a constant factor: {described}"
 
 
 def _describe_factor(ratio, names):
@@ -480,14 +483,27 @@ def _where_right(name, axis, right, size):
 
 
 def _slice_of_other(name, got, others, names):
+    """`name` is (or holds exactly the numbers of) one entry of another output or of an input."""
     for other, tensor in others:
+        shown = other if other.startswith("your") else f"`{other}`"
         for axis in range(tensor.dim()):
             for index in (0, -1):
-                if tensor.shape[axis] > 1 and _close(got, tensor.select(axis, index)):
-                    where = "first" if index == 0 else "last"
-                    size = name_size(tensor.shape[axis], names)
-                    return f"`{name}` equals the {where} entry of {other if other.startswith('your') else f'`{other}`'} along its axis {axis} ({size})"
+                if tensor.shape[axis] < 2:
+                    continue
+                part = tensor.select(axis, index)
+                where = f"the {'first' if index == 0 else 'last'} entry of {shown} along its axis {axis} ({name_size(tensor.shape[axis], names)})"
+                if _close(got, part):
+                    return f"`{name}` equals {where}"
+                if _same_numbers(got, part):
+                    return f"`{name}` holds exactly the numbers of {where}, arranged differently"
     return None
+
+
+def _same_numbers(a, b):
+    """The same values, in any order and shape."""
+    if a.numel() != b.numel() or a.numel() < 2:
+        return False
+    return torch.allclose(a.flatten().sort().values, b.flatten().sort().values, rtol=1e-6, atol=1e-9)
 
 
 def _other_shape(name, expected, got, axes, names, others):
@@ -501,6 +517,8 @@ def _other_shape(name, expected, got, axes, names, others):
                 return f"`{name}` has the right values with its axes in another order: ({mine}) instead of ({', '.join(axes)})"
     if got.numel() == expected.numel() and _close(got.reshape(expected.shape), expected):
         return f"`{name}` has the right values in the wrong shape"
+    if _same_numbers(got, expected):
+        return f"`{name}` holds exactly the right numbers, but arranged in another shape"
     for axis, size in enumerate(expected.shape):
         for index in range(size) if size > 1 else ():
             if _close(got, expected.select(axis, index)):

@@ -138,8 +138,9 @@ def _weights(params, layer, direction, bug):
     return tuple(params[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
 
-def _initial(h0, layer, direction, num_layers, num_directions, bug):
-    """The (N, H) state that starts one layer and direction, as the bug picks it from h0."""
+def _initial(h0, layer, direction, num_layers, num_directions, bug, carried=None):
+    """The (N, H) state that starts one layer and direction, as the bug picks it from h0 (``carried``:
+    the layer below's final states, for the bug that hands them on)."""
     if bug == "h0 ignored":
         return torch.zeros_like(h0[0])
     if bug == "every layer starts from h0[0]":
@@ -148,6 +149,12 @@ def _initial(h0, layer, direction, num_layers, num_directions, bug):
         return h0[direction]
     if bug == "direction-major":
         return h0[direction * num_layers + layer]
+    if bug == "state carried across layers" and carried is not None:
+        return carried[direction]
+    if bug == "first sequence's h0":
+        return h0[layer * num_directions + direction][0]  # (H,): broadcast over the batch
+    if bug == "h0 directions swapped" and num_directions == 2:
+        return h0[layer * num_directions + 1 - direction]
     return h0[layer * num_directions + direction]
 
 
@@ -164,6 +171,8 @@ def _one_direction(x, h, weights, direction, bug, cell):
     """One direction of one layer. x (L, N, H_in), h (N, H) -> output (L, N, H), h_n (N, H)."""
     start = h
     backwards = _runs_backwards(direction, bug)
+    if bug == "loops over the batch axis":
+        x = x.transpose(0, 1)  # x[t] is now x[:, t] of the time-major input
     states = []
     for t in reversed(range(x.shape[0])) if backwards else range(x.shape[0]):
         before = h
@@ -179,11 +188,11 @@ def _one_direction(x, h, weights, direction, bug, cell):
     return output, h
 
 
-def _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell):
+def _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried=None):
     """Every direction of one layer -> output (L, N, D*H), [h_n of each direction, (N, H)]."""
     outputs, finals = [], []
     for direction in range(num_directions):
-        h = _initial(h0, layer, direction, num_layers, num_directions, bug)
+        h = _initial(h0, layer, direction, num_layers, num_directions, bug, carried)
         weights = _weights(params, layer, direction, bug)
         output, h_n = _one_direction(layer_input, h, weights, direction, bug, cell)
         outputs.append(output)
@@ -202,7 +211,9 @@ _BUGS = {
     "no carry", "states before step", "backward not flipped back", "h_n at time 0", "h_n at time L-1",
     "backward first", "directions stacked", "x to every layer", "output of the first layer",
     "h_n of the last layer only", "h_n concatenated", "output batch-first", "ignores batch_first",
-    "output not transposed back", "h_n batch-first",
+    "output not transposed back", "h_n batch-first", "state carried across layers", "first sequence's h0",
+    "h0 directions swapped", "final state to the next layer", "loops over the batch axis",
+    "reshape for batch_first", "reshape on the way in", "reshape on the way out",
 }
 
 
@@ -211,15 +222,27 @@ def _mistaken_rnn(x, h0, params, num_layers=1, bidirectional=False, batch_first=
     if bug not in _BUGS:
         raise ValueError(f"unknown bug {bug!r}")  # a misspelt bug would silently be no bug at all
     num_directions = 2 if bidirectional else 1
-    if batch_first and bug != "ignores batch_first":
+    if batch_first and bug in ("reshape for batch_first", "reshape on the way in"):
+        x = x.reshape(x.shape[1], x.shape[0], x.shape[2])  # (L, N, H_in) in shape, the sequences mixed up
+    elif batch_first and bug != "ignores batch_first":
         x = x.transpose(0, 1)  # (L, N, H_in)
-    layer_input, all_finals, first_output = x, [], None
+    layer_input, all_finals, first_output, carried = x, [], None, None
     for layer in range(num_layers):
-        output, finals = _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell)
+        output, finals = _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried)
         all_finals.append(finals)
         first_output = output if first_output is None else first_output
-        layer_input = x if bug == "x to every layer" else output
+        carried = finals
+        layer_input = _next_input(x, output, finals, bug)
     return _finish(output, first_output, all_finals, batch_first, bug)
+
+
+def _next_input(x, output, finals, bug):
+    """What the layer above reads: the layer's whole output (L, N, D*H), as the bug has it."""
+    if bug == "x to every layer":
+        return x
+    if bug == "final state to the next layer":
+        return torch.cat(finals, dim=-1)  # (N, D*H): one state per sequence, not a sequence
+    return output
 
 
 def _finish(output, first_output, all_finals, batch_first, bug):
@@ -233,7 +256,9 @@ def _finish(output, first_output, all_finals, batch_first, bug):
     h_n = torch.stack([h for finals in all_finals for h in finals])  # (num_layers*D, N, H)
     if bug == "h_n concatenated":
         h_n = torch.cat([h for finals in all_finals for h in finals], dim=1)  # (N, num_layers*D*H)
-    if bug == "output batch-first" or (batch_first and bug != "output not transposed back"):
+    if batch_first and bug in ("reshape for batch_first", "reshape on the way out"):
+        output = output.reshape(output.shape[1], output.shape[0], output.shape[2])  # (N, L, D*H), mixed up
+    elif bug == "output batch-first" or (batch_first and bug != "output not transposed back"):
         output = output.transpose(0, 1)  # (N, L, D*H)
     if batch_first and bug == "h_n batch-first":
         h_n = h_n.transpose(0, 1)  # (N, num_layers*D, H)
@@ -287,6 +312,17 @@ register(
         mistakes=(
             Mistake("h0 is ignored: your loop starts from zeros instead of h0", _as_layer("h0 ignored")),
             Mistake(
+                "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
+                "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
+                "whole batch); broadcasting hid the mistake",
+                _as_layer("first sequence's h0"),
+            ),
+            Mistake(
+                "your loop walks x's second axis (x[:, t]), which is the batch: x is time-major here, "
+                "(L, N, H_in), so time is its first axis",
+                _as_layer("loops over the batch axis"),
+            ),
+            Mistake(
                 "every time step starts from h0: carry the new hidden state into the next step",
                 _as_layer("no carry"),
             ),
@@ -335,10 +371,10 @@ register(
 # (num_layers, D, batch_first, L, N, H_in, H): every (D, batch_first) pair, N=1 and L=1 included.
 _FINAL_SETUPS = [
     (1, 1, False, 4, 3, 2, 5),
-    (2, 2, False, 5, 2, 3, 4),
+    (2, 2, False, 5, 3, 3, 4),
     (3, 2, True, 3, 4, 2, 5),
     (2, 1, True, 6, 3, 4, 2),
-    (1, 2, True, 4, 1, 3, 2),
+    (1, 2, True, 4, 1, 3, 5),
     (3, 1, False, 1, 2, 5, 3),
     (1, 2, False, 2, 5, 1, 3),
     (2, 2, True, 1, 3, 4, 6),
@@ -423,6 +459,23 @@ def _final_last_step_as_is(output, num_directions, batch_first):
     return steps[-1]  # (N, D*H)
 
 
+def _final_time_on_axis_1(output, num_directions, batch_first):
+    return _picked(output, num_directions, batch_first, time_axis=1)  # (D, L, H) when time-major
+
+
+def _final_axis_1_both_last(output, num_directions, batch_first):
+    return _picked(output, num_directions, batch_first, backward_step=-1, time_axis=1)
+
+
+def _final_axis_1_as_is(output, num_directions, batch_first):
+    return output[:, -1]  # (L, D*H) when time-major
+
+
+_AXIS_1 = ("you always read the last entry of output's axis 1 (output[:, -1]), as if batch_first were True: "
+           "without batch_first output is (L, N, D*H), time first, so output[:, -1] is the last sequence of "
+           "the batch at every step")
+
+
 def _final_one_direction(output, num_directions, batch_first):
     return _picked(output, 1, batch_first)  # (1, N, D*H)
 
@@ -460,6 +513,10 @@ register(
                 "batch_first is read the wrong way round: batch_first=True puts time on axis 1, not 0",
                 _final_inverted,
             ),
+            Mistake(_AXIS_1, _final_time_on_axis_1),
+            Mistake(_AXIS_1 + "; and the backward direction finishes at the first time step, not the last",
+                    _final_axis_1_both_last),
+            Mistake(_AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)", _final_axis_1_as_is),
             Mistake(
                 "the halves are swapped: output's features are [forward | backward], forward first",
                 _final_halves_swapped,
@@ -513,6 +570,12 @@ def _stacked_cases():
     return [_stacked_case(400 + i, *setup) for i, setup in enumerate(_STACKED_SETUPS)]
 
 
+_CARRIED = ("each layer starts from the final state of the layer below; every layer starts from its own "
+            "initial state: layer l from h0[l]")
+_FINAL_ONLY = ("the next layer reads only the final state of the layer below, one (N, H) state per sequence; "
+               "it reads the whole output sequence of the layer below, (L, N, H)")
+
+
 def _as_stacked(bug):
     """A mistake with stacked_rnn's signature, from the mistake kit."""
 
@@ -545,6 +608,8 @@ register(
                 _as_stacked("every layer starts from h0[0]"),
             ),
             Mistake("h0 is ignored: your layers start from zeros instead of h0", _as_stacked("h0 ignored")),
+            Mistake(_CARRIED, _as_stacked("state carried across layers")),
+            Mistake(_FINAL_ONLY, _as_stacked("final state to the next layer")),
             Mistake(
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_stacked("output of the first layer"),
@@ -603,6 +668,9 @@ def _as_bidirectional(bug):
     return bidirectional
 
 
+_SWAPPED_H0 = ("the two directions' initial states are swapped: the forward direction starts from its own entry "
+               "of h0 and the backward direction from the next one (h0[0] and h0[1] for one layer)")
+
 _BACKWARD_MISTAKES = (
     (
         "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
@@ -638,6 +706,7 @@ register(
                 _as_bidirectional("every layer starts from h0[0]"),
             ),
             Mistake("h0 is ignored: both directions start from zeros instead of h0", _as_bidirectional("h0 ignored")),
+            Mistake(_SWAPPED_H0, _as_bidirectional("h0 directions swapped")),
             Mistake(
                 "output stacks the two directions on a new axis; concatenate them along the feature axis: (L, N, 2*H)",
                 _as_bidirectional("directions stacked"),
@@ -695,6 +764,10 @@ def _forward_cases():
     return [_forward_case(600 + i, *setup) for i, setup in enumerate(_FORWARD_SETUPS)]
 
 
+_RESHAPE = ("you use reshape (or view) to move between batch-first and time-major; reshape keeps the numbers in "
+            "their memory order, so it mixes the sequences up instead of swapping two axes: that takes transpose")
+
+
 def _as_forward(bug):
     """A mistake with rnn_forward's signature, from the mistake kit."""
 
@@ -750,6 +823,13 @@ register(
         + tuple(Mistake(message, _as_forward(bug)) for message, bug in _BACKWARD_MISTAKES)
         + (
             Mistake("h0 is ignored: your layers start from zeros instead of h0", _as_forward("h0 ignored")),
+            Mistake(_SWAPPED_H0, _as_forward("h0 directions swapped")),
+            Mistake(_CARRIED.replace("h0[l]", "h0[l*D + d]"), _as_forward("state carried across layers")),
+            Mistake(_FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace("(L, N, H)", "(L, N, D*H)"),
+                    _as_forward("final state to the next layer")),
+            Mistake(_RESHAPE, _as_forward("reshape for batch_first")),
+            Mistake(_RESHAPE + " (here on the way in, for x)", _as_forward("reshape on the way in")),
+            Mistake(_RESHAPE + " (here on the way out, for output)", _as_forward("reshape on the way out")),
             Mistake(
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_forward("output of the first layer"),

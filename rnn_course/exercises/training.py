@@ -128,6 +128,17 @@ def _loss_previous_state(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
     return _per_position_loss(before @ w_out.T + b_out, targets).mean()
 
 
+def _loss_nll_on_logits(*args):
+    *rnn_args, targets = args
+    logits = _logits(*rnn_args)  # (L, N, C)
+    return F.nll_loss(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def _loss_classes_last(*args):
+    *rnn_args, targets = args
+    return F.cross_entropy(_logits(*rnn_args), targets)  # reads N as the classes: raises
+
+
 _PAIRING = ("your targets are paired with the wrong logits: targets is (L, N), time-major like x, "
             "so flatten it in the same order as the logits")
 
@@ -141,6 +152,7 @@ register(
         make_cases=_loss_cases,
         lesson="07_predictions_and_loss",
         forbid_rnn=False,
+        number_note="return the loss tensor itself, not .item() or float(): .backward() needs the tensor",
         mistakes=(
             Mistake("your loss is the sum over all positions; the exercise asks for the mean over all L×N "
                     "positions", _loss_sum),
@@ -159,6 +171,11 @@ register(
             Mistake(_PAIRING, _loss_targets_batch_major),
             Mistake(_PAIRING, _loss_logits_batch_major),
             Mistake("your hidden states ignore h0 (they start from zeros)", _loss_ignores_h0),
+            Mistake("you use F.nll_loss on the raw scores; nll_loss expects log-probabilities, so it needs "
+                    "log_softmax first (F.cross_entropy does both)", _loss_nll_on_logits),
+            Mistake("you pass the (L, N, C) scores straight to F.cross_entropy, which reads the classes from "
+                    "axis 1: there it finds N, not C (lesson 07's pitfall). Put the classes on axis 1, or merge "
+                    "the positions into one batch axis", _loss_classes_last),
             Mistake("each prediction comes from the state before the step (h_{t-1}); it should come from "
                     "h_t, the state after reading x_t", _loss_previous_state),
         ),
@@ -244,6 +261,11 @@ def _bw_tanh_twice(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     return _grads_from(grad_h_next * (1 - torch.tanh(h_next) ** 2), x, h, w_ih, w_hh)
 
 
+def _bw_derivative_of_preactivation(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    a = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)  # the pre-activation, (N, H)
+    return _grads_from(grad_h_next * (1 - a**2), x, h, w_ih, w_hh)
+
+
 def _bw_sign(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     g = -_pre_grad(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next)
     return _grads_from(g, x, h, w_ih, w_hh)
@@ -297,6 +319,8 @@ register(
             Mistake("tanh's derivative is 1 - h_next², squared; yours is 1 - h_next", _bw_derivative_unsquared),
             Mistake("you apply tanh to h_next again inside the derivative; h_next is already tanh of the "
                     "pre-activation", _bw_tanh_twice),
+            Mistake("you take 1 - a² with a the pre-activation; tanh's derivative is 1 - tanh(a)², written with "
+                    "tanh's output h_next", _bw_derivative_of_preactivation),
             Mistake("all your gradients have the wrong sign", _bw_sign),
             Mistake("your weight gradients are transposed: a gradient has the shape of its weight, "
                     "(H, H_in) and (H, H)", _bw_weights_transposed),
@@ -435,6 +459,8 @@ register(
         lesson="09_vanishing_exploding",
         forbid_rnn=False,
         forbid_modules=("torch.nn.utils.clip_grad",),
+        number_note="torch's clip_grad_norm_ returns total_norm as a 0-dim tensor, and so should yours: not a "
+        "Python number from .item(), float() or math.sqrt",
         atol=0.0,  # some cases are tiny (1e-7): compare relative to the size of each value only
         mistakes=(
             Mistake("you clip each tensor by its own norm; torch scales all of them by one "
