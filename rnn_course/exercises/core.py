@@ -764,8 +764,8 @@ def diagnose(exercise, cases, outcomes):
     if probed and all(not _returned_wrong(c, o, exercise) for c, o in evidence if o.error is None):
         return Diagnosis(diagnosis.DTYPE_CAUSE)
     found = _catalogued(exercise, evidence) or _uncatalogued(exercise, evidence)
-    if found is not None and probed:
-        return Diagnosis(f"{found.message}; besides, {diagnosis.DTYPE_CAUSE}")
+    if probed:
+        return Diagnosis(f"{found.message}; besides, {diagnosis.DTYPE_CAUSE}" if found else diagnosis.DTYPE_CAUSE)
     return found
 
 
@@ -799,8 +799,7 @@ def _uncatalogued(exercise, evidence):
     messages = []
     for case, outcome in evidence:
         if _returned_wrong(case, outcome, exercise):
-            items = _answer_and_expected(exercise, case, outcome.value)
-            messages.append(diagnosis.explain_answer(items, case, exercise.arg_names) if items else None)
+            messages.append(_explained(exercise, case, outcome.value))
     found = [m for m in messages if m]
     if found:
         best = max(set(found), key=found.count)
@@ -811,6 +810,15 @@ def _uncatalogued(exercise, evidence):
         message = diagnosis.explain_error(last.detail, last_case)
         return Diagnosis(message) if message else None
     return None
+
+
+def _explained(exercise, case, value):
+    """``diagnosis.explain_answer`` for one case's answer, or None (also when it cannot tell)."""
+    items = _answer_and_expected(exercise, case, value)
+    try:
+        return diagnosis.explain_answer(items, case, exercise.arg_names) if items else None
+    except Exception:  # an answer too odd to compare (e.g. empty): this case simply gives no evidence
+        return None
 
 
 def _answer_and_expected(exercise, case, value):

@@ -338,7 +338,10 @@ def explain_answer(items, case, arg_names=()):
     """
     names = size_names(case)
     outputs = [(n, e.to(torch.float64), g) for n, e, g, _ in items if isinstance(e, torch.Tensor)]
+    in_range = all(e.numel() > 3 and e.abs().max() <= 1 for _, e, _ in outputs)  # e.g. tanh states
     for name, expected, got in outputs:
+        if isinstance(got, (list, tuple)) and got and all(isinstance(g, torch.Tensor) for g in got):
+            return _pieces(name, expected, got)
         if not isinstance(got, torch.Tensor) or not got.is_floating_point() and expected.is_floating_point():
             continue
         got = got.to(torch.float64)
@@ -347,10 +350,29 @@ def explain_answer(items, case, arg_names=()):
         symbolic = {n: s for n, _, _, s in items}.get(name, "")
         axes = _axis_letters(expected.shape, symbolic, names)
         others = [(n, e) for n, e, _ in outputs if n != name] + _named_inputs(case, arg_names)
+        whole = [other for other, tensor in others if _close(got, tensor)]
+        if whole:
+            return f"`{name}` equals {whole[0] if whole[0].startswith('your') else f'`{whole[0]}`'} itself"
+        if in_range and got.numel() and got.abs().max() > 1 + 1e-9:
+            return (f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
+                    "is not tanh (is it missing, replaced, or is something added after it?)")
         if got.shape == expected.shape:
             return _same_shape(name, expected, got, axes, names, others)
         return _other_shape(name, expected, got, axes, names, others)
     return None
+
+
+def _pieces(name, expected, got):
+    """A list of tensors where one tensor belongs: say so when joining them gives the answer."""
+    for join in (torch.stack, torch.cat):
+        try:
+            joined = join([g.to(torch.float64) for g in got])
+        except RuntimeError:
+            continue
+        if joined.numel() == expected.numel() and _close(joined.reshape(expected.shape), expected):
+            return (f"`{name}` is a Python list of tensors holding the right numbers: make one tensor of them "
+                    "(torch.stack adds a new axis, torch.cat joins along an existing one)")
+    return f"`{name}` is a Python list (or tuple) of tensors where one tensor belongs"
 
 
 def _axis_letters(shape, symbolic, names):
@@ -372,11 +394,29 @@ def _named_inputs(case, arg_names):
 
 
 def _same_shape(name, expected, got, axes, names, others):
-    for relation in (_sign, _factor, _precision, _reversed, _shifted, _layout, _partly_right):
+    for relation in (_zeros, _sign, _factor, _precision, _reversed, _shifted, _layout, _halves, _partly_right):
         message = relation(name, expected, got, axes, names)
         if message:
             return message
     return _slice_of_other(name, got, others, names)
+
+
+def _zeros(name, expected, got, axes, names):
+    if not got.any() and expected.any():
+        return f"`{name}` is all zeros: is it computed at all, or only created?"
+    return None
+
+
+def _halves(name, expected, got, axes, names):
+    for axis, size in enumerate(expected.shape):
+        if size % 2 or "*" not in axes[axis]:
+            continue
+        halves = [_close(g, e) for g, e in zip(got.chunk(2, axis), expected.chunk(2, axis))]
+        if any(halves) and not all(halves):
+            right, wrong = ("first", "second") if halves[0] else ("second", "first")
+            return (f"the {right} half of `{name}` along its {axes[axis]} axis is right and the {wrong} half is "
+                    "wrong (with two directions the features are [forward | backward])")
+    return None
 
 
 def _sign(name, expected, got, axes, names):
@@ -458,11 +498,6 @@ def _partly_right(name, expected, got, axes, names):
         right = [_close(got.select(axis, i), expected.select(axis, i)) for i in range(size)]
         if any(right) and not all(right):
             return _where_right(name, axes[axis], right, expected.shape[axis])
-        halves = [_close(g, e) for g, e in zip(got.chunk(2, axis), expected.chunk(2, axis))]
-        if size % 2 == 0 and any(halves) and not all(halves) and "*" in axes[axis]:
-            half = "first" if halves[0] else "second"
-            return (f"the {half} half of `{name}` along its {axes[axis]} axis is right and the other half is "
-                    "wrong (with two directions: forward first, then backward)")
     return None
 
 
@@ -486,6 +521,8 @@ def _slice_of_other(name, got, others, names):
     """`name` is (or holds exactly the numbers of) one entry of another output or of an input."""
     for other, tensor in others:
         shown = other if other.startswith("your") else f"`{other}`"
+        if _close(got, tensor):
+            return f"`{name}` equals {shown} itself"
         for axis in range(tensor.dim()):
             for index in (0, -1):
                 if tensor.shape[axis] < 2:
@@ -519,6 +556,9 @@ def _other_shape(name, expected, got, axes, names, others):
         return f"`{name}` has the right values in the wrong shape"
     if _same_numbers(got, expected):
         return f"`{name}` holds exactly the right numbers, but arranged in another shape"
+    narrowed = _narrowed(name, expected, got, axes)
+    if narrowed:
+        return narrowed
     for axis, size in enumerate(expected.shape):
         for index in range(size) if size > 1 else ():
             if _close(got, expected.select(axis, index)):
@@ -529,3 +569,28 @@ def _other_shape(name, expected, got, axes, names, others):
             if _close(got.select(axis, index), expected):
                 return f"`{name}` has an extra axis (axis {axis}, size {name_size(size, names)}): torch's answer is one entry of it"
     return _slice_of_other(name, got, others, names)
+
+
+def _narrowed(name, expected, got, axes):
+    """One axis too short or too long, with the overlapping part right: a loop that stops early or a
+    slice that takes too much."""
+    if got.dim() != expected.dim():
+        return None
+    differ = [a for a in range(got.dim()) if got.shape[a] != expected.shape[a]]
+    if len(differ) != 1:
+        return None
+    axis = differ[0]
+    short, long_ = (got, expected) if got.shape[axis] < expected.shape[axis] else (expected, got)
+    size = short.shape[axis]
+    if size == 0:
+        return None
+    first = _close(short, long_.narrow(axis, 0, size))
+    last = _close(short, long_.narrow(axis, long_.shape[axis] - size, size))
+    if not (first or last):
+        return None
+    which = "first" if first else "last"
+    if short is got:
+        return (f"`{name}` has too few entries along its {axes[axis]} axis, and the ones it has are torch's {which} "
+                "ones: a loop that stops early, or a slice that is too short?")
+    return (f"`{name}` has too many entries along its {axes[axis]} axis; its {which} ones are right: a slice that "
+            "takes too much?")
