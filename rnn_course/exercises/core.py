@@ -66,7 +66,14 @@ class Case:
 
 @dataclass
 class Exercise:
-    """An exercise: the learner's signature, how to make its cases, its mistakes and hints."""
+    """An exercise: the learner's signature, how to make its cases, its mistakes and hints.
+
+    ``solve`` (optional): torch's answer for any arguments, e.g. through nn.RNN or autograd. With it, a
+    wrong answer that equals torch's answer on altered inputs is named without a catalogue entry: an
+    argument (or a dict entry of one) that is left out (as if zero), a square weight used transposed,
+    or an incoming gradient not multiplied in (``grad_*`` as if all ones). ``number_note``: why a 0-dim
+    output must stay a tensor (shown when a Python number is returned).
+    """
 
     id: str
     title: str
@@ -85,6 +92,7 @@ class Exercise:
     forbid_modules: tuple = ()
     timeout: float = 10.0
     number_note: str = ""
+    solve: Callable = None
     _cases: list = field(default=None, repr=False, compare=False)
 
     def cases(self, salt=0):
@@ -763,7 +771,7 @@ def diagnose(exercise, cases, outcomes):
         return Diagnosis(f"your function's parameters do not fit the call: the signature should be {exercise.signature}")
     if probed and all(not _returned_wrong(c, o, exercise) for c, o in evidence if o.error is None):
         return Diagnosis(diagnosis.DTYPE_CAUSE)
-    found = _catalogued(exercise, evidence) or _uncatalogued(exercise, evidence)
+    found = _catalogued(exercise, evidence) or _altered_input(exercise, evidence) or _uncatalogued(exercise, evidence)
     if probed:
         return Diagnosis(f"{found.message}; besides, {diagnosis.DTYPE_CAUSE}" if found else diagnosis.DTYPE_CAUSE)
     return found
@@ -786,6 +794,52 @@ def _catalogued(exercise, evidence):
         if all(_behaves_alike(mistake, c, o, exercise) for c, o in evidence if o.error in (None, "exception")):
             return mistake
     return None
+
+
+def _altered_input(exercise, evidence):
+    """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
+    if exercise.solve is None or not evidence or not any(_is_evidence(c, o, exercise) for c, o in evidence):
+        return None
+    evidence = sorted(evidence, key=lambda item: not _returned_wrong(*item, exercise))  # a wrong one first: fast
+    for message, fn in _alterations(exercise, evidence[0][0].args):
+        if all(_behaves_alike(Mistake(message, fn), c, o, exercise) for c, o in evidence if o.error in (None, "exception")):
+            return Mistake(message, fn)
+    return None
+
+
+_ALTERED = {
+    "zero": ("your answer is torch's with `{name}` set to zero: `{name}` is left out somewhere", torch.zeros_like),
+    "ones": ("your answer is torch's with `{name}` all ones: `{name}` is not multiplied in", torch.ones_like),
+    "transposed": ("your answer is torch's with `{name}` transposed: it is used the wrong way round",
+                   lambda t: t.T.contiguous()),
+}
+
+
+def _alterations(exercise, args):
+    """(message, mistake function) for each alteration that fits these arguments."""
+    for position, (arg_name, arg) in enumerate(zip(exercise.arg_names, args)):
+        entries = arg.items() if isinstance(arg, dict) else [(None, arg)]
+        for key, value in entries:
+            if not (isinstance(value, torch.Tensor) and value.is_floating_point()):
+                continue
+            name = arg_name if key is None else f"{arg_name}['{key}']"
+            kinds = ["zero"] + (["ones"] if arg_name.startswith("grad") else [])
+            kinds += ["transposed"] if value.dim() == 2 and value.shape[0] == value.shape[1] > 1 else []
+            for kind in kinds:
+                message, change = _ALTERED[kind]
+                yield message.format(name=name), _altered_solve(exercise.solve, position, key, change)
+
+
+def _altered_solve(solve, position, key, change):
+    def altered(*args):
+        args = list(args)
+        if key is None:
+            args[position] = change(args[position])
+        else:
+            args[position] = {**args[position], key: change(args[position][key])}
+        return solve(*args)
+
+    return altered
 
 
 def _is_evidence(case, outcome, exercise):

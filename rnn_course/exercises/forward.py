@@ -29,6 +29,14 @@ def _cell_case(seed, n, input_size, hidden_size):
     return Case((x, h, weight_ih, weight_hh, bias_ih, bias_hh), expected, label, ("(N, H)",))
 
 
+def _solve_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's answer (nn.RNNCell) for any arguments: (N, H)."""
+    cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
+    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
+    with torch.no_grad():
+        return cell(x, h)
+
+
 def _cell_cases():
     return [_cell_case(100 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
@@ -76,6 +84,7 @@ def _cell_returns_h(x, h, w_ih, w_hh, b_ih, b_hh):
 register(
     Exercise(
         id="rnn_cell",
+        solve=_solve_cell,
         title="One step of an RNN cell",
         signature="rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next",
         arg_names=("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -285,6 +294,25 @@ def _layer_case(seed, seq_len, n, input_size, hidden_size):
     return Case(args, (output, h_n[0]), label, ("(L, N, H)", "(N, H)"))
 
 
+def _solve_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's answer (nn.RNN) for any arguments: output (L, N, H), h_n (N, H)."""
+    params = dict(zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh)))
+    with torch.no_grad():
+        output, h_n = torch_rnn(params, x.shape[2], h0.shape[1])(x, h0[None])
+    return output, h_n[0]
+
+
+def _solve_rnn(x, h0, params, num_layers=1, bidirectional=False, batch_first=False):
+    """torch's answer (nn.RNN) for any arguments of stacked_rnn, bidirectional_rnn and rnn_forward."""
+    options = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+    with torch.no_grad():
+        return torch_rnn(params, params["weight_ih_l0"].shape[1], h0.shape[2], **options)(x, h0)
+
+
+def _solve_bidirectional(x, h0, params):
+    return _solve_rnn(x, h0, params, bidirectional=True)
+
+
 def _layer_cases():
     return [_layer_case(200 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
@@ -303,6 +331,7 @@ def _as_layer(bug="", cell=_tanh_cell, keep_layer_axis=False):
 register(
     Exercise(
         id="rnn_layer",
+        solve=_solve_layer,
         title="Unrolling the cell over a sequence",
         signature="rnn_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh) -> (output, h_n)",
         arg_names=("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -588,6 +617,7 @@ def _as_stacked(bug):
 register(
     Exercise(
         id="stacked_rnn",
+        solve=_solve_rnn,
         title="Stacking layers",
         signature="stacked_rnn(x, h0, params, num_layers) -> (output, h_n)",
         arg_names=("x", "h0", "params", "num_layers"),
@@ -693,6 +723,7 @@ _BACKWARD_MISTAKES = (
 register(
     Exercise(
         id="bidirectional_rnn",
+        solve=_solve_bidirectional,
         title="Reading the sequence both ways",
         signature="bidirectional_rnn(x, h0, params) -> (output, h_n)",
         arg_names=("x", "h0", "params"),
@@ -780,6 +811,7 @@ def _as_forward(bug):
 register(
     Exercise(
         id="rnn_forward",
+        solve=_solve_rnn,
         title="All of nn.RNN's forward pass",
         signature="rnn_forward(x, h0, params, num_layers, bidirectional, batch_first) -> (output, h_n)",
         arg_names=("x", "h0", "params", "num_layers", "bidirectional", "batch_first"),

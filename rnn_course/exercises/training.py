@@ -64,6 +64,12 @@ def _per_position_loss(logits, targets):
     return F.cross_entropy(logits.permute(1, 2, 0), targets.T, reduction="none").T
 
 
+def _solve_loss(*args):
+    """torch's answer for any arguments: nn.RNN, the output layer and F.cross_entropy, a 0-dim mean."""
+    *rnn_args, targets = args
+    return _per_position_loss(_logits(*rnn_args), targets).mean()
+
+
 def _loss_sum(*args):
     *rnn_args, targets = args
     return _per_position_loss(_logits(*rnn_args), targets).sum()
@@ -145,6 +151,7 @@ _PAIRING = ("your targets are paired with the wrong logits: targets is (L, N), t
 register(
     Exercise(
         id="rnn_loss",
+        solve=_solve_loss,
         title="Many-to-many predictions and their mean cross-entropy",
         signature="rnn_loss(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets) -> loss",
         arg_names=("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_out", "bias_out", "targets"),
@@ -210,16 +217,19 @@ def _backward_case(seed, n, input_size, hidden_size):
         "bias_hh": randn(gen, hidden_size),  # (H,)
     }
     grad_h_next = randn(gen, n, hidden_size)
-    cell = nn.RNNCell(input_size, hidden_size, dtype=DTYPE)
-    cell.load_state_dict(weights)
+    args = (x, h, *weights.values(), grad_h_next)
+    shapes = ("(N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
+    return Case(args, _torch_cell_grads(*args), dims_label(N=n, H_in=input_size, H=hidden_size), shapes)
+
+
+def _torch_cell_grads(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    """torch's answer for any arguments: autograd through nn.RNNCell, a dict of six gradients."""
+    cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
+    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
     x_, h_ = x.clone().requires_grad_(), h.clone().requires_grad_()
     wrt = [x_, h_, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
     objective = (cell(x_, h_) * grad_h_next).sum()  # its gradient w.r.t. h_next is grad_h_next
-    grads = torch.autograd.grad(objective, wrt)
-    expected = dict(zip(_GRAD_NAMES, grads))
-    shapes = ("(N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
-    args = (x, h, *weights.values(), grad_h_next)
-    return Case(args, expected, dims_label(N=n, H_in=input_size, H=hidden_size), shapes)
+    return dict(zip(_GRAD_NAMES, torch.autograd.grad(objective, wrt)))
 
 
 def _backward_cases():
@@ -304,6 +314,7 @@ def _bw_grad_h_transposed(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
 register(
     Exercise(
         id="cell_backward",
+        solve=_torch_cell_grads,
         title="Backward through one RNN cell, by hand",
         signature="cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next) -> grads (a dict)",
         arg_names=("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "grad_h_next"),
