@@ -503,3 +503,41 @@ def test_a_real_ctrl_c_still_stops_the_check():
     with pytest.raises(KeyboardInterrupt):
         _judge(interrupted)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# --- the catalogue-free diagnosis: errors read as causes, sizes named with the case's letters ------
+
+
+def test_sizes_are_named_with_the_cases_letters_and_ambiguity_is_said():
+    from rnn_course.exercises.diagnosis import name_size, size_names
+
+    names = size_names(Case((), None, "num_layers=2, L=4, N=3, H=3", ("(L, N, D*H)",)))
+    assert name_size(4, names) == "L=4" and name_size(3, names) == "3 (N or H)" and name_size(7, names) == "7"
+    assert name_size(12, names) == "L*N=12"  # a flattened pair of axes
+
+
+@pytest.mark.parametrize(
+    "detail, cause",
+    [
+        ("RuntimeError: The size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 0",
+         "the time axis (L=4) meets the batch axis (N=3)"),
+        ("RuntimeError: expected m1 and m2 to have the same dtype, but got: float != double",
+         "float32 (torch's default) while the inputs are float64"),
+        ("RuntimeError: Expected target size [4, 7], got [4, 3]", "it wanted targets (L, C) and got (L, N)"),
+        ("IndexError: index 4 is out of bounds for dimension 0 with size 4", "(off by one: positions count from 0)"),
+        ("NameError: name 'stacked_rnn' is not defined", "a helper from another cell or lesson"),
+        ("AttributeError: 'tuple' object has no attribute 'shape'", "a Python tuple is used where a tensor is expected"),
+        ("KeyError: 'weight_ih_l3'", "does not hold"),
+    ],
+)
+def test_errors_are_read_as_causes_in_the_learners_letters(detail, cause):
+    from rnn_course.exercises.diagnosis import explain_error
+
+    case = Case((), None, "L=4, N=3, H=5, C=7")
+    assert cause in explain_error(detail + " (in your code: `y = f(x)`)", case)
+
+
+def test_an_unknown_error_names_no_cause():
+    from rnn_course.exercises.diagnosis import explain_error
+
+    assert explain_error("ValueError: oops", Case((), None, "N=3")) is None

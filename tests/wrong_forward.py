@@ -548,3 +548,118 @@ WRONG = [
     ("rnn_forward", forward_h0_transposed_too, None),
     ("rnn_forward", forward_reshape_instead_of_transpose, "reshape keeps the numbers in their memory order"),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes that no catalogue lists: named by the catalogue-free diagnosis (diagnosis.py) or by
+# torch's answer on an altered input (Exercise.solve). Written independently of both.
+# ---------------------------------------------------------------------------------------------
+
+
+def cell_weights_swapped(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_hh.T + h @ weight_ih.T + bias_ih + bias_hh)
+
+
+def cell_into_float32_buffer(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    out = torch.empty(x.shape[0], weight_hh.shape[0])
+    out[:] = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    return out
+
+
+def cell_bias_after_tanh(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + h @ weight_hh.T) + bias_ih + bias_hh
+
+
+def layer_list_of_states(x, h0, *weights):
+    h, states = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        states.append(h)
+    return states, h
+
+
+def layer_stops_one_early(x, h0, *weights):
+    h, states = h0, []
+    for t in range(x.shape[0] - 1):
+        h = _step(x[t], h, *weights)
+        states.append(h)
+    return (torch.stack(states) if states else x.new_zeros(0, *h0.shape)), h
+
+
+def layer_relu_cell(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, []
+    for x_t in x:
+        h = torch.relu(F.linear(x_t, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+        states.append(h)
+    return torch.stack(states), h
+
+
+def layer_returns_h0_as_h_n(x, h0, *weights):
+    output, _ = run_direction(x, h0, weights)
+    return output, h0
+
+
+def layer_states_newest_first(x, h0, *weights):
+    h, states = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        states.insert(0, h)
+    return torch.stack(states), h
+
+
+def stacked_layers_counted_from_1(x, h0, params, num_layers):
+    finals = []
+    for layer in range(1, num_layers + 1):
+        x, h = run_direction(x, h0[layer - 1], layer_weights(params, layer))
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_returns_h_n_twice(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, layer))
+        finals.append(h)
+    return torch.stack(finals), torch.stack(finals)
+
+
+def bi_backward_from_zeros(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, torch.zeros_like(h0[1]), layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_directions_on_time_axis(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=0), torch.stack([h_f, h_b])
+
+
+def bi_weights_swapped(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def forward_reverse_without_bias_ih(x, h0, params, num_layers, bidirectional, batch_first):
+    params = {k: torch.zeros_like(v) if k.startswith("bias_ih") and k.endswith("_reverse") else v
+              for k, v in params.items()}
+    return _forward(x, h0, params, num_layers, bidirectional, batch_first)
+
+
+WRONG += [
+    ("rnn_cell", cell_weights_swapped, "a matrix product meets (N=3, H_in=4) @ (H=5, H=5)"),
+    ("rnn_cell", cell_into_float32_buffer, "float32 (torch's default)"),
+    ("rnn_cell", cell_bias_after_tanh, "values outside (-1, 1), which tanh never gives"),
+    ("rnn_layer", layer_list_of_states, "a Python list of tensors holding the right numbers"),
+    ("rnn_layer", layer_stops_one_early, "too few entries along its L axis"),
+    ("rnn_layer", layer_relu_cell, "values outside (-1, 1), which tanh never gives"),
+    ("rnn_layer", layer_returns_h0_as_h_n, "`h_n` equals your input `h0` itself"),
+    ("rnn_layer", layer_states_newest_first, "reversed order along its L axis"),
+    ("stacked_rnn", stacked_layers_counted_from_1, "which it does not hold"),
+    ("stacked_rnn", stacked_returns_h_n_twice, "`output` equals `h_n` itself"),
+    ("bidirectional_rnn", bi_backward_from_zeros, "the first half of `output` along its 2*H axis is right"),
+    ("bidirectional_rnn", bi_directions_on_time_axis, "holds exactly the right numbers"),
+    ("bidirectional_rnn", bi_weights_swapped, "the two directions' weights are swapped"),
+    ("rnn_forward", forward_reverse_without_bias_ih, "every params['bias_ih_l#_reverse'] (# = any layer) set to zero"),
+]

@@ -379,3 +379,62 @@ WRONG = [
     ("last_valid_output", last_mean_of_valid, None),
     ("last_valid_output", last_longest_for_all, None),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes that no catalogue lists: named by the catalogue-free diagnosis (diagnosis.py) or by
+# torch's answer on an altered input (Exercise.solve). Written independently of both.
+# ---------------------------------------------------------------------------------------------
+
+
+def loss_float_targets(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _states(x, h0, w_ih, w_hh, b_ih, b_hh) @ w_out.T + b_out
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1).to(x.dtype))
+
+
+def loss_w_out_not_transposed(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _states(x, h0, w_ih, w_hh, b_ih, b_hh) @ w_out + b_out
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def bw_without_upstream_gradient(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    da = 1 - _next(x, h, w_ih, w_hh, b_ih, b_hh) ** 2
+    return _grads(da, x, h, w_ih, w_hh)
+
+
+def bw_forward_step_without_bias_hh(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    h_next = torch.tanh(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh))
+    return _grads(grad_h_next * (1 - h_next**2), x, h, w_ih, w_hh)
+
+
+def bw_bias_keepdim(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    grads = _grads(grad_h_next * (1 - _next(x, h, w_ih, w_hh, b_ih, b_hh) ** 2), x, h, w_ih, w_hh)
+    return {**grads, "bias_ih": grads["bias_ih"][None], "bias_hh": grads["bias_hh"][None]}
+
+
+def bw_bias_left_as_zeros(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    grads = _grads(grad_h_next * (1 - _next(x, h, w_ih, w_hh, b_ih, b_hh) ** 2), x, h, w_ih, w_hh)
+    return {**grads, "bias_ih": torch.zeros(w_ih.shape[0]), "bias_hh": torch.zeros(w_ih.shape[0])}
+
+
+def clip_halved_norm(grads, max_norm):
+    total = _l2(grads)
+    coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    return [g * coef for g in grads], total / 2
+
+
+def last_lengths_as_float_index(output, lengths, batch_first):
+    seq = output.transpose(0, 1) if batch_first else output
+    return seq[lengths.to(output.dtype) - 1, torch.arange(len(lengths))]
+
+
+WRONG += [
+    ("rnn_loss", loss_float_targets, "class indices (int64)"),
+    ("rnn_loss", loss_w_out_not_transposed, "a matrix product meets (L*N=15, H=6) @ (C=7, H=6)"),
+    ("cell_backward", bw_without_upstream_gradient, "`grad_h_next` all ones: `grad_h_next` is not multiplied in"),
+    ("cell_backward", bw_forward_step_without_bias_hh, "`bias_hh` set to zero"),
+    ("cell_backward", bw_bias_keepdim, "an extra axis of size 1"),
+    ("cell_backward", bw_bias_left_as_zeros, "is all zeros"),
+    ("clip_grad_norm", clip_halved_norm, "half what it should be"),
+    ("last_valid_output", last_lengths_as_float_index, "an index tensor must hold integers"),
+]

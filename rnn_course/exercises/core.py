@@ -818,6 +818,8 @@ _ALTERED = {
 def _alterations(exercise, args):
     """(message, mistake function) for each alteration that fits these arguments."""
     for position, (arg_name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if isinstance(arg, dict):
+            yield from _family_alterations(exercise.solve, position, arg_name, arg)
         entries = arg.items() if isinstance(arg, dict) else [(None, arg)]
         for key, value in entries:
             if not (isinstance(value, torch.Tensor) and value.is_floating_point()):
@@ -828,6 +830,28 @@ def _alterations(exercise, args):
             for kind in kinds:
                 message, change = _ALTERED[kind]
                 yield message.format(name=name), _altered_solve(exercise.solve, position, key, change)
+
+
+def _family_alterations(solve, position, arg_name, arg):
+    """A whole family of a dict's entries left out at once, e.g. every layer's 'bias_ih_l#_reverse'."""
+    families = {}
+    for key in arg:
+        families.setdefault(re.sub(r"\d+", "#", key), []).append(key)
+    for family, keys in families.items():
+        if len(keys) > 1 and all(isinstance(arg[k], torch.Tensor) and arg[k].is_floating_point() for k in keys):
+            message = (f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) set to zero: "
+                       "those entries are left out")
+            yield message, _altered_family(solve, position, family)
+
+
+def _altered_family(solve, position, family):
+    def altered(*args):
+        args = list(args)
+        args[position] = {k: torch.zeros_like(v) if re.sub(r"\d+", "#", k) == family else v
+                          for k, v in args[position].items()}
+        return solve(*args)
+
+    return altered
 
 
 def _altered_solve(solve, position, key, change):

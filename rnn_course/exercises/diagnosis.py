@@ -434,7 +434,7 @@ def _factor(name, expected, got, axes, names):
     if abs(ratio - 1) < 1e-6 or abs(ratio) < 1e-12 or not _close(got, expected * ratio):
         return None
     described = _describe_factor(ratio, names)
-    if expected.numel() < 2 and "(" not in described:  # one number is always some factor of another
+    if expected.numel() < 2 and described == _ANY_FACTOR:  # one number is always some factor of another
         return None
     return f"`{name}` is off by a constant factor: {described}"
 
@@ -449,7 +449,10 @@ def _describe_factor(ratio, names):
             if whole == 2:
                 return "twice what it should be: something is counted twice" if words == "times" else "half what it should be"
             return f"{words} {whole}"
-    return "every value is scaled by the same number"
+    return _ANY_FACTOR
+
+
+_ANY_FACTOR = "every value is scaled by the same number"
 
 
 def _precision(name, expected, got, axes, names):

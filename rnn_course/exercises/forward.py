@@ -143,6 +143,8 @@ def _weights(params, layer, direction, bug):
         layer = 0
     if bug == "backward uses forward weights":
         direction = 0
+    if bug == "directions' weights swapped" and f"weight_ih_l{layer}_reverse" in params:
+        direction = 1 - direction
     suffix = _suffix(layer, direction)
     return tuple(params[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
@@ -222,7 +224,7 @@ _BUGS = {
     "h_n of the last layer only", "h_n concatenated", "output batch-first", "ignores batch_first",
     "output not transposed back", "h_n batch-first", "state carried across layers", "first sequence's h0",
     "h0 directions swapped", "final state to the next layer", "loops over the batch axis",
-    "reshape for batch_first", "reshape on the way in", "reshape on the way out",
+    "reshape for batch_first", "reshape on the way in", "reshape on the way out", "directions' weights swapped",
 }
 
 
@@ -708,6 +710,8 @@ _BACKWARD_MISTAKES = (
     ),
     ("the backward direction runs forwards in time; it should run from t = L-1 down to 0", "backward runs forwards"),
     ("the backward direction uses the forward weights; its own end in _reverse", "backward uses forward weights"),
+    ("the two directions' weights are swapped: the forward direction uses the parameters without _reverse, the "
+     "backward direction those ending in _reverse", "directions' weights swapped"),
     (
         "the two directions are concatenated in the wrong order: [backward, forward] instead of [forward, backward]",
         "backward first",
