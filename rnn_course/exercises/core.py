@@ -10,7 +10,24 @@ and the other two in its own:
    that no input was changed, then the values; on failure, compare the answer with the exercise's
    catalogue of known mistakes and name the one it matches (trusted).
 
-``check(exercise_id, fn)`` does all three in the learner's own process.
+``check(exercise_id, fn)`` does all three in the learner's own process, and never raises because of
+``fn``.
+
+Writing a new checker (see ``forward.py`` and ``training.py`` for examples):
+
+* ``make_cases`` returns Cases whose ``expected`` comes from torch, whose ``label`` names every size as
+  ``name=value`` ("L=4, N=3, H_in=2, H=5") and whose ``shapes`` give each output's shape in torch's
+  letters ("(L, N, H)"). Keep the sizes of a case distinct: the diagnosis names the sizes in torch's
+  errors and in wrong answers by these letters, and two equal sizes cannot be told apart.
+* ``mistakes``: the traps your lesson sets, each a Mistake (message in the learner's terms, and a wrong
+  implementation with the learner's signature). A learner's answer is named by the first one that
+  gives the same answers, or raises the same error, on every case run.
+* ``solve``: torch's answer for any arguments (through nn.RNN, autograd, F.cross_entropy...). With it,
+  an argument left out, a square weight transposed or a ``grad_*`` not multiplied in is named without
+  a catalogue entry.
+* Everything else is named, where it can be, by ``diagnosis`` (no catalogue needed): the sign, a factor
+  of N, reversed or shifted time, reshape instead of transpose, one half or one row right, a list of
+  tensors, float32, and torch's errors read as causes. The "likely mistake" line always comes first.
 """
 
 import html
