@@ -116,14 +116,40 @@ def test_an_exception_names_its_type_and_the_learners_line():
         return x @ w  # (N, K) @ (M, K): the shapes do not line up
 
     result = _judge(crashes)
-    assert result.feedback[0].startswith("your function raised RuntimeError: mat1 and mat2 shapes")
-    assert "(in your code: `return x @ w  # (N, K) @ (M, K): the shapes do not line up`)" in result.feedback[0]
-    assert result.feedback[1] == "it happened in the case N=3, K=4, M=5"
+    assert result.feedback[0].startswith("likely mistake: a matrix product meets (N=3, K=4) @ (M=5, K=4)")
+    assert result.feedback[1].startswith("your function raised RuntimeError: mat1 and mat2 shapes")
+    assert "(in your code: `return x @ w  # (N, K) @ (M, K): the shapes do not line up`)" in result.feedback[1]
+    assert result.feedback[2] == "it happened in the case N=3, K=4, M=5"
 
 
 def test_a_wrong_signature_reminds_the_learner_of_the_right_one():
     result = _judge(lambda x: x)
-    assert result.feedback[-1] == "the signature should be two_outputs(x, w) -> (linear, activated)"
+    assert result.feedback[0] == ("likely mistake: your function's parameters do not fit the call: "
+                                  "the signature should be two_outputs(x, w) -> (linear, activated)")
+
+
+def test_a_type_error_inside_the_body_does_not_blame_the_signature():
+    def two_arguments_to_tanh(x, w):
+        y = x @ w.T
+        return y, torch.tanh(y, y)
+
+    result = _judge(two_arguments_to_tanh)
+    assert not result.passed
+    assert not any("signature should be" in line for line in result.feedback), result.feedback
+    assert result.feedback[0].startswith("likely mistake: a function you call gets the wrong number or kind of arguments")
+    assert "your function raised TypeError: tanh()" in result.feedback[1]
+
+
+def test_likely_mistake_comes_first_in_every_kind_of_report():
+    """Wrong values, a wrong shape and an error: the named mistake is always the first line."""
+    wrong_values = _judge(_forgot_tanh)
+    wrong_shape = _judge(lambda x, w: (x @ w.T, torch.tanh(x @ w.T)[None]))
+    error = _judge(lambda x, w: (x @ w.T, torch.tanh(x @ w.T.float())))
+    for result in (wrong_values, wrong_shape, error):
+        assert result.feedback[0].startswith("likely mistake: "), result.feedback
+        assert sum(line.startswith("likely mistake") for line in result.feedback) == 1
+    assert "an extra axis of size 1" in wrong_shape.feedback[0]
+    assert "float32" in error.feedback[0] and error.feedback[1].startswith("your function raised RuntimeError")
 
 
 def test_sys_exit_and_hangs_become_failures():
@@ -156,6 +182,16 @@ def test_result_renders_as_text_and_html():
     html = result._repr_html_()
     assert "two_outputs" in html and "<li>likely mistake: you forgot the tanh</li>" in html
     assert result.to_dict()["feedback"] == result.feedback
+
+
+def test_html_shows_inline_code_as_code_and_escapes_the_rest():
+    html = _judge(_forgot_tanh)._repr_html_()
+    assert "<code>activated</code> has the right shape" in html and "`" not in html
+    shown = hint("rnn_cell", 3)._repr_html_()
+    assert "<code>.T</code>" in shown and "`" not in shown
+    from rnn_course.exercises.core import inline_html
+
+    assert inline_html("a `<b>` and `x < y` but not `this") == "a <code>&lt;b&gt;</code> and <code>x &lt; y</code> but not `this"
 
 
 # --- the from-scratch guard ------------------------------------------------------------------
@@ -257,12 +293,25 @@ def test_check_rejects_unknown_ids_and_non_functions_clearly():
     assert not result.passed and "but got an int" in result.feedback[0]
 
 
-def test_hints_are_progressive_and_clamped():
-    first, last = hint("rnn_cell", 1), hint("rnn_cell", 99)
-    assert first.startswith("Hint 1/") and "level=2" in first
+def test_hints_are_progressive():
+    first, last = hint("rnn_cell", 1), hint("rnn_cell", 3)
+    assert first.startswith("Hint 1/3") and "level=2" in first
     assert last.endswith("(this is the last hint)")
-    assert hint("rnn_cell", 0) == first
+    assert hint("rnn_cell", np.int64(2)).startswith("Hint 2/3")
     assert "rnn_cell" in exercise_ids()
+
+
+@pytest.mark.parametrize("level", [0, 4, 99, -1, 2.5, "2", None, True])
+def test_a_hint_level_out_of_range_says_so_instead_of_clamping(level):
+    text = hint("rnn_cell", level)
+    assert text.startswith(f"There is no hint level {level!r} for rnn_cell: ask for a level from 1 to 3")
+    assert not text.startswith("Hint ")
+
+
+def test_a_hint_for_an_unknown_exercise_is_a_message_not_an_error():
+    text = hint("shape_puzzle")
+    assert text.startswith("There are no hints for 'shape_puzzle': it is not an exercise.") and "rnn_cell" in text
+    assert hint(object()).startswith("There are no hints for <object>")
 
 
 def test_guard_flags_calls_into_the_checkers_own_modules():
@@ -321,3 +370,174 @@ class _Unmeasurable(tuple):
 def test_odd_answers_neither_crash_nor_fool_the_checker(fn):
     result = _judge(fn)
     assert not result.passed
+
+
+# --- check() never raises, whatever the learner's function does (issue 10, section 4) -----------
+
+
+class _StrRaises(Exception):
+    def __str__(self):
+        raise RuntimeError("no message for you")
+
+
+class _ReprRaises(Exception):
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+
+class _Unprintable:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+    __str__ = __repr__
+
+
+class _NamelessMeta(type):
+    @property
+    def __name__(cls):
+        raise RuntimeError("no name for you")
+
+
+class _Nameless(Exception, metaclass=_NamelessMeta):
+    pass
+
+
+class _StrNotAString(Exception):
+    def __str__(self):
+        return 42
+
+
+class _Explosive(torch.Tensor):
+    """A tensor subclass whose every torch operation raises."""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        raise RuntimeError("boom")
+
+
+class _Impostor:
+    """Claims to be a tensor through a lying __class__."""
+
+    @property
+    def __class__(self):
+        return torch.Tensor
+
+
+def _swaps_class_of_x(x, w):
+    answer = _right(x, w)
+    x.__class__ = _Explosive
+    return answer
+
+
+def _swaps_class_and_forgets_tanh(x, w):
+    _swaps_class_of_x(x, w)
+    return _forgot_tanh(x.as_subclass(torch.Tensor), w)
+
+
+def _exit_with(code):
+    def exits(x, w):
+        raise SystemExit(code)
+
+    return exits
+
+
+NEVER_RAISE = {
+    "exception whose __str__ raises": (lambda x, w: (_ for _ in ()).throw(_StrRaises("x")),
+                                       "your function raised _StrRaises: x"),
+    "exception whose __repr__ raises": (lambda x, w: (_ for _ in ()).throw(_ReprRaises("kept")), "_ReprRaises: kept"),
+    "exception whose args cannot be printed": (lambda x, w: (_ for _ in ()).throw(ValueError(_Unprintable(), 1)),
+                                               "your function raised ValueError (its message could not be read)"),
+    "exception whose __str__ is not a string": (lambda x, w: (_ for _ in ()).throw(_StrNotAString()),
+                                                "your function raised _StrNotAString"),
+    "exception class whose metaclass __name__ raises": (lambda x, w: (_ for _ in ()).throw(_Nameless("m")),
+                                                        "your function raised _Nameless: m"),
+    "SystemExit with an unprintable payload": (_exit_with(_Unprintable()), "it called sys.exit(<test_exercises_core._Unprintable>)"),
+    "SystemExit with a huge number": (_exit_with(10**5000), "it called sys.exit(a very large number)"),
+    "SystemExit with a long text": (_exit_with("x" * 5000), "..."),
+    "SystemExit with a tensor": (_exit_with(torch.ones(3)), "it called sys.exit(<torch.Tensor>)"),
+    "argument whose __class__ is swapped": (_swaps_class_and_forgets_tanh, None),
+    "answer with a lying __class__": (lambda x, w: _Impostor(), "but it returned a test_exercises_core._Impostor"),
+    "tensor answer with a lying __class__ inside": (lambda x, w: (_Impostor(), _Impostor()),
+                                                    "`linear` should be a torch.Tensor, but it is a test_exercises_core._Impostor"),
+    "KeyboardInterrupt raised by the function itself": (lambda x, w: (_ for _ in ()).throw(KeyboardInterrupt()),
+                                                        "your function raised KeyboardInterrupt"),
+    "GeneratorExit": (lambda x, w: (_ for _ in ()).throw(GeneratorExit()), "your function raised GeneratorExit"),
+}
+
+
+@pytest.mark.parametrize("name", list(NEVER_RAISE))
+def test_check_returns_a_result_whatever_the_function_raises_or_returns(name):
+    fn, phrase = NEVER_RAISE[name]
+    result = _judge(fn)
+    assert isinstance(result, type(_judge(_right))) and not result.passed and result.points == 0
+    if phrase:
+        assert any(phrase in line for line in result.feedback), result.feedback
+    str(result), result._repr_html_(), result.to_dict()  # and it can be shown
+
+
+@pytest.mark.parametrize("name", list(NEVER_RAISE))
+def test_public_check_never_raises_either(name):
+    fn, _ = NEVER_RAISE[name]
+
+    def as_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+        return fn(x, weight_ih)
+
+    result = check("rnn_cell", as_cell)
+    assert not result.passed and result.status == "failed"
+
+
+def test_a_swapped_argument_class_neither_crashes_the_check_nor_reaches_the_hidden_case():
+    before = [arg.clone() for arg in EXERCISE.cases()[0].args]
+    result = _judge(_swaps_class_of_x)
+    assert not result.passed and result.feedback  # the subclass's own code ran: the guard says so
+    assert all(type(a) is torch.Tensor and torch.equal(a, b) for a, b in zip(EXERCISE.cases()[0].args, before))
+
+
+def test_a_real_ctrl_c_still_stops_the_check():
+    import signal
+
+    def interrupted(x, w):
+        signal.raise_signal(signal.SIGINT)
+        return _right(x, w)
+
+    with pytest.raises(KeyboardInterrupt):
+        _judge(interrupted)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# --- the catalogue-free diagnosis: errors read as causes, sizes named with the case's letters ------
+
+
+def test_sizes_are_named_with_the_cases_letters_and_ambiguity_is_said():
+    from rnn_course.exercises.diagnosis import name_size, size_names
+
+    names = size_names(Case((), None, "num_layers=2, L=4, N=3, H=3", ("(L, N, D*H)",)))
+    assert name_size(4, names) == "L=4" and name_size(3, names) == "3 (N or H)" and name_size(7, names) == "7"
+    assert name_size(12, names) == "L*N=12"  # a flattened pair of axes
+
+
+@pytest.mark.parametrize(
+    "detail, cause",
+    [
+        ("RuntimeError: The size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 0",
+         "the time axis (L=4) meets the batch axis (N=3)"),
+        ("RuntimeError: expected m1 and m2 to have the same dtype, but got: float != double",
+         "float32 (torch's default) while the inputs are float64"),
+        ("RuntimeError: Expected target size [4, 7], got [4, 3]", "it wanted targets (L, C) and got (L, N)"),
+        ("IndexError: index 4 is out of bounds for dimension 0 with size 4", "(off by one: positions count from 0)"),
+        ("NameError: name 'stacked_rnn' is not defined", "a helper from another cell or lesson"),
+        ("AttributeError: 'tuple' object has no attribute 'shape'", "a Python tuple is used where a tensor is expected"),
+        ("KeyError: 'weight_ih_l3'", "does not hold"),
+    ],
+)
+def test_errors_are_read_as_causes_in_the_learners_letters(detail, cause):
+    from rnn_course.exercises.diagnosis import explain_error
+
+    case = Case((), None, "L=4, N=3, H=5, C=7")
+    assert cause in explain_error(detail + " (in your code: `y = f(x)`)", case)
+
+
+def test_an_unknown_error_names_no_cause():
+    from rnn_course.exercises.diagnosis import explain_error
+
+    assert explain_error("ValueError: oops", Case((), None, "N=3")) is None

@@ -335,29 +335,31 @@ def test_every_catalogued_mistake_fails_and_is_named_by_its_own_message(exercise
         assert f"likely mistake: {mistake.message}" in result.feedback, (mistake.message, result.feedback)
 
 
-def test_a_mistake_that_raises_is_named_only_after_it_reproduced_a_wrong_answer():
+def test_a_mistake_that_raises_is_named_after_it_reproduced_a_wrong_answer_and_the_same_error():
     """x fed to every layer: wrong values on the first case (H_in == H), a shape error later."""
     wrong = dict((f.__name__, f) for _, f, _ in WRONG)
     result = check("stacked_rnn", wrong["stacked_x_to_every_layer"])
-    assert result.feedback[0].startswith("your function raised RuntimeError")
-    assert result.feedback[-1].startswith("likely mistake: every layer after the first receives x")
+    assert result.feedback[0].startswith("likely mistake: every layer after the first receives x")
+    assert result.feedback[1].startswith("your function raised RuntimeError")
 
     def raises_at_once(x, h0, params, num_layers):
-        return x @ params["weight_hh_l0"]  # a shape error on the first case: no evidence of any mistake
+        return x @ params["weight_hh_l0"]  # no evidence of any catalogued mistake
 
     result = check("stacked_rnn", raises_at_once)
-    assert not any(line.startswith("likely mistake") for line in result.feedback)
+    catalogue = {m.message for m in get_exercise("stacked_rnn").mistakes}
+    assert not any(line.removeprefix("likely mistake: ") in catalogue for line in result.feedback)
 
 
-def test_a_different_exception_type_names_no_mistake():
+def test_a_different_exception_names_no_catalogued_mistake_only_its_cause():
     def right_then_index_error(x, h0, params, num_layers):
         if num_layers > 1 and x.shape[2] != h0.shape[2]:
             raise IndexError("list index out of range")
         return stacked_layer_by_layer(x, h0, params, 1 if num_layers > 1 else num_layers)
 
     result = check("stacked_rnn", right_then_index_error)
-    assert result.feedback[0].startswith("your function raised IndexError")
-    assert not any(line.startswith("likely mistake") for line in result.feedback)
+    assert result.feedback[0] == ("likely mistake: an index runs past the end of a list or tuple: with n items the "
+                                  "last is at n-1")
+    assert result.feedback[1].startswith("your function raised IndexError")
 
 
 # =============================================================================================
@@ -562,7 +564,7 @@ MISBEHAVIOURS = list(_misbehaviours(cell_matmul))
 @pytest.mark.parametrize("exercise_id", EXERCISES)
 def test_misbehaviour_fails_cleanly(exercise_id, kind):
     fn, expected_text = _misbehaviours(CORRECT[exercise_id][0])[kind]
-    result = check(exercise_id, fn, timeout=0.3)
+    result = check(exercise_id, fn, timeout=0.3 if kind == "hangs" else None)
     assert not result.passed and result.points == 0
     assert any(expected_text in line for line in result.feedback), result.feedback
     assert ("not attempted" == result.status) == (kind == "not_attempted")
@@ -644,7 +646,7 @@ def test_hints_are_progressive_and_never_a_solution(exercise_id):
         assert not re.search(code, text), text
         flat = " ".join(text.split())
         assert not [line for line in solution_lines if line in flat], text
-    assert str(hint(exercise_id, 99)).endswith("(this is the last hint)")
+    assert str(hint(exercise_id, len(exercise.hints))).endswith("(this is the last hint)")
 
 
 def _all_feedback():

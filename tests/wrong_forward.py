@@ -129,6 +129,24 @@ def layer_loops_over_batch(x, h0, *weights):
     return torch.stack(outputs), h
 
 
+def layer_h0_first_row(x, h0, *weights):
+    h = h0[0]  # lesson 02's habit from cells where h0 was (1, N, H): here it is one sequence's state
+    states = []
+    for t in range(len(x)):
+        h = _step(x[t], h, *weights)
+        states.append(h)
+    return torch.stack(states), h
+
+
+def layer_zeros_default_dtype(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h = torch.zeros(x.shape[1], weight_hh.shape[0])  # float32, and h0 never used
+    output = []
+    for x_t in x.unbind(0):
+        h = torch.tanh(F.linear(x_t, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+        output.append(h)
+    return torch.stack(output), h
+
+
 def layer_output_without_last(x, h0, *weights):
     h, outputs = h0, [h0]
     for x_t in x:
@@ -188,6 +206,14 @@ def final_batch_first_inverted(output, num_directions, batch_first):
     hidden = out.shape[-1] // num_directions
     states = [out[-1, :, :hidden]] + ([out[0, :, hidden:]] if num_directions == 2 else [])
     return torch.stack(states)
+
+
+def final_always_colon_minus_one(output, num_directions, batch_first):
+    return torch.stack(output[:, -1].chunk(num_directions, dim=-1))  # output[:, -1] whatever the layout
+
+
+def final_colon_minus_one_as_is(output, num_directions, batch_first):
+    return output[:, -1]
 
 
 def final_forward_only(output, num_directions, batch_first):
@@ -280,6 +306,26 @@ def stacked_h_n_cat(x, h0, params, num_layers):
     return x, torch.cat(finals, dim=1)  # (N, num_layers*H)
 
 
+def stacked_state_handed_up(x, h0, params, num_layers):
+    h, finals = h0[0], []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h, layer_weights(params, layer))  # the next layer starts where this one ended
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_next_layer_reads_final_state(x, h0, params, num_layers):
+    finals, layer_input = [], x
+    for layer in range(num_layers):
+        h, states = h0[layer], []
+        for x_t in layer_input:
+            h = _step(x_t, h, *layer_weights(params, layer))
+            states.append(h)
+        finals.append(h)
+        output, layer_input = torch.stack(states), h  # only the final state goes up
+    return output, torch.stack(finals)
+
+
 def stacked_h_n_top_first(x, h0, params, num_layers):
     finals = []
     for layer in range(num_layers):
@@ -350,6 +396,12 @@ def bi_h_n_cat(x, h0, params):
     return torch.cat([forward, backward], dim=2), torch.cat([h_f, h_b], dim=1)  # (N, 2H)
 
 
+def bi_h0_swapped(x, h0, params):
+    forward, h_f = run_direction(x, h0[1], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
 def bi_cat_on_batch_axis(x, h0, params):
     forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
     backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
@@ -413,6 +465,16 @@ def forward_backward_not_flipped(x, h0, params, num_layers, bidirectional, batch
     return (x.transpose(0, 1) if batch_first else x), torch.stack(finals)
 
 
+def forward_reshape_instead_of_transpose(x, h0, params, num_layers, bidirectional, batch_first):
+    if batch_first:
+        n, seq_len, _ = x.shape
+        x = x.reshape(seq_len, n, -1)
+    output, h_n = _forward(x, h0, params, num_layers, bidirectional, False)
+    if batch_first:
+        output = output.view(output.shape[1], output.shape[0], -1)
+    return output, h_n
+
+
 def forward_h0_transposed_too(x, h0, params, num_layers, bidirectional, batch_first):
     if batch_first:
         h0 = h0.transpose(0, 1)
@@ -437,7 +499,9 @@ WRONG = [
     ("rnn_layer", layer_stacked_on_axis_1, "output is batch-first"),
     ("rnn_layer", layer_h_n_like_nn_rnn, "h_n has an extra leading axis"),
     ("rnn_layer", layer_no_b_ih, "ignores b_ih"),
-    ("rnn_layer", layer_loops_over_batch, None),
+    ("rnn_layer", layer_loops_over_batch, "walks x's second axis (x[:, t]), which is the batch"),
+    ("rnn_layer", layer_h0_first_row, "every sequence in the batch starts from h0[0]"),
+    ("rnn_layer", layer_zeros_default_dtype, "h0 is ignored"),
     ("rnn_layer", layer_output_without_last, None),
     ("final_states", final_backward_last_too, "last time step for the backward direction too"),
     ("final_states", final_forward_first_too, "first time step for the forward direction"),
@@ -446,6 +510,8 @@ WRONG = [
     ("final_states", final_directions_second, "your result is (N, D, H)"),
     ("final_states", final_last_step_as_is, "output's last time step as it is"),
     ("final_states", final_batch_first_inverted, "batch_first is read the wrong way round"),
+    ("final_states", final_always_colon_minus_one, "output[:, -1]"),
+    ("final_states", final_colon_minus_one_as_is, "output[:, -1]"),
     ("final_states", final_forward_only, None),
     ("final_states", final_wrong_split, None),
     ("stacked_rnn", stacked_x_to_every_layer, "receives x instead of the previous layer's output"),
@@ -456,6 +522,8 @@ WRONG = [
     ("stacked_rnn", stacked_layer0_weights, "layer 0's weights"),
     ("stacked_rnn", stacked_h_n_cat, "h_n joins the layers"),
     ("stacked_rnn", stacked_h_n_top_first, None),
+    ("stacked_rnn", stacked_state_handed_up, "starts from the final state of the layer below"),
+    ("stacked_rnn", stacked_next_layer_reads_final_state, "reads only the final state of the layer below"),
     ("bidirectional_rnn", bi_backward_not_flipped, "still in reversed time order"),
     ("bidirectional_rnn", bi_backward_not_reversed, "runs forwards in time"),
     ("bidirectional_rnn", bi_forward_weights_twice, "uses the forward weights"),
@@ -466,6 +534,7 @@ WRONG = [
     ("bidirectional_rnn", bi_stacked_directions, "stacks the two directions on a new axis"),
     ("bidirectional_rnn", bi_h_n_cat, "h_n joins the directions"),
     ("bidirectional_rnn", bi_cat_on_batch_axis, None),
+    ("bidirectional_rnn", bi_h0_swapped, "initial states are swapped"),
     ("rnn_forward", _with_bug(ignore_batch_first=True), "ignores batch_first"),
     ("rnn_forward", _with_bug(keep_time_major=True), "not transposed back to batch-first"),
     ("rnn_forward", _with_bug(h_n_batch_first=True), "h_n is batch-first; h_n never is"),
@@ -477,4 +546,120 @@ WRONG = [
     ("rnn_forward", forward_zero_h0, "h0 is ignored"),
     ("rnn_forward", forward_backward_not_flipped, "still in reversed time order"),
     ("rnn_forward", forward_h0_transposed_too, None),
+    ("rnn_forward", forward_reshape_instead_of_transpose, "reshape keeps the numbers in their memory order"),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes that no catalogue lists: named by the catalogue-free diagnosis (diagnosis.py) or by
+# torch's answer on an altered input (Exercise.solve). Written independently of both.
+# ---------------------------------------------------------------------------------------------
+
+
+def cell_weights_swapped(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_hh.T + h @ weight_ih.T + bias_ih + bias_hh)
+
+
+def cell_into_float32_buffer(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    out = torch.empty(x.shape[0], weight_hh.shape[0])
+    out[:] = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    return out
+
+
+def cell_bias_after_tanh(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + h @ weight_hh.T) + bias_ih + bias_hh
+
+
+def layer_list_of_states(x, h0, *weights):
+    h, states = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        states.append(h)
+    return states, h
+
+
+def layer_stops_one_early(x, h0, *weights):
+    h, states = h0, []
+    for t in range(x.shape[0] - 1):
+        h = _step(x[t], h, *weights)
+        states.append(h)
+    return (torch.stack(states) if states else x.new_zeros(0, *h0.shape)), h
+
+
+def layer_relu_cell(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, []
+    for x_t in x:
+        h = torch.relu(F.linear(x_t, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+        states.append(h)
+    return torch.stack(states), h
+
+
+def layer_returns_h0_as_h_n(x, h0, *weights):
+    output, _ = run_direction(x, h0, weights)
+    return output, h0
+
+
+def layer_states_newest_first(x, h0, *weights):
+    h, states = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        states.insert(0, h)
+    return torch.stack(states), h
+
+
+def stacked_layers_counted_from_1(x, h0, params, num_layers):
+    finals = []
+    for layer in range(1, num_layers + 1):
+        x, h = run_direction(x, h0[layer - 1], layer_weights(params, layer))
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_returns_h_n_twice(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        x, h = run_direction(x, h0[layer], layer_weights(params, layer))
+        finals.append(h)
+    return torch.stack(finals), torch.stack(finals)
+
+
+def bi_backward_from_zeros(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, torch.zeros_like(h0[1]), layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_directions_on_time_axis(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=0), torch.stack([h_f, h_b])
+
+
+def bi_weights_swapped(x, h0, params):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def forward_reverse_without_bias_ih(x, h0, params, num_layers, bidirectional, batch_first):
+    params = {k: torch.zeros_like(v) if k.startswith("bias_ih") and k.endswith("_reverse") else v
+              for k, v in params.items()}
+    return _forward(x, h0, params, num_layers, bidirectional, batch_first)
+
+
+WRONG += [
+    ("rnn_cell", cell_weights_swapped, "a matrix product meets (N=3, H_in=4) @ (H=5, H=5)"),
+    ("rnn_cell", cell_into_float32_buffer, "float32 (torch's default)"),
+    ("rnn_cell", cell_bias_after_tanh, "values outside (-1, 1), which tanh never gives"),
+    ("rnn_layer", layer_list_of_states, "a Python list of tensors holding the right numbers"),
+    ("rnn_layer", layer_stops_one_early, "too few entries along its L axis"),
+    ("rnn_layer", layer_relu_cell, "values outside (-1, 1), which tanh never gives"),
+    ("rnn_layer", layer_returns_h0_as_h_n, "`h_n` equals your input `h0` itself"),
+    ("rnn_layer", layer_states_newest_first, "reversed order along its L axis"),
+    ("stacked_rnn", stacked_layers_counted_from_1, "which it does not hold"),
+    ("stacked_rnn", stacked_returns_h_n_twice, "`output` equals `h_n` itself"),
+    ("bidirectional_rnn", bi_backward_from_zeros, "the first half of `output` along its 2*H axis is right"),
+    ("bidirectional_rnn", bi_directions_on_time_axis, "holds exactly the right numbers"),
+    ("bidirectional_rnn", bi_weights_swapped, "the two directions' weights are swapped"),
+    ("rnn_forward", forward_reverse_without_bias_ih, "every params['bias_ih_l#_reverse'] (# = any layer) set to zero"),
 ]

@@ -90,6 +90,16 @@ def loss_predicts_before_step(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targe
     return total / len(targets)
 
 
+def loss_nll_on_raw_scores(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    scores = torch.einsum("lnh,ch->lnc", _states(x, h0, w_ih, w_hh, b_ih, b_hh), w_out) + b_out
+    return F.nll_loss(scores.flatten(0, 1), targets.flatten())
+
+
+def loss_classes_last_straight_in(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _states(x, h0, w_ih, w_hh, b_ih, b_hh) @ w_out.T + b_out  # (L, N, C)
+    return torch.nn.CrossEntropyLoss()(logits, targets)
+
+
 # ---------------------------------------------------------------------------------------------
 # cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next) -> dict
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +174,11 @@ def bw_inputs_swapped(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     grads = _grads(da, x, h, w_ih, w_hh)
     grads["weight_ih"], grads["weight_hh"] = da.T @ h, da.T @ x
     return grads
+
+
+def bw_derivative_of_the_preactivation(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    pre = torch.addmm(b_ih + b_hh, x, w_ih.T) + h @ w_hh.T
+    return _grads(grad_h_next * (1 - pre * pre), x, h, w_ih, w_hh)
 
 
 def bw_grad_h_w_hh_transposed(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
@@ -327,6 +342,8 @@ WRONG = [
     ("rnn_loss", loss_sum_of_step_losses, "add up the per-step mean losses"),
     ("rnn_loss", loss_relu, None),
     ("rnn_loss", loss_predicts_before_step, "state before the step"),
+    ("rnn_loss", loss_nll_on_raw_scores, "F.nll_loss on the raw scores"),
+    ("rnn_loss", loss_classes_last_straight_in, "straight to F.cross_entropy, which reads the classes from axis 1"),
     ("cell_backward", bw_no_tanh_derivative, "leave out the derivative of tanh"),
     ("cell_backward", bw_old_h, "with the old state h"),
     ("cell_backward", bw_weights_transposed, "weight gradients are transposed"),
@@ -338,6 +355,7 @@ WRONG = [
     ("cell_backward", bw_forgets_bias_hh, "grads['bias_hh']"),
     ("cell_backward", bw_inputs_swapped, "grads['weight_ih']` should have shape (H, H_in)"),
     ("cell_backward", bw_grad_h_w_hh_transposed, "uses weight_hh transposed"),
+    ("cell_backward", bw_derivative_of_the_preactivation, "1 - a² with a the pre-activation"),
     ("clip_grad_norm", clip_each_tensor, "clip each tensor by its own norm"),
     ("clip_grad_norm", clip_by_value, "you clamp the values"),
     ("clip_grad_norm", clip_always_rescale, "scale even when the norm is below max_norm"),
@@ -360,4 +378,63 @@ WRONG = [
     ("last_valid_output", last_first_step, "first time step"),
     ("last_valid_output", last_mean_of_valid, None),
     ("last_valid_output", last_longest_for_all, None),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes that no catalogue lists: named by the catalogue-free diagnosis (diagnosis.py) or by
+# torch's answer on an altered input (Exercise.solve). Written independently of both.
+# ---------------------------------------------------------------------------------------------
+
+
+def loss_float_targets(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _states(x, h0, w_ih, w_hh, b_ih, b_hh) @ w_out.T + b_out
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1).to(x.dtype))
+
+
+def loss_w_out_not_transposed(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _states(x, h0, w_ih, w_hh, b_ih, b_hh) @ w_out + b_out
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def bw_without_upstream_gradient(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    da = 1 - _next(x, h, w_ih, w_hh, b_ih, b_hh) ** 2
+    return _grads(da, x, h, w_ih, w_hh)
+
+
+def bw_forward_step_without_bias_hh(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    h_next = torch.tanh(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh))
+    return _grads(grad_h_next * (1 - h_next**2), x, h, w_ih, w_hh)
+
+
+def bw_bias_keepdim(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    grads = _grads(grad_h_next * (1 - _next(x, h, w_ih, w_hh, b_ih, b_hh) ** 2), x, h, w_ih, w_hh)
+    return {**grads, "bias_ih": grads["bias_ih"][None], "bias_hh": grads["bias_hh"][None]}
+
+
+def bw_bias_left_as_zeros(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    grads = _grads(grad_h_next * (1 - _next(x, h, w_ih, w_hh, b_ih, b_hh) ** 2), x, h, w_ih, w_hh)
+    return {**grads, "bias_ih": torch.zeros(w_ih.shape[0]), "bias_hh": torch.zeros(w_ih.shape[0])}
+
+
+def clip_halved_norm(grads, max_norm):
+    total = _l2(grads)
+    coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    return [g * coef for g in grads], total / 2
+
+
+def last_lengths_as_float_index(output, lengths, batch_first):
+    seq = output.transpose(0, 1) if batch_first else output
+    return seq[lengths.to(output.dtype) - 1, torch.arange(len(lengths))]
+
+
+WRONG += [
+    ("rnn_loss", loss_float_targets, "class indices (int64)"),
+    ("rnn_loss", loss_w_out_not_transposed, "a matrix product meets (L*N=15, H=6) @ (C=7, H=6)"),
+    ("cell_backward", bw_without_upstream_gradient, "`grad_h_next` all ones: `grad_h_next` is not multiplied in"),
+    ("cell_backward", bw_forward_step_without_bias_hh, "`bias_hh` set to zero"),
+    ("cell_backward", bw_bias_keepdim, "an extra axis of size 1"),
+    ("cell_backward", bw_bias_left_as_zeros, "is all zeros"),
+    ("clip_grad_norm", clip_halved_norm, "half what it should be"),
+    ("last_valid_output", last_lengths_as_float_index, "an index tensor must hold integers"),
 ]

@@ -10,23 +10,44 @@ and the other two in its own:
    that no input was changed, then the values; on failure, compare the answer with the exercise's
    catalogue of known mistakes and name the one it matches (trusted).
 
-``check(exercise_id, fn)`` does all three in the learner's own process.
+``check(exercise_id, fn)`` does all three in the learner's own process, and never raises because of
+``fn``.
+
+Writing a new checker (see ``forward.py`` and ``training.py`` for examples):
+
+* ``make_cases`` returns Cases whose ``expected`` comes from torch, whose ``label`` names every size as
+  ``name=value`` ("L=4, N=3, H_in=2, H=5") and whose ``shapes`` give each output's shape in torch's
+  letters ("(L, N, H)"). Keep the sizes of a case distinct: the diagnosis names the sizes in torch's
+  errors and in wrong answers by these letters, and two equal sizes cannot be told apart.
+* ``mistakes``: the traps your lesson sets, each a Mistake (message in the learner's terms, and a wrong
+  implementation with the learner's signature). A learner's answer is named by the first one that
+  gives the same answers, or raises the same error, on every case run.
+* ``solve``: torch's answer for any arguments (through nn.RNN, autograd, F.cross_entropy...). With it,
+  an argument left out, a square weight transposed or a ``grad_*`` not multiplied in is named without
+  a catalogue entry.
+* Everything else is named, where it can be, by ``diagnosis`` (no catalogue needed): the sign, a factor
+  of N, reversed or shifted time, reshape instead of transpose, one half or one row right, a list of
+  tensors, float32, and torch's errors read as causes. The "likely mistake" line always comes first.
 """
 
 import html
 import importlib
+import numbers
+import re
 import signal
 import threading
 import traceback
+import types
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
 
+from . import diagnosis
 from .cases import salted
 from .guard import MESSAGES, Guard
-from .plain import Foreign, from_plain, to_plain, type_name
+from .plain import Foreign, class_name, from_plain, to_plain, type_name
 
 # ---------------------------------------------------------------------------------------------
 # What an exercise is
@@ -63,7 +84,14 @@ class Case:
 
 @dataclass
 class Exercise:
-    """An exercise: the learner's signature, how to make its cases, its mistakes and hints."""
+    """An exercise: the learner's signature, how to make its cases, its mistakes and hints.
+
+    ``solve`` (optional): torch's answer for any arguments, e.g. through nn.RNN or autograd. With it, a
+    wrong answer that equals torch's answer on altered inputs is named without a catalogue entry: an
+    argument (or a dict entry of one) that is left out (as if zero), a square weight used transposed,
+    or an incoming gradient not multiplied in (``grad_*`` as if all ones). ``number_note``: why a 0-dim
+    output must stay a tensor (shown when a Python number is returned).
+    """
 
     id: str
     title: str
@@ -82,6 +110,8 @@ class Exercise:
     forbid_modules: tuple = ()
     timeout: float = 10.0
     adapter: str = ""  # "module:function" (trusted, outside this folder): adapter(fn) takes the case's args
+    number_note: str = ""
+    solve: Callable = None
     _cases: list = field(default=None, repr=False, compare=False)
 
     def cases(self, salt=0):
@@ -138,6 +168,11 @@ class Outcome:
         detail: for an error, a one-line description in the learner's terms.
         mutated: names of the arguments it changed in place.
         violations: (kind, name) pairs from the from-scratch guard.
+        bad_call: True when the call itself failed: the arguments did not fit the function's signature
+            (a TypeError raised before any line of the function ran).
+        probe: when the function raised a float/double dtype error, or returned float32 tensors from
+            float64 inputs: what it returned on the same inputs with torch's default dtype set to
+            float64 (None otherwise). Only ever used to name the mistake, never to pass.
     """
 
     value: Any = None
@@ -145,16 +180,21 @@ class Outcome:
     detail: str = ""
     mutated: tuple = ()
     violations: tuple = ()
+    bad_call: bool = False
+    probe: Any = None
 
     def to_plain(self, arrays):
         """A JSON-able dict; tensors go into ``arrays`` (see ``plain.to_plain``)."""
         meta, _ = to_plain(self.value, arrays)
+        probe, _ = to_plain(self.probe, arrays)
         return {
             "value": meta,
             "error": self.error,
             "detail": self.detail,
             "mutated": list(self.mutated),
             "violations": [list(v) for v in self.violations],
+            "bad_call": self.bad_call,
+            "probe": probe,
         }
 
     @classmethod
@@ -162,12 +202,15 @@ class Outcome:
         """Rebuild an Outcome from ``to_plain``'s dict, trusting nothing in it."""
         error = data.get("error")
         violations = [tuple(map(str, v))[:2] for v in data.get("violations", [])]
+        probe = data.get("probe")
         return cls(
             value=from_plain(data["value"], arrays),
             error=error if error in _ERROR_KINDS else None,
             detail=str(data.get("detail", ""))[:500],
             mutated=tuple(str(m) for m in data.get("mutated", [])),
             violations=tuple(v for v in violations if len(v) == 2 and v[0] in MESSAGES),
+            bad_call=data.get("bad_call") is True,
+            probe=from_plain(probe, arrays) if isinstance(probe, dict) else None,
         )
 
 
@@ -199,48 +242,154 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
+class _Interrupts:
+    """Tells a real Ctrl-C (SIGINT, which must stop the check) from a KeyboardInterrupt that the
+    learner's code raised itself (which is just another exception to report)."""
+
+    def __init__(self):
+        self.seen = False
+        self._previous = None
+
+    def __enter__(self):
+        usable = threading.current_thread() is threading.main_thread()
+        if usable and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def _on_sigint(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
 def run_learner(exercise, fn, cases, timeout=None, use_guard=True):
     """Call ``fn`` on a fresh copy of every case's arguments; return one Outcome per case run.
 
     Stops at the first case that errors. ``timeout`` (seconds, for all cases together) defaults to
-    ``exercise.timeout``.
+    ``exercise.timeout``. Never raises because of ``fn``, only for a real Ctrl-C.
     """
     outcomes = []
     budget = exercise.timeout if timeout is None else timeout
-    try:
-        with time_limit(budget):
-            for case in cases:
-                outcome = _run_one(exercise, fn, case, use_guard)
-                outcomes.append(outcome)
-                if outcome.error:
-                    break
-    except LearnerTimeout:
-        outcomes.append(Outcome(error="timeout", detail=f"it did not finish within {budget:g} s"))
+    with _Interrupts() as interrupts:
+        try:
+            with time_limit(budget):
+                for case in cases:
+                    outcome = _run_one(exercise, fn, case, use_guard, interrupts)
+                    outcomes.append(outcome)
+                    if outcome.error:
+                        break
+        except LearnerTimeout:
+            outcomes.append(Outcome(error="timeout", detail=f"it did not finish within {budget:g} s"))
     return outcomes
 
 
-def _run_one(exercise, fn, case, use_guard):
+def _run_one(exercise, fn, case, use_guard, interrupts=None):
+    def guard():
+        return Guard(exercise.forbid_rnn, exercise.forbid_autograd, exercise.forbid_modules) if use_guard else None
+
+    first = guard()
     args = clone(case.args)
     call = _adapted(exercise, fn)
-    guard = Guard(exercise.forbid_rnn, exercise.forbid_autograd, exercise.forbid_modules) if use_guard else None
+    value, exc, after = _call(call, args, first, interrupts)
+    violations = _violations(first)
+    if exc is None:
+        mutated = tuple(_changed_arguments(exercise.arg_names, case.args, after))
+        probe, more = _probe(call, case, guard, interrupts) if _low_precision(value, case.args) else (None, ())
+        return Outcome(value=value, mutated=mutated, violations=violations + more, probe=probe)
+    if _is(exc, NotImplementedError):
+        return Outcome(error="not_attempted", violations=violations)
+    if _is(exc, SystemExit):
+        return Outcome(error="exit", detail=f"it called sys.exit({_describe_exit_code(exc)})", violations=violations)
+    detail = _describe_exception(exc, fn)
+    probe, more = _probe(call, case, guard, interrupts) if _is_dtype_error(detail) else (None, ())
+    return Outcome(error="exception", detail=detail, violations=violations + more, bad_call=_bad_call(exc), probe=probe)
+
+
+def _call(fn, args, guard, interrupts):
+    """(answer as plain data, None, arguments afterwards as plain data), or (None, exception, None).
+
+    Everything that could run the learner's code (the call, and reading what it returned or left in
+    its arguments) happens while the guard watches; only a timeout or a real Ctrl-C gets out.
+    """
+    with guard if guard else nullcontext():
+        try:
+            value = plain_copy(fn(*args))
+            after = [_plain_or_foreign(arg) for arg in args] if not _exactly_plain(args) else None
+        except LearnerTimeout:
+            raise
+        except KeyboardInterrupt as exc:
+            if interrupts is None or interrupts.seen:
+                raise
+            return None, exc, None
+        except BaseException as exc:  # the learner's code may raise anything at all
+            return None, exc, None
+    if after is None:  # nothing but plain tensors and containers: reading them runs no code of the learner's
+        after = [plain_copy(arg) for arg in args]
+    return value, None, after
+
+
+def _exactly_plain(value):
+    """Whether ``value`` is made of exact torch.Tensor, tuple, list, dict and scalar objects only, so
+    that reading it cannot run any code of the learner's (no subclass, no odd container)."""
+    cls = type(value)
+    if cls is torch.Tensor or value is None or cls in (bool, int, float, str):
+        return True
+    if cls in (tuple, list):
+        return all(_exactly_plain(v) for v in value)
+    if cls is dict:
+        return all(type(k) is str and _exactly_plain(v) for k, v in value.items())
+    return False
+
+
+def _probe(call, case, guard, interrupts):
+    """(the answer on the same inputs with torch's default dtype float64, guard violations), or
+    (None, violations) when it still fails. Used only to name a float32 mistake's underlying cause."""
+    probe_guard = guard()
+    previous = torch.get_default_dtype()
     try:
-        with guard if guard else nullcontext():
-            value = call(*args)
-            # Read as plain data while the guard still watches: a tensor subclass, a fake tensor or an odd
-            # container could otherwise run the learner's code (delegation included) after the guard ends.
-            value = plain_copy(value)
-    except NotImplementedError:
-        return Outcome(error="not_attempted", violations=_violations(guard))
-    except LearnerTimeout:
-        raise
-    except KeyboardInterrupt:
-        raise
-    except SystemExit as exit_:
-        return Outcome(error="exit", detail=f"it called sys.exit({exit_.code!r})")
-    except BaseException as exc:  # the learner's code may raise anything at all
-        return Outcome(error="exception", detail=_describe_exception(exc, fn), violations=_violations(guard))
-    mutated = tuple(_changed_arguments(exercise.arg_names, case.args, args))
-    return Outcome(value=value, mutated=mutated, violations=_violations(guard))
+        torch.set_default_dtype(torch.float64)
+        value, exc, _ = _call(fn, clone(case.args), probe_guard, interrupts)
+    except LearnerTimeout:  # the time ran out during the probe: report the first run as it was
+        value, exc = None, True
+    finally:
+        torch.set_default_dtype(previous)
+    return (None if exc is not None else value), _violations(probe_guard)
+
+
+def _is_dtype_error(detail):
+    try:
+        return diagnosis.is_dtype_error(detail)
+    except Exception:  # the diagnosis is only ever a help: without it, the error is reported as it is
+        return False
+
+
+def _low_precision(value, args):
+    """Whether the answer holds a float32 (or smaller) tensor although the inputs are float64."""
+    inputs = [t.dtype for t in _tensors(args)]
+    return torch.float64 in inputs and any(
+        t.is_floating_point() and t.dtype != torch.float64 for t in _tensors(value)
+    )
+
+
+def _tensors(value):
+    """Every plain tensor inside tuples, lists and dicts (only ever called on plain data)."""
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
+
+
+def _is(exc, cls):
+    """isinstance by the real type, as ``except`` matches (a lying ``__class__`` is ignored)."""
+    return issubclass(type(exc), cls)
 
 
 def _adapted(exercise, fn):
@@ -258,20 +407,86 @@ def plain_copy(value):
     return from_plain(meta, arrays)
 
 
+def _plain_or_foreign(value):
+    """``plain_copy(value)``, or a Foreign stand-in when the value can no longer be read at all."""
+    try:
+        return plain_copy(value)
+    except LearnerTimeout:
+        raise
+    except Exception:
+        return Foreign("unreadable value")
+
+
 def _violations(guard):
     return tuple(guard.report.violations) if guard else ()
 
 
+_BASE_TRACEBACK = BaseException.__dict__["__traceback__"].__get__
+_BASE_STR = BaseException.__str__
+
+
 def _describe_exception(exc, fn):
-    """'ValueError: ...', plus the line of the learner's own code where it was raised."""
-    text = f"{type(exc).__name__}: {exc}".strip()
+    """'ValueError: ...', plus the line of the learner's own code where it was raised.
+
+    Nothing here trusts the exception: its class name is read past any metaclass, and a ``__str__``
+    or ``__repr__`` that raises or returns a non-string gives a placeholder instead of an error.
+    """
+    name = class_name(type(exc))
+    message = _safe_text(lambda: str(exc)) or _safe_text(lambda: _BASE_STR(exc))
+    text = f"{name}: {message}".strip() if message else name if message == "" else f"{name} (its message could not be read)"
+    text = " ".join(text.split()) if "\n" in text else text
     text = text if len(text) <= 300 else text[:297] + "..."
-    code = getattr(fn, "__code__", None)
-    frames = traceback.extract_tb(exc.__traceback__)
+    line = _safe_text(lambda: _learner_line(exc, fn))
+    return text + (f" (in your code: `{line}`)" if line else "")
+
+
+def _safe_text(make):
+    """``make()`` as a plain str, or None when it raises or returns something else."""
+    try:
+        text = make()
+    except (LearnerTimeout, KeyboardInterrupt):
+        raise
+    except BaseException:
+        return None
+    return str.__str__(text) if isinstance(text, str) else None
+
+
+def _learner_line(exc, fn):
+    """The last line of ``fn``'s own code that the exception passed through, or None."""
+    code = _function_code(fn)
+    frames = traceback.extract_tb(_BASE_TRACEBACK(exc))
     mine = [f for f in frames if code is not None and f.filename == code.co_filename]
-    if mine and mine[-1].line:
-        text += f" (in your code: `{mine[-1].line.strip()}`)"
-    return text
+    return mine[-1].line.strip() if mine and mine[-1].line else None
+
+
+def _function_code(fn):
+    """The code object of a plain function or bound method (never an attribute the learner made)."""
+    if type(fn) is types.MethodType:
+        fn = fn.__func__
+    return fn.__code__ if type(fn) is types.FunctionType else None
+
+
+def _bad_call(exc):
+    """True when a TypeError came from the call itself (the arguments did not fit the signature):
+    no frame of the function's body was entered."""
+    if not _is(exc, TypeError):
+        return False
+    tb = _BASE_TRACEBACK(exc)
+    return tb is not None and tb.tb_next is None
+
+
+def _describe_exit_code(exc):
+    """The argument of sys.exit as the learner would read it, whatever object it is."""
+    code = _EXIT_CODE(exc)
+    if code is None or type(code) in (int, bool):
+        text = _safe_text(lambda: repr(code))  # a huge int cannot be written out
+        return text if text and len(text) <= 40 else "a very large number"
+    if type(code) is str:
+        return repr(code) if len(code) <= 60 else repr(code[:57] + "...")
+    return f"<{type_name(code)}>"
+
+
+_EXIT_CODE = SystemExit.__dict__["code"].__get__
 
 
 def clone(value):
@@ -332,7 +547,7 @@ class CheckResult:
     def _repr_html_(self):
         colour = {"passed": "#1a7f37", "not attempted": "#6e7781"}.get(self.status, "#cf222e")
         mark = {"passed": "&#10004;", "not attempted": "&#9675;"}.get(self.status, "&#10008;")
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.feedback)
+        items = "".join(f"<li>{inline_html(m)}</li>" for m in self.feedback)
         return (
             f'<div style="border-left:4px solid {colour};padding:2px 8px">'
             f'<b style="color:{colour}">{mark} {html.escape(self.exercise)}</b> '
@@ -349,6 +564,11 @@ class CheckResult:
             "status": self.status,
             "feedback": list(self.feedback),
         }
+
+
+def inline_html(text):
+    """Escaped HTML for a line of feedback, with `inline code` shown as code instead of backticks."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(text)))
 
 
 def judge(exercise, cases, outcomes):
@@ -384,12 +604,7 @@ def _error_stage(exercise, cases, outcomes):
     for case, outcome in zip(cases, outcomes):
         if outcome.error == "exception":
             lines = [f"your function raised {outcome.detail}", f"it happened in the case {case.label}"]
-            if outcome.detail.startswith("TypeError") and "argument" in outcome.detail:
-                lines.append(f"the signature should be {exercise.signature}")
-            mistake = diagnose(exercise, cases, outcomes)
-            if mistake is not None:
-                lines.append(f"likely mistake: {mistake.message}")
-            return lines
+            return _with_diagnosis(exercise, cases, outcomes, lines)
         if outcome.error in ("timeout", "exit"):
             return [f"your function did not return: {outcome.detail}", f"it happened in the case {case.label}"]
     if outcomes and outcomes[-1].error == "timeout":
@@ -509,21 +724,26 @@ def _structure_problem(exercise, case, value):
     if problem:
         return problem
     for (name, expected, shape), got in zip(_expected_items(exercise, case), answers):
-        problem = _tensor_problem(name, expected, shape, got)
+        problem = _tensor_problem(name, expected, shape, got, case, exercise.number_note)
         if problem:
             return problem
     return None
 
 
-def _tensor_problem(name, expected, shape, got):
+_NUMBER_NOTE = "return a 0-dim tensor, as torch does, not a Python number: not .item(), float() or the math module"
+
+
+def _tensor_problem(name, expected, shape, got, case=None, number_note=""):
     if not isinstance(got, torch.Tensor):
         extra = " (use torch operations, not numpy)" if type_name(got).startswith("numpy") else ""
         if isinstance(got, (int, float)) and expected.dim() == 0:
-            extra = " (return the tensor itself, not .item(): a Python number cannot be backpropagated)"
+            extra = f" ({number_note or _NUMBER_NOTE})"
         return f"`{name}` should be a torch.Tensor, but it is {_a(got)}{extra}"
     if got.shape != expected.shape:
         symbolic = f"{shape} = " if shape else ""
-        message = f"`{name}` should have shape {symbolic}{tuple(expected.shape)}, but yours has {tuple(got.shape)}"
+        letters = diagnosis.shape_in_letters(tuple(got.shape), diagnosis.size_names(case)) if case else None
+        mine = f"{tuple(got.shape)}" + (f" = {letters}" if letters and letters != shape else "")
+        message = f"`{name}` should have shape {symbolic}{tuple(expected.shape)}, but yours has {mine}"
         if sorted(got.shape) == sorted(expected.shape):
             message += " (the same sizes in another order: are two axes swapped?)"
         return message
@@ -545,33 +765,181 @@ def _wrong_outputs(exercise, case, value):
 
 
 def _with_diagnosis(exercise, cases, outcomes, lines):
-    """Put the named mistake first when the answer matches one from the catalogue."""
-    mistake = diagnose(exercise, cases, outcomes)
+    """Put the likely mistake first, in every kind of report, when one can be named."""
+    try:
+        mistake = diagnose(exercise, cases, outcomes)
+    except Exception:  # naming the mistake is a help: a failure there must not hide the verdict
+        mistake = None
     if mistake is None:
         return lines
     return [f"likely mistake: {mistake.message}"] + lines
 
 
-def diagnose(exercise, cases, outcomes):
-    """The first catalogued Mistake that behaves like the learner's function on every case run, or None.
+@dataclass(frozen=True)
+class Diagnosis:
+    """A likely mistake found without the exercise's catalogue (see ``diagnosis``): only its message."""
 
-    Behaving alike means returning the same answer; on a case where the learner's function raised
-    an exception, it means raising an exception of the same type. The learner's function must have
-    returned a wrong answer on at least one case, so that a mistake is only named when it has been
-    seen to reproduce a wrong answer, never for an exception alone.
+    message: str
+
+
+def diagnose(exercise, cases, outcomes):
+    """The likely mistake behind a failed run: a Mistake, a Diagnosis, or None.
+
+    1. The first catalogued Mistake that behaves like the learner's function on every case run. Behaving
+       alike means returning the same answer, or raising the same error (same type, same kind of
+       message, same sizes in it). There must be evidence: a wrong answer, or an error specific enough
+       to stand on its own (a known kind that names sizes); a generic error names no mistake.
+    2. Otherwise a cause read off the answers or the error by ``diagnosis`` (no catalogue needed).
+
+    When the function failed only because it made a float32 tensor (a dtype error, or float32 answers),
+    the answer it gives with float64 as torch's default dtype stands in for the failed one, and the
+    float32 cause is added to the message.
     """
-    if not any(_returned_wrong(c, o, exercise) for c, o in zip(cases, outcomes)):
+    evidence, probed = _evidence(cases, outcomes)
+    if outcomes and outcomes[-1].bad_call:
+        return Diagnosis(f"your function's parameters do not fit the call: the signature should be {exercise.signature}")
+    if probed and all(not _returned_wrong(c, o, exercise) for c, o in evidence if o.error is None):
+        return Diagnosis(diagnosis.DTYPE_CAUSE)
+    found = _catalogued(exercise, evidence) or _altered_input(exercise, evidence) or _uncatalogued(exercise, evidence)
+    if probed:
+        return Diagnosis(f"{found.message}; besides, {diagnosis.DTYPE_CAUSE}" if found else diagnosis.DTYPE_CAUSE)
+    return found
+
+
+def _evidence(cases, outcomes):
+    """[(case, outcome)] with any float64 probe answer standing in for a float32 failure; and whether one did."""
+    evidence, probed = [], False
+    for case, outcome in zip(cases, outcomes):
+        if outcome.probe is not None and outcome.error in (None, "exception"):
+            outcome, probed = Outcome(value=outcome.probe), True
+        evidence.append((case, outcome))
+    return evidence, probed
+
+
+def _catalogued(exercise, evidence):
+    if not any(_is_evidence(c, o, exercise) for c, o in evidence):
         return None
     for mistake in exercise.mistakes:
-        if all(_behaves_alike(mistake, c, o, exercise) for c, o in zip(cases, outcomes)):
+        if all(_behaves_alike(mistake, c, o, exercise) for c, o in evidence if o.error in (None, "exception")):
             return mistake
     return None
+
+
+def _altered_input(exercise, evidence):
+    """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
+    if exercise.solve is None or not evidence or not any(_is_evidence(c, o, exercise) for c, o in evidence):
+        return None
+    evidence = sorted(evidence, key=lambda item: not _returned_wrong(*item, exercise))  # a wrong one first: fast
+    for message, fn in _alterations(exercise, evidence[0][0].args):
+        if all(_behaves_alike(Mistake(message, fn), c, o, exercise) for c, o in evidence if o.error in (None, "exception")):
+            return Mistake(message, fn)
+    return None
+
+
+_ALTERED = {
+    "zero": ("your answer is torch's with `{name}` set to zero: `{name}` is left out somewhere", torch.zeros_like),
+    "ones": ("your answer is torch's with `{name}` all ones: `{name}` is not multiplied in", torch.ones_like),
+    "transposed": ("your answer is torch's with `{name}` transposed: it is used the wrong way round",
+                   lambda t: t.T.contiguous()),
+}
+
+
+def _alterations(exercise, args):
+    """(message, mistake function) for each alteration that fits these arguments."""
+    for position, (arg_name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if isinstance(arg, dict):
+            yield from _family_alterations(exercise.solve, position, arg_name, arg)
+        entries = arg.items() if isinstance(arg, dict) else [(None, arg)]
+        for key, value in entries:
+            if not (isinstance(value, torch.Tensor) and value.is_floating_point()):
+                continue
+            name = arg_name if key is None else f"{arg_name}['{key}']"
+            kinds = ["zero"] + (["ones"] if arg_name.startswith("grad") else [])
+            kinds += ["transposed"] if value.dim() == 2 and value.shape[0] == value.shape[1] > 1 else []
+            for kind in kinds:
+                message, change = _ALTERED[kind]
+                yield message.format(name=name), _altered_solve(exercise.solve, position, key, change)
+
+
+def _family_alterations(solve, position, arg_name, arg):
+    """A whole family of a dict's entries left out at once, e.g. every layer's 'bias_ih_l#_reverse'."""
+    families = {}
+    for key in arg:
+        families.setdefault(re.sub(r"\d+", "#", key), []).append(key)
+    for family, keys in families.items():
+        if len(keys) > 1 and all(isinstance(arg[k], torch.Tensor) and arg[k].is_floating_point() for k in keys):
+            message = (f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) set to zero: "
+                       "those entries are left out")
+            yield message, _altered_family(solve, position, family)
+
+
+def _altered_family(solve, position, family):
+    def altered(*args):
+        args = list(args)
+        args[position] = {k: torch.zeros_like(v) if re.sub(r"\d+", "#", k) == family else v
+                          for k, v in args[position].items()}
+        return solve(*args)
+
+    return altered
+
+
+def _altered_solve(solve, position, key, change):
+    def altered(*args):
+        args = list(args)
+        if key is None:
+            args[position] = change(args[position])
+        else:
+            args[position] = {**args[position], key: change(args[position][key])}
+        return solve(*args)
+
+    return altered
+
+
+def _is_evidence(case, outcome, exercise):
+    if outcome.error == "exception":
+        return diagnosis.is_specific(outcome.detail)
+    return _returned_wrong(case, outcome, exercise)
+
+
+def _uncatalogued(exercise, evidence):
+    """A cause read off the wrong answers (the one most cases agree on) or else off the error."""
+    messages = []
+    for case, outcome in evidence:
+        if _returned_wrong(case, outcome, exercise):
+            messages.append(_explained(exercise, case, outcome.value))
+    found = [m for m in messages if m]
+    if found:
+        best = max(set(found), key=found.count)
+        if 2 * found.count(best) > len(messages):
+            return Diagnosis(best)
+    last_case, last = evidence[-1] if evidence else (None, None)
+    if last is not None and last.error == "exception":
+        message = diagnosis.explain_error(last.detail, last_case)
+        return Diagnosis(message) if message else None
+    return None
+
+
+def _explained(exercise, case, value):
+    """``diagnosis.explain_answer`` for one case's answer, or None (also when it cannot tell)."""
+    items = _answer_and_expected(exercise, case, value)
+    try:
+        return diagnosis.explain_answer(items, case, exercise.arg_names) if items else None
+    except Exception:  # an answer too odd to compare (e.g. empty): this case simply gives no evidence
+        return None
+
+
+def _answer_and_expected(exercise, case, value):
+    """[(name, expected, got, symbolic shape)] for a readable answer, or None."""
+    answers, problem = _answer_items(exercise, case, value)
+    if problem:
+        return None
+    return [(name, expected, got, shape) for (name, expected, shape), got in zip(_expected_items(exercise, case), answers)]
 
 
 def _behaves_alike(mistake, case, outcome, exercise):
     answer = _run_mistake(mistake, case)
     if outcome.error == "exception":
-        return isinstance(answer, _Raised) and _exception_type(outcome.detail) == answer.type_name
+        return isinstance(answer, _Raised) and answer.signature == diagnosis.error_signature(outcome.detail)
     return outcome.error is None and _same_answer(answer, outcome.value, exercise)
 
 
@@ -579,23 +947,18 @@ def _returned_wrong(case, outcome, exercise):
     return outcome.error is None and not _same_answer(case.expected, outcome.value, exercise)
 
 
-def _exception_type(detail):
-    """'RuntimeError' from an Outcome detail such as 'RuntimeError: mat1 and mat2 ...'."""
-    return detail.partition(":")[0].partition(" (")[0].strip()
-
-
 @dataclass(frozen=True)
 class _Raised:
-    """What a mistake did when it raised instead of returning: the exception's type name."""
+    """What a mistake did when it raised instead of returning: its error's signature."""
 
-    type_name: str
+    signature: tuple
 
 
 def _run_mistake(mistake, case):
     try:
         return mistake.fn(*clone(case.args))
     except Exception as exc:  # a mistake that cannot run on this case cannot return the learner's answer
-        return _Raised(type(exc).__name__)
+        return _Raised(diagnosis.error_signature(f"{type(exc).__name__}: {exc}"))
 
 
 def _same_answer(a, b, exercise):
@@ -622,14 +985,29 @@ def _same_answer(a, b, exercise):
 def check(exercise_id, fn, timeout=None):
     """Check the learner's ``fn`` for exercise ``exercise_id``; return a CheckResult.
 
-    Never raises because of ``fn``: whatever it does becomes a failing result with a message.
-    Raises ValueError only for an unknown ``exercise_id``.
+    Never raises because of ``fn``: whatever it does, returns or raises becomes a failing result with
+    a message. Raises ValueError only for an unknown ``exercise_id``, and KeyboardInterrupt for a real
+    Ctrl-C.
     """
     exercise = get_exercise(exercise_id)
     if not callable(fn):
         return _result(exercise, "failed", [f"expected your function {exercise.signature}, but got {_a(fn)}"])
     cases = exercise.cases()
-    return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))
+    try:
+        return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # a last resort: no answer, however odd, may stop the learner's notebook
+        return _result(exercise, "failed", ["the checker could not read what your function did; return plain "
+                                            "tensors (in a tuple, list or dict where the exercise asks for one)"])
+
+
+def _shown(value):
+    """A short repr of a learner's plain value, or its type for anything else."""
+    if value is None or type(value) in (int, float, bool, str):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return f"<{type_name(value)}>"
 
 
 class Hint(str):
@@ -639,15 +1017,24 @@ class Hint(str):
         return str(self)
 
     def _repr_html_(self):
-        return f'<div style="border-left:4px solid #0969da;padding:2px 8px">{html.escape(self)}</div>'
+        return f'<div style="border-left:4px solid #0969da;padding:2px 8px">{inline_html(self)}</div>'
 
 
 def hint(exercise_id, level=1):
-    """Hint number ``level`` (1 = gentlest) for an exercise. Hints never give the solution."""
-    exercise = get_exercise(exercise_id)
-    hints = exercise.hints
+    """Hint number ``level`` (1 = gentlest) for an exercise. Hints never give the solution.
+
+    Never raises for a learner: an unknown exercise or a level that does not exist gets a Hint that
+    says so (and which levels or exercises there are).
+    """
+    if type(exercise_id) is not str or exercise_id not in _REGISTRY:
+        known = ", ".join(_REGISTRY)
+        return Hint(f"There are no hints for {_shown(exercise_id)}: it is not an exercise. The exercises are: {known}.")
+    hints = _REGISTRY[exercise_id].hints
     if not hints:
         return Hint(f"Hint for {exercise_id}: no hints are written for this exercise yet.")
-    level = max(1, min(int(level), len(hints)))
+    level = int(level) if isinstance(level, numbers.Integral) and type(level) is not bool else level
+    if type(level) is not int or not 1 <= level <= len(hints):
+        return Hint(f"There is no hint level {_shown(level)} for {exercise_id}: ask for a level from 1 to "
+                    f"{len(hints)}, e.g. hint({exercise_id!r}, 1).")
     more = f" (ask for level={level + 1} for more)" if level < len(hints) else " (this is the last hint)"
     return Hint(f"Hint {level}/{len(hints)} for {exercise_id}: {hints[level - 1]}{more}")

@@ -29,6 +29,14 @@ def _cell_case(seed, n, input_size, hidden_size):
     return Case((x, h, weight_ih, weight_hh, bias_ih, bias_hh), expected, label, ("(N, H)",))
 
 
+def _solve_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's answer (nn.RNNCell) for any arguments: (N, H)."""
+    cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
+    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
+    with torch.no_grad():
+        return cell(x, h)
+
+
 def _cell_cases():
     return [_cell_case(100 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
@@ -76,6 +84,7 @@ def _cell_returns_h(x, h, w_ih, w_hh, b_ih, b_hh):
 register(
     Exercise(
         id="rnn_cell",
+        solve=_solve_cell,
         title="One step of an RNN cell",
         signature="rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next",
         arg_names=("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -134,12 +143,15 @@ def _weights(params, layer, direction, bug):
         layer = 0
     if bug == "backward uses forward weights":
         direction = 0
+    if bug == "directions' weights swapped" and f"weight_ih_l{layer}_reverse" in params:
+        direction = 1 - direction
     suffix = _suffix(layer, direction)
     return tuple(params[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
 
-def _initial(h0, layer, direction, num_layers, num_directions, bug):
-    """The (N, H) state that starts one layer and direction, as the bug picks it from h0."""
+def _initial(h0, layer, direction, num_layers, num_directions, bug, carried=None):
+    """The (N, H) state that starts one layer and direction, as the bug picks it from h0 (``carried``:
+    the layer below's final states, for the bug that hands them on)."""
     if bug == "h0 ignored":
         return torch.zeros_like(h0[0])
     if bug == "every layer starts from h0[0]":
@@ -148,6 +160,12 @@ def _initial(h0, layer, direction, num_layers, num_directions, bug):
         return h0[direction]
     if bug == "direction-major":
         return h0[direction * num_layers + layer]
+    if bug == "state carried across layers" and carried is not None:
+        return carried[direction]
+    if bug == "first sequence's h0":
+        return h0[layer * num_directions + direction][0]  # (H,): broadcast over the batch
+    if bug == "h0 directions swapped" and num_directions == 2:
+        return h0[layer * num_directions + 1 - direction]
     return h0[layer * num_directions + direction]
 
 
@@ -164,6 +182,8 @@ def _one_direction(x, h, weights, direction, bug, cell):
     """One direction of one layer. x (L, N, H_in), h (N, H) -> output (L, N, H), h_n (N, H)."""
     start = h
     backwards = _runs_backwards(direction, bug)
+    if bug == "loops over the batch axis":
+        x = x.transpose(0, 1)  # x[t] is now x[:, t] of the time-major input
     states = []
     for t in reversed(range(x.shape[0])) if backwards else range(x.shape[0]):
         before = h
@@ -179,11 +199,11 @@ def _one_direction(x, h, weights, direction, bug, cell):
     return output, h
 
 
-def _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell):
+def _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried=None):
     """Every direction of one layer -> output (L, N, D*H), [h_n of each direction, (N, H)]."""
     outputs, finals = [], []
     for direction in range(num_directions):
-        h = _initial(h0, layer, direction, num_layers, num_directions, bug)
+        h = _initial(h0, layer, direction, num_layers, num_directions, bug, carried)
         weights = _weights(params, layer, direction, bug)
         output, h_n = _one_direction(layer_input, h, weights, direction, bug, cell)
         outputs.append(output)
@@ -202,7 +222,9 @@ _BUGS = {
     "no carry", "states before step", "backward not flipped back", "h_n at time 0", "h_n at time L-1",
     "backward first", "directions stacked", "x to every layer", "output of the first layer",
     "h_n of the last layer only", "h_n concatenated", "output batch-first", "ignores batch_first",
-    "output not transposed back", "h_n batch-first",
+    "output not transposed back", "h_n batch-first", "state carried across layers", "first sequence's h0",
+    "h0 directions swapped", "final state to the next layer", "loops over the batch axis",
+    "reshape for batch_first", "reshape on the way in", "reshape on the way out", "directions' weights swapped",
 }
 
 
@@ -211,15 +233,27 @@ def _mistaken_rnn(x, h0, params, num_layers=1, bidirectional=False, batch_first=
     if bug not in _BUGS:
         raise ValueError(f"unknown bug {bug!r}")  # a misspelt bug would silently be no bug at all
     num_directions = 2 if bidirectional else 1
-    if batch_first and bug != "ignores batch_first":
+    if batch_first and bug in ("reshape for batch_first", "reshape on the way in"):
+        x = x.reshape(x.shape[1], x.shape[0], x.shape[2])  # (L, N, H_in) in shape, the sequences mixed up
+    elif batch_first and bug != "ignores batch_first":
         x = x.transpose(0, 1)  # (L, N, H_in)
-    layer_input, all_finals, first_output = x, [], None
+    layer_input, all_finals, first_output, carried = x, [], None, None
     for layer in range(num_layers):
-        output, finals = _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell)
+        output, finals = _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried)
         all_finals.append(finals)
         first_output = output if first_output is None else first_output
-        layer_input = x if bug == "x to every layer" else output
+        carried = finals
+        layer_input = _next_input(x, output, finals, bug)
     return _finish(output, first_output, all_finals, batch_first, bug)
+
+
+def _next_input(x, output, finals, bug):
+    """What the layer above reads: the layer's whole output (L, N, D*H), as the bug has it."""
+    if bug == "x to every layer":
+        return x
+    if bug == "final state to the next layer":
+        return torch.cat(finals, dim=-1)  # (N, D*H): one state per sequence, not a sequence
+    return output
 
 
 def _finish(output, first_output, all_finals, batch_first, bug):
@@ -233,7 +267,9 @@ def _finish(output, first_output, all_finals, batch_first, bug):
     h_n = torch.stack([h for finals in all_finals for h in finals])  # (num_layers*D, N, H)
     if bug == "h_n concatenated":
         h_n = torch.cat([h for finals in all_finals for h in finals], dim=1)  # (N, num_layers*D*H)
-    if bug == "output batch-first" or (batch_first and bug != "output not transposed back"):
+    if batch_first and bug in ("reshape for batch_first", "reshape on the way out"):
+        output = output.reshape(output.shape[1], output.shape[0], output.shape[2])  # (N, L, D*H), mixed up
+    elif bug == "output batch-first" or (batch_first and bug != "output not transposed back"):
         output = output.transpose(0, 1)  # (N, L, D*H)
     if batch_first and bug == "h_n batch-first":
         h_n = h_n.transpose(0, 1)  # (N, num_layers*D, H)
@@ -260,6 +296,25 @@ def _layer_case(seed, seq_len, n, input_size, hidden_size):
     return Case(args, (output, h_n[0]), label, ("(L, N, H)", "(N, H)"))
 
 
+def _solve_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's answer (nn.RNN) for any arguments: output (L, N, H), h_n (N, H)."""
+    params = dict(zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh)))
+    with torch.no_grad():
+        output, h_n = torch_rnn(params, x.shape[2], h0.shape[1])(x, h0[None])
+    return output, h_n[0]
+
+
+def _solve_rnn(x, h0, params, num_layers=1, bidirectional=False, batch_first=False):
+    """torch's answer (nn.RNN) for any arguments of stacked_rnn, bidirectional_rnn and rnn_forward."""
+    options = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
+    with torch.no_grad():
+        return torch_rnn(params, params["weight_ih_l0"].shape[1], h0.shape[2], **options)(x, h0)
+
+
+def _solve_bidirectional(x, h0, params):
+    return _solve_rnn(x, h0, params, bidirectional=True)
+
+
 def _layer_cases():
     return [_layer_case(200 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
@@ -278,6 +333,7 @@ def _as_layer(bug="", cell=_tanh_cell, keep_layer_axis=False):
 register(
     Exercise(
         id="rnn_layer",
+        solve=_solve_layer,
         title="Unrolling the cell over a sequence",
         signature="rnn_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh) -> (output, h_n)",
         arg_names=("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -286,6 +342,17 @@ register(
         lesson="02_unrolling",
         mistakes=(
             Mistake("h0 is ignored: your loop starts from zeros instead of h0", _as_layer("h0 ignored")),
+            Mistake(
+                "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
+                "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
+                "whole batch); broadcasting hid the mistake",
+                _as_layer("first sequence's h0"),
+            ),
+            Mistake(
+                "your loop walks x's second axis (x[:, t]), which is the batch: x is time-major here, "
+                "(L, N, H_in), so time is its first axis",
+                _as_layer("loops over the batch axis"),
+            ),
             Mistake(
                 "every time step starts from h0: carry the new hidden state into the next step",
                 _as_layer("no carry"),
@@ -335,10 +402,10 @@ register(
 # (num_layers, D, batch_first, L, N, H_in, H): every (D, batch_first) pair, N=1 and L=1 included.
 _FINAL_SETUPS = [
     (1, 1, False, 4, 3, 2, 5),
-    (2, 2, False, 5, 2, 3, 4),
+    (2, 2, False, 5, 3, 3, 4),
     (3, 2, True, 3, 4, 2, 5),
     (2, 1, True, 6, 3, 4, 2),
-    (1, 2, True, 4, 1, 3, 2),
+    (1, 2, True, 4, 1, 3, 5),
     (3, 1, False, 1, 2, 5, 3),
     (1, 2, False, 2, 5, 1, 3),
     (2, 2, True, 1, 3, 4, 6),
@@ -423,6 +490,23 @@ def _final_last_step_as_is(output, num_directions, batch_first):
     return steps[-1]  # (N, D*H)
 
 
+def _final_time_on_axis_1(output, num_directions, batch_first):
+    return _picked(output, num_directions, batch_first, time_axis=1)  # (D, L, H) when time-major
+
+
+def _final_axis_1_both_last(output, num_directions, batch_first):
+    return _picked(output, num_directions, batch_first, backward_step=-1, time_axis=1)
+
+
+def _final_axis_1_as_is(output, num_directions, batch_first):
+    return output[:, -1]  # (L, D*H) when time-major
+
+
+_AXIS_1 = ("you always read the last entry of output's axis 1 (output[:, -1]), as if batch_first were True: "
+           "without batch_first output is (L, N, D*H), time first, so output[:, -1] is the last sequence of "
+           "the batch at every step")
+
+
 def _final_one_direction(output, num_directions, batch_first):
     return _picked(output, 1, batch_first)  # (1, N, D*H)
 
@@ -460,6 +544,10 @@ register(
                 "batch_first is read the wrong way round: batch_first=True puts time on axis 1, not 0",
                 _final_inverted,
             ),
+            Mistake(_AXIS_1, _final_time_on_axis_1),
+            Mistake(_AXIS_1 + "; and the backward direction finishes at the first time step, not the last",
+                    _final_axis_1_both_last),
+            Mistake(_AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)", _final_axis_1_as_is),
             Mistake(
                 "the halves are swapped: output's features are [forward | backward], forward first",
                 _final_halves_swapped,
@@ -513,6 +601,12 @@ def _stacked_cases():
     return [_stacked_case(400 + i, *setup) for i, setup in enumerate(_STACKED_SETUPS)]
 
 
+_CARRIED = ("each layer starts from the final state of the layer below; every layer starts from its own "
+            "initial state: layer l from h0[l]")
+_FINAL_ONLY = ("the next layer reads only the final state of the layer below, one (N, H) state per sequence; "
+               "it reads the whole output sequence of the layer below, (L, N, H)")
+
+
 def _as_stacked(bug):
     """A mistake with stacked_rnn's signature, from the mistake kit."""
 
@@ -525,6 +619,7 @@ def _as_stacked(bug):
 register(
     Exercise(
         id="stacked_rnn",
+        solve=_solve_rnn,
         title="Stacking layers",
         signature="stacked_rnn(x, h0, params, num_layers) -> (output, h_n)",
         arg_names=("x", "h0", "params", "num_layers"),
@@ -545,6 +640,8 @@ register(
                 _as_stacked("every layer starts from h0[0]"),
             ),
             Mistake("h0 is ignored: your layers start from zeros instead of h0", _as_stacked("h0 ignored")),
+            Mistake(_CARRIED, _as_stacked("state carried across layers")),
+            Mistake(_FINAL_ONLY, _as_stacked("final state to the next layer")),
             Mistake(
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_stacked("output of the first layer"),
@@ -603,6 +700,9 @@ def _as_bidirectional(bug):
     return bidirectional
 
 
+_SWAPPED_H0 = ("the two directions' initial states are swapped: the forward direction starts from its own entry "
+               "of h0 and the backward direction from the next one (h0[0] and h0[1] for one layer)")
+
 _BACKWARD_MISTAKES = (
     (
         "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
@@ -610,6 +710,8 @@ _BACKWARD_MISTAKES = (
     ),
     ("the backward direction runs forwards in time; it should run from t = L-1 down to 0", "backward runs forwards"),
     ("the backward direction uses the forward weights; its own end in _reverse", "backward uses forward weights"),
+    ("the two directions' weights are swapped: the forward direction uses the parameters without _reverse, the "
+     "backward direction those ending in _reverse", "directions' weights swapped"),
     (
         "the two directions are concatenated in the wrong order: [backward, forward] instead of [forward, backward]",
         "backward first",
@@ -625,6 +727,7 @@ _BACKWARD_MISTAKES = (
 register(
     Exercise(
         id="bidirectional_rnn",
+        solve=_solve_bidirectional,
         title="Reading the sequence both ways",
         signature="bidirectional_rnn(x, h0, params) -> (output, h_n)",
         arg_names=("x", "h0", "params"),
@@ -638,6 +741,7 @@ register(
                 _as_bidirectional("every layer starts from h0[0]"),
             ),
             Mistake("h0 is ignored: both directions start from zeros instead of h0", _as_bidirectional("h0 ignored")),
+            Mistake(_SWAPPED_H0, _as_bidirectional("h0 directions swapped")),
             Mistake(
                 "output stacks the two directions on a new axis; concatenate them along the feature axis: (L, N, 2*H)",
                 _as_bidirectional("directions stacked"),
@@ -695,6 +799,10 @@ def _forward_cases():
     return [_forward_case(600 + i, *setup) for i, setup in enumerate(_FORWARD_SETUPS)]
 
 
+_RESHAPE = ("you use reshape (or view) to move between batch-first and time-major; reshape keeps the numbers in "
+            "their memory order, so it mixes the sequences up instead of swapping two axes: that takes transpose")
+
+
 def _as_forward(bug):
     """A mistake with rnn_forward's signature, from the mistake kit."""
 
@@ -707,6 +815,7 @@ def _as_forward(bug):
 register(
     Exercise(
         id="rnn_forward",
+        solve=_solve_rnn,
         title="All of nn.RNN's forward pass",
         signature="rnn_forward(x, h0, params, num_layers, bidirectional, batch_first) -> (output, h_n)",
         arg_names=("x", "h0", "params", "num_layers", "bidirectional", "batch_first"),
@@ -750,6 +859,13 @@ register(
         + tuple(Mistake(message, _as_forward(bug)) for message, bug in _BACKWARD_MISTAKES)
         + (
             Mistake("h0 is ignored: your layers start from zeros instead of h0", _as_forward("h0 ignored")),
+            Mistake(_SWAPPED_H0, _as_forward("h0 directions swapped")),
+            Mistake(_CARRIED.replace("h0[l]", "h0[l*D + d]"), _as_forward("state carried across layers")),
+            Mistake(_FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace("(L, N, H)", "(L, N, D*H)"),
+                    _as_forward("final state to the next layer")),
+            Mistake(_RESHAPE, _as_forward("reshape for batch_first")),
+            Mistake(_RESHAPE + " (here on the way in, for x)", _as_forward("reshape on the way in")),
+            Mistake(_RESHAPE + " (here on the way out, for output)", _as_forward("reshape on the way out")),
             Mistake(
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_forward("output of the first layer"),

@@ -26,14 +26,29 @@ class Foreign:
 
 
 def type_name(value):
-    """The learner-facing name of a value's type, e.g. 'torch.Tensor' or 'numpy.ndarray'."""
-    if isinstance(value, Foreign):
-        return value.type_name
-    if isinstance(value, torch.Tensor):
-        return "torch.Tensor"
+    """The learner-facing name of a value's type, e.g. 'torch.Tensor' or 'numpy.ndarray'.
+
+    Read from the value's real type through ``type``'s own descriptors, so that neither a lying
+    ``__class__`` nor a metaclass with odd attributes can run code or raise here.
+    """
     cls = type(value)
-    module = cls.__module__
-    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+    if cls is Foreign:
+        return value.type_name
+    if issubclass(cls, torch.Tensor):
+        return "torch.Tensor"
+    module = _TYPE_MODULE(cls)
+    name = _TYPE_QUALNAME(cls)
+    module = module if type(module) is str else "?"
+    return name if module == "builtins" else f"{module}.{name}"
+
+
+_TYPE_QUALNAME = type.__dict__["__qualname__"].__get__
+_TYPE_MODULE = type.__dict__["__module__"].__get__
+
+
+def class_name(cls):
+    """A class's ``__name__``, read without running any of its (or its metaclass's) code."""
+    return type.__dict__["__name__"].__get__(cls)
 
 
 def to_plain(value, arrays=None):
@@ -43,33 +58,53 @@ def to_plain(value, arrays=None):
 
 
 def _encode(value, arrays):
-    if value is None or isinstance(value, _SCALARS):
+    # Containers and scalars are read by their real type (``type``, never ``isinstance``, which believes
+    # a lying ``__class__``) and through the base classes' own methods, so that none of their code runs.
+    cls = type(value)
+    if value is None or cls in _SCALARS:
         return {"kind": "scalar", "value": value}
-    if isinstance(value, torch.Tensor):
-        return _encode_tensor(value, arrays)
-    if isinstance(value, np.ndarray) and value.dtype != object:
+    if issubclass(cls, _SCALARS):  # a subclass of int, float or str: keep only the plain value
+        return {"kind": "scalar", "value": _plain_scalar(value)}
+    if isinstance(value, torch.Tensor):  # a subclass's (or an impostor's) own code runs here: the
+        return _encode_tensor(value, arrays)  # checker reads answers while its guard watches
+    if issubclass(cls, np.ndarray) and np.ndarray.view(value, np.ndarray).dtype != object:
         key = f"a{len(arrays)}"
-        arrays[key] = value
+        arrays[key] = np.array(np.ndarray.view(value, np.ndarray), copy=True)
         return {"kind": "ndarray", "key": key}
-    if isinstance(value, (tuple, list)):  # a namedtuple or other subclass travels as its base
-        kind = "list" if isinstance(value, list) else "tuple"
-        return {"kind": kind, "items": [_encode(v, arrays) for v in value]}
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"kind": "dict", "items": {k: _encode(v, arrays) for k, v in value.items()}}
+    if issubclass(cls, (tuple, list)):  # a namedtuple or other subclass travels as its base
+        kind = "list" if issubclass(cls, list) else "tuple"
+        items = list(list.__iter__(value) if kind == "list" else tuple.__iter__(value))
+        return {"kind": kind, "items": [_encode(v, arrays) for v in items]}
+    if issubclass(cls, dict):
+        items = list(dict.items(value))
+        if all(type(k) is str for k, _ in items):
+            return {"kind": "dict", "items": {k: _encode(v, arrays) for k, v in items}}
     return {"kind": "foreign", "type": type_name(value)}
+
+
+def _plain_scalar(value):
+    """The plain int, float or str inside an instance of a subclass of one of them."""
+    for base in (int, float, str):
+        if isinstance(value, base):  # the real type decided above that it is one of them
+            return {int: int.__int__, float: float.__float__, str: str.__str__}[base](value)
+    return None
 
 
 def _encode_tensor(tensor, arrays):
     try:
         data = tensor.detach().cpu()
+        dtype = None
         if data.dtype in (torch.bfloat16, torch.float16):
+            dtype = data.dtype
             data = data.to(torch.float32)  # numpy has no bfloat16; the dtype name travels in meta
         array = data.resolve_conj().resolve_neg().numpy()
-    except (RuntimeError, TypeError):  # sparse, meta or other exotic tensors
-        return {"kind": "foreign", "type": f"torch.Tensor ({tensor.layout}, {tensor.device})"}
+    except Exception:  # sparse, meta or other exotic tensors, or an object that only claims to be a tensor
+        if issubclass(type(tensor), torch.Tensor):
+            return {"kind": "foreign", "type": "torch.Tensor (sparse, meta or another kind that holds no plain numbers)"}
+        return {"kind": "foreign", "type": type_name(tensor)}
     key = f"a{len(arrays)}"
     arrays[key] = array
-    return {"kind": "tensor", "key": key, "dtype": str(tensor.dtype)}
+    return {"kind": "tensor", "key": key, "dtype": str(data.dtype if dtype is None else dtype)}
 
 
 def from_plain(meta, arrays):

@@ -64,6 +64,12 @@ def _per_position_loss(logits, targets):
     return F.cross_entropy(logits.permute(1, 2, 0), targets.T, reduction="none").T
 
 
+def _solve_loss(*args):
+    """torch's answer for any arguments: nn.RNN, the output layer and F.cross_entropy, a 0-dim mean."""
+    *rnn_args, targets = args
+    return _per_position_loss(_logits(*rnn_args), targets).mean()
+
+
 def _loss_sum(*args):
     *rnn_args, targets = args
     return _per_position_loss(_logits(*rnn_args), targets).sum()
@@ -128,12 +134,24 @@ def _loss_previous_state(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
     return _per_position_loss(before @ w_out.T + b_out, targets).mean()
 
 
+def _loss_nll_on_logits(*args):
+    *rnn_args, targets = args
+    logits = _logits(*rnn_args)  # (L, N, C)
+    return F.nll_loss(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def _loss_classes_last(*args):
+    *rnn_args, targets = args
+    return F.cross_entropy(_logits(*rnn_args), targets)  # reads N as the classes: raises
+
+
 _PAIRING = ("your targets are paired with the wrong logits: targets is (L, N), time-major like x, "
             "so flatten it in the same order as the logits")
 
 register(
     Exercise(
         id="rnn_loss",
+        solve=_solve_loss,
         title="Many-to-many predictions and their mean cross-entropy",
         signature="rnn_loss(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets) -> loss",
         arg_names=("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_out", "bias_out", "targets"),
@@ -141,6 +159,7 @@ register(
         make_cases=_loss_cases,
         lesson="07_predictions_and_loss",
         forbid_rnn=False,
+        number_note="return the loss tensor itself, not .item() or float(): .backward() needs the tensor",
         mistakes=(
             Mistake("your loss is the sum over all positions; the exercise asks for the mean over all L×N "
                     "positions", _loss_sum),
@@ -159,6 +178,11 @@ register(
             Mistake(_PAIRING, _loss_targets_batch_major),
             Mistake(_PAIRING, _loss_logits_batch_major),
             Mistake("your hidden states ignore h0 (they start from zeros)", _loss_ignores_h0),
+            Mistake("you use F.nll_loss on the raw scores; nll_loss expects log-probabilities, so it needs "
+                    "log_softmax first (F.cross_entropy does both)", _loss_nll_on_logits),
+            Mistake("you pass the (L, N, C) scores straight to F.cross_entropy, which reads the classes from "
+                    "axis 1: there it finds N, not C (lesson 07's pitfall). Put the classes on axis 1, or merge "
+                    "the positions into one batch axis", _loss_classes_last),
             Mistake("each prediction comes from the state before the step (h_{t-1}); it should come from "
                     "h_t, the state after reading x_t", _loss_previous_state),
         ),
@@ -193,16 +217,19 @@ def _backward_case(seed, n, input_size, hidden_size):
         "bias_hh": randn(gen, hidden_size),  # (H,)
     }
     grad_h_next = randn(gen, n, hidden_size)
-    cell = nn.RNNCell(input_size, hidden_size, dtype=DTYPE)
-    cell.load_state_dict(weights)
+    args = (x, h, *weights.values(), grad_h_next)
+    shapes = ("(N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
+    return Case(args, _torch_cell_grads(*args), dims_label(N=n, H_in=input_size, H=hidden_size), shapes)
+
+
+def _torch_cell_grads(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    """torch's answer for any arguments: autograd through nn.RNNCell, a dict of six gradients."""
+    cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
+    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
     x_, h_ = x.clone().requires_grad_(), h.clone().requires_grad_()
     wrt = [x_, h_, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
     objective = (cell(x_, h_) * grad_h_next).sum()  # its gradient w.r.t. h_next is grad_h_next
-    grads = torch.autograd.grad(objective, wrt)
-    expected = dict(zip(_GRAD_NAMES, grads))
-    shapes = ("(N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
-    args = (x, h, *weights.values(), grad_h_next)
-    return Case(args, expected, dims_label(N=n, H_in=input_size, H=hidden_size), shapes)
+    return dict(zip(_GRAD_NAMES, torch.autograd.grad(objective, wrt)))
 
 
 def _backward_cases():
@@ -244,6 +271,11 @@ def _bw_tanh_twice(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     return _grads_from(grad_h_next * (1 - torch.tanh(h_next) ** 2), x, h, w_ih, w_hh)
 
 
+def _bw_derivative_of_preactivation(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    a = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)  # the pre-activation, (N, H)
+    return _grads_from(grad_h_next * (1 - a**2), x, h, w_ih, w_hh)
+
+
 def _bw_sign(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     g = -_pre_grad(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next)
     return _grads_from(g, x, h, w_ih, w_hh)
@@ -282,6 +314,7 @@ def _bw_grad_h_transposed(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
 register(
     Exercise(
         id="cell_backward",
+        solve=_torch_cell_grads,
         title="Backward through one RNN cell, by hand",
         signature="cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next) -> grads (a dict)",
         arg_names=("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "grad_h_next"),
@@ -297,6 +330,8 @@ register(
             Mistake("tanh's derivative is 1 - h_next², squared; yours is 1 - h_next", _bw_derivative_unsquared),
             Mistake("you apply tanh to h_next again inside the derivative; h_next is already tanh of the "
                     "pre-activation", _bw_tanh_twice),
+            Mistake("you take 1 - a² with a the pre-activation; tanh's derivative is 1 - tanh(a)², written with "
+                    "tanh's output h_next", _bw_derivative_of_preactivation),
             Mistake("all your gradients have the wrong sign", _bw_sign),
             Mistake("your weight gradients are transposed: a gradient has the shape of its weight, "
                     "(H, H_in) and (H, H)", _bw_weights_transposed),
@@ -435,6 +470,8 @@ register(
         lesson="09_vanishing_exploding",
         forbid_rnn=False,
         forbid_modules=("torch.nn.utils.clip_grad",),
+        number_note="torch's clip_grad_norm_ returns total_norm as a 0-dim tensor, and so should yours: not a "
+        "Python number from .item(), float() or math.sqrt",
         atol=0.0,  # some cases are tiny (1e-7): compare relative to the size of each value only
         mistakes=(
             Mistake("you clip each tensor by its own norm; torch scales all of them by one "
