@@ -345,7 +345,7 @@ def _exactly_plain(value):
     return False
 
 
-def _probe(call, case, guard, interrupts):
+def _probe(fn, case, guard, interrupts):
     """(the answer on the same inputs with torch's default dtype float64, guard violations), or
     (None, violations) when it still fails. Used only to name a float32 mistake's underlying cause."""
     probe_guard = guard()
