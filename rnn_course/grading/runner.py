@@ -480,7 +480,10 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
     torch.set_num_threads(1)
     graded_all, jobs = [], []
     for sub in submissions:
-        graded, findings = triage(sub)
+        try:
+            graded, findings = triage(sub)
+        except Exception:  # contained: an odd notebook the scan trips on is still graded, with no findings
+            graded, findings = None, []
         if graded is None:
             graded = Graded(sub, lesson=sub.lesson, expected=expected_exercises(sub.lesson))
             jobs.append(_Job(len(jobs), graded, findings))
@@ -642,10 +645,10 @@ def _last_clean_up(cgroups, leftovers):
 
 
 def _start(job, zygote, selector, base, limits, uid, gid, box, cgroups):
+    job.deadline = time.monotonic() + limits.timeout + DEADLINE_GRACE  # first: the loop needs it
     job.workdir = tempfile.mkdtemp(dir=base)
     if uid is not None and not box["namespaces"]:
         os.chown(job.workdir, uid, gid)
-    job.deadline = time.monotonic() + limits.timeout + DEADLINE_GRACE
     job_box = dict(box)
     if cgroups is not None:
         job.cgroups = cgroups.job(job.id, limits.memory_mb * 1024 * 1024)
