@@ -190,8 +190,7 @@ def _check(args, parser):
 
 
 def _quiet_notice(text):
-    if text.startswith("warning"):
-        _notice(text)
+    """``check`` is a learner's tool: the isolation in force matters to a grader, not to them."""
 
 
 def _release(args, parser):

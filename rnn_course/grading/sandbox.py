@@ -115,7 +115,7 @@ class Isolation:
     missing: dict = field(default_factory=dict)  # mechanism -> why it is missing
 
     def describe(self):
-        parts = [name for name, on in (("namespaces (mount, pid, net, ipc)", self.namespaces),
+        parts = [name for name, on in (("namespaces (mount, pid, net, ipc, uts)", self.namespaces),
                                        ("cgroup-v1 memory+pids", self.cgroups),
                                        ("a user id per child", self.own_user)) if on]
         return "isolation: " + " + ".join(parts + ["rlimits"])
