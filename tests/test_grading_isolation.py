@@ -133,7 +133,17 @@ HONEST = {
                             + SIGNATURE + "    return Liar()"),
 }
 MISMATCH = notebook(SETUP, GOOD, lesson="00_welcome")
-CASES = {**DELEGATION, **ISOLATION, **HONEST, "good": lesson01(GOOD), "mismatch": MISMATCH}
+AUTOGRAD_WIPE = notebook(  # lesson 08: autograd, then the live guard's report cleared
+    SETUP, "import sys\ndef cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):\n"
+    "    leaves = [t.detach().requires_grad_() for t in (x, h, weight_ih, weight_hh, bias_ih, bias_hh)]\n"
+    "    a, b, wi, wh, bi, bh = leaves\n"
+    "    out = torch.tanh(a @ wi.T + bi + b @ wh.T + bh)\n"
+    "    grads = torch.autograd.grad(out, leaves, grad_h_next)\n"
+    "    hook = getattr(sys, 'getpro' + 'file')()\n"
+    "    try:\n        hook.__self__.report.violations.clear(); hook.__self__._seen.clear()\n    except Exception:\n        pass\n"
+    "    return dict(zip(('x', 'h', 'weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'), grads))",
+    lesson="08_backprop_through_time")
+CASES = {**DELEGATION, **ISOLATION, **HONEST, "good": lesson01(GOOD), "mismatch": MISMATCH, "autograd_wipe": AUTOGRAD_WIPE}
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +225,12 @@ def test_nothing_a_child_writes_outlives_it(batch):
 ])
 def test_honest_and_odd_errors_are_ordinary_failing_rows(batch, name, words):
     expect(batch, name, 0, "ok", *words)
+
+
+def test_wiping_the_guards_report_after_autograd_changes_nothing(batch):
+    r = batch["table"]["autograd_wipe"]
+    assert (r["cell_backward"], r["status"]) == ("0", "ok"), r
+    assert "cell_backward must be written from scratch, but it uses autograd" in r["reason"], r["reason"]
 
 
 def test_a_lesson_metadata_mismatch_is_graded_by_content(batch):
