@@ -146,13 +146,22 @@ AUTOGRAD_WIPE = notebook(  # lesson 08: autograd, then the live guard's report c
 CASES = {**DELEGATION, **ISOLATION, **HONEST, "good": lesson01(GOOD), "mismatch": MISMATCH, "autograd_wipe": AUTOGRAD_WIPE}
 
 
+def _accept_until_closed(listener):
+    """A server on 127.0.0.1 that a networked child could reach (it must not)."""
+    try:
+        while True:
+            listener.accept()[0].close()
+    except OSError:
+        pass
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     base = tmp_path_factory.mktemp("isolation")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
-    threading.Thread(target=lambda: [listener.accept() for _ in range(100)], daemon=True).start()
+    threading.Thread(target=_accept_until_closed, args=(listener,), daemon=True).start()
     subs = base / "subs"
     subs.mkdir()
     for name, text in CASES.items():
