@@ -414,3 +414,27 @@ def test_shared_memory_and_memfd_count_against_the_memory_limit(tmp_path):
         pytest.skip("no cgroups here: " + "; ".join(notices) + rows[0].reason)
     assert (rows[0].total, rows[0].status) == (0, "memory"), rows[0].reason
     assert "ran out of memory" in rows[0].reason and "128 MB" in rows[0].reason
+
+
+def test_strict_refuses_to_grade_when_a_mechanism_is_missing(tmp_path, monkeypatch):
+    from rnn_course.grading import sandbox
+    from rnn_course.grading.runner import SandboxUnavailable
+
+    monkeypatch.setattr(sandbox.Cgroups, "create", classmethod(lambda cls, tag: (None, "switched off for this test")))
+    sub = tmp_path / "x_01_rnn_cell.ipynb"
+    sub.write_text(lesson01(GOOD))
+    notices = []
+    with pytest.raises(SandboxUnavailable, match="--sandbox strict: .*no cgroups \\(switched off for this test\\)"):
+        grade([sub], out=tmp_path / "g.csv", limits=Limits(timeout=TIMEOUT, sandbox="strict"), notice=notices.append)
+    assert not (tmp_path / "g.csv").exists()
+    assert any("warning: weaker isolation: no cgroups" in n and "RLIMIT_AS only" in n for n in notices)
+
+
+def test_isolation_names_what_is_weaker():
+    from rnn_course.grading.sandbox import Isolation
+
+    full = Isolation(namespaces=True, cgroups=True, own_user=True)
+    assert full.weaker() == [] and "namespaces" in full.describe() and "cgroup" in full.describe()
+    bare = Isolation(missing={"namespaces": "not root"})
+    lines = bare.weaker()
+    assert len(lines) == 3 and "no namespaces (not root): children share /tmp, /dev/shm, /proc and the network" in lines[0]
