@@ -1,6 +1,11 @@
 """Benchmark: grade 40 lesson-01 submissions with --jobs 2 and report throughput and memory.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_grade.py [--count 40] [--jobs 2] [--keep DIR]
+        [--sandbox auto|basic] [--compare N]
+
+``--sandbox auto`` (default) grades with the full sandbox (namespaces, cgroups, a user per child
+where the machine offers them); ``basic`` with the uid-and-rlimits fallback only. ``--compare N``
+runs both N times, alternating, and reports medians and their ratio: the cost of isolation per child.
 
 The 40 submissions (correct, wrong in several catalogued ways, blank) are generated from
 notebooks/01_rnn_cell.ipynb when it exists, else from a minimal lesson-01-like notebook (setup,
@@ -72,10 +77,53 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--keep", help="write the submissions here instead of a temp folder")
+    parser.add_argument("--sandbox", choices=("auto", "basic"), default="auto")
+    parser.add_argument("--compare", type=int, default=0, metavar="N", help="run auto and basic N times each")
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(args)
+    return report(run_once(args), "bench_grade.json")
 
+
+def report(results, name):
+    """Print ``results`` and keep them in benchmarks/results/NAME; 1 if any score was unexpected."""
+    for key, value in results.items():
+        print(f"{key:50} {value}")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if not results["unexpected_scores"] else 1
+
+
+def compare(args):
+    """Both sandboxes, alternating, ``args.compare`` times each: medians and ratios."""
+    import statistics
+
+    runs = {"auto": [], "basic": []}
+    for _ in range(args.compare):
+        for mode in ("basic", "auto"):
+            args.sandbox = mode
+            runs[mode].append(run_once(args))
+            print(mode, {k: runs[mode][-1][k] for k in ("wall_s", "submissions_per_minute",
+                                                        "steady_state_submissions_per_minute", "child_isolate_ms_median",
+                                                        "load_average_1min_after")}, flush=True)
+    summary = {"isolation": runs["auto"][0]["isolation"], "runs_each": args.compare}
+    for key in ("submissions_per_minute", "steady_state_submissions_per_minute", "child_isolate_ms_median",
+                "load_average_1min_after"):
+        for mode in runs:
+            values = [r[key] for r in runs[mode] if r[key] is not None]
+            summary[f"{key}_{mode}_median"] = round(statistics.median(values), 1) if values else None
+    a, b = summary["steady_state_submissions_per_minute_auto_median"], summary["steady_state_submissions_per_minute_basic_median"]
+    summary["steady_state_ratio_auto_over_basic"] = round(a / b, 2) if a and b else None
+    summary["isolation_cost_per_child_s"] = round(60 / a - 60 / b, 3) if a and b else None  # with --jobs parallel slots
+    summary["unexpected_scores"] = sum(r["unexpected_scores"] for rs in runs.values() for r in rs)
+    return report(summary, "bench_grade_compare.json")
+
+
+def run_once(args):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from rnn_course.grading import Limits, grade
+    from rnn_course.grading import grade
+    from rnn_course.grading.runner import Limits
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-grade-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +140,9 @@ def main(argv=None):
         if row is not None:
             finished.append(time.perf_counter())
 
-    rows = grade([folder], out=folder / "gradebook.csv", limits=Limits(timeout=args.timeout, jobs=args.jobs), progress=progress)
+    notices = []
+    rows = grade([folder], out=folder / "gradebook.csv", limits=Limits(timeout=args.timeout, jobs=args.jobs, sandbox=args.sandbox),
+                 progress=progress, notice=notices.append)
     wall = time.perf_counter() - start
 
     expected = {"correct": 10}
@@ -101,7 +151,9 @@ def main(argv=None):
     peaks = [r.peak_rss_kb for r in rows if r.peak_rss_kb]
     privates = [r.private_kb for r in rows if r.private_kb]
     zygote = next((r.zygote_rss_kb for r in rows if r.zygote_rss_kb), None)
+    isolate = sorted(r.isolate_ms for r in rows if r.isolate_ms is not None)
     results = {
+        "isolation": notices[0] if notices else None,
         "submissions": len(rows),
         "source": source,
         "jobs": args.jobs,
@@ -118,16 +170,12 @@ def main(argv=None):
         "child_private_mb_at_end_max": round(max(privates) / 1024, 1) if privates else None,
         "child_private_mb_at_end_mean": round(sum(privates) / len(privates) / 1024, 1) if privates else None,
         "grader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "child_isolate_ms_median": round(isolate[len(isolate) // 2], 1) if isolate else None,
         "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},
         "unexpected_scores": len(wrong_scores),
         "python": platform.python_version(),
     }
-    for key, value in results.items():
-        print(f"{key:38} {value}")
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_grade.json").write_text(json.dumps(results, indent=2) + "\n")
-    return 0 if not wrong_scores else 1
+    return results
 
 
 if __name__ == "__main__":

@@ -66,23 +66,61 @@ def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
     argv = ["grade", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20", "--feedback", str(feedback)]
     assert main(argv) == 0
     first = out.read_text()
-    assert "graded 3 submissions" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "graded 3 submissions" in captured.out
+    assert "graded 3/3" in captured.err and "isolation:" in captured.err  # progress even without a terminal
     lines = first.splitlines()
-    assert lines[0] == "submission,rnn_cell,total,status,reason"
-    assert lines[1].endswith("alice_01_rnn_cell.ipynb,10,10,ok,")
-    assert lines[2].endswith("bob/01_rnn_cell.ipynb,0,0,ok,rnn_cell: not attempted")
-    assert "carol_01_rnn_cell.ipynb,,0,invalid-notebook,not a notebook: invalid JSON" in lines[3]
+    assert lines[0] == "submission,lesson,rnn_cell,total,max_total,status,reason"
+    assert lines[1] == "(points possible),,10,,,,"
+    assert lines[2].endswith("alice_01_rnn_cell.ipynb,01_rnn_cell,10,10,10,ok,")
+    assert lines[3].endswith("bob/01_rnn_cell.ipynb,01_rnn_cell,0,0,10,not-attempted,rnn_cell: not attempted")
+    assert "carol_01_rnn_cell.ipynb,,,0,0,invalid-notebook,not a notebook: invalid JSON" in lines[4]
     assert sorted(p.name for p in feedback.iterdir()) == sorted(
         p.name for p in feedback.iterdir() if p.suffix == ".txt") and len(list(feedback.iterdir())) == 3
+    for path in [out, Path(f"{out}.secret"), *feedback.iterdir()]:
+        assert path.stat().st_mode & 0o077 == 0, path  # the grader's eyes only
     assert main(argv) == 0
-    assert out.read_text() == first
+    assert out.read_text() == first  # the secret kept beside the gradebook: the same hidden cases
 
 
-def test_check_prints_results(tmp_path, capsys):
-    path = write_nb(tmp_path / "01_rnn_cell.ipynb", GOOD.replace(" + bias_hh)", ")"))
-    assert main(["check", str(path), "--timeout", "20"]) == 0
+def test_check_prints_results_and_fails_for_ci(tmp_path, capsys):
+    wrong = write_nb(tmp_path / "01_rnn_cell.ipynb", GOOD.replace(" + bias_hh)", ")"))
+    assert main(["check", str(wrong), "--timeout", "20"]) == 1  # documented: non-zero when a check fails
     out = capsys.readouterr().out
     assert "[FAILED] rnn_cell: 0/10 points" in out and "ignores b_hh" in out
+    good = write_nb(tmp_path / "good" / "01_rnn_cell.ipynb", GOOD)
+    assert main(["check", str(good), "--timeout", "20"]) == 0
+    assert "[PASSED] rnn_cell: 10/10 points" in capsys.readouterr().out
+
+
+def test_version(capsys):
+    from rnn_course import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"rnn-course {__version__}"
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["grade", "x", "--out", "g.csv", "--timeout", "soon"], "expected a number of seconds, got 'soon'"),
+    (["grade", "x", "--out", "g.csv", "--timeout", "-1"], "must be a positive number, got '-1'"),
+    (["grade", "x", "--out", "g.csv", "--jobs", "two"], "expected a whole number, got 'two'"),
+    (["check", "x.ipynb", "--timeout", "nan"], "must be a positive number, got 'nan'"),
+])
+def test_argument_errors_name_the_problem_not_internals(argv, words, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and words in err and "_positive" not in err
+
+
+def test_path_errors_come_before_torch_and_show_the_commands_usage(tmp_path):
+    code = ("import sys; from rnn_course.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    print('torch' in sys.modules, e.code)")
+    for argv in (["grade", str(tmp_path / "missing"), "--out", str(tmp_path / "g.csv")], ["check", str(tmp_path / "no.ipynb")]):
+        result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60)
+        assert result.stdout.split() == ["False", "2"], result
+        assert f"usage: rnn-course {argv[0]}" in result.stderr and "no such" in result.stderr
 
 
 def test_release_delegates_lazily(monkeypatch):

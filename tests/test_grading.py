@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 
 import nbformat
 import numpy as np
@@ -234,10 +235,18 @@ def _row(name, points=None, status="ok", reason=""):
 def test_gradebook_columns_rows_and_quoting():
     text = gradebook_text([_row("b.ipynb", 0, reason='a, "b"'), _row("a.ipynb", 10), _row("c.ipynb", status="invalid-notebook")])
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["submission", "rnn_cell", "total", "status", "reason"]
-    assert rows[1] == ["a.ipynb", "10", "10", "ok", ""]
-    assert rows[2] == ["b.ipynb", "0", "0", "ok", 'a, "b"']
-    assert rows[3] == ["c.ipynb", "", "0", "invalid-notebook", ""]
+    assert rows[0] == ["submission", "lesson", "rnn_cell", "total", "max_total", "status", "reason"]
+    assert rows[1] == ["(points possible)", "", "10", "", "", "", ""]
+    assert rows[2] == ["a.ipynb", "01_rnn_cell", "10", "10", "10", "ok", ""]
+    assert rows[3] == ["b.ipynb", "01_rnn_cell", "0", "0", "10", "ok", 'a, "b"']
+    assert rows[4] == ["c.ipynb", "01_rnn_cell", "", "0", "0", "invalid-notebook", ""]
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx"])
+def test_gradebook_fields_cannot_start_a_formula(name):
+    text = gradebook_text([_row(name + ".ipynb", 0, reason="=cmd|' /C calc'!A0")])
+    row = list(csv.reader(io.StringIO(text)))[2]
+    assert row[0] == "'" + name + ".ipynb" and row[-1].startswith("'=")
 
 
 def test_write_atomic_replaces_and_leaves_no_temp(tmp_path):
@@ -245,11 +254,23 @@ def test_write_atomic_replaces_and_leaves_no_temp(tmp_path):
     path.write_text("old")
     write_atomic(path, "new\n")
     assert path.read_text() == "new\n" and os.listdir(tmp_path) == ["gradebook.csv"]
+    assert path.stat().st_mode & 0o777 == 0o600  # other users cannot read grades
+
+
+def test_write_atomic_replaces_a_link_instead_of_following_it(tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep")
+    (tmp_path / "gradebook.csv").symlink_to(target)
+    write_atomic(tmp_path / "gradebook.csv", "new\n")
+    assert target.read_text() == "keep" and not (tmp_path / "gradebook.csv").is_symlink()
 
 
 def test_feedback_names_and_text():
     row = _row("subs/alice/01_rnn_cell.ipynb", 0)
-    assert feedback_name(row) == "subs__alice__01_rnn_cell.txt"
+    assert re.fullmatch(r"subs__alice__01_rnn_cell\.[0-9a-f]{8}\.txt", feedback_name(row))
+    # names that flatten alike (or one crafted to squat another's) still get files of their own
+    names = {feedback_name(_row(n, 0)) for n in ("a/b.ipynb", "a__b.ipynb", "a_b.ipynb", "a/b", "../a/b.ipynb")}
+    assert len(names) == 5
     text = feedback_text(row)
     assert "Score: 0/10" in text and "[FAILED] rnn_cell: 0/10 points" in text and "msg, with comma" in text
     assert get_exercise("rnn_cell").lesson == "01_rnn_cell"

@@ -11,7 +11,7 @@ import pytest
 
 from rnn_course.exercises import exercise_ids
 from rnn_course.grading import Limits, grade
-from rnn_course.grading.gradebook import feedback_name
+from rnn_course.grading.gradebook import POINTS_POSSIBLE, feedback_name
 from rnn_course.grading.runner import sandbox_user
 
 DROPS = sandbox_user()[0] is not None  # root: submissions run as nobody
@@ -259,8 +259,8 @@ CASES.update({
     "forges_report": lesson01(  # torch's answers to every case, written straight to the socket
         "import io, json, struct\nimport numpy as np\n"
         "os = __import__('o' + 's')\nwrite, leave = getattr(os, 'wri' + 'te'), getattr(os, '_ex' + 'it')\n"
-        "answers = []\n" + RNNCELL + SIGNATURE
-        + "    answers.append(torch_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh).numpy())\n"
+        "answers = []\n" + SIGNATURE
+        + "    answers.append(torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).numpy())\n"
         "    if len(answers) < 5:\n        return torch.zeros(1)\n"
         "    blob = io.BytesIO()\n    np.savez(blob, **{f'a{i}': a for i, a in enumerate(answers)})\n"
         "    outcomes = [{'value': {'kind': 'tensor', 'key': f'a{i}', 'dtype': 'torch.float64'}, 'error': None,\n"
@@ -331,7 +331,7 @@ def batch(tmp_path_factory):
     feedback = base / "feedback"
     rows = grade([subs], out=out, limits=Limits(timeout=TIMEOUT, memory_mb=512, jobs=2), feedback=feedback)
     with open(out) as handle:
-        table = {os.path.basename(r["submission"]): r for r in csv.DictReader(handle)}
+        table = {os.path.basename(r["submission"]): r for r in csv.DictReader(handle) if r["submission"] != POINTS_POSSIBLE}
     return {"rows": {os.path.basename(r.submission.name): r for r in rows}, "table": table, "out": out,
             "feedback": feedback, "subs": subs}
 
@@ -363,7 +363,7 @@ def test_correct_submission_gets_full_marks(batch):
 
 
 def test_blank_submission_scores_zero_not_attempted(batch):
-    expect(batch, "blank", 0, "ok", "rnn_cell: not attempted")
+    expect(batch, "blank", 0, "not-attempted", "rnn_cell: not attempted")
     assert "not attempted yet" in feedback(batch, "blank")
 
 
@@ -411,14 +411,14 @@ def test_odd_files_get_a_row_and_never_stop_the_batch(tmp_path):
     out = tmp_path / "gradebook.csv"
     grade([folder], out=out, feedback=tmp_path / "feedback")
     with open(out, encoding="utf-8") as handle:
-        table = {os.path.basename(r["submission"]): r for r in csv.DictReader(handle)}
+        table = {os.path.basename(r["submission"]): r for r in csv.DictReader(handle) if r["submission"] != POINTS_POSSIBLE}
     assert {name: r["status"] for name, r in table.items()} == {
         "bad\\xffname_01_rnn_cell.ipynb": "invalid-notebook",
         "fifo_01_rnn_cell.ipynb": "invalid-notebook",
         "link_01_rnn_cell.ipynb": "invalid-notebook",
     }
     assert "not a regular file" in table["fifo_01_rnn_cell.ipynb"]["reason"]
-    assert "cannot read the file" in table["link_01_rnn_cell.ipynb"]["reason"]
+    assert "symbolic link" in table["link_01_rnn_cell.ipynb"]["reason"]  # refused before it is followed
 
 
 @pytest.mark.parametrize("name", ["deleted", "renamed"])
@@ -466,7 +466,7 @@ def test_infinite_loop_in_a_cell_is_interrupted(batch):
 
 
 def test_infinite_loop_in_the_function(batch):
-    expect(batch, "loop_fn", 0, "timeout", "did not finish within 1.75 s")
+    expect(batch, "loop_fn", 0, "timeout", f"did not finish in the time the notebook had left (the limit is {TIMEOUT:g} s")
 
 
 def test_unstoppable_loop_is_killed_at_the_wall_clock(batch):
@@ -494,11 +494,13 @@ def test_writing_the_gradebook_or_another_submission_changes_nothing(batch):
     expect(batch, "writes_files", 10, "ok")
     expect(batch, "good", 10, "ok")  # its file was read before any student code ran
     with open(batch["out"]) as handle:
-        assert handle.readline().startswith("submission,rnn_cell,total,status,reason")
+        assert handle.readline().startswith("submission,lesson,rnn_cell,total,max_total,status,reason")
 
 
 def test_killing_the_parent(batch):
-    if DROPS:  # the child runs as nobody: the kill fails, the notebook goes on
+    if "namespaces" in batch["rows"][FILENAMES["kills_parent"]].isolation:
+        expect(batch, "kills_parent", 10, "ok", "")  # its parent is outside its pid namespace: getppid() is 0
+    elif DROPS:  # the child runs as nobody: the kill fails, the notebook goes on
         expect(batch, "kills_parent", 10, "ok", "cells with errors: 4 PermissionError")
     else:  # same user: the zygote dies, the job is retried alone, then reported
         expect(batch, "kills_parent", 0, "error", "the grading worker was killed")
@@ -592,7 +594,8 @@ def test_a_killed_worker_is_restarted_and_only_the_killer_fails(tmp_path, monkey
     monkeypatch.setattr(runner, "sandbox_user", lambda: (None, None))
     (tmp_path / "a_good_01_rnn_cell.ipynb").write_text(CASES["good"])
     (tmp_path / "b_killer_01_rnn_cell.ipynb").write_text(lesson01(GOOD, "import os\ngetattr(os, 'ki' + 'll')(os.getppid(), 9)"))
-    rows = {r.submission.path.name: r for r in grade([tmp_path], limits=Limits(timeout=TIMEOUT, jobs=2))}
+    # In namespaces the zygote is out of a child's sight: the uid-and-rlimits fallback is tested here.
+    rows = {r.submission.path.name: r for r in grade([tmp_path], limits=Limits(timeout=TIMEOUT, jobs=2, sandbox="basic"))}
     good, killer = rows["a_good_01_rnn_cell.ipynb"], rows["b_killer_01_rnn_cell.ipynb"]
     assert (good.total, good.status, good.reason) == (10, "ok", "")
     assert (killer.total, killer.status) == (0, "error") and "the grading worker was killed" in killer.reason

@@ -4,8 +4,9 @@
     rows = grade(["submissions/"], out="gradebook.csv", limits=Limits(timeout=60, jobs=2))
 
 Modules: ``notebook`` (find, read and validate submissions; tell their lesson), ``scan`` (static
-checks), ``worker`` (the zygote and the sandboxed child), ``runner`` (scheduling, limits, judging),
-``gradebook`` (CSV and feedback files).
+checks), ``sandbox`` (what each child can and cannot reach: namespaces, cgroups, users, and the
+fallback where they are missing), ``worker`` (the zygote and the sandboxed child), ``runner``
+(scheduling, limits, judging), ``gradebook`` (CSV and feedback files, written safely).
 
 Security model (every submission is untrusted code):
 
@@ -15,7 +16,9 @@ Security model (every submission is untrusted code):
   ``allow_pickle=False``), size-capped and validated. Expected answers never leave the grader, so
   patching ``torch.allclose``, the checker or ``check`` in a notebook, or printing "passed", changes
   nothing. Only the grader writes the gradebook (atomically, ``os.replace``) and feedback.
-* Each submission runs in its own process forked from a zygote that imported torch once, in its own
+* Each submission runs in its own process forked from a zygote (started with ``python -I`` in ``/``)
+  that imported torch once; as root on Linux the child enters new namespaces, cgroups and a root of
+  its own (``sandbox.py`` says exactly what it can reach). Then, in its own
   session (killed as a group at the end or at the wall-clock limit), with RLIMIT_AS, RLIMIT_CPU,
   RLIMIT_FSIZE, no core files, a fresh temp folder, stdin/stdout/stderr on /dev/null, a trimmed
   environment, and (when the grader runs as root) as a user of its own in ``nobody``'s group (as
@@ -61,31 +64,104 @@ Known limits:
   overrides are off with no Python call in between, or reached through a path torch exposes that
   neither hook sees, is not noticed; and a reference copy edited before it is run is code the
   learner "wrote".
-* The salt is a hash of the file's bytes: a notebook that reproduces its own bytes (a quine) could
-  compute its hidden inputs, and torch's answers, during its cells, outside the guard.
-* The hidden inputs are generated from seeds in the package source, so they are not secret from a
-  student who reads that source; expected answers are never sent, but could be recomputed.
+* The salt is a hash of a secret and the file's bytes; the secret (``RNN_COURSE_GRADING_SECRET``, or
+  one kept 0600 beside the gradebook) never reaches a child, so a notebook cannot rebuild its cases.
+* While a from-scratch exercise meets its hidden cases, torch's recurrent kernels raise at the
+  dispatcher and TorchScript cannot run (``guard.KernelDenial``, ``guard.block_torchscript``);
+  violations go to the grader as they happen over a write-only pipe, and a pipe closed without the
+  child's token-bearing end line counts as tampering.
 """
 
-from .notebook import UsageError, discover, read_submission
-from .runner import Graded, Limits, grade_submissions
+import os
+import secrets as _secrets
+import stat as _stat
 
-__all__ = ["Graded", "Limits", "UsageError", "grade", "discover", "read_submission", "grade_submissions"]
+from .notebook import SECRET_VARIABLE, UsageError, discover, read_submission
+
+__all__ = ["Graded", "Limits", "UsageError", "grade", "discover", "read_submission", "grade_submissions",
+           "secret_for", "SandboxUnavailable"]
 
 
-def grade(paths, out=None, limits=None, feedback=None, progress=None):
+def __getattr__(name):  # the runner imports torch: only when grading really starts
+    if name in ("Graded", "Limits", "grade_submissions", "SandboxUnavailable"):
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(name)
+
+
+def secret_for(out):
+    """The grading secret: RNN_COURSE_GRADING_SECRET when set; else the one kept beside the gradebook
+    in ``<out>.secret`` (mode 0600, made on the first run), so that re-runs meet the same hidden
+    cases; a fresh random one when there is no gradebook. Never passed to a student's process."""
+    if os.environ.get(SECRET_VARIABLE):
+        return os.environ[SECRET_VARIABLE]
+    if out is None:
+        return _secrets.token_hex(32)
+    path = f"{out}.secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        fd = None
+    if fd is not None:
+        secret = _secrets.token_hex(32)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret + "\n")
+        return secret
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise UsageError(f"cannot read the grading secret {path} ({exc.strerror})") from None
+    with os.fdopen(fd) as handle:
+        info = os.fstat(handle.fileno())
+        if not _stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            raise UsageError(f"the grading secret {path} is not a private file of yours (mode 0600); remove it "
+                             "to start afresh (new hidden cases) or fix its owner and mode")
+        secret = handle.read(4096).strip()
+    if not secret:
+        raise UsageError(f"the grading secret {path} is empty")
+    return secret
+
+
+def check_outputs(out=None, feedback=None):
+    """Refuse, before anything is graded, outputs the grader should not write (UsageError)."""
+    from .gradebook import UnsafeOutput, check_output_folder
+
+    try:
+        if out is not None:
+            out = os.path.abspath(out)
+            if os.path.isdir(out) or os.path.islink(out):
+                raise UnsafeOutput(f"--out {out} is a folder or a link; give a file name")
+            check_output_folder(os.path.dirname(out))
+        if feedback is not None:
+            feedback = os.path.abspath(feedback)
+            if os.path.lexists(feedback) and (os.path.islink(feedback) or not os.path.isdir(feedback)):
+                raise UnsafeOutput(f"--feedback {feedback} exists and is not a folder")
+            check_output_folder(os.path.dirname(feedback), "--feedback")
+    except UnsafeOutput as exc:
+        raise UsageError(str(exc)) from None
+
+
+def grade(paths, out=None, limits=None, feedback=None, progress=None, notice=None):
     """Grade every notebook under ``paths``; write the gradebook to ``out`` and feedback to the
-    folder ``feedback`` when given; return the Graded rows (sorted by submission)."""
-    from .gradebook import write_feedback, write_gradebook
+    folder ``feedback`` when given; return the Graded rows (sorted by submission). ``notice(text)``
+    receives the isolation in force and any warning about it."""
+    from .gradebook import UnsafeOutput, write_feedback, write_gradebook
+    from .runner import Limits, grade_submissions
 
+    check_outputs(out, feedback)
     files = discover(paths)
     if not files:
         raise UsageError("no submissions found (*.ipynb)")
-    submissions = [read_submission(path) for path in files]  # every file, before any student code
-    rows = grade_submissions(submissions, limits or Limits(), progress)
+    secret = secret_for(out)
+    submissions = [read_submission(path, secret=secret) for path in files]  # every file, before any student code
+    rows = grade_submissions(submissions, limits or Limits(), progress, notice)
     rows.sort(key=lambda row: row.submission.name)
-    if out is not None:
-        write_gradebook(rows, out)
-    if feedback is not None:
-        write_feedback(rows, feedback)
+    try:
+        if out is not None:
+            write_gradebook(rows, out)
+        if feedback is not None:
+            write_feedback(rows, feedback)
+    except UnsafeOutput as exc:
+        raise UsageError(str(exc)) from None
     return rows

@@ -1,17 +1,27 @@
 """Writing results: the gradebook CSV (atomically, from the grader's memory) and feedback files.
 
+Both are written mode 0600 through a new temp file and ``os.replace`` inside a folder opened once,
+never through a link; a folder others may write is refused unless the grader owns it.
+
 Feedback carries what the checker shows learners (CheckResult messages) and why a notebook could
 not be run; never hidden inputs, expected answers, test code or solutions.
 """
 
 import csv
+import hashlib
 import io
 import os
 import re
-import tempfile
+import secrets
+import stat
+import time
 from pathlib import Path
 
 from ..exercises import exercise_ids
+
+
+class UnsafeOutput(Exception):
+    """An output path the grader will not write: a folder others may write, a link, a folder."""
 
 
 def columns_for(graded_rows):
@@ -20,50 +30,98 @@ def columns_for(graded_rows):
     return [e for e in exercise_ids() if e in wanted]
 
 
+POINTS_POSSIBLE = "(points possible)"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_field(value):
+    """A value safe for a spreadsheet: text starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def gradebook_text(graded_rows):
-    """The CSV text: submission, one column per exercise, total, status, reason; rows by path."""
+    """The CSV text: submission, lesson, one column per exercise, total, max_total, status, reason.
+    The first row after the header gives each exercise's maximum points; then one row per
+    submission, by path."""
+    from ..exercises import get_exercise
+
     columns = columns_for(graded_rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *columns, "total", "status", "reason"])
+    writer.writerow(["submission", "lesson", *columns, "total", "max_total", "status", "reason"])
+    writer.writerow([POINTS_POSSIBLE, "", *[get_exercise(e).points for e in columns], "", "", "", ""])
     for row in sorted(graded_rows, key=lambda r: r.submission.name):
         points = [row.results[e].points if e in row.results else "" for e in columns]
-        writer.writerow([row.submission.name, *points, row.total, row.status, row.reason])
+        cells = [row.submission.name, row.lesson or "", *points, row.total, row.max_total, row.status, row.reason]
+        writer.writerow([csv_field(c) for c in cells])
     return buffer.getvalue()
 
 
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temp file in the same folder and os.replace."""
-    path = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def check_output_folder(folder, what="--out"):
+    """Refuse a folder that other users may write unless the grader owns it (they could plant a
+    link, a folder or a file where the grader writes). Raises UnsafeOutput."""
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
+        info = os.stat(folder)
+    except OSError as exc:
+        raise UnsafeOutput(f"{what}: the folder {folder} cannot be used ({exc.strerror})") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeOutput(f"{what}: {folder} is not a folder")
+    if info.st_mode & 0o022 and info.st_uid != os.geteuid():
+        raise UnsafeOutput(f"{what}: the folder {folder} may be written by other users and is not yours; "
+                           "write the gradebook and feedback into a folder of your own")
+
+
+def write_atomic(path, text, dir_fd=None):
+    """Write ``text`` to ``path`` (mode 0600) through a new temp file in the same folder, then
+    ``os.replace``: never through a link, never half-written. ``dir_fd`` is the folder, if open."""
+    path = Path(path)
+    own_fd = dir_fd is None
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY) if own_fd else dir_fd
+    temp = f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
         try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            try:
+                os.unlink(temp, dir_fd=folder)
+            except OSError:
+                pass
+            raise
+    finally:
+        if own_fd:
+            os.close(folder)
 
 
 def write_gradebook(graded_rows, out):
-    write_atomic(out, gradebook_text(graded_rows))
+    """Write the gradebook; if ``out`` cannot be replaced (someone made a folder there...), the
+    gradebook goes beside it, under a new name, and the error names that file: nothing is lost."""
+    text = gradebook_text(graded_rows)
+    try:
+        write_atomic(out, text)
+        return Path(out)
+    except OSError as exc:
+        spare = Path(out).with_name(f"{Path(out).stem}.{time.strftime('%Y%m%d-%H%M%S')}.{secrets.token_hex(3)}.csv")
+        write_atomic(spare, text)
+        raise UnsafeOutput(f"could not write the gradebook to {out} ({exc.strerror or exc}); it was written to {spare}") from None
 
 
 def feedback_name(row):
-    """A file name for a submission's feedback: its path with separators as '__', then .txt."""
-    name = row.submission.name.replace("\\", "/").lstrip("/")
+    """A file name for a submission's feedback: its path with separators as '__', then a short hash
+    of the full path, so that no two submissions (or a crafted name) share one, then .txt."""
+    raw = row.submission.name
+    name = raw.replace("\\", "/").lstrip("/")
     name = re.sub(r"\.ipynb$", "", name)
     name = "__".join(p for p in name.split("/") if p not in ("", ".", ".."))
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    return (name or "submission") + ".txt"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".-")[:120]
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{name or 'submission'}.{digest}.txt"
 
 
 def feedback_text(row):
@@ -88,18 +146,25 @@ def feedback_text(row):
 
 
 def write_feedback(graded_rows, folder):
-    """One feedback file per submission in ``folder`` (created if needed); returns the paths."""
+    """One feedback file per submission (0600) in ``folder``, made 0700 if absent; returns the paths.
+    The folder is opened once, without following a link, and every file is written through it."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths, used = [], set()
-    for row in sorted(graded_rows, key=lambda r: r.submission.name):
-        name = feedback_name(row)
-        stem, count = name[:-4], 1
-        while name in used:
-            count += 1
-            name = f"{stem}-{count}.txt"
-        used.add(name)
-        path = folder / name
-        write_atomic(path, feedback_text(row))
-        paths.append(path)
+    try:
+        os.mkdir(folder, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(folder)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise UnsafeOutput(f"--feedback: {folder} is not a folder (a link?)")
+    if info.st_uid != os.geteuid():  # made by someone else: they could have planted files or links
+        raise UnsafeOutput(f"--feedback: the folder {folder} belongs to another user; give a folder of your own")
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    paths = []
+    try:
+        for row in sorted(graded_rows, key=lambda r: r.submission.name):
+            name = feedback_name(row)
+            write_atomic(folder / name, feedback_text(row), dir_fd=fd)
+            paths.append(folder / name)
+    finally:
+        os.close(fd)
     return paths

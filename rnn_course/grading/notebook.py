@@ -62,6 +62,7 @@ class Submission:
     lesson_source: str = ""
     invalid: str = None
     salt: int = 0
+    lesson_note: str = None  # when the metadata's lesson and the content disagree
 
 
 def discover(paths):
@@ -97,32 +98,39 @@ def display_name(path):
 SECRET_VARIABLE = "RNN_COURSE_GRADING_SECRET"
 
 
-def submission_salt(data):
-    """A non-zero 62-bit number drawn from the SHA-256 of a submission's bytes.
+def submission_salt(data, secret=None):
+    """A non-zero 62-bit number drawn from the SHA-256 of a secret and a submission's bytes.
 
-    When the instructor sets the environment variable RNN_COURSE_GRADING_SECRET, it is hashed in
-    too: the same file still meets the same cases under the same secret, but not even a notebook
-    that reads its own bytes can rebuild them. The variable never reaches a student's process (the
-    worker's environment is an allow-list).
+    ``secret`` (bytes or str) defaults to the environment variable RNN_COURSE_GRADING_SECRET. The
+    grader always grades with one (``grade`` makes and keeps one beside the gradebook when none is
+    given): the same file meets the same cases under the same secret, but not even a notebook that
+    reads its own bytes can rebuild them. The secret never reaches a student's process.
     """
-    secret = os.environ.get(SECRET_VARIABLE, "").encode()
+    if secret is None:
+        secret = os.environ.get(SECRET_VARIABLE, "")
+    secret = secret.encode() if isinstance(secret, str) else bytes(secret)
     digest = hashlib.sha256(secret + b"\0" + data).digest()
     return int.from_bytes(digest[:8], "big") % (2**62) + 1
 
 
-def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES):
-    """Read and validate one notebook; a Submission with ``invalid`` set when it is unusable."""
+def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
+    """Read and validate one notebook; a Submission with ``invalid`` set when it is unusable.
+    A symbolic link is refused (it could point at an answer key or another student's file)."""
     sub = Submission(Path(path), display_name(path))
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a fifo or a device would block or never end
-            sub.invalid = "not a regular file"
+        if os.path.islink(path):
+            sub.invalid = "the file is a symbolic link; submit the notebook file itself"
             return sub
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # a fifo or a device would block or never end
+                sub.invalid = "not a regular file"
+                return sub
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         sub.invalid = f"cannot read the file ({exc.strerror or type(exc).__name__})"
         return sub
-    sub.salt = submission_salt(data)
+    sub.salt = submission_salt(data, secret)
     if len(data) > max_bytes:
         sub.invalid = f"file too large (over {max_bytes // (1024 * 1024)} MB)"
         return sub
@@ -151,7 +159,18 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES):
         return sub
     sub.cells = [(number, prepare_cell(source)) for number, source in sources]
     sub.lesson, sub.lesson_source = find_lesson(notebook, sub.path, sub.cells)
+    by_content = lesson_from_functions(sub.cells)
+    if sub.lesson_source == "metadata" and by_content and by_content != sub.lesson and not _defines_any(sub.cells, sub.lesson):
+        sub.lesson_note = (f"its metadata says lesson {sub.lesson}, but it defines the exercises of lesson {by_content}: "
+                           f"graded as {by_content}")
+        sub.lesson, sub.lesson_source = by_content, "functions"
     return sub
+
+
+def _defines_any(cells, lesson):
+    """True when the notebook defines at least one of ``lesson``'s exercise functions."""
+    wanted = set(expected_exercises(lesson))
+    return bool(wanted & _defined_functions(cells))
 
 
 def _short(exc):
@@ -248,13 +267,7 @@ def lesson_from_functions(cells):
     """The lesson whose exercises the notebook defines most of (top-level ``def``), or None."""
     from ..exercises import exercise_ids, get_exercise
 
-    defined = set()
-    for _, source in cells:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        defined.update(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    defined = _defined_functions(cells)
     counts = {}
     for exercise_id in exercise_ids():
         if exercise_id in defined:
@@ -263,6 +276,17 @@ def lesson_from_functions(cells):
     if not counts:
         return None
     return max(counts, key=lambda slug: (counts[slug], -LESSONS.index(slug) if slug in LESSONS else 0))
+
+
+def _defined_functions(cells):
+    defined = set()
+    for _, source in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        defined.update(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return defined
 
 
 def expected_exercises(lesson):

@@ -16,7 +16,6 @@ import pwd
 import re
 import secrets
 import selectors
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exercises.core import CheckResult, Outcome, get_exercise, judge
+from ..exercises.guard import MESSAGES
 from ..exercises.plain import Foreign, to_plain
+from . import sandbox
 from .notebook import expected_exercises
 from .scan import scan
 from .worker import FRAME, ZYGOTE_COMMAND, encode_frame
@@ -49,6 +50,12 @@ class Limits:
     memory_mb: int = 1024
     jobs: int = 1
     fsize_mb: int = 32
+    sandbox: str = "auto"  # "auto": the strongest isolation available, warn when weaker; "strict": refuse;
+    # "basic": uid and rlimits only (for testing the fallback the grader uses where namespaces are missing)
+
+
+class SandboxUnavailable(RuntimeError):
+    """``--sandbox strict`` was asked for and a mechanism is missing (nothing was graded)."""
 
 
 @dataclass
@@ -66,6 +73,8 @@ class Graded:
     peak_rss_kb: int = None  # the child's peak resident memory (shared pages included), from its rusage
     zygote_rss_kb: int = None  # the zygote's peak resident memory, shared by every child
     private_kb: int = None  # the child's own report of its private memory at the end (untrusted)
+    isolation: str = ""  # the sandbox mechanisms its process ran under (sandbox.Isolation.describe)
+    isolate_ms: float = None  # the child's own report of how long entering its sandbox took (untrusted)
 
     @property
     def total(self):
@@ -186,17 +195,42 @@ def sandbox_user():
     return entry.pw_uid, entry.pw_gid
 
 
+def _zygote_argv(probe_dir):
+    """``python -I -c ...``: isolated (no current folder, PYTHON* variables or user site on its path),
+    with the folder above this very package first, so that the zygote runs the grader's own code."""
+    command = f"import sys; sys.path.insert(0, {_package_parent()!r}); " + ZYGOTE_COMMAND
+    return [sys.executable, "-I", "-c", command, probe_dir]
+
+
+def _package_parent():
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _unreadable_to_children(uid):
+    """Folders a child dropped to ``uid`` needs but cannot enter (no namespaces to show them)."""
+    from .worker import _world_readable
+
+    if uid is None:
+        return []
+    import numpy
+    import torch
+
+    needed = [os.path.join(_package_parent(), "rnn_course"), os.path.dirname(torch.__file__), os.path.dirname(numpy.__file__)]
+    return [path for path in needed if not _world_readable(path)]
+
+
 class _Zygote:
-    def __init__(self):
+    def __init__(self, probe_dir):
         self.ctrl, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith("LC_")}
         env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                     "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"})
         self.env = env
+        argv = _zygote_argv(probe_dir)
+        argv.insert(4, str(child_end.fileno()))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE_COMMAND, str(child_end.fileno())],
-            pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            env=env, start_new_session=True,
+            argv, pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            env=env, start_new_session=True, cwd="/",
         )
         child_end.close()
         self.ctrl.settimeout(600)  # importing torch on a loaded machine can be slow, but not this slow
@@ -208,7 +242,9 @@ class _Zygote:
         if not reply or not json.loads(reply).get("ready"):
             self.close()
             raise RuntimeError("the grading worker failed to start")
-        self.rss_kb = json.loads(reply).get("rss_kb")
+        ready = json.loads(reply)
+        self.rss_kb = ready.get("rss_kb")
+        self.namespaces, self.namespaces_why = bool(ready.get("namespaces")), str(ready.get("why") or "")
 
     def drain(self, by_pid):
         """Ask the zygote to finish and collect its last exit reports (for exit codes and peak memory)."""
@@ -227,14 +263,15 @@ class _Zygote:
         except (OSError, ValueError):
             return
 
-    def request(self, job_id, channel, workdir, limits, uid, gid):
+    def request(self, job_id, channel, events, workdir, limits, uid, gid, box):
         message = {
             "job": job_id, "workdir": workdir, "uid": uid, "gid": gid,
             "own_uid": None if uid is None else own_uid(job_id),
             "env": {k: v for k, v in self.env.items() if k not in ("PYTHONPATH", "RNN_COURSE_GRADER_DEBUG")},
             "limits": {"memory_mb": limits.memory_mb, "cpu_s": int(limits.timeout) + 5, "fsize_mb": limits.fsize_mb},
+            "sandbox": box,
         }
-        socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno()])
+        socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno(), events])
 
     def close(self):
         try:
@@ -260,17 +297,7 @@ def _kill_group(pid):
 
 
 def _remove_tree(path):
-    def fix(function, target, excinfo):
-        try:
-            os.chmod(os.path.dirname(target), 0o700)
-            os.chmod(target, 0o700)
-            function(target)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=fix)
-    if os.path.exists(path):
-        shutil.rmtree(path, ignore_errors=True)
+    sandbox.remove_tree(path)  # no recursion, no links followed, never raises
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +344,18 @@ class _Job:
         self.protocol_error = None
         self.maxrss_kb = None
         self.private_kb = None
+        self.isolate_ms = None
         self.token = secrets.token_hex(16)  # sent with the hidden inputs; every report must carry it
+        self.state = PENDING
+        self.cgroups = None  # {controller: folder} while it runs
+        self.out_of_memory = False  # its memory cgroup hit the limit
+        self.events = None  # the read end of its guard's channel
+        self.event_buffer = bytearray()
+        self.event_bytes = 0
+        self.event_exercise = None
+        self.events_seen = {}  # exercise id -> [(kind, name)] the guard or a wall reported as it happened
+        self.events_ended = False  # the child's checker closed the channel properly (with the token)
+        self.events_closed = False
 
     @property
     def finished(self):
@@ -375,6 +413,8 @@ def _handle(job, meta, blob):
         job.done = True
         private = meta.get("private_kb")  # self-reported: for the benchmark, never for grading
         job.private_kb = private if isinstance(private, int) and not isinstance(private, bool) else None
+        isolate = meta.get("isolate_ms")  # self-reported too: the cost of entering the sandbox
+        job.isolate_ms = float(isolate) if isinstance(isolate, (int, float)) and not isinstance(isolate, bool) else None
     else:
         job.protocol_error = "it sent malformed data"
 
@@ -431,14 +471,19 @@ def _sanitize(outcome, exercise):
 # ---------------------------------------------------------------------------------------------
 
 
-def grade_submissions(submissions, limits, progress=None):
-    """Grade every Submission; return one Graded per submission, in the same order."""
+def grade_submissions(submissions, limits, progress=None, notice=None):
+    """Grade every Submission; return one Graded per submission, in the same order. ``notice(text)``
+    receives the isolation in force and any warning about it; ``SandboxUnavailable`` is raised,
+    before any student code runs, when ``limits.sandbox`` is "strict" and a mechanism is missing."""
     import torch
 
     torch.set_num_threads(1)
     graded_all, jobs = [], []
     for sub in submissions:
-        graded, findings = triage(sub)
+        try:
+            graded, findings = triage(sub)
+        except Exception:  # contained: an odd notebook the scan trips on is still graded, with no findings
+            graded, findings = None, []
         if graded is None:
             graded = Graded(sub, lesson=sub.lesson, expected=expected_exercises(sub.lesson))
             jobs.append(_Job(len(jobs), graded, findings))
@@ -450,30 +495,94 @@ def grade_submissions(submissions, limits, progress=None):
         for job in jobs:  # make every hidden case now, in this process, salted per submission
             salt = job.graded.submission.salt
             job.cases = {e: get_exercise(e).cases(salt) for e in job.graded.expected}
-        zygote_rss = _run_jobs(jobs, limits, lambda job, count: progress and progress(done_count + count, len(graded_all), job.graded))
+        zygote_rss = _run_jobs(jobs, limits, lambda job, count: progress and progress(done_count + count, len(graded_all), job.graded),
+                               notice or (lambda text: None))
         for job in jobs:
-            _conclude(job, limits)
+            try:
+                _conclude(job, limits)
+            except Exception:  # one submission's odd data never loses the batch
+                _internal_error(job, "the grader could not read its results")
             job.graded.peak_rss_kb, job.graded.zygote_rss_kb = job.maxrss_kb, zygote_rss
-            job.graded.private_kb = job.private_kb
+            job.graded.private_kb, job.graded.isolate_ms = job.private_kb, job.isolate_ms
+    for graded in graded_all:
+        note = getattr(graded.submission, "lesson_note", None)
+        if note:
+            graded.notes.insert(0, note)
+            graded.reason = _cap(f"{note}; {graded.reason}" if graded.reason else note)
     return graded_all
 
 
-def _run_jobs(jobs, limits, on_finish):
+def _internal_error(job, what):
+    graded = job.graded
+    graded.results = {e: _failed(e, f"not checked: {what}") for e in graded.expected}
+    graded.status, graded.reason = "error", f"grader error: {what}"
+    graded.notes = [f"{what}; your instructor has been told (this is not your mistake)"]
+
+
+class _Events:
+    """The read end of a job's event pipe (the guard's write-only channel from the child)."""
+
+    def __init__(self, job, fd):
+        self.job, self.fd = job, fd
+
+    def fileno(self):
+        return self.fd
+
+
+# A job's states in the scheduler: PENDING (waiting for a slot) -> RUNNING (its child is asked for
+# and talks over its channel) -> STOPPED (killed or ended, cleaned up) -> concluded into its row.
+PENDING, RUNNING, STOPPED = "pending", "running", "stopped"
+
+
+def _isolation(zygote, cgroups, cgroups_why, uid):
+    iso = sandbox.Isolation(namespaces=zygote.namespaces, cgroups=cgroups is not None, own_user=uid is not None)
+    iso.missing = {"namespaces": zygote.namespaces_why, "cgroups": cgroups_why,
+                   "own_user": "the grader is not running as root" if os.geteuid() != 0 else "no user 'nobody'"}
+    return iso
+
+
+def _run_jobs(jobs, limits, on_finish, notice):
     uid, gid = sandbox_user()
     base = tempfile.mkdtemp(prefix="rnn-course-grade-")
     os.chmod(base, 0o711)
-    zygote = _Zygote()
-    selector = selectors.DefaultSelector()
-    selector.register(zygote.ctrl, selectors.EVENT_READ, None)
+    probe = tempfile.mkdtemp(dir=base)
+    if limits.sandbox == "basic":
+        cgroups, cgroups_why = None, "--sandbox basic"
+    else:
+        cgroups, cgroups_why = sandbox.Cgroups.create(f"rnn-course-{os.getpid()}-{secrets.token_hex(4)}")
+    zygote, selector, leftovers = None, selectors.DefaultSelector(), []
     pending, active, by_pid, finished = list(jobs), {}, {}, 0
     try:
+        zygote = _Zygote(probe)
+        if limits.sandbox == "basic":
+            zygote.namespaces, zygote.namespaces_why = False, "--sandbox basic"
+        isolation = _isolation(zygote, cgroups, cgroups_why, uid)
+        for job in jobs:
+            job.graded.isolation = isolation.describe()
+        notice(isolation.describe())
+        for line in isolation.weaker():
+            notice(f"warning: weaker isolation: {line}")
+        if limits.sandbox == "strict" and isolation.weaker():
+            raise SandboxUnavailable("--sandbox strict: " + "; ".join(isolation.weaker()))
+        unreadable = [] if zygote.namespaces else _unreadable_to_children(uid)
+        if unreadable:  # stop before grading: an honest notebook would get a wrong zero
+            raise SandboxUnavailable(
+                f"the sandbox user cannot read {unreadable[0]} (a folder above it is private, e.g. a home folder "
+                "with mode 0700), and this machine gives no namespaces to show it read-only; install the course "
+                "where every user can read it, or grade where namespaces work")
+        box = {"namespaces": zygote.namespaces, "tmp_mb": max(16, 2 * limits.fsize_mb)}
+        selector.register(zygote.ctrl, selectors.EVENT_READ, None)
         while pending or active:
             while pending and len(active) < max(1, limits.jobs):
                 if active and (pending[0].attempts or any(j.attempts for j in active.values())):
                     break  # a retried job runs alone, so that it cannot take another down with it
                 job = pending.pop(0)
-                _start(job, zygote, selector, base, limits, uid, gid)
+                job.state = RUNNING
                 active[job.id] = job
+                try:
+                    _start(job, zygote, selector, base, limits, uid, gid, box, cgroups)
+                except Exception:  # contained: this job fails, the batch goes on
+                    job.protocol_error = "the grader could not start a process for it"
             timeout = min(j.deadline for j in active.values()) - time.monotonic()
             for key, events in selector.select(timeout=max(0.0, min(timeout, 0.05))):
                 if key.data is None:
@@ -483,7 +592,7 @@ def _run_jobs(jobs, limits, on_finish):
                         selector.unregister(zygote.ctrl)
                         zygote.close()
                         for job in list(active.values()):
-                            _stop(job, selector)
+                            _stop(job, selector, cgroups, leftovers)
                             del active[job.id]
                             job.attempts += 1
                             if job.attempts > 1:
@@ -493,9 +602,13 @@ def _run_jobs(jobs, limits, on_finish):
                             else:
                                 job.reset()
                                 pending.insert(0, job)
-                        zygote = _Zygote()
+                        zygote = _Zygote(probe)
+                        if limits.sandbox == "basic":
+                            zygote.namespaces = False
                         selector.register(zygote.ctrl, selectors.EVENT_READ, None)
                         break
+                elif isinstance(key.data, _Events):
+                    _events_readable(key.data.job, selector)
                 else:
                     _channel_event(key.data, events, selector)
             now = time.monotonic()
@@ -503,31 +616,55 @@ def _run_jobs(jobs, limits, on_finish):
                 if not job.finished and now > job.deadline:
                     job.timed_out = True
                 if job.finished:
-                    _stop(job, selector)
+                    _stop(job, selector, cgroups, leftovers)
                     del active[job.id]
                     finished += 1
                     on_finish(job, finished)
     finally:
         for job in active.values():
-            _stop(job, selector)
+            _stop(job, selector, cgroups, leftovers)
         selector.close()
-        zygote.drain(by_pid)
-        zygote.close()
+        if zygote is not None:
+            zygote.drain(by_pid)
+            zygote.close()
+        _last_clean_up(cgroups, leftovers)
         _remove_tree(base)
     return zygote.rss_kb
 
 
-def _start(job, zygote, selector, base, limits, uid, gid):
+def _last_clean_up(cgroups, leftovers):
+    """Remove the cgroups whose processes were still exiting at their job's end; never raises."""
+    if cgroups is None:
+        return
+    deadline = time.monotonic() + 5.0
+    while leftovers and time.monotonic() < deadline:
+        leftovers[:] = [folders for folders in leftovers if not cgroups.remove(folders)]
+        if leftovers:
+            time.sleep(0.05)
+    cgroups.close()
+
+
+def _start(job, zygote, selector, base, limits, uid, gid, box, cgroups):
+    job.deadline = time.monotonic() + limits.timeout + DEADLINE_GRACE  # first: the loop needs it
     job.workdir = tempfile.mkdtemp(dir=base)
-    if uid is not None:
+    if uid is not None and not box["namespaces"]:
         os.chown(job.workdir, uid, gid)
+    job_box = dict(box)
+    if cgroups is not None:
+        job.cgroups = cgroups.job(job.id, limits.memory_mb * 1024 * 1024)
+        job_box["cgroups"] = job.cgroups
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    events_read, events_write = os.pipe()
     try:
-        zygote.request(job.id, child_end, job.workdir, limits, uid, gid)
+        zygote.request(job.id, child_end, events_write, job.workdir, limits, uid, gid, job_box)
     except OSError:
         pass  # the zygote just died: its end-of-file is handled in the loop, and this job retried
     finally:
         child_end.close()
+        os.close(events_write)
+    os.set_blocking(events_read, False)
+    job.events = _Events(job, events_read)
+    selector.register(job.events, selectors.EVENT_READ, job.events)
     parent_end.setblocking(False)
     job.channel = parent_end
     job.outbox += encode_frame({
@@ -536,8 +673,89 @@ def _start(job, zygote, selector, base, limits, uid, gid):
         "cell_budget": cell_budget(limits),
         "function_budget": function_budget(limits),
     })
-    job.deadline = time.monotonic() + limits.timeout + 1.0
     selector.register(parent_end, selectors.EVENT_READ | selectors.EVENT_WRITE, job)
+
+
+MAX_EVENT_BYTES = 1 << 20
+# The notebook's cells and functions share --timeout between them (cell_budget + function_budget <
+# timeout); the wall-clock kill comes this much later, for the child to send what it has.
+DEADLINE_GRACE = 2.0
+
+
+def _events_readable(job, selector):
+    """Read what the child's guard sent; at end-of-file, stop listening."""
+    while True:
+        try:
+            data = os.read(job.events.fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            try:
+                selector.unregister(job.events)
+            except (KeyError, ValueError):
+                pass
+            job.events_closed = True
+            return
+        job.event_bytes += len(data)
+        if job.event_bytes > MAX_EVENT_BYTES:
+            job.events_closed = True  # flooded: what follows is not read, and it counts as broken
+            try:
+                selector.unregister(job.events)
+            except (KeyError, ValueError):
+                pass
+            return
+        job.event_buffer += data
+        *lines, rest = bytes(job.event_buffer).split(b"\n")
+        job.event_buffer = bytearray(rest)
+        for line in lines:
+            _event(job, line.decode("ascii", "replace").split(" "))
+
+
+def _event(job, words):
+    """One line from the child: ``x TOKEN ID`` (an exercise starts), ``v KIND NAME`` (a violation),
+    ``end TOKEN``. Anything else, or a marker without the token, is ignored: a forged line can only
+    add violations to its own submission."""
+    if len(words) == 3 and words[0] == "x" and words[1] == job.token and words[2] in job.graded.expected:
+        job.event_exercise = words[2]
+    elif len(words) == 3 and words[0] == "v" and job.event_exercise is not None:
+        kind, name = words[1], words[2] if _SAFE_WORD.fullmatch(words[2]) else "?"
+        if kind in MESSAGES and (kind, name) not in job.events_seen.setdefault(job.event_exercise, []):
+            job.events_seen[job.event_exercise].append((kind, name))
+    elif len(words) == 2 and words[0] == "end" and words[1] == job.token:
+        job.events_ended = True
+
+
+def _stop(job, selector, cgroups, leftovers):
+    """Kill the job's processes, read its last events, remove its files and cgroups; never raises."""
+    job.state = STOPPED
+    if job.pid is not None:
+        _kill_group(job.pid)
+    if job.channel is not None:
+        try:
+            selector.unregister(job.channel)
+        except (KeyError, ValueError):
+            pass
+        job.channel.close()
+    if job.events is not None:
+        try:
+            _events_readable(job, selector)
+            selector.unregister(job.events)
+        except (KeyError, ValueError, OSError):
+            pass
+        try:
+            os.close(job.events.fd)
+        except OSError:
+            pass
+        job.events = None
+    if job.workdir:
+        _remove_tree(job.workdir)
+    if job.cgroups and cgroups is not None:
+        job.out_of_memory = cgroups.ran_out_of_memory(job.cgroups)
+        if not cgroups.remove(job.cgroups):
+            leftovers.append(job.cgroups)  # its processes are still exiting: removed at the end
+        job.cgroups = None
 
 
 def _zygote_message(zygote, active, by_pid):
@@ -602,19 +820,6 @@ def _channel_event(job, events, selector):
             pass
 
 
-def _stop(job, selector):
-    if job.pid is not None:
-        _kill_group(job.pid)
-    if job.channel is not None:
-        try:
-            selector.unregister(job.channel)
-        except (KeyError, ValueError):
-            pass
-        job.channel.close()
-    if job.workdir:
-        _remove_tree(job.workdir)
-
-
 # ---------------------------------------------------------------------------------------------
 # From what happened to a row
 # ---------------------------------------------------------------------------------------------
@@ -638,11 +843,21 @@ def _conclude(job, limits):
         if finding.level == "exercise":
             exercise_findings.setdefault(finding.exercise, finding)
     graded.flags = [f for f in job.findings if f.level == "flag"]
+    tampered = job.done and not job.events_ended
+    if tampered:  # it closed, flooded or wrote over the guard's channel: nothing it sent counts
+        job.protocol_error = "it closed or broke the checker's channel to the grader, which is tampering"
     if job.protocol_error:  # it broke the protocol or killed the worker: nothing it sent counts
         job.outcomes = {}
+    for exercise_id, seen in job.events_seen.items():  # violations reported as they happened
+        if job.outcomes.get(exercise_id):
+            first, *rest = job.outcomes[exercise_id]
+            extra = tuple(v for v in seen if v not in first.violations)
+            job.outcomes[exercise_id] = [dataclasses.replace(first, violations=tuple(first.violations) + extra), *rest]
 
     process_note = None
-    if job.timed_out:
+    if job.out_of_memory and not job.done:
+        process_note = f"the notebook ran out of memory{_where(job)} (limit {limits.memory_mb} MB, files in /tmp and shared memory included)"
+    elif job.timed_out:
         process_note = f"did not finish within {limits.timeout:g} s{_where(job)}"
     elif job.protocol_error:
         process_note = f"the notebook's process was stopped: {job.protocol_error}"
@@ -663,9 +878,9 @@ def _conclude(job, limits):
         elif function == "not_callable":
             result = _failed(exercise_id, f"{exercise_id} is defined but is not a function")
         elif exercise_id in job.outcomes:
-            budget = min(exercise.timeout, function_budget(limits))
-            outcomes = [dataclasses.replace(o, detail=f"it did not finish within {budget:g} s") if o.error == "timeout" else o
-                        for o in job.outcomes[exercise_id]]  # the grader's own words for its own limit
+            outcomes = [dataclasses.replace(o, detail=f"it did not finish in the time the notebook had left (the limit is "
+                                           f"{limits.timeout:g} s for the whole notebook)") if o.error == "timeout" else o
+                        for o in job.outcomes[exercise_id]]  # the user's limit, never an internal budget
             try:
                 result = judge(exercise, job.cases[exercise_id], outcomes)
             except Exception:
@@ -677,7 +892,11 @@ def _conclude(job, limits):
     outcome_errors = [o for outs in job.outcomes.values() for o in outs if o.error]
     timeouts = job.timed_out or timeout_cells or any(o.error == "timeout" for o in outcome_errors)
     memory = memory_cells or any(_is_memory(o.detail) for o in outcome_errors)
-    if job.timed_out or (job.exit_code is not None and -job.exit_code == signal.SIGXCPU):
+    if tampered:
+        graded.status = "tampering"
+    elif job.out_of_memory and not job.done:
+        graded.status = "memory"
+    elif job.timed_out or (job.exit_code is not None and -job.exit_code == signal.SIGXCPU):
         graded.status = "timeout"
     elif process_note and memory:
         graded.status = "memory"
@@ -687,12 +906,14 @@ def _conclude(job, limits):
         graded.status = "timeout"
     elif memory:
         graded.status = "memory"
+    elif graded.results and all(r.status == "not attempted" for r in graded.results.values()):
+        graded.status = "not-attempted"
     else:
         graded.status = "ok"
 
     notes = [process_note] if process_note else []
     if timeout_cells:
-        notes.append(f"cell {timeout_cells[0]} was interrupted: the notebook's cells may run {cell_budget(limits):g} s in all")
+        notes.append(f"cell {timeout_cells[0]} was interrupted: the notebook did not finish within {limits.timeout:g} s")
     if memory_cells:
         notes.append(f"cell {memory_cells[0]} ran out of memory (limit {limits.memory_mb} MB)")
     graded.notes = notes

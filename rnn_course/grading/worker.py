@@ -41,6 +41,8 @@ import sys
 import time
 import types
 
+from . import sandbox
+
 # ---------------------------------------------------------------------------------------------
 # Framing, shared with the grader: >II (json length, blob length), then the JSON, then the blob.
 # ---------------------------------------------------------------------------------------------
@@ -167,6 +169,7 @@ def _warm_up():
         cell = nn.RNNCell(3, 4)
         h = cell(x[:, 0])
         torch.testing.assert_close(h, h)
+        repr(h), str(x.tolist()), format(float(h.detach().sum()), ".4f"), repr(h.detach().numpy())  # tensor printing
         loss = F.cross_entropy(out.reshape(-1, 8), torch.zeros(10, dtype=torch.long)) + h.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(rnn.parameters(), 1.0)
@@ -207,23 +210,33 @@ _PRELOAD = (
 )
 
 
-def zygote_main(ctrl_fd):
+_READ_ONLY = ()  # what a child's new root shows read-only (sandbox.read_only_paths), set by the zygote
+
+
+def zygote_main(ctrl_fd, probe_dir=None):
+    global _READ_ONLY
     ctrl = socket.socket(fileno=ctrl_fd)
     _preload()
-    ctrl.sendall(json.dumps({"ready": True, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}).encode())
+    from rnn_course.exercises import guard
+
+    guard.trust_loaded_code()
+    _READ_ONLY = tuple(sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"}))
+    namespaces, why = _probe_namespaces(probe_dir)
+    ctrl.sendall(json.dumps({"ready": True, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                             "namespaces": namespaces, "why": why}).encode())
     while True:
         _reap(ctrl)
         readable, _, _ = select.select([ctrl], [], [], 0.05)
         if not readable:
             continue
         try:
-            msg, fds, _, _ = socket.recv_fds(ctrl, 65536, 1)
+            msg, fds, _, _ = socket.recv_fds(ctrl, 65536, 2)
         except OSError:
             break
         if not msg:
             break
         request = json.loads(msg)
-        if len(fds) != 1:
+        if len(fds) != 2:
             for fd in fds:
                 os.close(fd)
             ctrl.sendall(json.dumps({"job": request["job"], "error": "no channel"}).encode())
@@ -231,14 +244,15 @@ def zygote_main(ctrl_fd):
         try:
             pid = os.fork()
         except OSError as exc:
-            os.close(fds[0])
+            for fd in fds:
+                os.close(fd)
             ctrl.sendall(json.dumps({"job": request["job"], "error": f"fork failed: {exc.strerror}"}).encode())
             continue
         if pid == 0:  # the child: never returns into the zygote's loop
             code = 70
             try:
                 ctrl.close()
-                code = child_main(fds[0], request)
+                code = child_main(fds[0], fds[1], request)
             except BaseException:
                 code = 70
                 if _DEBUG:  # for developing the grader: where the trusted side of a child failed
@@ -248,11 +262,41 @@ def zygote_main(ctrl_fd):
                         traceback.print_exc(file=handle)
             finally:
                 os._exit(code)
-        os.close(fds[0])
+        for fd in fds:
+            os.close(fd)
         ctrl.sendall(json.dumps({"job": request["job"], "pid": pid}).encode())
     deadline = time.monotonic() + 3.0  # the grader has killed every child: report their ends, then go
     while time.monotonic() < deadline and _reap(ctrl):
         time.sleep(0.02)
+
+
+def _probe_namespaces(probe_dir):
+    """(True, "") when a child can enter the sandbox's namespaces here; else (False, why)."""
+    possible, why = sandbox.namespaces_possible()
+    if not possible or not probe_dir:
+        return False, why or "no folder to probe with"
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.close(read_end)
+            sandbox.enter({"mountpoint": probe_dir, "read_only": _READ_ONLY, "tmp_mb": 1})
+            code = 0 if os.getpid() == 1 and os.path.isdir("/proc/self") else 1
+        except BaseException as exc:
+            try:
+                os.write(write_end, str(exc)[:200].encode("utf-8", "replace"))
+            except BaseException:
+                pass
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as handle:
+        message = handle.read(400).decode("utf-8", "replace")
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return False, message or "a test child could not enter them"
+    return True, ""
 
 
 def _reap(ctrl):
@@ -299,6 +343,12 @@ def _isolate(request):
         os.dup2(devnull, fd)
     os.close(devnull)
     workdir = request["workdir"]
+    box = request.get("sandbox") or {}
+    if box.get("cgroups"):
+        sandbox.join_cgroups(box["cgroups"])  # before the fork into the new pid namespace
+    if box.get("namespaces"):
+        sandbox.enter({"mountpoint": workdir, "read_only": _READ_ONLY, "tmp_mb": box["tmp_mb"]})
+        workdir = "/tmp"  # the child's own tmpfs, in its own root
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(request["env"])
@@ -315,7 +365,9 @@ def _isolate(request):
 
     if os.geteuid() == 0 and request.get("uid") is not None:
         uid = int(request["uid"])
-        if request.get("own_uid") is not None:
+        if request.get("own_uid") is not None and box.get("namespaces"):
+            uid = int(request["own_uid"])  # its /tmp is its own tmpfs: nothing to hand over
+        elif request.get("own_uid") is not None:
             # A user of its own, which no other child shares: it can neither signal the other
             # submissions' processes (kill(-1, ...) as nobody would) nor enter their folders.
             try:
@@ -365,6 +417,8 @@ class _Checker:
         self.Case = core.Case
         self.Outcome = core.Outcome
         self.from_plain = plain.from_plain
+        self.guard = guard
+        self.walls = []  # the grader's walls (TorchScript blocked...), put back after every restore
         self.Tripwire = guard.KernelTripwire  # the guard's own, held privately as a second tripwire
         self.classes_extra = [self.Tripwire]
         self.setprofile, self.settrace = sys.setprofile, sys.settrace
@@ -444,6 +498,8 @@ class _Checker:
                 except (OSError, ValueError, TypeError):
                     pass
         gc.callbacks[:] = self.gc_callbacks
+        for wall in self.walls:
+            wall()
 
 
 def _reporting_modules():
@@ -468,10 +524,26 @@ def _send(chan, meta, blob=b""):
     chan.sendall(encode_frame(meta, blob))
 
 
+def _type_name(obj_or_type):
+    """A class's own name, without running any code its author wrote (a metaclass ``__name__``)."""
+    cls = obj_or_type if isinstance(obj_or_type, type) else type(obj_or_type)
+    try:
+        name = type.__dict__["__name__"].__get__(cls, type)
+    except BaseException:
+        return "?"
+    return name if type(name) is str else "?"
+
+
 def _error_name(exc):
-    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and "alloc" in str(exc).lower()):
-        return "MemoryError"
-    return type(exc).__name__[:60]
+    if isinstance(exc, (MemoryError, RecursionError)):
+        return _type_name(exc)
+    if isinstance(exc, RuntimeError) and type(exc) is RuntimeError:  # torch's allocator errors
+        try:
+            if "alloc" in BaseException.__str__(exc).lower():
+                return "MemoryError"
+        except BaseException:
+            pass
+    return _type_name(exc)[:60]
 
 
 def _run_cells(chan, cells, budget):
@@ -536,11 +608,35 @@ def _defer_checks():
     core.Exercise.cases = _hidden
 
 
-def child_main(chan_fd, request):
+_WORD = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_.:]{0,79}")
+_write = os.write  # the checker's own reference (this module's names are restored before every case)
+
+
+def _event_sink(fd):
+    """The guard's line to the grader: ``v KIND NAME`` for each violation, written at once to a
+    pipe the child can only write to (it holds no read end), so that nothing can take it back."""
+    write, fullmatch = os.write, _WORD.fullmatch
+
+    def word(text):
+        return text if type(text) is str and fullmatch(text) else "?"
+
+    def sink(kind, name):
+        write(fd, f"v {word(kind)} {word(name)}\n".encode())
+
+    return sink
+
+
+def child_main(chan_fd, events_fd, request):
     chan = socket.socket(fileno=chan_fd)
     chan.setblocking(True)
+    started = time.perf_counter()
     _isolate(request)
+    isolate_ms = (time.perf_counter() - started) * 1000
     _defer_checks()
+    from rnn_course.exercises import guard
+
+    sink = _event_sink(events_fd)
+    guard.set_event_sink(sink)  # before the checker's snapshot: restoring it keeps the sink
     checker = _Checker()
     job, _ = recv_frame(chan)
     np = checker.np
@@ -563,34 +659,54 @@ def child_main(chan_fd, request):
     # that writes to this socket while a function runs, without reading this process's memory, is refused
     with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
         arrays = {key: loaded[key] for key in loaded.files}
-    for spec in inputs["exercises"]:
+    blockers = checker.guard.torchscript_blockers(lambda name: sink("jit", name))
+    checker.walls.append(lambda: checker.guard.block_torchscript(blockers))
+    denial = None
+    # Exercises that may use torch's RNN run first: the kernels' denial, once in place, stays.
+    for spec in sorted(inputs["exercises"], key=lambda spec: bool(spec["fields"].get("forbid_rnn"))):
         fn = namespace.get(spec["id"])
         if not callable(fn):
             continue
         checker.restore()
         _send(chan, {"kind": "exercise", "id": spec["id"]})
+        _write(events_fd, f"x {token} {spec['id']}\n".encode())
         known = {f.name for f in dataclasses.fields(checker.Exercise)}
         settings = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["fields"].items() if k in known}
         exercise = checker.Exercise(make_cases=list, **settings)
         cases = [checker.Case(checker.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
         budget = min(float(exercise.timeout), float(job["function_budget"]))
-        outcomes = _run_cases(checker, exercise, fn, cases, budget)
-        out_arrays, plain = {}, []
-        for outcome in outcomes:
+        ops = checker.guard.denied_kernels(exercise)
+        if ops and denial is None:
             try:
-                plain.append(outcome.to_plain(out_arrays))
-            except BaseException:
-                plain.append(checker.Outcome(error="exception", detail="its answer could not be read").to_plain({}))
-        buffer = io.BytesIO()
-        np.savez(buffer, **out_arrays)
-        _send(chan, {"kind": "outcomes", "id": spec["id"], "outcomes": plain, "token": token}, buffer.getvalue())
-    _send(chan, {"kind": "done", "private_kb": _private_kb(), "token": token})
+                denial = checker.guard.KernelDenial(ops, lambda op: sink("rnn_kernel", op), f"rnn-course-deny-{token}")
+            except BaseException:  # fail closed: no function meets the hidden cases without the wall
+                outcomes = [checker.Outcome(error="exception", detail="the grader could not prepare this check (its "
+                                            "notebook changed something the checker needs)")]
+                _send_outcomes(chan, checker, spec["id"], outcomes, token)
+                continue
+        outcomes = _run_cases(checker, exercise, fn, cases, budget, denial if ops else None)
+        _send_outcomes(chan, checker, spec["id"], outcomes, token)
+    _write(events_fd, f"end {token}\n".encode())
+    _send(chan, {"kind": "done", "private_kb": _private_kb(), "isolate_ms": isolate_ms, "token": token})
     return 0
 
 
-def _run_cases(checker, exercise, fn, cases, budget):
+def _send_outcomes(chan, checker, exercise_id, outcomes, token):
+    out_arrays, plain = {}, []
+    for outcome in outcomes:
+        try:
+            plain.append(outcome.to_plain(out_arrays))
+        except BaseException:
+            plain.append(checker.Outcome(error="exception", detail="its answer could not be read").to_plain({}))
+    buffer = io.BytesIO()
+    checker.np.savez(buffer, **out_arrays)
+    _send(chan, {"kind": "outcomes", "id": exercise_id, "outcomes": plain, "token": token}, buffer.getvalue())
+
+
+def _run_cases(checker, exercise, fn, cases, budget, denial=None):
     """``run_learner`` one case at a time, the checker restored before each: a call cannot patch the
-    guard for the next one. ``budget`` seconds for all the cases together; stops at the first error."""
+    guard for the next one. ``budget`` seconds for all the cases together; stops at the first error.
+    Whatever the function raises, returns or does to its arguments ends as an Outcome."""
     outcomes, deadline = [], time.monotonic() + budget
     for case in cases:
         checker.restore()
@@ -599,14 +715,42 @@ def _run_cases(checker, exercise, fn, cases, budget):
             if tripwire is not None:
                 tripwire.__enter__()  # taken off again by restore(), whatever the function did to the stack
             got = checker.run_learner(exercise, fn, [case], timeout=max(0.001, deadline - time.monotonic()))
+        except BaseException as exc:  # the checker itself tripped on what the function raised or returned
+            checker.restore()
+            got = [checker.Outcome(error="exception", detail=_undescribable(exc))]
         finally:
             checker.restore()
         for name in getattr(tripwire, "seen", ()):
             got = [dataclasses.replace(o, violations=tuple(o.violations) + (("rnn_kernel", name),)) for o in got]
+        if denial is not None and not denial.intact():
+            got = [dataclasses.replace(o, violations=tuple(o.violations) + (("overrides", "dispatcher"),)) for o in got]
+            checker.guard._emit("overrides", "dispatcher")
         outcomes += got
         if not got or got[-1].error:
             break
     return outcomes
+
+
+_CONTEXT = BaseException.__dict__["__context__"]
+
+
+def _undescribable(exc):
+    """A description of an error that may not be looked at (its message, repr or class name may run
+    the learner's code): the class's own name of the exception the learner raised first (the one
+    the checker tripped on while describing it), or the checker's own timeout."""
+    for _ in range(8):  # from the checker's error back to the learner's own
+        try:
+            context = _CONTEXT.__get__(exc)
+        except BaseException:
+            break
+        if not isinstance(context, BaseException):
+            break
+        exc = context
+    name = _type_name(exc)
+    if name == "LearnerTimeout":
+        return "it did not finish in time"
+    return (f"{name}: an exception whose message could not be read (its __str__ or __repr__ failed), or an "
+            "answer or argument the checker could not read (a changed __class__?)")
 
 
 def _private_kb():
@@ -618,4 +762,5 @@ def _private_kb():
         return None
 
 
-ZYGOTE_COMMAND = "import sys; from rnn_course.grading.worker import zygote_main; zygote_main(int(sys.argv[1]))"
+ZYGOTE_COMMAND = ("import sys; from rnn_course.grading.worker import zygote_main; "
+                  "zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)")
