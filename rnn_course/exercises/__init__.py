@@ -8,7 +8,7 @@ Every exercise's hidden cases are float64 and compared with torch (nn.RNN, autog
 F.cross_entropy, clip_grad_norm_). See ``core`` for how a check runs.
 """
 
-from . import forward, training  # noqa: F401  (importing them registers their exercises)
+from . import forward, gated, training  # noqa: F401  (importing them registers their exercises)
 from .core import CheckResult, Hint, check, exercise_ids, get_exercise
 from .core import hint as _exercise_hint
 

@@ -85,8 +85,12 @@ class GuardReport:
         return [MESSAGES[kind].format(name=name) for kind, name in self.violations]
 
 
+_GATED_KERNELS = ("lstm", "gru", "_thnn_fused_lstm", "_thnn_fused_gru", "quantized_lstm", "quantized_gru")
+
+
 def _is_rnn_kernel(name):
-    return name.startswith("rnn_") or "_rnn" in name
+    """torch's recurrent kernels: rnn_tanh, rnn_relu_cell, lstm, lstm_cell, gru_cell, _thnn_fused_lstm_cell..."""
+    return name.startswith("rnn_") or "_rnn" in name or name.startswith(_GATED_KERNELS)
 
 
 def _learners_code(frame):
