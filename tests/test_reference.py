@@ -607,9 +607,11 @@ def test_repr_matches_torch(args, kwargs):
     assert repr(reference.RNNCell(3, 4, False, "relu")) == repr(nn.RNNCell(3, 4, False, "relu"))
 
 
-def test_repr_shows_a_relu_nonlinearity():
-    """Deliberately more telling than torch's nn.RNN repr, which leaves the nonlinearity out."""
-    assert repr(reference.RNN(3, 4, 2, "relu")) == "RNN(3, 4, num_layers=2, nonlinearity=relu)"
+def test_repr_of_a_relu_rnn_is_torch_s():
+    """torch 2.13's nn.RNN repr leaves the nonlinearity out (nn.RNNCell's shows it, unquoted)."""
+    assert repr(reference.RNN(3, 4, 2, "relu")) == repr(nn.RNN(3, 4, 2, "relu"))
+    assert repr(reference.RNN(3, 4, 2, "relu")) == "RNN(3, 4, num_layers=2)"
+    assert repr(reference.RNNCell(3, 4, nonlinearity="relu")) == "RNNCell(3, 4, nonlinearity=relu)"
 
 
 def test_flatten_parameters_is_a_harmless_no_op():
