@@ -128,3 +128,31 @@ def gru_cell_diagram():
     _arrow(ax, mix, (7.5, 2.0), STATE)
     _frame(ax, r"one GRU step: $h_t = (1 - z) \odot n + z \odot h_{t-1}$", (-0.3, 8.0), (-0.8, 3.2))
     return fig
+
+
+def accuracy_by_seed(results, chance=None, title="held-out accuracy, one dot per seed"):
+    """One column per model, one dot per seed: how reliably each model learned a task.
+
+    Args:
+        results: dict label -> list of accuracies (one per seed), in [0, 1].
+        chance: draw a dashed line at this accuracy (e.g. 1 / K for K equally likely classes).
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.2), dpi=DPI)
+    for column, (label, accuracies) in enumerate(results.items()):
+        offsets = [(k - (len(accuracies) - 1) / 2) * 0.06 for k in range(len(accuracies))]
+        ax.scatter([column + o for o in offsets], accuracies, s=30, zorder=3)
+        mean = sum(accuracies) / len(accuracies)
+        ax.plot([column - 0.25, column + 0.25], [mean, mean], color="black", lw=1.2)
+    if chance is not None:
+        ax.axhline(chance, color="grey", linestyle="--", lw=1.0)
+        ax.text(len(results) - 0.5, chance + 0.02, "chance", ha="right", va="bottom", fontsize=9, color="grey")
+    ax.set_xticks(range(len(results)))
+    ax.set_xticklabels(list(results), fontsize=10)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlim(-0.5, len(results) - 0.5)
+    ax.set_ylabel("accuracy", fontsize=10)
+    ax.tick_params(labelsize=9)
+    ax.set_title(title + " (bar: mean)", fontsize=11)
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
