@@ -1,6 +1,8 @@
-"""A small, readable training loop for the end-to-end lesson.
+"""A small, readable training loop for the end-to-end lesson, and the course's own training step and
+sampler (the lesson uses these after its exercises, so that nothing depends on the learner's attempt).
 
-    history = fit(model, loss_fn, make_train_batches, val_batches, epochs=20, lr=0.01)
+    history = fit(model, loss_fn, make_train_batches, val_batches, epochs=20, lr=0.01,
+                  train_eval_batches=train_batches)
 
 ``loss_fn(model, batch)`` returns a scalar tensor: the mean loss over the real (unpadded) positions of
 one batch. ``make_train_batches()`` is called once per epoch, so it can reshuffle. The loop prints one
@@ -10,10 +12,15 @@ line per epoch and returns the losses, so that they can be plotted.
 import time
 
 import torch
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
 
 
 def evaluate(model, loss_fn, batches):
-    """The mean of ``loss_fn`` over ``batches``, without gradients, in eval mode (a float)."""
+    """The mean of ``loss_fn`` over ``batches``, without gradients, in eval mode (a float).
+
+    Every batch counts equally; for the mean per character, pass batches of equal size or one batch.
+    """
     was_training = model.training
     model.eval()
     with torch.no_grad():
@@ -24,7 +31,8 @@ def evaluate(model, loss_fn, batches):
 
 def train_epoch(model, loss_fn, batches, optimizer, clip=1.0):
     """One pass over ``batches``: forward, backward, clip the gradient norm, step. Returns the
-    mean training loss of the epoch (a float)."""
+    mean training loss of the epoch (a float): an average over batches seen while the weights were
+    still changing, so it lags behind the loss of the weights at the end of the epoch."""
     model.train()
     losses = []
     for batch in batches:
@@ -38,22 +46,84 @@ def train_epoch(model, loss_fn, batches, optimizer, clip=1.0):
     return sum(losses) / len(losses)
 
 
-def fit(model, loss_fn, make_train_batches, val_batches, epochs, lr=0.01, clip=1.0, optimizer=None, verbose=True):
+def fit(model, loss_fn, make_train_batches, val_batches, epochs, lr=0.01, clip=1.0, optimizer=None,
+        verbose=True, train_eval_batches=None, on_epoch=None):
     """Train ``model`` for ``epochs`` epochs with Adam (or ``optimizer``), clipping the gradient norm.
 
-    Prints one line per epoch (train loss, validation loss, seconds so far) unless ``verbose`` is
-    False. Returns ``{"train": [...], "val": [...]}``: the mean losses after every epoch, with
-    ``val[0]`` measured before training (so ``val`` has ``epochs + 1`` entries).
+    Prints one line per epoch unless ``verbose`` is False: the epoch's running training loss, the
+    training loss at the end of the epoch (when ``train_eval_batches`` is given), the validation
+    loss, and the seconds elapsed since training started (cumulative, labelled "total").
+    ``on_epoch(epoch, model, history)``, if given, runs after each epoch's line (e.g. to print a
+    sample, or keep the weights of the best epoch so far).
+
+    Returns a dict of lists:
+        "train": the running mean loss of each epoch (``epochs`` entries, see ``train_epoch``);
+        "train_end": with ``train_eval_batches``, their loss before training and after every epoch
+            (``epochs + 1`` entries), measured like the validation loss;
+        "val": the validation loss before training and after every epoch (``epochs + 1`` entries).
     """
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     history = {"train": [], "val": [evaluate(model, loss_fn, val_batches)]}
+    if train_eval_batches is not None:
+        history["train_end"] = [evaluate(model, loss_fn, train_eval_batches)]
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         history["train"].append(train_epoch(model, loss_fn, make_train_batches(), optimizer, clip))
+        if train_eval_batches is not None:
+            history["train_end"].append(evaluate(model, loss_fn, train_eval_batches))
         history["val"].append(evaluate(model, loss_fn, val_batches))
         if verbose:
-            print(
-                f"epoch {epoch:3d}  train {history['train'][-1]:.3f}  val {history['val'][-1]:.3f}"
-                f"  ({time.perf_counter() - start:.1f} s)"
-            )
+            print(_epoch_line(epoch, history, time.perf_counter() - start))
+        if on_epoch is not None:
+            on_epoch(epoch, model, history)
     return history
+
+
+def _epoch_line(epoch, history, elapsed):
+    end = f"  train (end) {history['train_end'][-1]:.3f}" if "train_end" in history else ""
+    return (f"epoch {epoch:3d}  train (running) {history['train'][-1]:.3f}{end}  val {history['val'][-1]:.3f}"
+            f"  ({elapsed:.1f} s total)")
+
+
+# ---------------------------------------------------------------------------------------------
+# One training step and the sampler, for models with rnn_course.models.CharRNN's interface
+# ---------------------------------------------------------------------------------------------
+
+
+def train_step(model, optimizer, inputs, targets, lengths, max_norm):
+    """One step on a padded batch_first batch: forward, the mean cross-entropy over the real
+    positions, backward, clip the global gradient norm to ``max_norm``, optimizer step.
+
+    inputs, targets: (N, L) int64; lengths: (N,) int64. ``model(inputs, lengths)`` returns the
+    logits of the real positions in packed order, (sum(lengths), V). Returns the loss before the
+    step (a 0-dim tensor).
+    """
+    optimizer.zero_grad()
+    logits = model(inputs, lengths)  # (sum(lengths), V)
+    packed = pack_padded_sequence(targets, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    loss = F.cross_entropy(logits, packed.data)  # packed.data: (sum(lengths),), same order as the logits
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.detach()
+
+
+@torch.no_grad()
+def sample(model, prompt, temperature, max_len, end_index, generator):
+    """Generate tokens after ``prompt`` ((K,) int64, starting with the start token).
+
+    Each step divides the last logits by ``temperature``, draws one token with
+    ``torch.multinomial(probabilities, 1, generator=generator)``, and feeds it back with the
+    carried state. Stops after drawing ``end_index`` (kept as the last token) or after ``max_len``
+    tokens. Returns the drawn tokens, (T,) int64 with T <= max_len.
+    """
+    logits, state = model.step(prompt)  # (K, V): read the whole prompt
+    tokens = []
+    for _ in range(max_len):
+        probs = torch.softmax(logits[-1] / temperature, dim=-1)  # (V,)
+        token = torch.multinomial(probs, 1, generator=generator)  # (1,)
+        tokens.append(token)
+        if token.item() == end_index:
+            break
+        logits, state = model.step(token, state)  # (1, V)
+    return torch.cat(tokens) if tokens else prompt.new_zeros(0)

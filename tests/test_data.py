@@ -148,3 +148,40 @@ def test_random_sequences_shapes_and_determinism():
     assert [s.shape for s in seqs] == [(3, 2), (1, 2), (4, 2)]
     again = data.random_sequences([3, 1, 4], 2, gen(7))
     assert all(torch.equal(a, b) for a, b in zip(seqs, again))
+
+
+# --- n-gram baselines ------------------------------------------------------------------------------
+
+
+def test_ngram_order_1_is_the_unigram_baseline():
+    ds = data.rhyme_dataset(gen(0))
+    assert data.ngram_loss(ds.train, ds.val, ds.vocab, 1) == pytest.approx(data.unigram_loss(ds.train, ds.val, ds.vocab))
+
+
+def test_ngram_witten_bell_by_hand():
+    """Trained on the one line "ab": the unigram gives a, b and the end 1/3 each (add-one); a context
+    seen once with one follower keeps half its mass for it and gives half to the lower order."""
+    import math
+
+    vocab = data.CharVocab.from_text("ab")
+    assert data.ngram_loss(["ab"], ["ab"], vocab, 2) == pytest.approx(-math.log((1 + 1 / 3) / 2))
+    assert data.ngram_loss(["ab"], ["ab"], vocab, 3) == pytest.approx(-math.log((1 + (1 + 1 / 3) / 2) / 2))
+    assert data.ngram_loss(["ab"], ["ba"], vocab, 2) == pytest.approx(math.log(6))  # seen contexts, unseen pairs
+
+
+def test_ngram_probabilities_sum_to_one_and_never_vanish():
+    ds = data.rhyme_dataset(gen(1))
+    table = data._context_counts(ds.train, ds.vocab, 1)
+    lower = data._unigram_log_probs(ds.train, ds.vocab).exp()
+    for counts in list(table.values())[:10]:
+        p = data._witten_bell(counts, lower)
+        assert p.sum().item() == pytest.approx(1.0)
+        assert (p[2:] > 0).all()
+
+
+def test_ngram_context_helps_on_the_rhymes_and_bad_orders_are_refused():
+    ds = data.rhyme_dataset(gen(0))
+    losses = [data.ngram_loss(ds.train, ds.val, ds.vocab, n) for n in (1, 2, 3)]
+    assert losses[0] > losses[1] > losses[2]
+    with pytest.raises(ValueError, match="positive integer"):
+        data.ngram_loss(ds.train, ds.val, ds.vocab, 0)

@@ -31,14 +31,25 @@ def test_every_registered_question_is_asked_by_a_lesson():
     assert not unused, f"registered but never asked in a lesson: {unused}"
 
 
+def _question_text(cells, index):
+    """The markdown a learner reads between the question (from its "Predict" on) and the check at ``index``."""
+    texts = []
+    for cell in reversed(cells[:index]):
+        if cell.cell_type != "markdown":
+            continue
+        if "Predict" in cell.source:
+            texts.append(cell.source[cell.source.rindex("Predict"):])
+            break
+        texts.append(cell.source)
+    return texts
+
+
 @pytest.mark.parametrize("key", KEYS, ids=[k.stem for k in KEYS])
 def test_a_learner_writes_the_prediction_before_any_answer_shows(key):
     learner = release.read_notebook(release.learner_path(key))
     for index, qid in asked(learner):
         cell = learner.cells[index]
         assert "assert" not in cell.source, f"{qid}: an assert in the learner's prediction cell can state the answer"
-        previous_code = max((i for i in range(index) if learner.cells[i].cell_type == "code"), default=-1)
-        between = [learner.cells[i].source for i in range(previous_code + 1, index)]
-        assert not any("<details" in text for text in between), (
+        assert not any("<details" in text for text in _question_text(learner.cells, index)), (
             f"{key.name}: a folded answer sits between question {qid!r} and its check; put it after the check cell"
         )

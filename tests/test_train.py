@@ -76,3 +76,68 @@ def test_fit_history_printing_and_learning(capsys):
 
 def test_fit_quiet():
     fit(Tiny(), loss_fn, lambda: make_data(4), make_data(5), epochs=1, verbose=False)
+
+
+# --- the step and the sampler the lesson uses after its exercises --------------------------------
+
+from rnn_course.adapters import build_char_model  # noqa: E402
+from rnn_course.exercises import get_exercise  # noqa: E402
+from rnn_course.models import CharRNN  # noqa: E402
+from rnn_course.train import sample, train_step  # noqa: E402
+
+
+def test_train_step_and_sample_match_the_checkers_torch_answers():
+    """The checker computes its answers by another route (a masked mean over the padded batch, the
+    layers called one by one); the course's versions agree on every hidden case."""
+    from rnn_course.exercises.core import judge, run_learner
+
+    for exercise_id, fn in (("train_step", train_step), ("sample", sample)):
+        exercise = get_exercise(exercise_id)
+        cases = exercise.cases()
+        assert judge(exercise, cases, run_learner(exercise, fn, cases, use_guard=False)).passed
+
+
+def test_train_step_is_one_step_of_train_epoch():
+    torch.manual_seed(3)
+    model = CharRNN(8, embed_size=4, hidden_size=5).double()
+    twin = copy.deepcopy(model)
+    inputs = torch.tensor([[1, 3, 4, 0], [1, 5, 6, 7]])
+    targets = torch.tensor([[3, 4, 2, 0], [5, 6, 7, 2]])
+    lengths = torch.tensor([3, 4])
+    opt, twin_opt = torch.optim.Adam(model.parameters(), 0.1), torch.optim.Adam(twin.parameters(), 0.1)
+    loss = train_step(model, opt, inputs, targets, lengths, max_norm=0.5)
+
+    def packed_loss(m, batch):
+        logits = m(batch[0], batch[2])
+        order = torch.nn.utils.rnn.pack_padded_sequence(batch[1], batch[2], batch_first=True, enforce_sorted=False)
+        return F.cross_entropy(logits, order.data)
+
+    mean = train_epoch(twin, packed_loss, [(inputs, targets, lengths)], twin_opt, clip=0.5)
+    assert loss.dim() == 0 and loss.item() == pytest.approx(mean)
+    for p, q in zip(model.parameters(), twin.parameters()):
+        torch.testing.assert_close(p, q)
+
+
+def test_sample_is_reproducible_and_stops():
+    config = {"cell": "gru", "vocab_size": 7, "embed_size": 3, "hidden_size": 4}
+    torch.manual_seed(4)
+    model = build_char_model(config, CharRNN(7, 3, 4, cell="gru").double().state_dict())
+    prompt = torch.tensor([1, 3])
+    draws = [sample(model, prompt, 0.8, 30, 2, torch.Generator().manual_seed(9)) for _ in range(2)]
+    assert torch.equal(draws[0], draws[1]) and draws[0].dtype == torch.long
+    assert len(draws[0]) <= 30 and (draws[0][:-1] != 2).all()
+    assert len(sample(model, prompt, 0.8, 0, 2, torch.Generator())) == 0
+
+
+def test_fit_measures_the_training_loss_at_the_end_of_each_epoch(capsys):
+    torch.manual_seed(0)
+    model = Tiny()
+    train = make_data(3)
+    seen = []
+    history = fit(model, loss_fn, lambda: train, train[:1], epochs=3, lr=0.05, train_eval_batches=train,
+                  on_epoch=lambda epoch, m, h: seen.append((epoch, len(h["val"]))))
+    assert seen == [(1, 2), (2, 3), (3, 4)]  # called after the epoch's losses are in the history
+    assert len(history["train_end"]) == len(history["val"]) == 4 and len(history["train"]) == 3
+    assert history["train_end"][-1] == pytest.approx(evaluate(model, loss_fn, train))
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "train (running)" in line and "train (end)" in line and "s total)" in line

@@ -187,13 +187,67 @@ def unigram_loss(train_lines, val_lines, vocab):
 
     Counts include the end-of-line token and are add-one smoothed, so no character has probability 0.
     """
+    log_p = _unigram_log_probs(train_lines, vocab)
+    targets = torch.cat([char_example(line, vocab)[1] for line in val_lines])
+    return -log_p[targets].mean().item()
+
+
+def ngram_loss(train_lines, val_lines, vocab, order):
+    """Cross-entropy (nats per character) on ``val_lines`` of an n-gram model fitted on ``train_lines``.
+
+    The model predicts each target (every character of a line, then the end token) from the
+    ``order - 1`` characters before it, with ``<bos>`` filling in before the start of a line: the
+    same pairs an RNN is trained on, with its memory cut to ``order - 1`` characters.
+
+    Order 1 is ``unigram_loss``. Higher orders use Witten-Bell interpolation, which needs no tuning
+    (so nothing is fitted on the validation lines): a context seen ``n`` times, followed by ``t``
+    different characters, mixes its own counts with the next lower order's probabilities, as
+    p(c | ctx) = (count(ctx, c) + t * p_lower(c)) / (n + t); an unseen context uses p_lower alone.
+    """
+    if int(order) != order or order < 1:
+        raise ValueError(f"order must be a positive integer, not {order!r}")
+    tables = [_context_counts(train_lines, vocab, k) for k in range(1, order)]
+    unigram = _unigram_log_probs(train_lines, vocab).exp()  # (V,)
+    total, count = 0.0, 0
+    for line in val_lines:
+        inputs, targets = char_example(line, vocab)
+        history = [vocab.bos_index] * (order - 2) + inputs.tolist()
+        for t, target in enumerate(targets.tolist()):
+            p = unigram
+            for k, table in enumerate(tables, start=1):  # contexts of 1, 2, ... characters
+                p = _witten_bell(table.get(tuple(history[t + order - 2 - k + 1 : t + order - 1])), p)
+            total -= torch.log(p[target]).item()
+            count += 1
+    return total / count
+
+
+def _context_counts(lines, vocab, k):
+    """{context (k indices): counts of the next token, a (V,) tensor} over ``lines``."""
+    table = {}
+    for line in lines:
+        inputs, targets = char_example(line, vocab)
+        history = [vocab.bos_index] * (k - 1) + inputs.tolist()
+        for t, target in enumerate(targets.tolist()):
+            context = tuple(history[t : t + k])
+            table.setdefault(context, torch.zeros(vocab.size))[target] += 1
+    return table
+
+
+def _witten_bell(counts, lower):
+    """Interpolate a context's next-token ``counts`` (or None) with the ``lower`` order's probabilities."""
+    if counts is None:
+        return lower
+    seen, types = counts.sum(), (counts > 0).sum()
+    return (counts + types * lower) / (seen + types)
+
+
+def _unigram_log_probs(train_lines, vocab):
+    """Add-one smoothed log-frequencies of the targets of ``train_lines`` (pad and bos never occur): (V,)."""
     counts = torch.ones(vocab.size)
     counts[vocab.pad_index] = counts[vocab.bos_index] = 0
     for line in train_lines:
         counts += torch.bincount(char_example(line, vocab)[1], minlength=vocab.size)
-    log_p = torch.log(counts / counts.sum())
-    targets = torch.cat([char_example(line, vocab)[1] for line in val_lines])
-    return -log_p[targets].mean().item()
+    return torch.log(counts / counts.sum())
 
 
 # ---------------------------------------------------------------------------------------------

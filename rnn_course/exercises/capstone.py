@@ -1,0 +1,406 @@
+"""The capstone's exercises (lesson 11): one training step, and the sampling loop with temperature.
+
+Both take objects that cannot travel to the grader's sandbox (a model, an optimizer, a
+torch.Generator), so each names a trusted adapter (``rnn_course.adapters``) that builds them from a
+hidden case's plain data: a config dict, a CharRNN state_dict, tensors and numbers.
+
+Expected answers come from torch: the training step from autograd, F.cross_entropy,
+nn.utils.clip_grad_norm_ and torch.optim, written as a masked mean over the padded batch (a
+different route from the packed one the lesson teaches); the sampler from torch.multinomial with a
+torch.Generator seeded as the case says.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from ..adapters import DTYPE, build_char_model, build_optimizer, sample_adapter, train_step_adapter
+from ..models import CharRNN
+from .cases import dims_label, generator
+from .core import Case, Exercise, Mistake, register
+
+PAD, BOS, EOS = 0, 1, 2  # rnn_course.data.CharVocab's special indices
+
+# ---------------------------------------------------------------------------------------------
+# Hidden models: a CharRNN's state_dict drawn from a case's generator
+# ---------------------------------------------------------------------------------------------
+
+
+def _char_state(gen, config, scale):
+    """Random float64 parameters with CharRNN's names and shapes; the padding row of the embedding is 0."""
+    with torch.random.fork_rng(devices=[]):  # building the module draws from the global RNG: leave it as it was
+        shapes = {k: v.shape for k, v in CharRNN(config["vocab_size"], config["embed_size"],
+                                                   config["hidden_size"], cell=config["cell"]).state_dict().items()}
+    state = {k: torch.randn(shape, generator=gen, dtype=DTYPE) * scale for k, shape in shapes.items()}
+    state["embed.weight"][PAD] = 0.0
+    return state
+
+
+def _config(cell, vocab_size, embed_size, hidden_size, **extra):
+    return {"cell": cell, "vocab_size": vocab_size, "embed_size": embed_size, "hidden_size": hidden_size, **extra}
+
+
+# ---------------------------------------------------------------------------------------------
+# 11a. train_step
+# ---------------------------------------------------------------------------------------------
+
+# (cell, optimizer, lr, momentum, max_norm, V, N, steps S, longest line). max_norm varies (never 1.0),
+# and sits below the gradient norm in most cases, so that clipping matters.
+_STEP_SPECS = [
+    ("rnn", "sgd", 0.5, 0.0, 0.2, 7, 3, 3, 5),
+    ("rnn", "adam", 0.01, 0.0, 0.5, 8, 4, 3, 6),
+    ("gru", "sgd", 0.3, 0.9, 0.3, 7, 2, 3, 4),
+    ("lstm", "adam", 0.02, 0.0, 0.1, 6, 3, 3, 5),
+    ("rnn", "sgd", 0.2, 0.5, 4.0, 9, 1, 2, 6),
+    ("rnn", "sgd", 1.0, 0.0, 0.05, 8, 5, 3, 7),
+]
+
+
+def _random_batch(gen, vocab_size, n, longest, width):
+    """Padded inputs and targets (N, width), and lengths (N,): lines of 1..longest - 1 characters."""
+    lengths = torch.randint(2, longest + 1, (n,), generator=gen)  # L = characters + 1
+    lengths[torch.randint(n, (1,), generator=gen)] = longest  # some line is the longest
+    inputs = torch.full((n, width), PAD, dtype=torch.long)
+    targets = torch.full((n, width), PAD, dtype=torch.long)
+    for row, length in enumerate(lengths.tolist()):
+        chars = torch.randint(3, vocab_size, (length - 1,), generator=gen)
+        inputs[row, :length] = torch.cat([torch.tensor([BOS]), chars])
+        targets[row, :length] = torch.cat([chars, torch.tensor([EOS])])
+    return inputs, targets, lengths
+
+
+def _masked_mean_loss(model, inputs, targets, lengths):
+    """torch's loss, by another route than packing: per-position cross-entropy over the whole
+    padded batch, averaged over the real positions only."""
+    logits, _ = model.step(inputs)  # (N, L, V): a forward RNN's real steps ignore the padding after them
+    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
+    return (per_position * mask).sum() / mask.sum()
+
+
+def _torch_steps(config, state, inputs, targets, lengths, max_norm):
+    model = build_char_model(config, state)
+    optimizer = build_optimizer(config, model)
+    losses = []
+    for step in range(inputs.shape[0]):
+        optimizer.zero_grad()
+        loss = _masked_mean_loss(model, inputs[step], targets[step], lengths[step])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        losses.append(loss.detach())
+    return {"loss": torch.stack(losses), **{k: v.detach().clone() for k, v in model.state_dict().items()}}
+
+
+def _step_case(seed, cell, optimizer, lr, momentum, max_norm, vocab_size, n, steps, longest):
+    gen = generator(seed)
+    config = _config(cell, vocab_size, 4, 5, optimizer=optimizer, lr=lr, momentum=momentum)
+    state = _char_state(gen, config, scale=0.6)
+    batches = [_random_batch(gen, vocab_size, n, longest, longest + 1) for _ in range(steps)]
+    inputs, targets, lengths = (torch.stack(parts) for parts in zip(*batches))  # (S, N, L), (S, N, L), (S, N)
+    args = (config, state, inputs, targets, lengths, max_norm)
+    how = "Adam" if optimizer == "adam" else f"SGD{' with momentum' if momentum else ''}"
+    label = f"{cell.upper()} model, {how} (lr={lr}), max_norm={max_norm}, {steps} steps, " + dims_label(
+        N=n, L=longest + 1, V=vocab_size)
+    return Case(args, _torch_steps(*args), label)
+
+
+def _step_cases():
+    return [_step_case(1100 + i, *spec) for i, spec in enumerate(_STEP_SPECS)]
+
+
+# --- the catalogue: each mistake has the learner's signature, and runs through the adapter --------
+
+
+def _packed_targets(targets, lengths):
+    return pack_padded_sequence(targets, lengths, batch_first=True, enforce_sorted=False).data  # (sum(lengths),)
+
+
+def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_norm_used=None):
+    """A train_step built from parts, so that each mistake changes exactly one of them."""
+    loss_of = loss_of or (lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n)))
+
+    def train_step(model, optimizer, inputs, targets, lengths, max_norm):
+        if zero == "start":
+            optimizer.zero_grad()
+        loss = loss_of(model, inputs, targets, lengths)
+        if update == "before_backward":
+            optimizer.step()
+        loss.backward()
+        if zero == "before_step":
+            optimizer.zero_grad()
+        limit = max_norm if max_norm_used is None else max_norm_used
+        if clip == "norm":
+            torch.nn.utils.clip_grad_norm_(model.parameters(), limit)
+        elif clip == "value":
+            torch.nn.utils.clip_grad_value_(model.parameters(), limit)
+        elif clip == "per_parameter":
+            for parameter in model.parameters():
+                torch.nn.utils.clip_grad_norm_([parameter], limit)
+        if update == "optimizer":
+            optimizer.step()
+        elif update == "by_hand":
+            with torch.no_grad():
+                for parameter in model.parameters():
+                    if parameter.grad is not None:
+                        parameter -= optimizer.param_groups[0]["lr"] * parameter.grad
+        return loss
+
+    return train_step
+
+
+def _loss_softmax_first(model, inputs, targets, lengths):
+    return F.cross_entropy(torch.softmax(model(inputs, lengths), dim=-1), _packed_targets(targets, lengths))
+
+
+def _loss_sum(model, inputs, targets, lengths):
+    return F.cross_entropy(model(inputs, lengths), _packed_targets(targets, lengths), reduction="sum")
+
+
+def _loss_with_padding(model, inputs, targets, lengths):
+    logits, _ = model.step(inputs)  # (N, L, V)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def _loss_rows_in_batch_order(model, inputs, targets, lengths):
+    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
+    return F.cross_entropy(model(inputs, lengths), targets[mask])  # row by row, not packed order
+
+
+def _loss_over_all_slots(model, inputs, targets, lengths):
+    logits, _ = model.step(inputs)  # (N, L, V)
+    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]
+    return (per_position * mask).sum() / per_position.numel()
+
+
+def _loss_mean_of_line_means(model, inputs, targets, lengths):
+    logits, _ = model.step(inputs)  # (N, L, V)
+    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]
+    return ((per_position * mask).sum(1) / lengths).mean()
+
+
+def _loss_inputs_as_targets(model, inputs, targets, lengths):
+    return F.cross_entropy(model(inputs, lengths), _packed_targets(inputs, lengths))
+
+
+_NO_CLIP = ("your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
+            "the gradients) and before optimizer.step() (which uses them)")
+
+register(
+    Exercise(
+        id="train_step",
+        title="One training step: forward, loss, backward, clipping, optimizer step",
+        signature="train_step(model, optimizer, inputs, targets, lengths, max_norm) -> loss",
+        arg_names=("model", "optimizer", "inputs", "targets", "lengths", "max_norm"),
+        output_names=("loss", "parameters"),
+        make_cases=_step_cases,
+        lesson="11_real_task",
+        forbid_rnn=False,
+        forbid_modules=("rnn_course.train",),
+        adapter="rnn_course.adapters:train_step_adapter",
+        rtol=1e-6,
+        atol=1e-9,
+        timeout=30.0,
+        mistakes=tuple(Mistake(message, train_step_adapter(fn)) for message, fn in (
+            ("your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
+             "model.zero_grad()) before loss.backward() in every step", _step_with(zero="never")),
+            ("your parameters never change: optimizer.step() must use the gradients that loss.backward() "
+             "has just made (zero them before backward, step after it)", _step_with(zero="before_step")),
+            (_NO_CLIP, _step_with(clip="none")),
+            ("you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
+             "norm of all gradients together (clip_grad_norm_)", _step_with(clip="value")),
+            ("you clip each parameter's gradient by its own norm; clip_grad_norm_ takes all the parameters "
+             "at once and scales them by one factor", _step_with(clip="per_parameter")),
+            ("you clip to a fixed norm instead of the max_norm argument", _step_with(max_norm_used=1.0)),
+            ("you apply softmax before F.cross_entropy, which expects raw logits (it does the log-softmax "
+             "itself)", _step_with(loss_of=_loss_softmax_first)),
+            ("your loss adds up the positions (reduction='sum'); the loss is the mean over the real "
+             "positions", _step_with(loss_of=_loss_sum)),
+            ("your loss counts the padding positions too; average over the real positions only (the packed "
+             "targets, or ignore_index for the padding)", _step_with(loss_of=_loss_with_padding)),
+            ("your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
+             "packed order (time step by time step), so pack the targets the same way",
+             _step_with(loss_of=_loss_rows_in_batch_order)),
+            ("your loss divides by every slot of the padded batch (N × L); divide by the number of real "
+             "positions", _step_with(loss_of=_loss_over_all_slots)),
+            ("you average each line first and then the lines, so a short line weighs as much as a long one; "
+             "take one mean over all the real positions", _step_with(loss_of=_loss_mean_of_line_means)),
+            ("your targets are the inputs: at every step the target is the next character (targets), not "
+             "the one just read", _step_with(loss_of=_loss_inputs_as_targets)),
+            ("you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
+             "momentum are ignored", _step_with(update="by_hand")),
+            ("your parameters never change: optimizer.step() must use the gradients that loss.backward() "
+             "has just made (zero them before backward, step after it)", _step_with(update="before_backward")),
+        )),
+        hints=(
+            "Five moves, in an order that matters: clear the old gradients, compute the loss, make the new "
+            "gradients, limit their size, update the parameters. Which of these must come after which?",
+            "model(inputs, lengths) returns one row of logits per real position, in the order of a "
+            "PackedSequence (time step by time step). The targets must be in the same order: pack them the "
+            "same way and take .data. F.cross_entropy wants raw logits and gives the mean.",
+            "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) scales all the gradients together; "
+            "it only has something to scale after backward, and only helps before optimizer.step(). "
+            "Return the loss (a 0-dim tensor or loss.item()).",
+        ),
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# 11b. sample
+# ---------------------------------------------------------------------------------------------
+
+# (cell, V, prompt length K, temperature, max_len, bias of the end token's logit[, weight scale]).
+# Temperatures are never 1; one case makes the end token unlikely so that max_len is reached; small
+# weights make flat distributions, where the temperature changes even the first draw.
+_SAMPLE_SPECS = [
+    ("rnn", 8, 1, 0.7, 15, 0.5),
+    ("rnn", 9, 4, 1.6, 12, 1.0),
+    ("gru", 7, 3, 0.5, 10, -6.0),
+    ("lstm", 8, 2, 1.3, 20, 1.0),
+    ("rnn", 10, 5, 2.5, 25, 1.5),
+    ("rnn", 6, 3, 0.4, 18, 1.0),
+    ("rnn", 8, 2, 0.25, 12, 0.0, 0.3),
+    ("gru", 9, 3, 3.0, 14, 0.5, 0.3),
+    ("rnn", 7, 1, 0.2, 10, 0.0, 0.3),
+]
+
+
+def _torch_sample(config, state, prompt, temperature, max_len, end_index, seed):
+    """torch's tokens: the model stepped one token at a time, torch.multinomial with the case's generator."""
+    model = build_char_model(config, state).eval()
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        out, hidden = model.rnn(model.embed(prompt[None, :]))  # (1, K, H)
+        tokens = []
+        while len(tokens) < max_len:
+            probs = F.softmax(model.head(out[0, -1]) / temperature, dim=0)  # (V,)
+            tokens.append(torch.multinomial(probs, 1, generator=gen).item())
+            if tokens[-1] == end_index:
+                break
+            out, hidden = model.rnn(model.embed(torch.tensor([[tokens[-1]]])), hidden)  # (1, 1, H)
+    return torch.tensor(tokens, dtype=torch.long)
+
+
+def _sample_case(seed, cell, vocab_size, prompt_length, temperature, max_len, end_bias, scale=1.2):
+    gen = generator(seed)
+    config = _config(cell, vocab_size, 4, 6)
+    state = _char_state(gen, config, scale=scale)
+    state["head.bias"][EOS] += end_bias
+    prompt = torch.cat([torch.tensor([BOS]), torch.randint(3, vocab_size, (prompt_length - 1,), generator=gen)])
+    draw_seed = int(torch.randint(2**31 - 2, (1,), generator=gen))
+    args = (config, state, prompt, temperature, max_len, EOS, draw_seed)
+    label = f"{cell.upper()} model, temperature={temperature}, max_len={max_len}, " + dims_label(
+        K=prompt_length, V=vocab_size)
+    return Case(args, _torch_sample(*args), label, ("(T,)",))
+
+
+def _sample_cases():
+    return [_sample_case(1200 + i, *spec) for i, spec in enumerate(_SAMPLE_SPECS)]
+
+
+# --- the catalogue -----------------------------------------------------------------------------
+
+
+def _sampler(scores="divide", draw="sample", feed="sampled", carry=True, stop="keep", limit=0,
+             prompt_read="all", position=-1, include_prompt=False, mask_special=False):
+    """A sampler built from parts, so that each mistake changes exactly one of them."""
+
+    @torch.no_grad()
+    def sample(model, prompt, temperature, max_len, end_index, generator):
+        read = prompt if prompt_read == "all" else prompt[:1]
+        logits, state = model.step(read)  # (K, V)
+        logits = logits[position]
+        tokens, fed = [], read[-1:]
+        while len(tokens) < max_len + limit:
+            if mask_special:
+                logits = logits.clone()
+                logits[[PAD, BOS]] = -torch.inf
+            if scores == "divide" or (scores == "first_only" and not tokens):
+                probs = torch.softmax(logits / temperature, dim=-1)
+            elif scores == "multiply":
+                probs = torch.softmax(logits * temperature, dim=-1)
+            elif scores == "first_only":
+                probs = torch.softmax(logits, dim=-1)
+            else:  # "probs": the temperature divides the probabilities, which multinomial renormalises
+                probs = torch.softmax(logits, dim=-1) / temperature
+            if draw == "sample":
+                token = torch.multinomial(probs, 1, generator=generator)
+            elif draw == "global":
+                token = torch.multinomial(probs, 1)
+            else:
+                token = probs.argmax().reshape(1)
+            if stop == "drop" and token.item() == end_index:
+                break
+            tokens.append(token.item())
+            if stop != "never" and token.item() == end_index:
+                break
+            fed = token if feed == "sampled" else fed
+            logits, state = model.step(fed, state if carry else None)
+            logits = logits[-1]
+        tokens = torch.tensor(tokens, dtype=torch.long)
+        return torch.cat([prompt, tokens]) if include_prompt else tokens
+
+    return sample
+
+
+def _sample_all_at_once(model, prompt, temperature, max_len, end_index, generator):
+    with torch.no_grad():
+        logits, _ = model.step(prompt)
+        probs = torch.softmax(logits[-1] / temperature, dim=-1)
+        return torch.multinomial(probs, max_len, replacement=True, generator=generator)
+
+
+register(
+    Exercise(
+        id="sample",
+        title="Sampling new text, one character at a time, with temperature",
+        signature="sample(model, prompt, temperature, max_len, end_index, generator) -> tokens",
+        arg_names=("model", "prompt", "temperature", "max_len", "end_index", "generator"),
+        output_names=("tokens",),
+        make_cases=_sample_cases,
+        lesson="11_real_task",
+        forbid_rnn=False,
+        forbid_modules=("rnn_course.train",),
+        adapter="rnn_course.adapters:sample_adapter",
+        timeout=30.0,
+        mistakes=tuple(Mistake(message, sample_adapter(fn)) for message, fn in (
+            ("you multiply the logits by the temperature; divide them by it (a temperature below 1 should "
+             "sharpen the distribution, above 1 flatten it)", _sampler(scores="multiply")),
+            ("you always take the most likely token (argmax); draw it at random from the probabilities "
+             "with torch.multinomial", _sampler(draw="argmax")),
+            ("you draw without the generator you were given, so the draws cannot be reproduced: pass "
+             "generator=generator to torch.multinomial", _sampler(draw="global")),
+            ("your hidden state is not carried from step to step: pass the state returned by the last step "
+             "back in, or the model forgets everything before the newest token", _sampler(carry=False)),
+            ("you feed the same token back at every step; feed back the token you have just drawn",
+             _sampler(feed="prompt")),
+            ("you do not stop at the end token: stop as soon as end_index is drawn", _sampler(stop="never")),
+            ("you stop at the end token but leave it out; keep it as the last token", _sampler(stop="drop")),
+            ("you draw one token too many: at most max_len tokens", _sampler(limit=1)),
+            ("your temperature has no effect: dividing the probabilities (or ignoring the temperature) "
+             "changes nothing once multinomial renormalises them; divide the logits before the softmax",
+             _sampler(scores="probs")),
+            ("you read only the first token of the prompt; read the whole prompt before the first draw",
+             _sampler(prompt_read="first")),
+            ("your first draw uses the logits after the prompt's first token; use those after its last "
+             "token", _sampler(position=0)),
+            ("you return the prompt too; return only the tokens you drew", _sampler(include_prompt=True)),
+            ("your temperature is applied to the first draw only; divide the logits by it at every step",
+             _sampler(scores="first_only")),
+            ("you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
+             "over all V logits", _sampler(mask_special=True)),
+            ("you draw every token from the first step's distribution; feed each token back and draw the "
+             "next one from the model's new logits", _sample_all_at_once),
+        )),
+        hints=(
+            "Read the whole prompt first; the logits at its last position give the distribution of the "
+            "first new token. Then loop: turn logits into probabilities, draw a token, feed it back.",
+            "Temperature divides the logits before the softmax. Draw with torch.multinomial(probs, 1, "
+            "generator=generator); without the generator the draws cannot be reproduced.",
+            "model.step(tokens, state) returns (logits, state): pass that state to the next call, feeding "
+            "only the newest token. Stop after drawing end_index (keep it) or after max_len tokens.",
+        ),
+    )
+)

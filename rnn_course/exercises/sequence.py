@@ -1,0 +1,426 @@
+"""Exercises over whole sequences: backpropagation through time, and a loss over padded batches.
+
+Every expected answer comes from torch itself: autograd through nn.RNN (``rnn_backward``) and
+F.cross_entropy on the real positions only (``masked_loss``), both in float64.
+
+The catalogued mistakes below are wrong on purpose. Each is written in the learner's signature and
+named in the learner's terms; the checker compares a failing answer with each of them.
+"""
+
+import torch
+import torch.nn.functional as F
+
+from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
+from .core import Case, Exercise, Mistake, register
+
+# ---------------------------------------------------------------------------------------------
+# 8. rnn_backward
+# ---------------------------------------------------------------------------------------------
+
+_GRAD_NAMES = ("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+_GRAD_SHAPES = ("(L, N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
+
+# (L, N, H_in, H, which steps carry a loss). L=1 and N=1 included; L, N, H_in and H differ inside a
+# case so that a swapped axis cannot hide. "last" is a many-to-one loss: grad_output is zero except at
+# the last step, so everything before it learns only through the carried gradient.
+_BPTT_SPECS = [
+    (4, 3, 2, 5, "every"),
+    (1, 2, 3, 4, "every"),
+    (6, 1, 4, 3, "every"),
+    (5, 4, 3, 2, "last"),
+    (3, 2, 5, 6, "every"),
+    (7, 3, 2, 4, "every"),
+]
+
+
+def _bptt_case(seed, length, n, input_size, hidden_size, steps):
+    gen = generator(seed)
+    params = rnn_params(gen, input_size, hidden_size, scale=0.6)
+    x, h0 = randn(gen, length, n, input_size), randn(gen, n, hidden_size, scale=0.8)
+    grad_output = randn(gen, length, n, hidden_size)  # (L, N, H)
+    if steps == "last":
+        grad_output[:-1] = 0.0
+    rnn = torch_rnn(params, input_size, hidden_size)
+    x_, h0_ = x.clone().requires_grad_(), h0.clone().requires_grad_()
+    output, _ = rnn(x_, h0_.unsqueeze(0))  # (L, N, H)
+    objective = (output * grad_output).sum()  # its gradient w.r.t. output is grad_output
+    grads = torch.autograd.grad(objective, [x_, h0_, *rnn.parameters()])
+    expected = dict(zip(_GRAD_NAMES, (g.detach() for g in grads)))
+    label = dims_label(L=length, N=n, H_in=input_size, H=hidden_size)
+    label += ", a loss at every step" if steps == "every" else ", a loss at the last step only"
+    return Case((x, h0, *params.values(), grad_output), expected, label, _GRAD_SHAPES)
+
+
+def _bptt_cases():
+    return [_bptt_case(1100 + i, *spec) for i, spec in enumerate(_BPTT_SPECS)]
+
+
+def _all_states(x, h0, w_ih, w_hh, b_ih, b_hh):
+    """h_0, h_1 .. h_L from torch's forward pass (no autograd): (L + 1, N, H)."""
+    params = {"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
+    rnn = torch_rnn(params, w_ih.shape[1], w_ih.shape[0])
+    with torch.no_grad():
+        output, _ = rnn(x, h0.unsqueeze(0))  # (L, N, H)
+    return torch.cat([h0.unsqueeze(0), output])  # (L + 1, N, H)
+
+
+def _bptt(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output, *, carry="w_hh", derivative="h_t", order="backward",
+          add_output_grad="every", accumulate=True, previous="h_{t-1}", h0_grad="carried", bias_sum="batch",
+          start="h0", output_step="same", x_grad="da", shared="sum"):
+    """A backward pass through time with one step of it done the way a named mistake does it.
+
+    The defaults are the right way; each keyword swaps in one mistake. Code index t (0-based)
+    holds x_{t+1}; ``states[t + 1]`` is h_{t+1} and ``states[t]`` the state before it.
+    """
+    states = _all_states(x, h0 if start == "h0" else torch.zeros_like(h0), w_ih, w_hh, b_ih, b_hh)  # (L + 1, N, H)
+    pre = torch.stack([x[t] @ w_ih.T + b_ih + states[t] @ w_hh.T + b_hh for t in range(len(x))])  # (L, N, H)
+    sums = {"weight_ih": torch.zeros_like(w_ih), "weight_hh": torch.zeros_like(w_hh), "bias": 0}
+    grad_x = torch.zeros_like(x)
+    carried = torch.zeros_like(h0)  # dL/dh_{t+1} arriving from the step after
+    first_dh = None
+    steps = reversed(range(len(x))) if order == "backward" else range(len(x))
+    for t in steps:
+        own = grad_output[t] if output_step == "same" else grad_output[len(x) - 1 - t]
+        dh = carried if add_output_grad == "last" and t < len(x) - 1 else own + carried
+        if carry is None:
+            dh = own
+        slope = {"h_t": 1 - states[t + 1] ** 2, "pre": 1 - pre[t] ** 2, "h_{t-1}": 1 - states[t] ** 2,
+                 "none": torch.ones_like(dh), "unsquared": 1 - states[t + 1],
+                 "tanh twice": 1 - torch.tanh(states[t + 1]) ** 2}[derivative]
+        da = dh * slope  # (N, H)
+        before = {"h_{t-1}": states[t], "h_t": states[t + 1], "wrap": states[t] if t else states[-1]}[previous]
+        bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1), "mean": da.mean(0)}[bias_sum]
+        step = {"weight_ih": da.T @ x[t], "weight_hh": da.T @ before, "bias": bias}
+        sums = {k: sums[k] + step[k] for k in sums} if accumulate else step
+        grad_x[t] = (da if x_grad == "da" else dh) @ w_ih
+        carried = {"w_hh": da @ w_hh, "w_hh.T": da @ w_hh.T, "dh": dh @ w_hh, None: da @ w_hh}[carry]
+        first_dh = dh
+    grad_h0 = {"carried": carried, "zeros": torch.zeros_like(h0), "dh_1": first_dh}[h0_grad]
+    if shared == "mean":
+        sums = {k: v / len(x) for k, v in sums.items()}
+    return {"x": grad_x, "h0": grad_h0, "weight_ih": sums["weight_ih"], "weight_hh": sums["weight_hh"],
+            "bias_ih": sums["bias"], "bias_hh": sums["bias"]}
+
+
+def _bptt_with(**wrong):
+    def mistake(*args):
+        return _bptt(*args, **wrong)
+
+    return mistake
+
+
+def _bptt_weights_transposed(*args):
+    grads = _bptt(*args)
+    return {**grads, "weight_ih": grads["weight_ih"].T, "weight_hh": grads["weight_hh"].T}
+
+
+def _bptt_sign(*args):
+    return {k: -v for k, v in _bptt(*args).items()}
+
+
+register(
+    Exercise(
+        id="rnn_backward",
+        title="Backpropagation through time for a whole layer, by hand",
+        signature="rnn_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output) -> grads (a dict)",
+        arg_names=("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "grad_output"),
+        output_names=("grads",),
+        make_cases=_bptt_cases,
+        lesson="08_backprop_through_time",
+        forbid_rnn=True,
+        forbid_autograd=True,
+        mistakes=(
+            Mistake("no gradient is carried back from later steps: the gradient at h_t must add what "
+                    "comes back from h_{t+1} to grad_output's own entry", _bptt_with(carry=None)),
+            Mistake("only the last step's grad_output is used: every step's output is in the objective, "
+                    "so grad_output[t] joins the carried gradient at every step", _bptt_with(add_output_grad="last")),
+            Mistake("you walk through time forwards; the gradient flows from the last step back to the first",
+                    _bptt_with(order="forward")),
+            Mistake("you take tanh's derivative at the pre-activation (1 - a²); it is 1 - h_t², with h_t = "
+                    "tanh(a) the state the step produced", _bptt_with(derivative="pre")),
+            Mistake("tanh's derivative at step t uses the previous state h_{t-1}; it needs h_t, the state that "
+                    "step produced", _bptt_with(derivative="h_{t-1}")),
+            Mistake("your gradients leave out the derivative of tanh", _bptt_with(derivative="none")),
+            Mistake("tanh's derivative is 1 - h_t², squared; yours is 1 - h_t", _bptt_with(derivative="unsquared")),
+            Mistake("you apply tanh to h_t again inside the derivative; h_t is already tanh of the "
+                    "pre-activation", _bptt_with(derivative="tanh twice")),
+            Mistake("the gradient you carry back to h_{t-1} skips tanh's derivative: carry the gradient at "
+                    "the pre-activation through weight_hh, not the gradient at h_t", _bptt_with(carry="dh")),
+            Mistake("the gradient you carry back uses weight_hh transposed; h_{t-1} was multiplied by "
+                    "W_hh^T, so the way back uses W_hh itself", _bptt_with(carry="w_hh.T")),
+            Mistake("weight_hh's gradient pairs each step with its new state h_t; weight_hh multiplied the "
+                    "state before the step, h_{t-1}", _bptt_with(previous="h_t")),
+            Mistake("at the first step your previous state is h_L (output[t - 1] with t = 0 wraps round to "
+                    "the last step); before the first step comes h0", _bptt_with(previous="wrap")),
+            Mistake("your weight and bias gradients come from one step only: a shared weight collects a "
+                    "contribution from every step, so add them up instead of overwriting",
+                    _bptt_with(accumulate=False)),
+            Mistake("your gradient for h0 is zero (or missing): h0 feeds the first step, so the gradient "
+                    "carried back from it reaches h0", _bptt_with(h0_grad="zeros")),
+            Mistake("your gradient for h0 is the gradient at h_1: one more step back, through tanh and "
+                    "weight_hh, is still to go", _bptt_with(h0_grad="dh_1")),
+            Mistake("your weight gradients are transposed: a gradient has the shape of its weight, "
+                    "(H, H_in) and (H, H)", _bptt_weights_transposed),
+            Mistake("your bias gradients are added up over time but not over the batch: a bias is shared "
+                    "by every row and every step, so its gradient has shape (H,)", _bptt_with(bias_sum="time only")),
+            Mistake("your bias gradients add up over the hidden units; they add up over the batch (and "
+                    "over time), one entry per hidden unit", _bptt_with(bias_sum="units")),
+            Mistake("your bias gradients average over the batch; they add up the rows' contributions",
+                    _bptt_with(bias_sum="mean")),
+            Mistake("your weight and bias gradients average over the time steps; a shared weight's gradient "
+                    "adds up every step's contribution", _bptt_with(shared="mean")),
+            Mistake("you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
+                    "to the state of step t, not to the step as many places from the end", _bptt_with(output_step="flipped")),
+            Mistake("your forward pass starts from zeros and ignores h0; the states before each step start "
+                    "from h0", _bptt_with(start="zeros")),
+            Mistake("your gradient for x skips tanh's derivative: x reaches the state through tanh, like "
+                    "everything else in the step", _bptt_with(x_grad="dh")),
+            Mistake("all your gradients have the wrong sign", _bptt_sign),
+        ),
+        hints=(
+            "Run the forward pass first and keep every state, h0 included: the backward pass needs the "
+            "state before each step and the state after it. Then walk through time from the last step "
+            "to the first.",
+            "At each step the gradient at that step's new state has two parts: its own entry of "
+            "grad_output, and what the step after it sent back. From there one step backwards is exactly "
+            "the cell's backward pass from the previous exercise, and it returns what to send back next.",
+            "The weights and biases are shared by every step, so their gradients are sums over steps "
+            "(start them at zero and add). The input gradient has one slice per step. h0's gradient is "
+            "what the first step sends back.",
+        ),
+    )
+)
+
+# ---------------------------------------------------------------------------------------------
+# 10. masked_loss
+# ---------------------------------------------------------------------------------------------
+
+# (lengths, L, C, batch_first, description). Padded positions hold random logits and random valid
+# class indices, never a special value. The first two cases have L == N (one batch-first, one
+# time-major), and the first also C == L, so that answers which mix up the layout, lay the mask out
+# the other way or put the classes on the wrong axis still run there (and are wrong): the checker
+# can then name those mistakes when a later case raises.
+_MASK_SPECS = [
+    ([4, 2, 3, 1], 4, 4, True, "lengths unsorted, from 1 to L"),
+    ([3, 1, 2], 3, 5, False, "lengths unsorted, from 1 to L"),
+    ([5, 2, 3], 5, 4, False, "lengths unsorted, from 2 to L"),
+    ([1, 6, 4, 2], 6, 3, True, "lengths unsorted, from 1 to L"),
+    ([3], 4, 5, False, "one sequence, shorter than L"),
+    ([1, 1, 1], 1, 2, True, "L = 1, no padding"),
+    ([7, 3, 1, 5, 2], 7, 6, False, "lengths unsorted, from 1 to L"),
+    ([4, 4, 4, 4, 4], 4, 3, True, "all lengths equal to L, no padding"),
+    ([6, 5, 2, 1], 6, 4, False, "lengths sorted longest first"),
+]
+
+
+def _mask_case(seed, lengths, length, classes, batch_first, description):
+    gen = generator(seed)
+    n = len(lengths)
+    logits = randn(gen, length, n, classes, scale=1.5)  # (L, N, C), padding included
+    targets = torch.randint(classes, (length, n), generator=gen)  # (L, N), padding too: any class
+    lengths = torch.tensor(lengths)  # (N,) int64
+    real = torch.arange(length)[:, None] < lengths[None, :]  # (L, N): time index t holds step t + 1
+    expected = F.cross_entropy(logits[real], targets[real])  # mean over the real positions only
+    if batch_first:
+        logits, targets = logits.transpose(0, 1).contiguous(), targets.T.contiguous()  # (N, L, C), (N, L)
+    label = f"{dims_label(L=length, N=n, C=classes)}, batch_first={batch_first}, {description}"
+    return Case((logits, targets, lengths, batch_first), expected, label, ("()",))
+
+
+def _mask_cases():
+    return [_mask_case(1200 + i, *spec) for i, spec in enumerate(_MASK_SPECS)]
+
+
+def _time_major(logits, targets, batch_first):
+    """(L, N, C) and (L, N) whatever the layout."""
+    return (logits.transpose(0, 1), targets.T) if batch_first else (logits, targets)
+
+
+def _per_position(logits, targets):
+    """Cross-entropy at every position, (L, N, C), (L, N) -> (L, N)."""
+    return F.cross_entropy(logits.permute(1, 2, 0), targets.T, reduction="none").T
+
+
+def _real(lengths, length, shift=0):
+    """(L, N) bool: True where time index t < lengths[n] + shift."""
+    return torch.arange(length)[:, None] < lengths[None, :] + shift
+
+
+def _masked_parts(logits, targets, lengths, batch_first):
+    """Per-position losses and the mask, both (L, N)."""
+    logits, targets = _time_major(logits, targets, batch_first)
+    return _per_position(logits, targets), _real(lengths, len(targets))
+
+
+def _ml_mean_everywhere(logits, targets, lengths, batch_first):
+    return _per_position(*_time_major(logits, targets, batch_first)).mean()
+
+
+def _ml_sum(*args):
+    loss, real = _masked_parts(*args)
+    return (loss * real).sum()
+
+
+def _ml_divided_by_all(*args):
+    loss, real = _masked_parts(*args)
+    return (loss * real).sum() / real.numel()
+
+
+def _ml_mean_of_sequence_means(*args):
+    loss, real = _masked_parts(*args)
+    return ((loss * real).sum(0) / real.sum(0)).mean()
+
+
+def _ml_mean_of_step_means(*args):
+    loss, real = _masked_parts(*args)
+    counts = real.sum(1)  # (L,) real positions at each step
+    per_step = (loss * real).sum(1)[counts > 0] / counts[counts > 0]  # steps that have a real position
+    return per_step.mean()
+
+
+def _ml_time_major_always(logits, targets, lengths, batch_first):
+    return _ml_masked_mean(logits, targets, lengths, False)
+
+
+def _ml_masked_mean(logits, targets, lengths, batch_first, shift=0):
+    logits, targets = _time_major(logits, targets, batch_first)
+    real = _real(lengths, len(targets), shift)
+    return (_per_position(logits, targets) * real).sum() / real.sum()
+
+
+def _ml_one_step_too_many(logits, targets, lengths, batch_first):
+    return _ml_masked_mean(logits, targets, lengths, batch_first, shift=1)
+
+
+def _ml_one_step_too_few(logits, targets, lengths, batch_first):
+    return _ml_masked_mean(logits, targets, lengths, batch_first, shift=-1)
+
+
+def _ml_last_real_step_only(*args):
+    loss, real = _masked_parts(*args)
+    lengths = args[2]
+    return loss[lengths - 1, torch.arange(len(lengths))].mean()
+
+
+def _ml_ignore_index_zero(logits, targets, lengths, batch_first):
+    logits, targets = _time_major(logits, targets, batch_first)
+    return F.cross_entropy(logits.permute(1, 2, 0), targets.T, ignore_index=0)
+
+
+def _ml_softmax_first(logits, targets, lengths, batch_first):
+    return _ml_masked_mean(logits.softmax(-1), targets, lengths, batch_first)
+
+
+def _ml_nll_on_logits(logits, targets, lengths, batch_first):
+    logits, targets = _time_major(logits, targets, batch_first)
+    picked = F.nll_loss(logits.permute(1, 2, 0), targets.T, reduction="none").T  # (L, N)
+    real = _real(lengths, len(targets))
+    return (picked * real).sum() / real.sum()
+
+
+def _ml_zeroed_logits(logits, targets, lengths, batch_first):
+    logits, targets = _time_major(logits, targets, batch_first)
+    zeroed = logits * _real(lengths, len(targets)).unsqueeze(-1)  # (L, N, C)
+    return _per_position(zeroed, targets).mean()
+
+
+def _ml_sorted_lengths(logits, targets, lengths, batch_first):
+    return _ml_masked_mean(logits, targets, lengths.sort(descending=True).values, batch_first)
+
+
+def _ml_divided_by_batch(*args):
+    loss, real = _masked_parts(*args)
+    return (loss * real).sum() / real.shape[1]
+
+
+def _ml_mask_batch_major_always(logits, targets, lengths, batch_first):
+    """The mask built (N, L) and flattened in that order next to the losses flattened as they come."""
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
+    real = torch.arange(targets.shape[1 if batch_first else 0])[None, :] < lengths[:, None]  # (N, L)
+    return (loss * real.reshape(-1)).sum() / real.sum()
+
+
+def _ml_classes_on_last_axis(logits, targets, lengths, batch_first):
+    """(N, L, C) logits handed to cross_entropy as they are: it reads axis 1 as the classes."""
+    logits, targets = _time_major(logits, targets, batch_first)
+    logits, targets = logits.transpose(0, 1), targets.T  # (N, L, C), (N, L)
+    loss = F.cross_entropy(logits, targets, reduction="none")  # only runs when L == C
+    real = torch.arange(targets.shape[1])[None, :] < lengths[:, None]
+    return (loss * real).sum() / real.sum()
+
+
+def _ml_softmax_over_time(logits, targets, lengths, batch_first):
+    logits, targets = _time_major(logits, targets, batch_first)
+    log_probs = logits.log_softmax(dim=0)  # (L, N, C), normalised over time
+    picked = -log_probs.gather(2, targets.unsqueeze(2)).squeeze(2)  # (L, N)
+    real = _real(lengths, len(targets))
+    return (picked * real).sum() / real.sum()
+
+
+def _ml_sign(*args):
+    return -_ml_masked_mean(*args)
+
+
+register(
+    Exercise(
+        id="masked_loss",
+        title="Mean cross-entropy over the real positions of a padded batch",
+        signature="masked_loss(logits, targets, lengths, batch_first) -> loss",
+        arg_names=("logits", "targets", "lengths", "batch_first"),
+        output_names=("loss",),
+        make_cases=_mask_cases,
+        lesson="10_variable_length_batches",
+        forbid_rnn=False,
+        mistakes=(
+            Mistake("your mean includes the padded positions; only the real positions count",
+                    _ml_mean_everywhere),
+            Mistake("your loss is the sum over the real positions; the exercise asks for their mean",
+                    _ml_sum),
+            Mistake("you divide by every position, padding included (N·L); divide by the number of real "
+                    "positions", _ml_divided_by_all),
+            Mistake("you average each sequence first and then average the sequences, which weighs a short "
+                    "sequence's positions more; take one mean over all real positions", _ml_mean_of_sequence_means),
+            Mistake("you average each time step first and then average the steps, which weighs the few "
+                    "positions of late steps more; take one mean over all real positions", _ml_mean_of_step_means),
+            Mistake("you treat logits as (L, N, C) even when batch_first=True, where it is (N, L, C)",
+                    _ml_time_major_always),
+            Mistake("off by one: your mask keeps one padded step after each sequence; with time indices "
+                    "counted from 0, sequence n's real steps are the first lengths[n]", _ml_one_step_too_many),
+            Mistake("off by one: your mask drops each sequence's last real step; with time indices counted "
+                    "from 0, sequence n's real steps are the first lengths[n]", _ml_one_step_too_few),
+            Mistake("you score only each sequence's last real step; every real step has a target",
+                    _ml_last_real_step_only),
+            Mistake("you use ignore_index on the targets as they are, but padded targets may hold any class "
+                    "(0 included), and real targets can be that class too: mark the padding from lengths",
+                    _ml_ignore_index_zero),
+            Mistake("you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
+                    "and does the log-softmax itself", _ml_softmax_first),
+            Mistake("you use nll_loss on raw logits; nll_loss expects log-probabilities (log_softmax first), "
+                    "or use cross_entropy", _ml_nll_on_logits),
+            Mistake("you zero the logits at the padding, but a row of zero logits still has a loss (log C) "
+                    "and still counts in the mean; leave the padding out instead", _ml_zeroed_logits),
+            Mistake("you sort the lengths longest first but keep the batch in its order; lengths[n] "
+                    "belongs to sequence n", _ml_sorted_lengths),
+            Mistake("you divide by the batch size N (a loss per sequence); the exercise asks for the mean "
+                    "over the real positions", _ml_divided_by_batch),
+            Mistake("your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
+                    "lay them out, or flatten them, the same way", _ml_mask_batch_major_always),
+            Mistake("you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
+                    "give it (positions, C) rows, or move the classes to axis 1", _ml_classes_on_last_axis),
+            Mistake("your log-softmax runs over the time axis; the probabilities are over the C classes, "
+                    "the last axis", _ml_softmax_over_time),
+            Mistake("your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
+                    "targets", _ml_sign),
+        ),
+        hints=(
+            "Three steps: a loss for every position, a mark for every position saying whether it is real, "
+            "then one mean over the marked positions. Work out the shape of each.",
+            "A position (time step t, sequence n) is real when t, counted from 0, is below that sequence's "
+            "length; a comparison with broadcasting marks all of them at once. Never look at the targets "
+            "to find the padding: a padded target can be any class.",
+            "Bring the logits to one layout first (batch_first only swaps the first two axes). Ask for one "
+            "loss per position rather than a mean, keep the real ones, and divide their sum by how many "
+            "there are; the answer is a 0-dim tensor.",
+        ),
+    )
+)
