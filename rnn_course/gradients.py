@@ -6,7 +6,7 @@ every hidden state h_t is a node of the autograd graph whose gradient can be rea
     states, grads = hidden_state_grads(rnn, x)        # h_t and dL/dh_t, both (L, N, H)
     norms = hidden_grad_norms(rnn, x)                 # ||dL/dh_t|| for t = 1..L, shape (L,)
     w = with_spectral_radius(rnn.weight_hh_l0, 1.2)   # the same directions, rescaled
-    history = train_steps(model, inputs, targets, steps=50, lr=0.1, max_norm=1.0)
+    history = train_steps(model, inputs, targets, steps=50, lr=0.1, max_norm=1.0)   # SGD, clipped at 1
 
 Shapes use torch's letters: N batch, L sequence length, H_in input size, H hidden size, C classes.
 """
@@ -143,24 +143,41 @@ def total_grad_norm(parameters):
     return torch.linalg.vector_norm(torch.cat(grads)).item()
 
 
-def train_steps(model, inputs, targets, steps, lr=0.1, max_norm=None, loss_fn=F.cross_entropy, print_every=0):
-    """Full-batch SGD on one fixed batch; optionally clip the global gradient norm.
+def _flat_parameters(model):
+    """Every parameter of ``model`` as one detached 1-D tensor (a copy)."""
+    return torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
+
+
+def train_steps(model, inputs, targets, steps, lr=0.1, max_norm=None, loss_fn=F.cross_entropy, print_every=0,
+                optimizer=None):
+    """Full-batch training on one fixed batch (plain SGD unless told otherwise); optionally clip the
+    global gradient norm before each update.
 
     Args:
         model: maps ``inputs`` to logits (N, C).
         inputs: e.g. (L, N, H_in); targets: (N,) int64.
         steps: number of updates.
-        lr: SGD learning rate.
+        lr: the learning rate of the default optimizer, ``torch.optim.SGD(params, lr)``.
         max_norm: None for no clipping, else the ``torch.nn.utils.clip_grad_norm_`` threshold.
         loss_fn: (logits, targets) -> scalar.
         print_every: print "step k: loss ..." every that many steps (0: silent).
+        optimizer: a function params -> ``torch.optim.Optimizer`` to use instead of plain SGD, e.g.
+            ``lambda params: torch.optim.Adam(params, lr=0.01)`` (``lr`` is then ignored).
 
     Returns:
-        dict of lists, one entry per step: "loss" (before the update), "grad_norm" (before
-        clipping) and "update_norm" (the norm of the gradient actually used, after clipping).
+        dict of lists, one entry per step:
+
+        * "loss": the loss before the update;
+        * "grad_norm": the global gradient norm before clipping;
+        * "clipped_grad_norm": the global norm of the gradient handed to the optimizer, after
+          clipping (equal to "grad_norm" without clipping). It bounds the step only for plain
+          SGD, where the step is ``lr`` times this gradient;
+        * "step_norm": the length of the update actually applied, ``||theta_new - theta_old||``,
+          whatever the optimizer (momentum and Adam can take steps far longer than
+          ``lr * max_norm``).
     """
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    history = {"loss": [], "grad_norm": [], "update_norm": []}
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr) if optimizer is None else optimizer(model.parameters())
+    history = {"loss": [], "grad_norm": [], "clipped_grad_norm": [], "step_norm": []}
     for step in range(1, steps + 1):
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
@@ -168,9 +185,11 @@ def train_steps(model, inputs, targets, steps, lr=0.1, max_norm=None, loss_fn=F.
         history["grad_norm"].append(total_grad_norm(model.parameters()))
         if max_norm is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-        history["update_norm"].append(total_grad_norm(model.parameters()))
+        history["clipped_grad_norm"].append(total_grad_norm(model.parameters()))
         history["loss"].append(loss.item())
+        before = _flat_parameters(model)
         optimizer.step()
+        history["step_norm"].append(torch.linalg.vector_norm(_flat_parameters(model) - before).item())
         if print_every and (step % print_every == 0 or step == 1):
             print(f"step {step:4d}: loss {loss.item():.4f}, gradient norm {history['grad_norm'][-1]:.3g}")
     return history

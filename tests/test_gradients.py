@@ -139,7 +139,7 @@ def test_train_steps_without_clipping_is_plain_sgd():
         loss.backward()
         assert math.isclose(history["loss"][step], loss.item(), rel_tol=1e-6)
         optimizer.step()
-    assert history["grad_norm"] == history["update_norm"]
+    assert history["grad_norm"] == history["clipped_grad_norm"]
     for p, q in zip(model.parameters(), twin.parameters()):
         torch.testing.assert_close(p, q)
 
@@ -149,11 +149,44 @@ def test_train_steps_clipping_bounds_every_update():
     with torch.no_grad():
         model.rnn.weight_hh_l0.mul_(3.0)
     history = gradients.train_steps(model, inputs, targets, steps=5, lr=0.5, max_norm=1e-3)
-    assert len(history["loss"]) == len(history["grad_norm"]) == len(history["update_norm"]) == 5
-    assert all(n <= 1e-3 * (1 + 1e-5) for n in history["update_norm"])
+    assert len(history["loss"]) == len(history["grad_norm"]) == len(history["clipped_grad_norm"]) == 5
+    assert all(n <= 1e-3 * (1 + 1e-5) for n in history["clipped_grad_norm"])
     assert all(g > 1e-3 for g in history["grad_norm"])
-    for g, u in zip(history["grad_norm"], history["update_norm"]):
+    for g, u in zip(history["grad_norm"], history["clipped_grad_norm"]):
         assert math.isclose(u, 1e-3 * g / (g + 1e-6), rel_tol=1e-4)  # clip_grad_norm_'s coefficient
+    # plain SGD: the step is lr times the clipped gradient, so its length is lr * clipped_grad_norm
+    for u, s in zip(history["clipped_grad_norm"], history["step_norm"]):
+        assert math.isclose(s, 0.5 * u, rel_tol=1e-3)
+
+
+def _steps_of_twin(model, make_optimizer, inputs, targets, steps, max_norm):
+    """The update lengths of ``make_optimizer`` on ``model``, measured here with torch alone."""
+    optimizer, lengths = make_optimizer(model.parameters()), []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        F.cross_entropy(model(inputs), targets).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        before = [p.detach().clone() for p in model.parameters()]
+        optimizer.step()
+        moved = torch.cat([(p.detach() - b).flatten() for p, b in zip(model.parameters(), before)])
+        lengths.append(moved.norm().item())
+    return lengths
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda params: torch.optim.Adam(params, lr=0.01),
+    lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+])
+def test_step_norm_is_the_applied_update_and_clipping_does_not_bound_it_for_adam_or_momentum(make_optimizer):
+    inputs, targets, model = _task_and_model()
+    twin = gradients.LastStepClassifier(2, 6, 2)
+    twin.load_state_dict(model.state_dict())
+    history = gradients.train_steps(model, inputs, targets, steps=20, max_norm=1.0, optimizer=make_optimizer)
+    expected = _steps_of_twin(twin, make_optimizer, inputs, targets, 20, 1.0)
+    assert history["step_norm"] == pytest.approx(expected, rel=1e-4)
+    assert all(n <= 1.0 * (1 + 1e-5) for n in history["clipped_grad_norm"])
+    lr = make_optimizer([nn.Parameter(torch.zeros(1))]).param_groups[0]["lr"]
+    assert max(history["step_norm"]) > lr * 1.0  # longer than lr * max_norm: that cap is SGD's only
 
 
 def test_train_steps_prints_one_line_per_reported_step(capsys):

@@ -29,15 +29,17 @@ def test_input_layouts_has_three_panels_with_one_box_per_step():
     titles = [ax.get_title() for ax in fig.axes]
     assert "(L, N, H_in)" in titles[0] and "(N, L, H_in)" in titles[1] and "(L, H_in)" in titles[2]
     assert [len(boxes(ax)) for ax in fig.axes] == [12, 12, 4]
-    assert fig.dpi <= 80
 
 
 def test_input_layouts_box_labels_follow_the_layout():
     fig = layouts.input_layouts(seq_len=2, batch=3)
     time_major, batch_first, _ = fig.axes
-    # the box at row 0, column 1 is x[0, 1]: step 0 of sequence 1 time-major, step 1 of sequence 0 batch-first
-    assert "$x_{0}^{(1)}$" in [t.get_text() for t in time_major.texts]
-    assert "$x_{1}^{(0)}$" in [t.get_text() for t in batch_first.texts]
+    # the box at row 0, column 1 is x[0, 1]: x_1 of sequence 1 time-major, x_2 of sequence 0 batch-first
+    # (inputs are numbered x_1..x_L; the code index is one less)
+    assert [t.get_text() for t in time_major.texts][:3] == ["$x_{1}$\nn=0", "$x_{1}$\nn=1", "$x_{1}$\nn=2"]
+    assert [t.get_text() for t in batch_first.texts][:2] == ["$x_{1}$\nn=0", "$x_{2}$\nn=0"]
+    unbatched = [t.get_text() for t in fig.axes[2].texts]
+    assert "$x_{0}$" not in unbatched and unbatched[:2] == ["$x_{1}$", "$x_{2}$"]
 
 
 def test_shape_flow_labels_every_shape():
@@ -58,8 +60,15 @@ def test_shape_flow_without_h0_says_zeros():
 def test_stacked_grid_has_a_box_per_state_and_names_h_n(num_layers, seq_len):
     fig = layouts.stacked_grid(num_layers=num_layers, seq_len=seq_len, dropout=True)
     (ax,) = fig.axes
-    assert len(boxes(ax)) == seq_len * (num_layers + 1)
+    assert len(boxes(ax)) == seq_len * (num_layers + 1) + num_layers  # inputs, states, one h_0 per layer
     labels = texts(fig)
+    # the course's notation: inputs x_1..x_L, states h_1^(k)..h_L^(k), h_0^(k) the initial state
+    assert [f"$x_{{{t}}}$" in labels for t in range(1, seq_len + 1)] == [True] * seq_len and "$x_{0}$" not in labels
+    for k in range(num_layers):
+        assert f"$h_0^{{({k})}}$" in labels
+        assert [f"$h_{{{t}}}^{{({k})}}$" in labels for t in range(1, seq_len + 1)] == [True] * seq_len
+        assert f"$h_{{{seq_len + 1}}}^{{({k})}}$" not in labels
+    assert [f"output[{i}]" in labels for i in range(seq_len)] == [True] * seq_len  # code index: output[t - 1] is h_t
     assert [f"h_n[{k}]" in labels for k in range(num_layers)] == [True] * num_layers
     # dropout sits between layers only: (num_layers - 1) gaps per time step
     assert labels.count("dropout") == seq_len * (num_layers - 1)
@@ -90,9 +99,10 @@ def test_output_h_n_links_highlights_last_step_forward_and_first_step_backward()
     assert len(thick) == 2
     labels = [t.get_text() for t in ax.texts]
     assert "h_n[2]" in labels and "h_n[3]" in labels
-    # the highlighted forward box is at the last step, the backward one at t = 0
+    # the highlighted forward box is at the last step, t = L, the backward one at t = 1
     highlighted = {round(b.get_x(), 3) for b in thick}
-    assert highlighted == {0.0, round(1.2 * 4, 3)}
+    assert highlighted == {0.0, round(layouts.STEP * 4, 3)}
+    assert [f"$t = {t}$" in labels for t in range(1, 6)] == [True] * 5 and "$t = 0$" not in labels
 
 
 def test_output_h_n_links_unidirectional_has_one_row():

@@ -56,6 +56,8 @@ def test_plot_padded_batch_draws_every_cell(tokens):
     if tokens:
         assert [t for t in texts if t != "pad"] == list("abcdef")
     assert sorted(t.get_text() for t in right.texts if t.get_text() in "01") == ["0"] * 3 + ["1"] * 6
+    for ax in (left, right):  # time steps are numbered t = 1..L
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
     plt.close(fig)
 
 

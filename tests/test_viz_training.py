@@ -16,7 +16,6 @@ def test_class_probabilities_highlights_the_target():
     assert [round(p.get_height(), 6) for p in ax.patches] == [round(v, 6) for v in probs.tolist()]
     assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()
     assert f"{-torch.log(probs[1]).item():.3f}" in ax.get_title()
-    assert fig.dpi <= 80
 
 
 def test_class_probabilities_without_target_and_with_names():
@@ -31,7 +30,9 @@ def test_norms_over_time_one_line_per_setting_on_log_scale():
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
     assert [line.get_label() for line in ax.get_lines()] == list(curves)
-    assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]
+    assert list(ax.get_lines()[0].get_xdata()) == [1, 2, 3]  # time steps t = 1..L
+    assert ax.get_xlabel() == "time step t"
+    assert training.norms_over_time(curves, xlabel="power k").axes[0].get_xlabel() == "power k"
 
 
 def test_norms_over_time_linear_scale_and_start():
