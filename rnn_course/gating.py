@@ -1,7 +1,7 @@
 """When gating helps (lessons 12-14): a memory task, gate biases, and gradients through the cell state.
 
     x, y = remember_first_batch(gen, num_sequences=64, length=40, num_symbols=4)   # (N, L, K), (N,)
-    model = LastStateClassifier("LSTM", input_size=4, hidden_size=32, num_classes=4)
+    model = SequenceClassifier(input_size=4, hidden_size=32, num_classes=4, cell="lstm")  # rnn_course.models
     open_memory_gate(model.rnn, 3.0)               # forget gate (LSTM) or update gate (GRU) starts near 1
     accuracy = train_remember_first(model, seed=0, length=40)
     norms = state_grad_norms(model.rnn, x)         # ||dL/dh_t|| (and ||dL/dc_t|| for an LSTM), t = 1..L
@@ -33,26 +33,6 @@ def remember_first_batch(gen, num_sequences, length, num_symbols=4):
     return F.one_hot(symbols, num_symbols).float(), symbols[:, 0]
 
 
-class LastStateClassifier(nn.Module):
-    """An ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM`` (batch-first) and a linear head on the last output.
-
-    ``forward(x)``: x (N, L, H_in) -> logits (N, C). ``output[:, -1]`` is the last layer's state
-    after the last step for all three cells, so the head never has to know which state an LSTM
-    returns.
-    """
-
-    def __init__(self, kind, input_size, hidden_size, num_classes):
-        super().__init__()
-        if kind not in ("RNN", "GRU", "LSTM"):
-            raise ValueError(f"kind must be 'RNN', 'GRU' or 'LSTM', got {kind!r}")
-        self.rnn = getattr(nn, kind)(input_size, hidden_size, batch_first=True)
-        self.head = nn.Linear(hidden_size, num_classes)
-
-    def forward(self, x):
-        output, _ = self.rnn(x)  # (N, L, H); the state (a tensor, or an LSTM's (h_n, c_n)) is not needed
-        return self.head(output[:, -1])  # (N, C)
-
-
 def open_memory_gate(module, bias):
     """Add ``bias`` to the gate that keeps the old state, in place: LSTM's forget gate f, GRU's update gate z.
 
@@ -69,7 +49,7 @@ def open_memory_gate(module, bias):
     return module
 
 
-def train_remember_first(model, seed, length=40, num_symbols=4, steps=400, batch_size=64, lr=0.01, max_norm=1.0,
+def train_remember_first(model, seed, length=30, num_symbols=4, steps=300, batch_size=32, lr=0.01, max_norm=1.0,
                          test_size=1000):
     """Train ``model`` on the task with Adam and gradient clipping; return its held-out accuracy.
 

@@ -6,13 +6,13 @@ import torch
 from torch import nn
 
 from rnn_course.gating import (
-    LastStateClassifier,
     open_memory_gate,
     remember_first_batch,
     state_grad_norms,
     train_remember_first,
 )
 from rnn_course.gradients import hidden_grad_norms
+from rnn_course.models import SequenceClassifier
 
 
 def test_the_task_is_one_hot_symbols_whose_target_is_the_first():
@@ -22,23 +22,6 @@ def test_the_task_is_one_hot_symbols_whose_target_is_the_first():
     assert torch.equal(x[:, 0].argmax(dim=1), y)
     again, _ = remember_first_batch(torch.Generator().manual_seed(0), 8, 12, 5)
     assert torch.equal(x, again)
-
-
-@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
-def test_the_classifier_reads_the_last_layers_final_hidden_state(kind):
-    torch.manual_seed(0)
-    model = LastStateClassifier(kind, 3, 6, 4)
-    x = torch.randn(5, 7, 3)
-    logits = model(x)
-    _, state = model.rnn(x)
-    h_n = state[0] if kind == "LSTM" else state  # an LSTM returns (h_n, c_n)
-    assert logits.shape == (5, 4)
-    torch.testing.assert_close(logits, model.head(h_n[-1]))
-
-
-def test_the_classifier_refuses_an_unknown_cell():
-    with pytest.raises(ValueError, match="kind must be 'RNN', 'GRU' or 'LSTM', got 'Transformer'"):
-        LastStateClassifier("Transformer", 3, 6, 4)
 
 
 @pytest.mark.parametrize("kind, gate", [("LSTM", 1), ("GRU", 1)])  # block 1: LSTM's f in i|f|g|o, GRU's z in r|z|n
@@ -118,7 +101,7 @@ def test_an_open_keep_gate_carries_the_gradient_back_where_default_gates_lose_it
 
     def ratio(kind, bias, state="h"):
         torch.manual_seed(seed)
-        model = LastStateClassifier(kind, 4, 32, 4)
+        model = SequenceClassifier(4, 32, 4, cell=kind.lower())
         if bias:
             open_memory_gate(model.rnn, bias)
         norms = state_grad_norms(model.rnn, x)[state]
@@ -133,7 +116,7 @@ def test_an_open_keep_gate_carries_the_gradient_back_where_default_gates_lose_it
 def test_training_returns_a_held_out_accuracy_and_is_reproducible():
     def run():
         torch.manual_seed(0)
-        return train_remember_first(LastStateClassifier("GRU", 3, 8, 3), seed=0, length=3, num_symbols=3, steps=60)
+        return train_remember_first(SequenceClassifier(3, 8, 3, cell="gru"), seed=0, length=3, num_symbols=3, steps=60)
 
     accuracy = run()
     assert 0.0 <= accuracy <= 1.0 and accuracy == run()

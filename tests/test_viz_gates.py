@@ -11,16 +11,6 @@ def _texts(fig):
     return [t for ax in fig.axes for t in ax.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize")) if t.get_text()]
 
 
-@pytest.mark.parametrize("draw", [gates.lstm_cell_diagram, gates.gru_cell_diagram,
-                                  lambda: gates.accuracy_by_seed({"RNN": [0.3, 0.5], "GRU": [1.0, 0.9]}, chance=0.25)])
-def test_figures_are_readable_at_100_percent(draw):
-    fig = draw()
-    assert fig.get_figwidth() * fig.dpi >= 550
-    assert 95 <= fig.dpi <= 110
-    sizes = [t.get_fontsize() for t in _texts(fig)]
-    assert sizes and min(sizes) >= 9
-
-
 def test_the_lstm_diagram_names_every_gate_and_both_states():
     text = " ".join(t.get_text() for t in _texts(gates.lstm_cell_diagram()))
     for name in ("$i$", "$f$", "$g$", "$o$", "$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$h_t$", "i | f | g | o"):

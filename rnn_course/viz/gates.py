@@ -6,17 +6,16 @@
   (1 - z) * n + z * h_{t-1}.
 
 Every function draws into a new figure and returns it; nothing is shown, saved or set globally.
-Figures are about 100 dpi and at least 600 px wide, with no text under 9 pt.
+Figures follow ``viz.style``: 100 dpi, at least 550 px wide, no text under 9 pt.
 """
 
-import matplotlib.pyplot as plt
+from . import style
 
-DPI = 100
 STATE = "#2e9e4f"  # green: the states h and c
 GATE = "#4c8bd6"  # blue: sigmoid gates
 CANDIDATE = "#e8893a"  # orange: tanh candidates
 OPERATION = "#f2f2f2"
-FONT = 10
+FONT = style.LABEL
 
 
 def _box(ax, xy, text, colour, width=0.9, height=0.55):
@@ -43,7 +42,7 @@ def _frame(ax, title, xlim, ylim):
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.axis("off")
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, fontsize=style.TITLE)
 
 
 def lstm_cell_diagram():
@@ -56,7 +55,7 @@ def lstm_cell_diagram():
     Returns:
         A figure of 7.5 x 3.6 inches at 100 dpi.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=DPI)
+    fig, ax = style.new_figure(7.5, 3.6)
     _box(ax, (0.3, 3.0), "$c_{t-1}$", STATE)
     _box(ax, (0.3, 0.3), "$h_{t-1}$", STATE)
     _box(ax, (1.6, -0.6), "$x_t$", GATE)
@@ -88,7 +87,7 @@ def lstm_cell_diagram():
     ax.text(2.3, -0.6, "every gate reads $x_t$ and $h_{t-1}$; torch stacks their rows as i | f | g | o",
             ha="left", va="center", fontsize=9)
     _frame(ax, r"one LSTM step: $c_t = f \odot c_{t-1} + i \odot g$,  $h_t = o \odot \tanh(c_t)$", (-0.3, 7.6), (-1.0, 3.5))
-    return fig
+    return style.finish(fig)
 
 
 def gru_cell_diagram():
@@ -101,7 +100,7 @@ def gru_cell_diagram():
     Returns:
         A figure of 7.5 x 3.8 inches at 100 dpi.
     """
-    fig, ax = plt.subplots(figsize=(7.5, 3.8), dpi=DPI)
+    fig, ax = style.new_figure(7.5, 3.8)
     _box(ax, (0.3, 2.8), "$h_{t-1}$", STATE)
     _box(ax, (0.3, -0.4), "$x_t$", GATE)
     ax.plot([0.75, 6.6], [2.8, 2.8], color=STATE, lw=1.3)  # the old state runs along the top
@@ -127,7 +126,7 @@ def gru_cell_diagram():
     _arrow(ax, (6.6, 2.8), mix, STATE, label=r"$z \odot h_{t-1}$", offset=(0.55, 0.1))
     _arrow(ax, mix, (7.5, 2.0), STATE)
     _frame(ax, r"one GRU step: $h_t = (1 - z) \odot n + z \odot h_{t-1}$", (-0.3, 8.0), (-0.8, 3.2))
-    return fig
+    return style.finish(fig)
 
 
 def accuracy_by_seed(results, chance=None, title="held-out accuracy, one dot per seed"):
@@ -137,7 +136,7 @@ def accuracy_by_seed(results, chance=None, title="held-out accuracy, one dot per
         results: dict label -> list of accuracies (one per seed), in [0, 1].
         chance: draw a dashed line at this accuracy (e.g. 1 / K for K equally likely classes).
     """
-    fig, ax = plt.subplots(figsize=(6.5, 3.2), dpi=DPI)
+    fig, ax = style.new_figure(6.5, 3.2)
     for column, (label, accuracies) in enumerate(results.items()):
         offsets = [(k - (len(accuracies) - 1) / 2) * 0.06 for k in range(len(accuracies))]
         ax.scatter([column + o for o in offsets], accuracies, s=30, zorder=3)
@@ -147,12 +146,10 @@ def accuracy_by_seed(results, chance=None, title="held-out accuracy, one dot per
         ax.axhline(chance, color="grey", linestyle="--", lw=1.0)
         ax.text(len(results) - 0.5, chance + 0.02, "chance", ha="right", va="bottom", fontsize=9, color="grey")
     ax.set_xticks(range(len(results)))
-    ax.set_xticklabels(list(results), fontsize=10)
+    ax.set_xticklabels(list(results), fontsize=style.LABEL)
     ax.set_ylim(0, 1.05)
     ax.set_xlim(-0.5, len(results) - 0.5)
-    ax.set_ylabel("accuracy", fontsize=10)
-    ax.tick_params(labelsize=9)
-    ax.set_title(title + " (bar: mean)", fontsize=11)
+    ax.set_ylabel("accuracy", fontsize=style.LABEL)
+    ax.set_title(title + " (bar: mean)", fontsize=style.TITLE)
     ax.grid(True, axis="y", alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return style.finish(fig)
