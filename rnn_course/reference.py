@@ -32,7 +32,9 @@ the same ``torch.manual_seed`` a module here and its torch twin hold identical p
 
 import math
 import numbers
+import operator
 import warnings
+from functools import partial
 
 import torch
 from torch import nn
@@ -88,13 +90,15 @@ def _unknown_nonlinearity(nonlinearity):
     return f"Unknown nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}"
 
 
+_MODE_OF_NAME = {"tanh": "RNN_TANH", "relu": "RNN_RELU", **{mode: mode for mode in _MODES}}
+
+
 def cell_mode(name):
     """torch's mode for a cell's name: "tanh" -> "RNN_TANH", "relu" -> "RNN_RELU"; the four modes
     "RNN_TANH", "RNN_RELU", "LSTM" and "GRU" name themselves. Anything else raises ValueError."""
-    modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU", **{mode: mode for mode in _MODES}}
-    if name not in modes:
-        raise ValueError(f"Unknown mode: expected one of {sorted(modes)}, got {name!r}")
-    return modes[name]
+    if not isinstance(name, str) or name not in _MODE_OF_NAME:
+        raise ValueError(f"Unknown mode: expected one of {sorted(_MODE_OF_NAME)}, got {name!r}")
+    return _MODE_OF_NAME[name]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,15 +235,31 @@ def hidden_of(state):
     return state[0] if isinstance(state, (tuple, list)) else state
 
 
-def _map_state(function, *states):
-    """``function`` applied to states' tensors: to the tensors themselves, or part by part to
-    (h, c) pairs, which gives a pair back.
+def _map_state(function, state):
+    """``function`` applied to a state: to the tensor h, or to each tensor of a pair (h, c)."""
+    if isinstance(state, (tuple, list)):
+        return tuple(function(part) for part in state)
+    return function(state)
 
-    E.g. ``_map_state(lambda s: s[:2], state)`` keeps the first two rows of h, or of both h and c.
-    """
+
+def _index_state(state, index):
+    """``state[index]``, taken from h, or from both h and c: e.g. one direction's rows."""
+    return _map_state(operator.itemgetter(index), state)
+
+
+def _join_states(join, states):
+    """``torch.stack`` or ``torch.cat`` applied to a list of states, h with h and c with c."""
     if isinstance(states[0], (tuple, list)):
-        return tuple(function(*parts) for parts in zip(*states))
-    return function(*states)
+        return tuple(join(parts) for parts in zip(*states))
+    return join(states)
+
+
+def _with_rows(running_state, state):
+    """``state`` with its first rows replaced by ``running_state`` (those of the sequences still
+    running), its other rows kept: (batch_sizes[t], H) and (N, H) give (N, H)."""
+    if isinstance(state, (tuple, list)):
+        return tuple(_with_rows(new, old) for new, old in zip(running_state, state))
+    return torch.cat([running_state, state[running_state.shape[0] :]])  # (N, H)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,10 +335,10 @@ def packed_recurrent_layer(data, batch_sizes, state0, weights, mode="RNN_TANH", 
     state = state0
     for t in _time_order(len(blocks), reverse):
         running = blocks[t].shape[0]
-        running_rows = _map_state(lambda s: s[:running], state)  # (batch_sizes[t], H_out), ...
+        running_rows = _index_state(state, slice(0, running))  # (batch_sizes[t], H_out), ...
         running_state = cell_step(blocks[t], running_rows, weights, mode)
         outputs[t] = hidden_of(running_state)  # (batch_sizes[t], H_out)
-        state = _map_state(lambda new, old: torch.cat([new, old[running:]]), running_state, state)
+        state = _with_rows(running_state, state)  # (N, H_out), and (N, H) for c
     return torch.cat(outputs), state  # (sum(batch_sizes), H_out)
 
 
@@ -405,7 +425,7 @@ def bidirectional_layer(x, h0, weights, mode="RNN_TANH", batch_sizes=None):
     """
     outputs, finals = [], []
     for direction, direction_weights in enumerate(weights):
-        state0 = _map_state(lambda s: s[direction], h0)  # (N, H_out), and (N, H) for c0
+        state0 = _index_state(h0, direction)  # (N, H_out), and (N, H) for c0
         reverse = direction == 1
         if batch_sizes is None:
             output, state_n = recurrent_layer(x, state0, direction_weights, mode, reverse)
@@ -415,7 +435,7 @@ def bidirectional_layer(x, h0, weights, mode="RNN_TANH", batch_sizes=None):
             )
         outputs.append(output)
         finals.append(state_n)
-    state_n = _map_state(lambda *parts: torch.stack(parts), *finals)  # (D, N, H_out)
+    state_n = _join_states(torch.stack, finals)  # (D, N, H_out)
     return torch.cat(outputs, dim=-1), state_n  # (L, N, D*H_out)
 
 
@@ -427,8 +447,8 @@ def stacked_rnn(
     Args:
         x: (L, N, H_in); or, when batch_sizes is given, a PackedSequence's data
             (sum(batch_sizes), H_in).
-        hx: (num_layers*D, N, H); for LSTM the pair (h0 (num_layers*D, N, H_out),
-            c0 (num_layers*D, N, H)). Index k*D + d starts layer k, direction d.
+        hx: (D*num_layers, N, H); for LSTM the pair (h0 (D*num_layers, N, H_out),
+            c0 (D*num_layers, N, H)). Index k*D + d starts layer k, direction d.
         weights: num_layers lists, each of D tuples (weight_ih, weight_hh, bias_ih, bias_hh).
             Layer 0's weight_ih has H_in columns; a later layer's has D*H_out, since it reads
             both directions of the layer below.
@@ -440,7 +460,7 @@ def stacked_rnn(
 
     Returns:
         output: (L, N, D*H_out), the last layer's output ((sum(batch_sizes), D*H_out) packed).
-        state_n: laid out like hx: (num_layers*D, N, H_out), and (num_layers*D, N, H) for c_n.
+        state_n: laid out like hx: (D*num_layers, N, H_out), and (D*num_layers, N, H) for c_n.
     """
     num_directions = len(weights[0])
     finals = []
@@ -448,10 +468,10 @@ def stacked_rnn(
         if layer > 0:
             x = F.dropout(x, dropout, training)  # on the way between two layers only
         rows = slice(layer * num_directions, (layer + 1) * num_directions)
-        h0 = _map_state(lambda s: s[rows], hx)  # (D, N, H_out), and (D, N, H) for c0
+        h0 = _index_state(hx, rows)  # (D, N, H_out), and (D, N, H) for c0
         x, state_n = bidirectional_layer(x, h0, layer_weights, mode, batch_sizes)
         finals.append(state_n)
-    state_n = _map_state(lambda *parts: torch.cat(parts), *finals)  # (num_layers*D, N, H_out)
+    state_n = _join_states(torch.cat, finals)  # (D*num_layers, N, H_out)
     return x, state_n  # (L, N, D*H_out)
 
 
@@ -477,6 +497,11 @@ class _CellBase(nn.Module):
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
+        if input_size < 0 or hidden_size < 0:  # torch.empty would refuse them with this type
+            raise RuntimeError(
+                f"{type(self).__name__}: expected input_size and hidden_size of 0 or more, "
+                f"got {input_size} and {hidden_size}"
+            )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
@@ -816,7 +841,7 @@ class _RNNBase(nn.Module):
         return ("h_0", "c_0") if self.mode == "LSTM" else ("hx",)
 
     def _state_shapes(self, batch_size, batched=True):
-        """The shape of each part of hx: (num_layers*D, N, H_out), and (num_layers*D, N, H) for
+        """The shape of each part of hx: (D*num_layers, N, H_out), and (D*num_layers, N, H) for
         an LSTM's c_0; without N when unbatched."""
         sizes = (self.hidden_size,)
         if self.mode == "LSTM":
@@ -877,7 +902,7 @@ class _RNNBase(nn.Module):
 
     def _initial_state(self, parts, batch_size, like, batched):
         """The state ``stacked_rnn`` starts from: hx's parts checked, N = 1 added when unbatched;
-        or zeros like ``like``. One tensor (num_layers*D, N, H), or for an LSTM the pair."""
+        or zeros like ``like``. One tensor (D*num_layers, N, H), or for an LSTM the pair."""
         if parts is None:
             parts = [like.new_zeros(shape) for shape in self._state_shapes(batch_size)]
         else:
@@ -886,19 +911,23 @@ class _RNNBase(nn.Module):
         return tuple(parts) if self.mode == "LSTM" else parts[0]
 
     def _check_state_shapes(self, parts, shapes, like):
-        """RuntimeError, as torch raises, unless every part has its shape and like's dtype."""
+        """RuntimeError, as torch raises, unless every part has its shape and h has like's dtype.
+
+        (torch lets an LSTM's c_0 be of another dtype: it is only added and multiplied.)
+        """
         for name, part, shape in zip(self._state_names, parts, shapes):
-            letters = "(num_layers*D, N, H)" if len(shape) == 3 else "(num_layers*D, H)"
+            size = "H_out" if self.mode == "LSTM" and name == "h_0" else "H"
+            letters = f"(D*num_layers, N, {size})" if len(shape) == 3 else f"(D*num_layers, {size})"
             if tuple(part.shape) != shape:
                 raise RuntimeError(
                     f"{type(self).__name__}: expected {name} of shape {letters} = {shape}, "
                     f"got {_shape(part)}"
                 )
-            if part.dtype != like.dtype:
-                raise RuntimeError(
-                    f"{type(self).__name__}: expected {name} of dtype {like.dtype} like the "
-                    f"input, got {part.dtype}"
-                )
+        if parts[0].dtype != like.dtype:
+            raise RuntimeError(
+                f"{type(self).__name__}: expected {self._state_names[0]} of dtype {like.dtype} "
+                f"like the input, got {parts[0].dtype}"
+            )
 
     # --- the input -------------------------------------------------------------------------------
 
@@ -974,15 +1003,15 @@ class _RNNBase(nn.Module):
             input: (L, N, H_in), or (N, L, H_in) when batch_first, or (L, H_in) unbatched;
                 or a PackedSequence (see ``_forward_packed``).
             hx: the initial state; zeros (on input's device, in its dtype) when None. For RNN
-                and GRU one tensor h_0 (num_layers*D, N, H); for LSTM the pair (h_0, c_0) with
-                h_0 (num_layers*D, N, H_out) and c_0 (num_layers*D, N, H). Without N when
+                and GRU one tensor h_0 (D*num_layers, N, H); for LSTM the pair (h_0, c_0) with
+                h_0 (D*num_layers, N, H_out) and c_0 (D*num_layers, N, H). Without N when
                 unbatched; batch_first never applies to it.
 
         Returns:
             output: the last layer's h at every step, both directions side by side:
                 (L, N, D*H_out), (N, L, D*H_out) when batch_first, (L, D*H_out) unbatched.
-            The final state, in the form of hx: h_n (num_layers*D, N, H_out), or for LSTM
-                (h_n, c_n) with c_n (num_layers*D, N, H); index k*D + d is layer k, direction d.
+            The final state, in the form of hx: h_n (D*num_layers, N, H_out), or for LSTM
+                (h_n, c_n) with c_n (D*num_layers, N, H); index k*D + d is layer k, direction d.
         """
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
@@ -992,12 +1021,12 @@ class _RNNBase(nn.Module):
         if hx is not None:
             hx = self._state_parts(hx, self._state_shapes(x.shape[1], batched))
         self._check_data(input)
-        state = self._initial_state(hx, x.shape[1], x, batched)  # (num_layers*D, N, H_out), ...
+        state = self._initial_state(hx, x.shape[1], x, batched)  # (D*num_layers, N, H_out), ...
         output, state_n = stacked_rnn(
             x, state, self._weights(), self.mode, self.dropout, self.training
         )
         if not batched:
-            state_n = _map_state(lambda s: s.squeeze(1), state_n)  # (num_layers*D, H_out), ...
+            state_n = _map_state(partial(torch.squeeze, dim=1), state_n)  # (D*num_layers, H_out)
         return self._caller_layout(output, batched), state_n
 
     def _forward_packed(self, packed, hx):
@@ -1025,12 +1054,14 @@ class _RNNBase(nn.Module):
         self._check_data(data, packed=True)
         state = self._initial_state(hx, batch_size, data, batched=True)  # caller's order
         if sorted_indices is not None:
-            state = _map_state(lambda s: s.index_select(1, sorted_indices), state)  # packed order
+            to_packed_order = partial(torch.index_select, dim=1, index=sorted_indices)
+            state = _map_state(to_packed_order, state)  # (D*num_layers, N, H_out), ...
         output, state_n = stacked_rnn(
             data, state, self._weights(), self.mode, self.dropout, self.training, batch_sizes
         )
         if unsorted_indices is not None:
-            state_n = _map_state(lambda s: s.index_select(1, unsorted_indices), state_n)
+            to_caller_order = partial(torch.index_select, dim=1, index=unsorted_indices)
+            state_n = _map_state(to_caller_order, state_n)  # (D*num_layers, N, H_out), ...
         return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), state_n
 
 
@@ -1068,8 +1099,8 @@ class LSTM(_RNNBase):
 
     Parameters as listed in ``_RNNBase``, with G = 4 (blocks stacked i, f, g, o). With
     proj_size > 0, h is projected to H_out = proj_size by ``weight_hr_l{k}`` at every step,
-    while c keeps H; so h_0 and h_n are (num_layers*D, N, proj_size), c_0 and c_n
-    (num_layers*D, N, H), and output (L, N, D*proj_size).
+    while c keeps H; so h_0 and h_n are (D*num_layers, N, proj_size), c_0 and c_n
+    (D*num_layers, N, H), and output (L, N, D*proj_size).
     """
 
     def __init__(

@@ -56,10 +56,10 @@ def rnn_inputs(gen, rnn, length, batch, batched, give_hx):
 
 
 def raised(run):
-    """The exception ``run()`` raises (ValueError, RuntimeError or TypeError), or None."""
+    """The exception ``run()`` raises, or None."""
     try:
         run()
-    except (ValueError, RuntimeError, TypeError) as error:
+    except Exception as error:  # noqa: BLE001  (comparing exception types is the point)
         return error
     return None
 
@@ -70,7 +70,7 @@ def assert_raises_like_torch(torch_call, our_call, mentions=()):
     assert expected is not None, "torch accepts this call: not a bad-input case"
     assert type(got) is type(expected), f"torch raises {expected!r}, ours {got!r}"
     for text in ["expected", "got", *mentions]:
-        assert text in str(got), text
+        assert text in str(got), (text, str(got))
     return got
 
 
