@@ -134,8 +134,12 @@ def _plain(value):
     return value
 
 
-def _describe(value):
-    """What kind of answer ``value`` is, in words: "a shape of 3 numbers", "True or False", ..."""
+def _describe(value, count_axes=True):
+    """What kind of answer ``value`` is, in words: "a shape of 3 numbers", "True or False", ...
+
+    With ``count_axes=False`` a shape is "a shape (a tuple of whole numbers)": used to describe the
+    *answer*, whose number of axes can be the point of the question (an unbatched input drops one).
+    """
     if isinstance(value, bool):
         return "True or False"
     if isinstance(value, int):
@@ -145,9 +149,11 @@ def _describe(value):
     if isinstance(value, str):
         return "a text answer"
     if isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if not count_axes:
+            return "a shape (a tuple of whole numbers)"
         return f"a shape of {len(value)} number{'s' if len(value) != 1 else ''}"
     if isinstance(value, tuple):
-        return f"a tuple of {len(value)}: (" + ", ".join(_describe(v) for v in value) + ")"
+        return f"a tuple of {len(value)}: (" + ", ".join(_describe(v, count_axes) for v in value) + ")"
     return f"a {type(value).__name__}"
 
 
@@ -205,7 +211,7 @@ def _where_wrong(guess, actual):
 
 def _not_answered(question_id, actual):
     return PredictionResult(question_id, "not answered", [
-        f"Replace the `...` with your prediction ({_describe(actual)}) and run this cell again.",
+        f"Replace the `...` with your prediction ({_describe(actual, count_axes=False)}) and run this cell again.",
     ])
 
 
@@ -219,7 +225,7 @@ def _verdict(question_id, guess, actual, entry, diagnosis=None):
         ])
     if not _same_structure(guess, actual):
         return PredictionResult(question_id, "wrong", [
-            f"This question wants {_describe(actual)}; your prediction is {_describe(guess)}: {_short(guess)}.",
+            f"This question wants {_describe(actual, count_axes=False)}; your prediction is {_describe(guess)}: {_short(guess)}.",
         ])
     if _equal(guess, actual, entry.rel_tol):
         return PredictionResult(question_id, "right", ["Right. Read on for why."])

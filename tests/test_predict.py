@@ -43,7 +43,18 @@ def test_several_kinds_of_answers_are_compared():
 def test_an_unanswered_prediction_asks_for_one_and_says_what_form_it_takes():
     result = check_prediction("t.two", ..., ((5, 3, 7), (2, 3, 7)))
     assert result.status == "not answered" and not result
-    assert "a tuple of 2: (a shape of 3 numbers, a shape of 3 numbers)" in str(result)
+    assert "a tuple of 2: (a shape (a tuple of whole numbers), a shape (a tuple of whole numbers))" in str(result)
+
+
+def test_the_form_asked_for_never_counts_the_answer_s_axes():
+    # an unbatched input drops the batch axis: saying "a shape of 2 numbers" would give that away
+    answer = ((6, 14), (6, 7))
+    for guess in [..., 7, "(6, 14), (6, 7)"]:
+        text = str(check_prediction("t.two", guess, answer))
+        assert "2 numbers" not in text and "a shape (a tuple of whole numbers)" in text, text
+    text = str(check_prediction("t.two", ((6, 1, 14),), answer))  # the learner's own guess is described in full
+    assert "wants a tuple of 2: (a shape (a tuple of whole numbers), a shape (a tuple of whole numbers))" in text
+    assert "your prediction is a tuple of 1: (a shape of 3 numbers)" in text
 
 
 def test_a_miss_gives_the_reason_and_where_but_never_the_answer():
@@ -63,7 +74,8 @@ def test_a_miss_inside_one_shape_says_which_numbers_are_off():
 
 
 @pytest.mark.parametrize("guess, says", [
-    (7, "This question wants a tuple of 2: (a shape of 3 numbers, a shape of 3 numbers); your prediction is a whole number: 7"),
+    (7, "This question wants a tuple of 2: (a shape (a tuple of whole numbers), a shape (a tuple of whole numbers)); "
+        "your prediction is a whole number: 7"),
     (((5, 3, 7),), "your prediction is a tuple of 1"),
     ("(5, 3, 7), (2, 3, 7)", "your prediction is a text answer"),
 ])
