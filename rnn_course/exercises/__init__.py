@@ -11,6 +11,7 @@ F.cross_entropy, clip_grad_norm_). See ``core`` for how a check runs.
 from . import forward, training  # noqa: F401  (importing them registers their exercises)
 from . import sequence  # noqa: F401  (rnn_backward, masked_loss)
 from . import capstone  # noqa: F401  (lesson 11: train_step, sample)
+from . import gated  # noqa: F401  (lessons 12-13: lstm_cell, lstm_layer, gru_cell)
 from .core import CheckResult, Hint, check, exercise_ids, get_exercise
 from .core import hint as _exercise_hint
 

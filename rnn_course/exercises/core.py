@@ -650,7 +650,7 @@ def _output_names(exercise, expected):
     if isinstance(expected, dict):  # one output name for the whole dict names its entries grads['x']
         prefix = exercise.output_names[0] if len(exercise.output_names) == 1 else ""
         return [f"{prefix}[{k!r}]" if prefix else k for k in expected]
-    count = len(expected) if isinstance(expected, tuple) else 1
+    count = len(_flat(expected)) if isinstance(expected, tuple) else 1
     names = list(exercise.output_names)
     return names[:count] + [f"output {i}" for i in range(len(names), count)]
 
@@ -659,9 +659,14 @@ def _expected_items(exercise, case):
     """(name, expected tensor, symbolic shape) for each output of a case."""
     expected = case.expected
     names = _output_names(exercise, expected)
-    values = list(expected.values()) if isinstance(expected, dict) else list(expected) if isinstance(expected, tuple) else [expected]
+    values = list(expected.values()) if isinstance(expected, dict) else _flat(expected) if isinstance(expected, tuple) else [expected]
     shapes = list(case.shapes) + [""] * len(values)
     return _flatten_lists(zip(names, values, shapes))
+
+
+def _flat(expected):
+    """The outputs of a tuple, with nested tuples such as (output, (h_n, c_n)) spread out."""
+    return [leaf for v in expected for leaf in (_flat(v) if isinstance(v, tuple) else [v])]
 
 
 def _flatten_lists(items):
@@ -680,6 +685,8 @@ def _answer_items(exercise, case, value):
     expected = case.expected
     if isinstance(expected, torch.Tensor):
         return [value], None
+    if isinstance(expected, tuple) and any(isinstance(v, tuple) for v in expected):
+        return _unpack_nested(exercise, expected, value)
     if isinstance(expected, tuple):
         want = ", ".join(_output_names(exercise, expected))
         if not isinstance(value, (tuple, list)):
@@ -695,6 +702,29 @@ def _answer_items(exercise, case, value):
         parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
         return None, f"your dict should have exactly the keys {list(expected)}: " + "; ".join(parts)
     return [value[k] for k in expected], None
+
+
+def _nested_form(names, expected):
+    """'(output, (h_n, c_n))': the form of a nested tuple of outputs, in the learner's names."""
+    names = iter(names)
+    return "(" + ", ".join(_nested_form(names, v) if isinstance(v, tuple) else next(names) for v in expected) + ")"
+
+
+def _unpack_nested(exercise, expected, value):
+    """The learner's outputs of a nested tuple such as (output, (h_n, c_n)), flattened in order."""
+    form = _nested_form(iter(exercise.output_names), expected)
+
+    def leaves(want, got):
+        if not isinstance(want, tuple):
+            return [got]
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            raise ValueError
+        return [leaf for w, g in zip(want, got) for leaf in leaves(w, g)]
+
+    try:
+        return leaves(expected, value), None
+    except ValueError:
+        return None, f"your function should return {form}, but it returned {_a(value)} of another form"
 
 
 def _unpack_lists(names, expected, value):

@@ -5,6 +5,7 @@
     training  -- loss curves and gradient norms
     padding   -- padded and packed batches of sequences of different lengths
     real_task -- train and validation loss per epoch against a baseline (lesson 11)
+    gates     -- the LSTM and GRU cells as diagrams, and accuracy per seed (lessons 12-14)
     style     -- the one look they share: 100 dpi, at least 550 px wide, no text below 9 pt
 
 Every function draws into a new figure and returns it; nothing is shown, saved or styled globally.

@@ -1,0 +1,18 @@
+"""Prediction questions of lesson 14 (when gating helps)."""
+
+from ..predict import Question
+
+QUESTIONS = {
+    "14.chance": Question(
+        why="the first symbol is drawn uniformly from K symbols, so a fixed answer is right once in K.",
+        hints=("How many symbols are there, and are they equally likely?",),
+        rel_tol=0.1,
+    ),
+    "14.which_learn": Question(
+        why="a cell can only learn to keep the first symbol if some gradient from the last step reaches step 1; "
+            "lessons 12 and 13 measured which cells, started as they are here, carry it back that far.",
+        hints=("Look again at the gradient measurements at the end of lessons 12 and 13.",
+               "Which cells here start with a keep-gate open?"),
+        options=("a", "b", "c", "d"),
+    ),
+}
