@@ -315,18 +315,18 @@ def _call(fn, args, guard, interrupts):
     Everything that could run the learner's code (the call, and reading what it returned or left in
     its arguments) happens while the guard watches; only a timeout or a real Ctrl-C gets out.
     """
-    with guard if guard else nullcontext():
-        try:
+    try:  # the exception leaves the guard first: it knows that Python drops its hook on RecursionError
+        with guard if guard else nullcontext():
             value = plain_copy(fn(*args))
             after = [_plain_or_foreign(arg) for arg in args] if not _exactly_plain(args) else None
-        except LearnerTimeout:
+    except LearnerTimeout:
+        raise
+    except KeyboardInterrupt as exc:
+        if interrupts is None or interrupts.seen:
             raise
-        except KeyboardInterrupt as exc:
-            if interrupts is None or interrupts.seen:
-                raise
-            return None, exc, None
-        except BaseException as exc:  # the learner's code may raise anything at all
-            return None, exc, None
+        return None, exc, None
+    except BaseException as exc:  # the learner's code may raise anything at all
+        return None, exc, None
     if after is None:  # nothing but plain tensors and containers: reading them runs no code of the learner's
         after = [plain_copy(arg) for arg in args]
     return value, None, after

@@ -272,7 +272,7 @@ _PYTHON_ERRORS = (
     (r"\w+\(\) (?:takes|missing|got an unexpected|received an invalid combination)",
      lambda m: "a function you call gets the wrong number or kind of arguments: check its signature"),
     (r"maximum recursion depth",
-     lambda m: "your function calls itself without end (is a helper named like the exercise calling itself?)"),
+     lambda m: "RecursionError: your function calls itself without end (is a helper named like the exercise calling itself?)"),
     (r"division by zero", lambda m: "a division by zero: a count or a norm can be 0 here"),
     (r"list index out of range|tuple index out of range",
      lambda m: "an index runs past the end of a list or tuple: with n items the last is at n-1"),
