@@ -12,6 +12,7 @@ out, because no lesson needs them. Answer keys are only published with ``with_so
 """
 
 import html
+import json
 import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,12 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 # nbconvert's JupyterLab template, with a navigation bar and without the scripts it would fetch
 # from a CDN.
+_NATIVE_MML_STYLES = {
+    selector: {"font-family": "serif"}
+    for selector in [f'[class="MJX-tex-{name}"]' for name in ("oldstyle", "oldstyle-bold", "caligraphic", "caligraphic-bold")]
+    + [f'[mathvariant="{name}"]' for name in ("script", "bold-script", "fraktur", "bold-fraktur")]
+}
+
 _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
@@ -40,10 +47,12 @@ _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mathjax -%}
 {{ super() }}
 <script type="text/x-mathjax-config">
-// jupyter-server-mathjax ships the STIX-Web fonts only: use them, never the TeX web fonts.
+// jupyter-server-mathjax ships the STIX-Web fonts only: use them, never the TeX web fonts. The
+// hidden MathML copy for screen readers would ask for TeX fonts too (\mathcal): give it plain serif.
 // A TeX mistake shows as a visible error box, not as silently red or raw text.
 MathJax.Hub.Config({
   "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  NativeMML: {styles: {{ resources.native_mml_styles }}},
   TeX: {noErrors: {disabled: true}, noUndefined: {disabled: true}}
 });
 </script>
@@ -196,7 +205,8 @@ def _exporter():
 
 def _write_page(exporter, nb, page, nav, out):
     nb.metadata["title"] = page.title
-    body, _ = exporter.from_notebook_node(nb, resources={"site_nav": nav})
+    resources = {"site_nav": nav, "native_mml_styles": json.dumps(_NATIVE_MML_STYLES)}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     (out / page.html_name).write_text(body, encoding="utf-8")
 
 
