@@ -1,8 +1,9 @@
-"""The ``rnn-course`` command line: ``grade``, ``check`` and ``release``.
+"""The ``rnn-course`` command line: ``grade``, ``check``, ``release`` and ``site``.
 
     rnn-course grade submissions/ --out gradebook.csv --jobs 2 --feedback feedback/
     rnn-course check 01_rnn_cell.ipynb
     rnn-course release [--check] [--no-execute] [LESSON ...]
+    rnn-course site OUT [--with-solutions] [--jobs N]
 """
 
 import argparse
@@ -82,7 +83,36 @@ def build_parser():
     release.add_argument("--check", action="store_true", help="only verify that the learner notebooks are up to date")
     release.add_argument("--no-execute", action="store_true", help="do not execute the notebooks")
     release.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson slugs (default: all)")
+    _add_site_parser(commands)
     return parser
+
+
+def _add_site_parser(commands):
+    site = commands.add_parser(
+        "site", help="build the course as a static website",
+        description="Execute every learner notebook and write the course as static HTML pages in OUT, "
+        "with the lesson map as index.html. The site works offline (MathJax is copied into it).",
+    )
+    site.add_argument("out", metavar="OUT", help="the folder to write the site into (created if missing)")
+    site.add_argument("--notebooks", default="notebooks", metavar="DIR", help="the course's notebooks folder (default: notebooks)")
+    site.add_argument("--with-solutions", action="store_true", help="publish the answer keys too, one page beside each lesson")
+    site.add_argument("--jobs", type=_positive_int, default=1, help="notebooks executed at the same time (default 1)")
+    site.add_argument("--timeout", type=_positive_float, default=600.0, help="seconds one cell may run (default 600)")
+
+
+def _site(args, parser):
+    from .site import SiteError, build_site
+
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"{args.out} exists and is not a folder")
+    try:
+        build_site(args.out, args.notebooks, with_solutions=args.with_solutions, jobs=args.jobs,
+                   timeout=args.timeout, log=lambda line: print(line, file=sys.stderr))
+    except SiteError as exc:
+        print(f"rnn-course site: {exc}", file=sys.stderr)
+        return 1
+    print(f"open {os.path.join(args.out, 'index.html')} in a browser")
+    return 0
 
 
 def main(argv=None):
@@ -92,6 +122,8 @@ def main(argv=None):
         return _grade(args, args.command_parser)
     if args.command == "check":
         return _check(args, args.command_parser)
+    if args.command == "site":
+        return _site(args, parser)
     return _release(args, parser)
 
 

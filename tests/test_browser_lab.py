@@ -1,0 +1,303 @@
+"""JupyterLab end to end, in a real browser: what a learner sees, which nbval cannot.
+
+A JupyterLab server runs on 127.0.0.1 with a token, over a scratch copy of notebooks/ (so nothing it
+saves reaches the repository). For every answer key, a fresh browser context opens it, waits for the
+kernel to be idle, checks that opening alone did not mark it modified, runs all cells and checks the
+page: no error or stderr output, no MathJax error, every image loaded, figures readable at 100 %.
+In a learner notebook, a wrong answer typed into the exercise cell gets failure feedback and a
+correct one gets "passed".
+"""
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from browser_support import browser  # noqa: F401  (a fixture)
+from browser_support import (
+    BROKEN_IMAGES_JS, MATH_ERRORS_JS, ROOT, PageProblems, copy_notebooks, figure_problems, require_browser,
+)
+
+require_browser()
+
+ANSWER_KEYS = sorted(p.name for p in (ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+KERNEL_IDLE_HOLD_S = 3.0  # the kernel must stay idle this long before Run All (it may restart once)
+RUN_ALL_TIMEOUT_S = 300.0
+
+NOTEBOOK_JS = "jupyterapp.shell.currentWidget"
+KERNEL_STATUS_JS = f"""() => {{
+    const w = {NOTEBOOK_JS};
+    const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return kernel ? kernel.status : 'none';
+}}"""
+RUNNING_CELLS_JS = f"""() => {NOTEBOOK_JS}.content.widgets
+    .filter(c => c.model.type === 'code' && (c.model.executionState === 'running'
+        || (c.promptNode && c.promptNode.textContent.includes('*')))).length"""
+DIRTY_JS = f"""() => {{
+    const tab = document.querySelector('.lm-DockPanel .lm-TabBar-tab.jp-mod-current');
+    return {{model: {NOTEBOOK_JS}.context.model.dirty, tab: !!(tab && tab.classList.contains('jp-mod-dirty'))}};
+}}"""
+CELLS_JS = f"""() => {NOTEBOOK_JS}.content.widgets.map((c, i) => ({{
+    index: i, type: c.model.type, source: c.model.sharedModel.getSource(),
+    execution_count: c.model.type === 'code' ? c.model.executionCount : null,
+    outputs: c.model.type === 'code' ? c.model.outputs.toJSON() : [],
+}}))"""
+STDERR_IN_PAGE_JS = """() => Array.from(document.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'))
+    .map(e => e.textContent.slice(0, 200))"""
+
+
+# --- the server and the browser ---------------------------------------------------------------
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _lab_command(root, port, token):
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI run as root; JupyterLab refuses without it
+    return command
+
+
+def _wait_for_server(url, process, log, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{log.read_text()[-3000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer at {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server over a scratch copy of notebooks/, with its own settings and workspaces."""
+    scratch = tmp_path_factory.mktemp("jupyterlab")
+    root = copy_notebooks(scratch / "notebooks")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(
+        os.environ, OMP_NUM_THREADS="1", JUPYTER_CONFIG_DIR=str(scratch / "config"),
+        JUPYTERLAB_SETTINGS_DIR=str(scratch / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
+    )
+    log = scratch / "jupyterlab.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(_lab_command(root, port, token), env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_server(f"{base}/api/status?token={token}", process, log)
+        yield {"base": base, "token": token, "root": root}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def notebook_page(browser, lab):
+    """Opens a notebook in a fresh browser context (a reused page started duplicate kernels)."""
+    opened = []
+
+    def open_notebook(relative_path):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        opened.append((context, page))
+        page.goto(f"{lab['base']}/lab/tree/{relative_path}?reset&token={lab['token']}")
+        page.wait_for_function(f"() => window.jupyterapp && {NOTEBOOK_JS} && {NOTEBOOK_JS}.context && {NOTEBOOK_JS}.context.isReady")
+        _wait_for_idle_kernel(page, relative_path)
+        return page
+
+    yield open_notebook
+    for context, page in opened:
+        try:
+            page.evaluate(f"() => {NOTEBOOK_JS}.sessionContext.shutdown()")
+        except Exception:  # the page may already be broken; the server stops its kernels at the end
+            pass
+        context.close()
+
+
+def _wait_for_idle_kernel(page, name, timeout=120.0):
+    """Wait until the kernel has been idle for KERNEL_IDLE_HOLD_S without a break."""
+    deadline = time.monotonic() + timeout
+    idle_since = None
+    while time.monotonic() < deadline:
+        dialog = page.query_selector(".jp-Dialog")
+        if dialog:
+            PageProblems(page, name).add(f"a dialog opened instead of the kernel starting: {dialog.inner_text()[:200]!r}")
+            PageProblems(page, name).check()
+        if page.evaluate(KERNEL_STATUS_JS) == "idle":
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= KERNEL_IDLE_HOLD_S:
+                return
+        else:
+            idle_since = None
+        time.sleep(0.25)
+    problems = PageProblems(page, name)
+    problems.add(f"the kernel was not idle within {timeout:.0f} s (status {page.evaluate(KERNEL_STATUS_JS)!r})")
+    problems.check()
+
+
+def _run_all_and_wait(page, name):
+    page.evaluate("() => { jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    time.sleep(1.0)
+    _wait_until_done(page, name, RUN_ALL_TIMEOUT_S)
+
+
+def _wait_until_done(page, name, timeout):
+    deadline = time.monotonic() + timeout
+    quiet_polls = 0
+    while time.monotonic() < deadline:
+        quiet = page.evaluate(KERNEL_STATUS_JS) == "idle" and page.evaluate(RUNNING_CELLS_JS) == 0
+        quiet_polls = quiet_polls + 1 if quiet else 0
+        if quiet_polls >= 4:
+            return
+        time.sleep(0.5)
+    problems = PageProblems(page, name)
+    problems.add(f"cells were still running after {timeout:.0f} s")
+    problems.check()
+
+
+# --- what the learner sees --------------------------------------------------------------------
+
+
+def _output_problems(cells):
+    problems = []
+    for cell in cells:
+        if cell["type"] != "code":
+            continue
+        if cell["source"].strip() and cell["execution_count"] is None:
+            problems.append(f"cell {cell['index']} did not run (an earlier cell stopped Run All?)")
+        for output in cell["outputs"]:
+            if output.get("output_type") == "error":
+                problems.append(f"cell {cell['index']} raised {output.get('ename')}: {output.get('evalue', '')[:200]}")
+            elif output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = "".join(output.get("text", "")) if isinstance(output.get("text"), list) else output.get("text", "")
+                problems.append(f"cell {cell['index']} wrote to stderr: {text.strip()[:200]!r}")
+    return problems
+
+
+def _page_problems(page, figures=True):
+    problems = [f"stderr or error shown in the page: {text!r}" for text in page.evaluate(STDERR_IN_PAGE_JS)]
+    problems += [f"MathJax error: {text!r}" for text in page.evaluate(MATH_ERRORS_JS)]
+    problems += [f"image did not load: {src!r}" for src in page.evaluate(BROKEN_IMAGES_JS)]
+    if figures:
+        problems += figure_problems(page, ".jp-OutputArea-output img")
+    return problems
+
+
+@pytest.mark.parametrize("name", ANSWER_KEYS)
+def test_answer_key_opens_clean_and_runs_clean_in_jupyterlab(notebook_page, name):
+    page = notebook_page(f"solutions/{name}")
+    problems = PageProblems(page, f"lab-{name}")
+    dirty = page.evaluate(DIRTY_JS)
+    if dirty["model"] or dirty["tab"]:
+        problems.add("the notebook is marked modified just by opening it (check its kernelspec and metadata)")
+    _run_all_and_wait(page, name)
+    cells = page.evaluate(CELLS_JS)
+    for problem in _output_problems(cells) + _page_problems(page):
+        problems.add(problem)
+    problems.check()
+
+
+# --- a learner answering an exercise ------------------------------------------------------------
+
+LEARNER = "01_rnn_cell.ipynb"
+WRONG_ANSWER = '''def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    """One step, but the hidden bias is forgotten."""
+    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T)
+'''
+
+
+def _correct_answer(name, function):
+    """The answer key's exercise cell for ``function``, with the solution markers taken out."""
+    key = json.loads((ROOT / "notebooks" / "solutions" / name).read_text())
+    for cell in key["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.startswith(f"def {function}(") and "### BEGIN SOLUTION" in source:
+            return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line) + "\n"
+    raise AssertionError(f"no exercise cell for {function} in the answer key {name}")
+
+
+def _cell_index(cells, predicate, what):
+    for cell in cells:
+        if cell["type"] == "code" and predicate(cell["source"]):
+            return cell["index"]
+    raise AssertionError(f"no {what} in {LEARNER}")
+
+
+def _type_into_cell(page, index, text):
+    """Click into the cell's editor, select everything and type ``text`` as a learner would."""
+    editor = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".cm-content")
+    editor.scroll_into_view_if_needed()
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(text)
+    typed = page.evaluate(f"() => {NOTEBOOK_JS}.content.widgets[{index}].model.sharedModel.getSource()")
+    assert typed.strip() == text.strip(), f"the editor holds {typed!r} after typing"
+
+
+def _run_cell_and_next(page, index):
+    """Run the exercise cell and its check cell with Shift+Enter, as a learner would."""
+    page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    time.sleep(1.0)
+    _wait_until_done(page, LEARNER, 120.0)
+
+
+def _check_output(page, index):
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.scroll_into_view_if_needed()
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def test_learner_sees_failure_feedback_then_passed(notebook_page):
+    page = notebook_page(LEARNER)
+    _run_all_and_wait(page, LEARNER)
+    cells = page.evaluate(CELLS_JS)
+    exercise = _cell_index(cells, lambda s: s.startswith("def rnn_cell(") and "NotImplementedError" in s, "exercise cell")
+    check_cell = exercise + 1
+    assert cells[check_cell]["source"].strip() == 'check("rnn_cell", rnn_cell)'
+    problems = PageProblems(page, f"lab-learner-{LEARNER}")
+
+    untouched = _check_output(page, check_cell)
+    if "not attempted" not in untouched:
+        problems.add(f"the untouched exercise's check shows {untouched!r}, not 'not attempted'")
+
+    _type_into_cell(page, exercise, WRONG_ANSWER)
+    _run_cell_and_next(page, exercise)
+    wrong = _check_output(page, check_cell)
+    if "failed" not in wrong or "0/" not in wrong or "passed" in wrong.split("\n")[0]:
+        problems.add(f"a wrong answer (bias_hh forgotten) got {wrong!r}")
+    if "bias" not in wrong.lower():
+        problems.add(f"the feedback for a forgotten bias_hh does not name the bias: {wrong!r}")
+
+    _type_into_cell(page, exercise, _correct_answer(LEARNER, "rnn_cell"))
+    _run_cell_and_next(page, exercise)
+    right = _check_output(page, check_cell)
+    if "passed" not in right:
+        problems.add(f"the answer key's own code got {right!r}, not 'passed'")
+    for problem in _page_problems(page, figures=False):  # the answer keys' test reads the figures
+        problems.add(problem)
+    problems.check()

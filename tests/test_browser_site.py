@@ -1,0 +1,148 @@
+"""The course website (``rnn-course site``) in a real browser: every page loads offline, no link or
+image is broken, and the math renders.
+
+The site is built once (learner notebooks executed, answer keys included) and served on 127.0.0.1;
+``RNN_COURSE_SITE=DIR`` checks a site already built with ``rnn-course site DIR --with-solutions``.
+Any request that leaves the site fails the test: the site must work without a network.
+"""
+
+import functools
+import json
+import os
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin
+
+import pytest
+from browser_support import browser  # noqa: F401  (a fixture)
+from browser_support import BROKEN_IMAGES_JS, MATH_ERRORS_JS, ROOT, PageProblems, require_browser
+
+require_browser()
+
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PAGES = ["index"] + LESSONS + [f"{lesson}.solution" for lesson in LESSONS if (ROOT / "notebooks" / "solutions" / f"{lesson}.ipynb").is_file()]
+
+LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"""
+MATH_RENDERED_JS = """() => document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG').length"""
+MATHJAX_DONE_JS = """() => new Promise(resolve => MathJax.Hub.Queue(() => resolve(true)))"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from rnn_course.site import build_site
+
+    if os.environ.get("RNN_COURSE_SITE"):  # check a site already built with --with-solutions
+        out = Path(os.environ["RNN_COURSE_SITE"])
+    else:
+        out = tmp_path_factory.mktemp("site")
+        build_site(out, ROOT / "notebooks", with_solutions=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"out": out, "base": f"http://127.0.0.1:{server.server_address[1]}/"}
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def link_status():
+    """HTTP status of each site URL already fetched, shared by all pages."""
+    return {}
+
+
+def _open(browser, site, page_name):
+    """Open a page with every request outside the site refused; return (page, context, problems)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    problems = PageProblems(page, f"site-{page_name}")
+
+    def only_the_site(route):
+        if route.request.url.startswith(site["base"]) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            problems.add(f"the page asked for {route.request.url[:100]} (the site must work offline)")
+            route.abort()
+
+    context.route("**/*", only_the_site)
+    page.on("response", lambda r: r.status >= 400 and problems.add(f"{r.url} answered {r.status}"))
+    page.on("requestfailed", lambda r: r.url.startswith(site["base"]) and problems.add(f"{r.url} failed to load"))
+    response = page.goto(site["base"] + f"{page_name}.html", wait_until="load")
+    if response is None or response.status != 200:
+        problems.add(f"the page did not load ({response and response.status})")
+    return page, context, problems
+
+
+def _check_links(page, url, site, link_status, problems):
+    for href in page.evaluate(LINKS_JS):
+        target, fragment = urldefrag(urljoin(url, href))
+        if not target.startswith(site["base"]):
+            continue  # a link to the outside world is allowed; only the site itself must be whole
+        if target == url:
+            if fragment and not page.query_selector(f'[id="{fragment}"], [name="{fragment}"]'):
+                problems.add(f"link {href!r} points to no anchor on this page")
+            continue
+        if target not in link_status:
+            link_status[target] = page.request.get(target).status
+        if link_status[target] != 200:
+            problems.add(f"link {href!r} is broken ({link_status[target]})")
+
+
+def _expects_math(page_name):
+    """Whether the page's source has LaTeX: the README's opening for the index, markdown cells for a lesson."""
+    if page_name == "index":
+        return "$" in (ROOT / "README.md").read_text().split("\n## ", 1)[0]
+    lesson = page_name.split(".")[0]
+    folder = ROOT / "notebooks" / ("solutions" if page_name.endswith(".solution") else "")
+    nb = json.loads((folder / f"{lesson}.ipynb").read_text())
+    return any("$" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+
+
+def _check_math(page, page_name, problems):
+    has_math = page.evaluate("() => !!window.MathJax")
+    if not has_math:
+        problems.add("MathJax did not load")
+        return
+    page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.isReady")
+    page.evaluate(MATHJAX_DONE_JS)
+    problems_found = page.evaluate(MATH_ERRORS_JS)
+    for text in problems_found:
+        problems.add(f"MathJax error: {text!r}")
+    if _expects_math(page_name) and page.evaluate(MATH_RENDERED_JS) == 0:
+        problems.add("the source has LaTeX but no formula was rendered")
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_site_page_loads_offline_with_links_images_and_math(browser, site, link_status, page_name):
+    page, context, problems = _open(browser, site, page_name)
+    try:
+        url = page.url.split("#")[0]
+        _check_math(page, page_name, problems)
+        for src in page.evaluate(BROKEN_IMAGES_JS):
+            problems.add(f"image did not load: {src!r}")
+        _check_links(page, url, site, link_status, problems)
+        hrefs = set(page.evaluate(LINKS_JS))
+        if page_name == "index":
+            missing = [f"{lesson}.html" for lesson in LESSONS if f"{lesson}.html" not in hrefs]
+            if missing:
+                problems.add(f"the index does not link to {missing}")
+        else:
+            if "index.html" not in hrefs:
+                problems.add("no link back to the index")
+            notebook = f"solutions/{page_name.split('.')[0]}.ipynb" if page_name.endswith(".solution") else f"{page_name}.ipynb"
+            if notebook not in hrefs:
+                problems.add(f"no link to its notebook {notebook}")
+        if page_name in LESSONS and "NotImplementedError" in (ROOT / "notebooks" / f"{page_name}.ipynb").read_text():
+            if "not attempted" not in page.inner_text("body"):
+                problems.add("the untouched exercises do not show 'not attempted'")
+        problems.check()
+    finally:
+        context.close()
