@@ -384,12 +384,13 @@ register(
             Mistake("the cell in your loop ignores the previous hidden state", _as_layer(cell=_cell_ignores_h)),
         ),
         hints=(
-            "An RNN layer applies the cell from lesson 1 once per time step, from t = 0 to L-1. "
-            "x is time-major, so x[t] is the input at step t: (N, H_in).",
-            "Keep the hidden state in one variable that each step replaces: step t reads the state "
-            "that step t-1 wrote, and step 0 reads h0.",
+            "An RNN layer applies the cell from lesson 1 once per time step, for t = 1, ..., L. x is "
+            "time-major and code counts from 0, so x[t - 1] holds x_t, the input at step t: (N, H_in).",
+            "Keep the hidden state in one variable that each step replaces: step t reads h_{t-1}, the "
+            "state that step t - 1 wrote, and step 1 reads h0 (that is h_0).",
             "Collect the state after every step and stack them along a new first axis to get output "
-            "(L, N, H). h_n is the state after the last step, so it also equals output's last entry.",
+            "(L, N, H), so that output[t - 1] holds h_t. h_n is h_L, the state after the last step, so "
+            "it also equals output[-1].",
         ),
     )
 )
@@ -882,7 +883,8 @@ register(
             "ending in _l{l}_reverse. Direction d of layer l starts from h0[l*D + d], and h_n is filled in "
             "the same order.",
             "Each layer after the first reads the whole output of the layer below, both directions' "
-            "features: (L, N, D*H). The pieces you wrote for stacked_rnn and bidirectional_rnn fit together.",
+            "features: (L, N, D*H). Your bidirectional_rnn(x, h0, params, layer=k) runs layer k; a loop over "
+            "the layers, as in lesson 5's stacked_rnn, does the rest.",
         ),
     )
 )
