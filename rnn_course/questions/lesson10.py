@@ -28,6 +28,7 @@ QUESTIONS = {
             "Which words are shorter than the longest one?",
             "What does pad_packed_sequence put where a sequence has already ended?",
         ),
+        options=("a", "b", "c", "d"),
     ),
     "10.padding_as_free": Question(
         why="Both numbers divide the same sum of real losses; only the divisor changes, from the number of "

@@ -19,7 +19,7 @@ QUESTIONS = {
         "are when the second value is a pair, and what nn.Linear does to a tensor with an extra leading axis.",
         hints=(
             "With an LSTM, the variable the classifier calls h_n holds the pair (h_n, c_n).",
-            "Indexing a pair with [0] gives its first element, the whole (num_layers * D, N, H) tensor. "
+            "Indexing a pair with [0] gives its first element, the whole (D * num_layers, N, H) tensor. "
             "nn.Linear only changes the last axis.",
         ),
     ),
