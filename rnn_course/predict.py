@@ -190,17 +190,21 @@ _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
 
 def _where_wrong(guess, actual):
-    """Which parts of a tuple guess are off, without saying what they should be."""
-    if not isinstance(actual, tuple) or not actual:
+    """Which parts of a shape guess are off, without saying what they should be.
+
+    Only for shapes and tuples of shapes: for any other answer (True/False parts, numbers, options)
+    saying which part is right would give the rest away.
+    """
+    if _is_shape(actual):
+        if len(guess) != len(actual):
+            return ["Your shape has the wrong number of axes."]
+        wrong = [_ORDINALS[i] for i, (g, a) in enumerate(zip(guess, actual)) if g != a and i < len(_ORDINALS)]
+        if wrong and len(wrong) < len(actual):
+            return [f"The {' and '.join(wrong)} number{' is' if len(wrong) == 1 else 's are'} off; the rest are right."]
         return []
-    if all(isinstance(a, tuple) for a in actual):
+    if isinstance(actual, tuple) and len(actual) > 1 and all(_is_shape(a) for a in actual):
         right = [_ORDINALS[i] for i, (g, a) in enumerate(zip(guess, actual)) if g == a and i < len(_ORDINALS)]
         return [f"Your {' and '.join(right)} shape {'is' if len(right) == 1 else 'are'} right."] if right else []
-    wrong = [_ORDINALS[i] for i, (g, a) in enumerate(zip(guess, actual)) if g != a and i < len(_ORDINALS)]
-    if len(guess) != len(actual):
-        return ["Your shape has the wrong number of axes."]
-    if wrong and len(wrong) < len(actual):
-        return [f"The {' and '.join(wrong)} number{' is' if len(wrong) == 1 else 's are'} off; the rest are right."]
     return []
 
 

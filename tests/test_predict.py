@@ -175,3 +175,10 @@ def test_hint_serves_prediction_questions_and_says_when_a_level_does_not_exist()
     assert "there is no hint number 3; ask for a level from 1 to 2" in str(hint("t.shape", 3))
     assert "there is no hint number 0" in str(hint("t.shape", 0))
     assert "no hints for this question" in str(hint("t.nohints"))
+
+
+def test_no_part_by_part_feedback_for_answers_that_are_not_shapes():
+    """Saying which True/False part is right would give the whole answer away after one miss."""
+    result = check_prediction("t.two", (True, False, True, True), (True, True, True, True))
+    assert result.status == "wrong"
+    assert "off" not in str(result) and "right." not in str(result).replace("Right.", "")
