@@ -340,6 +340,17 @@ def _build_root(spec):
     root = spec["mountpoint"]
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("rnn-course", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    _makedirs(root + "/dev")
+    _mount("rnn-course", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            _bind(f"/dev/{name}", f"{root}/dev/{name}", read_only=False)
+    # The child's own /tmp and /dev/shm come before the read-only binds, so that a course or a
+    # Python installed under /tmp (a CI clone, say) is bound on top of them instead of hidden.
+    size = f"size={int(spec['tmp_mb'])}m"
+    for folder in ("/tmp", "/dev/shm"):
+        _makedirs(root + folder)
+        _mount("rnn-course", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{size}")
     links = [p for p in _SYSTEM if os.path.islink(p)]
     for path in _outermost(list(spec["read_only"]) + [p for p in _SYSTEM if p not in links and os.path.exists(p)]):
         _bind(path, root + path, read_only=True)
@@ -347,15 +358,6 @@ def _build_root(spec):
         if not os.path.lexists(root + path):
             _makedirs(os.path.dirname(root + path))
             os.symlink(os.readlink(path), root + path)
-    _makedirs(root + "/dev")
-    _mount("rnn-course", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
-    for name in DEVICES:
-        if os.path.exists(f"/dev/{name}"):
-            _bind(f"/dev/{name}", f"{root}/dev/{name}", read_only=False)
-    size = f"size={int(spec['tmp_mb'])}m"
-    for folder in ("/tmp", "/dev/shm"):
-        _makedirs(root + folder)
-        _mount("rnn-course", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{size}")
     _makedirs(root + "/proc")
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     # Read-only from here: the new root's own tmpfs and /dev (their mount points are made)
