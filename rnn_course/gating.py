@@ -13,6 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .models import SequenceClassifier
+
 # ---------------------------------------------------------------------------------------------
 # The task: remember the first symbol through L - 1 distractors
 # ---------------------------------------------------------------------------------------------
@@ -110,6 +112,21 @@ def state_grad_norms(module, x):
     if not lstm:
         return {"h": torch.stack([_grad_norm(h) for h in states])}
     return {"h": torch.stack([_grad_norm(h) for h, _ in states]), "c": torch.stack([_grad_norm(c) for _, c in states])}
+
+
+def initial_grad_norms(cell, seed, gate_bias=0.0, length=50, hidden_size=32, num_symbols=4, batch_size=64):
+    """``state_grad_norms`` of a freshly initialised classifier on one batch of the task (lessons 12-13).
+
+    The model is ``SequenceClassifier(num_symbols, hidden_size, num_symbols, cell=cell)`` made after
+    ``torch.manual_seed(seed)``, with its keep gate opened by ``gate_bias`` when that is not 0; the
+    batch is drawn from ``seed`` too. Returns {"h": (L,)} or, for an LSTM, {"h": (L,), "c": (L,)}.
+    """
+    torch.manual_seed(seed)
+    model = SequenceClassifier(num_symbols, hidden_size, num_symbols, cell=cell)
+    if gate_bias:
+        open_memory_gate(model.rnn, gate_bias)
+    x, _ = remember_first_batch(torch.Generator().manual_seed(seed), batch_size, length, num_symbols)
+    return state_grad_norms(model.rnn, x)
 
 
 def _grad_norm(tensor):

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from rnn_course.gating import (
+    initial_grad_norms,
     open_memory_gate,
     remember_first_batch,
     state_grad_norms,
@@ -97,20 +98,27 @@ def test_state_grad_norms_refuse_stacked_or_time_major_modules():
 @pytest.mark.parametrize("seed", range(5))
 def test_an_open_keep_gate_carries_the_gradient_back_where_default_gates_lose_it(seed):
     """At initialisation, over L = 50 steps, the gradient that reaches step 1 relative to step L - 1."""
-    x, _ = remember_first_batch(torch.Generator().manual_seed(seed), 64, 50, 4)
 
     def ratio(kind, bias, state="h"):
-        torch.manual_seed(seed)
-        model = SequenceClassifier(4, 32, 4, cell=kind.lower())
-        if bias:
-            open_memory_gate(model.rnn, bias)
-        norms = state_grad_norms(model.rnn, x)[state]
+        norms = initial_grad_norms(kind.lower(), seed, bias)[state]
         return (norms[0] / norms[-2]).item()
 
     for kind, state in [("RNN", "h"), ("GRU", "h"), ("LSTM", "h"), ("LSTM", "c")]:
         assert ratio(kind, 0, state) < 1e-6, (kind, state)
     for kind, state in [("GRU", "h"), ("LSTM", "h"), ("LSTM", "c")]:
         assert ratio(kind, 3.0, state) > 1e-2, (kind, state)
+
+
+def test_initial_grad_norms_is_the_seeded_model_on_the_seeded_batch():
+    torch.manual_seed(3)
+    model = SequenceClassifier(4, 32, 4, cell="lstm")
+    open_memory_gate(model.rnn, 3.0)
+    x, _ = remember_first_batch(torch.Generator().manual_seed(3), 64, 50, 4)
+    expected = state_grad_norms(model.rnn, x)
+    got = initial_grad_norms("lstm", 3, 3.0)
+    assert got.keys() == expected.keys()
+    for key in expected:
+        torch.testing.assert_close(got[key], expected[key])
 
 
 def test_training_returns_a_held_out_accuracy_and_is_reproducible():
