@@ -39,15 +39,33 @@ MIX = ["correct"] * 20 + ["no_b_hh", "no_tanh", "untransposed"] * 4 + ["blank"] 
 
 MINIMAL = [
     ("markdown", "# Lesson 1: the RNN cell\n\nLearning objectives: ..."),
-    ("code", "import torch\nfrom torch import nn\nimport matplotlib.pyplot as plt\n"
-             "from rnn_course.exercises import check, hint\ntorch.manual_seed(0)"),
-    ("code", "x = torch.randn(3, 4)\nW = torch.randn(5, 4)\nassert (x @ W.T).shape == (3, 5)\nprint((x @ W.T).shape)"),
-    ("code", "h = torch.zeros(3, 5)\nfor t in range(4):\n    h = torch.tanh(x @ W.T + h @ torch.eye(5))\nprint(h.abs().max().item() <= 1)"),
-    ("code", "fig, ax = plt.subplots(figsize=(6, 3), dpi=80)\nz = torch.linspace(-4, 4, 200)\n"
-             "ax.plot(z, torch.tanh(z))\nax.set_title('tanh')\nplt.show()"),
-    ("code", SIGNATURE + '    """One step. x: (N, H_in), h: (N, H) -> h_next: (N, H)."""\n' + "{body}"),
+    (
+        "code",
+        "import torch\nfrom torch import nn\nimport matplotlib.pyplot as plt\n"
+        "from rnn_course.exercises import check, hint\ntorch.manual_seed(0)",
+    ),
+    (
+        "code",
+        "x = torch.randn(3, 4)\nW = torch.randn(5, 4)\nassert (x @ W.T).shape == (3, 5)\nprint((x @ W.T).shape)",
+    ),
+    (
+        "code",
+        "h = torch.zeros(3, 5)\nfor t in range(4):\n    h = torch.tanh(x @ W.T + h @ torch.eye(5))\nprint(h.abs().max().item() <= 1)",
+    ),
+    (
+        "code",
+        "fig, ax = plt.subplots(figsize=(6, 3), dpi=80)\nz = torch.linspace(-4, 4, 200)\n"
+        "ax.plot(z, torch.tanh(z))\nax.set_title('tanh')\nplt.show()",
+    ),
+    (
+        "code",
+        SIGNATURE + '    """One step. x: (N, H_in), h: (N, H) -> h_next: (N, H)."""\n' + "{body}",
+    ),
     ("code", 'check("rnn_cell", rnn_cell)'),
-    ("code", "cell = nn.RNNCell(4, 5)\nout = cell(x, torch.zeros(3, 5))\nassert out.shape == (3, 5)\nprint(out.shape)"),
+    (
+        "code",
+        "cell = nn.RNNCell(4, 5)\nout = cell(x, torch.zeros(3, 5))\nassert out.shape == (3, 5)\nprint(out.shape)",
+    ),
     ("markdown", "## Summary\n..."),
 ]
 
@@ -78,7 +96,9 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--keep", help="write the submissions here instead of a temp folder")
     parser.add_argument("--sandbox", choices=("auto", "basic"), default="auto")
-    parser.add_argument("--compare", type=int, default=0, metavar="N", help="run auto and basic N times each")
+    parser.add_argument(
+        "--compare", type=int, default=0, metavar="N", help="run auto and basic N times each"
+    )
     args = parser.parse_args(argv)
     if args.compare:
         return compare(args)
@@ -104,18 +124,40 @@ def compare(args):
         for mode in ("basic", "auto"):
             args.sandbox = mode
             runs[mode].append(run_once(args))
-            print(mode, {k: runs[mode][-1][k] for k in ("wall_s", "submissions_per_minute",
-                                                        "steady_state_submissions_per_minute", "child_isolate_ms_median",
-                                                        "load_average_1min_after")}, flush=True)
+            print(
+                mode,
+                {
+                    k: runs[mode][-1][k]
+                    for k in (
+                        "wall_s",
+                        "submissions_per_minute",
+                        "steady_state_submissions_per_minute",
+                        "child_isolate_ms_median",
+                        "load_average_1min_after",
+                    )
+                },
+                flush=True,
+            )
     summary = {"isolation": runs["auto"][0]["isolation"], "runs_each": args.compare}
-    for key in ("submissions_per_minute", "steady_state_submissions_per_minute", "child_isolate_ms_median",
-                "load_average_1min_after"):
+    for key in (
+        "submissions_per_minute",
+        "steady_state_submissions_per_minute",
+        "child_isolate_ms_median",
+        "load_average_1min_after",
+    ):
         for mode in runs:
             values = [r[key] for r in runs[mode] if r[key] is not None]
-            summary[f"{key}_{mode}_median"] = round(statistics.median(values), 1) if values else None
-    a, b = summary["steady_state_submissions_per_minute_auto_median"], summary["steady_state_submissions_per_minute_basic_median"]
+            summary[f"{key}_{mode}_median"] = (
+                round(statistics.median(values), 1) if values else None
+            )
+    a, b = (
+        summary["steady_state_submissions_per_minute_auto_median"],
+        summary["steady_state_submissions_per_minute_basic_median"],
+    )
     summary["steady_state_ratio_auto_over_basic"] = round(a / b, 2) if a and b else None
-    summary["isolation_cost_per_child_s"] = round(60 / a - 60 / b, 3) if a and b else None  # with --jobs parallel slots
+    summary["isolation_cost_per_child_s"] = (
+        round(60 / a - 60 / b, 3) if a and b else None
+    )  # with --jobs parallel slots
     summary["unexpected_scores"] = sum(r["unexpected_scores"] for rs in runs.values() for r in rs)
     return report(summary, "bench_grade_compare.json")
 
@@ -141,13 +183,20 @@ def run_once(args):
             finished.append(time.perf_counter())
 
     notices = []
-    rows = grade([folder], out=folder / "gradebook.csv", limits=Limits(timeout=args.timeout, jobs=args.jobs, sandbox=args.sandbox),
-                 progress=progress, notice=notices.append)
+    rows = grade(
+        [folder],
+        out=folder / "gradebook.csv",
+        limits=Limits(timeout=args.timeout, jobs=args.jobs, sandbox=args.sandbox),
+        progress=progress,
+        notice=notices.append,
+    )
     wall = time.perf_counter() - start
 
     expected = {"correct": 10}
     wrong_scores = [r for r, k in zip(rows, kinds) if r.total != expected.get(k, 0)]
-    steady = (finished[-1] - finished[0]) / (len(finished) - 1) if len(finished) > 1 else float("nan")
+    steady = (
+        (finished[-1] - finished[0]) / (len(finished) - 1) if len(finished) > 1 else float("nan")
+    )
     peaks = [r.peak_rss_kb for r in rows if r.peak_rss_kb]
     privates = [r.private_kb for r in rows if r.private_kb]
     zygote = next((r.zygote_rss_kb for r in rows if r.zygote_rss_kb), None)
@@ -168,7 +217,9 @@ def run_once(args):
         "child_peak_rss_mb_mean": round(sum(peaks) / len(peaks) / 1024, 1) if peaks else None,
         "zygote_rss_mb": round(zygote / 1024, 1) if zygote else None,
         "child_private_mb_at_end_max": round(max(privates) / 1024, 1) if privates else None,
-        "child_private_mb_at_end_mean": round(sum(privates) / len(privates) / 1024, 1) if privates else None,
+        "child_private_mb_at_end_mean": round(sum(privates) / len(privates) / 1024, 1)
+        if privates
+        else None,
         "grader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "child_isolate_ms_median": round(isolate[len(isolate) // 2], 1) if isolate else None,
         "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},

@@ -23,7 +23,12 @@ def run_once(path):
     """Seconds to execute the notebook at ``path`` top to bottom in a new kernel."""
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    ).execute()
     return time.perf_counter() - start
 
 
@@ -36,12 +41,16 @@ def main():
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    paths = sorted(NOTEBOOKS.glob("solutions/[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = sorted(NOTEBOOKS.glob("solutions/[0-9][0-9]_*.ipynb")) + sorted(
+        NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+    )
     print(f"{'notebook':<48} {'median s':>8} {'budget s':>8}")
     for path in paths:
         median = statistics.median(run_once(path) for _ in range(args.repeat))
         flag = "" if median < budget(path) else "  OVER BUDGET"
-        print(f"{str(path.relative_to(ROOT)):<48} {median:8.1f} {budget(path):8d}{flag}", flush=True)
+        print(
+            f"{str(path.relative_to(ROOT)):<48} {median:8.1f} {budget(path):8d}{flag}", flush=True
+        )
 
 
 if __name__ == "__main__":

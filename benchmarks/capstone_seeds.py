@@ -24,7 +24,9 @@ from rnn_course.train import fit
 
 
 def loss_fn(model, batch):
-    targets = pack_padded_sequence(batch.targets, batch.lengths, batch_first=True, enforce_sorted=False)
+    targets = pack_padded_sequence(
+        batch.targets, batch.lengths, batch_first=True, enforce_sorted=False
+    )
     return F.cross_entropy(model(batch.inputs, batch.lengths), targets.data)
 
 
@@ -37,8 +39,17 @@ def run(seed, epochs, cell="rnn"):
     model = CharRNN(vocab.size, cell=cell)
     val_batches = data.char_batches(dataset.val, vocab, batch_size=len(dataset.val))
     train_all = data.char_batches(dataset.train, vocab, batch_size=len(dataset.train))
-    history = fit(model, loss_fn, lambda: data.char_batches(dataset.train, vocab, 16, generator=gen),
-                  val_batches, epochs=epochs, lr=0.01, clip=1.0, verbose=False, train_eval_batches=train_all)
+    history = fit(
+        model,
+        loss_fn,
+        lambda: data.char_batches(dataset.train, vocab, 16, generator=gen),
+        val_batches,
+        epochs=epochs,
+        lr=0.01,
+        clip=1.0,
+        verbose=False,
+        train_eval_batches=train_all,
+    )
     return baselines, history
 
 
@@ -59,10 +70,12 @@ def main():
         print("  val      " + " ".join(f"{v:.3f}" for v in val))
         print("  train_end" + " ".join(f" {v:.3f}" for v in train_end))
         print("  running  " + "      " + " ".join(f"{v:.3f}" for v in history["train"]))
-        print(f"  best epoch {best} (val {val[best]:.3f}); at epoch {k}: val {val[k]:.3f}, margins "
-              + "  ".join(f"{n}-gram {b - val[k]:+.3f}" for n, b in baselines.items())
-              + f"; val rises after its minimum by {max(val[best:]) - val[best]:.3f}"
-              + f"; train_end - val at epoch {k}: {train_end[k] - val[k]:+.3f}")
+        print(
+            f"  best epoch {best} (val {val[best]:.3f}); at epoch {k}: val {val[k]:.3f}, margins "
+            + "  ".join(f"{n}-gram {b - val[k]:+.3f}" for n, b in baselines.items())
+            + f"; val rises after its minimum by {max(val[best:]) - val[best]:.3f}"
+            + f"; train_end - val at epoch {k}: {train_end[k] - val[k]:+.3f}"
+        )
     print(f"{time.perf_counter() - start:.1f} s")
 
 

@@ -21,8 +21,12 @@ DTYPE = torch.float64
 
 def build_char_model(config, state):
     """A float64 CharRNN with ``config``'s sizes and cell, carrying ``state`` (a state_dict)."""
-    with torch.random.fork_rng(devices=[]):  # initialising draws from the global RNG: leave it as it was
-        model = CharRNN(config["vocab_size"], config["embed_size"], config["hidden_size"], cell=config["cell"])
+    with torch.random.fork_rng(
+        devices=[]
+    ):  # initialising draws from the global RNG: leave it as it was
+        model = CharRNN(
+            config["vocab_size"], config["embed_size"], config["hidden_size"], cell=config["cell"]
+        )
     model = model.to(DTYPE)
     model.load_state_dict(state)
     return model
@@ -33,7 +37,9 @@ def build_optimizer(config, model):
     if config["optimizer"] == "adam":
         return torch.optim.Adam(model.parameters(), lr=config["lr"])
     if config["optimizer"] == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=config["lr"], momentum=config.get("momentum", 0.0))
+        return torch.optim.SGD(
+            model.parameters(), lr=config["lr"], momentum=config.get("momentum", 0.0)
+        )
     raise ValueError(f"unknown optimizer {config['optimizer']!r}; expected 'adam' or 'sgd'")
 
 
@@ -67,11 +73,15 @@ def _as_loss(value):
         return value.detach().reshape(()).to(DTYPE)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return torch.tensor(float(value), dtype=DTYPE)
-    what = "None (did you forget the `return` statement?)" if value is None else type(value).__name__
+    what = (
+        "None (did you forget the `return` statement?)" if value is None else type(value).__name__
+    )
     if isinstance(value, torch.Tensor):
         what = f"a tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
-    raise TypeError(f"train_step should return the loss before the step (a 0-dim tensor or a float), "
-                    f"but it returned {what}")
+    raise TypeError(
+        f"train_step should return the loss before the step (a 0-dim tensor or a float), "
+        f"but it returned {what}"
+    )
 
 
 def sample_adapter(fn):
@@ -102,9 +112,13 @@ def _as_tokens(value):
         return value.detach().reshape(-1)
     if isinstance(value, (list, tuple)) and all(_is_index(v) for v in value):
         return torch.tensor([int(v) for v in value], dtype=torch.long)
-    what = "None (did you forget the `return` statement?)" if value is None else type(value).__name__
-    raise TypeError(f"the sampler should return the drawn token indices (a 1-D int64 tensor or a list of "
-                    f"ints), but it returned {what}")
+    what = (
+        "None (did you forget the `return` statement?)" if value is None else type(value).__name__
+    )
+    raise TypeError(
+        f"the sampler should return the drawn token indices (a 1-D int64 tensor or a list of "
+        f"ints), but it returned {what}"
+    )
 
 
 def _is_index(value):

@@ -1,9 +1,9 @@
 """The ``rnn-course`` command line: ``grade``, ``check``, ``release`` and ``site``.
 
-    rnn-course grade submissions/ --out gradebook.csv --jobs 2 --feedback feedback/
-    rnn-course check 01_rnn_cell.ipynb
-    rnn-course release [--check] [--no-execute] [LESSON ...]
-    rnn-course site OUT [--with-solutions] [--jobs N]
+rnn-course grade submissions/ --out gradebook.csv --jobs 2 --feedback feedback/
+rnn-course check 01_rnn_cell.ipynb
+rnn-course release [--check] [--no-execute] [LESSON ...]
+rnn-course site OUT [--with-solutions] [--jobs N]
 """
 
 import argparse
@@ -32,20 +32,25 @@ def _positive_int(text):
 
 
 EXIT_OK, EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_USAGE = 0, 1, 3, 2
-SANDBOX_HELP = ("auto (default): the strongest isolation this machine offers, with a warning naming what is "
-                "weaker; strict: refuse to grade unless namespaces, cgroups and a user per child are all available")
+SANDBOX_HELP = (
+    "auto (default): the strongest isolation this machine offers, with a warning naming what is "
+    "weaker; strict: refuse to grade unless namespaces, cgroups and a user per child are all available"
+)
 
 
 def build_parser():
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="rnn-course", description="The RNN course: release lessons, check and grade notebooks.")
+    parser = argparse.ArgumentParser(
+        prog="rnn-course", description="The RNN course: release lessons, check and grade notebooks."
+    )
     parser.add_argument("--version", action="version", version=f"rnn-course {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     grade = commands.add_parser(
-        "grade", help="grade submitted notebooks into a CSV gradebook",
+        "grade",
+        help="grade submitted notebooks into a CSV gradebook",
         description="Grade submitted notebooks. Each runs in its own sandboxed process; the gradebook "
         "has one row per file: lesson, points per exercise, total, max_total, status (ok, not-attempted, "
         "timeout, memory, error, tampering, invalid-notebook, unknown-lesson) and a short reason; its "
@@ -53,34 +58,67 @@ def build_parser():
         "the scores; 2 for a usage error (nothing graded); 3 when the sandbox or the grading worker "
         "could not start (nothing graded).",
     )
-    grade.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, or folders searched recursively for *.ipynb")
-    grade.add_argument("--out", required=True, help="the gradebook CSV to write (replaced atomically)")
-    grade.add_argument("--jobs", type=_positive_int, default=1, help="submissions graded at the same time (default 1)")
-    grade.add_argument("--timeout", type=_positive_float, default=120.0, help="wall-clock seconds per notebook (default 120)")
-    grade.add_argument("--memory", type=_positive_int, default=1024, metavar="MB", help="memory per notebook beyond the preloaded libraries, in MB (default 1024)")
-    grade.add_argument("--feedback", metavar="DIR", help="write one feedback file per submission in DIR")
+    grade.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="notebooks, or folders searched recursively for *.ipynb",
+    )
+    grade.add_argument(
+        "--out", required=True, help="the gradebook CSV to write (replaced atomically)"
+    )
+    grade.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="submissions graded at the same time (default 1)",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=120.0,
+        help="wall-clock seconds per notebook (default 120)",
+    )
+    grade.add_argument(
+        "--memory",
+        type=_positive_int,
+        default=1024,
+        metavar="MB",
+        help="memory per notebook beyond the preloaded libraries, in MB (default 1024)",
+    )
+    grade.add_argument(
+        "--feedback", metavar="DIR", help="write one feedback file per submission in DIR"
+    )
     grade.add_argument("--sandbox", choices=("auto", "strict"), default="auto", help=SANDBOX_HELP)
     grade.set_defaults(command_parser=grade)
 
     check = commands.add_parser(
-        "check", help="run every exercise check of your notebook",
+        "check",
+        help="run every exercise check of your notebook",
         description="Run your notebook's code and check every exercise it contains, as the grader "
         "would, and print the results. Exit status: 0 when every exercise passed; 1 when one failed, "
         "was not attempted, or the notebook could not be graded; 2 for a usage error; 3 when the "
         "grading worker could not start.",
     )
     check.add_argument("notebook", metavar="NOTEBOOK")
-    check.add_argument("--timeout", type=_positive_float, default=120.0,
-                       help="wall-clock seconds for running the notebook (default 120; starting the worker, "
-                       "which imports torch, is not counted)")
+    check.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=120.0,
+        help="wall-clock seconds for running the notebook (default 120; starting the worker, "
+        "which imports torch, is not counted)",
+    )
     check.add_argument("--sandbox", choices=("auto", "strict"), default="auto", help=SANDBOX_HELP)
     check.set_defaults(command_parser=check)
 
     release = commands.add_parser(
-        "release", help="build learner notebooks from the answer keys",
+        "release",
+        help="build learner notebooks from the answer keys",
         description="Rebuild learner notebooks from notebooks/solutions/ and re-execute them.",
     )
-    release.add_argument("--check", action="store_true", help="only verify that the learner notebooks are up to date")
+    release.add_argument(
+        "--check", action="store_true", help="only verify that the learner notebooks are up to date"
+    )
     release.add_argument("--no-execute", action="store_true", help="do not execute the notebooks")
     release.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson slugs (default: all)")
     _add_site_parser(commands)
@@ -89,15 +127,37 @@ def build_parser():
 
 def _add_site_parser(commands):
     site = commands.add_parser(
-        "site", help="build the course as a static website",
+        "site",
+        help="build the course as a static website",
         description="Execute every learner notebook and write the course as static HTML pages in OUT, "
         "with the lesson map as index.html. The site works offline (MathJax is copied into it).",
     )
-    site.add_argument("out", metavar="OUT", help="the folder to write the site into (created if missing)")
-    site.add_argument("--notebooks", default="notebooks", metavar="DIR", help="the course's notebooks folder (default: notebooks)")
-    site.add_argument("--with-solutions", action="store_true", help="publish the answer keys too, one page beside each lesson")
-    site.add_argument("--jobs", type=_positive_int, default=1, help="notebooks executed at the same time (default 1)")
-    site.add_argument("--timeout", type=_positive_float, default=600.0, help="seconds one cell may run (default 600)")
+    site.add_argument(
+        "out", metavar="OUT", help="the folder to write the site into (created if missing)"
+    )
+    site.add_argument(
+        "--notebooks",
+        default="notebooks",
+        metavar="DIR",
+        help="the course's notebooks folder (default: notebooks)",
+    )
+    site.add_argument(
+        "--with-solutions",
+        action="store_true",
+        help="publish the answer keys too, one page beside each lesson",
+    )
+    site.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="notebooks executed at the same time (default 1)",
+    )
+    site.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=600.0,
+        help="seconds one cell may run (default 600)",
+    )
 
 
 def _site(args, parser):
@@ -106,8 +166,14 @@ def _site(args, parser):
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error(f"{args.out} exists and is not a folder")
     try:
-        build_site(args.out, args.notebooks, with_solutions=args.with_solutions, jobs=args.jobs,
-                   timeout=args.timeout, log=lambda line: print(line, file=sys.stderr))
+        build_site(
+            args.out,
+            args.notebooks,
+            with_solutions=args.with_solutions,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            log=lambda line: print(line, file=sys.stderr),
+        )
     except SiteError as exc:
         print(f"rnn-course site: {exc}", file=sys.stderr)
         return 1
@@ -132,6 +198,7 @@ def _progress(stream, every=5, seconds=10.0):
     import time
 
     if stream.isatty():
+
         def show(done, total, row):
             width = 30
             filled = width * done // max(total, 1)
@@ -185,19 +252,32 @@ def _grade(args, parser):
     from .grading import grade
     from .grading.runner import Limits
 
-    limits = Limits(timeout=args.timeout, memory_mb=args.memory, jobs=args.jobs, sandbox=args.sandbox)
+    limits = Limits(
+        timeout=args.timeout, memory_mb=args.memory, jobs=args.jobs, sandbox=args.sandbox
+    )
     try:
-        rows = grade(args.paths, out=out, limits=limits, feedback=args.feedback, progress=_progress(sys.stderr), notice=_notice)
+        rows = grade(
+            args.paths,
+            out=out,
+            limits=limits,
+            feedback=args.feedback,
+            progress=_progress(sys.stderr),
+            notice=_notice,
+        )
     except UsageError as exc:
         parser.error(str(exc))
-    except RuntimeError as exc:  # the sandbox or the grading worker: the environment, not a submission
+    except (
+        RuntimeError
+    ) as exc:  # the sandbox or the grading worker: the environment, not a submission
         print(f"rnn-course grade: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     counts = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"graded {len(rows)} submission{'s' if len(rows) != 1 else ''} ({summary}); gradebook: {args.out}")
+    print(
+        f"graded {len(rows)} submission{'s' if len(rows) != 1 else ''} ({summary}); gradebook: {args.out}"
+    )
     return EXIT_OK
 
 
@@ -209,7 +289,11 @@ def _check(args, parser):
     from .grading.runner import Limits
 
     try:
-        rows = grade([args.notebook], limits=Limits(timeout=args.timeout, jobs=1, sandbox=args.sandbox), notice=_quiet_notice)
+        rows = grade(
+            [args.notebook],
+            limits=Limits(timeout=args.timeout, jobs=1, sandbox=args.sandbox),
+            notice=_quiet_notice,
+        )
     except UsageError as exc:
         parser.error(str(exc))
     except RuntimeError as exc:
@@ -231,7 +315,11 @@ def _release(args, parser):
     except ImportError as exc:
         print(f"rnn-course release is not available: {exc}", file=sys.stderr)
         return 2
-    argv = (["--check"] if args.check else []) + (["--no-execute"] if args.no_execute else []) + list(args.lessons)
+    argv = (
+        (["--check"] if args.check else [])
+        + (["--no-execute"] if args.no_execute else [])
+        + list(args.lessons)
+    )
     result = release.main(argv)
     return result if isinstance(result, int) else 0
 

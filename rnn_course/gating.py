@@ -42,17 +42,28 @@ def open_memory_gate(module, bias):
     rows of every ``bias_ih_l*``. A bias of 3 starts the gate at about sigmoid(3) = 0.95.
     """
     if module.mode not in ("LSTM", "GRU"):
-        raise ValueError(f"only an LSTM or a GRU has a gate that keeps the state, got {module.mode}")
+        raise ValueError(
+            f"only an LSTM or a GRU has a gate that keeps the state, got {module.mode}"
+        )
     H = module.hidden_size
     with torch.no_grad():
         for name, parameter in module.named_parameters():
             if name.startswith("bias_ih"):
-                parameter[H:2 * H] += bias
+                parameter[H : 2 * H] += bias
     return module
 
 
-def train_remember_first(model, seed, length=30, num_symbols=4, steps=300, batch_size=32, lr=0.01, max_norm=1.0,
-                         test_size=1000):
+def train_remember_first(
+    model,
+    seed,
+    length=30,
+    num_symbols=4,
+    steps=300,
+    batch_size=32,
+    lr=0.01,
+    max_norm=1.0,
+    test_size=1000,
+):
     """Train ``model`` on the task with Adam and gradient clipping; return its held-out accuracy.
 
     Training batches come from ``seed``; the held-out batch from a generator no training seed uses.
@@ -66,7 +77,9 @@ def train_remember_first(model, seed, length=30, num_symbols=4, steps=300, batch
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), max_norm)
         optimizer.step()
-    x, y = remember_first_batch(torch.Generator().manual_seed(-1 % 2**63), test_size, length, num_symbols)
+    x, y = remember_first_batch(
+        torch.Generator().manual_seed(-1 % 2**63), test_size, length, num_symbols
+    )
     with torch.no_grad():
         return (model(x).argmax(dim=1) == y).float().mean().item()
 
@@ -90,7 +103,9 @@ def unroll_gated_states(module, x):
     is the total gradient dL/dh_t (or dL/dc_t).
     """
     if module.num_layers != 1 or module.bidirectional or not module.batch_first:
-        raise ValueError("unroll_gated_states needs num_layers=1, bidirectional=False and batch_first=True")
+        raise ValueError(
+            "unroll_gated_states needs num_layers=1, bidirectional=False and batch_first=True"
+        )
     state, states = None, []
     for x_t in x.split(1, dim=1):  # L tensors of (N, 1, H_in)
         state = _step(module, x_t, state)
@@ -111,10 +126,15 @@ def state_grad_norms(module, x):
     (states[-1][0] if lstm else states[-1]).sum().backward()
     if not lstm:
         return {"h": torch.stack([_grad_norm(h) for h in states])}
-    return {"h": torch.stack([_grad_norm(h) for h, _ in states]), "c": torch.stack([_grad_norm(c) for _, c in states])}
+    return {
+        "h": torch.stack([_grad_norm(h) for h, _ in states]),
+        "c": torch.stack([_grad_norm(c) for _, c in states]),
+    }
 
 
-def initial_grad_norms(cell, seed, gate_bias=0.0, length=50, hidden_size=32, num_symbols=4, batch_size=64):
+def initial_grad_norms(
+    cell, seed, gate_bias=0.0, length=50, hidden_size=32, num_symbols=4, batch_size=64
+):
     """``state_grad_norms`` of a freshly initialised classifier on one batch of the task (lessons 12-13).
 
     The model is ``SequenceClassifier(num_symbols, hidden_size, num_symbols, cell=cell)`` made after
@@ -125,7 +145,9 @@ def initial_grad_norms(cell, seed, gate_bias=0.0, length=50, hidden_size=32, num
     model = SequenceClassifier(num_symbols, hidden_size, num_symbols, cell=cell)
     if gate_bias:
         open_memory_gate(model.rnn, gate_bias)
-    x, _ = remember_first_batch(torch.Generator().manual_seed(seed), batch_size, length, num_symbols)
+    x, _ = remember_first_batch(
+        torch.Generator().manual_seed(seed), batch_size, length, num_symbols
+    )
     return state_grad_norms(model.rnn, x)
 
 

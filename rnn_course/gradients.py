@@ -148,8 +148,17 @@ def _flat_parameters(model):
     return torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
 
 
-def train_steps(model, inputs, targets, steps, lr=0.1, max_norm=None, loss_fn=F.cross_entropy, print_every=0,
-                optimizer=None):
+def train_steps(
+    model,
+    inputs,
+    targets,
+    steps,
+    lr=0.1,
+    max_norm=None,
+    loss_fn=F.cross_entropy,
+    print_every=0,
+    optimizer=None,
+):
     """Full-batch training on one fixed batch (plain SGD unless told otherwise); optionally clip the
     global gradient norm before each update.
 
@@ -176,7 +185,11 @@ def train_steps(model, inputs, targets, steps, lr=0.1, max_norm=None, loss_fn=F.
           whatever the optimizer (momentum and Adam can take steps far longer than
           ``lr * max_norm``).
     """
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr) if optimizer is None else optimizer(model.parameters())
+    optimizer = (
+        torch.optim.SGD(model.parameters(), lr=lr)
+        if optimizer is None
+        else optimizer(model.parameters())
+    )
     history = {"loss": [], "grad_norm": [], "clipped_grad_norm": [], "step_norm": []}
     for step in range(1, steps + 1):
         optimizer.zero_grad()
@@ -189,9 +202,13 @@ def train_steps(model, inputs, targets, steps, lr=0.1, max_norm=None, loss_fn=F.
         history["loss"].append(loss.item())
         before = _flat_parameters(model)
         optimizer.step()
-        history["step_norm"].append(torch.linalg.vector_norm(_flat_parameters(model) - before).item())
+        history["step_norm"].append(
+            torch.linalg.vector_norm(_flat_parameters(model) - before).item()
+        )
         if print_every and (step % print_every == 0 or step == 1):
-            print(f"step {step:4d}: loss {loss.item():.4f}, gradient norm {history['grad_norm'][-1]:.3g}")
+            print(
+                f"step {step:4d}: loss {loss.item():.4f}, gradient norm {history['grad_norm'][-1]:.3g}"
+            )
     return history
 
 

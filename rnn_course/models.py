@@ -24,7 +24,9 @@ def recurrent_layer(cell, input_size, hidden_size, **kwargs):
     """``nn.RNN``, ``nn.GRU`` or ``nn.LSTM`` (named by ``cell``: "rnn", "gru", "lstm" or the class)."""
     layer_class = CELLS.get(cell, cell) if isinstance(cell, str) else cell
     if layer_class not in CELLS.values():
-        raise ValueError(f"cell must be one of {', '.join(CELLS)} (or nn.RNN, nn.GRU, nn.LSTM), not {cell!r}")
+        raise ValueError(
+            f"cell must be one of {', '.join(CELLS)} (or nn.RNN, nn.GRU, nn.LSTM), not {cell!r}"
+        )
     return layer_class(input_size, hidden_size, **kwargs)
 
 
@@ -63,7 +65,9 @@ class SequenceClassifier(nn.Module):
             ``bidirectional``, ``proj_size`` for an LSTM, ``nonlinearity`` for an RNN...) go to the layer.
     """
 
-    def __init__(self, input_size, hidden_size, num_classes, cell="rnn", batch_first=True, **kwargs):
+    def __init__(
+        self, input_size, hidden_size, num_classes, cell="rnn", batch_first=True, **kwargs
+    ):
         super().__init__()
         self.rnn = recurrent_layer(cell, input_size, hidden_size, batch_first=batch_first, **kwargs)
         self.num_directions = 2 if self.rnn.bidirectional else 1

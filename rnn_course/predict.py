@@ -25,7 +25,14 @@ import math
 import pkgutil
 from dataclasses import dataclass, field
 
-__all__ = ["Question", "PredictionResult", "check_prediction", "check_shapes", "question", "question_hint"]
+__all__ = [
+    "Question",
+    "PredictionResult",
+    "check_prediction",
+    "check_shapes",
+    "question",
+    "question_hint",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,9 @@ class PredictionResult:
 
     def __str__(self):
         mark = {"right": "RIGHT", "wrong": "NOT YET", "not answered": "NOT ANSWERED"}[self.status]
-        return "\n".join([f"[{mark}] prediction {self.question}"] + [f"  - {m}" for m in self.messages])
+        return "\n".join(
+            [f"[{mark}] prediction {self.question}"] + [f"  - {m}" for m in self.messages]
+        )
 
     __repr__ = __str__
 
@@ -107,10 +116,17 @@ def question_hint(question_id, level=1):
         return None
     hints = entry.hints
     if not hints:
-        return f"Hint for {question_id}: there are no hints for this question; reread the question and the cell above it."
+        return (
+            f"Hint for {question_id}: there are no hints for this question;"
+            " reread the question and the cell above it."
+        )
     if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= len(hints):
         return f"Hint for {question_id}: there is no hint number {level!r}; ask for a level from 1 to {len(hints)}."
-    more = f" (ask for level={level + 1} for more)" if level < len(hints) else " (this is the last hint)"
+    more = (
+        f" (ask for level={level + 1} for more)"
+        if level < len(hints)
+        else " (this is the last hint)"
+    )
     return f"Hint {level}/{len(hints)} for {question_id}: {hints[level - 1]}{more}"
 
 
@@ -148,12 +164,16 @@ def _describe(value, count_axes=True):
         return "a number"
     if isinstance(value, str):
         return "a text answer"
-    if isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if isinstance(value, tuple) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
         if not count_axes:
             return "a shape (a tuple of whole numbers)"
         return f"a shape of {len(value)} number{'s' if len(value) != 1 else ''}"
     if isinstance(value, tuple):
-        return f"a tuple of {len(value)}: (" + ", ".join(_describe(v, count_axes) for v in value) + ")"
+        return (
+            f"a tuple of {len(value)}: (" + ", ".join(_describe(v, count_axes) for v in value) + ")"
+        )
     return f"a {type(value).__name__}"
 
 
@@ -168,19 +188,31 @@ def _same_structure(guess, actual):
     if _is_shape(actual):
         return _is_shape(guess)  # a shape of the wrong length is a wrong answer, not a wrong form
     if isinstance(actual, tuple):
-        return isinstance(guess, tuple) and len(guess) == len(actual) and all(map(_same_structure, guess, actual))
+        return (
+            isinstance(guess, tuple)
+            and len(guess) == len(actual)
+            and all(map(_same_structure, guess, actual))
+        )
     return type(guess) is type(actual)
 
 
 def _is_shape(value):
-    return isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    return isinstance(value, tuple) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    )
 
 
 def _equal(guess, actual, rel_tol):
     if isinstance(actual, float) or isinstance(guess, float):
-        return math.isclose(guess, actual, rel_tol=rel_tol, abs_tol=0.0) if rel_tol else guess == actual
+        return (
+            math.isclose(guess, actual, rel_tol=rel_tol, abs_tol=0.0)
+            if rel_tol
+            else guess == actual
+        )
     if isinstance(actual, tuple):
-        return len(guess) == len(actual) and all(_equal(g, a, rel_tol) for g, a in zip(guess, actual))
+        return len(guess) == len(actual) and all(
+            _equal(g, a, rel_tol) for g, a in zip(guess, actual)
+        )
     if isinstance(actual, str):
         return guess.strip().lower() == actual.strip().lower()
     return guess == actual
@@ -198,13 +230,27 @@ def _where_wrong(guess, actual):
     if _is_shape(actual):
         if len(guess) != len(actual):
             return ["Your shape has the wrong number of axes."]
-        wrong = [_ORDINALS[i] for i, (g, a) in enumerate(zip(guess, actual)) if g != a and i < len(_ORDINALS)]
+        wrong = [
+            _ORDINALS[i]
+            for i, (g, a) in enumerate(zip(guess, actual))
+            if g != a and i < len(_ORDINALS)
+        ]
         if wrong and len(wrong) < len(actual):
-            return [f"The {' and '.join(wrong)} number{' is' if len(wrong) == 1 else 's are'} off; the rest are right."]
+            return [
+                f"The {' and '.join(wrong)} number{' is' if len(wrong) == 1 else 's are'} off; the rest are right."
+            ]
         return []
     if isinstance(actual, tuple) and len(actual) > 1 and all(_is_shape(a) for a in actual):
-        right = [_ORDINALS[i] for i, (g, a) in enumerate(zip(guess, actual)) if g == a and i < len(_ORDINALS)]
-        return [f"Your {' and '.join(right)} shape {'is' if len(right) == 1 else 'are'} right."] if right else []
+        right = [
+            _ORDINALS[i]
+            for i, (g, a) in enumerate(zip(guess, actual))
+            if g == a and i < len(_ORDINALS)
+        ]
+        return (
+            [f"Your {' and '.join(right)} shape {'is' if len(right) == 1 else 'are'} right."]
+            if right
+            else []
+        )
     return []
 
 
@@ -214,26 +260,43 @@ def _where_wrong(guess, actual):
 
 
 def _not_answered(question_id, actual):
-    return PredictionResult(question_id, "not answered", [
-        f"Replace the `...` with your prediction ({_describe(actual, count_axes=False)}) and run this cell again.",
-    ])
+    return PredictionResult(
+        question_id,
+        "not answered",
+        [
+            f"Replace the `...` with your prediction ({_describe(actual, count_axes=False)}) and run this cell again.",
+        ],
+    )
 
 
 def _verdict(question_id, guess, actual, entry, diagnosis=None):
     """Compare a plain guess with a plain answer and explain a miss with the question's reason."""
     if guess is Ellipsis or guess is None:
         return _not_answered(question_id, actual)
-    if entry.options and not (isinstance(guess, str) and guess.strip().lower() in [o.lower() for o in entry.options]):
-        return PredictionResult(question_id, "wrong", [
-            f"Answer with one of {', '.join(repr(o) for o in entry.options)}; you wrote {_short(guess)}.",
-        ])
+    if entry.options and not (
+        isinstance(guess, str) and guess.strip().lower() in [o.lower() for o in entry.options]
+    ):
+        return PredictionResult(
+            question_id,
+            "wrong",
+            [
+                f"Answer with one of {', '.join(repr(o) for o in entry.options)}; you wrote {_short(guess)}.",
+            ],
+        )
     if not _same_structure(guess, actual):
-        return PredictionResult(question_id, "wrong", [
-            f"This question wants {_describe(actual, count_axes=False)}; your prediction is {_describe(guess)}: {_short(guess)}.",
-        ])
+        return PredictionResult(
+            question_id,
+            "wrong",
+            [
+                f"This question wants {_describe(actual, count_axes=False)};"
+                f" your prediction is {_describe(guess)}: {_short(guess)}.",
+            ],
+        )
     if _equal(guess, actual, entry.rel_tol):
         return PredictionResult(question_id, "right", ["Right. Read on for why."])
-    messages = ["Not quite."] + ([f"Likely mistake: {diagnosis}"] if diagnosis else []) + [entry.why]
+    messages = (
+        ["Not quite."] + ([f"Likely mistake: {diagnosis}"] if diagnosis else []) + [entry.why]
+    )
     messages += _where_wrong(guess, actual)
     if entry.hints:
         messages.append(f'Try again, or ask `hint("{question_id}")`.')
@@ -246,9 +309,14 @@ def _short(value, limit=80):
 
 
 def _unknown(question_id):
-    return PredictionResult(str(question_id), "wrong", [
-        f"the course has no prediction question named {question_id!r}; this is a bug in the lesson, please report it.",
-    ])
+    return PredictionResult(
+        str(question_id),
+        "wrong",
+        [
+            f"the course has no prediction question named {question_id!r};"
+            " this is a bug in the lesson, please report it.",
+        ],
+    )
 
 
 def check_prediction(question_id, guess, actual):
@@ -263,7 +331,9 @@ def check_prediction(question_id, guess, actual):
             return _unknown(question_id)
         return _verdict(question_id, _plain(guess), _plain(actual), entry)
     except Exception as exc:  # a broken guess object must not stop Run All
-        return PredictionResult(str(question_id), "wrong", [f"could not compare your prediction: {type(exc).__name__}"])
+        return PredictionResult(
+            str(question_id), "wrong", [f"could not compare your prediction: {type(exc).__name__}"]
+        )
 
 
 def check_shapes(question_id, guess, module, input, hx=None):
@@ -285,7 +355,9 @@ def check_shapes(question_id, guess, module, input, hx=None):
             diagnosis = _shape_mistake(guess, module, tuple(input.shape))
         return _verdict(question_id, guess, actual, entry, diagnosis)
     except Exception as exc:
-        return PredictionResult(str(question_id), "wrong", [f"could not compare your prediction: {type(exc).__name__}"])
+        return PredictionResult(
+            str(question_id), "wrong", [f"could not compare your prediction: {type(exc).__name__}"]
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,7 +372,9 @@ def _shape_rule(sizes, mistake=None):
     """
     L, N, H_in, H, D, layers, batch_first, batched = sizes
     out_last = {"output without D": H, "output last axis H_in": H_in}.get(mistake, D * H)
-    stack = {"h_n without D": layers, "h_n without num_layers": D, "h_n per step": L}.get(mistake, D * layers)
+    stack = {"h_n without D": layers, "h_n without num_layers": D, "h_n per step": L}.get(
+        mistake, D * layers
+    )
     if not batched and mistake != "batch axis kept":
         return (L, out_last), (stack, H)
     first = batch_first != (mistake == "batch_first ignored")

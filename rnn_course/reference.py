@@ -439,9 +439,7 @@ def bidirectional_layer(x, h0, weights, mode="RNN_TANH", batch_sizes=None):
     return torch.cat(outputs, dim=-1), state_n  # (L, N, D*H_out)
 
 
-def stacked_rnn(
-    x, hx, weights, mode="RNN_TANH", dropout=0.0, training=False, batch_sizes=None
-):
+def stacked_rnn(x, hx, weights, mode="RNN_TANH", dropout=0.0, training=False, batch_sizes=None):
     """num_layers layers on top of each other: layer k > 0 reads layer k-1's whole output.
 
     Args:
@@ -656,9 +654,7 @@ class LSTMCell(_CellBase):
         return hx[0], hx[1]  # unbatched, torch takes the first two of a longer tuple or tensor
 
 
-def _check_rnn_options(
-    input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size
-):
+def _check_rnn_options(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size):
     """torch's RNNBase constructor checks, in its order, with its exception types and warning."""
     is_number = isinstance(dropout, numbers.Number) and not isinstance(dropout, bool)
     if not is_number or not 0 <= dropout <= 1:

@@ -66,7 +66,9 @@ _END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 _ANY_MARKER = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)|### PREDICTION")
 _BEGIN_HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*$")
 _END_HIDDEN = re.compile(r"^[ \t]*### END HIDDEN TESTS[ \t]*$")
-_PREDICTION = re.compile(r"^(?P<head>[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*=)[ \t]*\S.*?[ \t]*### PREDICTION\b(?:[ \t]*:(?P<text>.*))?[ \t]*$")
+_PREDICTION = re.compile(
+    r"^(?P<head>[ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*=)[ \t]*\S.*?[ \t]*### PREDICTION\b(?:[ \t]*:(?P<text>.*))?[ \t]*$"
+)
 _LESSON_FILE = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 
 
@@ -103,11 +105,15 @@ def resolve_lesson(lesson, notebooks_dir):
     path = Path(text)
     if text.endswith(".ipynb"):
         path = path.resolve()
-        candidate = path if path.parent.name == "solutions" else path.parent / "solutions" / path.name
+        candidate = (
+            path if path.parent.name == "solutions" else path.parent / "solutions" / path.name
+        )
         if candidate.exists():
             return candidate
         raise ReleaseError(f"{lesson}: no answer key {candidate}")
-    matches = [k for k in keys if k.stem == text] or [k for k in keys if k.stem.split("_")[0] == text]
+    matches = [k for k in keys if k.stem == text] or [
+        k for k in keys if k.stem.split("_")[0] == text
+    ]
     if len(matches) == 1:
         return matches[0]
     known = ", ".join(k.stem for k in keys) or "none"
@@ -128,19 +134,30 @@ def blank_solutions(source, where="cell"):
     """
     out, region = [], None  # region: (kind, line number it opened on) while inside one
     for number, line in enumerate(source.split("\n"), start=1):
-        start, hidden, prediction = _BEGIN.match(line), _BEGIN_HIDDEN.match(line), _PREDICTION.match(line)
+        start, hidden, prediction = (
+            _BEGIN.match(line),
+            _BEGIN_HIDDEN.match(line),
+            _PREDICTION.match(line),
+        )
         if start or hidden:
             if region is not None:
-                raise ReleaseError(f"{where}: line {number} opens a region inside the {region[0]} region opened on line {region[1]}")
+                raise ReleaseError(
+                    f"{where}: line {number} opens a region inside the {region[0]} region opened on line {region[1]}"
+                )
             region = ("solution" if start else "hidden tests", number)
             if start:
                 instruction = (start["text"] or "").strip() or DEFAULT_INSTRUCTION
-                out += [f"{start['indent']}# YOUR CODE HERE: {instruction}", f"{start['indent']}raise NotImplementedError"]
+                out += [
+                    f"{start['indent']}# YOUR CODE HERE: {instruction}",
+                    f"{start['indent']}raise NotImplementedError",
+                ]
         elif _END.match(line) or _END_HIDDEN.match(line):
             kind = "solution" if _END.match(line) else "hidden tests"
             if region is None or region[0] != kind:
                 marker = "### END SOLUTION" if kind == "solution" else "### END HIDDEN TESTS"
-                raise ReleaseError(f"{where}: line {number} has {marker} without its ### BEGIN before it")
+                raise ReleaseError(
+                    f"{where}: line {number} has {marker} without its ### BEGIN before it"
+                )
             region = None
         elif prediction and region is None:
             text = (prediction["text"] or "").strip() or "your prediction"
@@ -150,7 +167,9 @@ def blank_solutions(source, where="cell"):
         elif region is None:
             out.append(line)
     if region is not None:
-        raise ReleaseError(f"{where}: the {region[0]} region opened on line {region[1]} is never closed")
+        raise ReleaseError(
+            f"{where}: the {region[0]} region opened on line {region[1]} is never closed"
+        )
     return "\n".join(out)
 
 
@@ -170,7 +189,9 @@ def make_learner(answer_key, lesson):
         if cell.cell_type == "code":
             cell.source = blank_solutions(cell.source, where)
         elif _ANY_MARKER.search(cell.source):
-            raise ReleaseError(f"{where}: solution markers only work in code cells; tag the cell {SOLUTION_ONLY_TAG!r} instead")
+            raise ReleaseError(
+                f"{where}: solution markers only work in code cells; tag the cell {SOLUTION_ONLY_TAG!r} instead"
+            )
         cells.append(cell)
     nb.cells = cells
     clear_outputs(nb)
@@ -198,7 +219,7 @@ def cell_signature(nb):
 
 
 def _first_line(cell):
-    line = next((l.strip() for l in cell.source.split("\n") if l.strip()), "empty")
+    line = next((text.strip() for text in cell.source.split("\n") if text.strip()), "empty")
     return repr(line if len(line) <= 60 else line[:57] + "...")
 
 
@@ -215,13 +236,14 @@ def read_notebook(path):
     except FileNotFoundError:
         raise ReleaseError(f"{_shown(path)}: no such notebook") from None
     except Exception as exc:  # JSON errors, validation errors, unreadable files
-        raise ReleaseError(f"{_shown(path)}: not a valid notebook: {type(exc).__name__}: {_short(exc)}") from None
+        raise ReleaseError(
+            f"{_shown(path)}: not a valid notebook: {type(exc).__name__}: {_short(exc)}"
+        ) from None
     return nb
 
 
 def write_notebook(nb, path):
-    """Write ``nb`` atomically (temp file, then rename) in nbformat's JSON: indent 1, sorted keys.
-    """
+    """Write ``nb`` atomically (temp file, then rename) in nbformat's JSON: indent 1, sorted keys."""
     path = Path(path)
     text = nbformat.writes(nb)
     text = text if text.endswith("\n") else text + "\n"
@@ -247,7 +269,12 @@ def coalesce_streams(nb):
         merged = []
         for output in cell.outputs:
             previous = merged[-1] if merged else None
-            if output.output_type == "stream" and previous is not None and previous.output_type == "stream" and previous.name == output.name:
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
                 previous.text += output.text
             else:
                 merged.append(output)
@@ -277,10 +304,14 @@ def execute(nb, label, cwd, timeout=CELL_TIMEOUT):
         client.execute(env=env)
     except CellExecutionError as exc:
         index, cell = _failed_cell(nb)
-        raise ReleaseError(f"{label}: cell {index} ({_first_line(cell)}) raised {exc.ename}: {_short(exc.evalue)}") from None
+        raise ReleaseError(
+            f"{label}: cell {index} ({_first_line(cell)}) raised {exc.ename}: {_short(exc.evalue)}"
+        ) from None
     except CellTimeoutError:
         index, cell = _running_cell(nb)
-        raise ReleaseError(f"{label}: cell {index} ({_first_line(cell)}) ran longer than {timeout} s") from None
+        raise ReleaseError(
+            f"{label}: cell {index} ({_first_line(cell)}) ran longer than {timeout} s"
+        ) from None
     except DeadKernelError as exc:
         raise ReleaseError(f"{label}: the kernel died: {_short(exc)}") from None
     for cell in nb.cells:
@@ -356,11 +387,19 @@ def release(answer_key_path, execute_notebooks=True, timeout=CELL_TIMEOUT, log=p
         log(f"{lesson}: executing the answer key")
         execute(key, f"answer key {_shown(answer_key_path)}", cwd, timeout)
         log(f"{lesson}: executing the learner notebook")
-        execute(learner, f"learner notebook {_shown(target)} (released from {_shown(answer_key_path)})", cwd, timeout)
+        execute(
+            learner,
+            f"learner notebook {_shown(target)} (released from {_shown(answer_key_path)})",
+            cwd,
+            timeout,
+        )
         clear_outputs(learner)  # it ran cleanly; the learner gets it without outputs
         write_notebook(key, answer_key_path)
     write_notebook(learner, target)
-    log(f"{lesson}: wrote {_shown(target)}" + (f" and {_shown(answer_key_path)}" if execute_notebooks else ""))
+    log(
+        f"{lesson}: wrote {_shown(target)}"
+        + (f" and {_shown(answer_key_path)}" if execute_notebooks else "")
+    )
     return target
 
 
@@ -376,14 +415,25 @@ def check(answer_key_path):
     problems = []
     want, got = cell_signature(expected), cell_signature(actual)
     if want != got:
-        problems.append(f"{_shown(target)}: {_first_difference(want, got)}; it differs from the release of "
-                        f"{_shown(answer_key_path)} (run `rnn-course release {lesson}`)")
-    with_outputs = [i for i, c in enumerate(actual.cells) if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))]
+        problems.append(
+            f"{_shown(target)}: {_first_difference(want, got)}; it differs from the release of "
+            f"{_shown(answer_key_path)} (run `rnn-course release {lesson}`)"
+        )
+    with_outputs = [
+        i
+        for i, c in enumerate(actual.cells)
+        if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     if with_outputs:
-        problems.append(f"{_shown(target)}: cells {with_outputs} hold outputs; learner notebooks ship without them "
-                        f"(run `rnn-course release {lesson}`)")
+        problems.append(
+            f"{_shown(target)}: cells {with_outputs} hold outputs; learner notebooks ship without them "
+            f"(run `rnn-course release {lesson}`)"
+        )
     if actual.metadata.get("rnn_course") != expected.metadata["rnn_course"]:
-        problems.append(f"{_shown(target)}: metadata rnn_course is {actual.metadata.get('rnn_course')!r}, expected {expected.metadata['rnn_course']!r}")
+        problems.append(
+            f"{_shown(target)}: metadata rnn_course is {actual.metadata.get('rnn_course')!r},"
+            f" expected {expected.metadata['rnn_course']!r}"
+        )
     return problems
 
 
@@ -405,11 +455,32 @@ def build_parser():
         prog="rnn-course release",
         description="Build learner notebooks from answer keys (notebooks/solutions/) and re-execute both.",
     )
-    parser.add_argument("lessons", nargs="*", metavar="LESSON", help="a slug, a lesson number or a notebook path (default: all)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a learner notebook is missing or stale")
-    parser.add_argument("--no-execute", action="store_true", help="build learner notebooks without running anything")
-    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help=f"seconds per cell (default {CELL_TIMEOUT})")
-    parser.add_argument("--notebooks", type=Path, default=None, help="the notebooks folder (default: the repository's)")
+    parser.add_argument(
+        "lessons",
+        nargs="*",
+        metavar="LESSON",
+        help="a slug, a lesson number or a notebook path (default: all)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a learner notebook is missing or stale",
+    )
+    parser.add_argument(
+        "--no-execute", action="store_true", help="build learner notebooks without running anything"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=CELL_TIMEOUT,
+        help=f"seconds per cell (default {CELL_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help="the notebooks folder (default: the repository's)",
+    )
     return parser
 
 
@@ -418,7 +489,9 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     notebooks_dir = args.notebooks or default_notebooks_dir()
     try:
-        keys = [resolve_lesson(lesson, notebooks_dir) for lesson in args.lessons] or answer_keys(notebooks_dir)
+        keys = [resolve_lesson(lesson, notebooks_dir) for lesson in args.lessons] or answer_keys(
+            notebooks_dir
+        )
     except ReleaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -26,7 +26,10 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 # from a CDN.
 _NATIVE_MML_STYLES = {
     selector: {"font-family": "serif"}
-    for selector in [f'[class="MJX-tex-{name}"]' for name in ("oldstyle", "oldstyle-bold", "caligraphic", "caligraphic-bold")]
+    for selector in [
+        f'[class="MJX-tex-{name}"]'
+        for name in ("oldstyle", "oldstyle-bold", "caligraphic", "caligraphic-bold")
+    ]
     + [f'[mathvariant="{name}"]' for name in ("script", "bold-script", "fraktur", "bold-fraktur")]
 }
 
@@ -87,7 +90,9 @@ def lesson_notebooks(notebooks_dir):
     return sorted(Path(notebooks_dir).glob(LESSON_GLOB))
 
 
-def build_site(out, notebooks_dir="notebooks", readme=None, with_solutions=False, jobs=1, timeout=600, log=None):
+def build_site(
+    out, notebooks_dir="notebooks", readme=None, with_solutions=False, jobs=1, timeout=600, log=None
+):
     """Build the site in ``out`` and return the list of pages written (index first).
 
     ``readme`` is the README whose "Lesson map" becomes the index (default: the one beside
@@ -117,7 +122,9 @@ def build_site(out, notebooks_dir="notebooks", readme=None, with_solutions=False
         for page in lessons:
             key = notebooks_dir / "solutions" / page.source.name
             if key.is_file():
-                solutions[page.source.stem] = Page(key, f"{key.stem}.solution.html", f"solutions/{key.name}")
+                solutions[page.source.stem] = Page(
+                    key, f"{key.stem}.solution.html", f"solutions/{key.name}"
+                )
                 shutil.copyfile(key, out / "solutions" / key.name)
 
     exporter = _exporter()
@@ -130,13 +137,23 @@ def build_site(out, notebooks_dir="notebooks", readme=None, with_solutions=False
         if key:
             key_nb = nbformat.read(key.source, as_version=4)
             key.title = f"{page.title} (answer key)"
-            _write_page(exporter, key_nb, key, _nav(key, None, None, (page.html_name, "Back to the lesson")), out)
+            _write_page(
+                exporter,
+                key_nb,
+                key,
+                _nav(key, None, None, (page.html_name, "Back to the lesson")),
+                out,
+            )
 
     index = Page(readme, "index.html", "", "Recurrent neural networks with PyTorch")
-    index_nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(index_markdown(readme, lessons))])
+    index_nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(index_markdown(readme, lessons))]
+    )
     _write_page(exporter, index_nb, index, _nav(index, None, lessons[0], None), out)
     if log:
-        log(f"wrote {len(lessons)} lessons{' and their answer keys' if solutions else ''} and index.html to {out}")
+        log(
+            f"wrote {len(lessons)} lessons{' and their answer keys' if solutions else ''} and index.html to {out}"
+        )
     return [index, *lessons, *solutions.values()]
 
 
@@ -169,7 +186,9 @@ def index_markdown(readme, lessons):
     lesson_map = re.sub(r"^\|\s*(\d\d)\s*\|([^|]*)\|", link_row, lesson_map, flags=re.M)
     missing = [p for n, p in by_number.items() if n not in linked]
     if not lesson_map or missing:  # every lesson is reachable from the index, listed or not
-        lesson_map += "\n\n" + "\n".join(f"- [{p.title}]({p.html_name})" for p in (missing or lessons))
+        lesson_map += "\n\n" + "\n".join(
+            f"- [{p.title}]({p.html_name})" for p in (missing or lessons)
+        )
     return f"{opening}\n\n## Lesson map\n{lesson_map}\n"
 
 
@@ -182,9 +201,13 @@ def _nav(page, previous, following, extra):
     """The navigation bar: index, previous, next, the page's notebook and an optional extra link."""
     links = ['<a href="index.html">Course index</a>']
     if previous:
-        links.append(f'<a href="{previous.html_name}" rel="prev">&larr; {html.escape(previous.title)}</a>')
+        links.append(
+            f'<a href="{previous.html_name}" rel="prev">&larr; {html.escape(previous.title)}</a>'
+        )
     if following:
-        links.append(f'<a href="{following.html_name}" rel="next">{html.escape(following.title)} &rarr;</a>')
+        links.append(
+            f'<a href="{following.html_name}" rel="next">{html.escape(following.title)} &rarr;</a>'
+        )
     links.append('<span class="spacer"></span>')
     if extra:
         links.append(f'<a href="{extra[0]}">{html.escape(extra[1])}</a>')
@@ -197,7 +220,9 @@ def _exporter():
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({"site.html.j2": _TEMPLATE})])
+    exporter = HTMLExporter(
+        template_name="lab", extra_loaders=[DictLoader({"site.html.j2": _TEMPLATE})]
+    )
     exporter.template_file = "site.html.j2"
     exporter.mathjax_url = MATHJAX_URL
     return exporter
@@ -251,7 +276,12 @@ def execute_notebook(path, timeout=600):
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     try:
         client.execute()
     except (CellExecutionError, CellTimeoutError) as exc:

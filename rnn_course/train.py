@@ -46,8 +46,19 @@ def train_epoch(model, loss_fn, batches, optimizer, clip=1.0):
     return sum(losses) / len(losses)
 
 
-def fit(model, loss_fn, make_train_batches, val_batches, epochs, lr=0.01, clip=1.0, optimizer=None,
-        verbose=True, train_eval_batches=None, on_epoch=None):
+def fit(
+    model,
+    loss_fn,
+    make_train_batches,
+    val_batches,
+    epochs,
+    lr=0.01,
+    clip=1.0,
+    optimizer=None,
+    verbose=True,
+    train_eval_batches=None,
+    on_epoch=None,
+):
     """Train ``model`` for ``epochs`` epochs with Adam (or ``optimizer``), clipping the gradient norm.
 
     Prints one line per epoch unless ``verbose`` is False: the epoch's running training loss, the
@@ -81,8 +92,10 @@ def fit(model, loss_fn, make_train_batches, val_batches, epochs, lr=0.01, clip=1
 
 def _epoch_line(epoch, history, elapsed):
     end = f"  train (end) {history['train_end'][-1]:.3f}" if "train_end" in history else ""
-    return (f"epoch {epoch:3d}  train (running) {history['train'][-1]:.3f}{end}  val {history['val'][-1]:.3f}"
-            f"  ({elapsed:.1f} s total)")
+    return (
+        f"epoch {epoch:3d}  train (running) {history['train'][-1]:.3f}{end}  val {history['val'][-1]:.3f}"
+        f"  ({elapsed:.1f} s total)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,7 +114,9 @@ def train_step(model, optimizer, inputs, targets, lengths, max_norm):
     optimizer.zero_grad()
     logits = model(inputs, lengths)  # (sum(lengths), V)
     packed = pack_padded_sequence(targets, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    loss = F.cross_entropy(logits, packed.data)  # packed.data: (sum(lengths),), same order as the logits
+    loss = F.cross_entropy(
+        logits, packed.data
+    )  # packed.data: (sum(lengths),), same order as the logits
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     optimizer.step()

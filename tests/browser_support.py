@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("RNN_COURSE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("RNN_COURSE_ARTIFACTS", ROOT / "build" / "browser-artifacts"))
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 MIN_FIGURE_WIDTH = 550  # px at 100 % zoom (developers' guide)
 MIN_FIGURE_DPI = 95  # "about 100-110 dpi"

@@ -6,7 +6,14 @@ import torch
 from rnn_course import adapters
 from rnn_course.models import CharRNN
 
-CONFIG = {"cell": "lstm", "vocab_size": 6, "embed_size": 3, "hidden_size": 4, "optimizer": "sgd", "lr": 0.1}
+CONFIG = {
+    "cell": "lstm",
+    "vocab_size": 6,
+    "embed_size": 3,
+    "hidden_size": 4,
+    "optimizer": "sgd",
+    "lr": 0.1,
+}
 
 
 def _state():
@@ -26,7 +33,9 @@ def test_build_char_model_carries_the_state_and_leaves_the_global_rng_alone():
 def test_build_optimizer_kinds():
     model = adapters.build_char_model(CONFIG, _state())
     assert isinstance(adapters.build_optimizer({**CONFIG, "momentum": 0.9}, model), torch.optim.SGD)
-    assert isinstance(adapters.build_optimizer({**CONFIG, "optimizer": "adam"}, model), torch.optim.Adam)
+    assert isinstance(
+        adapters.build_optimizer({**CONFIG, "optimizer": "adam"}, model), torch.optim.Adam
+    )
     with pytest.raises(ValueError, match="adam"):
         adapters.build_optimizer({**CONFIG, "optimizer": "lbfgs"}, model)
 
@@ -46,13 +55,26 @@ def test_train_step_adapter_calls_once_per_batch_and_returns_plain_tensors():
     assert set(answer) == {"loss", *_state()}
 
 
-@pytest.mark.parametrize("value, words", [(None, "forget the `return`"), ("1.0", "str"),
-                                         (torch.zeros(2), "shape (2,)"), (torch.tensor(1), "int64")])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (None, "forget the `return`"),
+        ("1.0", "str"),
+        (torch.zeros(2), "shape (2,)"),
+        (torch.tensor(1), "int64"),
+    ],
+)
 def test_a_loss_that_is_not_a_number_is_named(value, words):
     run = adapters.train_step_adapter(lambda *args: value)
     with pytest.raises(TypeError, match="train_step should return the loss") as info:
-        run(CONFIG, _state(), torch.ones(1, 1, 2, dtype=torch.long), torch.ones(1, 1, 2, dtype=torch.long),
-            torch.full((1, 1), 2), 1.0)
+        run(
+            CONFIG,
+            _state(),
+            torch.ones(1, 1, 2, dtype=torch.long),
+            torch.ones(1, 1, 2, dtype=torch.long),
+            torch.full((1, 1), 2),
+            1.0,
+        )
     assert words in str(info.value)
 
 
@@ -70,6 +92,8 @@ def test_sample_adapter_seeds_the_generator_and_the_global_rng_and_restores_it()
 
 
 def test_sample_adapter_flattens_tensors_and_names_other_answers():
-    assert adapters.sample_adapter(lambda *a: torch.tensor([[3], [2]]))(CONFIG, _state(), torch.tensor([1]), 1.0, 5, 2, 0).shape == (2,)
+    assert adapters.sample_adapter(lambda *a: torch.tensor([[3], [2]]))(
+        CONFIG, _state(), torch.tensor([1]), 1.0, 5, 2, 0
+    ).shape == (2,)
     with pytest.raises(TypeError, match="token indices"):
         adapters.sample_adapter(lambda *a: "ab")(CONFIG, _state(), torch.tensor([1]), 1.0, 5, 2, 0)

@@ -18,9 +18,15 @@ import time
 import urllib.request
 
 import pytest
-from browser_support import browser  # noqa: F401  (a fixture)
 from browser_support import (
-    BROKEN_IMAGES_JS, MATH_ERRORS_JS, ROOT, PageProblems, copy_notebooks, figure_problems, require_browser,
+    BROKEN_IMAGES_JS,
+    MATH_ERRORS_JS,
+    ROOT,
+    PageProblems,
+    browser,  # noqa: F401  (a fixture)
+    copy_notebooks,
+    figure_problems,
+    require_browser,
 )
 
 require_browser()
@@ -63,12 +69,21 @@ def _free_port():
 
 def _lab_command(root, port, token):
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         "--LabApp.expose_app_in_browser=True",
     ]
     if os.geteuid() == 0:
-        command.append("--allow-root")  # containers and CI run as root; JupyterLab refuses without it
+        command.append(
+            "--allow-root"
+        )  # containers and CI run as root; JupyterLab refuses without it
     return command
 
 
@@ -76,14 +91,20 @@ def _wait_for_server(url, process, log, timeout=90.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {process.returncode}:\n{log.read_text()[-3000:]}", pytrace=False)
+            pytest.fail(
+                f"JupyterLab exited with {process.returncode}:\n{log.read_text()[-3000:]}",
+                pytrace=False,
+            )
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.5)
-    pytest.fail(f"JupyterLab did not answer at {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}", pytrace=False)
+    pytest.fail(
+        f"JupyterLab did not answer at {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +114,22 @@ def lab(tmp_path_factory):
     root = copy_notebooks(scratch / "notebooks")
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(
-        os.environ, OMP_NUM_THREADS="1", JUPYTER_CONFIG_DIR=str(scratch / "config"),
-        JUPYTERLAB_SETTINGS_DIR=str(scratch / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
+        os.environ,
+        OMP_NUM_THREADS="1",
+        JUPYTER_CONFIG_DIR=str(scratch / "config"),
+        JUPYTERLAB_SETTINGS_DIR=str(scratch / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
     )
     log = scratch / "jupyterlab.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(_lab_command(root, port, token), env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            _lab_command(root, port, token),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for_server(f"{base}/api/status?token={token}", process, log)
@@ -124,7 +154,9 @@ def notebook_page(browser, lab):
         page.set_default_timeout(60_000)
         opened.append((context, page))
         page.goto(f"{lab['base']}/lab/tree/{relative_path}?reset&token={lab['token']}")
-        page.wait_for_function(f"() => window.jupyterapp && {NOTEBOOK_JS} && {NOTEBOOK_JS}.context && {NOTEBOOK_JS}.context.isReady")
+        page.wait_for_function(
+            f"() => window.jupyterapp && {NOTEBOOK_JS} && {NOTEBOOK_JS}.context && {NOTEBOOK_JS}.context.isReady"
+        )
         _wait_for_idle_kernel(page, relative_path)
         return page
 
@@ -144,7 +176,9 @@ def _wait_for_idle_kernel(page, name, timeout=120.0):
     while time.monotonic() < deadline:
         dialog = page.query_selector(".jp-Dialog")
         if dialog:
-            PageProblems(page, name).add(f"a dialog opened instead of the kernel starting: {dialog.inner_text()[:200]!r}")
+            PageProblems(page, name).add(
+                f"a dialog opened instead of the kernel starting: {dialog.inner_text()[:200]!r}"
+            )
             PageProblems(page, name).check()
         if page.evaluate(KERNEL_STATUS_JS) == "idle":
             idle_since = idle_since or time.monotonic()
@@ -154,7 +188,9 @@ def _wait_for_idle_kernel(page, name, timeout=120.0):
             idle_since = None
         time.sleep(0.25)
     problems = PageProblems(page, name)
-    problems.add(f"the kernel was not idle within {timeout:.0f} s (status {page.evaluate(KERNEL_STATUS_JS)!r})")
+    problems.add(
+        f"the kernel was not idle within {timeout:.0f} s (status {page.evaluate(KERNEL_STATUS_JS)!r})"
+    )
     problems.check()
 
 
@@ -190,15 +226,23 @@ def _output_problems(cells):
             problems.append(f"cell {cell['index']} did not run (an earlier cell stopped Run All?)")
         for output in cell["outputs"]:
             if output.get("output_type") == "error":
-                problems.append(f"cell {cell['index']} raised {output.get('ename')}: {output.get('evalue', '')[:200]}")
+                problems.append(
+                    f"cell {cell['index']} raised {output.get('ename')}: {output.get('evalue', '')[:200]}"
+                )
             elif output.get("output_type") == "stream" and output.get("name") == "stderr":
-                text = "".join(output.get("text", "")) if isinstance(output.get("text"), list) else output.get("text", "")
+                text = (
+                    "".join(output.get("text", ""))
+                    if isinstance(output.get("text"), list)
+                    else output.get("text", "")
+                )
                 problems.append(f"cell {cell['index']} wrote to stderr: {text.strip()[:200]!r}")
     return problems
 
 
 def _page_problems(page, figures=True):
-    problems = [f"stderr or error shown in the page: {text!r}" for text in page.evaluate(STDERR_IN_PAGE_JS)]
+    problems = [
+        f"stderr or error shown in the page: {text!r}" for text in page.evaluate(STDERR_IN_PAGE_JS)
+    ]
     problems += [f"MathJax error: {text!r}" for text in page.evaluate(MATH_ERRORS_JS)]
     problems += [f"image did not load: {src!r}" for src in page.evaluate(BROKEN_IMAGES_JS)]
     if figures:
@@ -212,7 +256,9 @@ def test_answer_key_opens_clean_and_runs_clean_in_jupyterlab(notebook_page, name
     problems = PageProblems(page, f"lab-{name}")
     dirty = page.evaluate(DIRTY_JS)
     if dirty["model"] or dirty["tab"]:
-        problems.add("the notebook is marked modified just by opening it (check its kernelspec and metadata)")
+        problems.add(
+            "the notebook is marked modified just by opening it (check its kernelspec and metadata)"
+        )
     _run_all_and_wait(page, name)
     cells = page.evaluate(CELLS_JS)
     for problem in _output_problems(cells) + _page_problems(page):
@@ -234,8 +280,19 @@ def _correct_answer(name, function):
     key = json.loads((ROOT / "notebooks" / "solutions" / name).read_text())
     for cell in key["cells"]:
         source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.startswith(f"def {function}(") and "### BEGIN SOLUTION" in source:
-            return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line) + "\n"
+        if (
+            cell["cell_type"] == "code"
+            and source.startswith(f"def {function}(")
+            and "### BEGIN SOLUTION" in source
+        ):
+            return (
+                "\n".join(
+                    line
+                    for line in source.splitlines()
+                    if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+                )
+                + "\n"
+            )
     raise AssertionError(f"no exercise cell for {function} in the answer key {name}")
 
 
@@ -253,7 +310,9 @@ def _type_into_cell(page, index, text):
     editor.click()
     page.keyboard.press("Control+a")
     page.keyboard.insert_text(text)
-    typed = page.evaluate(f"() => {NOTEBOOK_JS}.content.widgets[{index}].model.sharedModel.getSource()")
+    typed = page.evaluate(
+        f"() => {NOTEBOOK_JS}.content.widgets[{index}].model.sharedModel.getSource()"
+    )
     assert typed.strip() == text.strip(), f"the editor holds {typed!r} after typing"
 
 
@@ -276,7 +335,11 @@ def test_learner_sees_failure_feedback_then_passed(notebook_page):
     page = notebook_page(LEARNER)
     _run_all_and_wait(page, LEARNER)
     cells = page.evaluate(CELLS_JS)
-    exercise = _cell_index(cells, lambda s: s.startswith("def rnn_cell(") and "NotImplementedError" in s, "exercise cell")
+    exercise = _cell_index(
+        cells,
+        lambda s: s.startswith("def rnn_cell(") and "NotImplementedError" in s,
+        "exercise cell",
+    )
     check_cell = exercise + 1
     assert cells[check_cell]["source"].strip() == 'check("rnn_cell", rnn_cell)'
     problems = PageProblems(page, f"lab-learner-{LEARNER}")

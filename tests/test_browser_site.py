@@ -7,23 +7,39 @@ Any request that leaves the site fails the test: the site must work without a ne
 """
 
 import functools
+import http.server
 import json
 import os
-import http.server
 import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
 import pytest
-from browser_support import browser  # noqa: F401  (a fixture)
-from browser_support import BROKEN_IMAGES_JS, MATH_ERRORS_JS, ROOT, PageProblems, require_browser
+from browser_support import (
+    BROKEN_IMAGES_JS,
+    MATH_ERRORS_JS,
+    ROOT,
+    PageProblems,
+    browser,  # noqa: F401  (a fixture)
+    require_browser,
+)
 
 require_browser()
 
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-PAGES = ["index"] + LESSONS + [f"{lesson}.solution" for lesson in LESSONS if (ROOT / "notebooks" / "solutions" / f"{lesson}.ipynb").is_file()]
+PAGES = (
+    ["index"]
+    + LESSONS
+    + [
+        f"{lesson}.solution"
+        for lesson in LESSONS
+        if (ROOT / "notebooks" / "solutions" / f"{lesson}.ipynb").is_file()
+    ]
+)
 
-LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"""
+LINKS_JS = (
+    """() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"""
+)
 MATH_RENDERED_JS = """() => document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG').length"""
 MATHJAX_DONE_JS = """() => new Promise(resolve => MathJax.Hub.Queue(() => resolve(true)))"""
 
@@ -42,7 +58,9 @@ def site(tmp_path_factory):
     else:
         out = tmp_path_factory.mktemp("site")
         build_site(out, ROOT / "notebooks", with_solutions=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(out)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(out))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -69,12 +87,17 @@ def _open(browser, site, page_name):
         if route.request.url.startswith(site["base"]) or route.request.url.startswith("data:"):
             route.continue_()
         else:
-            problems.add(f"the page asked for {route.request.url[:100]} (the site must work offline)")
+            problems.add(
+                f"the page asked for {route.request.url[:100]} (the site must work offline)"
+            )
             route.abort()
 
     context.route("**/*", only_the_site)
     page.on("response", lambda r: r.status >= 400 and problems.add(f"{r.url} answered {r.status}"))
-    page.on("requestfailed", lambda r: r.url.startswith(site["base"]) and problems.add(f"{r.url} failed to load"))
+    page.on(
+        "requestfailed",
+        lambda r: r.url.startswith(site["base"]) and problems.add(f"{r.url} failed to load"),
+    )
     response = page.goto(site["base"] + f"{page_name}.html", wait_until="load")
     if response is None or response.status != 200:
         problems.add(f"the page did not load ({response and response.status})")
@@ -137,10 +160,17 @@ def test_site_page_loads_offline_with_links_images_and_math(browser, site, link_
         else:
             if "index.html" not in hrefs:
                 problems.add("no link back to the index")
-            notebook = f"solutions/{page_name.split('.')[0]}.ipynb" if page_name.endswith(".solution") else f"{page_name}.ipynb"
+            notebook = (
+                f"solutions/{page_name.split('.')[0]}.ipynb"
+                if page_name.endswith(".solution")
+                else f"{page_name}.ipynb"
+            )
             if notebook not in hrefs:
                 problems.add(f"no link to its notebook {notebook}")
-        if page_name in LESSONS and "NotImplementedError" in (ROOT / "notebooks" / f"{page_name}.ipynb").read_text():
+        if (
+            page_name in LESSONS
+            and "NotImplementedError" in (ROOT / "notebooks" / f"{page_name}.ipynb").read_text()
+        ):
             if "not attempted" not in page.inner_text("body"):
                 problems.add("the untouched exercises do not show 'not attempted'")
         problems.check()

@@ -15,7 +15,9 @@ GOOD = (
     "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
     "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n"
 )
-BLANK = "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n    raise NotImplementedError\n"
+BLANK = (
+    "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n    raise NotImplementedError\n"
+)
 SCRIPT = Path(sys.executable).with_name("rnn-course")
 
 
@@ -37,7 +39,9 @@ def test_help(command, capsys):
 
 @pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed")
 def test_console_script_help():
-    result = subprocess.run([str(SCRIPT), "grade", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(SCRIPT), "grade", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "--feedback" in result.stdout and "--memory" in result.stdout
 
 
@@ -63,20 +67,38 @@ def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
     write_nb(subs / "bob" / "01_rnn_cell.ipynb", BLANK)
     (subs / "carol_01_rnn_cell.ipynb").write_text("not json")
     out, feedback = tmp_path / "gradebook.csv", tmp_path / "feedback"
-    argv = ["grade", str(subs), "--out", str(out), "--jobs", "2", "--timeout", "20", "--feedback", str(feedback)]
+    argv = [
+        "grade",
+        str(subs),
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--timeout",
+        "20",
+        "--feedback",
+        str(feedback),
+    ]
     assert main(argv) == 0
     first = out.read_text()
     captured = capsys.readouterr()
     assert "graded 3 submissions" in captured.out
-    assert "graded 3/3" in captured.err and "isolation:" in captured.err  # progress even without a terminal
+    assert (
+        "graded 3/3" in captured.err and "isolation:" in captured.err
+    )  # progress even without a terminal
     lines = first.splitlines()
     assert lines[0] == "submission,lesson,rnn_cell,total,max_total,status,reason"
     assert lines[1] == "(points possible),,10,,,,"
     assert lines[2].endswith("alice_01_rnn_cell.ipynb,01_rnn_cell,10,10,10,ok,")
-    assert lines[3].endswith("bob/01_rnn_cell.ipynb,01_rnn_cell,0,0,10,not-attempted,rnn_cell: not attempted")
+    assert lines[3].endswith(
+        "bob/01_rnn_cell.ipynb,01_rnn_cell,0,0,10,not-attempted,rnn_cell: not attempted"
+    )
     assert "carol_01_rnn_cell.ipynb,,,0,0,invalid-notebook,not a notebook: invalid JSON" in lines[4]
-    assert sorted(p.name for p in feedback.iterdir()) == sorted(
-        p.name for p in feedback.iterdir() if p.suffix == ".txt") and len(list(feedback.iterdir())) == 3
+    assert (
+        sorted(p.name for p in feedback.iterdir())
+        == sorted(p.name for p in feedback.iterdir() if p.suffix == ".txt")
+        and len(list(feedback.iterdir())) == 3
+    )
     for path in [out, Path(f"{out}.secret"), *feedback.iterdir()]:
         assert path.stat().st_mode & 0o077 == 0, path  # the grader's eyes only
     assert main(argv) == 0
@@ -85,7 +107,9 @@ def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
 
 def test_check_prints_results_and_fails_for_ci(tmp_path, capsys):
     wrong = write_nb(tmp_path / "01_rnn_cell.ipynb", GOOD.replace(" + bias_hh)", ")"))
-    assert main(["check", str(wrong), "--timeout", "20"]) == 1  # documented: non-zero when a check fails
+    assert (
+        main(["check", str(wrong), "--timeout", "20"]) == 1
+    )  # documented: non-zero when a check fails
     out = capsys.readouterr().out
     assert "[FAILED] rnn_cell: 0/10 points" in out and "ignores b_hh" in out
     good = write_nb(tmp_path / "good" / "01_rnn_cell.ipynb", GOOD)
@@ -101,12 +125,21 @@ def test_version(capsys):
     assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"rnn-course {__version__}"
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["grade", "x", "--out", "g.csv", "--timeout", "soon"], "expected a number of seconds, got 'soon'"),
-    (["grade", "x", "--out", "g.csv", "--timeout", "-1"], "must be a positive number, got '-1'"),
-    (["grade", "x", "--out", "g.csv", "--jobs", "two"], "expected a whole number, got 'two'"),
-    (["check", "x.ipynb", "--timeout", "nan"], "must be a positive number, got 'nan'"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (
+            ["grade", "x", "--out", "g.csv", "--timeout", "soon"],
+            "expected a number of seconds, got 'soon'",
+        ),
+        (
+            ["grade", "x", "--out", "g.csv", "--timeout", "-1"],
+            "must be a positive number, got '-1'",
+        ),
+        (["grade", "x", "--out", "g.csv", "--jobs", "two"], "expected a whole number, got 'two'"),
+        (["check", "x.ipynb", "--timeout", "nan"], "must be a positive number, got 'nan'"),
+    ],
+)
 def test_argument_errors_name_the_problem_not_internals(argv, words, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
@@ -115,10 +148,17 @@ def test_argument_errors_name_the_problem_not_internals(argv, words, capsys):
 
 
 def test_path_errors_come_before_torch_and_show_the_commands_usage(tmp_path):
-    code = ("import sys; from rnn_course.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    print('torch' in sys.modules, e.code)")
-    for argv in (["grade", str(tmp_path / "missing"), "--out", str(tmp_path / "g.csv")], ["check", str(tmp_path / "no.ipynb")]):
-        result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; from rnn_course.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    print('torch' in sys.modules, e.code)"
+    )
+    for argv in (
+        ["grade", str(tmp_path / "missing"), "--out", str(tmp_path / "g.csv")],
+        ["check", str(tmp_path / "no.ipynb")],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60
+        )
         assert result.stdout.split() == ["False", "2"], result
         assert f"usage: rnn-course {argv[0]}" in result.stderr and "no such" in result.stderr
 

@@ -26,8 +26,13 @@ def test_text_ships_with_a_named_public_domain_source():
 def test_poems_are_lists_of_non_empty_lines():
     poems = data.load_poems()
     assert len(poems) == 50
-    assert all(poem and all(line and "\n" not in line and line == line.strip() for line in poem) for poem in poems)
-    assert sum(len(p) for p in poems) == sum(1 for line in data.load_text().splitlines() if line.strip())
+    assert all(
+        poem and all(line and "\n" not in line and line == line.strip() for line in poem)
+        for poem in poems
+    )
+    assert sum(len(p) for p in poems) == sum(
+        1 for line in data.load_text().splitlines() if line.strip()
+    )
 
 
 def test_unknown_text_is_a_clear_error():
@@ -41,9 +46,11 @@ def test_unknown_text_is_a_clear_error():
 def test_vocab_special_tokens_and_size():
     text = data.load_text()
     vocab = data.CharVocab.from_text(text)
-    assert vocab.itos[: 3] == (data.PAD, data.BOS, "\n")
+    assert vocab.itos[:3] == (data.PAD, data.BOS, "\n")
     assert (vocab.pad_index, vocab.bos_index, vocab.eos_index) == (0, 1, 2)
-    assert vocab.size == len(set(text)) + 2  # every character, '\n' as the end token, plus pad and bos
+    assert (
+        vocab.size == len(set(text)) + 2
+    )  # every character, '\n' as the end token, plus pad and bos
     assert len(set(vocab.itos)) == vocab.size
 
 
@@ -62,7 +69,12 @@ def test_encode_decode_round_trip():
 
 def test_split_is_deterministic_and_depends_on_the_seed():
     a, b, c = data.rhyme_dataset(gen(0)), data.rhyme_dataset(gen(0)), data.rhyme_dataset(gen(1))
-    assert (a.train, a.val, a.train_poems, a.val_poems) == (b.train, b.val, b.train_poems, b.val_poems)
+    assert (a.train, a.val, a.train_poems, a.val_poems) == (
+        b.train,
+        b.val,
+        b.train_poems,
+        b.val_poems,
+    )
     assert a.val_poems != c.val_poems
 
 
@@ -155,7 +167,9 @@ def test_random_sequences_shapes_and_determinism():
 
 def test_ngram_order_1_is_the_unigram_baseline():
     ds = data.rhyme_dataset(gen(0))
-    assert data.ngram_loss(ds.train, ds.val, ds.vocab, 1) == pytest.approx(data.unigram_loss(ds.train, ds.val, ds.vocab))
+    assert data.ngram_loss(ds.train, ds.val, ds.vocab, 1) == pytest.approx(
+        data.unigram_loss(ds.train, ds.val, ds.vocab)
+    )
 
 
 def test_ngram_witten_bell_by_hand():
@@ -165,8 +179,12 @@ def test_ngram_witten_bell_by_hand():
 
     vocab = data.CharVocab.from_text("ab")
     assert data.ngram_loss(["ab"], ["ab"], vocab, 2) == pytest.approx(-math.log((1 + 1 / 3) / 2))
-    assert data.ngram_loss(["ab"], ["ab"], vocab, 3) == pytest.approx(-math.log((1 + (1 + 1 / 3) / 2) / 2))
-    assert data.ngram_loss(["ab"], ["ba"], vocab, 2) == pytest.approx(math.log(6))  # seen contexts, unseen pairs
+    assert data.ngram_loss(["ab"], ["ab"], vocab, 3) == pytest.approx(
+        -math.log((1 + (1 + 1 / 3) / 2) / 2)
+    )
+    assert data.ngram_loss(["ab"], ["ba"], vocab, 2) == pytest.approx(
+        math.log(6)
+    )  # seen contexts, unseen pairs
 
 
 def test_ngram_probabilities_sum_to_one_and_never_vanish():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INSTALL = ['python3 -m venv .venv', '.venv/bin/pip install -e ".[dev]"']
+INSTALL = ["python3 -m venv .venv", '.venv/bin/pip install -e ".[dev]"']
 TEST = "OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadfile"
 
 
@@ -50,16 +50,39 @@ def test_torch_is_capped_below_2_14():
 
 def test_environment_uses_the_python_that_pyproject_allows():
     for name in ("environment.yml", "environment-cpu.yml"):
-        assert [line for line in _conda_lines(name) if line.startswith("- python")] == ["- python=3.11"]
+        assert [line for line in _conda_lines(name) if line.startswith("- python")] == [
+            "- python=3.11"
+        ]
     assert _pyproject()["project"]["requires-python"] == ">=3.11"
 
 
 def test_every_dependency_reaches_a_conda_user_through_pip():
     """environment.yml installs only Python and pip; everything else comes from pyproject, so they never drift."""
     project = _pyproject()["project"]
-    wanted = {_requirement_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
-    assert {"torch", "numpy", "matplotlib", "jupyterlab", "pytest", "nbval", "hypothesis", "playwright"} <= wanted
-    assert _conda_lines() == ["name: rnn-course", "channels:", "- conda-forge", "dependencies:", "- python=3.11", "- pip", "- pip:", '- -e ".[dev]"']
+    wanted = {
+        _requirement_name(r)
+        for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+    }
+    assert {
+        "torch",
+        "numpy",
+        "matplotlib",
+        "jupyterlab",
+        "pytest",
+        "nbval",
+        "hypothesis",
+        "playwright",
+    } <= wanted
+    assert _conda_lines() == [
+        "name: rnn-course",
+        "channels:",
+        "- conda-forge",
+        "dependencies:",
+        "- python=3.11",
+        "- pip",
+        "- pip:",
+        '- -e ".[dev]"',
+    ]
 
 
 def test_the_cpu_environment_takes_conda_forges_cpu_pytorch_with_the_same_cap():
@@ -89,8 +112,14 @@ def test_course_runs_the_readme_install_and_test_commands_by_hand():
     commands = _readme_commands()
     assert all(step in commands for step in INSTALL) and TEST in commands
     script = (ROOT / "course").read_text()
-    assert '"$PYTHON" -m venv .venv' in script and '.venv/bin/python -m pip install -e ".[dev]"' in script
-    assert "export OMP_NUM_THREADS=1" in script and "exec .venv/bin/python -m pytest -n 2 --dist loadfile" in script
+    assert (
+        '"$PYTHON" -m venv .venv' in script
+        and '.venv/bin/python -m pip install -e ".[dev]"' in script
+    )
+    assert (
+        "export OMP_NUM_THREADS=1" in script
+        and "exec .venv/bin/python -m pytest -n 2 --dist loadfile" in script
+    )
     assert os.access(ROOT / "course", os.X_OK) and os.access(ROOT / ".ci" / "run", os.X_OK)
 
 
@@ -98,7 +127,9 @@ def test_readme_shows_no_bare_venv_program():
     """Every command block runs from the clone: venv programs by path (or after activating)."""
     for command in _readme_commands():
         first = command.split()[0] if "=" not in command.split()[0] else command.split()[1]
-        assert first not in {"rnn-course", "jupyter", "pytest", "pip"}, f"bare venv program in README: {command}"
+        assert first not in {"rnn-course", "jupyter", "pytest", "pip"}, (
+            f"bare venv program in README: {command}"
+        )
 
 
 def test_readme_covers_root_conda_activation_windows_and_tested_versions():
@@ -129,7 +160,9 @@ def test_lesson_map_lists_every_lesson_with_its_graded_exercises():
         number = key.name[:2]
         assert number in lesson_map, f"README's lesson map has no row for {key.name}"
         listed = set(re.findall(r"`(\w+)`", lesson_map[number]))
-        assert listed == _graded_exercises(key.stem), f"lesson {number}: README lists {listed or 'none'}"
+        assert listed == _graded_exercises(key.stem), (
+            f"lesson {number}: README lists {listed or 'none'}"
+        )
 
 
 # --- ./course itself, with a stand-in Python -------------------------------------------------------
@@ -158,7 +191,14 @@ def clone(tmp_path):
 
 def _course(clone, *args, **env):
     environment = dict(os.environ, PYTHON=str(clone / "fake-python"), LOG=str(clone / "log"), **env)
-    result = subprocess.run(["sh", "./course", *args], cwd=clone, env=environment, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["sh", "./course", *args],
+        cwd=clone,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     log = (clone / "log").read_text() if (clone / "log").exists() else ""
     (clone / "log").unlink(missing_ok=True)
     return result, log
@@ -167,18 +207,23 @@ def _course(clone, *args, **env):
 def test_course_setup_installs_once_and_again_only_when_pyproject_changes(clone):
     result, log = _course(clone, "setup")
     assert result.returncode == 0, result.stderr
-    assert "-m venv .venv" in log and '-m pip install -e .[dev]' in log
+    assert "-m venv .venv" in log and "-m pip install -e .[dev]" in log
     result, log = _course(clone, "setup")
     assert result.returncode == 0 and "pip install" not in log and "venv" not in log
     (clone / "pyproject.toml").write_text((clone / "pyproject.toml").read_text() + "\n# changed\n")
     result, log = _course(clone, "setup")
-    assert '-m pip install -e .[dev]' in log and "-m venv" not in log  # the venv is kept, pip runs again
+    assert (
+        "-m pip install -e .[dev]" in log and "-m venv" not in log
+    )  # the venv is kept, pip runs again
 
 
 def test_course_refuses_a_python_older_than_3_11_and_says_how_to_pick_one(clone):
     result, _ = _course(clone, "setup", TOO_OLD="1")
     assert result.returncode == 1
-    assert "needs Python 3.11 or newer" in result.stderr and "PYTHON=python3.12 ./course setup" in result.stderr
+    assert (
+        "needs Python 3.11 or newer" in result.stderr
+        and "PYTHON=python3.12 ./course setup" in result.stderr
+    )
     assert not (clone / ".venv").exists()
 
 

@@ -67,7 +67,9 @@ def step_own_clipping_and_gather(model, optimizer, inputs, targets, lengths, max
 def step_masked_mean(model, optimizer, inputs, targets, lengths, max_norm):
     optimizer.zero_grad()
     out, _ = model.rnn(model.embed(inputs))  # (N, L, H)
-    per_position = F.cross_entropy(model.head(out).permute(0, 2, 1), targets, reduction="none")  # (N, L)
+    per_position = F.cross_entropy(
+        model.head(out).permute(0, 2, 1), targets, reduction="none"
+    )  # (N, L)
     mask = (torch.arange(inputs.shape[1]) < lengths[:, None]).to(per_position.dtype)
     loss = (per_position * mask).sum() / mask.sum()
     loss.backward()
@@ -96,7 +98,9 @@ def sample_batched_layers(model, prompt, temperature, max_len, end_index, genera
         drawn = []
         while len(drawn) < max_len:
             scores = model.head(out[:, -1]) / temperature  # (1, V)
-            nxt = torch.multinomial(F.softmax(scores, dim=1), num_samples=1, generator=generator)  # (1, 1)
+            nxt = torch.multinomial(
+                F.softmax(scores, dim=1), num_samples=1, generator=generator
+            )  # (1, 1)
             drawn.append(int(nxt))
             if drawn[-1] == end_index:
                 break
@@ -120,7 +124,9 @@ def sample_rerun_from_scratch(model, prompt, temperature, max_len, end_index, ge
     return torch.tensor(new)
 
 
-def sample_prompt_token_by_token_and_power(model, prompt, temperature, max_len, end_index, generator):
+def sample_prompt_token_by_token_and_power(
+    model, prompt, temperature, max_len, end_index, generator
+):
     """The prompt read one token at a time; the temperature applied as p ** (1 / T), renormalised."""
     state = None
     with torch.no_grad():
@@ -138,20 +144,37 @@ def sample_prompt_token_by_token_and_power(model, prompt, temperature, max_len, 
 
 
 CORRECT = {
-    "train_step": [step_packed, step_ignore_index_and_zero_grad_last, step_own_clipping_and_gather, step_masked_mean],
-    "sample": [sample_step_method, sample_batched_layers, sample_rerun_from_scratch,
-               sample_prompt_token_by_token_and_power],
+    "train_step": [
+        step_packed,
+        step_ignore_index_and_zero_grad_last,
+        step_own_clipping_and_gather,
+        step_masked_mean,
+    ],
+    "sample": [
+        sample_step_method,
+        sample_batched_layers,
+        sample_rerun_from_scratch,
+        sample_prompt_token_by_token_and_power,
+    ],
 }
 
 
 @pytest.mark.parametrize(
-    "exercise_id, fn", [(e, f) for e, fns in CORRECT.items() for f in fns], ids=lambda v: getattr(v, "__name__", v)
+    "exercise_id, fn",
+    [(e, f) for e, fns in CORRECT.items() for f in fns],
+    ids=lambda v: getattr(v, "__name__", v),
 )
 def test_correct_answers_pass(exercise_id, fn):
     result = check(exercise_id, fn)
     assert result.passed, str(result)
-    assert diagnose(get_exercise(exercise_id), get_exercise(exercise_id).cases(),
-                    run_learner(get_exercise(exercise_id), fn, get_exercise(exercise_id).cases())) is None
+    assert (
+        diagnose(
+            get_exercise(exercise_id),
+            get_exercise(exercise_id).cases(),
+            run_learner(get_exercise(exercise_id), fn, get_exercise(exercise_id).cases()),
+        )
+        is None
+    )
 
 
 def test_the_course_versions_are_correct_but_may_not_be_handed_in():
@@ -183,7 +206,9 @@ def test_at_least_ten_wrong_answers_per_exercise():
         assert sum(e == exercise_id for e, _, _ in WRONG) >= 10
 
 
-@pytest.mark.parametrize("exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize(
+    "exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None)
+)
 def test_wrong_answers_fail_with_the_mistake_named(exercise_id, fn, phrase):
     result = check(exercise_id, fn)
     assert not result.passed and result.status == "failed" and result.points == 0
@@ -251,7 +276,10 @@ def test_cases_are_salted_for_the_grader():
     exercise = get_exercise("sample")
     plain, salted = exercise.cases(), exercise.cases(salt=12345)
     assert [c.label for c in plain] == [c.label for c in salted]
-    assert any(not torch.equal(a.args[1]["head.weight"], b.args[1]["head.weight"]) for a, b in zip(plain, salted))
+    assert any(
+        not torch.equal(a.args[1]["head.weight"], b.args[1]["head.weight"])
+        for a, b in zip(plain, salted)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,5 +333,9 @@ def test_the_grader_runs_both_exercises_through_their_adapters(tmp_path):
     rows = {r.submission.path.name: r for r in grade([tmp_path], limits=Limits(timeout=300))}
     a, b = rows["a.ipynb"], rows["b.ipynb"]
     assert a.results["train_step"].passed and not a.results["sample"].passed
-    assert any("argmax" in line for line in a.results["sample"].feedback), a.results["sample"].feedback
-    assert b.total == 0 and all("rnn_course.train" in " ".join(r.feedback) for r in b.results.values())
+    assert any("argmax" in line for line in a.results["sample"].feedback), a.results[
+        "sample"
+    ].feedback
+    assert b.total == 0 and all(
+        "rnn_course.train" in " ".join(r.feedback) for r in b.results.values()
+    )

@@ -61,7 +61,9 @@ def _right_einsum(x, w):
 # --- judging ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fn", [_right, _right_einsum, lambda x, w: [F.linear(x, w), torch.tanh(F.linear(x, w))]])
+@pytest.mark.parametrize(
+    "fn", [_right, _right_einsum, lambda x, w: [F.linear(x, w), torch.tanh(F.linear(x, w))]]
+)
 def test_correct_answers_pass_with_full_points(fn):
     result = _judge(fn)
     assert result.passed and result.points == result.max_points == 10 and result.status == "passed"
@@ -80,10 +82,22 @@ def test_a_catalogued_mistake_is_named_first():
     [
         (lambda x, w: None, "should return a tuple (linear, activated), but it returned None"),
         (lambda x, w: (x @ w.T,), "should return 2 values (linear, activated), but it returned 1"),
-        (lambda x, w: (x @ w.T, np.tanh((x @ w.T).numpy())), "`activated` should be a torch.Tensor, but it is a numpy.ndarray"),
-        (lambda x, w: (w @ x.T, torch.tanh(w @ x.T)), "(the same sizes in another order: are two axes swapped?)"),
-        (lambda x, w: _right(x.float(), w.float()), "should have dtype torch.float64, like the inputs, but yours has torch.float32"),
-        (lambda x, w: (x @ w.T, torch.log(-torch.ones(len(x), len(w), dtype=torch.float64))), "`activated` contains NaN or infinity"),
+        (
+            lambda x, w: (x @ w.T, np.tanh((x @ w.T).numpy())),
+            "`activated` should be a torch.Tensor, but it is a numpy.ndarray",
+        ),
+        (
+            lambda x, w: (w @ x.T, torch.tanh(w @ x.T)),
+            "(the same sizes in another order: are two axes swapped?)",
+        ),
+        (
+            lambda x, w: _right(x.float(), w.float()),
+            "should have dtype torch.float64, like the inputs, but yours has torch.float32",
+        ),
+        (
+            lambda x, w: (x @ w.T, torch.log(-torch.ones(len(x), len(w), dtype=torch.float64))),
+            "`activated` contains NaN or infinity",
+        ),
     ],
 )
 def test_structure_problems_are_reported_in_the_learners_terms(fn, expected):
@@ -108,7 +122,9 @@ def test_not_attempted_is_its_own_status():
 
     result = _judge(blank)
     assert result.status == "not attempted" and not result.passed
-    assert result.feedback == ["not attempted yet: replace `raise NotImplementedError` in two_outputs with your code"]
+    assert result.feedback == [
+        "not attempted yet: replace `raise NotImplementedError` in two_outputs with your code"
+    ]
 
 
 def test_an_exception_names_its_type_and_the_learners_line():
@@ -116,16 +132,23 @@ def test_an_exception_names_its_type_and_the_learners_line():
         return x @ w  # (N, K) @ (M, K): the shapes do not line up
 
     result = _judge(crashes)
-    assert result.feedback[0].startswith("likely mistake: a matrix product meets (N=3, K=4) @ (M=5, K=4)")
+    assert result.feedback[0].startswith(
+        "likely mistake: a matrix product meets (N=3, K=4) @ (M=5, K=4)"
+    )
     assert result.feedback[1].startswith("your function raised RuntimeError: mat1 and mat2 shapes")
-    assert "(in your code: `return x @ w  # (N, K) @ (M, K): the shapes do not line up`)" in result.feedback[1]
+    assert (
+        "(in your code: `return x @ w  # (N, K) @ (M, K): the shapes do not line up`)"
+        in result.feedback[1]
+    )
     assert result.feedback[2] == "it happened in the case N=3, K=4, M=5"
 
 
 def test_a_wrong_signature_reminds_the_learner_of_the_right_one():
     result = _judge(lambda x: x)
-    assert result.feedback[0] == ("likely mistake: your function's parameters do not fit the call: "
-                                  "the signature should be two_outputs(x, w) -> (linear, activated)")
+    assert result.feedback[0] == (
+        "likely mistake: your function's parameters do not fit the call: "
+        "the signature should be two_outputs(x, w) -> (linear, activated)"
+    )
 
 
 def test_a_type_error_inside_the_body_does_not_blame_the_signature():
@@ -136,7 +159,9 @@ def test_a_type_error_inside_the_body_does_not_blame_the_signature():
     result = _judge(two_arguments_to_tanh)
     assert not result.passed
     assert not any("signature should be" in line for line in result.feedback), result.feedback
-    assert result.feedback[0].startswith("likely mistake: a function you call gets the wrong number or kind of arguments")
+    assert result.feedback[0].startswith(
+        "likely mistake: a function you call gets the wrong number or kind of arguments"
+    )
     assert "your function raised TypeError: tanh()" in result.feedback[1]
 
 
@@ -149,7 +174,9 @@ def test_likely_mistake_comes_first_in_every_kind_of_report():
         assert result.feedback[0].startswith("likely mistake: "), result.feedback
         assert sum(line.startswith("likely mistake") for line in result.feedback) == 1
     assert "an extra axis of size 1" in wrong_shape.feedback[0]
-    assert "float32" in error.feedback[0] and error.feedback[1].startswith("your function raised RuntimeError")
+    assert "float32" in error.feedback[0] and error.feedback[1].startswith(
+        "your function raised RuntimeError"
+    )
 
 
 def test_sys_exit_and_hangs_become_failures():
@@ -177,7 +204,9 @@ def test_a_hang_cannot_be_swallowed_by_except_exception():
 
 def test_result_renders_as_text_and_html():
     result = _judge(_forgot_tanh)
-    assert str(result).startswith("[FAILED] two_outputs: 0/10 points\n  - likely mistake: you forgot the tanh")
+    assert str(result).startswith(
+        "[FAILED] two_outputs: 0/10 points\n  - likely mistake: you forgot the tanh"
+    )
     assert repr(result) == str(result)
     html = result._repr_html_()
     assert "two_outputs" in html and "<li>likely mistake: you forgot the tanh</li>" in html
@@ -191,7 +220,10 @@ def test_html_shows_inline_code_as_code_and_escapes_the_rest():
     assert "<code>.T</code>" in shown and "`" not in shown
     from rnn_course.exercises.core import inline_html
 
-    assert inline_html("a `<b>` and `x < y` but not `this") == "a <code>&lt;b&gt;</code> and <code>x &lt; y</code> but not `this"
+    assert (
+        inline_html("a `<b>` and `x < y` but not `this")
+        == "a <code>&lt;b&gt;</code> and <code>x &lt; y</code> but not `this"
+    )
 
 
 # --- the from-scratch guard ------------------------------------------------------------------
@@ -206,10 +238,14 @@ def _guarded(fn, **flags):
 def test_guard_sees_torch_rnn_modules_and_kernels_under_any_name():
     x, h = torch.randn(2, 3), torch.randn(2, 4)
     cell = nn.RNNCell(3, 4)
-    kernel = torch.rnn_tanh_cell  # imported under another name: still a call into C named rnn_tanh_cell
+    kernel = (
+        torch.rnn_tanh_cell
+    )  # imported under another name: still a call into C named rnn_tanh_cell
     assert "torch_rnn" in _guarded(lambda: cell(x, h))
     assert _guarded(lambda: kernel(x, h, cell.weight_ih, cell.weight_hh)) == ["rnn_kernel"]
-    assert _guarded(lambda: torch.ops.aten.rnn_tanh_cell(x, h, cell.weight_ih, cell.weight_hh)) == ["rnn_kernel"]
+    assert _guarded(lambda: torch.ops.aten.rnn_tanh_cell(x, h, cell.weight_ih, cell.weight_hh)) == [
+        "rnn_kernel"
+    ]
     assert _guarded(lambda: torch.tanh(x @ cell.weight_ih.T)) == []
 
 
@@ -246,7 +282,9 @@ def test_autograd_inside_a_forbidding_exercise_fails_the_check():
 
     result = _judge(via_autograd)
     assert not result.passed
-    assert result.feedback[0].startswith("two_outputs must be written from scratch, but it uses autograd")
+    assert result.feedback[0].startswith(
+        "two_outputs must be written from scratch, but it uses autograd"
+    )
 
 
 # --- plain-data transport (what the grader sends between processes) --------------------------
@@ -287,7 +325,9 @@ def test_outcome_round_trip_ignores_forged_fields():
 
 
 def test_check_rejects_unknown_ids_and_non_functions_clearly():
-    with pytest.raises(ValueError, match="unknown exercise id 'rnn_cel'; expected one of: rnn_cell"):
+    with pytest.raises(
+        ValueError, match="unknown exercise id 'rnn_cel'; expected one of: rnn_cell"
+    ):
         check("rnn_cel", _right)
     result = check("rnn_cell", 42)
     assert not result.passed and "but got an int" in result.feedback[0]
@@ -304,13 +344,18 @@ def test_hints_are_progressive():
 @pytest.mark.parametrize("level", [0, 4, 99, -1, 2.5, "2", None, True])
 def test_a_hint_level_out_of_range_says_so_instead_of_clamping(level):
     text = hint("rnn_cell", level)
-    assert text.startswith(f"There is no hint level {level!r} for rnn_cell: ask for a level from 1 to 3")
+    assert text.startswith(
+        f"There is no hint level {level!r} for rnn_cell: ask for a level from 1 to 3"
+    )
     assert not text.startswith("Hint ")
 
 
 def test_a_hint_for_an_unknown_exercise_is_a_message_not_an_error():
     text = hint("shape_puzzle")
-    assert text.startswith("There are no hints for 'shape_puzzle': it is not an exercise.") and "rnn_cell" in text
+    assert (
+        text.startswith("There are no hints for 'shape_puzzle': it is not an exercise.")
+        and "rnn_cell" in text
+    )
     assert hint(object()).startswith("There are no hints for <object>")
 
 
@@ -333,7 +378,9 @@ def test_guard_sees_a_kernel_reached_from_c_through_functools_partial():
     cell = nn.RNNCell(3, 4)
     hidden_kernel = functools.partial(torch.rnn_tanh_cell, w_ih=cell.weight_ih, w_hh=cell.weight_hh)
     assert "rnn_kernel" in _guarded(lambda: hidden_kernel(x, h))
-    assert "rnn_kernel" in _guarded(lambda: list(map(torch.rnn_tanh_cell, [x], [h], [cell.weight_ih], [cell.weight_hh])))
+    assert "rnn_kernel" in _guarded(
+        lambda: list(map(torch.rnn_tanh_cell, [x], [h], [cell.weight_ih], [cell.weight_hh]))
+    )
 
 
 def test_a_namedtuple_answer_is_read_as_a_tuple():
@@ -442,26 +489,53 @@ def _exit_with(code):
 
 
 NEVER_RAISE = {
-    "exception whose __str__ raises": (lambda x, w: (_ for _ in ()).throw(_StrRaises("x")),
-                                       "your function raised _StrRaises: x"),
-    "exception whose __repr__ raises": (lambda x, w: (_ for _ in ()).throw(_ReprRaises("kept")), "_ReprRaises: kept"),
-    "exception whose args cannot be printed": (lambda x, w: (_ for _ in ()).throw(ValueError(_Unprintable(), 1)),
-                                               "your function raised ValueError (its message could not be read)"),
-    "exception whose __str__ is not a string": (lambda x, w: (_ for _ in ()).throw(_StrNotAString()),
-                                                "your function raised _StrNotAString"),
-    "exception class whose metaclass __name__ raises": (lambda x, w: (_ for _ in ()).throw(_Nameless("m")),
-                                                        "your function raised _Nameless: m"),
-    "SystemExit with an unprintable payload": (_exit_with(_Unprintable()), "it called sys.exit(<test_exercises_core._Unprintable>)"),
-    "SystemExit with a huge number": (_exit_with(10**5000), "it called sys.exit(a very large number)"),
+    "exception whose __str__ raises": (
+        lambda x, w: (_ for _ in ()).throw(_StrRaises("x")),
+        "your function raised _StrRaises: x",
+    ),
+    "exception whose __repr__ raises": (
+        lambda x, w: (_ for _ in ()).throw(_ReprRaises("kept")),
+        "_ReprRaises: kept",
+    ),
+    "exception whose args cannot be printed": (
+        lambda x, w: (_ for _ in ()).throw(ValueError(_Unprintable(), 1)),
+        "your function raised ValueError (its message could not be read)",
+    ),
+    "exception whose __str__ is not a string": (
+        lambda x, w: (_ for _ in ()).throw(_StrNotAString()),
+        "your function raised _StrNotAString",
+    ),
+    "exception class whose metaclass __name__ raises": (
+        lambda x, w: (_ for _ in ()).throw(_Nameless("m")),
+        "your function raised _Nameless: m",
+    ),
+    "SystemExit with an unprintable payload": (
+        _exit_with(_Unprintable()),
+        "it called sys.exit(<test_exercises_core._Unprintable>)",
+    ),
+    "SystemExit with a huge number": (
+        _exit_with(10**5000),
+        "it called sys.exit(a very large number)",
+    ),
     "SystemExit with a long text": (_exit_with("x" * 5000), "..."),
     "SystemExit with a tensor": (_exit_with(torch.ones(3)), "it called sys.exit(<torch.Tensor>)"),
     "argument whose __class__ is swapped": (_swaps_class_and_forgets_tanh, None),
-    "answer with a lying __class__": (lambda x, w: _Impostor(), "but it returned a test_exercises_core._Impostor"),
-    "tensor answer with a lying __class__ inside": (lambda x, w: (_Impostor(), _Impostor()),
-                                                    "`linear` should be a torch.Tensor, but it is a test_exercises_core._Impostor"),
-    "KeyboardInterrupt raised by the function itself": (lambda x, w: (_ for _ in ()).throw(KeyboardInterrupt()),
-                                                        "your function raised KeyboardInterrupt"),
-    "GeneratorExit": (lambda x, w: (_ for _ in ()).throw(GeneratorExit()), "your function raised GeneratorExit"),
+    "answer with a lying __class__": (
+        lambda x, w: _Impostor(),
+        "but it returned a test_exercises_core._Impostor",
+    ),
+    "tensor answer with a lying __class__ inside": (
+        lambda x, w: (_Impostor(), _Impostor()),
+        "`linear` should be a torch.Tensor, but it is a test_exercises_core._Impostor",
+    ),
+    "KeyboardInterrupt raised by the function itself": (
+        lambda x, w: (_ for _ in ()).throw(KeyboardInterrupt()),
+        "your function raised KeyboardInterrupt",
+    ),
+    "GeneratorExit": (
+        lambda x, w: (_ for _ in ()).throw(GeneratorExit()),
+        "your function raised GeneratorExit",
+    ),
 }
 
 
@@ -490,7 +564,10 @@ def test_a_swapped_argument_class_neither_crashes_the_check_nor_reaches_the_hidd
     before = [arg.clone() for arg in EXERCISE.cases()[0].args]
     result = _judge(_swaps_class_of_x)
     assert not result.passed and result.feedback  # the subclass's own code ran: the guard says so
-    assert all(type(a) is torch.Tensor and torch.equal(a, b) for a, b in zip(EXERCISE.cases()[0].args, before))
+    assert all(
+        type(a) is torch.Tensor and torch.equal(a, b)
+        for a, b in zip(EXERCISE.cases()[0].args, before)
+    )
 
 
 def test_a_real_ctrl_c_still_stops_the_check():
@@ -512,21 +589,38 @@ def test_sizes_are_named_with_the_cases_letters_and_ambiguity_is_said():
     from rnn_course.exercises.diagnosis import name_size, size_names
 
     names = size_names(Case((), None, "num_layers=2, L=4, N=3, H=3", ("(L, N, D*H)",)))
-    assert name_size(4, names) == "L=4" and name_size(3, names) == "3 (N or H)" and name_size(7, names) == "7"
+    assert (
+        name_size(4, names) == "L=4"
+        and name_size(3, names) == "3 (N or H)"
+        and name_size(7, names) == "7"
+    )
     assert name_size(12, names) == "L*N=12"  # a flattened pair of axes
 
 
 @pytest.mark.parametrize(
     "detail, cause",
     [
-        ("RuntimeError: The size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 0",
-         "the time axis (L=4) meets the batch axis (N=3)"),
-        ("RuntimeError: expected m1 and m2 to have the same dtype, but got: float != double",
-         "float32 (torch's default) while the inputs are float64"),
-        ("RuntimeError: Expected target size [4, 7], got [4, 3]", "it wanted targets (L, C) and got (L, N)"),
-        ("IndexError: index 4 is out of bounds for dimension 0 with size 4", "(off by one: positions count from 0)"),
+        (
+            "RuntimeError: The size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 0",
+            "the time axis (L=4) meets the batch axis (N=3)",
+        ),
+        (
+            "RuntimeError: expected m1 and m2 to have the same dtype, but got: float != double",
+            "float32 (torch's default) while the inputs are float64",
+        ),
+        (
+            "RuntimeError: Expected target size [4, 7], got [4, 3]",
+            "it wanted targets (L, C) and got (L, N)",
+        ),
+        (
+            "IndexError: index 4 is out of bounds for dimension 0 with size 4",
+            "(off by one: positions count from 0)",
+        ),
         ("NameError: name 'stacked_rnn' is not defined", "a helper from another cell or lesson"),
-        ("AttributeError: 'tuple' object has no attribute 'shape'", "a Python tuple is used where a tensor is expected"),
+        (
+            "AttributeError: 'tuple' object has no attribute 'shape'",
+            "a Python tuple is used where a tensor is expected",
+        ),
         ("KeyError: 'weight_ih_l3'", "does not hold"),
     ],
 )

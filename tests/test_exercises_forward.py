@@ -22,7 +22,14 @@ from rnn_course.exercises.core import judge, run_learner
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_forward import WRONG, layer_weights, run_direction  # noqa: E402  (tests/ is not a package)
 
-EXERCISES = ("rnn_cell", "rnn_layer", "final_states", "stacked_rnn", "bidirectional_rnn", "rnn_forward")
+EXERCISES = (
+    "rnn_cell",
+    "rnn_layer",
+    "final_states",
+    "stacked_rnn",
+    "bidirectional_rnn",
+    "rnn_forward",
+)
 NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -130,7 +137,9 @@ def stacked_linear_preallocated(x, h0, params, num_layers):
         output = x.new_empty(x.shape[0], x.shape[1], weight_hh.shape[0])
         h = h0[layer]
         for t in range(x.shape[0]):
-            h = torch.tanh(F.linear(layer_input[t], weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+            h = torch.tanh(
+                F.linear(layer_input[t], weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)
+            )
             output[t] = h
         h_n[layer] = h
         layer_input = output
@@ -144,7 +153,9 @@ def stacked_time_outer(x, h0, params, num_layers):
         below = x_t
         for layer in range(num_layers):
             weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, layer)
-            pre = torch.einsum("ni,hi->nh", below, weight_ih) + torch.einsum("nj,hj->nh", hs[layer], weight_hh)
+            pre = torch.einsum("ni,hi->nh", below, weight_ih) + torch.einsum(
+                "nj,hj->nh", hs[layer], weight_hh
+            )
             hs[layer] = torch.tanh(pre + bias_ih + bias_hh)
             below = hs[layer]
         top.append(below)
@@ -165,7 +176,9 @@ def bi_preallocated(x, h0, params):
     hidden = h0.shape[-1]
     output = x.new_zeros(seq_len, n, 2 * hidden)
     h_n = torch.zeros_like(h0)
-    for d, (suffix, steps) in enumerate([("", range(seq_len)), ("_reverse", range(seq_len - 1, -1, -1))]):
+    for d, (suffix, steps) in enumerate(
+        [("", range(seq_len)), ("_reverse", range(seq_len - 1, -1, -1))]
+    ):
         weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, 0, suffix)
         h = h0[d]
         for t in steps:
@@ -181,7 +194,7 @@ def bi_concatenated_weights(x, h0, params):
         weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, 0, suffix)
         weight = torch.cat([weight_ih, weight_hh], dim=1)  # (H, H_in + H)
         h, states = h0[d], {}
-        for t in (reversed(range(len(x))) if d else range(len(x))):
+        for t in reversed(range(len(x))) if d else range(len(x)):
             h = torch.tanh(torch.cat([x[t], h], dim=1) @ weight.T + bias_ih + bias_hh)
             states[t] = h
         outputs.append(torch.stack([states[t] for t in range(len(x))]))
@@ -215,7 +228,9 @@ def forward_flip_and_fill(x, h0, params, num_layers, bidirectional, batch_first)
     for layer in range(num_layers):
         outputs = []
         for d in range(directions):
-            weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, layer, "_reverse" if d else "")
+            weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(
+                params, layer, "_reverse" if d else ""
+            )
             read = seq.flip(0) if d else seq
             h, states = h0[layer * directions + d], []
             for x_t in read:
@@ -235,7 +250,9 @@ def forward_einsum(x, h0, params, num_layers, bidirectional, batch_first):
     for layer in range(num_layers):
         halves = []
         for d in range(directions):
-            weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, layer, "_reverse" if d else "")
+            weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(
+                params, layer, "_reverse" if d else ""
+            )
             from_input = torch.einsum("lni,hi->lnh", seq, weight_ih) + bias_ih  # (L, N, H)
             order = range(len(seq) - 1, -1, -1) if d else range(len(seq))
             h, out = h0[layer * directions + d], [None] * len(seq)
@@ -268,11 +285,16 @@ def _id(value):
 # =============================================================================================
 
 
-@pytest.mark.parametrize("num_layers, bidirectional, batch_first", [(1, False, False), (2, True, True), (3, True, False), (2, False, True)])
+@pytest.mark.parametrize(
+    "num_layers, bidirectional, batch_first",
+    [(1, False, False), (2, True, True), (3, True, False), (2, False, True)],
+)
 @pytest.mark.parametrize("fn", CORRECT["rnn_forward"], ids=_id)
 def test_the_rnn_forward_solutions_match_nn_rnn(fn, num_layers, bidirectional, batch_first):
     torch.manual_seed(7)
-    rnn = nn.RNN(3, 4, num_layers, bidirectional=bidirectional, batch_first=batch_first, dtype=torch.float64)
+    rnn = nn.RNN(
+        3, 4, num_layers, bidirectional=bidirectional, batch_first=batch_first, dtype=torch.float64
+    )
     x = torch.randn((2, 5, 3) if batch_first else (5, 2, 3), dtype=torch.float64)
     h0 = torch.randn(num_layers * (2 if bidirectional else 1), 2, 4, dtype=torch.float64)
     params = {k: v.detach() for k, v in rnn.state_dict().items()}
@@ -299,14 +321,18 @@ def test_the_cell_and_layer_solutions_match_torch():
 # =============================================================================================
 
 
-@pytest.mark.parametrize("exercise_id, fn", CORRECT_PAIRS, ids=[f"{e}-{f.__name__}" for e, f in CORRECT_PAIRS])
+@pytest.mark.parametrize(
+    "exercise_id, fn", CORRECT_PAIRS, ids=[f"{e}-{f.__name__}" for e, f in CORRECT_PAIRS]
+)
 def test_correct_solutions_pass(exercise_id, fn):
     result = check(exercise_id, fn)
     assert result.passed, str(result)
     assert result.points == result.max_points
 
 
-@pytest.mark.parametrize("exercise_id, fn, named", WRONG, ids=[f"{e}-{_id(f)}" for e, f, _ in WRONG])
+@pytest.mark.parametrize(
+    "exercise_id, fn, named", WRONG, ids=[f"{e}-{_id(f)}" for e, f, _ in WRONG]
+)
 def test_wrong_implementations_fail(exercise_id, fn, named):
     result = check(exercise_id, fn)
     assert not result.passed and result.status == "failed" and result.points == 0
@@ -332,7 +358,10 @@ def test_every_catalogued_mistake_fails_and_is_named_by_its_own_message(exercise
         # learners; here we only want to see each mistake judged, so the guard is off.
         result = judge(exercise, cases, run_learner(exercise, mistake.fn, cases, use_guard=False))
         assert not result.passed
-        assert f"likely mistake: {mistake.message}" in result.feedback, (mistake.message, result.feedback)
+        assert f"likely mistake: {mistake.message}" in result.feedback, (
+            mistake.message,
+            result.feedback,
+        )
 
 
 def test_a_mistake_that_raises_is_named_after_it_reproduced_a_wrong_answer_and_the_same_error():
@@ -357,8 +386,10 @@ def test_a_different_exception_names_no_catalogued_mistake_only_its_cause():
         return stacked_layer_by_layer(x, h0, params, 1 if num_layers > 1 else num_layers)
 
     result = check("stacked_rnn", right_then_index_error)
-    assert result.feedback[0] == ("likely mistake: an index runs past the end of a list or tuple: with n items the "
-                                  "last is at n-1")
+    assert result.feedback[0] == (
+        "likely mistake: an index runs past the end of a list or tuple: with n items the "
+        "last is at n-1"
+    )
     assert result.feedback[1].startswith("your function raised IndexError")
 
 
@@ -384,19 +415,25 @@ def cell_via_aten(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 
 def layer_via_module(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     rnn = nn.RNN(x.shape[2], h0.shape[1], dtype=x.dtype)
-    rnn.load_state_dict({f"{name}_l0": w for name, w in zip(NAMES, (weight_ih, weight_hh, bias_ih, bias_hh))})
+    rnn.load_state_dict(
+        {f"{name}_l0": w for name, w in zip(NAMES, (weight_ih, weight_hh, bias_ih, bias_hh))}
+    )
     with torch.no_grad():
         output, h_n = rnn(x, h0[None])
     return output, h_n[0]
 
 
 def layer_via_kernel(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
-    output, h_n = torch.rnn_tanh(x, h0[None], [weight_ih, weight_hh, bias_ih, bias_hh], True, 1, 0.0, False, False, False)
+    output, h_n = torch.rnn_tanh(
+        x, h0[None], [weight_ih, weight_hh, bias_ih, bias_hh], True, 1, 0.0, False, False, False
+    )
     return output, h_n[0]
 
 
 def layer_via_vf(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
-    output, h_n = torch._VF.rnn_tanh(x, h0[None], [weight_ih, weight_hh, bias_ih, bias_hh], True, 1, 0.0, False, False, False)
+    output, h_n = torch._VF.rnn_tanh(
+        x, h0[None], [weight_ih, weight_hh, bias_ih, bias_hh], True, 1, 0.0, False, False, False
+    )
     return output, h_n[0]
 
 
@@ -417,7 +454,14 @@ def bi_via_kernel(x, h0, params):
 
 
 def forward_via_module(x, h0, params, num_layers, bidirectional, batch_first):
-    rnn = nn.RNN(params["weight_ih_l0"].shape[1], h0.shape[2], num_layers, bidirectional=bidirectional, batch_first=batch_first, dtype=x.dtype)
+    rnn = nn.RNN(
+        params["weight_ih_l0"].shape[1],
+        h0.shape[2],
+        num_layers,
+        bidirectional=bidirectional,
+        batch_first=batch_first,
+        dtype=x.dtype,
+    )
     rnn.load_state_dict(params)
     with torch.no_grad():
         return rnn(x, h0)
@@ -425,7 +469,9 @@ def forward_via_module(x, h0, params, num_layers, bidirectional, batch_first):
 
 def forward_via_vf(x, h0, params, num_layers, bidirectional, batch_first):
     weights = _flat_weights(params, num_layers, bidirectional)
-    return torch._VF.rnn_tanh(x, h0, weights, True, num_layers, 0.0, False, bidirectional, batch_first)
+    return torch._VF.rnn_tanh(
+        x, h0, weights, True, num_layers, 0.0, False, bidirectional, batch_first
+    )
 
 
 DELEGATES = [
@@ -448,9 +494,13 @@ def _passes_unguarded(exercise_id, fn):
     return judge(exercise, cases, run_learner(exercise, fn, cases, use_guard=False)).passed
 
 
-@pytest.mark.parametrize("exercise_id, fn, named", DELEGATES, ids=[f"{e}-{f.__name__}" for e, f, _ in DELEGATES])
+@pytest.mark.parametrize(
+    "exercise_id, fn, named", DELEGATES, ids=[f"{e}-{f.__name__}" for e, f, _ in DELEGATES]
+)
 def test_delegating_to_torch_fails_with_a_clear_message(exercise_id, fn, named):
-    assert _passes_unguarded(exercise_id, fn), "the delegate itself must be right: only the guard may fail it"
+    assert _passes_unguarded(exercise_id, fn), (
+        "the delegate itself must be right: only the guard may fail it"
+    )
     result = check(exercise_id, fn)
     assert not result.passed
     assert result.feedback[0].startswith(f"{exercise_id} must be written from scratch, but it ")
@@ -458,7 +508,9 @@ def test_delegating_to_torch_fails_with_a_clear_message(exercise_id, fn, named):
 
 
 def _reference_delegates():
-    reference = pytest.importorskip("rnn_course.reference", reason="rnn_course/reference.py is not written yet")
+    reference = pytest.importorskip(
+        "rnn_course.reference", reason="rnn_course/reference.py is not written yet"
+    )
 
     def cell(x, h, *weights):
         return reference.rnn_cell(x, h, *weights)
@@ -470,23 +522,37 @@ def _reference_delegates():
         return reference.stacked_rnn(x, h0, [[layer_weights(params, k)] for k in range(num_layers)])
 
     def bidirectional(x, h0, params):
-        return reference.bidirectional_layer(x, h0, [layer_weights(params, 0), layer_weights(params, 0, "_reverse")])
+        return reference.bidirectional_layer(
+            x, h0, [layer_weights(params, 0), layer_weights(params, 0, "_reverse")]
+        )
 
     def forward(x, h0, params, num_layers, bidirectional, batch_first):
         rnn = reference.RNN(
-            params["weight_ih_l0"].shape[1], h0.shape[2], num_layers, bidirectional=bidirectional, batch_first=batch_first
+            params["weight_ih_l0"].shape[1],
+            h0.shape[2],
+            num_layers,
+            bidirectional=bidirectional,
+            batch_first=batch_first,
         ).double()
         rnn.load_state_dict(params)
         with torch.no_grad():
             return rnn(x, h0)
 
-    return {"rnn_cell": cell, "rnn_layer": layer, "stacked_rnn": stacked, "bidirectional_rnn": bidirectional, "rnn_forward": forward}
+    return {
+        "rnn_cell": cell,
+        "rnn_layer": layer,
+        "stacked_rnn": stacked,
+        "bidirectional_rnn": bidirectional,
+        "rnn_forward": forward,
+    }
 
 
 @pytest.mark.parametrize("exercise_id", [e for e in EXERCISES if e != "final_states"])
 def test_delegating_to_the_course_reference_fails(exercise_id):
     fn = _reference_delegates()[exercise_id]
-    assert _passes_unguarded(exercise_id, fn), "the delegate itself must be right: only the guard may fail it"
+    assert _passes_unguarded(exercise_id, fn), (
+        "the delegate itself must be right: only the guard may fail it"
+    )
     result = check(exercise_id, fn)
     assert not result.passed
     assert "it calls rnn_course.reference" in result.feedback[0]
@@ -641,8 +707,10 @@ def test_hints_are_progressive_and_never_a_solution(exercise_id):
     texts = [str(hint(exercise_id, level)) for level in range(1, len(exercise.hints) + 1)]
     assert len(set(texts)) == len(texts)
     for text in texts:
-        assert text.startswith(f"Hint ") and exercise_id in text
-        code = r"\b(def|return|import|lambda)\b|torch\.\w+\(|\bfor \w+ in \w+|\b\w+ = \w+(\.\w|[(\[])"
+        assert text.startswith("Hint ") and exercise_id in text
+        code = (
+            r"\b(def|return|import|lambda)\b|torch\.\w+\(|\bfor \w+ in \w+|\b\w+ = \w+(\.\w|[(\[])"
+        )
         assert not re.search(code, text), text
         flat = " ".join(text.split())
         assert not [line for line in solution_lines if line in flat], text
@@ -658,7 +726,9 @@ def test_feedback_never_shows_hidden_values():
     for exercise_id, feedback in _all_feedback():
         text = "\n".join(feedback)
         assert "tensor(" not in text and "[[" not in text, text
-        assert not re.search(r"\d\.\d{4,}", text), text  # no hidden value, only a 2-digit difference
+        assert not re.search(r"\d\.\d{4,}", text), (
+            text
+        )  # no hidden value, only a 2-digit difference
         assert "wrong_forward" not in text and "rnn_course" not in text, text
 
 
@@ -680,7 +750,9 @@ def test_cases_cover_small_sizes_and_distinct_sizes(exercise_id):
     sizes = ("N", "L", "H_in", "H") if exercise_id != "final_states" else ("N", "L", "H")
     if exercise_id != "rnn_cell":
         assert any(d["L"] == "1" for d in dims)
-    assert any(len({d[s] for s in sizes if s in d}) == len([s for s in sizes if s in d]) for d in dims)
+    assert any(
+        len({d[s] for s in sizes if s in d}) == len([s for s in sizes if s in d]) for d in dims
+    )
     for case in cases:
         assert all(a.dtype == torch.float64 for a in _tensors(case.args))
 
@@ -695,16 +767,25 @@ def _tensors(value):
         yield from _tensors(list(value.values()))
 
 
-@pytest.mark.parametrize("exercise_id, flags", [
-    ("final_states", ("num_layers", "D", "batch_first")),
-    ("stacked_rnn", ("num_layers",)),
-    ("rnn_forward", ("num_layers", "bidirectional", "batch_first")),
-])
+@pytest.mark.parametrize(
+    "exercise_id, flags",
+    [
+        ("final_states", ("num_layers", "D", "batch_first")),
+        ("stacked_rnn", ("num_layers",)),
+        ("rnn_forward", ("num_layers", "bidirectional", "batch_first")),
+    ],
+)
 def test_cases_take_every_flag_value(exercise_id, flags):
     dims = [_dims(case.label) for case in get_exercise(exercise_id).cases()]
     for flag in flags:
         values = {d[flag] for d in dims}
-        assert values >= ({"1", "2", "3"} if flag == "num_layers" else {"1", "2"} if flag == "D" else {"True", "False"})
+        assert values >= (
+            {"1", "2", "3"}
+            if flag == "num_layers"
+            else {"1", "2"}
+            if flag == "D"
+            else {"True", "False"}
+        )
     if exercise_id != "stacked_rnn":
         pairs = {(d[flags[1]], d["batch_first"]) for d in dims}
         assert len(pairs) == 4, pairs

@@ -34,8 +34,8 @@ def lstm_slices(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     H = h.shape[1]
     gates = F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)  # (N, 4H)
     sig = torch.sigmoid(gates)
-    i, f, o = sig[:, :H], sig[:, H:2 * H], sig[:, 3 * H:]
-    g = torch.tanh(gates[:, 2 * H:3 * H])
+    i, f, o = sig[:, :H], sig[:, H : 2 * H], sig[:, 3 * H :]
+    g = torch.tanh(gates[:, 2 * H : 3 * H])
     c_next = f * c + i * g
     h_next = o * torch.tanh(c_next)
     return (h_next, c_next)
@@ -44,7 +44,12 @@ def lstm_slices(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
 def lstm_per_gate_weights(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     def gate(k):
         rows = slice(k * h.shape[1], (k + 1) * h.shape[1])
-        return torch.einsum("ni,hi->nh", x, weight_ih[rows]) + torch.einsum("nj,hj->nh", h, weight_hh[rows]) + bias_ih[rows] + bias_hh[rows]
+        return (
+            torch.einsum("ni,hi->nh", x, weight_ih[rows])
+            + torch.einsum("nj,hj->nh", h, weight_hh[rows])
+            + bias_ih[rows]
+            + bias_hh[rows]
+        )
 
     i, f, g, o = gate(0).sigmoid(), gate(1).sigmoid(), gate(2).tanh(), gate(3).sigmoid()
     c_next = torch.addcmul(f * c, i, g)
@@ -65,9 +70,9 @@ def gru_chunk(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 def gru_lerp(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     H = h.shape[1]
     gx, gh = F.linear(x, weight_ih, bias_ih), F.linear(h, weight_hh, bias_hh)
-    rz = torch.sigmoid(gx[:, :2 * H] + gh[:, :2 * H])
+    rz = torch.sigmoid(gx[:, : 2 * H] + gh[:, : 2 * H])
     r, z = rz[:, :H], rz[:, H:]
-    n = torch.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+    n = torch.tanh(gx[:, 2 * H :] + r * gh[:, 2 * H :])
     return torch.lerp(n, h, z)  # n + z * (h - n)
 
 
@@ -122,12 +127,19 @@ CORRECT_PAIRS = [(e, f) for e, fns in CORRECT.items() for f in fns]
 
 
 def _torch_weights(module, suffix=""):
-    return [getattr(module, name + suffix).detach() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    return [
+        getattr(module, name + suffix).detach()
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ]
 
 
 def test_the_correct_solutions_match_torch_directly():
     torch.manual_seed(0)
-    x, h, c = torch.randn(3, 4, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)
+    x, h, c = (
+        torch.randn(3, 4, dtype=torch.float64),
+        torch.randn(3, 5, dtype=torch.float64),
+        torch.randn(3, 5, dtype=torch.float64),
+    )
     lstm = nn.LSTMCell(4, 5, dtype=torch.float64)
     want_h, want_c = lstm(x, (h, c))
     for fn in CORRECT["lstm_cell"]:
@@ -147,13 +159,17 @@ def test_the_correct_solutions_match_torch_directly():
         torch.testing.assert_close(c_n, want_cn[0])
 
 
-@pytest.mark.parametrize("exercise_id, fn", CORRECT_PAIRS, ids=[f"{e}-{f.__name__}" for e, f in CORRECT_PAIRS])
+@pytest.mark.parametrize(
+    "exercise_id, fn", CORRECT_PAIRS, ids=[f"{e}-{f.__name__}" for e, f in CORRECT_PAIRS]
+)
 def test_correct_solutions_pass(exercise_id, fn):
     result = check(exercise_id, fn)
     assert result.passed, str(result)
 
 
-@pytest.mark.parametrize("exercise_id, fn, named", WRONG, ids=[f"{e}-{f.__name__}" for e, f, _ in WRONG])
+@pytest.mark.parametrize(
+    "exercise_id, fn, named", WRONG, ids=[f"{e}-{f.__name__}" for e, f, _ in WRONG]
+)
 def test_wrong_answers_fail_with_the_mistake_named(exercise_id, fn, named):
     result = check(exercise_id, fn)
     assert not result.passed and result.status == "failed"
@@ -175,12 +191,17 @@ def test_every_catalogued_mistake_is_named_by_its_own_message(exercise_id):
     for mistake in exercise.mistakes:
         result = judge(exercise, cases, run_learner(exercise, mistake.fn, cases, use_guard=False))
         assert not result.passed
-        assert f"likely mistake: {mistake.message}" in result.feedback, (mistake.message, result.feedback)
+        assert f"likely mistake: {mistake.message}" in result.feedback, (
+            mistake.message,
+            result.feedback,
+        )
 
 
 def _lstm_cell_delegate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     cell = nn.LSTMCell(x.shape[1], h.shape[1], dtype=x.dtype)
-    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
+    cell.load_state_dict(
+        {"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh}
+    )
     with torch.no_grad():
         return cell(x, (h, c))
 
@@ -195,22 +216,38 @@ def _lstm_kernel_delegate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
 
 def _lstm_layer_delegate(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     lstm = nn.LSTM(x.shape[2], h0.shape[1], dtype=x.dtype)
-    lstm.load_state_dict(dict(zip(("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), (weight_ih, weight_hh, bias_ih, bias_hh))))
+    lstm.load_state_dict(
+        dict(
+            zip(
+                ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"),
+                (weight_ih, weight_hh, bias_ih, bias_hh),
+            )
+        )
+    )
     with torch.no_grad():
         output, (h_n, c_n) = lstm(x, (h0[None], c0[None]))
     return output, (h_n[0], c_n[0])
 
 
-@pytest.mark.parametrize("exercise_id, fn", [
-    ("lstm_cell", _lstm_cell_delegate), ("lstm_cell", _lstm_kernel_delegate),
-    ("gru_cell", _gru_kernel_delegate), ("lstm_layer", _lstm_layer_delegate),
-])
+@pytest.mark.parametrize(
+    "exercise_id, fn",
+    [
+        ("lstm_cell", _lstm_cell_delegate),
+        ("lstm_cell", _lstm_kernel_delegate),
+        ("gru_cell", _gru_kernel_delegate),
+        ("lstm_layer", _lstm_layer_delegate),
+    ],
+)
 def test_delegating_to_torchs_gated_cells_fails(exercise_id, fn):
     exercise = get_exercise(exercise_id)
     cases = exercise.cases()
-    assert judge(exercise, cases, run_learner(exercise, fn, cases, use_guard=False)).passed, "the delegate is right"
+    assert judge(exercise, cases, run_learner(exercise, fn, cases, use_guard=False)).passed, (
+        "the delegate is right"
+    )
     result = check(exercise_id, fn)
-    assert not result.passed and "must be written from scratch" in result.feedback[0], result.feedback
+    assert not result.passed and "must be written from scratch" in result.feedback[0], (
+        result.feedback
+    )
 
 
 def test_a_wrong_nesting_of_the_layer_result_gets_a_clear_message():

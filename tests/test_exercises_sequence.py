@@ -35,8 +35,12 @@ def bptt_loop_matmul(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output)
     states = [h0]
     for x_t in x:
         states.append(torch.tanh(x_t @ weight_ih.T + bias_ih + states[-1] @ weight_hh.T + bias_hh))
-    grads = {"weight_ih": torch.zeros_like(weight_ih), "weight_hh": torch.zeros_like(weight_hh),
-             "bias_ih": torch.zeros_like(bias_ih), "bias_hh": torch.zeros_like(bias_hh)}
+    grads = {
+        "weight_ih": torch.zeros_like(weight_ih),
+        "weight_hh": torch.zeros_like(weight_hh),
+        "bias_ih": torch.zeros_like(bias_ih),
+        "bias_hh": torch.zeros_like(bias_hh),
+    }
     grad_x = torch.zeros_like(x)
     dh_next = torch.zeros_like(h0)
     for t in reversed(range(x.shape[0])):
@@ -54,18 +58,28 @@ def _cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
     """The learner's cell_backward from the previous exercise."""
     h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
     g = grad_h_next * (1 - h_next**2)
-    return {"x": g @ weight_ih, "h": g @ weight_hh, "weight_ih": g.T @ x, "weight_hh": g.T @ h,
-            "bias_ih": g.sum(0), "bias_hh": g.sum(0)}
+    return {
+        "x": g @ weight_ih,
+        "h": g @ weight_hh,
+        "weight_ih": g.T @ x,
+        "weight_hh": g.T @ h,
+        "bias_ih": g.sum(0),
+        "bias_hh": g.sum(0),
+    }
 
 
 def bptt_reusing_cell_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output):
     hs = [h0]
     for t in range(len(x)):
-        hs.append(torch.tanh(F.linear(x[t], weight_ih, bias_ih) + F.linear(hs[t], weight_hh, bias_hh)))
+        hs.append(
+            torch.tanh(F.linear(x[t], weight_ih, bias_ih) + F.linear(hs[t], weight_hh, bias_hh))
+        )
     totals = dict.fromkeys(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), 0.0)
     grad_xs, dh = [], torch.zeros_like(h0)
     for t in range(len(x) - 1, -1, -1):
-        step = _cell_backward(x[t], hs[t], weight_ih, weight_hh, bias_ih, bias_hh, grad_output[t] + dh)
+        step = _cell_backward(
+            x[t], hs[t], weight_ih, weight_hh, bias_ih, bias_hh, grad_output[t] + dh
+        )
         for key in totals:
             totals[key] = totals[key] + step[key]
         grad_xs.append(step["x"])
@@ -76,8 +90,12 @@ def bptt_reusing_cell_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, gr
 def bptt_einsum_after_the_loop(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output):
     pre, h = [], h0
     for x_t in x:
-        pre.append(torch.einsum("ni,hi->nh", x_t, weight_ih) + torch.einsum("nj,hj->nh", h, weight_hh)
-                   + bias_ih + bias_hh)
+        pre.append(
+            torch.einsum("ni,hi->nh", x_t, weight_ih)
+            + torch.einsum("nj,hj->nh", h, weight_hh)
+            + bias_ih
+            + bias_hh
+        )
         h = torch.tanh(pre[-1])
     pre = torch.stack(pre)  # (L, N, H)
     states = torch.cat([h0[None], torch.tanh(pre)])  # (L + 1, N, H)
@@ -111,8 +129,14 @@ def bptt_flattened_weight_grads(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, g
         deltas[t] = (grad_output[t] + g) * (1 - output[t] * output[t])
         g = deltas[t].mm(weight_hh)
     d = torch.stack(deltas).reshape(L * N, -1)  # (L·N, H)
-    return {"x": (d @ weight_ih).reshape(L, N, -1), "h0": g, "weight_ih": d.T @ x.reshape(L * N, -1),
-            "weight_hh": d.T @ prev.reshape(L * N, -1), "bias_ih": d.sum(0), "bias_hh": d.sum(0).clone()}
+    return {
+        "x": (d @ weight_ih).reshape(L, N, -1),
+        "h0": g,
+        "weight_ih": d.T @ x.reshape(L * N, -1),
+        "weight_hh": d.T @ prev.reshape(L * N, -1),
+        "bias_ih": d.sum(0),
+        "bias_hh": d.sum(0).clone(),
+    }
 
 
 def ml_boolean_mask(logits, targets, lengths, batch_first):
@@ -132,8 +156,12 @@ def ml_ignore_index(logits, targets, lengths, batch_first):
 
 
 def ml_packed(logits, targets, lengths, batch_first):
-    packed_logits = pack_padded_sequence(logits, lengths, batch_first=batch_first, enforce_sorted=False)
-    packed_targets = pack_padded_sequence(targets, lengths, batch_first=batch_first, enforce_sorted=False)
+    packed_logits = pack_padded_sequence(
+        logits, lengths, batch_first=batch_first, enforce_sorted=False
+    )
+    packed_targets = pack_padded_sequence(
+        targets, lengths, batch_first=batch_first, enforce_sorted=False
+    )
     return F.cross_entropy(packed_logits.data, packed_targets.data)
 
 
@@ -158,14 +186,26 @@ def ml_loop_over_sequences(logits, targets, lengths, batch_first):
 
 
 CORRECT = {
-    "rnn_backward": [bptt_loop_matmul, bptt_reusing_cell_backward, bptt_einsum_after_the_loop,
-                     bptt_flattened_weight_grads],
-    "masked_loss": [ml_boolean_mask, ml_ignore_index, ml_packed, ml_log_softmax_weighted, ml_loop_over_sequences],
+    "rnn_backward": [
+        bptt_loop_matmul,
+        bptt_reusing_cell_backward,
+        bptt_einsum_after_the_loop,
+        bptt_flattened_weight_grads,
+    ],
+    "masked_loss": [
+        ml_boolean_mask,
+        ml_ignore_index,
+        ml_packed,
+        ml_log_softmax_weighted,
+        ml_loop_over_sequences,
+    ],
 }
 
 
 @pytest.mark.parametrize(
-    "exercise_id, fn", [(e, f) for e, fns in CORRECT.items() for f in fns], ids=lambda v: getattr(v, "__name__", v)
+    "exercise_id, fn",
+    [(e, f) for e, fns in CORRECT.items() for f in fns],
+    ids=lambda v: getattr(v, "__name__", v),
 )
 def test_correct_solutions_pass(exercise_id, fn):
     result = check(exercise_id, fn)
@@ -190,11 +230,15 @@ def test_the_wrong_catalogue_is_large_enough():
         assert len(get_exercise(exercise_id).mistakes) >= 8
 
 
-@pytest.mark.parametrize("exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize(
+    "exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None)
+)
 def test_wrong_implementations_fail_with_their_mistake_named(exercise_id, fn, phrase):
     result = check(exercise_id, fn)
     assert not result.passed and result.status == "failed" and result.points == 0
-    assert any(line.startswith("likely mistake: ") and phrase in line for line in result.feedback), str(result)
+    assert any(
+        line.startswith("likely mistake: ") and phrase in line for line in result.feedback
+    ), str(result)
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
@@ -256,29 +300,50 @@ def bptt_with_autograd_grad(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_
 def bptt_with_nn_rnn(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output):
     """The backward pass by hand, but the forward states from torch's nn.RNN."""
     rnn = nn.RNN(x.shape[2], h0.shape[1], dtype=x.dtype)
-    rnn.load_state_dict({"weight_ih_l0": weight_ih, "weight_hh_l0": weight_hh,
-                         "bias_ih_l0": bias_ih, "bias_hh_l0": bias_hh})
+    rnn.load_state_dict(
+        {
+            "weight_ih_l0": weight_ih,
+            "weight_hh_l0": weight_hh,
+            "bias_ih_l0": bias_ih,
+            "bias_hh_l0": bias_hh,
+        }
+    )
     with torch.no_grad():
         output, _ = rnn(x, h0[None])  # (L, N, H)
     prev = torch.cat([h0[None], output[:-1]])  # (L, N, H)
     grads, dh = {"x": torch.zeros_like(x)}, torch.zeros_like(h0)
-    w_ih, w_hh, b = torch.zeros_like(weight_ih), torch.zeros_like(weight_hh), torch.zeros_like(bias_ih)
+    w_ih, w_hh, b = (
+        torch.zeros_like(weight_ih),
+        torch.zeros_like(weight_hh),
+        torch.zeros_like(bias_ih),
+    )
     for t in reversed(range(len(x))):
         da = (grad_output[t] + dh) * (1 - output[t] ** 2)
         grads["x"][t] = da @ weight_ih
         w_ih, w_hh, b = w_ih + da.T @ x[t], w_hh + da.T @ prev[t], b + da.sum(0)
         dh = da @ weight_hh
-    return {**grads, "h0": dh, "weight_ih": w_ih, "weight_hh": w_hh, "bias_ih": b, "bias_hh": b.clone()}
+    return {
+        **grads,
+        "h0": dh,
+        "weight_ih": w_ih,
+        "weight_hh": w_hh,
+        "bias_ih": b,
+        "bias_hh": b.clone(),
+    }
 
 
 @pytest.mark.parametrize("fn", [bptt_with_backward, bptt_with_autograd_grad])
 def test_rnn_backward_rejects_autograd(fn):
     exercise = get_exercise("rnn_backward")
-    unguarded = judge(exercise, exercise.cases(), run_learner(exercise, fn, exercise.cases(), use_guard=False))
+    unguarded = judge(
+        exercise, exercise.cases(), run_learner(exercise, fn, exercise.cases(), use_guard=False)
+    )
     assert unguarded.passed, "the delegating answer itself is right: only the guard rejects it"
     result = check("rnn_backward", fn)
     assert not result.passed
-    assert result.feedback[0].startswith("rnn_backward must be written from scratch, but it uses autograd")
+    assert result.feedback[0].startswith(
+        "rnn_backward must be written from scratch, but it uses autograd"
+    )
 
 
 def test_rnn_backward_forbids_torchs_rnn_even_for_the_forward_pass():
@@ -290,7 +355,9 @@ def test_rnn_backward_cases_carry_gradients_through_time():
     cases = get_exercise("rnn_backward").cases()
     lengths = [c.args[0].shape[0] for c in cases]
     assert 1 in lengths and max(lengths) >= 6 and any(c.args[0].shape[1] == 1 for c in cases)
-    many_to_one = [c for c in cases if bool((c.args[-1][:-1] == 0).all()) and c.args[0].shape[0] > 1]
+    many_to_one = [
+        c for c in cases if bool((c.args[-1][:-1] == 0).all()) and c.args[0].shape[0] > 1
+    ]
     assert many_to_one, "a case with a loss at the last step only"
     for case in many_to_one:  # every earlier step learns only through the carried gradient
         assert bool((case.expected["x"][0] != 0).any())
@@ -325,7 +392,11 @@ def test_masked_loss_cases_cover_layouts_lengths_and_any_class_in_the_padding():
         logits, targets, lengths, batch_first = case.args
         classes = logits.shape[-1]
         assert targets.dtype == torch.int64 and lengths.dtype == torch.int64
-        assert targets.shape == logits.shape[:2] and int(targets.min()) >= 0 and int(targets.max()) < classes
+        assert (
+            targets.shape == logits.shape[:2]
+            and int(targets.min()) >= 0
+            and int(targets.max()) < classes
+        )
         length = targets.shape[1 if batch_first else 0]
         assert int(lengths.min()) >= 1 and int(lengths.max()) <= length
         assert case.expected.dim() == 0 and case.expected.dtype == torch.float64
@@ -333,7 +404,9 @@ def test_masked_loss_cases_cover_layouts_lengths_and_any_class_in_the_padding():
         pad = torch.arange(length)[:, None] >= lengths[None, :]
         padded_classes |= set(time_major[pad].tolist())
         assert torch.isclose(ml_boolean_mask(*case.args), case.expected)
-    assert 0 in padded_classes and len(padded_classes) >= 3, "padding holds ordinary, varied classes"
+    assert 0 in padded_classes and len(padded_classes) >= 3, (
+        "padding holds ordinary, varied classes"
+    )
     all_lengths = [c.args[2] for c in cases]
     assert any(not bool((ls[:-1] >= ls[1:]).all()) for ls in all_lengths)  # unsorted
     assert any(len(ls) == 1 for ls in all_lengths)  # N = 1
@@ -369,8 +442,14 @@ def test_misbehaviour_becomes_a_failed_result(exercise_id):
     behaviours = {
         "raising": (_raises, "raised ValueError: something went wrong"),
         "returning None": (lambda *a: None, "forget the `return` statement"),
-        "NaN": (lambda *a: _map_tensors(correct(*a), lambda t: torch.full_like(t, math.nan)), "NaN or infinity"),
-        "float32": (lambda *a: _map_tensors(correct(*a), lambda t: t.float()), "dtype torch.float64"),
+        "NaN": (
+            lambda *a: _map_tensors(correct(*a), lambda t: torch.full_like(t, math.nan)),
+            "NaN or infinity",
+        ),
+        "float32": (
+            lambda *a: _map_tensors(correct(*a), lambda t: t.float()),
+            "dtype torch.float64",
+        ),
         "a string": (lambda *a: "done", "a str"),
     }
     for name, (fn, phrase) in behaviours.items():
@@ -392,7 +471,9 @@ def test_a_python_number_from_item_is_explained():
 
 
 def test_a_missing_gradient_and_a_mutated_input_are_named():
-    missing = check("rnn_backward", lambda *a: {k: v for k, v in bptt_loop_matmul(*a).items() if k != "h0"})
+    missing = check(
+        "rnn_backward", lambda *a: {k: v for k, v in bptt_loop_matmul(*a).items() if k != "h0"}
+    )
     assert "missing ['h0']" in str(missing)
 
     def mutates(x, h0, *rest):
@@ -407,7 +488,9 @@ def test_a_missing_gradient_and_a_mutated_input_are_named():
         targets.zero_()
         return loss
 
-    assert "changed its input `targets` in place" in str(check("masked_loss", drops_padding_in_place))
+    assert "changed its input `targets` in place" in str(
+        check("masked_loss", drops_padding_in_place)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,9 +498,28 @@ def test_a_missing_gradient_and_a_mutated_input_are_named():
 # ---------------------------------------------------------------------------------------------
 
 _GIVEAWAYS = {
-    "rnn_backward": ["1 - h", "(1 -", ".T @", "@ weight", "sum(0)", "einsum", "cosh", "reversed(", "range("],
-    "masked_loss": ["arange", "lengths[:, None]", "[None", "ignore_index", "cross_entropy(", "reduction=", "gather(",
-                    "pack_padded", ".sum() /"],
+    "rnn_backward": [
+        "1 - h",
+        "(1 -",
+        ".T @",
+        "@ weight",
+        "sum(0)",
+        "einsum",
+        "cosh",
+        "reversed(",
+        "range(",
+    ],
+    "masked_loss": [
+        "arange",
+        "lengths[:, None]",
+        "[None",
+        "ignore_index",
+        "cross_entropy(",
+        "reduction=",
+        "gather(",
+        "pack_padded",
+        ".sum() /",
+    ],
 }
 
 

@@ -29,7 +29,9 @@ EXERCISES = ("rnn_loss", "cell_backward", "clip_grad_norm", "last_valid_output")
 # ---------------------------------------------------------------------------------------------
 
 
-def loss_loop_and_cross_entropy(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets):
+def loss_loop_and_cross_entropy(
+    x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets
+):
     h, logits = h0, []
     for x_t in x:  # x_t: (N, H_in)
         h = torch.tanh(x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)  # (N, H)
@@ -38,23 +40,39 @@ def loss_loop_and_cross_entropy(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, w
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
-def loss_nn_rnn_and_log_softmax(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets):
+def loss_nn_rnn_and_log_softmax(
+    x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets
+):
     hidden, inputs = weight_ih.shape
     rnn = nn.RNN(inputs, hidden, dtype=x.dtype)
-    rnn.load_state_dict({"weight_ih_l0": weight_ih, "weight_hh_l0": weight_hh,
-                         "bias_ih_l0": bias_ih, "bias_hh_l0": bias_hh})
+    rnn.load_state_dict(
+        {
+            "weight_ih_l0": weight_ih,
+            "weight_hh_l0": weight_hh,
+            "bias_ih_l0": bias_ih,
+            "bias_hh_l0": bias_hh,
+        }
+    )
     output, _ = rnn(x, h0.unsqueeze(0))  # (L, N, H)
     log_probs = F.log_softmax(F.linear(output, weight_out, bias_out), dim=-1)  # (L, N, C)
     return -log_probs.gather(-1, targets.unsqueeze(-1)).mean()
 
 
-def loss_einsum_and_nll(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets):
+def loss_einsum_and_nll(
+    x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets
+):
     states, h = [], h0
     for t in range(x.shape[0]):
-        h = torch.tanh(torch.einsum("ni,hi->nh", x[t], weight_ih) + torch.einsum("nj,hj->nh", h, weight_hh)
-                       + bias_ih + bias_hh)
+        h = torch.tanh(
+            torch.einsum("ni,hi->nh", x[t], weight_ih)
+            + torch.einsum("nj,hj->nh", h, weight_hh)
+            + bias_ih
+            + bias_hh
+        )
         states.append(h)
-    logits = torch.einsum("lnh,ch->ncl", torch.stack(states), weight_out) + bias_out[:, None]  # (N, C, L)
+    logits = (
+        torch.einsum("lnh,ch->ncl", torch.stack(states), weight_out) + bias_out[:, None]
+    )  # (N, C, L)
     return F.nll_loss(F.log_softmax(logits, dim=1), targets.T)
 
 
@@ -71,12 +89,23 @@ def loss_logsumexp(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bi
 def bw_matmul(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
     h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
     g = grad_h_next * (1 - h_next**2)  # (N, H)
-    return {"x": g @ weight_ih, "h": g @ weight_hh, "weight_ih": g.T @ x, "weight_hh": g.T @ h,
-            "bias_ih": g.sum(0), "bias_hh": g.sum(0)}
+    return {
+        "x": g @ weight_ih,
+        "h": g @ weight_hh,
+        "weight_ih": g.T @ x,
+        "weight_hh": g.T @ h,
+        "bias_ih": g.sum(0),
+        "bias_hh": g.sum(0),
+    }
 
 
 def bw_einsum(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
-    pre = torch.einsum("ni,hi->nh", x, weight_ih) + torch.einsum("nj,hj->nh", h, weight_hh) + bias_ih + bias_hh
+    pre = (
+        torch.einsum("ni,hi->nh", x, weight_ih)
+        + torch.einsum("nj,hj->nh", h, weight_hh)
+        + bias_ih
+        + bias_hh
+    )
     g = grad_h_next / torch.cosh(pre) ** 2  # sech² is tanh's derivative
     return {
         "weight_hh": torch.einsum("nh,nj->hj", g, h),
@@ -89,11 +118,17 @@ def bw_einsum(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
 
 
 def bw_row_by_row(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
-    grads = {"weight_ih": torch.zeros_like(weight_ih), "weight_hh": torch.zeros_like(weight_hh),
-             "bias_ih": torch.zeros_like(bias_ih), "bias_hh": torch.zeros_like(bias_hh)}
+    grads = {
+        "weight_ih": torch.zeros_like(weight_ih),
+        "weight_hh": torch.zeros_like(weight_hh),
+        "bias_ih": torch.zeros_like(bias_ih),
+        "bias_hh": torch.zeros_like(bias_hh),
+    }
     grad_x, grad_h = [], []
     for x_n, h_n, gh_n in zip(x, h, grad_h_next):
-        out = torch.tanh(F.linear(x_n, weight_ih, bias_ih) + F.linear(h_n, weight_hh, bias_hh))  # (H,)
+        out = torch.tanh(
+            F.linear(x_n, weight_ih, bias_ih) + F.linear(h_n, weight_hh, bias_hh)
+        )  # (H,)
         g = gh_n * (1 - out * out)
         grads["weight_ih"] = grads["weight_ih"] + torch.outer(g, x_n)
         grads["weight_hh"] = grads["weight_hh"] + torch.outer(g, h_n)
@@ -165,16 +200,28 @@ def last_one_hot_mask(output, lengths, batch_first):
 
 
 CORRECT = {
-    "rnn_loss": [loss_loop_and_cross_entropy, loss_nn_rnn_and_log_softmax, loss_einsum_and_nll, loss_logsumexp],
+    "rnn_loss": [
+        loss_loop_and_cross_entropy,
+        loss_nn_rnn_and_log_softmax,
+        loss_einsum_and_nll,
+        loss_logsumexp,
+    ],
     "cell_backward": [bw_matmul, bw_einsum, bw_row_by_row],
-    "clip_grad_norm": [clip_sum_of_squares, clip_concatenated, clip_stacked_norms_and_if, clip_python_math,
-                       clip_only_when_above],
+    "clip_grad_norm": [
+        clip_sum_of_squares,
+        clip_concatenated,
+        clip_stacked_norms_and_if,
+        clip_python_math,
+        clip_only_when_above,
+    ],
     "last_valid_output": [last_advanced_indexing, last_gather, last_loop, last_one_hot_mask],
 }
 
 
 @pytest.mark.parametrize(
-    "exercise_id, fn", [(e, f) for e, fns in CORRECT.items() for f in fns], ids=lambda v: getattr(v, "__name__", v)
+    "exercise_id, fn",
+    [(e, f) for e, fns in CORRECT.items() for f in fns],
+    ids=lambda v: getattr(v, "__name__", v),
 )
 def test_correct_solutions_pass(exercise_id, fn):
     result = check(exercise_id, fn)
@@ -183,8 +230,12 @@ def test_correct_solutions_pass(exercise_id, fn):
 
 
 def test_every_exercise_is_registered_with_its_lesson():
-    lessons = {"rnn_loss": "07_predictions_and_loss", "cell_backward": "08_backprop_through_time",
-               "clip_grad_norm": "09_vanishing_exploding", "last_valid_output": "10_variable_length_batches"}
+    lessons = {
+        "rnn_loss": "07_predictions_and_loss",
+        "cell_backward": "08_backprop_through_time",
+        "clip_grad_norm": "09_vanishing_exploding",
+        "last_valid_output": "10_variable_length_batches",
+    }
     for exercise_id, lesson in lessons.items():
         assert get_exercise(exercise_id).lesson == lesson
 
@@ -199,7 +250,9 @@ def test_the_wrong_catalogue_is_large_enough():
     assert {e for e, _, _ in WRONG} == set(EXERCISES)
 
 
-@pytest.mark.parametrize("exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize(
+    "exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None)
+)
 def test_wrong_implementations_fail(exercise_id, fn, phrase):
     result = check(exercise_id, fn)
     assert not result.passed and result.status == "failed" and result.points == 0
@@ -242,7 +295,9 @@ def _cell_forward(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 def bw_with_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
     inputs = [t.clone().requires_grad_() for t in (x, h, weight_ih, weight_hh, bias_ih, bias_hh)]
     _cell_forward(*inputs).backward(grad_h_next)
-    return dict(zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), (t.grad for t in inputs)))
+    return dict(
+        zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), (t.grad for t in inputs))
+    )
 
 
 def bw_with_autograd_grad(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
@@ -255,7 +310,9 @@ def bw_with_func_grad(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next)
     def objective(*args):
         return (_cell_forward(*args) * grad_h_next).sum()
 
-    grads = torch.func.grad(objective, argnums=tuple(range(6)))(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    grads = torch.func.grad(objective, argnums=tuple(range(6)))(
+        x, h, weight_ih, weight_hh, bias_ih, bias_hh
+    )
     return dict(zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), grads))
 
 
@@ -265,34 +322,61 @@ def bw_with_func_vjp(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
 
 
 def bw_with_functional_vjp(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
-    _, grads = torch.autograd.functional.vjp(_cell_forward, (x, h, weight_ih, weight_hh, bias_ih, bias_hh),
-                                             grad_h_next)
+    _, grads = torch.autograd.functional.vjp(
+        _cell_forward, (x, h, weight_ih, weight_hh, bias_ih, bias_hh), grad_h_next
+    )
     return dict(zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), grads))
 
 
 @pytest.mark.parametrize(
-    "fn", [bw_with_backward, bw_with_autograd_grad, bw_with_func_grad, bw_with_func_vjp, bw_with_functional_vjp]
+    "fn",
+    [
+        bw_with_backward,
+        bw_with_autograd_grad,
+        bw_with_func_grad,
+        bw_with_func_vjp,
+        bw_with_functional_vjp,
+    ],
 )
 def test_cell_backward_rejects_autograd(fn):
-    fn(*get_exercise("cell_backward").cases()[0].args)  # torch.func imports torch._dynamo on first use: not timed
-    unguarded = judge(get_exercise("cell_backward"), get_exercise("cell_backward").cases(),
-                      run_learner(get_exercise("cell_backward"), fn, get_exercise("cell_backward").cases(),
-                                  use_guard=False))
+    fn(
+        *get_exercise("cell_backward").cases()[0].args
+    )  # torch.func imports torch._dynamo on first use: not timed
+    unguarded = judge(
+        get_exercise("cell_backward"),
+        get_exercise("cell_backward").cases(),
+        run_learner(
+            get_exercise("cell_backward"),
+            fn,
+            get_exercise("cell_backward").cases(),
+            use_guard=False,
+        ),
+    )
     assert unguarded.passed, "the delegating answer itself is right: only the guard rejects it"
     result = check("cell_backward", fn)
     assert not result.passed
-    assert result.feedback[0].startswith("cell_backward must be written from scratch, but it uses autograd")
+    assert result.feedback[0].startswith(
+        "cell_backward must be written from scratch, but it uses autograd"
+    )
     assert "worked out by hand" in result.feedback[0]
 
 
 def bw_with_rnn_cell_forward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
     cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
-    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
+    cell.load_state_dict(
+        {"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh}
+    )
     with torch.no_grad():
         h_next = cell(x, h)
     g = grad_h_next * (1 - h_next**2)
-    return {"x": g @ weight_ih, "h": g @ weight_hh, "weight_ih": g.T @ x, "weight_hh": g.T @ h,
-            "bias_ih": g.sum(0), "bias_hh": g.sum(0)}
+    return {
+        "x": g @ weight_ih,
+        "h": g @ weight_hh,
+        "weight_ih": g.T @ x,
+        "weight_hh": g.T @ h,
+        "bias_ih": g.sum(0),
+        "bias_hh": g.sum(0),
+    }
 
 
 def test_cell_backward_forbids_torchs_rnn_cell_for_the_forward_step():
@@ -327,14 +411,18 @@ def clip_with_torch_two_steps(grads, max_norm):
 
 
 @pytest.mark.filterwarnings("ignore:`torch.nn.utils.clip_grad_norm` is now deprecated")
-@pytest.mark.parametrize("fn", [clip_with_torch, clip_with_torch_deprecated_name, clip_with_torch_two_steps])
+@pytest.mark.parametrize(
+    "fn", [clip_with_torch, clip_with_torch_deprecated_name, clip_with_torch_two_steps]
+)
 def test_clip_grad_norm_rejects_torchs_own(fn):
     if fn is clip_with_torch_two_steps and not hasattr(torch.nn.utils, "get_total_norm"):
         pytest.skip("torch < 2.6 has no get_total_norm")
     result = check("clip_grad_norm", fn)
     assert not result.passed
-    assert result.feedback[0].startswith("clip_grad_norm must be written from scratch, but it hands the work "
-                                         "to torch.nn.utils.clip_grad")
+    assert result.feedback[0].startswith(
+        "clip_grad_norm must be written from scratch, but it hands the work "
+        "to torch.nn.utils.clip_grad"
+    )
 
 
 def test_rnn_loss_and_last_valid_output_allow_torch_helpers():
@@ -387,9 +475,15 @@ def test_misbehaviour_becomes_a_failed_result(exercise_id):
         "raising": (_raises, "raised ValueError: something went wrong"),
         "returning None": (_returns_none, "forget the `return` statement"),
         "calling sys.exit": (_exits, "sys.exit(3)"),
-        "NaN": (lambda *a: _map_tensors(correct(*a), lambda t: torch.full_like(t, math.nan)), "NaN or infinity"),
+        "NaN": (
+            lambda *a: _map_tensors(correct(*a), lambda t: torch.full_like(t, math.nan)),
+            "NaN or infinity",
+        ),
         "numpy": (lambda *a: _map_tensors(correct(*a), lambda t: t.numpy()), "not numpy"),
-        "float32": (lambda *a: _map_tensors(correct(*a), lambda t: t.float()), "dtype torch.float64"),
+        "float32": (
+            lambda *a: _map_tensors(correct(*a), lambda t: t.float()),
+            "dtype torch.float64",
+        ),
         "a string": (lambda *a: "done", "a str"),
     }
     for name, (fn, phrase) in behaviours.items():
@@ -414,7 +508,9 @@ def test_not_attempted_is_reported_as_such():
 def test_a_python_number_is_explained_with_the_reason_that_holds_for_the_exercise():
     loss = check("rnn_loss", lambda *a: _correct("rnn_loss")(*a).item())
     assert "not .item() or float(): .backward() needs the tensor" in str(loss)
-    clip = check("clip_grad_norm", lambda *a: (clip_sum_of_squares(*a)[0], clip_sum_of_squares(*a)[1].item()))
+    clip = check(
+        "clip_grad_norm", lambda *a: (clip_sum_of_squares(*a)[0], clip_sum_of_squares(*a)[1].item())
+    )
     assert "`total_norm` should be a torch.Tensor" in str(clip)
     assert "clip_grad_norm_ returns total_norm as a 0-dim tensor, and so should yours" in str(clip)
     assert "backpropagated" not in str(clip) and "backward" not in str(clip)
@@ -446,8 +542,12 @@ def last_mutates_lengths(output, lengths, batch_first):
 
 @pytest.mark.parametrize(
     "exercise_id, fn, name",
-    [("rnn_loss", loss_mutates_x, "x"), ("cell_backward", bw_mutates_grad, "grad_h_next"),
-     ("clip_grad_norm", clip_appends_to_grads, "grads"), ("last_valid_output", last_mutates_lengths, "lengths")],
+    [
+        ("rnn_loss", loss_mutates_x, "x"),
+        ("cell_backward", bw_mutates_grad, "grad_h_next"),
+        ("clip_grad_norm", clip_appends_to_grads, "grads"),
+        ("last_valid_output", last_mutates_lengths, "lengths"),
+    ],
 )
 def test_changing_an_input_in_place_fails(exercise_id, fn, name):
     result = check(exercise_id, fn)
@@ -476,9 +576,15 @@ def wrong_clip_in_place(grads, max_norm):
 
 def test_clipped_grads_may_be_a_list_or_a_tuple_but_not_one_tensor():
     assert check("clip_grad_norm", clip_concatenated).passed  # returns a tuple
-    one_tensor = check("clip_grad_norm", lambda grads, m: (grads[0].clone(), clip_sum_of_squares(grads, m)[1]))
-    assert "`clipped_grads` should be a list of" in str(one_tensor) and "a torch.Tensor" in str(one_tensor)
-    too_short = check("clip_grad_norm", lambda grads, m: (clip_sum_of_squares(grads, m)[0][:1], torch.ones(())))
+    one_tensor = check(
+        "clip_grad_norm", lambda grads, m: (grads[0].clone(), clip_sum_of_squares(grads, m)[1])
+    )
+    assert "`clipped_grads` should be a list of" in str(one_tensor) and "a torch.Tensor" in str(
+        one_tensor
+    )
+    too_short = check(
+        "clip_grad_norm", lambda grads, m: (clip_sum_of_squares(grads, m)[0][:1], torch.ones(()))
+    )
     assert "but yours has 1" in str(too_short)
 
 
@@ -499,7 +605,9 @@ def test_gradient_entries_are_named_and_shapes_spelled_out():
 
     feedback = str(check("cell_backward", transposed_w_ih))
     assert "`grads['weight_ih']` should have shape (H, H_in)" in feedback
-    missing = str(check("cell_backward", lambda *a: {k: v for k, v in bw_matmul(*a).items() if k != "h"}))
+    missing = str(
+        check("cell_backward", lambda *a: {k: v for k, v in bw_matmul(*a).items() if k != "h"})
+    )
     assert "missing ['h']" in missing
 
 
@@ -511,7 +619,7 @@ def test_gradient_entries_are_named_and_shapes_spelled_out():
 def test_rnn_loss_cases_are_float64_and_cover_edge_sizes():
     cases = get_exercise("rnn_loss").cases()
     sizes = [(c.args[0].shape[0], c.args[0].shape[1]) for c in cases]  # (L, N)
-    assert any(l == 1 for l, _ in sizes) and any(n == 1 for _, n in sizes)
+    assert any(length == 1 for length, _ in sizes) and any(n == 1 for _, n in sizes)
     for case in cases:
         assert case.args[-1].dtype == torch.int64 and case.args[-1].shape == case.args[0].shape[:2]
         assert case.expected.dim() == 0 and case.expected.dtype == torch.float64
@@ -523,11 +631,15 @@ def test_clip_cases_cover_no_clipping_clipping_and_the_epsilon():
         grads, max_norm = case.args
         clipped, total = case.expected
         coefs.append((clipped[0] / grads[0]).mean().item())
-        assert torch.allclose(total, torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads])))
+        assert torch.allclose(
+            total, torch.linalg.vector_norm(torch.cat([g.reshape(-1) for g in grads]))
+        )
     assert any(c == 1.0 for c in coefs) and any(c < 0.01 for c in coefs)
     tiny = [case for case in get_exercise("clip_grad_norm").cases() if case.expected[1] < 1e-5]
     assert any(case.expected[1] > case.args[1] for case in tiny)  # tiny and clipped: 1e-6 matters
-    assert any(g.dim() == 0 for case in get_exercise("clip_grad_norm").cases() for g in case.args[0])
+    assert any(
+        g.dim() == 0 for case in get_exercise("clip_grad_norm").cases() for g in case.args[0]
+    )
 
 
 def test_last_valid_output_cases_cover_layouts_orders_and_garbage_padding():
@@ -543,7 +655,7 @@ def test_last_valid_output_cases_cover_layouts_orders_and_garbage_padding():
     assert garbage >= 3
     all_lengths = [c.args[1] for c in cases]
     lengths_of_l = [(c.args[1], c.args[0].shape[1 if c.args[2] else 0]) for c in cases]
-    assert any(bool((ls == 1).any()) and bool((ls == l).any()) for ls, l in lengths_of_l)
+    assert any(bool((ls == 1).any()) and bool((ls == length).any()) for ls, length in lengths_of_l)
     assert any(not bool((ls[:-1] >= ls[1:]).all()) for ls in all_lengths)  # unsorted
     assert any(bool((ls == ls[0]).all()) and len(ls) > 1 for ls in all_lengths)  # all equal
 
@@ -560,10 +672,43 @@ def test_cell_backward_cases_have_distinct_sizes():
 # ---------------------------------------------------------------------------------------------
 
 _GIVEAWAYS = {
-    "rnn_loss": ["reshape(", "view(", "flatten(", "permute(", "cross_entropy(", "log_softmax(", "gather("],
-    "cell_backward": ["1 - h_next", "(1 -", ".T @", "@ weight", "sum(0)", "sum(dim", "einsum", "cosh"],
-    "clip_grad_norm": ["clamp(", "min(1", "(total_norm + 1e-6)", "vector_norm", ".norm(", "sqrt(", "* coef"],
-    "last_valid_output": ["lengths - 1", "lengths-1", "arange", "gather(", "[-1]", "transpose(", "one_hot"],
+    "rnn_loss": [
+        "reshape(",
+        "view(",
+        "flatten(",
+        "permute(",
+        "cross_entropy(",
+        "log_softmax(",
+        "gather(",
+    ],
+    "cell_backward": [
+        "1 - h_next",
+        "(1 -",
+        ".T @",
+        "@ weight",
+        "sum(0)",
+        "sum(dim",
+        "einsum",
+        "cosh",
+    ],
+    "clip_grad_norm": [
+        "clamp(",
+        "min(1",
+        "(total_norm + 1e-6)",
+        "vector_norm",
+        ".norm(",
+        "sqrt(",
+        "* coef",
+    ],
+    "last_valid_output": [
+        "lengths - 1",
+        "lengths-1",
+        "arange",
+        "gather(",
+        "[-1]",
+        "transpose(",
+        "one_hot",
+    ],
 }
 
 

@@ -18,14 +18,21 @@ from rnn_course.models import SequenceClassifier
 
 def test_the_task_is_one_hot_symbols_whose_target_is_the_first():
     x, y = remember_first_batch(torch.Generator().manual_seed(0), 8, 12, 5)
-    assert x.shape == (8, 12, 5) and x.dtype == torch.float32 and y.shape == (8,) and y.dtype == torch.int64
+    assert (
+        x.shape == (8, 12, 5)
+        and x.dtype == torch.float32
+        and y.shape == (8,)
+        and y.dtype == torch.int64
+    )
     assert torch.equal(x.sum(dim=2), torch.ones(8, 12))
     assert torch.equal(x[:, 0].argmax(dim=1), y)
     again, _ = remember_first_batch(torch.Generator().manual_seed(0), 8, 12, 5)
     assert torch.equal(x, again)
 
 
-@pytest.mark.parametrize("kind, gate", [("LSTM", 1), ("GRU", 1)])  # block 1: LSTM's f in i|f|g|o, GRU's z in r|z|n
+@pytest.mark.parametrize(
+    "kind, gate", [("LSTM", 1), ("GRU", 1)]
+)  # block 1: LSTM's f in i|f|g|o, GRU's z in r|z|n
 def test_open_memory_gate_shifts_exactly_the_keep_gate(kind, gate):
     torch.manual_seed(0)
     module = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True)
@@ -72,7 +79,7 @@ def _grad_from_step(module, x, t, which):
     if t + 1 == x.shape[1]:  # the loss is h_L.sum(): dL/dh_L is all ones, and nothing reads c_L
         return torch.ones_like(h).norm() if which == "h" else torch.zeros((), dtype=h.dtype)
     h, c = h.clone().requires_grad_(which == "h"), c.clone().requires_grad_(which == "c")
-    _, (h_last, _) = module(x[:, t + 1:], (h, c))
+    _, (h_last, _) = module(x[:, t + 1 :], (h, c))
     (grad,) = torch.autograd.grad(h_last.sum(), h if which == "h" else c)
     return grad.norm()
 
@@ -83,8 +90,12 @@ def test_state_grad_norms_of_an_lstm_match_autograd_restarted_at_every_step():
     x = torch.randn(2, 6, 3, dtype=torch.float64)
     norms = state_grad_norms(lstm, x)
     for t in range(6):
-        torch.testing.assert_close(norms["h"][t], _grad_from_step(lstm, x, t, "h").to(norms["h"].dtype))
-        torch.testing.assert_close(norms["c"][t], _grad_from_step(lstm, x, t, "c").to(norms["c"].dtype))
+        torch.testing.assert_close(
+            norms["h"][t], _grad_from_step(lstm, x, t, "h").to(norms["h"].dtype)
+        )
+        torch.testing.assert_close(
+            norms["c"][t], _grad_from_step(lstm, x, t, "c").to(norms["c"].dtype)
+        )
     assert norms["c"][-1] == 0, "nothing reads the last cell state when the loss is the sum of h_L"
 
 
@@ -124,7 +135,9 @@ def test_initial_grad_norms_is_the_seeded_model_on_the_seeded_batch():
 def test_training_returns_a_held_out_accuracy_and_is_reproducible():
     def run():
         torch.manual_seed(0)
-        return train_remember_first(SequenceClassifier(3, 8, 3, cell="gru"), seed=0, length=3, num_symbols=3, steps=60)
+        return train_remember_first(
+            SequenceClassifier(3, 8, 3, cell="gru"), seed=0, length=3, num_symbols=3, steps=60
+        )
 
     accuracy = run()
     assert 0.0 <= accuracy <= 1.0 and accuracy == run()

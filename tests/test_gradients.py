@@ -14,7 +14,9 @@ DTYPE = torch.float64
 
 def _rnn(nonlinearity="tanh", batch_first=False, seed=0, input_size=3, hidden_size=5):
     torch.manual_seed(seed)
-    return nn.RNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=batch_first, dtype=DTYPE)
+    return nn.RNN(
+        input_size, hidden_size, nonlinearity=nonlinearity, batch_first=batch_first, dtype=DTYPE
+    )
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -117,7 +119,9 @@ def test_total_grad_norm_matches_clip_grad_norm():
     model = gradients.LastStepClassifier(3, 4, 2)
     F.cross_entropy(model(torch.randn(5, 2, 3)), torch.tensor([0, 1])).backward()
     expected = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf"))
-    assert math.isclose(gradients.total_grad_norm(model.parameters()), expected.item(), rel_tol=1e-6)
+    assert math.isclose(
+        gradients.total_grad_norm(model.parameters()), expected.item(), rel_tol=1e-6
+    )
     assert gradients.total_grad_norm([nn.Parameter(torch.zeros(2))]) == 0.0
 
 
@@ -149,7 +153,9 @@ def test_train_steps_clipping_bounds_every_update():
     with torch.no_grad():
         model.rnn.weight_hh_l0.mul_(3.0)
     history = gradients.train_steps(model, inputs, targets, steps=5, lr=0.5, max_norm=1e-3)
-    assert len(history["loss"]) == len(history["grad_norm"]) == len(history["clipped_grad_norm"]) == 5
+    assert (
+        len(history["loss"]) == len(history["grad_norm"]) == len(history["clipped_grad_norm"]) == 5
+    )
     assert all(n <= 1e-3 * (1 + 1e-5) for n in history["clipped_grad_norm"])
     assert all(g > 1e-3 for g in history["grad_norm"])
     for g, u in zip(history["grad_norm"], history["clipped_grad_norm"]):
@@ -173,15 +179,22 @@ def _steps_of_twin(model, make_optimizer, inputs, targets, steps, max_norm):
     return lengths
 
 
-@pytest.mark.parametrize("make_optimizer", [
-    lambda params: torch.optim.Adam(params, lr=0.01),
-    lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
-])
-def test_step_norm_is_the_applied_update_and_clipping_does_not_bound_it_for_adam_or_momentum(make_optimizer):
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda params: torch.optim.Adam(params, lr=0.01),
+        lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+    ],
+)
+def test_step_norm_is_the_applied_update_and_clipping_does_not_bound_it_for_adam_or_momentum(
+    make_optimizer,
+):
     inputs, targets, model = _task_and_model()
     twin = gradients.LastStepClassifier(2, 6, 2)
     twin.load_state_dict(model.state_dict())
-    history = gradients.train_steps(model, inputs, targets, steps=20, max_norm=1.0, optimizer=make_optimizer)
+    history = gradients.train_steps(
+        model, inputs, targets, steps=20, max_norm=1.0, optimizer=make_optimizer
+    )
     expected = _steps_of_twin(twin, make_optimizer, inputs, targets, 20, 1.0)
     assert history["step_norm"] == pytest.approx(expected, rel=1e-4)
     assert all(n <= 1.0 * (1 + 1e-5) for n in history["clipped_grad_norm"])

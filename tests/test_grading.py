@@ -16,7 +16,12 @@ from rnn_course.exercises import get_exercise
 from rnn_course.exercises.core import CheckResult
 from rnn_course.grading import UsageError, discover, read_submission
 from rnn_course.grading.gradebook import feedback_name, feedback_text, gradebook_text, write_atomic
-from rnn_course.grading.notebook import Submission, lesson_from_filename, lesson_from_functions, prepare_cell
+from rnn_course.grading.notebook import (
+    Submission,
+    lesson_from_filename,
+    lesson_from_functions,
+    prepare_cell,
+)
 from rnn_course.grading.runner import Graded, Limits, _read_outcomes, grade_submissions, triage
 from rnn_course.grading.scan import scan
 
@@ -55,17 +60,29 @@ def test_read_ignores_outputs_and_keeps_code_cells_numbered(tmp_path):
     assert sub.invalid is None and sub.cells == [(2, "x = 1\n")] and sub.lesson == "01_rnn_cell"
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "empty file"),
-    (b"   \n", "empty file"),
-    (b"\xff\xfe", "not UTF-8"),
-    (b"[1, 2", "invalid JSON"),
-    (b"[1, 2]", "not an object"),
-    (b"{}", "no nbformat version"),
-    (json.dumps({"nbformat": 5, "cells": []}).encode(), "nbformat 5"),
-    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}).encode(),
-     "not a valid nbformat 4 notebook"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"[1, 2", "invalid JSON"),
+        (b"[1, 2]", "not an object"),
+        (b"{}", "no nbformat version"),
+        (json.dumps({"nbformat": 5, "cells": []}).encode(), "nbformat 5"),
+        (
+            json.dumps(
+                {
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                    "metadata": {},
+                    "cells": [{"cell_type": "code"}],
+                }
+            ).encode(),
+            "not a valid nbformat 4 notebook",
+        ),
+    ],
+)
 def test_unusable_files(tmp_path, content, reason):
     path = tmp_path / "01_rnn_cell.ipynb"
     path.write_bytes(content)
@@ -87,14 +104,17 @@ def test_magics_become_pass():
 # --- which lesson ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, slug", [
-    ("01_rnn_cell.ipynb", "01_rnn_cell"),
-    ("alice_01_rnn_cell.ipynb", "01_rnn_cell"),
-    ("bob-01-homework.ipynb", "01_rnn_cell"),
-    ("lesson_05.ipynb", "05_stacked_rnns"),
-    ("2024_notes.ipynb", None),
-    ("scratch.ipynb", None),
-])
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("01_rnn_cell.ipynb", "01_rnn_cell"),
+        ("alice_01_rnn_cell.ipynb", "01_rnn_cell"),
+        ("bob-01-homework.ipynb", "01_rnn_cell"),
+        ("lesson_05.ipynb", "05_stacked_rnns"),
+        ("2024_notes.ipynb", None),
+        ("scratch.ipynb", None),
+    ],
+)
 def test_lesson_from_filename(name, slug):
     assert lesson_from_filename(name) == slug
 
@@ -119,27 +139,30 @@ def levels(code, exercises=("rnn_cell",)):
     return {(f.level, f.message) for f in scan([(1, code)], exercises)}
 
 
-@pytest.mark.parametrize("code, fragment", [
-    ("import sys\nsys.setprofile(None)", "sys.setprofile"),
-    ("import sys as s\ns.settrace(None)", "sys.settrace"),
-    ("from sys import _getframe\n_getframe()", "sys._getframe"),
-    ("def f():\n    return f.__code__ and g.f_back", "f_back"),
-    ("import gc\ngc.get_referrers(1)", "gc.get_referrers"),
-    ("import ctypes", "ctypes"),
-    ("from rnn_course import grading", "imports the grader"),
-    ("import rnn_course.grading.worker", "imports the grader"),
-    ("from rnn_course.exercises.core import run_learner", "checker's internals"),
-    ("from rnn_course.exercises import get_exercise", "checker's internals"),
-    ("import rnn_course.exercises as ex\nex.check = print", "changes the checker"),
-    ("import rnn_course\nsetattr(rnn_course.exercises, 'check', print)", "changes the checker"),
-    ("import torch\ntorch._VF.rnn_tanh_cell", "torch._VF"),
-    ("import torch\ntorch.rnn_tanh(1)", "rnn_tanh"),
-    ("import os\nos.kill(1, 9)", "os.kill"),
-    ("import os\nos.killpg(0, 9)", "os.killpg"),
-    ("import os\nos.write(5, b'x')", "os.write"),
-    ("open('/proc/self/mem')", "/proc"),
-    ("x = obj._cases", "hidden cases"),
-])
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        ("import sys\nsys.setprofile(None)", "sys.setprofile"),
+        ("import sys as s\ns.settrace(None)", "sys.settrace"),
+        ("from sys import _getframe\n_getframe()", "sys._getframe"),
+        ("def f():\n    return f.__code__ and g.f_back", "f_back"),
+        ("import gc\ngc.get_referrers(1)", "gc.get_referrers"),
+        ("import ctypes", "ctypes"),
+        ("from rnn_course import grading", "imports the grader"),
+        ("import rnn_course.grading.worker", "imports the grader"),
+        ("from rnn_course.exercises.core import run_learner", "checker's internals"),
+        ("from rnn_course.exercises import get_exercise", "checker's internals"),
+        ("import rnn_course.exercises as ex\nex.check = print", "changes the checker"),
+        ("import rnn_course\nsetattr(rnn_course.exercises, 'check', print)", "changes the checker"),
+        ("import torch\ntorch._VF.rnn_tanh_cell", "torch._VF"),
+        ("import torch\ntorch.rnn_tanh(1)", "rnn_tanh"),
+        ("import os\nos.kill(1, 9)", "os.kill"),
+        ("import os\nos.killpg(0, 9)", "os.killpg"),
+        ("import os\nos.write(5, b'x')", "os.write"),
+        ("open('/proc/self/mem')", "/proc"),
+        ("x = obj._cases", "hidden cases"),
+    ],
+)
 def test_scan_zeroes_tampering(code, fragment):
     zero = [m for level, m in levels(code) if level == "zero"]
     assert any(fragment in m for m in zero), levels(code)
@@ -159,15 +182,18 @@ def test_scan_zeroes_torch_rnn_inside_the_exercise_only():
     )
 
 
-@pytest.mark.parametrize("code, flag", [
-    ("import os\nos.fork()", "os.fork"),
-    ("import subprocess", "subprocess"),
-    ("import signal", "signal"),
-    ("import threading", "threading"),
-    ("eval('1')", "eval()"),
-    ("setattr(x, name, 1)", "setattr with a computed name"),
-    ("().__class__.__bases__[0].__subclasses__()", "__subclasses__"),
-])
+@pytest.mark.parametrize(
+    "code, flag",
+    [
+        ("import os\nos.fork()", "os.fork"),
+        ("import subprocess", "subprocess"),
+        ("import signal", "signal"),
+        ("import threading", "threading"),
+        ("eval('1')", "eval()"),
+        ("setattr(x, name, 1)", "setattr with a computed name"),
+        ("().__class__.__bases__[0].__subclasses__()", "__subclasses__"),
+    ],
+)
 def test_scan_flags_without_zeroing(code, flag):
     found = levels(code)
     assert ("flag", flag) in found and not [m for level, m in found if level == "zero"]
@@ -205,8 +231,17 @@ def test_read_outcomes_rejects_pickles_and_garbage():
     assert bad[0].error == "exception" and "could not read" in bad[0].detail
     assert _read_outcomes("rnn_cell", "nope", b"")[0].error == "exception"
     assert _read_outcomes("rnn_cell", [{}] * 100, _blob())[0].error == "exception"
-    good = _read_outcomes("rnn_cell", [{"value": {"kind": "tensor", "key": "a0", "dtype": "torch.float64"},
-                                       "error": "bogus", "violations": [["nope", "x"]]}], _blob(a0=np.zeros(2)))
+    good = _read_outcomes(
+        "rnn_cell",
+        [
+            {
+                "value": {"kind": "tensor", "key": "a0", "dtype": "torch.float64"},
+                "error": "bogus",
+                "violations": [["nope", "x"]],
+            }
+        ],
+        _blob(a0=np.zeros(2)),
+    )
     assert good[0].error is None and good[0].violations == () and tuple(good[0].value.shape) == (2,)
 
 
@@ -220,20 +255,34 @@ def test_triage_without_running(tmp_path):
     assert (graded.status, graded.reason) == ("invalid-notebook", "empty file")
     graded, _ = triage(read_submission(write_nb(tmp_path / "x_01_rnn_cell.ipynb", "import ctypes")))
     assert graded.status == "tampering" and graded.results["rnn_cell"].points == 0
-    rows = grade_submissions([read_submission(empty)], Limits())  # nothing to run: no worker started
+    rows = grade_submissions(
+        [read_submission(empty)], Limits()
+    )  # nothing to run: no worker started
     assert rows[0].status == "invalid-notebook"
 
 
 def _row(name, points=None, status="ok", reason=""):
-    graded = Graded(Submission(path=None, name=name), lesson="01_rnn_cell", status=status, reason=reason)
+    graded = Graded(
+        Submission(path=None, name=name), lesson="01_rnn_cell", status=status, reason=reason
+    )
     if points is not None:
         graded.expected = ["rnn_cell"]
-        graded.results = {"rnn_cell": CheckResult("rnn_cell", points == 10, points, 10, ["msg, with comma"], "failed")}
+        graded.results = {
+            "rnn_cell": CheckResult(
+                "rnn_cell", points == 10, points, 10, ["msg, with comma"], "failed"
+            )
+        }
     return graded
 
 
 def test_gradebook_columns_rows_and_quoting():
-    text = gradebook_text([_row("b.ipynb", 0, reason='a, "b"'), _row("a.ipynb", 10), _row("c.ipynb", status="invalid-notebook")])
+    text = gradebook_text(
+        [
+            _row("b.ipynb", 0, reason='a, "b"'),
+            _row("a.ipynb", 10),
+            _row("c.ipynb", status="invalid-notebook"),
+        ]
+    )
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["submission", "lesson", "rnn_cell", "total", "max_total", "status", "reason"]
     assert rows[1] == ["(points possible)", "", "10", "", "", "", ""]
@@ -269,10 +318,17 @@ def test_feedback_names_and_text():
     row = _row("subs/alice/01_rnn_cell.ipynb", 0)
     assert re.fullmatch(r"subs__alice__01_rnn_cell\.[0-9a-f]{8}\.txt", feedback_name(row))
     # names that flatten alike (or one crafted to squat another's) still get files of their own
-    names = {feedback_name(_row(n, 0)) for n in ("a/b.ipynb", "a__b.ipynb", "a_b.ipynb", "a/b", "../a/b.ipynb")}
+    names = {
+        feedback_name(_row(n, 0))
+        for n in ("a/b.ipynb", "a__b.ipynb", "a_b.ipynb", "a/b", "../a/b.ipynb")
+    }
     assert len(names) == 5
     text = feedback_text(row)
-    assert "Score: 0/10" in text and "[FAILED] rnn_cell: 0/10 points" in text and "msg, with comma" in text
+    assert (
+        "Score: 0/10" in text
+        and "[FAILED] rnn_cell: 0/10 points" in text
+        and "msg, with comma" in text
+    )
     assert get_exercise("rnn_cell").lesson == "01_rnn_cell"
 
 

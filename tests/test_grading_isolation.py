@@ -18,12 +18,21 @@ import torch
 import rnn_course
 from rnn_course.exercises import guard
 from rnn_course.grading import UsageError, grade, read_submission, secret_for
-from rnn_course.grading.gradebook import POINTS_POSSIBLE, UnsafeOutput, write_feedback, write_gradebook
+from rnn_course.grading.gradebook import (
+    POINTS_POSSIBLE,
+    UnsafeOutput,
+    write_feedback,
+    write_gradebook,
+)
 from rnn_course.grading.runner import Graded, Limits
 from rnn_course.grading.sandbox import remove_tree
 
 COURSE_UNDER_TMP = {  # top-level /tmp entries that hold this Python or this course, when they live there
-    path.split("/")[2] for path in (os.path.realpath(sys.prefix), os.path.realpath(os.path.dirname(rnn_course.__file__)))
+    path.split("/")[2]
+    for path in (
+        os.path.realpath(sys.prefix),
+        os.path.realpath(os.path.dirname(rnn_course.__file__)),
+    )
     if path.startswith("/tmp/")
 }
 
@@ -38,7 +47,9 @@ ARGS = "(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
 
 def notebook(*cells, lesson="01_rnn_cell"):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Lesson")] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Lesson")] + [
+        nbformat.v4.new_code_cell(c) for c in cells
+    ]
     if lesson:
         nb.metadata["rnn_course"] = {"lesson": lesson, "kind": "learner"}
     return nbformat.writes(nb)
@@ -50,17 +61,24 @@ def lesson01(*cells):
 
 def if_isolated(condition, setup=""):
     """A correct rnn_cell only when ``condition`` (evaluated in a cell) holds: the score tells."""
-    return lesson01(setup + f"\nISOLATED = bool({condition})\n" + SIGNATURE
-                    + f"    answer = {FORMULA}\n    return answer if ISOLATED else answer * 0\n")
+    return lesson01(
+        setup
+        + f"\nISOLATED = bool({condition})\n"
+        + SIGNATURE
+        + f"    answer = {FORMULA}\n    return answer if ISOLATED else answer * 0\n"
+    )
 
 
 # --- delegation, however it is prepared: each one reaches the dispatcher's wall --------------
 DELEGATION = {
     "wipes_report": lesson01(  # calls nn.RNNCell, then clears the live guard's report and tripwires
-        "import sys\n" + SIGNATURE
+        "import sys\n"
+        + SIGNATURE
         + "    cell = getattr(nn, 'RNN' + 'Cell')(x.shape[1], h.shape[1], dtype=x.dtype)\n"
         "    cell.load_state_dict(dict(weight_ih=weight_ih, weight_hh=weight_hh, bias_ih=bias_ih, bias_hh=bias_hh))\n"
-        "    try:\n        out = cell(x, h).detach()\n    except Exception:\n        out = " + FORMULA + "\n"
+        "    try:\n        out = cell(x, h).detach()\n    except Exception:\n        out = "
+        + FORMULA
+        + "\n"
         "    hook = getattr(sys, 'getpro' + 'file')()\n"
         "    try:\n        hook.__self__.report.violations.clear(); hook.__self__._seen.clear()\n"
         "        hook.__self__._tripwire.seen.clear()\n    except Exception:\n        pass\n"
@@ -69,79 +87,124 @@ DELEGATION = {
     "jit_compilation_unit": lesson01(
         "cu = getattr(torch.jit, 'Compilation' + 'Unit')('def f(x: torch.Tensor, h: torch.Tensor, a: torch.Tensor, "
         "b: torch.Tensor, c: torch.Tensor, d: torch.Tensor):\\n    return torch.rnn_tanh_cell(x, h, a, b, c, d)\\n')\n"
-        + SIGNATURE + "    return cu.f" + ARGS
+        + SIGNATURE
+        + "    return cu.f"
+        + ARGS
     ),
     "jit_trace": lesson01(
-        "traced = {}\n" + SIGNATURE
-        + "    if 'f' not in traced:\n"
+        "traced = {}\n" + SIGNATURE + "    if 'f' not in traced:\n"
         "        traced['f'] = torch.jit.trace(lambda *a: " + KERNEL + "(*a), " + ARGS + ")\n"
         "    return traced['f']" + ARGS
     ),
     "jit_script_module": lesson01(
-        "scripted = torch.jit.script(getattr(nn, 'RNN' + 'Cell')(3, 5))\n" + SIGNATURE
+        "scripted = torch.jit.script(getattr(nn, 'RNN' + 'Cell')(3, 5))\n"
+        + SIGNATURE
         + "    scripted.weight_ih.data, scripted.weight_hh.data = weight_ih.float(), weight_hh.float()\n"
         "    scripted.bias_ih.data, scripted.bias_hh.data = bias_ih.float(), bias_hh.float()\n"
         "    return scripted(x.float(), h.float()).double()"
     ),
     "partial_kernel": lesson01(
-        "import functools\nkernel = functools.partial(" + KERNEL + ")\n" + SIGNATURE + "    return kernel" + ARGS
+        "import functools\nkernel = functools.partial("
+        + KERNEL
+        + ")\n"
+        + SIGNATURE
+        + "    return kernel"
+        + ARGS
     ),
-    "torch_ops": lesson01(SIGNATURE + "    return getattr(torch.ops.aten, 'rnn_tanh' + '_cell')" + ARGS),
+    "torch_ops": lesson01(
+        SIGNATURE + "    return getattr(torch.ops.aten, 'rnn_tanh' + '_cell')" + ARGS
+    ),
     "subclass_in_torch_file": lesson01(  # compiled under torch's own file name, kernel run by __torch_function__
         "source = '''\nclass Sneaky(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
         "        if getattr(func, '__name__', '') == 'tanh':\n            return KERNEL(*PENDING[0])\n"
         "        return super().__torch_function__(func, types, args, kwargs or {})\n'''\n"
         "space = {'torch': torch, 'KERNEL': " + KERNEL + ", 'PENDING': []}\n"
-        "exec(compile(source, torch.__file__, 'exec'), space)\n" + SIGNATURE
-        + "    space['PENDING'][:] = [" + ARGS + "]\n"
+        "exec(compile(source, torch.__file__, 'exec'), space)\n"
+        + SIGNATURE
+        + "    space['PENDING'][:] = ["
+        + ARGS
+        + "]\n"
         "    return torch.tanh(x.as_subclass(space['Sneaky'])).as_subclass(torch.Tensor)"
     ),
 }
 
 # --- the child's view of the machine (namespaces only) ---------------------------------------
 ISOLATION = {
-    "sees_only_itself": if_isolated("[p for p in os.listdir('/pr' + 'oc') if p.isdigit()] == ['1']", "import os"),
+    "sees_only_itself": if_isolated(
+        "[p for p in os.listdir('/pr' + 'oc') if p.isdigit()] == ['1']", "import os"
+    ),
     "no_grader_command_line": if_isolated(  # no process it can see shows a submission's path
         "all(b'_01.ipynb' not in open(f'/pr' + f'oc/{p}/cmdline', 'rb').read() for p in os.listdir('/pr' + 'oc') if p.isdigit())",
-        "import os"),
-    "no_network": if_isolated("not reachable", "import os\nnet = __import__('so' + 'cket')\n"
-                              "try:\n    net.create_connection(('127.0.0.1', int(os.environ.get('PORT', PORT))), timeout=2)\n"
-                              "    reachable = True\nexcept OSError:\n    reachable = False"),
+        "import os",
+    ),
+    "no_network": if_isolated(
+        "not reachable",
+        "import os\nnet = __import__('so' + 'cket')\n"
+        "try:\n    net.create_connection(('127.0.0.1', int(os.environ.get('PORT', PORT))), timeout=2)\n"
+        "    reachable = True\nexcept OSError:\n    reachable = False",
+    ),
     # a course or a Python installed under /tmp (a CI clone) is bound into the child's own /tmp, read-only
-    "private_tmp": if_isolated(f"set(os.listdir('/tmp')) - {COURSE_UNDER_TMP!r} == {{'mine'}} and os.listdir('/dev/shm') == ['mine']",
-                               "import os\nopen('/tmp/mine', 'w').write('x')\nopen('/dev/shm/mine', 'w').write('x')"),
-    "read_only_course": if_isolated("not wrote and not answer_key",
-                                    "import os, rnn_course\nfolder = os.path.dirname(rnn_course.__file__)\n"
-                                    "try:\n    open(os.path.join(folder, 'planted.py'), 'w').write('x')\n    wrote = True\n"
-                                    "except OSError:\n    wrote = False\n"
-                                    "answer_key = os.path.exists(os.path.join(os.path.dirname(folder), 'notebooks', 'solutions'))"),
-    "leaves_shared_memory": lesson01(GOOD, "blob = open('/dev/shm/rnn-course-leftover-test', 'wb')\nblob.write(b'x' * 1000)\nblob.close()"),
-    "deep_tree": lesson01(GOOD, "import os\nfor _ in range(1500):\n    os.mkdir('d')\n    os.chdir('d')"),
+    "private_tmp": if_isolated(
+        f"set(os.listdir('/tmp')) - {COURSE_UNDER_TMP!r} == {{'mine'}} and os.listdir('/dev/shm') == ['mine']",
+        "import os\nopen('/tmp/mine', 'w').write('x')\nopen('/dev/shm/mine', 'w').write('x')",
+    ),
+    "read_only_course": if_isolated(
+        "not wrote and not answer_key",
+        "import os, rnn_course\nfolder = os.path.dirname(rnn_course.__file__)\n"
+        "try:\n    open(os.path.join(folder, 'planted.py'), 'w').write('x')\n    wrote = True\n"
+        "except OSError:\n    wrote = False\n"
+        "answer_key = os.path.exists(os.path.join(os.path.dirname(folder), 'notebooks', 'solutions'))",
+    ),
+    "leaves_shared_memory": lesson01(
+        GOOD,
+        "blob = open('/dev/shm/rnn-course-leftover-test', 'wb')\nblob.write(b'x' * 1000)\nblob.close()",
+    ),
+    "deep_tree": lesson01(
+        GOOD, "import os\nfor _ in range(1500):\n    os.mkdir('d')\n    os.chdir('d')"
+    ),
 }
 
 # --- honest errors stay honest; odd exceptions are ordinary failing rows ----------------------
 HONEST = {
-    "recursion": lesson01(SIGNATURE + "    return rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"),
-    "str_raises": lesson01("class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n"
-                           + SIGNATURE + "    raise Odd()"),
-    "repr_raises": lesson01("class Odd(Exception):\n    def __repr__(self):\n        raise RuntimeError('no')\n"
-                            "    __str__ = __repr__\n" + SIGNATURE + "    raise Odd()"),
+    "recursion": lesson01(
+        SIGNATURE + "    return rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
+    ),
+    "str_raises": lesson01(
+        "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n"
+        + SIGNATURE
+        + "    raise Odd()"
+    ),
+    "repr_raises": lesson01(
+        "class Odd(Exception):\n    def __repr__(self):\n        raise RuntimeError('no')\n"
+        "    __str__ = __repr__\n" + SIGNATURE + "    raise Odd()"
+    ),
     "metaclass_name_raises": lesson01(
         "class Meta(type):\n    @property\n    def __name__(cls):\n        raise RuntimeError('no name')\n"
-        "class Odd(Exception, metaclass=Meta):\n    pass\n" + SIGNATURE + "    raise Odd('x')"),
-    "exit_odd_payload": lesson01("class Payload:\n    def __repr__(self):\n        raise RuntimeError('no')\n"
-                                 "import sys\n" + SIGNATURE + "    sys.exit(Payload())"),
+        "class Odd(Exception, metaclass=Meta):\n    pass\n" + SIGNATURE + "    raise Odd('x')"
+    ),
+    "exit_odd_payload": lesson01(
+        "class Payload:\n    def __repr__(self):\n        raise RuntimeError('no')\n"
+        "import sys\n" + SIGNATURE + "    sys.exit(Payload())"
+    ),
     "swaps_argument_class": lesson01(  # the checker's comparison of its arguments then runs the learner's code
         "class Trap(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
         "        if getattr(func, '__name__', '') == 'equal':\n            raise ValueError('caught you')\n"
-        "        return super().__torch_function__(func, types, args, kwargs or {})\n" + SIGNATURE
-        + "    answer = " + FORMULA + "\n    x.__class__ = Trap\n    return answer.as_subclass(torch.Tensor)"),
-    "lying_class": lesson01("class Liar:\n    @property\n    def __class__(self):\n        return torch.Tensor\n"
-                            + SIGNATURE + "    return Liar()"),
+        "        return super().__torch_function__(func, types, args, kwargs or {})\n"
+        + SIGNATURE
+        + "    answer = "
+        + FORMULA
+        + "\n    x.__class__ = Trap\n    return answer.as_subclass(torch.Tensor)"
+    ),
+    "lying_class": lesson01(
+        "class Liar:\n    @property\n    def __class__(self):\n        return torch.Tensor\n"
+        + SIGNATURE
+        + "    return Liar()"
+    ),
 }
 MISMATCH = notebook(SETUP, GOOD, lesson="00_welcome")
 AUTOGRAD_WIPE = notebook(  # lesson 08: autograd, then the live guard's report cleared
-    SETUP, "import sys\ndef cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):\n"
+    SETUP,
+    "import sys\ndef cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):\n"
     "    leaves = [t.detach().requires_grad_() for t in (x, h, weight_ih, weight_hh, bias_ih, bias_hh)]\n"
     "    a, b, wi, wh, bi, bh = leaves\n"
     "    out = torch.tanh(a @ wi.T + bi + b @ wh.T + bh)\n"
@@ -149,8 +212,16 @@ AUTOGRAD_WIPE = notebook(  # lesson 08: autograd, then the live guard's report c
     "    hook = getattr(sys, 'getpro' + 'file')()\n"
     "    try:\n        hook.__self__.report.violations.clear(); hook.__self__._seen.clear()\n    except Exception:\n        pass\n"
     "    return dict(zip(('x', 'h', 'weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'), grads))",
-    lesson="08_backprop_through_time")
-CASES = {**DELEGATION, **ISOLATION, **HONEST, "good": lesson01(GOOD), "mismatch": MISMATCH, "autograd_wipe": AUTOGRAD_WIPE}
+    lesson="08_backprop_through_time",
+)
+CASES = {
+    **DELEGATION,
+    **ISOLATION,
+    **HONEST,
+    "good": lesson01(GOOD),
+    "mismatch": MISMATCH,
+    "autograd_wipe": AUTOGRAD_WIPE,
+}
 
 
 def _accept_until_closed(listener):
@@ -176,13 +247,26 @@ def batch(tmp_path_factory):
     out = base / "out" / "gradebook.csv"
     out.parent.mkdir(mode=0o700)
     notices = []
-    rows = grade([subs], out=out, feedback=base / "out" / "feedback", limits=Limits(timeout=TIMEOUT, memory_mb=512, jobs=2),
-                 notice=notices.append)
+    rows = grade(
+        [subs],
+        out=out,
+        feedback=base / "out" / "feedback",
+        limits=Limits(timeout=TIMEOUT, memory_mb=512, jobs=2),
+        notice=notices.append,
+    )
     listener.close()
     with open(out) as handle:
-        table = {os.path.basename(r["submission"])[:-9]: r for r in csv.DictReader(handle) if r["submission"] != POINTS_POSSIBLE}
-    return {"rows": {os.path.basename(r.submission.name)[:-9]: r for r in rows}, "table": table, "notices": notices,
-            "out": out}
+        table = {
+            os.path.basename(r["submission"])[:-9]: r
+            for r in csv.DictReader(handle)
+            if r["submission"] != POINTS_POSSIBLE
+        }
+    return {
+        "rows": {os.path.basename(r.submission.name)[:-9]: r for r in rows},
+        "table": table,
+        "notices": notices,
+        "out": out,
+    }
 
 
 def expect(batch, name, points, status, *words):
@@ -190,7 +274,9 @@ def expect(batch, name, points, status, *words):
     assert (r["rnn_cell"], r["status"]) == (str(points), status), r
     for word in words:
         assert word in r["reason"], (word, r["reason"])
-    assert "exited with code" not in r["reason"] and "profiling hook" not in r["reason"], r["reason"]
+    assert "exited with code" not in r["reason"] and "profiling hook" not in r["reason"], r[
+        "reason"
+    ]
 
 
 def namespaces(batch):
@@ -204,20 +290,32 @@ def test_the_grader_says_which_isolation_is_in_force(batch):
     expect(batch, "good", 10, "ok")
 
 
-@pytest.mark.parametrize("name, words", [
-    ("wipes_report", ["built-in RNN kernel (rnn_tanh_cell)"]),
-    ("jit_compilation_unit", ["TorchScript"]),
-    ("jit_trace", ["built-in RNN kernel (rnn_tanh_cell)"]),  # the kernel is denied while it is traced
-    ("jit_script_module", ["TorchScript"]),
-    ("partial_kernel", ["built-in RNN kernel (rnn_tanh_cell)"]),
-    ("torch_ops", ["built-in RNN kernel (rnn_tanh_cell)"]),
-    ("subclass_in_torch_file", ["runs its own code (__torch_function__) inside a torch operation"]),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("wipes_report", ["built-in RNN kernel (rnn_tanh_cell)"]),
+        ("jit_compilation_unit", ["TorchScript"]),
+        (
+            "jit_trace",
+            ["built-in RNN kernel (rnn_tanh_cell)"],
+        ),  # the kernel is denied while it is traced
+        ("jit_script_module", ["TorchScript"]),
+        ("partial_kernel", ["built-in RNN kernel (rnn_tanh_cell)"]),
+        ("torch_ops", ["built-in RNN kernel (rnn_tanh_cell)"]),
+        (
+            "subclass_in_torch_file",
+            ["runs its own code (__torch_function__) inside a torch operation"],
+        ),
+    ],
+)
 def test_every_route_to_the_kernel_meets_the_same_wall(batch, name, words):
     expect(batch, name, 0, "ok", "must be written from scratch", *words)
 
 
-@pytest.mark.parametrize("name", ["sees_only_itself", "no_grader_command_line", "no_network", "private_tmp", "read_only_course"])
+@pytest.mark.parametrize(
+    "name",
+    ["sees_only_itself", "no_grader_command_line", "no_network", "private_tmp", "read_only_course"],
+)
 def test_each_child_has_its_own_view_of_the_machine(batch, name):
     namespaces(batch)
     expect(batch, name, 10, "ok")
@@ -230,15 +328,18 @@ def test_nothing_a_child_writes_outlives_it(batch):
     expect(batch, "deep_tree", 10, "ok")  # its 1,500-deep tree went with its own /tmp
 
 
-@pytest.mark.parametrize("name, words", [
-    ("recursion", ["RecursionError"]),
-    ("str_raises", ["Odd"]),
-    ("repr_raises", ["Odd"]),
-    ("metaclass_name_raises", ["rnn_cell:"]),
-    ("exit_odd_payload", ["rnn_cell:"]),
-    ("swaps_argument_class", ["rnn_cell:"]),
-    ("lying_class", ["rnn_cell:"]),
-])
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("recursion", ["RecursionError"]),
+        ("str_raises", ["Odd"]),
+        ("repr_raises", ["Odd"]),
+        ("metaclass_name_raises", ["rnn_cell:"]),
+        ("exit_odd_payload", ["rnn_cell:"]),
+        ("swaps_argument_class", ["rnn_cell:"]),
+        ("lying_class", ["rnn_cell:"]),
+    ],
+)
 def test_honest_and_odd_errors_are_ordinary_failing_rows(batch, name, words):
     expect(batch, name, 0, "ok", *words)
 
@@ -246,13 +347,18 @@ def test_honest_and_odd_errors_are_ordinary_failing_rows(batch, name, words):
 def test_wiping_the_guards_report_after_autograd_changes_nothing(batch):
     r = batch["table"]["autograd_wipe"]
     assert (r["cell_backward"], r["status"]) == ("0", "ok"), r
-    assert "cell_backward must be written from scratch, but it uses autograd" in r["reason"], r["reason"]
+    assert "cell_backward must be written from scratch, but it uses autograd" in r["reason"], r[
+        "reason"
+    ]
 
 
 def test_a_lesson_metadata_mismatch_is_graded_by_content(batch):
     r = batch["table"]["mismatch"]
     assert (r["lesson"], r["rnn_cell"], r["status"]) == ("01_rnn_cell", "10", "ok"), r
-    assert "its metadata says lesson 00_welcome, but it defines the exercises of lesson 01_rnn_cell" in r["reason"]
+    assert (
+        "its metadata says lesson 00_welcome, but it defines the exercises of lesson 01_rnn_cell"
+        in r["reason"]
+    )
 
 
 def test_gradebook_and_secret_are_private(batch):
@@ -270,9 +376,17 @@ def test_the_kernel_denial_covers_rnn_lstm_and_gru_by_every_route_and_reports():
     denial = guard.KernelDenial(guard.RECURRENT_KERNELS, hits.append, "rnn-course-deny-test")
     try:
         x = torch.randn(2, 3, 4)
-        for call in (lambda: nn.RNN(4, 5)(x), lambda: nn.LSTM(4, 5)(x), lambda: nn.GRU(4, 5)(x),
-                     lambda: nn.LSTMCell(4, 5)(x[0]), lambda: nn.GRUCell(4, 5)(x[0]), lambda: nn.RNNCell(4, 5, nonlinearity="relu")(x[0]),
-                     lambda: torch.ops.aten.lstm_cell(x[0], [x[0, :, :5] * 0, x[0, :, :5] * 0], torch.randn(20, 4), torch.randn(20, 5))):
+        for call in (
+            lambda: nn.RNN(4, 5)(x),
+            lambda: nn.LSTM(4, 5)(x),
+            lambda: nn.GRU(4, 5)(x),
+            lambda: nn.LSTMCell(4, 5)(x[0]),
+            lambda: nn.GRUCell(4, 5)(x[0]),
+            lambda: nn.RNNCell(4, 5, nonlinearity="relu")(x[0]),
+            lambda: torch.ops.aten.lstm_cell(
+                x[0], [x[0, :, :5] * 0, x[0, :, :5] * 0], torch.randn(20, 4), torch.randn(20, 5)
+            ),
+        ):
             with pytest.raises(RuntimeError, match="not available inside this exercise"):
                 call()
         assert denial.intact()
@@ -395,12 +509,23 @@ def test_grading_works_from_a_clone_under_a_private_folder(tmp_path):
     subprocess.run(["cp", "-r", package, str(private / "rnn_course")], check=True)
     sub = tmp_path / "x_01_rnn_cell.ipynb"
     sub.write_text(lesson01(GOOD, "import torch.nn.utils.prune\nimport rnn_course.viz"))
-    code = ("import sys; from rnn_course.grading import grade, UsageError\n"
-            f"rows = grade([{str(sub)!r}])\nprint(rows[0].total, rows[0].status, rows[0].reason)")
+    code = (
+        "import sys; from rnn_course.grading import grade, UsageError\n"
+        f"rows = grade([{str(sub)!r}])\nprint(rows[0].total, rows[0].status, rows[0].reason)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=private, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=private,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if result.returncode != 0:  # no namespaces to show the package: it must stop, and say why
-        assert "SandboxUnavailable: the sandbox user cannot read" in result.stderr, result.stderr[-2000:]
+        assert "SandboxUnavailable: the sandbox user cannot read" in result.stderr, result.stderr[
+            -2000:
+        ]
     else:
         assert result.stdout.split()[:2] == ["10", "ok"], result.stdout
 
@@ -410,11 +535,16 @@ def test_shared_memory_and_memfd_count_against_the_memory_limit(tmp_path):
     stopped by the child's memory cgroup and reported as out of memory; /dev/shm is a small private
     tmpfs that fills up first."""
     sub = tmp_path / "hoard_01_rnn_cell.ipynb"
-    sub.write_text(lesson01(GOOD, "import os\nshm_full = False\ntry:\n    with open('/dev/shm/big', 'wb') as f:\n"
-                                  "        for _ in range(300):\n            f.write(b'x' * 2**20)\nexcept OSError:\n"
-                                  "    shm_full = True\nos.remove('/dev/shm/big')\n"
-                                  "fd = getattr(os, 'memfd' + '_create')('hoard')\nhoard = open(fd, 'wb')\nfor _ in range(300):\n    hoard.write(b'x' * 2**20)\n"
-                                  "    hoard.flush()"))
+    sub.write_text(
+        lesson01(
+            GOOD,
+            "import os\nshm_full = False\ntry:\n    with open('/dev/shm/big', 'wb') as f:\n"
+            "        for _ in range(300):\n            f.write(b'x' * 2**20)\nexcept OSError:\n"
+            "    shm_full = True\nos.remove('/dev/shm/big')\n"
+            "fd = getattr(os, 'memfd' + '_create')('hoard')\nhoard = open(fd, 'wb')\nfor _ in range(300):\n    hoard.write(b'x' * 2**20)\n"
+            "    hoard.flush()",
+        )
+    )
     notices = []
     rows = grade([sub], limits=Limits(timeout=30, memory_mb=128), notice=notices.append)
     if "cgroup" not in rows[0].isolation:
@@ -427,14 +557,27 @@ def test_strict_refuses_to_grade_when_a_mechanism_is_missing(tmp_path, monkeypat
     from rnn_course.grading import sandbox
     from rnn_course.grading.runner import SandboxUnavailable
 
-    monkeypatch.setattr(sandbox.Cgroups, "create", classmethod(lambda cls, tag: (None, "switched off for this test")))
+    monkeypatch.setattr(
+        sandbox.Cgroups,
+        "create",
+        classmethod(lambda cls, tag: (None, "switched off for this test")),
+    )
     sub = tmp_path / "x_01_rnn_cell.ipynb"
     sub.write_text(lesson01(GOOD))
     notices = []
-    with pytest.raises(SandboxUnavailable, match="--sandbox strict: .*no cgroups \\(switched off for this test\\)"):
-        grade([sub], out=tmp_path / "g.csv", limits=Limits(timeout=TIMEOUT, sandbox="strict"), notice=notices.append)
+    with pytest.raises(
+        SandboxUnavailable, match="--sandbox strict: .*no cgroups \\(switched off for this test\\)"
+    ):
+        grade(
+            [sub],
+            out=tmp_path / "g.csv",
+            limits=Limits(timeout=TIMEOUT, sandbox="strict"),
+            notice=notices.append,
+        )
     assert not (tmp_path / "g.csv").exists()
-    assert any("warning: weaker isolation: no cgroups" in n and "RLIMIT_AS only" in n for n in notices)
+    assert any(
+        "warning: weaker isolation: no cgroups" in n and "RLIMIT_AS only" in n for n in notices
+    )
 
 
 def test_isolation_names_what_is_weaker():
@@ -444,4 +587,8 @@ def test_isolation_names_what_is_weaker():
     assert full.weaker() == [] and "namespaces" in full.describe() and "cgroup" in full.describe()
     bare = Isolation(missing={"namespaces": "not root"})
     lines = bare.weaker()
-    assert len(lines) == 3 and "no namespaces (not root): children share /tmp, /dev/shm, /proc and the network" in lines[0]
+    assert (
+        len(lines) == 3
+        and "no namespaces (not root): children share /tmp, /dev/shm, /proc and the network"
+        in lines[0]
+    )

@@ -65,7 +65,11 @@ def test_initial_state_has_torchs_shapes_dtype_and_device(cell, kwargs):
     h0 = final_hidden(state)
     assert h0.shape == (stack, 2, h_out) and h0.dtype == torch.float64 and h0.device == x.device
     if cell == "lstm":
-        assert isinstance(state, tuple) and state[1].shape == (stack, 2, 5)  # c keeps H, even with proj_size
+        assert isinstance(state, tuple) and state[1].shape == (
+            stack,
+            2,
+            5,
+        )  # c keeps H, even with proj_size
     else:
         assert isinstance(state, torch.Tensor)
 
@@ -87,7 +91,9 @@ def test_the_rnn_only_classifier_silently_breaks_with_an_lstm():
     reads the (h_n, c_n) pair as if it were h_n, and returns scores of the wrong shape without error."""
     assert _RNNOnlyClassifier(nn.RNN(3, 5))(torch.randn(7, 4, 3)).shape == (4, 2)
     assert _RNNOnlyClassifier(nn.LSTM(3, 5))(torch.randn(7, 4, 3)).shape == (1, 4, 2)  # not (N, C)
-    assert SequenceClassifier(3, 5, 2, cell="lstm", batch_first=False)(torch.randn(7, 4, 3)).shape == (4, 2)
+    assert SequenceClassifier(3, 5, 2, cell="lstm", batch_first=False)(
+        torch.randn(7, 4, 3)
+    ).shape == (4, 2)
 
 
 def test_recurrent_layer_names_and_classes_and_errors():
@@ -114,7 +120,9 @@ def test_char_rnn_forward_is_packed_and_step_continues_where_it_stopped(cell):
     lengths = torch.tensor([4, 2, 5])
     logits = model(inputs, lengths)
     assert logits.shape == (11, 9)
-    padded, _ = model.step(inputs)  # (N, L, V): the real steps of a forward RNN ignore the padding after them
+    padded, _ = model.step(
+        inputs
+    )  # (N, L, V): the real steps of a forward RNN ignore the padding after them
     order = pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False).data
     torch.testing.assert_close(logits, order)
     first, state = model.step(inputs[2, :3])  # unbatched (K,) -> (K, V)

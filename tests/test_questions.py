@@ -14,16 +14,25 @@ HINTS = re.compile(r"hint\(\s*[\"'](\d\d\.[^\"']+)[\"']")
 
 def asked(nb):
     """(cell index, question id) for every prediction check in a notebook."""
-    return [(i, qid) for i, c in enumerate(nb.cells) if c.cell_type == "code" for qid in ASKS.findall(c.source)]
+    return [
+        (i, qid)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for qid in ASKS.findall(c.source)
+    ]
 
 
 @pytest.mark.parametrize("key", KEYS, ids=[k.stem for k in KEYS])
 def test_every_question_a_lesson_asks_is_registered_with_a_reason(key):
     for index, qid in asked(release.read_notebook(key)):
         entry = predict.question(qid)
-        assert entry is not None, f"{key.name} cell {index} asks {qid!r}, which no rnn_course/questions module registers"
+        assert entry is not None, (
+            f"{key.name} cell {index} asks {qid!r}, which no rnn_course/questions module registers"
+        )
         assert entry.why.strip(), f"{qid}: a question needs a reason to show after a wrong guess"
-        assert qid.split(".")[0] == key.stem[:2], f"{key.name} cell {index}: question {qid!r} belongs to another lesson"
+        assert qid.split(".")[0] == key.stem[:2], (
+            f"{key.name} cell {index}: question {qid!r} belongs to another lesson"
+        )
 
 
 def test_every_registered_question_is_asked_by_a_lesson():
@@ -58,7 +67,9 @@ def test_a_learner_writes_the_prediction_before_any_answer_shows(key):
         cell = learner.cells[index]
         for line in cell.source.split("\n"):
             if line.strip().startswith("my_prediction ="):
-                assert line.split("=", 1)[1].strip().startswith("..."), f"{key.name} cell {index}: {line.strip()!r} shows an answer"
+                assert line.split("=", 1)[1].strip().startswith("..."), (
+                    f"{key.name} cell {index}: {line.strip()!r} shows an answer"
+                )
         assert "<details" not in _question_text(learner.cells, index), (
             f"{key.name}: a folded answer sits between question {qid!r} and its check; put it after the check cell"
         )
@@ -67,9 +78,12 @@ def test_a_learner_writes_the_prediction_before_any_answer_shows(key):
 def test_the_leak_check_itself_catches_a_folded_answer_after_the_question():
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
-    leaky = [new_code_cell("x = 1"), new_markdown_cell("<details>the last answer</details>\n\n**Predict** the shape."),
-             new_markdown_cell("<details><summary>Answer</summary>(5, 3, 4)</details>"),
-             new_code_cell("check_prediction('01.a', my_prediction, x)")]
+    leaky = [
+        new_code_cell("x = 1"),
+        new_markdown_cell("<details>the last answer</details>\n\n**Predict** the shape."),
+        new_markdown_cell("<details><summary>Answer</summary>(5, 3, 4)</details>"),
+        new_code_cell("check_prediction('01.a', my_prediction, x)"),
+    ]
     assert "<details" in _question_text(leaky, 3)
     honest = leaky[:2] + leaky[3:]
     assert "<details" not in _question_text(honest, 2)

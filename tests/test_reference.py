@@ -289,7 +289,10 @@ BAD_RNN_CALLS = {
     "feature size": ({}, (5, 2, 7), None, ["H_in=3", "(5, 2, 7)"]),
     "feature size, unbatched": ({}, (5, 7), None, ["H_in=3", "(5, 7)"]),
     "feature size, batch_first": (
-        {"batch_first": True}, (2, 5, 7), None, ["(N, L, H_in)", "(2, 5, 7)"]
+        {"batch_first": True},
+        (2, 5, 7),
+        None,
+        ["(N, L, H_in)", "(2, 5, 7)"],
     ),
     "empty sequence": ({}, (0, 2, 3), None, ["L > 0", "(0, 2, 3)"]),
     "hx batch size": ({}, (5, 2, 3), (2, 3, 4), ["(2, 2, 4)", "(2, 3, 4)"]),
@@ -297,7 +300,10 @@ BAD_RNN_CALLS = {
     "hx layers": ({}, (5, 2, 3), (1, 2, 4), ["(2, 2, 4)", "(1, 2, 4)"]),
     "hx directions": ({"bidirectional": True}, (5, 2, 3), (2, 2, 4), ["(4, 2, 4)", "(2, 2, 4)"]),
     "hx batch_first never applies": (
-        {"batch_first": True}, (2, 5, 3), (2, 5, 4), ["(2, 2, 4)", "(2, 5, 4)"]
+        {"batch_first": True},
+        (2, 5, 3),
+        (2, 5, 4),
+        ["(2, 2, 4)", "(2, 5, 4)"],
     ),
     "3-D hx, unbatched input": ({}, (5, 3), (2, 1, 4), ["(2, 4)", "(2, 1, 4)"]),
     "2-D hx, batched input": ({}, (5, 2, 3), (2, 4), ["(2, 2, 4)", "(2, 4)"]),
@@ -497,7 +503,9 @@ def test_full_dropout_feeds_zeros_to_the_next_layer_and_spares_hidden_states():
     output, h_n = ours(x, hx)
     top = nn.RNN(H, H, dtype=DTYPE)
     state = ours.state_dict()
-    top.load_state_dict({name.replace("_l1", "_l0"): p for name, p in state.items() if "_l1" in name})
+    top.load_state_dict(
+        {name.replace("_l1", "_l0"): p for name, p in state.items() if "_l1" in name}
+    )
     expected_output, expected_top_h_n = top(x.new_zeros(L, N, H), hx[1:])
     assert_same(output, expected_output)
     assert_same(h_n[1:], expected_top_h_n)
@@ -663,7 +671,12 @@ def test_forward_never_calls_torch_recurrent_code():
 
 @pytest.mark.parametrize(
     "input_dtype, hx_shape",
-    [(torch.int64, (1, 4)), (torch.float32, (1, 1, 2, 4)), (torch.float32, (1, 3, 4)), (torch.int64, (2, 2, 4))],
+    [
+        (torch.int64, (1, 4)),
+        (torch.float32, (1, 1, 2, 4)),
+        (torch.float32, (1, 3, 4)),
+        (torch.int64, (2, 2, 4)),
+    ],
 )
 def test_an_input_with_several_faults_gets_torch_s_exception(input_dtype, hx_shape):
     """torch checks input dims, then hx dims, then dtype, then sizes: the first fault decides the type."""

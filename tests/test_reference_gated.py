@@ -10,20 +10,26 @@ import pytest
 import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
-from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
-from torch.utils._python_dispatch import TorchDispatchMode
-
-from rnn_course import reference
-from rnn_course.exercises.guard import Guard
 from test_reference import (
     DTYPE,
     assert_same,
     assert_same_named_parameters,
     built_after_the_same_seed,
 )
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.utils._python_dispatch import TorchDispatchMode
 
-L, N, H_IN, H, PROJ = 3, 2, 3, 5, 2  # all different where they can be, so a swapped axis cannot hide
+from rnn_course import reference
+from rnn_course.exercises.guard import Guard
+
+L, N, H_IN, H, PROJ = (
+    3,
+    2,
+    3,
+    5,
+    2,
+)  # all different where they can be, so a swapped axis cannot hide
 MODULES = {"LSTM": (reference.LSTM, nn.LSTM), "GRU": (reference.GRU, nn.GRU)}
 CELLS = {"LSTMCell": (reference.LSTMCell, nn.LSTMCell), "GRUCell": (reference.GRUCell, nn.GRUCell)}
 
@@ -84,7 +90,9 @@ def run_and_backward(module, x, hx, gen_seed, pack=None):
     hx_leaves = [part.clone().requires_grad_() for part in parts(hx)]
     given = x_leaf if pack is None else pack(x_leaf)
     result = module(given, state_like(module, hx_leaves) if hx_leaves else None)
-    is_cell = not hasattr(module, "num_layers")  # a cell returns its state, a module (output, state)
+    is_cell = not hasattr(
+        module, "num_layers"
+    )  # a cell returns its state, a module (output, state)
     output, state = (None, result) if is_cell else result
     tensors = parts(state)
     if output is not None:
@@ -135,7 +143,9 @@ def on_the_grid(test):
 
 @on_the_grid
 @pytest.mark.parametrize("proj_size", [0, PROJ], ids=["no_proj", "proj"])
-def test_lstm_matches_torch(proj_size, num_layers, bidirectional, batch_first, bias, batched, give_hx):
+def test_lstm_matches_torch(
+    proj_size, num_layers, bidirectional, batch_first, bias, batched, give_hx
+):
     options = {"bias": bias, "batch_first": batch_first, "bidirectional": bidirectional}
     ours, theirs = twins("LSTM", H_IN, H, num_layers, proj_size=proj_size, **options)
     x, hx = module_inputs(torch.Generator().manual_seed(num_layers), ours, L, N, batched, give_hx)
@@ -253,7 +263,9 @@ def test_packed_matches_torch_for_any_lengths(
 
 
 @pytest.mark.parametrize("packed", [False, True], ids=["padded", "packed"])
-@pytest.mark.parametrize("kind, options", [("LSTM", {}), ("LSTM", {"proj_size": PROJ}), ("GRU", {})])
+@pytest.mark.parametrize(
+    "kind, options", [("LSTM", {}), ("LSTM", {"proj_size": PROJ}), ("GRU", {})]
+)
 def test_full_dropout_in_train_mode_matches_torch(kind, options, packed):
     """With dropout=1.0 every element between layers is zeroed: both modules are deterministic."""
     ours, theirs = twins(kind, H_IN, H, 3, dropout=1.0, bidirectional=True, **options)
@@ -327,7 +339,9 @@ def test_lstm_cell_with_weight_hr_is_one_step_of_a_projected_torch_lstm():
     gen = torch.Generator().manual_seed(4)
     x, h0, c0 = randn(gen, 1, N, H_IN), randn(gen, 1, N, PROJ), randn(gen, 1, N, H)
     _, (expected_h, expected_c) = lstm(x, (h0, c0))  # (1, N, proj_size), (1, N, H)
-    weights = [getattr(lstm, name + "_l0") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    weights = [
+        getattr(lstm, name + "_l0") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ]
     h_next, c_next = reference.lstm_cell(x[0], h0[0], c0[0], *weights, weight_hr=lstm.weight_hr_l0)
     assert h_next.shape == (N, PROJ) and c_next.shape == (N, H)
     assert_same(h_next, expected_h[0])
@@ -372,7 +386,9 @@ def direction_weights(module, suffix):
     return tuple(getattr(module, name + suffix, None) for name in names)
 
 
-@pytest.mark.parametrize("kind, options", [("LSTM", {}), ("LSTM", {"proj_size": PROJ}), ("GRU", {})])
+@pytest.mark.parametrize(
+    "kind, options", [("LSTM", {}), ("LSTM", {"proj_size": PROJ}), ("GRU", {})]
+)
 def test_layer_functions_are_each_direction_of_torch(kind, options):
     """lstm_layer / gru_layer with reverse=False is the forward half of a bidirectional torch
     module, reverse=True its backward half."""
@@ -424,12 +440,24 @@ CONFIGS = {
         {},
         {"num_layers": 3, "bidirectional": True},
         {"num_layers": 2, "bias": False, "proj_size": 2},
-        {"num_layers": 2, "bidirectional": True, "proj_size": 3, "batch_first": True, "dtype": DTYPE},
+        {
+            "num_layers": 2,
+            "bidirectional": True,
+            "proj_size": 3,
+            "batch_first": True,
+            "dtype": DTYPE,
+        },
     ],
     "GRU": [
         {},
         {"num_layers": 3, "bidirectional": True},
-        {"num_layers": 2, "bidirectional": True, "bias": False, "batch_first": True, "dtype": DTYPE},
+        {
+            "num_layers": 2,
+            "bidirectional": True,
+            "bias": False,
+            "batch_first": True,
+            "dtype": DTYPE,
+        },
     ],
 }
 CONFIG_CASES = [(kind, config) for kind, configs in CONFIGS.items() for config in configs]

@@ -9,11 +9,11 @@ import warnings
 
 import pytest
 import torch
+from test_reference import assert_raises_like_torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from rnn_course import reference
-from test_reference import assert_raises_like_torch
 
 DTYPE = torch.float64
 MODULES = {
@@ -212,14 +212,39 @@ BAD_CALLS = {
     "LSTM 2-D c0": ("LSTM", {}, (5, 2, 3), lambda: states((2, 2, 4), (2, 4))),
     "LSTM wrong h0": ("LSTM", {}, (5, 2, 3), lambda: states((2, 2, 5), (2, 2, 4))),
     "LSTM 3-D h0, unbatched": ("LSTM", {}, (5, 3), lambda: states((2, 1, 4), (2, 4))),
-    "LSTM proj, h0 of size H": ("LSTM", {"proj_size": 2}, (5, 2, 3), lambda: states((2, 2, 4), (2, 2, 4))),
-    "LSTM proj, c0 of proj_size": ("LSTM", {"proj_size": 2}, (5, 2, 3), lambda: states((2, 2, 2), (2, 2, 2))),
-    "LSTM swapped (c0, h0), proj": ("LSTM", {"proj_size": 2}, (5, 2, 3), lambda: states((2, 2, 4), (2, 2, 2))),
-    "LSTM bidirectional, one direction's c0": ("LSTM", {"bidirectional": True}, (5, 2, 3), lambda: states((4, 2, 4), (2, 2, 4))),
+    "LSTM proj, h0 of size H": (
+        "LSTM",
+        {"proj_size": 2},
+        (5, 2, 3),
+        lambda: states((2, 2, 4), (2, 2, 4)),
+    ),
+    "LSTM proj, c0 of proj_size": (
+        "LSTM",
+        {"proj_size": 2},
+        (5, 2, 3),
+        lambda: states((2, 2, 2), (2, 2, 2)),
+    ),
+    "LSTM swapped (c0, h0), proj": (
+        "LSTM",
+        {"proj_size": 2},
+        (5, 2, 3),
+        lambda: states((2, 2, 4), (2, 2, 2)),
+    ),
+    "LSTM bidirectional, one direction's c0": (
+        "LSTM",
+        {"bidirectional": True},
+        (5, 2, 3),
+        lambda: states((4, 2, 4), (2, 2, 4)),
+    ),
     "LSTM one-tuple": ("LSTM", {}, (5, 2, 3), lambda: (randn(2, 2, 4),)),
     "LSTM three-tuple": ("LSTM", {}, (5, 2, 3), lambda: states((2, 2, 4), (2, 2, 4), (2, 2, 4))),
     "LSTM None in the pair": ("LSTM", {}, (5, 2, 3), lambda: (randn(2, 2, 4), None)),
-    "LSTM h0 float32": ("LSTM", {}, (5, 2, 3), lambda: (randn(2, 2, 4, dtype=torch.float32), randn(2, 2, 4))),
+    "LSTM h0 float32": (
+        "LSTM",
+        {},
+        (5, 2, 3),
+        lambda: (randn(2, 2, 4, dtype=torch.float32), randn(2, 2, 4)),
+    ),
     "GRU tuple hx": ("GRU", {}, (5, 2, 3), lambda: states((2, 2, 4), (2, 2, 4))),
     "GRU tuple hx, unbatched": ("GRU", {}, (5, 3), lambda: states((2, 4), (2, 4))),
     "RNN tuple hx": ("RNN", {}, (5, 2, 3), lambda: states((2, 2, 4), (2, 2, 4))),
@@ -227,7 +252,12 @@ BAD_CALLS = {
     "GRU hx size": ("GRU", {}, (5, 2, 3), lambda: states((2, 2, 5))),
     "GRU 2-D hx, batched": ("GRU", {}, (5, 2, 3), lambda: states((2, 4))),
     "GRU 3-D hx, unbatched": ("GRU", {}, (5, 3), lambda: states((2, 1, 4))),
-    "GRU hx batch_first never applies": ("GRU", {"batch_first": True}, (2, 5, 3), lambda: states((2, 5, 4))),
+    "GRU hx batch_first never applies": (
+        "GRU",
+        {"batch_first": True},
+        (2, 5, 3),
+        lambda: states((2, 5, 4)),
+    ),
     "GRU hx float32": ("GRU", {}, (5, 2, 3), lambda: randn(2, 2, 4, dtype=torch.float32)),
 }
 
@@ -309,8 +339,16 @@ def test_bad_packed_input_raises_torch_s_exception_type(case):
 # Where torch accepts a state of the wrong shape, the twin refuses it, deliberately.
 TORCH_ACCEPTS = {
     "unsorted, hx with an extra row": ("GRU", [3, 5], lambda: states((2, 3, 4))),
-    "sorted LSTM, c0 with one row for N = 2": ("LSTM", [5, 3], lambda: states((2, 2, 4), (2, 1, 4))),
-    "unsorted LSTM, a three-tuple": ("LSTM", [3, 5], lambda: states((2, 2, 4), (2, 2, 4), (2, 2, 4))),
+    "sorted LSTM, c0 with one row for N = 2": (
+        "LSTM",
+        [5, 3],
+        lambda: states((2, 2, 4), (2, 1, 4)),
+    ),
+    "unsorted LSTM, a three-tuple": (
+        "LSTM",
+        [3, 5],
+        lambda: states((2, 2, 4), (2, 2, 4), (2, 2, 4)),
+    ),
 }
 
 

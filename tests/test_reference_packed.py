@@ -4,11 +4,11 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from test_reference import DTYPE, assert_raises_like_torch, assert_same, twins
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnn_course import reference
-from test_reference import DTYPE, assert_raises_like_torch, assert_same, twins
 
 H_IN, H = 3, 4
 LENGTHS = {"sorted": [4, 3, 3, 1], "unsorted": [2, 4, 1, 3]}  # N = 4, L = 4
@@ -39,7 +39,9 @@ def assert_same_packed_result(got, expected, batch_first):
             assert torch.equal(ours_indices, theirs_indices), name
     assert_same(h_n, expected_h_n)
     padded, lengths = pad_packed_sequence(output, batch_first=batch_first)
-    expected_padded, expected_lengths = pad_packed_sequence(expected_output, batch_first=batch_first)
+    expected_padded, expected_lengths = pad_packed_sequence(
+        expected_output, batch_first=batch_first
+    )
     assert_same(padded, expected_padded)
     assert torch.equal(lengths, expected_lengths)
 

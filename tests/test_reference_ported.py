@@ -632,7 +632,9 @@ def test_partial_flat_weights(lib):
     weight_orig = module.weight_hh_l0
     del module.weight_hh_l0
     assert not hasattr(module, "weight_hh_l0")
-    module.to(torch.float64)  # torch's test moves it to the GPU; any conversion exercises the same path
+    module.to(
+        torch.float64
+    )  # torch's test moves it to the GPU; any conversion exercises the same path
     module.weight_hh_l0 = nn.Parameter(weight_orig.detach().double())
     torch.testing.assert_close(module(inp.double())[0].float(), out_expected[0])
 

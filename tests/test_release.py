@@ -22,7 +22,12 @@ CELL = """def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 def notebook(*cells):
-    return new_notebook(cells=list(cells), metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    return new_notebook(
+        cells=list(cells),
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
 
 
 def tagged(cell, *tags):
@@ -47,7 +52,10 @@ def test_region_becomes_instruction_and_raise_at_the_begin_indentation():
 
 def test_without_text_the_instruction_is_generic():
     out = blank_solutions("x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\nprint(x)")
-    assert out == f"x = 1\n# YOUR CODE HERE: {release.DEFAULT_INSTRUCTION}\nraise NotImplementedError\nprint(x)"
+    assert (
+        out
+        == f"x = 1\n# YOUR CODE HERE: {release.DEFAULT_INSTRUCTION}\nraise NotImplementedError\nprint(x)"
+    )
 
 
 def test_several_regions_in_one_cell_at_different_indentations():
@@ -112,12 +120,24 @@ def test_source_without_markers_is_unchanged():
     [
         ("### BEGIN SOLUTION\nx = 1", "the solution region opened on line 1 is never closed"),
         ("x = 1\n### END SOLUTION", "line 2 has ### END SOLUTION without"),
-        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2 opens a region inside the solution region"),
+        (
+            "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION",
+            "line 2 opens a region inside the solution region",
+        ),
         ("x = 1  ### BEGIN SOLUTION\ny = 2\n### END SOLUTION", "line 1 has a malformed marker"),
         ("### BEGIN SOLUTIONS\ny = 2", "line 1 has a malformed marker"),
-        ("### BEGIN HIDDEN TESTS\nassert x == 1", "the hidden tests region opened on line 1 is never closed"),
-        ("### BEGIN HIDDEN TESTS\nassert x\n### END SOLUTION", "line 3 has ### END SOLUTION without"),
-        ("### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n", "line 2 opens a region inside the solution region"),
+        (
+            "### BEGIN HIDDEN TESTS\nassert x == 1",
+            "the hidden tests region opened on line 1 is never closed",
+        ),
+        (
+            "### BEGIN HIDDEN TESTS\nassert x\n### END SOLUTION",
+            "line 3 has ### END SOLUTION without",
+        ),
+        (
+            "### BEGIN SOLUTION\n### BEGIN HIDDEN TESTS\n",
+            "line 2 opens a region inside the solution region",
+        ),
         ("print(1)  ### PREDICTION", "line 1 has a malformed marker"),
     ],
 )
@@ -134,7 +154,9 @@ def test_unbalanced_or_malformed_markers_are_clear_errors(source, message):
 
 
 def answer_key():
-    executed = new_code_cell("print(1)", execution_count=4, outputs=[nbformat.v4.new_output("stream", text="1\n")])
+    executed = new_code_cell(
+        "print(1)", execution_count=4, outputs=[nbformat.v4.new_output("stream", text="1\n")]
+    )
     return notebook(
         new_markdown_cell("# Title"),
         executed,
@@ -155,7 +177,11 @@ def test_make_learner_drops_solution_only_blanks_regions_and_clears_outputs():
     assert "raise NotImplementedError" in learner.cells[2].source
     assert "torch.tanh" not in learner.cells[2].source
     assert learner.cells[4].metadata["tags"] == ["keep-me"]
-    assert all(c.outputs == [] and c.execution_count is None for c in learner.cells if c.cell_type == "code")
+    assert all(
+        c.outputs == [] and c.execution_count is None
+        for c in learner.cells
+        if c.cell_type == "code"
+    )
     assert learner.metadata["rnn_course"] == {"lesson": "01_rnn_cell", "kind": "learner"}
     assert learner.metadata["kernelspec"]["name"] == "python3"
     nbformat.validate(learner)
@@ -163,22 +189,41 @@ def test_make_learner_drops_solution_only_blanks_regions_and_clears_outputs():
 
 def test_coalesce_streams_merges_consecutive_prints_of_the_same_stream():
     out = nbformat.v4.new_output
-    cell = new_code_cell("x", outputs=[out("stream", text="a\n"), out("stream", text="b\n"),
-                                       out("stream", name="stderr", text="w\n"), out("stream", text="c\n")])
+    cell = new_code_cell(
+        "x",
+        outputs=[
+            out("stream", text="a\n"),
+            out("stream", text="b\n"),
+            out("stream", name="stderr", text="w\n"),
+            out("stream", text="c\n"),
+        ],
+    )
     nb = notebook(cell)
     release.coalesce_streams(nb)
-    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "a\nb\n"), ("stderr", "w\n"), ("stdout", "c\n")]
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [
+        ("stdout", "a\nb\n"),
+        ("stderr", "w\n"),
+        ("stdout", "c\n"),
+    ]
 
 
 def test_marker_in_a_markdown_cell_is_an_error_naming_the_cell():
-    key = notebook(new_markdown_cell("intro"), new_markdown_cell("### BEGIN SOLUTION\nanswer\n### END SOLUTION"))
+    key = notebook(
+        new_markdown_cell("intro"),
+        new_markdown_cell("### BEGIN SOLUTION\nanswer\n### END SOLUTION"),
+    )
     with pytest.raises(ReleaseError, match=r"^07_x: cell 1 .*only work in code cells"):
         make_learner(key, "07_x")
 
 
 def test_unbalanced_marker_in_a_notebook_names_the_lesson_and_cell():
-    key = notebook(new_markdown_cell("intro"), new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1"))
-    with pytest.raises(ReleaseError, match=r"02_unrolling: cell 1 \('def f\(\):'\): the solution region opened on line 2"):
+    key = notebook(
+        new_markdown_cell("intro"), new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1")
+    )
+    with pytest.raises(
+        ReleaseError,
+        match=r"02_unrolling: cell 1 \('def f\(\):'\): the solution region opened on line 2",
+    ):
         make_learner(key, "02_unrolling")
 
 
@@ -207,11 +252,15 @@ def test_release_then_check_passes_and_a_hand_edit_is_detected(folder, capsys):
     assert run(folder, "--no-execute", "01_rnn_cell") == 0
     learner_file = folder / "01_rnn_cell.ipynb"
     text = learner_file.read_text()
-    assert text.endswith("}\n") and text == nbformat.writes(nbformat.reads(text, as_version=4)) + "\n"
+    assert (
+        text.endswith("}\n") and text == nbformat.writes(nbformat.reads(text, as_version=4)) + "\n"
+    )
     assert run(folder, "--check") == 0
 
     learner = nbformat.read(learner_file, as_version=4)
-    learner.cells[2].source = learner.cells[2].source.replace("raise NotImplementedError", "return h")
+    learner.cells[2].source = learner.cells[2].source.replace(
+        "raise NotImplementedError", "return h"
+    )
     nbformat.write(learner, learner_file)
     capsys.readouterr()
     assert run(folder, "--check", "01") == 1
@@ -252,7 +301,9 @@ def test_malformed_answer_key_names_the_file_and_keeps_the_learner_notebook(fold
     assert run(folder, "--no-execute") == 1
     assert f"{key}: not a valid notebook" in capsys.readouterr().err
     assert learner_file.read_bytes() == before
-    assert sorted(p.name for p in folder.iterdir()) == ["01_rnn_cell.ipynb", "solutions"], "no temp files left"
+    assert sorted(p.name for p in folder.iterdir()) == ["01_rnn_cell.ipynb", "solutions"], (
+        "no temp files left"
+    )
 
 
 def test_written_notebooks_get_ordinary_permissions(folder):
@@ -266,8 +317,12 @@ def test_release_executes_both_notebooks(tmp_path):
     (tmp_path / "solutions").mkdir()
     key_file = tmp_path / "solutions" / "00_tiny.ipynb"
     key = notebook(
-        new_code_cell("import os\nprint(os.environ['OMP_NUM_THREADS'], os.path.basename(os.getcwd()))"),
-        new_code_cell("def f():\n    ### BEGIN SOLUTION: return 3\n    return 3\n    ### END SOLUTION"),
+        new_code_cell(
+            "import os\nprint(os.environ['OMP_NUM_THREADS'], os.path.basename(os.getcwd()))"
+        ),
+        new_code_cell(
+            "def f():\n    ### BEGIN SOLUTION: return 3\n    return 3\n    ### END SOLUTION"
+        ),
         new_code_cell("try:\n    print(f())\nexcept NotImplementedError:\n    print('blank')"),
     )
     nbformat.write(key, key_file)
@@ -276,7 +331,9 @@ def test_release_executes_both_notebooks(tmp_path):
     learner = nbformat.read(tmp_path / "00_tiny.ipynb", as_version=4)
     assert done_key.cells[0].outputs[0].text == f"1 {tmp_path.name}\n"
     assert done_key.cells[2].outputs[0].text == "3\n"
-    assert all(c.outputs == [] and c.execution_count is None for c in learner.cells), "learners get no outputs"
+    assert all(c.outputs == [] and c.execution_count is None for c in learner.cells), (
+        "learners get no outputs"
+    )
     assert done_key.metadata["rnn_course"] == {"lesson": "00_tiny", "kind": "answer-key"}
     assert learner.metadata["rnn_course"] == {"lesson": "00_tiny", "kind": "learner"}
     assert all("execution" not in c.metadata for c in done_key.cells + learner.cells)
@@ -301,7 +358,9 @@ def test_an_error_in_a_learner_notebook_aborts_and_names_the_cell(tmp_path, caps
 def test_module_runs_as_a_script(folder):
     result = subprocess.run(
         [sys.executable, "-m", "rnn_course.release", "--notebooks", str(folder), "--check"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1 and "missing" in result.stderr
 
@@ -324,18 +383,28 @@ def test_committed_learner_notebook_is_the_release_of_its_answer_key(key):
         f"edit the answer key and run `rnn-course release {key.stem}`"
     )
     assert actual.metadata.get("rnn_course") == {"lesson": key.stem, "kind": "learner"}
-    with_outputs = [i for i, c in enumerate(actual.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
-    assert not with_outputs, f"{learner_file}: cells {with_outputs} hold outputs; learner notebooks ship without them"
+    with_outputs = [
+        i
+        for i, c in enumerate(actual.cells)
+        if c.cell_type == "code" and (c.outputs or c.execution_count)
+    ]
+    assert not with_outputs, (
+        f"{learner_file}: cells {with_outputs} hold outputs; learner notebooks ship without them"
+    )
 
 
 def test_no_learner_notebook_without_an_answer_key():
     folder = release.default_notebooks_dir()
     keys = {k.name for k in KEYS}
     orphans = [p.name for p in folder.glob("*.ipynb") if p.name not in keys]
-    assert not orphans, f"learner notebooks without an answer key in notebooks/solutions/: {orphans}"
+    assert not orphans, (
+        f"learner notebooks without an answer key in notebooks/solutions/: {orphans}"
+    )
 
 
 def test_committed_answer_keys_are_stamped():
     for key in KEYS:
         meta = json.loads(key.read_text()).get("metadata", {}).get("rnn_course")
-        assert meta == {"lesson": key.stem, "kind": "answer-key"}, f"{key}: run `rnn-course release {key.stem}`"
+        assert meta == {"lesson": key.stem, "kind": "answer-key"}, (
+            f"{key}: run `rnn-course release {key.stem}`"
+        )

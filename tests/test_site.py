@@ -27,18 +27,30 @@ not part of the index
 
 def _notebook(title, code):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nWith $x^2$."), nbformat.v4.new_code_cell(code)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nWith $x^2$."),
+        nbformat.v4.new_code_cell(code),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     return nb
 
 
 def _course(root, second_code="print(6 * 7)"):
     (root / "notebooks" / "solutions").mkdir(parents=True)
     (root / "README.md").write_text(README)
-    lessons = {"00_hello": ("00 · Hello", "print('hello from ' + 'the kernel')"), "01_more": ("01 · More", second_code)}
+    lessons = {
+        "00_hello": ("00 · Hello", "print('hello from ' + 'the kernel')"),
+        "01_more": ("01 · More", second_code),
+    }
     for slug, (title, code) in lessons.items():
         nbformat.write(_notebook(title, code), root / "notebooks" / f"{slug}.ipynb")
-        nbformat.write(_notebook(title + " (key)", code), root / "notebooks" / "solutions" / f"{slug}.ipynb")
+        nbformat.write(
+            _notebook(title + " (key)", code), root / "notebooks" / "solutions" / f"{slug}.ipynb"
+        )
     return root / "notebooks"
 
 
@@ -54,7 +66,9 @@ def built(tmp_path_factory):
 def test_every_lesson_becomes_an_executed_page_with_its_notebook(built):
     out, pages = built
     assert [p.html_name for p in pages] == ["index.html", "00_hello.html", "01_more.html"]
-    assert "hello from the kernel" in (out / "00_hello.html").read_text()  # executed, not just copied
+    assert (
+        "hello from the kernel" in (out / "00_hello.html").read_text()
+    )  # executed, not just copied
     assert "42" in (out / "01_more.html").read_text()
     assert (out / "00_hello.ipynb").is_file() and (out / "01_more.ipynb").is_file()
     assert 'href="00_hello.ipynb"' in (out / "00_hello.html").read_text()
@@ -117,7 +131,11 @@ def test_a_folder_without_lessons_is_an_error(tmp_path):
 def test_lessons_are_found_by_glob_in_order(tmp_path):
     for name in ["12_lstm.ipynb", "02_b.ipynb", "notes.ipynb", "10_a.ipynb"]:
         (tmp_path / name).write_text("{}")
-    assert [p.name for p in lesson_notebooks(tmp_path)] == ["02_b.ipynb", "10_a.ipynb", "12_lstm.ipynb"]
+    assert [p.name for p in lesson_notebooks(tmp_path)] == [
+        "02_b.ipynb",
+        "10_a.ipynb",
+        "12_lstm.ipynb",
+    ]
 
 
 def test_index_without_a_readme_still_lists_every_lesson(tmp_path):

@@ -7,7 +7,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
 from rnn_course.train import evaluate, fit, train_epoch
 
 
@@ -28,7 +27,10 @@ def loss_fn(model, batch):
 
 def make_data(seed, batches=3):
     gen = torch.Generator().manual_seed(seed)
-    return [(torch.randn(5, 6, 2, generator=gen), torch.randint(3, (5,), generator=gen)) for _ in range(batches)]
+    return [
+        (torch.randn(5, 6, 2, generator=gen), torch.randint(3, (5,), generator=gen))
+        for _ in range(batches)
+    ]
 
 
 def test_train_epoch_matches_a_hand_written_loop():
@@ -36,7 +38,10 @@ def test_train_epoch_matches_a_hand_written_loop():
     model = Tiny()
     twin = copy.deepcopy(model)
     batches = make_data(1)
-    opt, twin_opt = torch.optim.Adam(model.parameters(), 0.05), torch.optim.Adam(twin.parameters(), 0.05)
+    opt, twin_opt = (
+        torch.optim.Adam(model.parameters(), 0.05),
+        torch.optim.Adam(twin.parameters(), 0.05),
+    )
     mean = train_epoch(model, loss_fn, batches, opt, clip=0.5)
     losses = []
     for x, y in batches:
@@ -104,12 +109,17 @@ def test_train_step_is_one_step_of_train_epoch():
     inputs = torch.tensor([[1, 3, 4, 0], [1, 5, 6, 7]])
     targets = torch.tensor([[3, 4, 2, 0], [5, 6, 7, 2]])
     lengths = torch.tensor([3, 4])
-    opt, twin_opt = torch.optim.Adam(model.parameters(), 0.1), torch.optim.Adam(twin.parameters(), 0.1)
+    opt, twin_opt = (
+        torch.optim.Adam(model.parameters(), 0.1),
+        torch.optim.Adam(twin.parameters(), 0.1),
+    )
     loss = train_step(model, opt, inputs, targets, lengths, max_norm=0.5)
 
     def packed_loss(m, batch):
         logits = m(batch[0], batch[2])
-        order = torch.nn.utils.rnn.pack_padded_sequence(batch[1], batch[2], batch_first=True, enforce_sorted=False)
+        order = torch.nn.utils.rnn.pack_padded_sequence(
+            batch[1], batch[2], batch_first=True, enforce_sorted=False
+        )
         return F.cross_entropy(logits, order.data)
 
     mean = train_epoch(twin, packed_loss, [(inputs, targets, lengths)], twin_opt, clip=0.5)
@@ -134,8 +144,16 @@ def test_fit_measures_the_training_loss_at_the_end_of_each_epoch(capsys):
     model = Tiny()
     train = make_data(3)
     seen = []
-    history = fit(model, loss_fn, lambda: train, train[:1], epochs=3, lr=0.05, train_eval_batches=train,
-                  on_epoch=lambda epoch, m, h: seen.append((epoch, len(h["val"]))))
+    history = fit(
+        model,
+        loss_fn,
+        lambda: train,
+        train[:1],
+        epochs=3,
+        lr=0.05,
+        train_eval_batches=train,
+        on_epoch=lambda epoch, m, h: seen.append((epoch, len(h["val"]))),
+    )
     assert seen == [(1, 2), (2, 3), (3, 4)]  # called after the epoch's losses are in the history
     assert len(history["train_end"]) == len(history["val"]) == 4 and len(history["train"]) == 3
     assert history["train_end"][-1] == pytest.approx(evaluate(model, loss_fn, train))

@@ -9,7 +9,9 @@ HISTORY = {"train": [3.0, 2.5, 2.2], "train_end": [3.6, 2.7, 2.3, 2.1], "val": [
 
 @pytest.mark.usefixtures("close_figures")
 def test_curves_baselines_and_best_epoch():
-    fig = capstone.learning_curves(HISTORY, baselines={"unigram": 3.1, "trigram": 2.2}, best_epoch=2)
+    fig = capstone.learning_curves(
+        HISTORY, baselines={"unigram": 3.1, "trigram": 2.2}, best_epoch=2
+    )
     (ax,) = fig.axes
     val, train_end, running, unigram, trigram, best = ax.lines
     assert list(val.get_xdata()) == [0, 1, 2, 3] and list(val.get_ydata()) == HISTORY["val"]
@@ -25,7 +27,11 @@ def test_readable_at_100_percent():
     fig = capstone.learning_curves(HISTORY, baselines={"unigram": 3.1})
     assert 100 <= fig.dpi <= 110
     assert fig.get_size_inches()[0] * fig.dpi >= 550
-    texts = [t for t in fig.findobj(lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text")) if t.get_text()]
+    texts = [
+        t
+        for t in fig.findobj(lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text"))
+        if t.get_text()
+    ]
     assert texts and min(t.get_fontsize() for t in texts) >= 9
 
 

@@ -8,12 +8,27 @@ pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def _texts(fig):
-    return [t for ax in fig.axes for t in ax.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize")) if t.get_text()]
+    return [
+        t
+        for ax in fig.axes
+        for t in ax.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))
+        if t.get_text()
+    ]
 
 
 def test_the_lstm_diagram_names_every_gate_and_both_states():
     text = " ".join(t.get_text() for t in _texts(gates.lstm_cell_diagram()))
-    for name in ("$i$", "$f$", "$g$", "$o$", "$c_{t-1}$", "$c_t$", "$h_{t-1}$", "$h_t$", "i | f | g | o"):
+    for name in (
+        "$i$",
+        "$f$",
+        "$g$",
+        "$o$",
+        "$c_{t-1}$",
+        "$c_t$",
+        "$h_{t-1}$",
+        "$h_t$",
+        "i | f | g | o",
+    ):
         assert name in text, name
 
 

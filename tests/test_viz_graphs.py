@@ -17,7 +17,11 @@ def nodes(ax):
 
 
 def arrows(ax):
-    return [t for t in ax.texts if isinstance(t, Annotation) and isinstance(t.arrow_patch, FancyArrowPatch)]
+    return [
+        t
+        for t in ax.texts
+        if isinstance(t, Annotation) and isinstance(t.arrow_patch, FancyArrowPatch)
+    ]
 
 
 def test_cell_diagram_has_five_nodes_and_five_arrows():
@@ -71,7 +75,9 @@ def test_unrolled_graph_rejects_too_many_steps():
 
 
 def test_hidden_state_heatmap_shows_states_transposed_with_a_colour_bar():
-    states = 0.5 * torch.tanh(torch.randn(7, 3, dtype=torch.float64))  # (L, H), all inside (-0.5, 0.5)
+    states = 0.5 * torch.tanh(
+        torch.randn(7, 3, dtype=torch.float64)
+    )  # (L, H), all inside (-0.5, 0.5)
     fig = graphs.hidden_state_heatmap(states)
     assert len(fig.axes) == 2
     image = fig.axes[0].images[0]

@@ -36,14 +36,20 @@ def test_input_layouts_box_labels_follow_the_layout():
     time_major, batch_first, _ = fig.axes
     # the box at row 0, column 1 is x[0, 1]: x_1 of sequence 1 time-major, x_2 of sequence 0 batch-first
     # (inputs are numbered x_1..x_L; the code index is one less)
-    assert [t.get_text() for t in time_major.texts][:3] == ["$x_{1}$\nn=0", "$x_{1}$\nn=1", "$x_{1}$\nn=2"]
+    assert [t.get_text() for t in time_major.texts][:3] == [
+        "$x_{1}$\nn=0",
+        "$x_{1}$\nn=1",
+        "$x_{1}$\nn=2",
+    ]
     assert [t.get_text() for t in batch_first.texts][:2] == ["$x_{1}$\nn=0", "$x_{2}$\nn=0"]
     unbatched = [t.get_text() for t in fig.axes[2].texts]
     assert "$x_{0}$" not in unbatched and unbatched[:2] == ["$x_{1}$", "$x_{2}$"]
 
 
 def test_shape_flow_labels_every_shape():
-    fig = layouts.shape_flow(torch.Size([5, 3, 4]), (5, 3, 16), (4, 3, 8), h0_shape=(4, 3, 8), title="demo")
+    fig = layouts.shape_flow(
+        torch.Size([5, 3, 4]), (5, 3, 16), (4, 3, 8), h0_shape=(4, 3, 8), title="demo"
+    )
     (ax,) = fig.axes
     assert len(boxes(ax)) == 5 and len(arrows(ax)) == 4
     labels = texts(fig)
@@ -60,23 +66,31 @@ def test_shape_flow_without_h0_says_zeros():
 def test_stacked_grid_has_a_box_per_state_and_names_h_n(num_layers, seq_len):
     fig = layouts.stacked_grid(num_layers=num_layers, seq_len=seq_len, dropout=True)
     (ax,) = fig.axes
-    assert len(boxes(ax)) == seq_len * (num_layers + 1) + num_layers  # inputs, states, one h_0 per layer
+    assert (
+        len(boxes(ax)) == seq_len * (num_layers + 1) + num_layers
+    )  # inputs, states, one h_0 per layer
     labels = texts(fig)
     # the course's notation: inputs x_1..x_L, states h_1^(k)..h_L^(k), h_0^(k) the initial state
-    assert [f"$x_{{{t}}}$" in labels for t in range(1, seq_len + 1)] == [True] * seq_len and "$x_{0}$" not in labels
+    assert [f"$x_{{{t}}}$" in labels for t in range(1, seq_len + 1)] == [
+        True
+    ] * seq_len and "$x_{0}$" not in labels
     for k in range(num_layers):
         assert f"$h_0^{{({k})}}$" in labels
-        assert [f"$h_{{{t}}}^{{({k})}}$" in labels for t in range(1, seq_len + 1)] == [True] * seq_len
+        assert [f"$h_{{{t}}}^{{({k})}}$" in labels for t in range(1, seq_len + 1)] == [
+            True
+        ] * seq_len
         assert f"$h_{{{seq_len + 1}}}^{{({k})}}$" not in labels
-    assert [f"output[{i}]" in labels for i in range(seq_len)] == [True] * seq_len  # code index: output[t - 1] is h_t
+    assert [f"output[{i}]" in labels for i in range(seq_len)] == [
+        True
+    ] * seq_len  # code index: output[t - 1] is h_t
     assert [f"h_n[{k}]" in labels for k in range(num_layers)] == [True] * num_layers
     # dropout sits between layers only: (num_layers - 1) gaps per time step
     assert labels.count("dropout") == seq_len * (num_layers - 1)
 
 
 def test_h_n_index_is_layer_times_d_plus_direction():
-    assert [layouts.h_n_index(l, d) for l in range(3) for d in range(2)] == list(range(6))
-    assert [layouts.h_n_index(l, 0, bidirectional=False) for l in range(3)] == [0, 1, 2]
+    assert [layouts.h_n_index(k, d) for k in range(3) for d in range(2)] == list(range(6))
+    assert [layouts.h_n_index(k, 0, bidirectional=False) for k in range(3)] == [0, 1, 2]
 
 
 @pytest.mark.parametrize("num_layers, bidirectional", [(2, True), (3, False), (1, True)])

@@ -34,7 +34,9 @@ def test_positions_match_torch_data(lengths):
     # distinct lengths: the order of ties is torch's business
     n, width = len(lengths), max(lengths)
     padded = torch.arange(n * width, dtype=torch.float64).reshape(n, width, 1)  # every step unique
-    packed = pack_padded_sequence(padded, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+    packed = pack_padded_sequence(
+        padded, torch.tensor(lengths), batch_first=True, enforce_sorted=False
+    )
     order, _, position = padding.packed_layout(lengths)
     assert order == packed.sorted_indices.tolist()
     for (seq, t), row in position.items():
@@ -55,7 +57,9 @@ def test_plot_padded_batch_draws_every_cell(tokens):
     assert texts.count("pad") == 3
     if tokens:
         assert [t for t in texts if t != "pad"] == list("abcdef")
-    assert sorted(t.get_text() for t in right.texts if t.get_text() in "01") == ["0"] * 3 + ["1"] * 6
+    assert (
+        sorted(t.get_text() for t in right.texts if t.get_text() in "01") == ["0"] * 3 + ["1"] * 6
+    )
     for ax in (left, right):  # time steps are numbered t = 1..L
         assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
     plt.close(fig)
@@ -66,6 +70,6 @@ def test_plot_packed_batch_labels_rows_and_batch_sizes():
     (ax,) = fig.axes
     texts = [t.get_text() for t in ax.texts]
     assert sorted(int(t) for t in texts[:15]) == list(range(15))  # one label per row of data
-    assert texts[15:21] == ["4", "4", "3", "2", "1", "1"]        # batch_sizes under the columns
+    assert texts[15:21] == ["4", "4", "3", "2", "1", "1"]  # batch_sizes under the columns
     assert "batch_sizes" in texts
     plt.close(fig)

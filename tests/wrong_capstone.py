@@ -177,7 +177,9 @@ def _padded_losses(model, inputs, targets):
 def step_divides_by_all_slots(model, optimizer, inputs, targets, lengths, max_norm):
     optimizer.zero_grad()
     losses = _padded_losses(model, inputs, targets)
-    loss = losses.masked_fill(targets == 0, 0.0).mean()  # zeros in the padding, but a mean over N * L
+    loss = losses.masked_fill(
+        targets == 0, 0.0
+    ).mean()  # zeros in the padding, but a mean over N * L
     loss.backward()
     nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     optimizer.step()
@@ -229,7 +231,9 @@ def _loop(model, prompt, max_len, end_index, pick, carry=True, feed=None, keep_e
 
 
 def sample_multiplies_temperature(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s * temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s * temperature, -1), 1, generator=generator
+    ).item()
     return _loop(model, prompt, max_len, end_index, pick)
 
 
@@ -243,12 +247,16 @@ def sample_ignores_generator(model, prompt, temperature, max_len, end_index, gen
 
 
 def sample_forgets_state(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s / temperature, -1), 1, generator=generator
+    ).item()
     return _loop(model, prompt, max_len, end_index, pick, carry=False)
 
 
 def sample_feeds_last_prompt_token(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s / temperature, -1), 1, generator=generator
+    ).item()
     return _loop(model, prompt, max_len, end_index, pick, feed=lambda p, drawn: p[-1].item())
 
 
@@ -265,7 +273,9 @@ def sample_never_stops(model, prompt, temperature, max_len, end_index, generator
 
 
 def sample_drops_end_token(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s / temperature, -1), 1, generator=generator
+    ).item()
     return _loop(model, prompt, max_len, end_index, pick, keep_end=False)
 
 
@@ -274,7 +284,9 @@ def sample_one_too_many(model, prompt, temperature, max_len, end_index, generato
     with torch.no_grad():
         logits, state = model.step(prompt)
         for _ in range(max_len + 1):
-            t = torch.multinomial(torch.softmax(logits[-1] / temperature, -1), 1, generator=generator)
+            t = torch.multinomial(
+                torch.softmax(logits[-1] / temperature, -1), 1, generator=generator
+            )
             tokens.append(int(t))
             if tokens[-1] == end_index:
                 break
@@ -283,7 +295,9 @@ def sample_one_too_many(model, prompt, temperature, max_len, end_index, generato
 
 
 def sample_temperature_on_probabilities(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s, -1) / temperature, 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s, -1) / temperature, 1, generator=generator
+    ).item()
     return _loop(model, prompt, max_len, end_index, pick)
 
 
@@ -293,12 +307,16 @@ def sample_no_temperature(model, prompt, temperature, max_len, end_index, genera
 
 
 def sample_from_start_token_only(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s / temperature, -1), 1, generator=generator
+    ).item()
     return _loop(model, prompt[:1], max_len, end_index, pick)
 
 
 def sample_returns_prompt_and_tokens(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s / temperature, -1), 1, generator=generator
+    ).item()
     return torch.cat([prompt, _loop(model, prompt, max_len, end_index, pick)])
 
 
@@ -334,7 +352,9 @@ def sample_masks_pad_and_start(model, prompt, temperature, max_len, end_index, g
 
 
 def sample_returns_string(model, prompt, temperature, max_len, end_index, generator):
-    pick = lambda s: torch.multinomial(F.softmax(s / temperature, -1), 1, generator=generator).item()
+    pick = lambda s: torch.multinomial(
+        F.softmax(s / temperature, -1), 1, generator=generator
+    ).item()
     return " ".join(map(str, _loop(model, prompt, max_len, end_index, pick).tolist()))
 
 
@@ -371,7 +391,11 @@ WRONG = [
     (_SAMPLE, sample_no_temperature, "your temperature has no effect"),
     (_SAMPLE, sample_from_start_token_only, "you read only the first token of the prompt"),
     (_SAMPLE, sample_returns_prompt_and_tokens, "you return the prompt too"),
-    (_SAMPLE, sample_all_from_first_distribution, "you draw every token from the first step's distribution"),
+    (
+        _SAMPLE,
+        sample_all_from_first_distribution,
+        "you draw every token from the first step's distribution",
+    ),
     (_SAMPLE, sample_temperature_once, "applied to the first draw only"),
     (_SAMPLE, sample_masks_pad_and_start, "you rule out some tokens"),
     (_SAMPLE, sample_returns_string, "the sampler should return the drawn token indices"),

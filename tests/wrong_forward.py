@@ -30,7 +30,12 @@ def cell_w_ih_untransposed(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 def cell_w_hh_untransposed(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-    return torch.tanh(torch.einsum("ni,hi->nh", x, weight_ih) + torch.einsum("nj,jh->nh", h, weight_hh) + bias_ih + bias_hh)
+    return torch.tanh(
+        torch.einsum("ni,hi->nh", x, weight_ih)
+        + torch.einsum("nj,jh->nh", h, weight_hh)
+        + bias_ih
+        + bias_hh
+    )
 
 
 def cell_no_h(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -130,7 +135,9 @@ def layer_loops_over_batch(x, h0, *weights):
 
 
 def layer_h0_first_row(x, h0, *weights):
-    h = h0[0]  # lesson 02's habit from cells where h0 was (1, N, H): here it is one sequence's state
+    h = h0[
+        0
+    ]  # lesson 02's habit from cells where h0 was (1, N, H): here it is one sequence's state
     states = []
     for t in range(len(x)):
         h = _step(x[t], h, *weights)
@@ -209,7 +216,9 @@ def final_batch_first_inverted(output, num_directions, batch_first):
 
 
 def final_always_colon_minus_one(output, num_directions, batch_first):
-    return torch.stack(output[:, -1].chunk(num_directions, dim=-1))  # output[:, -1] whatever the layout
+    return torch.stack(
+        output[:, -1].chunk(num_directions, dim=-1)
+    )  # output[:, -1] whatever the layout
 
 
 def final_colon_minus_one_as_is(output, num_directions, batch_first):
@@ -225,7 +234,9 @@ def final_wrong_split(output, num_directions, batch_first):
     out = _time_major(output, batch_first)
     steps, n = out.shape[:2]
     by_direction = out.reshape(steps, num_directions, n, -1)  # mixes batch and features
-    return torch.stack([by_direction[-1, 0]] + ([by_direction[0, 1]] if num_directions == 2 else []))
+    return torch.stack(
+        [by_direction[-1, 0]] + ([by_direction[0, 1]] if num_directions == 2 else [])
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +249,10 @@ def final_wrong_split(output, num_directions, batch_first):
 
 def layer_weights(params, layer, suffix=""):
     """(weight_ih, weight_hh, bias_ih, bias_hh) of one layer, e.g. suffix "_reverse"."""
-    return tuple(params[f"{name}_l{layer}{suffix}"] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    return tuple(
+        params[f"{name}_l{layer}{suffix}"]
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    )
 
 
 def run_direction(x, h, weights, backwards=False):
@@ -309,7 +323,9 @@ def stacked_h_n_cat(x, h0, params, num_layers):
 def stacked_state_handed_up(x, h0, params, num_layers):
     h, finals = h0[0], []
     for layer in range(num_layers):
-        x, h = run_direction(x, h, layer_weights(params, layer))  # the next layer starts where this one ended
+        x, h = run_direction(
+            x, h, layer_weights(params, layer)
+        )  # the next layer starts where this one ended
         finals.append(h)
     return x, torch.stack(finals)
 
@@ -341,7 +357,9 @@ def stacked_h_n_top_first(x, h0, params, num_layers):
 
 def bi_backward_not_flipped(x, h0, params):
     forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x.flip(0), h0[1], layer_weights(params, 0, "_reverse"))  # still reversed
+    backward, h_b = run_direction(
+        x.flip(0), h0[1], layer_weights(params, 0, "_reverse")
+    )  # still reversed
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
@@ -428,7 +446,9 @@ def _forward(x, h0, params, num_layers, bidirectional, batch_first, **bug):
             output, finals[index] = run_direction(layer_input, h, weights, backwards=d == 1)
             outputs.append(output)
         output = torch.cat(outputs[::-1] if bug.get("backward_first") else outputs, dim=2)
-        layer_input = x if bug.get("x_to_every_layer") else outputs[0] if bug.get("forward_half") else output
+        layer_input = (
+            x if bug.get("x_to_every_layer") else outputs[0] if bug.get("forward_half") else output
+        )
     h_n = torch.stack([finals[k] for k in range(num_layers * directions)])
     if batch_first and not bug.get("keep_time_major"):
         output = output.transpose(0, 1)
@@ -458,7 +478,11 @@ def forward_backward_not_flipped(x, h0, params, num_layers, bidirectional, batch
         outputs = []
         for d in range(directions):
             seq = x.flip(0) if d == 1 else x
-            output, h = run_direction(seq, h0[layer * directions + d], layer_weights(params, layer, "_reverse" if d else ""))
+            output, h = run_direction(
+                seq,
+                h0[layer * directions + d],
+                layer_weights(params, layer, "_reverse" if d else ""),
+            )
             outputs.append(output)
             finals.append(h)
         x = torch.cat(outputs, dim=-1)
@@ -523,7 +547,11 @@ WRONG = [
     ("stacked_rnn", stacked_h_n_cat, "h_n joins the layers"),
     ("stacked_rnn", stacked_h_n_top_first, None),
     ("stacked_rnn", stacked_state_handed_up, "starts from the final state of the layer below"),
-    ("stacked_rnn", stacked_next_layer_reads_final_state, "reads only the final state of the layer below"),
+    (
+        "stacked_rnn",
+        stacked_next_layer_reads_final_state,
+        "reads only the final state of the layer below",
+    ),
     ("bidirectional_rnn", bi_backward_not_flipped, "still in reversed time order"),
     ("bidirectional_rnn", bi_backward_not_reversed, "runs forwards in time"),
     ("bidirectional_rnn", bi_forward_weights_twice, "uses the forward weights"),
@@ -539,14 +567,22 @@ WRONG = [
     ("rnn_forward", _with_bug(keep_time_major=True), "not transposed back to batch-first"),
     ("rnn_forward", _with_bug(h_n_batch_first=True), "h_n is batch-first; h_n never is"),
     ("rnn_forward", _with_bug(direction_major=True), "direction-major"),
-    ("rnn_forward", _with_bug(x_to_every_layer=True), "receives x instead of the previous layer's output"),
+    (
+        "rnn_forward",
+        _with_bug(x_to_every_layer=True),
+        "receives x instead of the previous layer's output",
+    ),
     ("rnn_forward", _with_bug(forward_half=True), None),
     ("rnn_forward", _with_bug(backward_first=True), "[backward, forward]"),
     ("rnn_forward", _with_bug(h0_by_direction_only=True), "starts from the first layer's states"),
     ("rnn_forward", forward_zero_h0, "h0 is ignored"),
     ("rnn_forward", forward_backward_not_flipped, "still in reversed time order"),
     ("rnn_forward", forward_h0_transposed_too, None),
-    ("rnn_forward", forward_reshape_instead_of_transpose, "reshape keeps the numbers in their memory order"),
+    (
+        "rnn_forward",
+        forward_reshape_instead_of_transpose,
+        "reshape keeps the numbers in their memory order",
+    ),
 ]
 
 
@@ -625,7 +661,9 @@ def stacked_returns_h_n_twice(x, h0, params, num_layers):
 
 def bi_backward_from_zeros(x, h0, params):
     forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, torch.zeros_like(h0[1]), layer_weights(params, 0, "_reverse"), backwards=True)
+    backward, h_b = run_direction(
+        x, torch.zeros_like(h0[1]), layer_weights(params, 0, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
@@ -642,8 +680,10 @@ def bi_weights_swapped(x, h0, params):
 
 
 def forward_reverse_without_bias_ih(x, h0, params, num_layers, bidirectional, batch_first):
-    params = {k: torch.zeros_like(v) if k.startswith("bias_ih") and k.endswith("_reverse") else v
-              for k, v in params.items()}
+    params = {
+        k: torch.zeros_like(v) if k.startswith("bias_ih") and k.endswith("_reverse") else v
+        for k, v in params.items()
+    }
     return _forward(x, h0, params, num_layers, bidirectional, batch_first)
 
 
@@ -658,8 +698,16 @@ WRONG += [
     ("rnn_layer", layer_states_newest_first, "reversed order along its L axis"),
     ("stacked_rnn", stacked_layers_counted_from_1, "which it does not hold"),
     ("stacked_rnn", stacked_returns_h_n_twice, "`output` equals `h_n` itself"),
-    ("bidirectional_rnn", bi_backward_from_zeros, "the first half of `output` along its 2*H axis is right"),
+    (
+        "bidirectional_rnn",
+        bi_backward_from_zeros,
+        "the first half of `output` along its 2*H axis is right",
+    ),
     ("bidirectional_rnn", bi_directions_on_time_axis, "holds exactly the right numbers"),
     ("bidirectional_rnn", bi_weights_swapped, "the two directions' weights are swapped"),
-    ("rnn_forward", forward_reverse_without_bias_ih, "every params['bias_ih_l#_reverse'] (# = any layer) set to zero"),
+    (
+        "rnn_forward",
+        forward_reverse_without_bias_ih,
+        "every params['bias_ih_l#_reverse'] (# = any layer) set to zero",
+    ),
 ]

@@ -26,7 +26,7 @@ def lstm_ifog_order(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     H = h.shape[1]
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
     i, f, o = torch.sigmoid(pre[:, : 3 * H]).split(H, dim=1)
-    g = torch.tanh(pre[:, 3 * H:])
+    g = torch.tanh(pre[:, 3 * H :])
     c_next = f * c + i * g
     return o * c_next.tanh(), c_next
 
@@ -97,7 +97,7 @@ def lstm_input_only(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
 def lstm_onnx_order(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
     H = h.shape[1]
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
-    i, o, f, g = (pre[:, k * H:(k + 1) * H] for k in range(4))
+    i, o, f, g = (pre[:, k * H : (k + 1) * H] for k in range(4))
     c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c_next.tanh(), c_next
 
@@ -122,7 +122,7 @@ def gru_paper_reset(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     H = h.shape[1]
     (xr, xz, xn), (hr, hz, _) = _parts(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
     r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + F.linear(r * h, weight_hh[2 * H:], bias_hh[2 * H:]))
+    n = torch.tanh(xn + F.linear(r * h, weight_hh[2 * H :], bias_hh[2 * H :]))
     return (1 - z) * n + z * h
 
 
@@ -130,7 +130,7 @@ def gru_bias_outside(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     H = h.shape[1]
     (xr, xz, xn), (hr, hz, _) = _parts(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
     r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + r * (h @ weight_hh[2 * H:].T) + bias_hh[2 * H:])
+    n = torch.tanh(xn + r * (h @ weight_hh[2 * H :].T) + bias_hh[2 * H :])
     return (1 - z) * n + z * h
 
 
@@ -284,6 +284,14 @@ WRONG = [
     ("lstm_layer", layer_outputs_c, "output holds the cell states"),
     ("lstm_layer", layer_flat_return, "you return (c_n, h_n)"),
     ("lstm_layer", layer_reversed, "runs backwards in time"),
-    ("lstm_layer", layer_old_c_cell, "in your cell: your h_next is computed from the old cell state"),
-    ("lstm_layer", layer_tf_order_cell, "in your cell: you read the gate blocks in the order i|g|f|o"),
+    (
+        "lstm_layer",
+        layer_old_c_cell,
+        "in your cell: your h_next is computed from the old cell state",
+    ),
+    (
+        "lstm_layer",
+        layer_tf_order_cell,
+        "in your cell: you read the gate blocks in the order i|g|f|o",
+    ),
 ]

@@ -27,11 +27,24 @@ def _forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 def _step_back(x_t, h_prev, h_new, w_ih, w_hh, dh):
     """One cell backwards, as the learner's cell_backward would do it."""
     da = dh * (1 - h_new**2)
-    return {"x": da @ w_ih, "h": da @ w_hh, "weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev, "bias": da.sum(0)}
+    return {
+        "x": da @ w_ih,
+        "h": da @ w_hh,
+        "weight_ih": da.T @ x_t,
+        "weight_hh": da.T @ h_prev,
+        "bias": da.sum(0),
+    }
 
 
 def _pack(grad_x, grad_h0, gw_ih, gw_hh, gb):
-    return {"x": grad_x, "h0": grad_h0, "weight_ih": gw_ih, "weight_hh": gw_hh, "bias_ih": gb, "bias_hh": gb}
+    return {
+        "x": grad_x,
+        "h0": grad_h0,
+        "weight_ih": gw_ih,
+        "weight_hh": gw_hh,
+        "bias_ih": gb,
+        "bias_hh": gb,
+    }
 
 
 def bptt_no_carry(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
@@ -39,7 +52,9 @@ def bptt_no_carry(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
     gw_ih, gw_hh, gb = torch.zeros_like(w_ih), torch.zeros_like(w_hh), torch.zeros_like(b_ih)
     grad_x, grad_h = [], None
     for t in range(len(x) - 1, -1, -1):
-        g = _step_back(x[t], hs[t], hs[t + 1], w_ih, w_hh, grad_output[t])  # only this step's own gradient
+        g = _step_back(
+            x[t], hs[t], hs[t + 1], w_ih, w_hh, grad_output[t]
+        )  # only this step's own gradient
         gw_ih, gw_hh, gb = gw_ih + g["weight_ih"], gw_hh + g["weight_hh"], gb + g["bias"]
         grad_x.insert(0, g["x"])
         grad_h = g["h"]
@@ -76,7 +91,12 @@ def bptt_forwards_in_time(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
 def bptt_derivative_of_pre_activation(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
     hs, pres = [h0], []
     for x_t in x:
-        pres.append(torch.einsum("ni,hi->nh", x_t, w_ih) + torch.einsum("nj,hj->nh", hs[-1], w_hh) + b_ih + b_hh)
+        pres.append(
+            torch.einsum("ni,hi->nh", x_t, w_ih)
+            + torch.einsum("nj,hj->nh", hs[-1], w_hh)
+            + b_ih
+            + b_hh
+        )
         hs.append(torch.tanh(pres[-1]))
     carry = torch.zeros_like(h0)
     gx = torch.zeros_like(x)
@@ -112,8 +132,13 @@ def bptt_no_tanh_derivative(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
         das.append(da)
         carry = da @ w_hh
     da = torch.stack(das[::-1])  # (L, N, H)
-    return _pack(da @ w_ih, carry, torch.einsum("lnh,lni->hi", da, x), torch.einsum("lnh,lnj->hj", da, hs[:-1]),
-                 da.sum((0, 1)))
+    return _pack(
+        da @ w_ih,
+        carry,
+        torch.einsum("lnh,lni->hi", da, x),
+        torch.einsum("lnh,lnj->hj", da, hs[:-1]),
+        da.sum((0, 1)),
+    )
 
 
 def bptt_carry_skips_tanh(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
@@ -149,7 +174,9 @@ def bptt_weight_hh_with_new_state(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
     grads = {"weight_ih": 0, "weight_hh": 0, "bias": 0}
     gx = [None] * len(x)
     for t in reversed(range(len(x))):
-        g = _step_back(x[t], hs[t + 1], hs[t + 1], w_ih, w_hh, grad_output[t] + dh)  # h_t where h_{t-1} belongs
+        g = _step_back(
+            x[t], hs[t + 1], hs[t + 1], w_ih, w_hh, grad_output[t] + dh
+        )  # h_t where h_{t-1} belongs
         grads = {k: grads[k] + g[k] for k in grads}
         gx[t], dh = g["x"], g["h"]
     return _pack(torch.stack(gx), dh, grads["weight_ih"], grads["weight_hh"], grads["bias"])
@@ -190,7 +217,9 @@ def bptt_forgets_h0(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
         g = _step_back(x[t], hs[t], hs[t + 1], w_ih, w_hh, grad_output[t] + dh)
         gx[t], dh = g["x"], g["h"]
         gw_ih, gw_hh, gb = gw_ih + g["weight_ih"], gw_hh + g["weight_hh"], gb + g["bias"]
-    return _pack(gx, torch.zeros(h0.shape, dtype=h0.dtype), gw_ih, gw_hh, gb)  # "h0 is not a parameter"
+    return _pack(
+        gx, torch.zeros(h0.shape, dtype=h0.dtype), gw_ih, gw_hh, gb
+    )  # "h0 is not a parameter"
 
 
 def bptt_h0_grad_one_step_short(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
@@ -240,8 +269,13 @@ def bptt_bias_summed_over_units(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
         das[t] = (grad_output[t] + carry) * (1 - hs[t + 1] ** 2)
         carry = das[t] @ w_hh
     gb = das.sum(dim=-1).sum(dim=0)  # (N,)
-    return _pack(das @ w_ih, carry, torch.einsum("lnh,lni->hi", das, x), torch.einsum("lnh,lnj->hj", das, hs[:-1]),
-                 gb)
+    return _pack(
+        das @ w_ih,
+        carry,
+        torch.einsum("lnh,lni->hi", das, x),
+        torch.einsum("lnh,lnj->hj", das, hs[:-1]),
+        gb,
+    )
 
 
 def bptt_gradient_ascent(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
@@ -329,9 +363,15 @@ def bptt_derivative_not_squared(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
 
 def bptt_tanh_of_the_state(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output):
     hs = _forward(x, h0, w_ih, w_hh, b_ih, b_hh)
-    dh, grads, gx = torch.zeros_like(h0), {"weight_ih": 0, "weight_hh": 0, "bias": 0}, [None] * len(x)
+    dh, grads, gx = (
+        torch.zeros_like(h0),
+        {"weight_ih": 0, "weight_hh": 0, "bias": 0},
+        [None] * len(x),
+    )
     for t in reversed(range(len(x))):
-        da = (grad_output[t] + dh) * (1 - torch.tanh(hs[t + 1]).pow(2))  # tanh applied to a state again
+        da = (grad_output[t] + dh) * (
+            1 - torch.tanh(hs[t + 1]).pow(2)
+        )  # tanh applied to a state again
         step = {"weight_ih": da.T @ x[t], "weight_hh": da.T @ hs[t], "bias": da.sum(0)}
         grads = {k: grads[k] + step[k] for k in grads}
         gx[t], dh = da @ w_ih, da @ w_hh
@@ -415,7 +455,9 @@ def ml_last_real_step_only(logits, targets, lengths, batch_first):
 
 def ml_ignore_index_zero(logits, targets, lengths, batch_first):
     lg, tg = _batch_major(logits, targets, batch_first)
-    return F.cross_entropy(lg.reshape(-1, lg.shape[-1]), tg.reshape(-1), ignore_index=0)  # "padding is 0"
+    return F.cross_entropy(
+        lg.reshape(-1, lg.shape[-1]), tg.reshape(-1), ignore_index=0
+    )  # "padding is 0"
 
 
 def ml_padding_found_from_targets(logits, targets, lengths, batch_first):
@@ -458,11 +500,15 @@ def ml_log_likelihood(logits, targets, lengths, batch_first):
 def ml_divided_by_batch_size(logits, targets, lengths, batch_first):
     lg, tg = _batch_major(logits, targets, batch_first)
     mask = _mask(lengths, tg.shape[1])
-    return F.cross_entropy(lg[mask], tg[mask], reduction="sum") / len(lengths)  # "loss per sequence"
+    return F.cross_entropy(lg[mask], tg[mask], reduction="sum") / len(
+        lengths
+    )  # "loss per sequence"
 
 
 def ml_mask_flattened_batch_major(logits, targets, lengths, batch_first):
-    flat_loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")  # as the tensors come
+    flat_loss = F.cross_entropy(
+        logits.flatten(0, 1), targets.flatten(), reduction="none"
+    )  # as the tensors come
     length = targets.shape[1] if batch_first else targets.shape[0]
     flat_mask = _mask(lengths, length).flatten().to(flat_loss.dtype)  # (N, L) flattened
     return (flat_loss * flat_mask).sum() / flat_mask.sum()

@@ -67,7 +67,9 @@ def loss_targets_transposed(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets
 
 
 def loss_zero_h0(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
-    states = _states(x, torch.zeros(x.shape[1], w_hh.shape[0], dtype=x.dtype), w_ih, w_hh, b_ih, b_hh)
+    states = _states(
+        x, torch.zeros(x.shape[1], w_hh.shape[0], dtype=x.dtype), w_ih, w_hh, b_ih, b_hh
+    )
     logits = states @ w_out.T + b_out
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
@@ -106,8 +108,14 @@ def loss_classes_last_straight_in(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, t
 
 
 def _grads(da, x, h, w_ih, w_hh):
-    return {"x": da @ w_ih, "h": da @ w_hh, "weight_ih": da.T @ x, "weight_hh": da.T @ h,
-            "bias_ih": da.sum(0), "bias_hh": da.sum(0)}
+    return {
+        "x": da @ w_ih,
+        "h": da @ w_hh,
+        "weight_ih": da.T @ x,
+        "weight_hh": da.T @ h,
+        "bias_ih": da.sum(0),
+        "bias_hh": da.sum(0),
+    }
 
 
 def _next(x, h, w_ih, w_hh, b_ih, b_hh):
@@ -343,7 +351,11 @@ WRONG = [
     ("rnn_loss", loss_relu, None),
     ("rnn_loss", loss_predicts_before_step, "state before the step"),
     ("rnn_loss", loss_nll_on_raw_scores, "F.nll_loss on the raw scores"),
-    ("rnn_loss", loss_classes_last_straight_in, "straight to F.cross_entropy, which reads the classes from axis 1"),
+    (
+        "rnn_loss",
+        loss_classes_last_straight_in,
+        "straight to F.cross_entropy, which reads the classes from axis 1",
+    ),
     ("cell_backward", bw_no_tanh_derivative, "leave out the derivative of tanh"),
     ("cell_backward", bw_old_h, "with the old state h"),
     ("cell_backward", bw_weights_transposed, "weight gradients are transposed"),
@@ -431,7 +443,11 @@ def last_lengths_as_float_index(output, lengths, batch_first):
 WRONG += [
     ("rnn_loss", loss_float_targets, "class indices (int64)"),
     ("rnn_loss", loss_w_out_not_transposed, "a matrix product meets (L*N=15, H=6) @ (C=7, H=6)"),
-    ("cell_backward", bw_without_upstream_gradient, "`grad_h_next` all ones: `grad_h_next` is not multiplied in"),
+    (
+        "cell_backward",
+        bw_without_upstream_gradient,
+        "`grad_h_next` all ones: `grad_h_next` is not multiplied in",
+    ),
     ("cell_backward", bw_forward_step_without_bias_hh, "`bias_hh` set to zero"),
     ("cell_backward", bw_bias_keepdim, "an extra axis of size 1"),
     ("cell_backward", bw_bias_left_as_zeros, "is all zeros"),

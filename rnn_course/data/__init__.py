@@ -215,7 +215,9 @@ def ngram_loss(train_lines, val_lines, vocab, order):
         for t, target in enumerate(targets.tolist()):
             p = unigram
             for k, table in enumerate(tables, start=1):  # contexts of 1, 2, ... characters
-                p = _witten_bell(table.get(tuple(history[t + order - 2 - k + 1 : t + order - 1])), p)
+                p = _witten_bell(
+                    table.get(tuple(history[t + order - 2 - k + 1 : t + order - 1])), p
+                )
             total -= torch.log(p[target]).item()
             count += 1
     return total / count

@@ -8,10 +8,14 @@ Every exercise's hidden cases are float64 and compared with torch (nn.RNN, autog
 F.cross_entropy, clip_grad_norm_). See ``core`` for how a check runs.
 """
 
+# The order registers the exercises in lesson order.
+# isort: off
 from . import forward, training  # noqa: F401  (importing them registers their exercises)
 from . import sequence  # noqa: F401  (rnn_backward, masked_loss)
 from . import capstone  # noqa: F401  (lesson 11: train_step, sample)
 from . import gated  # noqa: F401  (lessons 12-13: lstm_cell, lstm_layer, gru_cell)
+
+# isort: on
 from .core import CheckResult, Hint, check, exercise_ids, get_exercise
 from .core import hint as _exercise_hint
 

@@ -28,16 +28,35 @@ PAD, BOS, EOS = 0, 1, 2  # rnn_course.data.CharVocab's special indices
 
 def _char_state(gen, config, scale):
     """Random float64 parameters with CharRNN's names and shapes; the padding row of the embedding is 0."""
-    with torch.random.fork_rng(devices=[]):  # building the module draws from the global RNG: leave it as it was
-        shapes = {k: v.shape for k, v in CharRNN(config["vocab_size"], config["embed_size"],
-                                                   config["hidden_size"], cell=config["cell"]).state_dict().items()}
-    state = {k: torch.randn(shape, generator=gen, dtype=DTYPE) * scale for k, shape in shapes.items()}
+    with torch.random.fork_rng(
+        devices=[]
+    ):  # building the module draws from the global RNG: leave it as it was
+        shapes = {
+            k: v.shape
+            for k, v in CharRNN(
+                config["vocab_size"],
+                config["embed_size"],
+                config["hidden_size"],
+                cell=config["cell"],
+            )
+            .state_dict()
+            .items()
+        }
+    state = {
+        k: torch.randn(shape, generator=gen, dtype=DTYPE) * scale for k, shape in shapes.items()
+    }
     state["embed.weight"][PAD] = 0.0
     return state
 
 
 def _config(cell, vocab_size, embed_size, hidden_size, **extra):
-    return {"cell": cell, "vocab_size": vocab_size, "embed_size": embed_size, "hidden_size": hidden_size, **extra}
+    return {
+        "cell": cell,
+        "vocab_size": vocab_size,
+        "embed_size": embed_size,
+        "hidden_size": hidden_size,
+        **extra,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,7 +91,9 @@ def _random_batch(gen, vocab_size, n, longest, width):
 def _masked_mean_loss(model, inputs, targets, lengths):
     """torch's loss, by another route than packing: per-position cross-entropy over the whole
     padded batch, averaged over the real positions only."""
-    logits, _ = model.step(inputs)  # (N, L, V): a forward RNN's real steps ignore the padding after them
+    logits, _ = model.step(
+        inputs
+    )  # (N, L, V): a forward RNN's real steps ignore the padding after them
     per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
     mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
     return (per_position * mask).sum() / mask.sum()
@@ -89,7 +110,10 @@ def _torch_steps(config, state, inputs, targets, lengths, max_norm):
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
         optimizer.step()
         losses.append(loss.detach())
-    return {"loss": torch.stack(losses), **{k: v.detach().clone() for k, v in model.state_dict().items()}}
+    return {
+        "loss": torch.stack(losses),
+        **{k: v.detach().clone() for k, v in model.state_dict().items()},
+    }
 
 
 def _step_case(seed, cell, optimizer, lr, momentum, max_norm, vocab_size, n, steps, longest):
@@ -97,11 +121,15 @@ def _step_case(seed, cell, optimizer, lr, momentum, max_norm, vocab_size, n, ste
     config = _config(cell, vocab_size, 4, 5, optimizer=optimizer, lr=lr, momentum=momentum)
     state = _char_state(gen, config, scale=0.6)
     batches = [_random_batch(gen, vocab_size, n, longest, longest + 1) for _ in range(steps)]
-    inputs, targets, lengths = (torch.stack(parts) for parts in zip(*batches))  # (S, N, L), (S, N, L), (S, N)
+    inputs, targets, lengths = (
+        torch.stack(parts) for parts in zip(*batches)
+    )  # (S, N, L), (S, N, L), (S, N)
     args = (config, state, inputs, targets, lengths, max_norm)
     how = "Adam" if optimizer == "adam" else f"SGD{' with momentum' if momentum else ''}"
-    label = f"{cell.upper()} model, {how} (lr={lr}), max_norm={max_norm}, {steps} steps, " + dims_label(
-        N=n, L=longest + 1, V=vocab_size)
+    label = (
+        f"{cell.upper()} model, {how} (lr={lr}), max_norm={max_norm}, {steps} steps, "
+        + dims_label(N=n, L=longest + 1, V=vocab_size)
+    )
     return Case(args, _torch_steps(*args), label)
 
 
@@ -113,12 +141,16 @@ def _step_cases():
 
 
 def _packed_targets(targets, lengths):
-    return pack_padded_sequence(targets, lengths, batch_first=True, enforce_sorted=False).data  # (sum(lengths),)
+    return pack_padded_sequence(
+        targets, lengths, batch_first=True, enforce_sorted=False
+    ).data  # (sum(lengths),)
 
 
 def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_norm_used=None):
     """A train_step built from parts, so that each mistake changes exactly one of them."""
-    loss_of = loss_of or (lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n)))
+    loss_of = loss_of or (
+        lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n))
+    )
 
     def train_step(model, optimizer, inputs, targets, lengths, max_norm):
         if zero == "start":
@@ -150,11 +182,15 @@ def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_
 
 
 def _loss_softmax_first(model, inputs, targets, lengths):
-    return F.cross_entropy(torch.softmax(model(inputs, lengths), dim=-1), _packed_targets(targets, lengths))
+    return F.cross_entropy(
+        torch.softmax(model(inputs, lengths), dim=-1), _packed_targets(targets, lengths)
+    )
 
 
 def _loss_sum(model, inputs, targets, lengths):
-    return F.cross_entropy(model(inputs, lengths), _packed_targets(targets, lengths), reduction="sum")
+    return F.cross_entropy(
+        model(inputs, lengths), _packed_targets(targets, lengths), reduction="sum"
+    )
 
 
 def _loss_with_padding(model, inputs, targets, lengths):
@@ -185,8 +221,10 @@ def _loss_inputs_as_targets(model, inputs, targets, lengths):
     return F.cross_entropy(model(inputs, lengths), _packed_targets(inputs, lengths))
 
 
-_NO_CLIP = ("your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
-            "the gradients) and before optimizer.step() (which uses them)")
+_NO_CLIP = (
+    "your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
+    "the gradients) and before optimizer.step() (which uses them)"
+)
 
 register(
     Exercise(
@@ -203,37 +241,81 @@ register(
         rtol=1e-6,
         atol=1e-9,
         timeout=30.0,
-        mistakes=tuple(Mistake(message, train_step_adapter(fn)) for message, fn in (
-            ("your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
-             "model.zero_grad()) before loss.backward() in every step", _step_with(zero="never")),
-            ("your parameters never change: optimizer.step() must use the gradients that loss.backward() "
-             "has just made (zero them before backward, step after it)", _step_with(zero="before_step")),
-            (_NO_CLIP, _step_with(clip="none")),
-            ("you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
-             "norm of all gradients together (clip_grad_norm_)", _step_with(clip="value")),
-            ("you clip each parameter's gradient by its own norm; clip_grad_norm_ takes all the parameters "
-             "at once and scales them by one factor", _step_with(clip="per_parameter")),
-            ("you clip to a fixed norm instead of the max_norm argument", _step_with(max_norm_used=1.0)),
-            ("you apply softmax before F.cross_entropy, which expects raw logits (it does the log-softmax "
-             "itself)", _step_with(loss_of=_loss_softmax_first)),
-            ("your loss adds up the positions (reduction='sum'); the loss is the mean over the real "
-             "positions", _step_with(loss_of=_loss_sum)),
-            ("your loss counts the padding positions too; average over the real positions only (the packed "
-             "targets, or ignore_index for the padding)", _step_with(loss_of=_loss_with_padding)),
-            ("your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
-             "packed order (time step by time step), so pack the targets the same way",
-             _step_with(loss_of=_loss_rows_in_batch_order)),
-            ("your loss divides by every slot of the padded batch (N × L); divide by the number of real "
-             "positions", _step_with(loss_of=_loss_over_all_slots)),
-            ("you average each line first and then the lines, so a short line weighs as much as a long one; "
-             "take one mean over all the real positions", _step_with(loss_of=_loss_mean_of_line_means)),
-            ("your targets are the inputs: at every step the target is the next character (targets), not "
-             "the one just read", _step_with(loss_of=_loss_inputs_as_targets)),
-            ("you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
-             "momentum are ignored", _step_with(update="by_hand")),
-            ("your parameters never change: optimizer.step() must use the gradients that loss.backward() "
-             "has just made (zero them before backward, step after it)", _step_with(update="before_backward")),
-        )),
+        mistakes=tuple(
+            Mistake(message, train_step_adapter(fn))
+            for message, fn in (
+                (
+                    "your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
+                    "model.zero_grad()) before loss.backward() in every step",
+                    _step_with(zero="never"),
+                ),
+                (
+                    "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
+                    "has just made (zero them before backward, step after it)",
+                    _step_with(zero="before_step"),
+                ),
+                (_NO_CLIP, _step_with(clip="none")),
+                (
+                    "you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
+                    "norm of all gradients together (clip_grad_norm_)",
+                    _step_with(clip="value"),
+                ),
+                (
+                    "you clip each parameter's gradient by its own norm; clip_grad_norm_ takes all the parameters "
+                    "at once and scales them by one factor",
+                    _step_with(clip="per_parameter"),
+                ),
+                (
+                    "you clip to a fixed norm instead of the max_norm argument",
+                    _step_with(max_norm_used=1.0),
+                ),
+                (
+                    "you apply softmax before F.cross_entropy, which expects raw logits (it does the log-softmax "
+                    "itself)",
+                    _step_with(loss_of=_loss_softmax_first),
+                ),
+                (
+                    "your loss adds up the positions (reduction='sum'); the loss is the mean over the real "
+                    "positions",
+                    _step_with(loss_of=_loss_sum),
+                ),
+                (
+                    "your loss counts the padding positions too; average over the real positions only (the packed "
+                    "targets, or ignore_index for the padding)",
+                    _step_with(loss_of=_loss_with_padding),
+                ),
+                (
+                    "your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
+                    "packed order (time step by time step), so pack the targets the same way",
+                    _step_with(loss_of=_loss_rows_in_batch_order),
+                ),
+                (
+                    "your loss divides by every slot of the padded batch (N × L); divide by the number of real "
+                    "positions",
+                    _step_with(loss_of=_loss_over_all_slots),
+                ),
+                (
+                    "you average each line first and then the lines, so a short line weighs as much as a long one; "
+                    "take one mean over all the real positions",
+                    _step_with(loss_of=_loss_mean_of_line_means),
+                ),
+                (
+                    "your targets are the inputs: at every step the target is the next character (targets), not "
+                    "the one just read",
+                    _step_with(loss_of=_loss_inputs_as_targets),
+                ),
+                (
+                    "you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
+                    "momentum are ignored",
+                    _step_with(update="by_hand"),
+                ),
+                (
+                    "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
+                    "has just made (zero them before backward, step after it)",
+                    _step_with(update="before_backward"),
+                ),
+            )
+        ),
         hints=(
             "Five moves, in an order that matters: clear the old gradients, compute the loss, make the new "
             "gradients, limit their size, update the parameters. Which of these must come after which?",
@@ -288,11 +370,14 @@ def _sample_case(seed, cell, vocab_size, prompt_length, temperature, max_len, en
     config = _config(cell, vocab_size, 4, 6)
     state = _char_state(gen, config, scale=scale)
     state["head.bias"][EOS] += end_bias
-    prompt = torch.cat([torch.tensor([BOS]), torch.randint(3, vocab_size, (prompt_length - 1,), generator=gen)])
+    prompt = torch.cat(
+        [torch.tensor([BOS]), torch.randint(3, vocab_size, (prompt_length - 1,), generator=gen)]
+    )
     draw_seed = int(torch.randint(2**31 - 2, (1,), generator=gen))
     args = (config, state, prompt, temperature, max_len, EOS, draw_seed)
     label = f"{cell.upper()} model, temperature={temperature}, max_len={max_len}, " + dims_label(
-        K=prompt_length, V=vocab_size)
+        K=prompt_length, V=vocab_size
+    )
     return Case(args, _torch_sample(*args), label, ("(T,)",))
 
 
@@ -303,8 +388,18 @@ def _sample_cases():
 # --- the catalogue -----------------------------------------------------------------------------
 
 
-def _sampler(scores="divide", draw="sample", feed="sampled", carry=True, stop="keep", limit=0,
-             prompt_read="all", position=-1, include_prompt=False, mask_special=False):
+def _sampler(
+    scores="divide",
+    draw="sample",
+    feed="sampled",
+    carry=True,
+    stop="keep",
+    limit=0,
+    prompt_read="all",
+    position=-1,
+    include_prompt=False,
+    mask_special=False,
+):
     """A sampler built from parts, so that each mistake changes exactly one of them."""
 
     @torch.no_grad()
@@ -365,35 +460,76 @@ register(
         forbid_modules=("rnn_course.train",),
         adapter="rnn_course.adapters:sample_adapter",
         timeout=30.0,
-        mistakes=tuple(Mistake(message, sample_adapter(fn)) for message, fn in (
-            ("you multiply the logits by the temperature; divide them by it (a temperature below 1 should "
-             "sharpen the distribution, above 1 flatten it)", _sampler(scores="multiply")),
-            ("you always take the most likely token (argmax); draw it at random from the probabilities "
-             "with torch.multinomial", _sampler(draw="argmax")),
-            ("you draw without the generator you were given, so the draws cannot be reproduced: pass "
-             "generator=generator to torch.multinomial", _sampler(draw="global")),
-            ("your hidden state is not carried from step to step: pass the state returned by the last step "
-             "back in, or the model forgets everything before the newest token", _sampler(carry=False)),
-            ("you feed the same token back at every step; feed back the token you have just drawn",
-             _sampler(feed="prompt")),
-            ("you do not stop at the end token: stop as soon as end_index is drawn", _sampler(stop="never")),
-            ("you stop at the end token but leave it out; keep it as the last token", _sampler(stop="drop")),
-            ("you draw one token too many: at most max_len tokens", _sampler(limit=1)),
-            ("your temperature has no effect: dividing the probabilities (or ignoring the temperature) "
-             "changes nothing once multinomial renormalises them; divide the logits before the softmax",
-             _sampler(scores="probs")),
-            ("you read only the first token of the prompt; read the whole prompt before the first draw",
-             _sampler(prompt_read="first")),
-            ("your first draw uses the logits after the prompt's first token; use those after its last "
-             "token", _sampler(position=0)),
-            ("you return the prompt too; return only the tokens you drew", _sampler(include_prompt=True)),
-            ("your temperature is applied to the first draw only; divide the logits by it at every step",
-             _sampler(scores="first_only")),
-            ("you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
-             "over all V logits", _sampler(mask_special=True)),
-            ("you draw every token from the first step's distribution; feed each token back and draw the "
-             "next one from the model's new logits", _sample_all_at_once),
-        )),
+        mistakes=tuple(
+            Mistake(message, sample_adapter(fn))
+            for message, fn in (
+                (
+                    "you multiply the logits by the temperature; divide them by it (a temperature below 1 should "
+                    "sharpen the distribution, above 1 flatten it)",
+                    _sampler(scores="multiply"),
+                ),
+                (
+                    "you always take the most likely token (argmax); draw it at random from the probabilities "
+                    "with torch.multinomial",
+                    _sampler(draw="argmax"),
+                ),
+                (
+                    "you draw without the generator you were given, so the draws cannot be reproduced: pass "
+                    "generator=generator to torch.multinomial",
+                    _sampler(draw="global"),
+                ),
+                (
+                    "your hidden state is not carried from step to step: pass the state returned by the last step "
+                    "back in, or the model forgets everything before the newest token",
+                    _sampler(carry=False),
+                ),
+                (
+                    "you feed the same token back at every step; feed back the token you have just drawn",
+                    _sampler(feed="prompt"),
+                ),
+                (
+                    "you do not stop at the end token: stop as soon as end_index is drawn",
+                    _sampler(stop="never"),
+                ),
+                (
+                    "you stop at the end token but leave it out; keep it as the last token",
+                    _sampler(stop="drop"),
+                ),
+                ("you draw one token too many: at most max_len tokens", _sampler(limit=1)),
+                (
+                    "your temperature has no effect: dividing the probabilities (or ignoring the temperature) "
+                    "changes nothing once multinomial renormalises them; divide the logits before the softmax",
+                    _sampler(scores="probs"),
+                ),
+                (
+                    "you read only the first token of the prompt; read the whole prompt before the first draw",
+                    _sampler(prompt_read="first"),
+                ),
+                (
+                    "your first draw uses the logits after the prompt's first token; use those after its last "
+                    "token",
+                    _sampler(position=0),
+                ),
+                (
+                    "you return the prompt too; return only the tokens you drew",
+                    _sampler(include_prompt=True),
+                ),
+                (
+                    "your temperature is applied to the first draw only; divide the logits by it at every step",
+                    _sampler(scores="first_only"),
+                ),
+                (
+                    "you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
+                    "over all V logits",
+                    _sampler(mask_special=True),
+                ),
+                (
+                    "you draw every token from the first step's distribution; feed each token back and draw the "
+                    "next one from the model's new logits",
+                    _sample_all_at_once,
+                ),
+            )
+        ),
         hints=(
             "Read the whole prompt first; the logits at its last position give the distribution of the "
             "first new token. Then loop: turn logits into probabilities, draw a token, feed it back.",

@@ -45,14 +45,20 @@ def torch_rnn(params, input_size, hidden_size, **kwargs):
     return rnn
 
 
-def rnn_params(gen, input_size, hidden_size, num_layers=1, bidirectional=False, bias=True, scale=0.5):
+def rnn_params(
+    gen, input_size, hidden_size, num_layers=1, bidirectional=False, bias=True, scale=0.5
+):
     """Random parameters with nn.RNN's names and shapes, e.g. weight_ih_l0 (H, H_in)."""
     params = {}
     for layer in range(num_layers):
         layer_input = input_size if layer == 0 else hidden_size * (2 if bidirectional else 1)
         for suffix in ("", "_reverse") if bidirectional else ("",):
-            params[f"weight_ih_l{layer}{suffix}"] = randn(gen, hidden_size, layer_input, scale=scale)
-            params[f"weight_hh_l{layer}{suffix}"] = randn(gen, hidden_size, hidden_size, scale=scale)
+            params[f"weight_ih_l{layer}{suffix}"] = randn(
+                gen, hidden_size, layer_input, scale=scale
+            )
+            params[f"weight_hh_l{layer}{suffix}"] = randn(
+                gen, hidden_size, hidden_size, scale=scale
+            )
             if bias:
                 params[f"bias_ih_l{layer}{suffix}"] = randn(gen, hidden_size, scale=scale)
                 params[f"bias_hh_l{layer}{suffix}"] = randn(gen, hidden_size, scale=scale)

@@ -109,7 +109,9 @@ class Exercise:
     forbid_autograd: bool = False
     forbid_modules: tuple = ()
     timeout: float = 10.0
-    adapter: str = ""  # "module:function" (trusted, outside this folder): adapter(fn) takes the case's args
+    adapter: str = (
+        ""  # "module:function" (trusted, outside this folder): adapter(fn) takes the case's args
+    )
     number_note: str = ""
     solve: Callable = None
     _cases: list = field(default=None, repr=False, compare=False)
@@ -283,13 +285,19 @@ def run_learner(exercise, fn, cases, timeout=None, use_guard=True):
                     if outcome.error:
                         break
         except LearnerTimeout:
-            outcomes.append(Outcome(error="timeout", detail=f"it did not finish within {budget:g} s"))
+            outcomes.append(
+                Outcome(error="timeout", detail=f"it did not finish within {budget:g} s")
+            )
     return outcomes
 
 
 def _run_one(exercise, fn, case, use_guard, interrupts=None):
     def guard():
-        return Guard(exercise.forbid_rnn, exercise.forbid_autograd, exercise.forbid_modules) if use_guard else None
+        return (
+            Guard(exercise.forbid_rnn, exercise.forbid_autograd, exercise.forbid_modules)
+            if use_guard
+            else None
+        )
 
     first = guard()
     args = clone(case.args)
@@ -298,15 +306,29 @@ def _run_one(exercise, fn, case, use_guard, interrupts=None):
     violations = _violations(first)
     if exc is None:
         mutated = tuple(_changed_arguments(exercise.arg_names, case.args, after))
-        probe, more = _probe(call, case, guard, interrupts) if _low_precision(value, case.args) else (None, ())
+        probe, more = (
+            _probe(call, case, guard, interrupts)
+            if _low_precision(value, case.args)
+            else (None, ())
+        )
         return Outcome(value=value, mutated=mutated, violations=violations + more, probe=probe)
     if _is(exc, NotImplementedError):
         return Outcome(error="not_attempted", violations=violations)
     if _is(exc, SystemExit):
-        return Outcome(error="exit", detail=f"it called sys.exit({_describe_exit_code(exc)})", violations=violations)
+        return Outcome(
+            error="exit",
+            detail=f"it called sys.exit({_describe_exit_code(exc)})",
+            violations=violations,
+        )
     detail = _describe_exception(exc, fn)
     probe, more = _probe(call, case, guard, interrupts) if _is_dtype_error(detail) else (None, ())
-    return Outcome(error="exception", detail=detail, violations=violations + more, bad_call=_bad_call(exc), probe=probe)
+    return Outcome(
+        error="exception",
+        detail=detail,
+        violations=violations + more,
+        bad_call=_bad_call(exc),
+        probe=probe,
+    )
 
 
 def _call(fn, args, guard, interrupts):
@@ -327,7 +349,9 @@ def _call(fn, args, guard, interrupts):
         return None, exc, None
     except BaseException as exc:  # the learner's code may raise anything at all
         return None, exc, None
-    if after is None:  # nothing but plain tensors and containers: reading them runs no code of the learner's
+    if (
+        after is None
+    ):  # nothing but plain tensors and containers: reading them runs no code of the learner's
         after = [plain_copy(arg) for arg in args]
     return value, None, after
 
@@ -363,7 +387,9 @@ def _probe(fn, case, guard, interrupts):
 def _is_dtype_error(detail):
     try:
         return diagnosis.is_dtype_error(detail)
-    except Exception:  # the diagnosis is only ever a help: without it, the error is reported as it is
+    except (
+        Exception
+    ):  # the diagnosis is only ever a help: without it, the error is reported as it is
         return False
 
 
@@ -433,7 +459,13 @@ def _describe_exception(exc, fn):
     """
     name = class_name(type(exc))
     message = _safe_text(lambda: str(exc)) or _safe_text(lambda: _BASE_STR(exc))
-    text = f"{name}: {message}".strip() if message else name if message == "" else f"{name} (its message could not be read)"
+    text = (
+        f"{name}: {message}".strip()
+        if message
+        else name
+        if message == ""
+        else f"{name} (its message could not be read)"
+    )
     text = " ".join(text.split()) if "\n" in text else text
     text = text if len(text) <= 300 else text[:297] + "..."
     line = _safe_text(lambda: _learner_line(exc, fn))
@@ -512,7 +544,12 @@ def _changed_arguments(names, originals, copies):
 
 def _identical(a, b):
     if isinstance(a, torch.Tensor):
-        return isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+        return (
+            isinstance(b, torch.Tensor)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and torch.equal(a, b)
+        )
     if isinstance(a, (tuple, list)):
         return isinstance(b, (tuple, list)) and len(a) == len(b) and all(map(_identical, a, b))
     return a == b
@@ -596,17 +633,26 @@ def _result(exercise, status, feedback):
 def _guard_stage(exercise, cases, outcomes):
     for outcome in outcomes:
         for kind, name in outcome.violations:
-            return [f"{exercise.id} must be written from scratch, but " + MESSAGES[kind].format(name=name)]
+            return [
+                f"{exercise.id} must be written from scratch, but "
+                + MESSAGES[kind].format(name=name)
+            ]
     return None
 
 
 def _error_stage(exercise, cases, outcomes):
     for case, outcome in zip(cases, outcomes):
         if outcome.error == "exception":
-            lines = [f"your function raised {outcome.detail}", f"it happened in the case {case.label}"]
+            lines = [
+                f"your function raised {outcome.detail}",
+                f"it happened in the case {case.label}",
+            ]
             return _with_diagnosis(exercise, cases, outcomes, lines)
         if outcome.error in ("timeout", "exit"):
-            return [f"your function did not return: {outcome.detail}", f"it happened in the case {case.label}"]
+            return [
+                f"your function did not return: {outcome.detail}",
+                f"it happened in the case {case.label}",
+            ]
     if outcomes and outcomes[-1].error == "timeout":
         return [f"your function did not return: {outcomes[-1].detail}"]
     return None
@@ -616,7 +662,9 @@ def _structure_stage(exercise, cases, outcomes):
     for case, outcome in zip(cases, outcomes):
         problem = _structure_problem(exercise, case, outcome.value)
         if problem:
-            return _with_diagnosis(exercise, cases, outcomes, [problem, f"seen in the case {case.label}"])
+            return _with_diagnosis(
+                exercise, cases, outcomes, [problem, f"seen in the case {case.label}"]
+            )
     return None
 
 
@@ -636,7 +684,9 @@ def _value_stage(exercise, cases, outcomes):
         wrong = _wrong_outputs(exercise, case, outcome.value)
         if wrong:
             name, error = wrong[0]
-            lines = [f"`{name}` has the right shape but the wrong values (largest difference {error:.2g})"]
+            lines = [
+                f"`{name}` has the right shape but the wrong values (largest difference {error:.2g})"
+            ]
             names = [n for n, _, _ in _expected_items(exercise, case)]
             if len(wrong) < len(names):
                 right = [n for n in names if n not in dict(wrong)]
@@ -647,7 +697,9 @@ def _value_stage(exercise, cases, outcomes):
 
 
 def _output_names(exercise, expected):
-    if isinstance(expected, dict):  # one output name for the whole dict names its entries grads['x']
+    if isinstance(
+        expected, dict
+    ):  # one output name for the whole dict names its entries grads['x']
         prefix = exercise.output_names[0] if len(exercise.output_names) == 1 else ""
         return [f"{prefix}[{k!r}]" if prefix else k for k in expected]
     count = len(_flat(expected)) if isinstance(expected, tuple) else 1
@@ -659,7 +711,13 @@ def _expected_items(exercise, case):
     """(name, expected tensor, symbolic shape) for each output of a case."""
     expected = case.expected
     names = _output_names(exercise, expected)
-    values = list(expected.values()) if isinstance(expected, dict) else _flat(expected) if isinstance(expected, tuple) else [expected]
+    values = (
+        list(expected.values())
+        if isinstance(expected, dict)
+        else _flat(expected)
+        if isinstance(expected, tuple)
+        else [expected]
+    )
     shapes = list(case.shapes) + [""] * len(values)
     return _flatten_lists(zip(names, values, shapes))
 
@@ -690,16 +748,27 @@ def _answer_items(exercise, case, value):
     if isinstance(expected, tuple):
         want = ", ".join(_output_names(exercise, expected))
         if not isinstance(value, (tuple, list)):
-            return None, f"your function should return a tuple ({want}), but it returned {_a(value)}"
+            return (
+                None,
+                f"your function should return a tuple ({want}), but it returned {_a(value)}",
+            )
         if len(value) != len(expected):
-            return None, f"your function should return {len(expected)} values ({want}), but it returned {len(value)}"
+            return (
+                None,
+                f"your function should return {len(expected)} values ({want}), but it returned {len(value)}",
+            )
         return _unpack_lists(_output_names(exercise, expected), expected, value)
     if not isinstance(value, dict):
-        return None, f"your function should return a dict with keys {list(expected)}, but it returned {_a(value)}"
+        return (
+            None,
+            f"your function should return a dict with keys {list(expected)}, but it returned {_a(value)}",
+        )
     missing = [k for k in expected if k not in value]
     extra = [k for k in value if k not in expected]
     if missing or extra:
-        parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
+        parts = ([f"missing {missing}"] if missing else []) + (
+            [f"unexpected {extra}"] if extra else []
+        )
         return None, f"your dict should have exactly the keys {list(expected)}: " + "; ".join(parts)
     return [value[k] for k in expected], None
 
@@ -707,7 +776,13 @@ def _answer_items(exercise, case, value):
 def _nested_form(names, expected):
     """'(output, (h_n, c_n))': the form of a nested tuple of outputs, in the learner's names."""
     names = iter(names)
-    return "(" + ", ".join(_nested_form(names, v) if isinstance(v, tuple) else next(names) for v in expected) + ")"
+    return (
+        "("
+        + ", ".join(
+            _nested_form(names, v) if isinstance(v, tuple) else next(names) for v in expected
+        )
+        + ")"
+    )
 
 
 def _unpack_nested(exercise, expected, value):
@@ -724,7 +799,10 @@ def _unpack_nested(exercise, expected, value):
     try:
         return leaves(expected, value), None
     except ValueError:
-        return None, f"your function should return {form}, but it returned {_a(value)} of another form"
+        return (
+            None,
+            f"your function should return {form}, but it returned {_a(value)} of another form",
+        )
 
 
 def _unpack_lists(names, expected, value):
@@ -736,7 +814,10 @@ def _unpack_lists(names, expected, value):
         elif not isinstance(got, (tuple, list)):
             return None, f"`{name}` should be a list of {len(want)} tensors, but it is {_a(got)}"
         elif len(got) != len(want):
-            return None, f"`{name}` should be a list of {len(want)} tensors, but yours has {len(got)}"
+            return (
+                None,
+                f"`{name}` should be a list of {len(want)} tensors, but yours has {len(got)}",
+            )
         else:
             answers.extend(got)
     return answers, None
@@ -771,9 +852,15 @@ def _tensor_problem(name, expected, shape, got, case=None, number_note=""):
         return f"`{name}` should be a torch.Tensor, but it is {_a(got)}{extra}"
     if got.shape != expected.shape:
         symbolic = f"{shape} = " if shape else ""
-        letters = diagnosis.shape_in_letters(tuple(got.shape), diagnosis.size_names(case)) if case else None
+        letters = (
+            diagnosis.shape_in_letters(tuple(got.shape), diagnosis.size_names(case))
+            if case
+            else None
+        )
         mine = f"{tuple(got.shape)}" + (f" = {letters}" if letters and letters != shape else "")
-        message = f"`{name}` should have shape {symbolic}{tuple(expected.shape)}, but yours has {mine}"
+        message = (
+            f"`{name}` should have shape {symbolic}{tuple(expected.shape)}, but yours has {mine}"
+        )
         if sorted(got.shape) == sorted(expected.shape):
             message += " (the same sizes in another order: are two axes swapped?)"
         return message
@@ -827,12 +914,20 @@ def diagnose(exercise, cases, outcomes):
     """
     evidence, probed = _evidence(cases, outcomes)
     if outcomes and outcomes[-1].bad_call:
-        return Diagnosis(f"your function's parameters do not fit the call: the signature should be {exercise.signature}")
+        return Diagnosis(
+            f"your function's parameters do not fit the call: the signature should be {exercise.signature}"
+        )
     if probed and all(not _returned_wrong(c, o, exercise) for c, o in evidence if o.error is None):
         return Diagnosis(diagnosis.DTYPE_CAUSE)
-    found = _catalogued(exercise, evidence) or _altered_input(exercise, evidence) or _uncatalogued(exercise, evidence)
+    found = (
+        _catalogued(exercise, evidence)
+        or _altered_input(exercise, evidence)
+        or _uncatalogued(exercise, evidence)
+    )
     if probed:
-        return Diagnosis(f"{found.message}; besides, {diagnosis.DTYPE_CAUSE}" if found else diagnosis.DTYPE_CAUSE)
+        return Diagnosis(
+            f"{found.message}; besides, {diagnosis.DTYPE_CAUSE}" if found else diagnosis.DTYPE_CAUSE
+        )
     return found
 
 
@@ -850,27 +945,49 @@ def _catalogued(exercise, evidence):
     if not any(_is_evidence(c, o, exercise) for c, o in evidence):
         return None
     for mistake in exercise.mistakes:
-        if all(_behaves_alike(mistake, c, o, exercise) for c, o in evidence if o.error in (None, "exception")):
+        if all(
+            _behaves_alike(mistake, c, o, exercise)
+            for c, o in evidence
+            if o.error in (None, "exception")
+        ):
             return mistake
     return None
 
 
 def _altered_input(exercise, evidence):
     """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
-    if exercise.solve is None or not evidence or not any(_is_evidence(c, o, exercise) for c, o in evidence):
+    if (
+        exercise.solve is None
+        or not evidence
+        or not any(_is_evidence(c, o, exercise) for c, o in evidence)
+    ):
         return None
-    evidence = sorted(evidence, key=lambda item: not _returned_wrong(*item, exercise))  # a wrong one first: fast
+    evidence = sorted(
+        evidence, key=lambda item: not _returned_wrong(*item, exercise)
+    )  # a wrong one first: fast
     for message, fn in _alterations(exercise, evidence[0][0].args):
-        if all(_behaves_alike(Mistake(message, fn), c, o, exercise) for c, o in evidence if o.error in (None, "exception")):
+        if all(
+            _behaves_alike(Mistake(message, fn), c, o, exercise)
+            for c, o in evidence
+            if o.error in (None, "exception")
+        ):
             return Mistake(message, fn)
     return None
 
 
 _ALTERED = {
-    "zero": ("your answer is torch's with `{name}` set to zero: `{name}` is left out somewhere", torch.zeros_like),
-    "ones": ("your answer is torch's with `{name}` all ones: `{name}` is not multiplied in", torch.ones_like),
-    "transposed": ("your answer is torch's with `{name}` transposed: it is used the wrong way round",
-                   lambda t: t.T.contiguous()),
+    "zero": (
+        "your answer is torch's with `{name}` set to zero: `{name}` is left out somewhere",
+        torch.zeros_like,
+    ),
+    "ones": (
+        "your answer is torch's with `{name}` all ones: `{name}` is not multiplied in",
+        torch.ones_like,
+    ),
+    "transposed": (
+        "your answer is torch's with `{name}` transposed: it is used the wrong way round",
+        lambda t: t.T.contiguous(),
+    ),
 }
 
 
@@ -885,10 +1002,15 @@ def _alterations(exercise, args):
                 continue
             name = arg_name if key is None else f"{arg_name}['{key}']"
             kinds = ["zero"] + (["ones"] if arg_name.startswith("grad") else [])
-            kinds += ["transposed"] if value.dim() == 2 and value.shape[0] == value.shape[1] > 1 else []
+            kinds += (
+                ["transposed"] if value.dim() == 2 and value.shape[0] == value.shape[1] > 1 else []
+            )
             for kind in kinds:
                 message, change = _ALTERED[kind]
-                yield message.format(name=name), _altered_solve(exercise.solve, position, key, change)
+                yield (
+                    message.format(name=name),
+                    _altered_solve(exercise.solve, position, key, change),
+                )
 
 
 def _family_alterations(solve, position, arg_name, arg):
@@ -897,17 +1019,23 @@ def _family_alterations(solve, position, arg_name, arg):
     for key in arg:
         families.setdefault(re.sub(r"\d+", "#", key), []).append(key)
     for family, keys in families.items():
-        if len(keys) > 1 and all(isinstance(arg[k], torch.Tensor) and arg[k].is_floating_point() for k in keys):
-            message = (f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) set to zero: "
-                       "those entries are left out")
+        if len(keys) > 1 and all(
+            isinstance(arg[k], torch.Tensor) and arg[k].is_floating_point() for k in keys
+        ):
+            message = (
+                f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) set to zero: "
+                "those entries are left out"
+            )
             yield message, _altered_family(solve, position, family)
 
 
 def _altered_family(solve, position, family):
     def altered(*args):
         args = list(args)
-        args[position] = {k: torch.zeros_like(v) if re.sub(r"\d+", "#", k) == family else v
-                          for k, v in args[position].items()}
+        args[position] = {
+            k: torch.zeros_like(v) if re.sub(r"\d+", "#", k) == family else v
+            for k, v in args[position].items()
+        }
         return solve(*args)
 
     return altered
@@ -954,7 +1082,9 @@ def _explained(exercise, case, value):
     items = _answer_and_expected(exercise, case, value)
     try:
         return diagnosis.explain_answer(items, case, exercise.arg_names) if items else None
-    except Exception:  # an answer too odd to compare (e.g. empty): this case simply gives no evidence
+    except (
+        Exception
+    ):  # an answer too odd to compare (e.g. empty): this case simply gives no evidence
         return None
 
 
@@ -963,13 +1093,18 @@ def _answer_and_expected(exercise, case, value):
     answers, problem = _answer_items(exercise, case, value)
     if problem:
         return None
-    return [(name, expected, got, shape) for (name, expected, shape), got in zip(_expected_items(exercise, case), answers)]
+    return [
+        (name, expected, got, shape)
+        for (name, expected, shape), got in zip(_expected_items(exercise, case), answers)
+    ]
 
 
 def _behaves_alike(mistake, case, outcome, exercise):
     answer = _run_mistake(mistake, case)
     if outcome.error == "exception":
-        return isinstance(answer, _Raised) and answer.signature == diagnosis.error_signature(outcome.detail)
+        return isinstance(answer, _Raised) and answer.signature == diagnosis.error_signature(
+            outcome.detail
+        )
     return outcome.error is None and _same_answer(answer, outcome.value, exercise)
 
 
@@ -987,7 +1122,9 @@ class _Raised:
 def _run_mistake(mistake, case):
     try:
         return mistake.fn(*clone(case.args))
-    except Exception as exc:  # a mistake that cannot run on this case cannot return the learner's answer
+    except (
+        Exception
+    ) as exc:  # a mistake that cannot run on this case cannot return the learner's answer
         return _Raised(diagnosis.error_signature(f"{type(exc).__name__}: {exc}"))
 
 
@@ -998,12 +1135,22 @@ def _same_answer(a, b, exercise):
         return (
             isinstance(b, torch.Tensor)
             and a.shape == b.shape
-            and torch.allclose(a.to(torch.float64), b.to(torch.float64), rtol=1e-6, atol=1e-8, equal_nan=True)
+            and torch.allclose(
+                a.to(torch.float64), b.to(torch.float64), rtol=1e-6, atol=1e-8, equal_nan=True
+            )
         )
     if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_same_answer(x, y, exercise) for x, y in zip(a, b))
+        return (
+            isinstance(b, (tuple, list))
+            and len(a) == len(b)
+            and all(_same_answer(x, y, exercise) for x, y in zip(a, b))
+        )
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_answer(a[k], b[k], exercise) for k in a)
+        return (
+            isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_same_answer(a[k], b[k], exercise) for k in a)
+        )
     return False
 
 
@@ -1021,15 +1168,23 @@ def check(exercise_id, fn, timeout=None):
     """
     exercise = get_exercise(exercise_id)
     if not callable(fn):
-        return _result(exercise, "failed", [f"expected your function {exercise.signature}, but got {_a(fn)}"])
+        return _result(
+            exercise, "failed", [f"expected your function {exercise.signature}, but got {_a(fn)}"]
+        )
     cases = exercise.cases()
     try:
         return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))
     except KeyboardInterrupt:
         raise
     except BaseException:  # a last resort: no answer, however odd, may stop the learner's notebook
-        return _result(exercise, "failed", ["the checker could not read what your function did; return plain "
-                                            "tensors (in a tuple, list or dict where the exercise asks for one)"])
+        return _result(
+            exercise,
+            "failed",
+            [
+                "the checker could not read what your function did; return plain "
+                "tensors (in a tuple, list or dict where the exercise asks for one)"
+            ],
+        )
 
 
 def _shown(value):
@@ -1047,7 +1202,9 @@ class Hint(str):
         return str(self)
 
     def _repr_html_(self):
-        return f'<div style="border-left:4px solid #0969da;padding:2px 8px">{inline_html(self)}</div>'
+        return (
+            f'<div style="border-left:4px solid #0969da;padding:2px 8px">{inline_html(self)}</div>'
+        )
 
 
 def hint(exercise_id, level=1):
@@ -1058,13 +1215,21 @@ def hint(exercise_id, level=1):
     """
     if type(exercise_id) is not str or exercise_id not in _REGISTRY:
         known = ", ".join(_REGISTRY)
-        return Hint(f"There are no hints for {_shown(exercise_id)}: it is not an exercise. The exercises are: {known}.")
+        return Hint(
+            f"There are no hints for {_shown(exercise_id)}: it is not an exercise. The exercises are: {known}."
+        )
     hints = _REGISTRY[exercise_id].hints
     if not hints:
         return Hint(f"Hint for {exercise_id}: no hints are written for this exercise yet.")
     level = int(level) if isinstance(level, numbers.Integral) and type(level) is not bool else level
     if type(level) is not int or not 1 <= level <= len(hints):
-        return Hint(f"There is no hint level {_shown(level)} for {exercise_id}: ask for a level from 1 to "
-                    f"{len(hints)}, e.g. hint({exercise_id!r}, 1).")
-    more = f" (ask for level={level + 1} for more)" if level < len(hints) else " (this is the last hint)"
+        return Hint(
+            f"There is no hint level {_shown(level)} for {exercise_id}: ask for a level from 1 to "
+            f"{len(hints)}, e.g. hint({exercise_id!r}, 1)."
+        )
+    more = (
+        f" (ask for level={level + 1} for more)"
+        if level < len(hints)
+        else " (this is the last hint)"
+    )
     return Hint(f"Hint {level}/{len(hints)} for {exercise_id}: {hints[level - 1]}{more}")

@@ -38,7 +38,9 @@ def size_names(case):
             value = _evaluate(axis, dims)
             if value is not None and axis not in names.get(value, []):
                 names.setdefault(value, []).append(axis)
-    for (a, x), (b, y) in itertools.combinations(dims.items(), 2):  # a flattened pair of axes, e.g. L*N
+    for (a, x), (b, y) in itertools.combinations(
+        dims.items(), 2
+    ):  # a flattened pair of axes, e.g. L*N
         if x > 1 and y > 1 and x * y not in names:
             names[x * y] = [f"{a}*{b}"]
     return {value: found for value, found in names.items() if value > 1}
@@ -146,34 +148,44 @@ def _kind(message):
     return None
 
 
-DTYPE_CAUSE = ("a tensor you create is float32 (torch's default) while the inputs are float64: make new "
-               "tensors with dtype=x.dtype, or with torch.zeros_like / x.new_zeros, which copy the dtype")
+DTYPE_CAUSE = (
+    "a tensor you create is float32 (torch's default) while the inputs are float64: make new "
+    "tensors with dtype=x.dtype, or with torch.zeros_like / x.new_zeros, which copy the dtype"
+)
 
 
 def _dtype(m, names):
     parts = " ".join(g for g in m.groups() if g)
     if any(word in parts for word in ("Long", "long", "Int", "int")):
-        return ("an integer tensor (int64) meets a floating-point one: indices and class labels are integers, "
-                "the values you compute with are float64; convert with .to(x.dtype) where a number is meant")
+        return (
+            "an integer tensor (int64) meets a floating-point one: indices and class labels are integers, "
+            "the values you compute with are float64; convert with .to(x.dtype) where a number is meant"
+        )
     return DTYPE_CAUSE
 
 
 def _matmul(m, names):
     a, b, c, d = (int(v) for v in m.groups())
-    return (f"a matrix product meets ({name_size(a, names)}, {name_size(b, names)}) @ ({name_size(c, names)}, "
-            f"{name_size(d, names)}): the inner sizes must agree. Check that each weight meets the tensor it "
-            "belongs to, and whether it needs its transpose (.T)")
+    return (
+        f"a matrix product meets ({name_size(a, names)}, {name_size(b, names)}) @ ({name_size(c, names)}, "
+        f"{name_size(d, names)}): the inner sizes must agree. Check that each weight meets the tensor it "
+        "belongs to, and whether it needs its transpose (.T)"
+    )
 
 
 def _broadcast(m, names):
     a, b = int(m["a"]), int(m["b"])
     pair = {letter(a, names), letter(b, names)}
     if pair == {"L", "N"}:
-        return (f"the time axis ({name_size(_size_of('L', a, b, names), names)}) meets the batch axis "
-                f"({name_size(_size_of('N', a, b, names), names)}): somewhere time and batch are swapped, e.g. "
-                "an index or a loop over the wrong axis, or batch-first data read as time-major (or the reverse)")
-    return (f"two tensors combined element by element disagree on one axis: {name_size(a, names)} against "
-            f"{name_size(b, names)}. One term has the wrong shape: write down the shape of each")
+        return (
+            f"the time axis ({name_size(_size_of('L', a, b, names), names)}) meets the batch axis "
+            f"({name_size(_size_of('N', a, b, names), names)}): somewhere time and batch are swapped, e.g. "
+            "an index or a loop over the wrong axis, or batch-first data read as time-major (or the reverse)"
+        )
+    return (
+        f"two tensors combined element by element disagree on one axis: {name_size(a, names)} against "
+        f"{name_size(b, names)}. One term has the wrong shape: write down the shape of each"
+    )
 
 
 def _size_of(wanted, a, b, names):
@@ -182,111 +194,256 @@ def _size_of(wanted, a, b, names):
 
 def _expanded(m, names):
     a, b = int(m["a"]), int(m["b"])
-    return (f"you store a tensor into a place of another shape ({name_size(b, names)} where "
-            f"{name_size(a, names)} fits): check the shape of what you assign and of the slice it goes into")
+    return (
+        f"you store a tensor into a place of another shape ({name_size(b, names)} where "
+        f"{name_size(a, names)} fits): check the shape of what you assign and of the slice it goes into"
+    )
 
 
 def _index(m, names):
     index, size = int(m["i"]), int(m["s"])
     hint = " (off by one: positions count from 0)" if index == size else ""
-    return (f"index {index} is past the end of an axis of size {name_size(size, names)}{hint}: "
-            "check which axis you index and how far the loop runs")
+    return (
+        f"index {index} is past the end of an axis of size {name_size(size, names)}{hint}: "
+        "check which axis you index and how far the loop runs"
+    )
 
 
 def _target_size(m, names):
     want = ", ".join(letter(int(v), names) for v in m["want"].split(", "))
     got = ", ".join(letter(int(v), names) for v in m["got"].split(", "))
-    return (f"F.cross_entropy reads the classes from axis 1 of the scores, so it wanted targets ({want}) and got "
-            f"({got}): scores with the classes on their last axis must be rearranged or flattened first")
+    return (
+        f"F.cross_entropy reads the classes from axis 1 of the scores, so it wanted targets ({want}) and got "
+        f"({got}): scores with the classes on their last axis must be rearranged or flattened first"
+    )
 
 
 _ERRORS = (
     ("dtype", "|".join(re.sub(r"\?P<\w>", "", p) for p in _DTYPE_PATTERNS), _dtype),
-    ("matmul", r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)", _matmul),
-    ("broadcast", r"size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)", _broadcast),
-    ("expand", r"expanded size of the tensor \((?P<a>\d+)\) must match the existing size \((?P<b>\d+)\)", _expanded),
-    ("index", r"index (?P<i>-?\d+) is out of bounds for dimension \d+ with size (?P<s>\d+)", _index),
-    ("target size", r"Expected target size \[(?P<want>[\d, ]+)\], got \[(?P<got>[\d, ]+)\]", _target_size),
-    ("target dtype", r"expected target dtype to be Long",
-     lambda m, n: "the targets must be class indices (int64), not floating-point numbers"),
-    ("target range", r"Target -?\d+ is out of bounds",
-     lambda m, n: "a target class is not below the number of classes on axis 1 of the scores: are the classes "
-                  "on the axis F.cross_entropy reads them from (axis 1)?"),
-    ("vector", r"size mismatch, got input \(\d+\), mat \(\d+x\d+\), vec \(\d+\)",
-     lambda m, n: "a matrix-vector product whose sizes do not fit: check which weight and which vector meet"),
-    ("batched matmul", r"Expected size for first two dimensions of batch2 tensor",
-     lambda m, n: "a batched matrix product whose sizes do not fit: check the order of the operands"),
-    ("stack", r"stack expects each tensor to be equal size",
-     lambda m, n: "the tensors you stack differ in shape: collect tensors of one shape only (one per step)"),
-    ("cat", r"Sizes of tensors must match except in dimension",
-     lambda m, n: "the tensors you concatenate differ in shape on an axis other than the one you join along"),
-    ("reshape", r"shape '\[[-\d, ]+\]' is invalid for input of size \d+",
-     lambda m, n: "a reshape or view asks for a shape with another number of elements than the tensor has"),
-    ("view", r"view size is not compatible with input tensor's size and stride",
-     lambda m, n: "view() on a transposed (non-contiguous) tensor: use reshape, or .contiguous() first"),
-    ("axis", r"Dimension out of range|too many indices for tensor of dimension",
-     lambda m, n: "you use an axis that the tensor does not have: it has fewer axes than you think (one time "
-                  "step, or one sequence, has lost an axis)"),
-    ("einsum", r"einsum\(\)",
-     lambda m, n: "the einsum subscripts do not fit the operands: each letter must stand for one size"),
-    ("boolean", r"Boolean value of Tensor with more than one value is ambiguous",
-     lambda m, n: "a tensor with several values is used where Python needs one True or False (if, while, and, "
-                  "or, or the built-in max and min)"),
-    ("scalar", r"cannot be converted to Scalar|only one element tensors can be converted",
-     lambda m, n: "a tensor with several values is turned into one Python number (.item(), float(), int())"),
-    ("no grad", r"does not require grad and does not have a grad_fn",
-     lambda m, n: "backward() on a result that depends on nothing that requires grad (made under torch.no_grad(), "
-                  "or from detached tensors)"),
-    ("twice", r"backward through the graph a second time",
-     lambda m, n: "backward() runs twice through the same graph"),
-    ("in-place grad", r"leaf Variable that requires grad is being used in an in-place operation|modified by an "
-                      r"inplace operation",
-     lambda m, n: "a tensor that autograd needs is changed in place: build a new tensor instead"),
-    ("index dtype", r"tensors used as indices must be|Expected dtype int32/int64 for index",
-     lambda m, n: "an index tensor must hold integers (int64), not floating-point numbers"),
-    ("device", r"Expected all tensors to be on the same device",
-     lambda m, n: "tensors on different devices meet: create new tensors on the inputs' device"),
-    ("integer mean", r"could not infer output dtype",
-     lambda m, n: "a mean (or similar) of an integer tensor: convert it to a floating-point dtype first"),
+    (
+        "matmul",
+        r"mat1 and mat2 shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)",
+        _matmul,
+    ),
+    (
+        "broadcast",
+        r"size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)",
+        _broadcast,
+    ),
+    (
+        "expand",
+        r"expanded size of the tensor \((?P<a>\d+)\) must match the existing size \((?P<b>\d+)\)",
+        _expanded,
+    ),
+    (
+        "index",
+        r"index (?P<i>-?\d+) is out of bounds for dimension \d+ with size (?P<s>\d+)",
+        _index,
+    ),
+    (
+        "target size",
+        r"Expected target size \[(?P<want>[\d, ]+)\], got \[(?P<got>[\d, ]+)\]",
+        _target_size,
+    ),
+    (
+        "target dtype",
+        r"expected target dtype to be Long",
+        lambda m, n: "the targets must be class indices (int64), not floating-point numbers",
+    ),
+    (
+        "target range",
+        r"Target -?\d+ is out of bounds",
+        lambda m, n: (
+            "a target class is not below the number of classes on axis 1 of the scores: are the classes "
+            "on the axis F.cross_entropy reads them from (axis 1)?"
+        ),
+    ),
+    (
+        "vector",
+        r"size mismatch, got input \(\d+\), mat \(\d+x\d+\), vec \(\d+\)",
+        lambda m, n: (
+            "a matrix-vector product whose sizes do not fit: check which weight and which vector meet"
+        ),
+    ),
+    (
+        "batched matmul",
+        r"Expected size for first two dimensions of batch2 tensor",
+        lambda m, n: (
+            "a batched matrix product whose sizes do not fit: check the order of the operands"
+        ),
+    ),
+    (
+        "stack",
+        r"stack expects each tensor to be equal size",
+        lambda m, n: (
+            "the tensors you stack differ in shape: collect tensors of one shape only (one per step)"
+        ),
+    ),
+    (
+        "cat",
+        r"Sizes of tensors must match except in dimension",
+        lambda m, n: (
+            "the tensors you concatenate differ in shape on an axis other than the one you join along"
+        ),
+    ),
+    (
+        "reshape",
+        r"shape '\[[-\d, ]+\]' is invalid for input of size \d+",
+        lambda m, n: (
+            "a reshape or view asks for a shape with another number of elements than the tensor has"
+        ),
+    ),
+    (
+        "view",
+        r"view size is not compatible with input tensor's size and stride",
+        lambda m, n: (
+            "view() on a transposed (non-contiguous) tensor: use reshape, or .contiguous() first"
+        ),
+    ),
+    (
+        "axis",
+        r"Dimension out of range|too many indices for tensor of dimension",
+        lambda m, n: (
+            "you use an axis that the tensor does not have: it has fewer axes than you think (one time "
+            "step, or one sequence, has lost an axis)"
+        ),
+    ),
+    (
+        "einsum",
+        r"einsum\(\)",
+        lambda m, n: (
+            "the einsum subscripts do not fit the operands: each letter must stand for one size"
+        ),
+    ),
+    (
+        "boolean",
+        r"Boolean value of Tensor with more than one value is ambiguous",
+        lambda m, n: (
+            "a tensor with several values is used where Python needs one True or False (if, while, and, "
+            "or, or the built-in max and min)"
+        ),
+    ),
+    (
+        "scalar",
+        r"cannot be converted to Scalar|only one element tensors can be converted",
+        lambda m, n: (
+            "a tensor with several values is turned into one Python number (.item(), float(), int())"
+        ),
+    ),
+    (
+        "no grad",
+        r"does not require grad and does not have a grad_fn",
+        lambda m, n: (
+            "backward() on a result that depends on nothing that requires grad (made under torch.no_grad(), "
+            "or from detached tensors)"
+        ),
+    ),
+    (
+        "twice",
+        r"backward through the graph a second time",
+        lambda m, n: "backward() runs twice through the same graph",
+    ),
+    (
+        "in-place grad",
+        r"leaf Variable that requires grad is being used in an in-place operation|modified by an "
+        r"inplace operation",
+        lambda m, n: "a tensor that autograd needs is changed in place: build a new tensor instead",
+    ),
+    (
+        "index dtype",
+        r"tensors used as indices must be|Expected dtype int32/int64 for index",
+        lambda m, n: "an index tensor must hold integers (int64), not floating-point numbers",
+    ),
+    (
+        "device",
+        r"Expected all tensors to be on the same device",
+        lambda m, n: "tensors on different devices meet: create new tensors on the inputs' device",
+    ),
+    (
+        "integer mean",
+        r"could not infer output dtype",
+        lambda m, n: (
+            "a mean (or similar) of an integer tensor: convert it to a floating-point dtype first"
+        ),
+    ),
 )
 _KINDS = {kind for kind, _, _ in _ERRORS}
 
 _PYTHON_ERRORS = (
-    (r"^name '(?P<n>\w+)' is not defined",
-     lambda m: f"your function uses `{m['n']}`, which is not defined where it runs: a typo, or a helper from "
-               "another cell or lesson that has not been run in this notebook"),
-    (r"cannot access local variable '(?P<n>\w+)'|local variable '(?P<o>\w+)' referenced before assignment",
-     lambda m: f"`{m['n'] or m['o']}` is read before anything is assigned to it (a loop that never runs, or a "
-               "branch that does not set it)"),
-    (r"unsupported operand type\(s\) for .*: '(?P<a>\w+)' and '(?P<b>\w+)'", lambda m: _not_a_tensor(m["a"], m["b"])),
-    (r"^'(?P<a>\w+)' object has no attribute '(?P<attr>\w+)'", lambda m: _no_attribute(m["a"], m["attr"])),
+    (
+        r"^name '(?P<n>\w+)' is not defined",
+        lambda m: (
+            f"your function uses `{m['n']}`, which is not defined where it runs: a typo, or a helper from "
+            "another cell or lesson that has not been run in this notebook"
+        ),
+    ),
+    (
+        r"cannot access local variable '(?P<n>\w+)'|local variable '(?P<o>\w+)' referenced before assignment",
+        lambda m: (
+            f"`{m['n'] or m['o']}` is read before anything is assigned to it (a loop that never runs, or a "
+            "branch that does not set it)"
+        ),
+    ),
+    (
+        r"unsupported operand type\(s\) for .*: '(?P<a>\w+)' and '(?P<b>\w+)'",
+        lambda m: _not_a_tensor(m["a"], m["b"]),
+    ),
+    (
+        r"^'(?P<a>\w+)' object has no attribute '(?P<attr>\w+)'",
+        lambda m: _no_attribute(m["a"], m["attr"]),
+    ),
     (r"^'(?P<a>\w+)' object is not subscriptable", lambda m: _not_a_tensor(m["a"])),
-    (r"^'(?P<a>\w+)' object is not callable",
-     lambda m: f"something that is not a function is called: a {m['a']} followed by ( ... ), e.g. x.shape(0) "
-               "instead of x.shape[0], or a name that now holds a value instead of a function"),
-    (r"object is not iterable|cannot unpack non-iterable",
-     lambda m: "one value is unpacked or looped over as if it held several"),
-    (r"not enough values to unpack|too many values to unpack",
-     lambda m: "an unpacking expects another number of values than it gets (iterating a tensor walks its "
-               "first axis; unpacking x.shape needs one name per axis)"),
-    (r"\w+\(\) (?:takes|missing|got an unexpected|received an invalid combination)",
-     lambda m: "a function you call gets the wrong number or kind of arguments: check its signature"),
-    (r"maximum recursion depth",
-     lambda m: "RecursionError: your function calls itself without end (is a helper named like the exercise calling itself?)"),
+    (
+        r"^'(?P<a>\w+)' object is not callable",
+        lambda m: (
+            f"something that is not a function is called: a {m['a']} followed by ( ... ), e.g. x.shape(0) "
+            "instead of x.shape[0], or a name that now holds a value instead of a function"
+        ),
+    ),
+    (
+        r"object is not iterable|cannot unpack non-iterable",
+        lambda m: "one value is unpacked or looped over as if it held several",
+    ),
+    (
+        r"not enough values to unpack|too many values to unpack",
+        lambda m: (
+            "an unpacking expects another number of values than it gets (iterating a tensor walks its "
+            "first axis; unpacking x.shape needs one name per axis)"
+        ),
+    ),
+    (
+        r"\w+\(\) (?:takes|missing|got an unexpected|received an invalid combination)",
+        lambda m: (
+            "a function you call gets the wrong number or kind of arguments: check its signature"
+        ),
+    ),
+    (
+        r"maximum recursion depth",
+        lambda m: (
+            "RecursionError: your function calls itself without end"
+            " (is a helper named like the exercise calling itself?)"
+        ),
+    ),
     (r"division by zero", lambda m: "a division by zero: a count or a norm can be 0 here"),
-    (r"list index out of range|tuple index out of range",
-     lambda m: "an index runs past the end of a list or tuple: with n items the last is at n-1"),
+    (
+        r"list index out of range|tuple index out of range",
+        lambda m: "an index runs past the end of a list or tuple: with n items the last is at n-1",
+    ),
 )
 
 
 def _not_a_tensor(*type_names):
     for name in type_names:
         if name == "NoneType":
-            return ("a None is used where a tensor is expected: a helper that does not return its result, or a "
-                    "variable that is never set")
+            return (
+                "a None is used where a tensor is expected: a helper that does not return its result, or a "
+                "variable that is never set"
+            )
         if name in ("list", "tuple"):
-            return (f"a Python {name} is used where a tensor is expected: torch.stack or torch.cat makes one tensor "
-                    "of a list of tensors, and a function that returns several values gives a tuple")
+            return (
+                f"a Python {name} is used where a tensor is expected: torch.stack or torch.cat makes one tensor "
+                "of a list of tensors, and a function that returns several values gives a tuple"
+            )
         if name in ("int", "float"):
             return f"a Python {name} is used where a tensor is expected"
     return None
@@ -315,8 +472,10 @@ def explain_error(detail, case):
         if match:
             return explain(match)
     if exception_type(detail) == "KeyError":
-        return (f"a dict is asked for the key {message}, which it does not hold: check how the keys are spelled "
-                "and numbered (counting from 0)")
+        return (
+            f"a dict is asked for the key {message}, which it does not hold: check how the keys are spelled "
+            "and numbered (counting from 0)"
+        )
     return None
 
 
@@ -342,7 +501,11 @@ def explain_answer(items, case, arg_names=()):
     for name, expected, got in outputs:
         if isinstance(got, (list, tuple)) and got and all(isinstance(g, torch.Tensor) for g in got):
             return _pieces(name, expected, got)
-        if not isinstance(got, torch.Tensor) or not got.is_floating_point() and expected.is_floating_point():
+        if (
+            not isinstance(got, torch.Tensor)
+            or not got.is_floating_point()
+            and expected.is_floating_point()
+        ):
             continue
         got = got.to(torch.float64)
         if _close(got, expected):
@@ -354,8 +517,10 @@ def explain_answer(items, case, arg_names=()):
         if whole:
             return f"`{name}` equals {whole[0] if whole[0].startswith('your') else f'`{whole[0]}`'} itself"
         if in_range and got.numel() and got.abs().max() > 1 + 1e-9:
-            return (f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
-                    "is not tanh (is it missing, replaced, or is something added after it?)")
+            return (
+                f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
+                "is not tanh (is it missing, replaced, or is something added after it?)"
+            )
         if got.shape == expected.shape:
             return _same_shape(name, expected, got, axes, names, others)
         return _other_shape(name, expected, got, axes, names, others)
@@ -370,8 +535,10 @@ def _pieces(name, expected, got):
         except RuntimeError:
             continue
         if joined.numel() == expected.numel() and _close(joined.reshape(expected.shape), expected):
-            return (f"`{name}` is a Python list of tensors holding the right numbers: make one tensor of them "
-                    "(torch.stack adds a new axis, torch.cat joins along an existing one)")
+            return (
+                f"`{name}` is a Python list of tensors holding the right numbers: make one tensor of them "
+                "(torch.stack adds a new axis, torch.cat joins along an existing one)"
+            )
     return f"`{name}` is a Python list (or tuple) of tensors where one tensor belongs"
 
 
@@ -394,7 +561,17 @@ def _named_inputs(case, arg_names):
 
 
 def _same_shape(name, expected, got, axes, names, others):
-    for relation in (_zeros, _sign, _factor, _precision, _reversed, _shifted, _layout, _halves, _partly_right):
+    for relation in (
+        _zeros,
+        _sign,
+        _factor,
+        _precision,
+        _reversed,
+        _shifted,
+        _layout,
+        _halves,
+        _partly_right,
+    ):
         message = relation(name, expected, got, axes, names)
         if message:
             return message
@@ -414,8 +591,10 @@ def _halves(name, expected, got, axes, names):
         halves = [_close(g, e) for g, e in zip(got.chunk(2, axis), expected.chunk(2, axis))]
         if any(halves) and not all(halves):
             right, wrong = ("first", "second") if halves[0] else ("second", "first")
-            return (f"the {right} half of `{name}` along its {axes[axis]} axis is right and the {wrong} half is "
-                    "wrong (with two directions the features are [forward | backward])")
+            return (
+                f"the {right} half of `{name}` along its {axes[axis]} axis is right and the {wrong} half is "
+                "wrong (with two directions the features are [forward | backward])"
+            )
     return None
 
 
@@ -434,7 +613,9 @@ def _factor(name, expected, got, axes, names):
     if abs(ratio - 1) < 1e-6 or abs(ratio) < 1e-12 or not _close(got, expected * ratio):
         return None
     described = _describe_factor(ratio, names)
-    if expected.numel() < 2 and described == _ANY_FACTOR:  # one number is always some factor of another
+    if (
+        expected.numel() < 2 and described == _ANY_FACTOR
+    ):  # one number is always some factor of another
         return None
     return f"`{name}` is off by a constant factor: {described}"
 
@@ -445,9 +626,15 @@ def _describe_factor(ratio, names):
         if whole > 1 and abs(value - whole) < 1e-6 * whole:
             size = name_size(whole, names)
             if size != str(whole):
-                return f"{words} {size} (a sum where a mean belongs, or a mean over the wrong count?)"
+                return (
+                    f"{words} {size} (a sum where a mean belongs, or a mean over the wrong count?)"
+                )
             if whole == 2:
-                return "twice what it should be: something is counted twice" if words == "times" else "half what it should be"
+                return (
+                    "twice what it should be: something is counted twice"
+                    if words == "times"
+                    else "half what it should be"
+                )
             return f"{words} {whole}"
     return _ANY_FACTOR
 
@@ -459,8 +646,10 @@ def _precision(name, expected, got, axes, names):
     scale = expected.abs().max().item()
     error = (got - expected).abs().max().item()
     if scale > 0 and 1e-9 * scale < error < 1e-5 * scale:
-        return (f"`{name}` is right to about 7 digits only, float32's precision: part of the computation ran in "
-                "float32 (a tensor made without dtype=, or .float()); keep everything in the inputs' float64")
+        return (
+            f"`{name}` is right to about 7 digits only, float32's precision: part of the computation ran in "
+            "float32 (a tensor made without dtype=, or .float()); keep everything in the inputs' float64"
+        )
     return None
 
 
@@ -488,9 +677,11 @@ def _layout(name, expected, got, axes, names):
         if list(order) == sorted(order):
             continue
         if _close(expected.permute(order).reshape(got.shape), got):
-            return (f"`{name}` holds the right numbers in the wrong places: the axes were rearranged with "
-                    "reshape or view, which keeps the order of the numbers in memory; swapping axes takes "
-                    "transpose or permute")
+            return (
+                f"`{name}` holds the right numbers in the wrong places: the axes were rearranged with "
+                "reshape or view, which keeps the order of the numbers in memory; swapping axes takes "
+                "transpose or permute"
+            )
     return None
 
 
@@ -507,16 +698,22 @@ def _partly_right(name, expected, got, axes, names):
 def _where_right(name, axis, right, size):
     count = sum(right)
     if axis == "N" and right[0] and count == 1:
-        return (f"only the first sequence in the batch is right in `{name}`: something that belongs to each "
-                "sequence is taken from the first one for all of them (e.g. one row broadcast over the batch)")
+        return (
+            f"only the first sequence in the batch is right in `{name}`: something that belongs to each "
+            "sequence is taken from the first one for all of them (e.g. one row broadcast over the batch)"
+        )
     if axis == "L" and right == [True] * count + [False] * (size - count):
-        return (f"`{name}` is right for the first {count} time step{'s' if count > 1 else ''} and wrong after: "
-                "look at what one step hands on to the next")
+        return (
+            f"`{name}` is right for the first {count} time step{'s' if count > 1 else ''} and wrong after: "
+            "look at what one step hands on to the next"
+        )
     if axis == "L" and right == [False] * (size - count) + [True] * count:
         return f"`{name}` is right only for the last {count} time step{'s' if count > 1 else ''}"
     if right[0] and count == 1:
-        return (f"only the first entry of `{name}` along its {axis} axis is right: look at what the later "
-                "entries take from the first")
+        return (
+            f"only the first entry of `{name}` along its {axis} axis is right: look at what the later "
+            "entries take from the first"
+        )
     return f"`{name}` is right at some positions along its {axis} axis and wrong at others"
 
 
@@ -531,7 +728,9 @@ def _slice_of_other(name, got, others, names):
                 if tensor.shape[axis] < 2:
                     continue
                 part = tensor.select(axis, index)
-                where = f"the {'first' if index == 0 else 'last'} entry of {shown} along its axis {axis} ({name_size(tensor.shape[axis], names)})"
+                end = "first" if index == 0 else "last"
+                size = name_size(tensor.shape[axis], names)
+                where = f"the {end} entry of {shown} along its axis {axis} ({size})"
                 if _close(got, part):
                     return f"`{name}` equals {where}"
                 if _same_numbers(got, part):
@@ -543,18 +742,25 @@ def _same_numbers(a, b):
     """The same values, in any order and shape."""
     if a.numel() != b.numel() or a.numel() < 2:
         return False
-    return torch.allclose(a.flatten().sort().values, b.flatten().sort().values, rtol=1e-6, atol=1e-9)
+    return torch.allclose(
+        a.flatten().sort().values, b.flatten().sort().values, rtol=1e-6, atol=1e-9
+    )
 
 
 def _other_shape(name, expected, got, axes, names, others):
-    if got.squeeze().shape == expected.squeeze().shape and _close(got.squeeze(), expected.squeeze()):
+    if got.squeeze().shape == expected.squeeze().shape and _close(
+        got.squeeze(), expected.squeeze()
+    ):
         extra = "an extra" if got.dim() > expected.dim() else "a missing"
         return f"`{name}` has the right values but {extra} axis of size 1"
     if sorted(got.shape) == sorted(expected.shape) and got.dim() <= 4:
         for order in itertools.permutations(range(expected.dim())):
             if _close(expected.permute(order), got):
                 mine = ", ".join(axes[i] for i in order)
-                return f"`{name}` has the right values with its axes in another order: ({mine}) instead of ({', '.join(axes)})"
+                return (
+                    f"`{name}` has the right values with its axes in another order:"
+                    f" ({mine}) instead of ({', '.join(axes)})"
+                )
     if got.numel() == expected.numel() and _close(got.reshape(expected.shape), expected):
         return f"`{name}` has the right values in the wrong shape"
     if _same_numbers(got, expected):
@@ -565,12 +771,17 @@ def _other_shape(name, expected, got, axes, names, others):
     for axis, size in enumerate(expected.shape):
         for index in range(size) if size > 1 else ():
             if _close(got, expected.select(axis, index)):
-                return (f"`{name}` holds only one entry (index {index}) of the {axes[axis]} axis: the exercise wants "
-                        f"every one, ({', '.join(axes)})")
+                return (
+                    f"`{name}` holds only one entry (index {index}) of the {axes[axis]} axis: the exercise wants "
+                    f"every one, ({', '.join(axes)})"
+                )
     for axis, size in enumerate(got.shape):
         for index in (0, -1) if size > 1 else ():
             if _close(got.select(axis, index), expected):
-                return f"`{name}` has an extra axis (axis {axis}, size {name_size(size, names)}): torch's answer is one entry of it"
+                return (
+                    f"`{name}` has an extra axis (axis {axis}, size {name_size(size, names)}):"
+                    " torch's answer is one entry of it"
+                )
     return _slice_of_other(name, got, others, names)
 
 
@@ -593,7 +804,11 @@ def _narrowed(name, expected, got, axes):
         return None
     which = "first" if first else "last"
     if short is got:
-        return (f"`{name}` has too few entries along its {axes[axis]} axis, and the ones it has are torch's {which} "
-                "ones: a loop that stops early, or a slice that is too short?")
-    return (f"`{name}` has too many entries along its {axes[axis]} axis; its {which} ones are right: a slice that "
-            "takes too much?")
+        return (
+            f"`{name}` has too few entries along its {axes[axis]} axis, and the ones it has are torch's {which} "
+            "ones: a loop that stops early, or a slice that is too short?"
+        )
+    return (
+        f"`{name}` has too many entries along its {axes[axis]} axis; its {which} ones are right: a slice that "
+        "takes too much?"
+    )

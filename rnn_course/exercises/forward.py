@@ -32,7 +32,9 @@ def _cell_case(seed, n, input_size, hidden_size):
 def _solve_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     """torch's answer (nn.RNNCell) for any arguments: (N, H)."""
     cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
-    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
+    cell.load_state_dict(
+        {"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh}
+    )
     with torch.no_grad():
         return cell(x, h)
 
@@ -92,10 +94,18 @@ register(
         make_cases=_cell_cases,
         lesson="01_rnn_cell",
         mistakes=(
-            Mistake("your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)", _cell_without_b_hh),
-            Mistake("your h_next ignores b_ih (torch adds two biases, b_ih and b_hh)", _cell_without_b_ih),
+            Mistake(
+                "your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)",
+                _cell_without_b_hh,
+            ),
+            Mistake(
+                "your h_next ignores b_ih (torch adds two biases, b_ih and b_hh)",
+                _cell_without_b_ih,
+            ),
             Mistake("your h_next leaves out both biases", _cell_without_biases),
-            Mistake("your h_next is missing the tanh: it returns the pre-activation", _cell_without_tanh),
+            Mistake(
+                "your h_next is missing the tanh: it returns the pre-activation", _cell_without_tanh
+            ),
             Mistake("your h_next uses relu; this exercise uses tanh", _cell_with_relu),
             Mistake("your h_next uses sigmoid; an RNN cell uses tanh", _cell_with_sigmoid),
             Mistake(
@@ -217,29 +227,59 @@ def _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, 
 
 _BUGS = {
     "",  # no bug in the layers: a mistake made elsewhere (the cell, or the shape of the answer)
-    "h0 ignored", "every layer starts from h0[0]", "every layer starts from h0[d]", "direction-major",
-    "layer 0 weights", "backward uses forward weights", "loop runs backwards", "backward runs forwards",
-    "no carry", "states before step", "backward not flipped back", "h_n at time 0", "h_n at time L-1",
-    "backward first", "directions stacked", "x to every layer", "output of the first layer",
-    "h_n of the last layer only", "h_n concatenated", "output batch-first", "ignores batch_first",
-    "output not transposed back", "h_n batch-first", "state carried across layers", "first sequence's h0",
-    "h0 directions swapped", "final state to the next layer", "loops over the batch axis",
-    "reshape for batch_first", "reshape on the way in", "reshape on the way out", "directions' weights swapped",
+    "h0 ignored",
+    "every layer starts from h0[0]",
+    "every layer starts from h0[d]",
+    "direction-major",
+    "layer 0 weights",
+    "backward uses forward weights",
+    "loop runs backwards",
+    "backward runs forwards",
+    "no carry",
+    "states before step",
+    "backward not flipped back",
+    "h_n at time 0",
+    "h_n at time L-1",
+    "backward first",
+    "directions stacked",
+    "x to every layer",
+    "output of the first layer",
+    "h_n of the last layer only",
+    "h_n concatenated",
+    "output batch-first",
+    "ignores batch_first",
+    "output not transposed back",
+    "h_n batch-first",
+    "state carried across layers",
+    "first sequence's h0",
+    "h0 directions swapped",
+    "final state to the next layer",
+    "loops over the batch axis",
+    "reshape for batch_first",
+    "reshape on the way in",
+    "reshape on the way out",
+    "directions' weights swapped",
 }
 
 
-def _mistaken_rnn(x, h0, params, num_layers=1, bidirectional=False, batch_first=False, bug="", cell=_tanh_cell):
+def _mistaken_rnn(
+    x, h0, params, num_layers=1, bidirectional=False, batch_first=False, bug="", cell=_tanh_cell
+):
     """nn.RNN's forward with the named bug. x (L, N, H_in) or (N, L, H_in), h0 (D*num_layers, N, H)."""
     if bug not in _BUGS:
         raise ValueError(f"unknown bug {bug!r}")  # a misspelt bug would silently be no bug at all
     num_directions = 2 if bidirectional else 1
     if batch_first and bug in ("reshape for batch_first", "reshape on the way in"):
-        x = x.reshape(x.shape[1], x.shape[0], x.shape[2])  # (L, N, H_in) in shape, the sequences mixed up
+        x = x.reshape(
+            x.shape[1], x.shape[0], x.shape[2]
+        )  # (L, N, H_in) in shape, the sequences mixed up
     elif batch_first and bug != "ignores batch_first":
         x = x.transpose(0, 1)  # (L, N, H_in)
     layer_input, all_finals, first_output, carried = x, [], None, None
     for layer in range(num_layers):
-        output, finals = _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried)
+        output, finals = _one_layer(
+            layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried
+        )
         all_finals.append(finals)
         first_output = output if first_output is None else first_output
         carried = finals
@@ -268,7 +308,9 @@ def _finish(output, first_output, all_finals, batch_first, bug):
     if bug == "h_n concatenated":
         h_n = torch.cat([h for finals in all_finals for h in finals], dim=1)  # (N, num_layers*D*H)
     if batch_first and bug in ("reshape for batch_first", "reshape on the way out"):
-        output = output.reshape(output.shape[1], output.shape[0], output.shape[2])  # (N, L, D*H), mixed up
+        output = output.reshape(
+            output.shape[1], output.shape[0], output.shape[2]
+        )  # (N, L, D*H), mixed up
     elif bug == "output batch-first" or (batch_first and bug != "output not transposed back"):
         output = output.transpose(0, 1)  # (N, L, D*H)
     if batch_first and bug == "h_n batch-first":
@@ -298,7 +340,9 @@ def _layer_case(seed, seq_len, n, input_size, hidden_size):
 
 def _solve_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     """torch's answer (nn.RNN) for any arguments: output (L, N, H), h_n (N, H)."""
-    params = dict(zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh)))
+    params = dict(
+        zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh))
+    )
     with torch.no_grad():
         output, h_n = torch_rnn(params, x.shape[2], h0.shape[1])(x, h0[None])
     return output, h_n[0]
@@ -323,7 +367,9 @@ def _as_layer(bug="", cell=_tanh_cell, keep_layer_axis=False):
     """A mistake with rnn_layer's signature, from the mistake kit."""
 
     def layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
-        params = dict(zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh)))
+        params = dict(
+            zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh))
+        )
         output, h_n = _mistaken_rnn(x, h0[None], params, bug=bug, cell=cell)  # h_n: (1, N, H)
         return output, h_n if keep_layer_axis else h_n[0]
 
@@ -341,7 +387,9 @@ register(
         make_cases=_layer_cases,
         lesson="02_unrolling",
         mistakes=(
-            Mistake("h0 is ignored: your loop starts from zeros instead of h0", _as_layer("h0 ignored")),
+            Mistake(
+                "h0 is ignored: your loop starts from zeros instead of h0", _as_layer("h0 ignored")
+            ),
             Mistake(
                 "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
                 "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
@@ -374,14 +422,25 @@ register(
                 "h_n has an extra leading axis, (1, N, H) like nn.RNN's; for one layer return the (N, H) state",
                 _as_layer(keep_layer_axis=True),
             ),
-            Mistake("the cell in your loop ignores b_hh (torch adds both biases)", _as_layer(cell=_cell_without_b_hh)),
-            Mistake("the cell in your loop ignores b_ih (torch adds both biases)", _as_layer(cell=_cell_without_b_ih)),
-            Mistake("the cell in your loop is missing the tanh", _as_layer(cell=_cell_without_tanh)),
+            Mistake(
+                "the cell in your loop ignores b_hh (torch adds both biases)",
+                _as_layer(cell=_cell_without_b_hh),
+            ),
+            Mistake(
+                "the cell in your loop ignores b_ih (torch adds both biases)",
+                _as_layer(cell=_cell_without_b_ih),
+            ),
+            Mistake(
+                "the cell in your loop is missing the tanh", _as_layer(cell=_cell_without_tanh)
+            ),
             Mistake(
                 "the cell in your loop multiplies h by weight_hh without transposing it",
                 _as_layer(cell=_cell_w_hh_untransposed),
             ),
-            Mistake("the cell in your loop ignores the previous hidden state", _as_layer(cell=_cell_ignores_h)),
+            Mistake(
+                "the cell in your loop ignores the previous hidden state",
+                _as_layer(cell=_cell_ignores_h),
+            ),
         ),
         hints=(
             "An RNN layer applies the cell from lesson 1 once per time step, for t = 1, ..., L. x is "
@@ -432,7 +491,9 @@ def _final_case(seed, num_layers, num_directions, batch_first, seq_len, n, input
     """A case for final_states: the output of a random nn.RNN, and its h_n[-D:] (D, N, H)."""
     bidirectional = num_directions == 2
     sizes = (seq_len, n, input_size, hidden_size)
-    _, (output, h_n) = _rnn_case(seed, num_layers, bidirectional, batch_first, *sizes)  # h_n: (num_layers*D, N, H)
+    _, (output, h_n) = _rnn_case(
+        seed, num_layers, bidirectional, batch_first, *sizes
+    )  # h_n: (num_layers*D, N, H)
     flags = dict(num_layers=num_layers, D=num_directions, batch_first=batch_first)
     label = dims_label(**flags, L=seq_len, N=n, H=hidden_size)
     return Case((output, num_directions, batch_first), h_n[-num_directions:], label, ("(D, N, H)",))
@@ -442,7 +503,15 @@ def _final_cases():
     return [_final_case(300 + i, *setup) for i, setup in enumerate(_FINAL_SETUPS)]
 
 
-def _picked(output, num_directions, batch_first, forward_step=-1, backward_step=0, time_axis=None, swap_halves=False):
+def _picked(
+    output,
+    num_directions,
+    batch_first,
+    forward_step=-1,
+    backward_step=0,
+    time_axis=None,
+    swap_halves=False,
+):
     """A mistaken final_states: each direction's (N, H) slice at the given steps, stacked -> (D, N, H)."""
     if time_axis is None:
         time_axis = 1 if batch_first else 0
@@ -503,9 +572,11 @@ def _final_axis_1_as_is(output, num_directions, batch_first):
     return output[:, -1]  # (L, D*H) when time-major
 
 
-_AXIS_1 = ("you always read the last entry of output's axis 1 (output[:, -1]), as if batch_first were True: "
-           "without batch_first output is (L, N, D*H), time first, so output[:, -1] is the last sequence of "
-           "the batch at every step")
+_AXIS_1 = (
+    "you always read the last entry of output's axis 1 (output[:, -1]), as if batch_first were True: "
+    "without batch_first output is (L, N, D*H), time first, so output[:, -1] is the last sequence of "
+    "the batch at every step"
+)
 
 
 def _final_one_direction(output, num_directions, batch_first):
@@ -546,14 +617,22 @@ register(
                 _final_inverted,
             ),
             Mistake(_AXIS_1, _final_time_on_axis_1),
-            Mistake(_AXIS_1 + "; and the backward direction finishes at the first time step, not the last",
-                    _final_axis_1_both_last),
-            Mistake(_AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)", _final_axis_1_as_is),
+            Mistake(
+                _AXIS_1
+                + "; and the backward direction finishes at the first time step, not the last",
+                _final_axis_1_both_last,
+            ),
+            Mistake(
+                _AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)",
+                _final_axis_1_as_is,
+            ),
             Mistake(
                 "the halves are swapped: output's features are [forward | backward], forward first",
                 _final_halves_swapped,
             ),
-            Mistake("your result is (N, D, H); h_n puts the directions first: (D, N, H)", _final_n_first),
+            Mistake(
+                "your result is (N, D, H); h_n puts the directions first: (D, N, H)", _final_n_first
+            ),
             Mistake(
                 "your result joins the directions' features into (N, D*H), like one step of output; "
                 "h_n keeps each direction on its own: (D, N, H)",
@@ -589,7 +668,14 @@ register(
 
 # (num_layers, L, N, H_in, H). The first case has H_in == H, so that feeding x to every layer
 # gives wrong values there instead of a shape error; the others have all sizes different.
-_STACKED_SETUPS = [(2, 3, 2, 4, 4), (1, 4, 3, 2, 5), (3, 5, 2, 3, 4), (2, 1, 3, 5, 2), (3, 2, 1, 4, 3), (2, 6, 4, 1, 3)]
+_STACKED_SETUPS = [
+    (2, 3, 2, 4, 4),
+    (1, 4, 3, 2, 5),
+    (3, 5, 2, 3, 4),
+    (2, 1, 3, 5, 2),
+    (3, 2, 1, 4, 3),
+    (2, 6, 4, 1, 3),
+]
 
 
 def _stacked_case(seed, num_layers, seq_len, n, input_size, hidden_size):
@@ -602,10 +688,14 @@ def _stacked_cases():
     return [_stacked_case(400 + i, *setup) for i, setup in enumerate(_STACKED_SETUPS)]
 
 
-_CARRIED = ("each layer starts from the final state of the layer below; every layer starts from its own "
-            "initial state: layer l from h0[l]")
-_FINAL_ONLY = ("the next layer reads only the final state of the layer below, one (N, H) state per sequence; "
-               "it reads the whole output sequence of the layer below, (L, N, H)")
+_CARRIED = (
+    "each layer starts from the final state of the layer below; every layer starts from its own "
+    "initial state: layer l from h0[l]"
+)
+_FINAL_ONLY = (
+    "the next layer reads only the final state of the layer below, one (N, H) state per sequence; "
+    "it reads the whole output sequence of the layer below, (L, N, H)"
+)
 
 
 def _as_stacked(bug):
@@ -640,7 +730,10 @@ register(
                 "every layer starts from h0[0]; layer l starts from h0[l]",
                 _as_stacked("every layer starts from h0[0]"),
             ),
-            Mistake("h0 is ignored: your layers start from zeros instead of h0", _as_stacked("h0 ignored")),
+            Mistake(
+                "h0 is ignored: your layers start from zeros instead of h0",
+                _as_stacked("h0 ignored"),
+            ),
             Mistake(_CARRIED, _as_stacked("state carried across layers")),
             Mistake(_FINAL_ONLY, _as_stacked("final state to the next layer")),
             Mistake(
@@ -651,7 +744,10 @@ register(
                 "h_n holds only the last layer's final state; it holds every layer's: (num_layers, N, H)",
                 _as_stacked("h_n of the last layer only"),
             ),
-            Mistake("h_n holds each layer's first step instead of its last", _as_stacked("h_n at time 0")),
+            Mistake(
+                "h_n holds each layer's first step instead of its last",
+                _as_stacked("h_n at time 0"),
+            ),
             Mistake(
                 "every time step starts from the layer's initial state: carry the hidden state from step to step",
                 _as_stacked("no carry"),
@@ -701,18 +797,29 @@ def _as_bidirectional(bug):
     return bidirectional
 
 
-_SWAPPED_H0 = ("the two directions' initial states are swapped: the forward direction starts from its own entry "
-               "of h0 and the backward direction from the next one (h0[0] and h0[1] for one layer)")
+_SWAPPED_H0 = (
+    "the two directions' initial states are swapped: the forward direction starts from its own entry "
+    "of h0 and the backward direction from the next one (h0[0] and h0[1] for one layer)"
+)
 
 _BACKWARD_MISTAKES = (
     (
         "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
         "backward not flipped back",
     ),
-    ("the backward direction runs forwards in time; it should run from t = L-1 down to 0", "backward runs forwards"),
-    ("the backward direction uses the forward weights; its own end in _reverse", "backward uses forward weights"),
-    ("the two directions' weights are swapped: the forward direction uses the parameters without _reverse, the "
-     "backward direction those ending in _reverse", "directions' weights swapped"),
+    (
+        "the backward direction runs forwards in time; it should run from t = L-1 down to 0",
+        "backward runs forwards",
+    ),
+    (
+        "the backward direction uses the forward weights; its own end in _reverse",
+        "backward uses forward weights",
+    ),
+    (
+        "the two directions' weights are swapped: the forward direction uses the parameters without _reverse, the "
+        "backward direction those ending in _reverse",
+        "directions' weights swapped",
+    ),
     (
         "the two directions are concatenated in the wrong order: [backward, forward] instead of [forward, backward]",
         "backward first",
@@ -735,13 +842,18 @@ register(
         output_names=("output", "h_n"),
         make_cases=_bidirectional_cases,
         lesson="06_bidirectional_rnns",
-        mistakes=tuple(Mistake(message, _as_bidirectional(bug)) for message, bug in _BACKWARD_MISTAKES)
+        mistakes=tuple(
+            Mistake(message, _as_bidirectional(bug)) for message, bug in _BACKWARD_MISTAKES
+        )
         + (
             Mistake(
                 "both directions start from h0[0]; the backward direction starts from h0[1]",
                 _as_bidirectional("every layer starts from h0[0]"),
             ),
-            Mistake("h0 is ignored: both directions start from zeros instead of h0", _as_bidirectional("h0 ignored")),
+            Mistake(
+                "h0 is ignored: both directions start from zeros instead of h0",
+                _as_bidirectional("h0 ignored"),
+            ),
             Mistake(_SWAPPED_H0, _as_bidirectional("h0 directions swapped")),
             Mistake(
                 "output stacks the two directions on a new axis; concatenate them along the feature axis: (L, N, 2*H)",
@@ -788,8 +900,12 @@ _FORWARD_SETUPS = [
 ]
 
 
-def _forward_case(seed, num_layers, bidirectional, batch_first, seq_len, n, input_size, hidden_size):
-    args, expected = _rnn_case(seed, num_layers, bidirectional, batch_first, seq_len, n, input_size, hidden_size)
+def _forward_case(
+    seed, num_layers, bidirectional, batch_first, seq_len, n, input_size, hidden_size
+):
+    args, expected = _rnn_case(
+        seed, num_layers, bidirectional, batch_first, seq_len, n, input_size, hidden_size
+    )
     flags = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first)
     label = dims_label(**flags, L=seq_len, N=n, H_in=input_size, H=hidden_size)
     shapes = ("(N, L, D*H)" if batch_first else "(L, N, D*H)", "(D*num_layers, N, H)")
@@ -800,8 +916,10 @@ def _forward_cases():
     return [_forward_case(600 + i, *setup) for i, setup in enumerate(_FORWARD_SETUPS)]
 
 
-_RESHAPE = ("you use reshape (or view) to move between batch-first and time-major; reshape keeps the numbers in "
-            "their memory order, so it mixes the sequences up instead of swapping two axes: that takes transpose")
+_RESHAPE = (
+    "you use reshape (or view) to move between batch-first and time-major; reshape keeps the numbers in "
+    "their memory order, so it mixes the sequences up instead of swapping two axes: that takes transpose"
+)
 
 
 def _as_forward(bug):
@@ -859,14 +977,28 @@ register(
         )
         + tuple(Mistake(message, _as_forward(bug)) for message, bug in _BACKWARD_MISTAKES)
         + (
-            Mistake("h0 is ignored: your layers start from zeros instead of h0", _as_forward("h0 ignored")),
+            Mistake(
+                "h0 is ignored: your layers start from zeros instead of h0",
+                _as_forward("h0 ignored"),
+            ),
             Mistake(_SWAPPED_H0, _as_forward("h0 directions swapped")),
-            Mistake(_CARRIED.replace("h0[l]", "h0[l*D + d]"), _as_forward("state carried across layers")),
-            Mistake(_FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace("(L, N, H)", "(L, N, D*H)"),
-                    _as_forward("final state to the next layer")),
+            Mistake(
+                _CARRIED.replace("h0[l]", "h0[l*D + d]"), _as_forward("state carried across layers")
+            ),
+            Mistake(
+                _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
+                    "(L, N, H)", "(L, N, D*H)"
+                ),
+                _as_forward("final state to the next layer"),
+            ),
             Mistake(_RESHAPE, _as_forward("reshape for batch_first")),
-            Mistake(_RESHAPE + " (here on the way in, for x)", _as_forward("reshape on the way in")),
-            Mistake(_RESHAPE + " (here on the way out, for output)", _as_forward("reshape on the way out")),
+            Mistake(
+                _RESHAPE + " (here on the way in, for x)", _as_forward("reshape on the way in")
+            ),
+            Mistake(
+                _RESHAPE + " (here on the way out, for output)",
+                _as_forward("reshape on the way out"),
+            ),
             Mistake(
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_forward("output of the first layer"),

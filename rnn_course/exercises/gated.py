@@ -23,8 +23,12 @@ _CELL_SHAPES = [(3, 4, 5), (1, 2, 3), (5, 3, 2), (2, 6, 4)]
 def _weights(gen, gates, input_size, hidden_size):
     """weight_ih (G*H, H_in), weight_hh (G*H, H), bias_ih (G*H,), bias_hh (G*H,) for G gates."""
     rows = gates * hidden_size
-    return (randn(gen, rows, input_size, scale=0.6), randn(gen, rows, hidden_size, scale=0.6),
-            randn(gen, rows, scale=0.6), randn(gen, rows, scale=0.6))
+    return (
+        randn(gen, rows, input_size, scale=0.6),
+        randn(gen, rows, hidden_size, scale=0.6),
+        randn(gen, rows, scale=0.6),
+        randn(gen, rows, scale=0.6),
+    )
 
 
 def _load(module, weights):
@@ -75,12 +79,18 @@ def _lstm_mistake(bug="", order=_LSTM_GATES):
         pre_x = x @ weight_ih.T + (0 if bug == "no bias_ih" else bias_ih)  # (N, 4H)
         from_h = 0 if bug == "gates from input only" else h @ weight_hh.T
         pre = pre_x + from_h + (0 if bug == "no bias_hh" else bias_hh)
-        g = _interleaved(pre, _LSTM_GATES) if bug == "interleaved" else _chunks(pre, order, _LSTM_GATES)
+        g = (
+            _interleaved(pre, _LSTM_GATES)
+            if bug == "interleaved"
+            else _chunks(pre, order, _LSTM_GATES)
+        )
         i = torch.sigmoid(g["i"])
         f = torch.sigmoid(g["f"] + (1.0 if bug == "forget bias +1" else 0.0))
         f = 1 - i if bug == "coupled gates" else f
         o = torch.sigmoid(g["o"])
-        cand = {"no tanh on g": g["g"], "sigmoid on g": torch.sigmoid(g["g"])}.get(bug, torch.tanh(g["g"]))
+        cand = {"no tanh on g": g["g"], "sigmoid on g": torch.sigmoid(g["g"])}.get(
+            bug, torch.tanh(g["g"])
+        )
         c_next = i * cand if bug == "no forget" else f * c + i * cand
         c_read = c if bug == "h from old c" else c_next
         h_next = o * c_read if bug == "no tanh on c" else o * torch.tanh(c_read)
@@ -93,30 +103,57 @@ def _other_orders(gates):
     return ["".join(p) for p in permutations(gates) if "".join(p) != gates]
 
 
-_LSTM_ORDER_NAMES = {"ifog": " (the i|f|o|g order of many hand-written LSTMs)",
-                     "igfo": " (TensorFlow's i|j|f|o order)",
-                     "iofg": " (ONNX's i|o|f|c order)"}
+_LSTM_ORDER_NAMES = {
+    "ifog": " (the i|f|o|g order of many hand-written LSTMs)",
+    "igfo": " (TensorFlow's i|j|f|o order)",
+    "iofg": " (ONNX's i|o|f|c order)",
+}
 
 _LSTM_MISTAKES = (
-    Mistake("your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
-            "contiguous blocks of H rows: slice with chunk(4, dim=1) or [k*H:(k+1)*H]", _lstm_mistake("interleaved")),
+    Mistake(
+        "your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
+        "contiguous blocks of H rows: slice with chunk(4, dim=1) or [k*H:(k+1)*H]",
+        _lstm_mistake("interleaved"),
+    ),
     Mistake("your candidate g has no tanh: g = tanh(pre_g)", _lstm_mistake("no tanh on g")),
-    Mistake("your candidate g uses sigmoid; the gates i, f, o are sigmoids but g is a tanh", _lstm_mistake("sigmoid on g")),
-    Mistake("your h_next is o * c_next without the tanh on the cell state", _lstm_mistake("no tanh on c")),
-    Mistake("your forget gate is coupled to the input gate (f = 1 - i); torch's LSTM learns f on its own",
-            _lstm_mistake("coupled gates")),
-    Mistake("your h_next is computed from the old cell state c; it reads the new c_next", _lstm_mistake("h from old c")),
-    Mistake("you return (c_next, h_next); torch's order is (h_next, c_next)", _lstm_mistake("swapped")),
-    Mistake("your c_next forgets the old cell state: c_next = f * c + i * g", _lstm_mistake("no forget")),
-    Mistake("you add 1 to the forget gate's pre-activation (another library's forget_bias); torch adds nothing",
-            _lstm_mistake("forget bias +1")),
-    Mistake("your gates are computed from the input only; each gate also sees h through weight_hh",
-            _lstm_mistake("gates from input only")),
+    Mistake(
+        "your candidate g uses sigmoid; the gates i, f, o are sigmoids but g is a tanh",
+        _lstm_mistake("sigmoid on g"),
+    ),
+    Mistake(
+        "your h_next is o * c_next without the tanh on the cell state",
+        _lstm_mistake("no tanh on c"),
+    ),
+    Mistake(
+        "your forget gate is coupled to the input gate (f = 1 - i); torch's LSTM learns f on its own",
+        _lstm_mistake("coupled gates"),
+    ),
+    Mistake(
+        "your h_next is computed from the old cell state c; it reads the new c_next",
+        _lstm_mistake("h from old c"),
+    ),
+    Mistake(
+        "you return (c_next, h_next); torch's order is (h_next, c_next)", _lstm_mistake("swapped")
+    ),
+    Mistake(
+        "your c_next forgets the old cell state: c_next = f * c + i * g", _lstm_mistake("no forget")
+    ),
+    Mistake(
+        "you add 1 to the forget gate's pre-activation (another library's forget_bias); torch adds nothing",
+        _lstm_mistake("forget bias +1"),
+    ),
+    Mistake(
+        "your gates are computed from the input only; each gate also sees h through weight_hh",
+        _lstm_mistake("gates from input only"),
+    ),
     Mistake("your gates leave out bias_ih", _lstm_mistake("no bias_ih")),
     Mistake("your gates leave out bias_hh", _lstm_mistake("no bias_hh")),
 ) + tuple(
-    Mistake(f"you read the gate blocks in the order {'|'.join(order)}{_LSTM_ORDER_NAMES.get(order, '')}; "
-            "torch stacks them as i|f|g|o", _lstm_mistake(order=order))
+    Mistake(
+        f"you read the gate blocks in the order {'|'.join(order)}{_LSTM_ORDER_NAMES.get(order, '')}; "
+        "torch stacks them as i|f|g|o",
+        _lstm_mistake(order=order),
+    )
     for order in _other_orders(_LSTM_GATES)
 )
 
@@ -165,13 +202,21 @@ def _gru_mistake(bug="", order=_GRU_GATES):
     """gru_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
 
     def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-        read = (lambda t: _interleaved(t, _GRU_GATES)) if bug == "interleaved" else (lambda t: _chunks(t, order, _GRU_GATES))
+        read = (
+            (lambda t: _interleaved(t, _GRU_GATES))
+            if bug == "interleaved"
+            else (lambda t: _chunks(t, order, _GRU_GATES))
+        )
         gx = read(x @ weight_ih.T + bias_ih)  # blocks of (N, H)
         gh = read(h @ weight_hh.T + (0 if bug == "no bias_hh" else bias_hh))
         use_h = 0 if bug == "gates from input only" else 1
         r = torch.sigmoid(gx["r"] + use_h * gh["r"])
         z = torch.sigmoid(gx["z"] + use_h * gh["z"])
-        b_hn = _chunks(bias_hh, order, _GRU_GATES)["n"] if bug != "interleaved" else _interleaved(bias_hh, _GRU_GATES)["n"]
+        b_hn = (
+            _chunks(bias_hh, order, _GRU_GATES)["n"]
+            if bug != "interleaved"
+            else _interleaved(bias_hh, _GRU_GATES)["n"]
+        )
         if bug == "reset before matmul":
             w_hn = _chunks(weight_hh.T, order, _GRU_GATES)["n"]  # (H, H)
             hidden_n = (r * h) @ w_hn + b_hn
@@ -182,7 +227,9 @@ def _gru_mistake(bug="", order=_GRU_GATES):
         else:
             hidden_n = r * gh["n"]
         pre_n = gx["n"] + hidden_n
-        n = {"no tanh on n": pre_n, "sigmoid on n": torch.sigmoid(pre_n)}.get(bug, torch.tanh(pre_n))
+        n = {"no tanh on n": pre_n, "sigmoid on n": torch.sigmoid(pre_n)}.get(
+            bug, torch.tanh(pre_n)
+        )
         if bug == "returns n":
             return n
         return z * n + (1 - z) * h if bug == "z swapped" else (1 - z) * n + z * h
@@ -193,24 +240,45 @@ def _gru_mistake(bug="", order=_GRU_GATES):
 _GRU_ORDER_NAMES = {"zrn": " (Keras's z|r|h order)"}
 
 _GRU_MISTAKES = (
-    Mistake("you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
-            _gru_mistake("z swapped")),
-    Mistake("you apply the reset gate to h before the matrix product, W_hn (r * h), as in the original paper; "
-            "torch applies it after: r * (W_hn h + b_hn)", _gru_mistake("reset before matmul")),
-    Mistake("your b_hn sits outside the reset gate; torch multiplies r with (W_hn h + b_hn), bias included",
-            _gru_mistake("b_hn outside reset")),
-    Mistake("your gates r and z are computed from the input only; they also see h through weight_hh",
-            _gru_mistake("gates from input only")),
+    Mistake(
+        "you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
+        _gru_mistake("z swapped"),
+    ),
+    Mistake(
+        "you apply the reset gate to h before the matrix product, W_hn (r * h), as in the original paper; "
+        "torch applies it after: r * (W_hn h + b_hn)",
+        _gru_mistake("reset before matmul"),
+    ),
+    Mistake(
+        "your b_hn sits outside the reset gate; torch multiplies r with (W_hn h + b_hn), bias included",
+        _gru_mistake("b_hn outside reset"),
+    ),
+    Mistake(
+        "your gates r and z are computed from the input only; they also see h through weight_hh",
+        _gru_mistake("gates from input only"),
+    ),
     Mistake("your candidate n ignores the reset gate r", _gru_mistake("no reset")),
     Mistake("your candidate n has no tanh", _gru_mistake("no tanh on n")),
-    Mistake("your candidate n uses sigmoid; r and z are sigmoids but n is a tanh", _gru_mistake("sigmoid on n")),
-    Mistake("you return the candidate n; h_next mixes n with the old h through z", _gru_mistake("returns n")),
-    Mistake("your r, z and n blocks are interleaved unit by unit; torch stacks the gates in three "
-            "contiguous blocks of H rows", _gru_mistake("interleaved")),
+    Mistake(
+        "your candidate n uses sigmoid; r and z are sigmoids but n is a tanh",
+        _gru_mistake("sigmoid on n"),
+    ),
+    Mistake(
+        "you return the candidate n; h_next mixes n with the old h through z",
+        _gru_mistake("returns n"),
+    ),
+    Mistake(
+        "your r, z and n blocks are interleaved unit by unit; torch stacks the gates in three "
+        "contiguous blocks of H rows",
+        _gru_mistake("interleaved"),
+    ),
     Mistake("your gates leave out bias_hh", _gru_mistake("no bias_hh")),
 ) + tuple(
-    Mistake(f"you read the gate blocks in the order {'|'.join(order)}{_GRU_ORDER_NAMES.get(order, '')}; "
-            "torch stacks them as r|z|n", _gru_mistake(order=order))
+    Mistake(
+        f"you read the gate blocks in the order {'|'.join(order)}{_GRU_ORDER_NAMES.get(order, '')}; "
+        "torch stacks them as r|z|n",
+        _gru_mistake(order=order),
+    )
     for order in _other_orders(_GRU_GATES)
 )
 
@@ -249,11 +317,15 @@ def _lstm_layer_case(seed, length, n, input_size, hidden_size):
     h0, c0 = randn(gen, n, hidden_size), randn(gen, n, hidden_size)
     weights = _weights(gen, 4, input_size, hidden_size)
     lstm = nn.LSTM(input_size, hidden_size, dtype=DTYPE)
-    lstm.load_state_dict(dict(zip(("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), weights)))
+    lstm.load_state_dict(
+        dict(zip(("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"), weights))
+    )
     with torch.no_grad():
         output, (h_n, c_n) = lstm(x, (h0[None], c0[None]))  # states (1, N, H)
     label = dims_label(L=length, N=n, H_in=input_size, H=hidden_size)
-    return Case((x, h0, c0, *weights), (output, (h_n[0], c_n[0])), label, ("(L, N, H)", "(N, H)", "(N, H)"))
+    return Case(
+        (x, h0, c0, *weights), (output, (h_n[0], c_n[0])), label, ("(L, N, H)", "(N, H)", "(N, H)")
+    )
 
 
 def _lstm_layer_cases():
@@ -298,17 +370,35 @@ register(
         make_cases=_lstm_layer_cases,
         lesson="12_lstm",
         mistakes=(
-            Mistake("your loop starts from zeros instead of h0 and c0", _lstm_layer_mistake("zero start")),
-            Mistake("your loop starts the cell state from zeros instead of c0", _lstm_layer_mistake("c from zeros")),
-            Mistake("the cell state is not carried from step to step: every step starts from c0",
-                    _lstm_layer_mistake("c not carried")),
-            Mistake("your output holds the cell states; output holds the hidden states h_t",
-                    _lstm_layer_mistake("output holds c")),
+            Mistake(
+                "your loop starts from zeros instead of h0 and c0",
+                _lstm_layer_mistake("zero start"),
+            ),
+            Mistake(
+                "your loop starts the cell state from zeros instead of c0",
+                _lstm_layer_mistake("c from zeros"),
+            ),
+            Mistake(
+                "the cell state is not carried from step to step: every step starts from c0",
+                _lstm_layer_mistake("c not carried"),
+            ),
+            Mistake(
+                "your output holds the cell states; output holds the hidden states h_t",
+                _lstm_layer_mistake("output holds c"),
+            ),
             Mistake("your loop runs backwards in time", _lstm_layer_mistake("backwards")),
-            Mistake("your h_n and c_n hold the first step instead of the last", _lstm_layer_mistake("first step")),
-            Mistake("you return (c_n, h_n); torch returns (output, (h_n, c_n))", _lstm_layer_mistake("states swapped")),
-        ) + tuple(  # a mistake inside the cell shows through the whole layer
-            Mistake(f"in your cell: {m.message}", _lstm_layer_mistake(cell=m.fn)) for m in _LSTM_MISTAKES
+            Mistake(
+                "your h_n and c_n hold the first step instead of the last",
+                _lstm_layer_mistake("first step"),
+            ),
+            Mistake(
+                "you return (c_n, h_n); torch returns (output, (h_n, c_n))",
+                _lstm_layer_mistake("states swapped"),
+            ),
+        )
+        + tuple(  # a mistake inside the cell shows through the whole layer
+            Mistake(f"in your cell: {m.message}", _lstm_layer_mistake(cell=m.fn))
+            for m in _LSTM_MISTAKES
         ),
         hints=(
             "Start from h0 and c0 and call your lstm_cell once per time step, x[t] being (N, H_in).",

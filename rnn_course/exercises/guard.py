@@ -57,19 +57,32 @@ _EXERCISES_DIR = os.path.dirname(os.path.abspath(__file__)) + _SEP
 # Frames of the checker's own machinery run while the hook is active (Guard.__exit__, the time-limit
 # signal handler, reading the answer as plain data); every other module in this folder holds cases and
 # mistake kits a learner must not call.
-_MACHINERY = frozenset(os.path.join(_EXERCISES_DIR, name) for name in ("guard.py", "core.py", "plain.py"))
+_MACHINERY = frozenset(
+    os.path.join(_EXERCISES_DIR, name) for name in ("guard.py", "core.py", "plain.py")
+)
 # Where torch's and Python's own code lives: any other code that runs inside a torch function (below the
 # tripwire, which is then off torch's mode stack) is the learner's, run by a custom op, a dispatch mode...
-_LIBRARY_DIRS = tuple({os.path.join(os.path.abspath(p), "") for p in (
-    sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-    os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__))), os.path.dirname(_EXERCISES_DIR[:-1]),
-)}) + ("<frozen ",)
+_LIBRARY_DIRS = tuple(
+    {
+        os.path.join(os.path.abspath(p), "")
+        for p in (
+            sys.prefix,
+            sys.base_prefix,
+            sys.exec_prefix,
+            sys.base_exec_prefix,
+            os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__))),
+            os.path.dirname(_EXERCISES_DIR[:-1]),
+        )
+    }
+) + ("<frozen ",)
 _AUTOGRAD_FILES = (  # torch.autograd.grad / backward, torch.autograd.functional, torch.func
     f"torch{_SEP}autograd{_SEP}__init__.py",
     f"torch{_SEP}autograd{_SEP}functional.py",
     f"torch{_SEP}_functorch{_SEP}",
 )
-_AUTOGRAD_C_NAMES = frozenset({"run_backward", "_make_dual"})  # the engine's entry; forward-mode dual numbers
+_AUTOGRAD_C_NAMES = frozenset(
+    {"run_backward", "_make_dual"}
+)  # the engine's entry; forward-mode dual numbers
 
 MESSAGES = {
     "torch_rnn": "it calls torch's RNN modules (nn.RNN / nn.RNNCell); write the computation yourself "
@@ -92,9 +105,16 @@ MESSAGES = {
 
 # torch's recurrent kernels: every aten operator that computes an RNN, LSTM or GRU layer or cell.
 RECURRENT_KERNELS = (
-    "rnn_tanh", "rnn_relu", "rnn_tanh_cell", "rnn_relu_cell",
-    "lstm", "gru", "lstm_cell", "gru_cell",
-    "_thnn_fused_lstm_cell", "_thnn_fused_gru_cell",
+    "rnn_tanh",
+    "rnn_relu",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "lstm",
+    "gru",
+    "lstm_cell",
+    "gru_cell",
+    "_thnn_fused_lstm_cell",
+    "_thnn_fused_gru_cell",
 )
 # exercise id -> the operators denied while it runs in the grader; RECURRENT_KERNELS when absent.
 # An exercise module may add its own entry (e.g. one that allows the LSTM kernel for a head-only task).
@@ -155,7 +175,9 @@ def _emit(kind, name):
     if sink is not None:
         try:
             sink(kind, name)
-        except BaseException:  # the channel's end is checked by the grader: a broken one is tampering
+        except (
+            BaseException
+        ):  # the channel's end is checked by the grader: a broken one is tampering
             pass
 
 
@@ -169,7 +191,11 @@ def _lazily_imported(frame):
     if type(module) is not types.ModuleType or module.__dict__ is not frame.f_globals:
         return False
     filename = module.__dict__.get("__file__")
-    return type(filename) is str and filename == frame.f_code.co_filename and filename.startswith(_LIBRARY_DIRS)
+    return (
+        type(filename) is str
+        and filename == frame.f_code.co_filename
+        and filename.startswith(_LIBRARY_DIRS)
+    )
 
 
 def _learners_code(frame):
@@ -187,7 +213,10 @@ def _learners_code(frame):
 
 def _fingerprint(code):
     """What a code object does, whatever file it was compiled from: a copy run with ``exec`` matches."""
-    consts = tuple(_fingerprint(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c)) for c in code.co_consts)
+    consts = tuple(
+        _fingerprint(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c))
+        for c in code.co_consts
+    )
     return (code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts)
 
 
@@ -206,9 +235,16 @@ def _reference_prints():
             _REFERENCE_PRINTS = types.MappingProxyType({})
             return _REFERENCE_PRINTS
         prints, todo = {}, [v for v in vars(reference).values()]
-        todo += [m for v in vars(reference).values() if isinstance(v, type) and v.__module__ == reference.__name__ for m in vars(v).values()]
+        todo += [
+            m
+            for v in vars(reference).values()
+            if isinstance(v, type) and v.__module__ == reference.__name__
+            for m in vars(v).values()
+        ]
         codes = [getattr(getattr(v, "__func__", v), "__code__", None) for v in todo]
-        codes = [c for c in codes if isinstance(c, types.CodeType) and c.co_filename.endswith(_REFERENCE)]
+        codes = [
+            c for c in codes if isinstance(c, types.CodeType) and c.co_filename.endswith(_REFERENCE)
+        ]
         while codes:
             code = codes.pop()
             prints[_fingerprint(code)] = code.co_name
@@ -276,7 +312,9 @@ class Guard:
                 self._flag("overrides", "TorchScript")
 
     def _on_python_call(self, filename, name, code=None):
-        if self.forbid_rnn and name == "__torch_dispatch__":  # runs below the tripwire, where it cannot see
+        if (
+            self.forbid_rnn and name == "__torch_dispatch__"
+        ):  # runs below the tripwire, where it cannot see
             self._flag("overrides", "TorchDispatchMode")
         elif filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
             self._flag("checker", f"rnn_course.exercises.{os.path.basename(filename)[:-3]}")
@@ -324,18 +362,28 @@ class Guard:
         return self
 
     def __exit__(self, exc_type=None, exc=None, tb=None):
-        if sys.getprofile() is not self._installed and not (
-            sys.getprofile() is None and isinstance(exc_type, type) and issubclass(exc_type, (RecursionError, MemoryError))
+        if (
+            sys.getprofile() is not self._installed
+            and not (
+                sys.getprofile() is None
+                and isinstance(exc_type, type)
+                and issubclass(exc_type, (RecursionError, MemoryError))
+            )
         ):  # Python itself removes a profiling hook that hits the recursion limit or runs out of memory
             self._flag("tamper", "sys.setprofile")
         sys.setprofile(self._previous)
         if self._tripwire:
             depth = torch._C._len_torch_function_stack()
-            if depth != self._depth + 1 or torch._C._get_function_stack_at(self._depth) is not self._tripwire:
+            if (
+                depth != self._depth + 1
+                or torch._C._get_function_stack_at(self._depth) is not self._tripwire
+            ):
                 self._flag("overrides", "TorchFunctionMode")
             if torch._C._is_torch_function_all_disabled():
                 self._flag("overrides", "DisableTorchFunction")
-            for _ in range(depth - self._depth):  # its own tripwire and whatever the function left on top
+            for _ in range(
+                depth - self._depth
+            ):  # its own tripwire and whatever the function left on top
                 torch._C._pop_torch_function_stack()
             for name in self._tripwire.seen:
                 self._flag("rnn_kernel", name)
@@ -346,8 +394,15 @@ class Guard:
 # The grader's walls (installed by worker.py in a submission's process; never by check())
 # ---------------------------------------------------------------------------------------------
 
-_DISPATCH_KEYS = ("CompositeImplicitAutograd", "CompositeExplicitAutograd",
-                  "CompositeExplicitAutogradNonFunctional", "Autograd", "CPU", "CUDA", "Meta")
+_DISPATCH_KEYS = (
+    "CompositeImplicitAutograd",
+    "CompositeExplicitAutograd",
+    "CompositeExplicitAutogradNonFunctional",
+    "Autograd",
+    "CPU",
+    "CUDA",
+    "Meta",
+)
 _BLOCKED = ()  # (class, attribute, blocker) for the TorchScript entry points, once blocked
 
 
@@ -361,7 +416,9 @@ class KernelDenial:
     def __init__(self, ops, on_hit, marker):
         import warnings
 
-        self.marker = marker  # a random file name: how our registrations show in the dispatcher's dump
+        self.marker = (
+            marker  # a random file name: how our registrations show in the dispatcher's dump
+        )
         self.counts = {}
         self.library = torch._C._dispatch_library("IMPL", "aten", "", marker, 0)
         with warnings.catch_warnings():
@@ -380,7 +437,9 @@ class KernelDenial:
     def intact(self):
         """True while every registration made is still in the dispatcher's table."""
         try:
-            return all(torch._C._dispatch_dump(q).count(self.marker) == n for q, n in self.counts.items())
+            return all(
+                torch._C._dispatch_dump(q).count(self.marker) == n for q, n in self.counts.items()
+            )
         except Exception:
             return False
 
@@ -388,7 +447,9 @@ class KernelDenial:
 def _denied_kernel(op, on_hit):
     def denied(*args, **kwargs):
         on_hit(op)
-        raise RuntimeError(f"torch's {op} kernel is not available inside this exercise: write the computation yourself")
+        raise RuntimeError(
+            f"torch's {op} kernel is not available inside this exercise: write the computation yourself"
+        )
 
     return denied
 
@@ -398,6 +459,7 @@ def torchscript_blockers(on_hit):
     methods raise (after ``on_hit(type name)``); ``block_torchscript`` puts them in place."""
     blocked = []
     for cls in (torch._C.ScriptFunction, torch._C.ScriptMethod):
+
         def blocker(self, *args, _name=cls.__name__, **kwargs):
             on_hit(_name)
             raise RuntimeError("compiled TorchScript cannot run inside this exercise")

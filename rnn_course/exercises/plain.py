@@ -98,9 +98,14 @@ def _encode_tensor(tensor, arrays):
             dtype = data.dtype
             data = data.to(torch.float32)  # numpy has no bfloat16; the dtype name travels in meta
         array = data.resolve_conj().resolve_neg().numpy()
-    except Exception:  # sparse, meta or other exotic tensors, or an object that only claims to be a tensor
+    except (
+        Exception
+    ):  # sparse, meta or other exotic tensors, or an object that only claims to be a tensor
         if issubclass(type(tensor), torch.Tensor):
-            return {"kind": "foreign", "type": "torch.Tensor (sparse, meta or another kind that holds no plain numbers)"}
+            return {
+                "kind": "foreign",
+                "type": "torch.Tensor (sparse, meta or another kind that holds no plain numbers)",
+            }
         return {"kind": "foreign", "type": type_name(tensor)}
     key = f"a{len(arrays)}"
     arrays[key] = array

@@ -10,7 +10,7 @@ named in the learner's terms; the checker compares a failing answer with each of
 import torch
 import torch.nn.functional as F
 
-from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
+from .cases import dims_label, generator, randn, rnn_params, torch_rnn
 from .core import Case, Exercise, Mistake, register
 
 # ---------------------------------------------------------------------------------------------
@@ -64,16 +64,39 @@ def _all_states(x, h0, w_ih, w_hh, b_ih, b_hh):
     return torch.cat([h0.unsqueeze(0), output])  # (L + 1, N, H)
 
 
-def _bptt(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output, *, carry="w_hh", derivative="h_t", order="backward",
-          add_output_grad="every", accumulate=True, previous="h_{t-1}", h0_grad="carried", bias_sum="batch",
-          start="h0", output_step="same", x_grad="da", shared="sum"):
+def _bptt(
+    x,
+    h0,
+    w_ih,
+    w_hh,
+    b_ih,
+    b_hh,
+    grad_output,
+    *,
+    carry="w_hh",
+    derivative="h_t",
+    order="backward",
+    add_output_grad="every",
+    accumulate=True,
+    previous="h_{t-1}",
+    h0_grad="carried",
+    bias_sum="batch",
+    start="h0",
+    output_step="same",
+    x_grad="da",
+    shared="sum",
+):
     """A backward pass through time with one step of it done the way a named mistake does it.
 
     The defaults are the right way; each keyword swaps in one mistake. Code index t (0-based)
     holds x_{t+1}; ``states[t + 1]`` is h_{t+1} and ``states[t]`` the state before it.
     """
-    states = _all_states(x, h0 if start == "h0" else torch.zeros_like(h0), w_ih, w_hh, b_ih, b_hh)  # (L + 1, N, H)
-    pre = torch.stack([x[t] @ w_ih.T + b_ih + states[t] @ w_hh.T + b_hh for t in range(len(x))])  # (L, N, H)
+    states = _all_states(
+        x, h0 if start == "h0" else torch.zeros_like(h0), w_ih, w_hh, b_ih, b_hh
+    )  # (L + 1, N, H)
+    pre = torch.stack(
+        [x[t] @ w_ih.T + b_ih + states[t] @ w_hh.T + b_hh for t in range(len(x))]
+    )  # (L, N, H)
     sums = {"weight_ih": torch.zeros_like(w_ih), "weight_hh": torch.zeros_like(w_hh), "bias": 0}
     grad_x = torch.zeros_like(x)
     carried = torch.zeros_like(h0)  # dL/dh_{t+1} arriving from the step after
@@ -84,22 +107,41 @@ def _bptt(x, h0, w_ih, w_hh, b_ih, b_hh, grad_output, *, carry="w_hh", derivativ
         dh = carried if add_output_grad == "last" and t < len(x) - 1 else own + carried
         if carry is None:
             dh = own
-        slope = {"h_t": 1 - states[t + 1] ** 2, "pre": 1 - pre[t] ** 2, "h_{t-1}": 1 - states[t] ** 2,
-                 "none": torch.ones_like(dh), "unsquared": 1 - states[t + 1],
-                 "tanh twice": 1 - torch.tanh(states[t + 1]) ** 2}[derivative]
+        slope = {
+            "h_t": 1 - states[t + 1] ** 2,
+            "pre": 1 - pre[t] ** 2,
+            "h_{t-1}": 1 - states[t] ** 2,
+            "none": torch.ones_like(dh),
+            "unsquared": 1 - states[t + 1],
+            "tanh twice": 1 - torch.tanh(states[t + 1]) ** 2,
+        }[derivative]
         da = dh * slope  # (N, H)
-        before = {"h_{t-1}": states[t], "h_t": states[t + 1], "wrap": states[t] if t else states[-1]}[previous]
-        bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1), "mean": da.mean(0)}[bias_sum]
+        before = {
+            "h_{t-1}": states[t],
+            "h_t": states[t + 1],
+            "wrap": states[t] if t else states[-1],
+        }[previous]
+        bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1), "mean": da.mean(0)}[
+            bias_sum
+        ]
         step = {"weight_ih": da.T @ x[t], "weight_hh": da.T @ before, "bias": bias}
         sums = {k: sums[k] + step[k] for k in sums} if accumulate else step
         grad_x[t] = (da if x_grad == "da" else dh) @ w_ih
-        carried = {"w_hh": da @ w_hh, "w_hh.T": da @ w_hh.T, "dh": dh @ w_hh, None: da @ w_hh}[carry]
+        carried = {"w_hh": da @ w_hh, "w_hh.T": da @ w_hh.T, "dh": dh @ w_hh, None: da @ w_hh}[
+            carry
+        ]
         first_dh = dh
     grad_h0 = {"carried": carried, "zeros": torch.zeros_like(h0), "dh_1": first_dh}[h0_grad]
     if shared == "mean":
         sums = {k: v / len(x) for k, v in sums.items()}
-    return {"x": grad_x, "h0": grad_h0, "weight_ih": sums["weight_ih"], "weight_hh": sums["weight_hh"],
-            "bias_ih": sums["bias"], "bias_hh": sums["bias"]}
+    return {
+        "x": grad_x,
+        "h0": grad_h0,
+        "weight_ih": sums["weight_ih"],
+        "weight_hh": sums["weight_hh"],
+        "bias_ih": sums["bias"],
+        "bias_hh": sums["bias"],
+    }
 
 
 def _bptt_with(**wrong):
@@ -130,51 +172,116 @@ register(
         forbid_rnn=True,
         forbid_autograd=True,
         mistakes=(
-            Mistake("no gradient is carried back from later steps: the gradient at h_t must add what "
-                    "comes back from h_{t+1} to grad_output's own entry", _bptt_with(carry=None)),
-            Mistake("only the last step's grad_output is used: every step's output is in the objective, "
-                    "so grad_output[t] joins the carried gradient at every step", _bptt_with(add_output_grad="last")),
-            Mistake("you walk through time forwards; the gradient flows from the last step back to the first",
-                    _bptt_with(order="forward")),
-            Mistake("you take tanh's derivative at the pre-activation (1 - a²); it is 1 - h_t², with h_t = "
-                    "tanh(a) the state the step produced", _bptt_with(derivative="pre")),
-            Mistake("tanh's derivative at step t uses the previous state h_{t-1}; it needs h_t, the state that "
-                    "step produced", _bptt_with(derivative="h_{t-1}")),
-            Mistake("your gradients leave out the derivative of tanh", _bptt_with(derivative="none")),
-            Mistake("tanh's derivative is 1 - h_t², squared; yours is 1 - h_t", _bptt_with(derivative="unsquared")),
-            Mistake("you apply tanh to h_t again inside the derivative; h_t is already tanh of the "
-                    "pre-activation", _bptt_with(derivative="tanh twice")),
-            Mistake("the gradient you carry back to h_{t-1} skips tanh's derivative: carry the gradient at "
-                    "the pre-activation through weight_hh, not the gradient at h_t", _bptt_with(carry="dh")),
-            Mistake("the gradient you carry back uses weight_hh transposed; h_{t-1} was multiplied by "
-                    "W_hh^T, so the way back uses W_hh itself", _bptt_with(carry="w_hh.T")),
-            Mistake("weight_hh's gradient pairs each step with its new state h_t; weight_hh multiplied the "
-                    "state before the step, h_{t-1}", _bptt_with(previous="h_t")),
-            Mistake("at the first step your previous state is h_L (output[t - 1] with t = 0 wraps round to "
-                    "the last step); before the first step comes h0", _bptt_with(previous="wrap")),
-            Mistake("your weight and bias gradients come from one step only: a shared weight collects a "
-                    "contribution from every step, so add them up instead of overwriting",
-                    _bptt_with(accumulate=False)),
-            Mistake("your gradient for h0 is zero (or missing): h0 feeds the first step, so the gradient "
-                    "carried back from it reaches h0", _bptt_with(h0_grad="zeros")),
-            Mistake("your gradient for h0 is the gradient at h_1: one more step back, through tanh and "
-                    "weight_hh, is still to go", _bptt_with(h0_grad="dh_1")),
-            Mistake("your weight gradients are transposed: a gradient has the shape of its weight, "
-                    "(H, H_in) and (H, H)", _bptt_weights_transposed),
-            Mistake("your bias gradients are added up over time but not over the batch: a bias is shared "
-                    "by every row and every step, so its gradient has shape (H,)", _bptt_with(bias_sum="time only")),
-            Mistake("your bias gradients add up over the hidden units; they add up over the batch (and "
-                    "over time), one entry per hidden unit", _bptt_with(bias_sum="units")),
-            Mistake("your bias gradients average over the batch; they add up the rows' contributions",
-                    _bptt_with(bias_sum="mean")),
-            Mistake("your weight and bias gradients average over the time steps; a shared weight's gradient "
-                    "adds up every step's contribution", _bptt_with(shared="mean")),
-            Mistake("you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
-                    "to the state of step t, not to the step as many places from the end", _bptt_with(output_step="flipped")),
-            Mistake("your forward pass starts from zeros and ignores h0; the states before each step start "
-                    "from h0", _bptt_with(start="zeros")),
-            Mistake("your gradient for x skips tanh's derivative: x reaches the state through tanh, like "
-                    "everything else in the step", _bptt_with(x_grad="dh")),
+            Mistake(
+                "no gradient is carried back from later steps: the gradient at h_t must add what "
+                "comes back from h_{t+1} to grad_output's own entry",
+                _bptt_with(carry=None),
+            ),
+            Mistake(
+                "only the last step's grad_output is used: every step's output is in the objective, "
+                "so grad_output[t] joins the carried gradient at every step",
+                _bptt_with(add_output_grad="last"),
+            ),
+            Mistake(
+                "you walk through time forwards; the gradient flows from the last step back to the first",
+                _bptt_with(order="forward"),
+            ),
+            Mistake(
+                "you take tanh's derivative at the pre-activation (1 - a²); it is 1 - h_t², with h_t = "
+                "tanh(a) the state the step produced",
+                _bptt_with(derivative="pre"),
+            ),
+            Mistake(
+                "tanh's derivative at step t uses the previous state h_{t-1}; it needs h_t, the state that "
+                "step produced",
+                _bptt_with(derivative="h_{t-1}"),
+            ),
+            Mistake(
+                "your gradients leave out the derivative of tanh", _bptt_with(derivative="none")
+            ),
+            Mistake(
+                "tanh's derivative is 1 - h_t², squared; yours is 1 - h_t",
+                _bptt_with(derivative="unsquared"),
+            ),
+            Mistake(
+                "you apply tanh to h_t again inside the derivative; h_t is already tanh of the "
+                "pre-activation",
+                _bptt_with(derivative="tanh twice"),
+            ),
+            Mistake(
+                "the gradient you carry back to h_{t-1} skips tanh's derivative: carry the gradient at "
+                "the pre-activation through weight_hh, not the gradient at h_t",
+                _bptt_with(carry="dh"),
+            ),
+            Mistake(
+                "the gradient you carry back uses weight_hh transposed; h_{t-1} was multiplied by "
+                "W_hh^T, so the way back uses W_hh itself",
+                _bptt_with(carry="w_hh.T"),
+            ),
+            Mistake(
+                "weight_hh's gradient pairs each step with its new state h_t; weight_hh multiplied the "
+                "state before the step, h_{t-1}",
+                _bptt_with(previous="h_t"),
+            ),
+            Mistake(
+                "at the first step your previous state is h_L (output[t - 1] with t = 0 wraps round to "
+                "the last step); before the first step comes h0",
+                _bptt_with(previous="wrap"),
+            ),
+            Mistake(
+                "your weight and bias gradients come from one step only: a shared weight collects a "
+                "contribution from every step, so add them up instead of overwriting",
+                _bptt_with(accumulate=False),
+            ),
+            Mistake(
+                "your gradient for h0 is zero (or missing): h0 feeds the first step, so the gradient "
+                "carried back from it reaches h0",
+                _bptt_with(h0_grad="zeros"),
+            ),
+            Mistake(
+                "your gradient for h0 is the gradient at h_1: one more step back, through tanh and "
+                "weight_hh, is still to go",
+                _bptt_with(h0_grad="dh_1"),
+            ),
+            Mistake(
+                "your weight gradients are transposed: a gradient has the shape of its weight, "
+                "(H, H_in) and (H, H)",
+                _bptt_weights_transposed,
+            ),
+            Mistake(
+                "your bias gradients are added up over time but not over the batch: a bias is shared "
+                "by every row and every step, so its gradient has shape (H,)",
+                _bptt_with(bias_sum="time only"),
+            ),
+            Mistake(
+                "your bias gradients add up over the hidden units; they add up over the batch (and "
+                "over time), one entry per hidden unit",
+                _bptt_with(bias_sum="units"),
+            ),
+            Mistake(
+                "your bias gradients average over the batch; they add up the rows' contributions",
+                _bptt_with(bias_sum="mean"),
+            ),
+            Mistake(
+                "your weight and bias gradients average over the time steps; a shared weight's gradient "
+                "adds up every step's contribution",
+                _bptt_with(shared="mean"),
+            ),
+            Mistake(
+                "you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
+                "to the state of step t, not to the step as many places from the end",
+                _bptt_with(output_step="flipped"),
+            ),
+            Mistake(
+                "your forward pass starts from zeros and ignores h0; the states before each step start "
+                "from h0",
+                _bptt_with(start="zeros"),
+            ),
+            Mistake(
+                "your gradient for x skips tanh's derivative: x reaches the state through tanh, like "
+                "everything else in the step",
+                _bptt_with(x_grad="dh"),
+            ),
             Mistake("all your gradients have the wrong sign", _bptt_sign),
         ),
         hints=(
@@ -222,7 +329,10 @@ def _mask_case(seed, lengths, length, classes, batch_first, description):
     real = torch.arange(length)[:, None] < lengths[None, :]  # (L, N): time index t holds step t + 1
     expected = F.cross_entropy(logits[real], targets[real])  # mean over the real positions only
     if batch_first:
-        logits, targets = logits.transpose(0, 1).contiguous(), targets.T.contiguous()  # (N, L, C), (N, L)
+        logits, targets = (
+            logits.transpose(0, 1).contiguous(),
+            targets.T.contiguous(),
+        )  # (N, L, C), (N, L)
     label = f"{dims_label(L=length, N=n, C=classes)}, batch_first={batch_first}, {description}"
     return Case((logits, targets, lengths, batch_first), expected, label, ("()",))
 
@@ -274,7 +384,9 @@ def _ml_mean_of_sequence_means(*args):
 def _ml_mean_of_step_means(*args):
     loss, real = _masked_parts(*args)
     counts = real.sum(1)  # (L,) real positions at each step
-    per_step = (loss * real).sum(1)[counts > 0] / counts[counts > 0]  # steps that have a real position
+    per_step = (loss * real).sum(1)[counts > 0] / counts[
+        counts > 0
+    ]  # steps that have a real position
     return per_step.mean()
 
 
@@ -335,8 +447,12 @@ def _ml_divided_by_batch(*args):
 
 def _ml_mask_batch_major_always(logits, targets, lengths, batch_first):
     """The mask built (N, L) and flattened in that order next to the losses flattened as they come."""
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
-    real = torch.arange(targets.shape[1 if batch_first else 0])[None, :] < lengths[:, None]  # (N, L)
+    loss = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none"
+    )
+    real = (
+        torch.arange(targets.shape[1 if batch_first else 0])[None, :] < lengths[:, None]
+    )  # (N, L)
     return (loss * real.reshape(-1)).sum() / real.sum()
 
 
@@ -372,45 +488,97 @@ register(
         lesson="10_variable_length_batches",
         forbid_rnn=False,
         mistakes=(
-            Mistake("your mean includes the padded positions; only the real positions count",
-                    _ml_mean_everywhere),
-            Mistake("your loss is the sum over the real positions; the exercise asks for their mean",
-                    _ml_sum),
-            Mistake("you divide by every position, padding included (N·L); divide by the number of real "
-                    "positions", _ml_divided_by_all),
-            Mistake("you average each sequence first and then average the sequences, which weighs a short "
-                    "sequence's positions more; take one mean over all real positions", _ml_mean_of_sequence_means),
-            Mistake("you average each time step first and then average the steps, which weighs the few "
-                    "positions of late steps more; take one mean over all real positions", _ml_mean_of_step_means),
-            Mistake("you treat logits as (L, N, C) even when batch_first=True, where it is (N, L, C)",
-                    _ml_time_major_always),
-            Mistake("off by one: your mask keeps one padded step after each sequence; with time indices "
-                    "counted from 0, sequence n's real steps are the first lengths[n]", _ml_one_step_too_many),
-            Mistake("off by one: your mask drops each sequence's last real step; with time indices counted "
-                    "from 0, sequence n's real steps are the first lengths[n]", _ml_one_step_too_few),
-            Mistake("you score only each sequence's last real step; every real step has a target",
-                    _ml_last_real_step_only),
-            Mistake("you use ignore_index on the targets as they are, but padded targets may hold any class "
-                    "(0 included), and real targets can be that class too: mark the padding from lengths",
-                    _ml_ignore_index_zero),
-            Mistake("you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
-                    "and does the log-softmax itself", _ml_softmax_first),
-            Mistake("you use nll_loss on raw logits; nll_loss expects log-probabilities (log_softmax first), "
-                    "or use cross_entropy", _ml_nll_on_logits),
-            Mistake("you zero the logits at the padding, but a row of zero logits still has a loss (log C) "
-                    "and still counts in the mean; leave the padding out instead", _ml_zeroed_logits),
-            Mistake("you sort the lengths longest first but keep the batch in its order; lengths[n] "
-                    "belongs to sequence n", _ml_sorted_lengths),
-            Mistake("you divide by the batch size N (a loss per sequence); the exercise asks for the mean "
-                    "over the real positions", _ml_divided_by_batch),
-            Mistake("your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
-                    "lay them out, or flatten them, the same way", _ml_mask_batch_major_always),
-            Mistake("you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
-                    "give it (positions, C) rows, or move the classes to axis 1", _ml_classes_on_last_axis),
-            Mistake("your log-softmax runs over the time axis; the probabilities are over the C classes, "
-                    "the last axis", _ml_softmax_over_time),
-            Mistake("your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
-                    "targets", _ml_sign),
+            Mistake(
+                "your mean includes the padded positions; only the real positions count",
+                _ml_mean_everywhere,
+            ),
+            Mistake(
+                "your loss is the sum over the real positions; the exercise asks for their mean",
+                _ml_sum,
+            ),
+            Mistake(
+                "you divide by every position, padding included (N·L); divide by the number of real "
+                "positions",
+                _ml_divided_by_all,
+            ),
+            Mistake(
+                "you average each sequence first and then average the sequences, which weighs a short "
+                "sequence's positions more; take one mean over all real positions",
+                _ml_mean_of_sequence_means,
+            ),
+            Mistake(
+                "you average each time step first and then average the steps, which weighs the few "
+                "positions of late steps more; take one mean over all real positions",
+                _ml_mean_of_step_means,
+            ),
+            Mistake(
+                "you treat logits as (L, N, C) even when batch_first=True, where it is (N, L, C)",
+                _ml_time_major_always,
+            ),
+            Mistake(
+                "off by one: your mask keeps one padded step after each sequence; with time indices "
+                "counted from 0, sequence n's real steps are the first lengths[n]",
+                _ml_one_step_too_many,
+            ),
+            Mistake(
+                "off by one: your mask drops each sequence's last real step; with time indices counted "
+                "from 0, sequence n's real steps are the first lengths[n]",
+                _ml_one_step_too_few,
+            ),
+            Mistake(
+                "you score only each sequence's last real step; every real step has a target",
+                _ml_last_real_step_only,
+            ),
+            Mistake(
+                "you use ignore_index on the targets as they are, but padded targets may hold any class "
+                "(0 included), and real targets can be that class too: mark the padding from lengths",
+                _ml_ignore_index_zero,
+            ),
+            Mistake(
+                "you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
+                "and does the log-softmax itself",
+                _ml_softmax_first,
+            ),
+            Mistake(
+                "you use nll_loss on raw logits; nll_loss expects log-probabilities (log_softmax first), "
+                "or use cross_entropy",
+                _ml_nll_on_logits,
+            ),
+            Mistake(
+                "you zero the logits at the padding, but a row of zero logits still has a loss (log C) "
+                "and still counts in the mean; leave the padding out instead",
+                _ml_zeroed_logits,
+            ),
+            Mistake(
+                "you sort the lengths longest first but keep the batch in its order; lengths[n] "
+                "belongs to sequence n",
+                _ml_sorted_lengths,
+            ),
+            Mistake(
+                "you divide by the batch size N (a loss per sequence); the exercise asks for the mean "
+                "over the real positions",
+                _ml_divided_by_batch,
+            ),
+            Mistake(
+                "your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
+                "lay them out, or flatten them, the same way",
+                _ml_mask_batch_major_always,
+            ),
+            Mistake(
+                "you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
+                "give it (positions, C) rows, or move the classes to axis 1",
+                _ml_classes_on_last_axis,
+            ),
+            Mistake(
+                "your log-softmax runs over the time axis; the probabilities are over the C classes, "
+                "the last axis",
+                _ml_softmax_over_time,
+            ),
+            Mistake(
+                "your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
+                "targets",
+                _ml_sign,
+            ),
         ),
         hints=(
             "Three steps: a loss for every position, a mark for every position saying whether it is real, "

@@ -37,9 +37,13 @@ def _loss_case(seed, length, n, input_size, hidden_size, classes):
     with torch.no_grad():
         output, _ = rnn(x, h0.unsqueeze(0))  # (L, N, H)
         logits = head(output)  # (L, N, C)
-        expected = F.cross_entropy(logits.permute(1, 2, 0), targets.T)  # classes on dim 1: (N, C, L)
+        expected = F.cross_entropy(
+            logits.permute(1, 2, 0), targets.T
+        )  # classes on dim 1: (N, C, L)
     args = (x, h0, *params.values(), weight_out, bias_out, targets)
-    return Case(args, expected, dims_label(L=length, N=n, H_in=input_size, H=hidden_size, C=classes))
+    return Case(
+        args, expected, dims_label(L=length, N=n, H_in=input_size, H=hidden_size, C=classes)
+    )
 
 
 def _loss_cases():
@@ -145,8 +149,10 @@ def _loss_classes_last(*args):
     return F.cross_entropy(_logits(*rnn_args), targets)  # reads N as the classes: raises
 
 
-_PAIRING = ("your targets are paired with the wrong logits: targets is (L, N), time-major like x, "
-            "so flatten it in the same order as the logits")
+_PAIRING = (
+    "your targets are paired with the wrong logits: targets is (L, N), time-major like x, "
+    "so flatten it in the same order as the logits"
+)
 
 register(
     Exercise(
@@ -154,37 +160,77 @@ register(
         solve=_solve_loss,
         title="Many-to-many predictions and their mean cross-entropy",
         signature="rnn_loss(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets) -> loss",
-        arg_names=("x", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_out", "bias_out", "targets"),
+        arg_names=(
+            "x",
+            "h0",
+            "weight_ih",
+            "weight_hh",
+            "bias_ih",
+            "bias_hh",
+            "weight_out",
+            "bias_out",
+            "targets",
+        ),
         output_names=("loss",),
         make_cases=_loss_cases,
         lesson="07_predictions_and_loss",
         forbid_rnn=False,
         number_note="return the loss tensor itself, not .item() or float(): .backward() needs the tensor",
         mistakes=(
-            Mistake("your loss is the sum over all positions; the exercise asks for the mean over all L×N "
-                    "positions", _loss_sum),
-            Mistake("you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
-                    "and does the log-softmax itself", _loss_softmax_first),
-            Mistake("your loss only uses the last time step; many-to-many scores every step", _loss_last_step),
+            Mistake(
+                "your loss is the sum over all positions; the exercise asks for the mean over all L×N "
+                "positions",
+                _loss_sum,
+            ),
+            Mistake(
+                "you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
+                "and does the log-softmax itself",
+                _loss_softmax_first,
+            ),
+            Mistake(
+                "your loss only uses the last time step; many-to-many scores every step",
+                _loss_last_step,
+            ),
             Mistake("your logits ignore bias_out", _loss_without_bias_out),
-            Mistake("you average over the batch only, which leaves one loss per time step (a vector); "
-                    "average over time steps too", _loss_mean_over_batch_only),
-            Mistake("you average over time only, which leaves one loss per sequence (a vector); "
-                    "average over the batch too", _loss_mean_over_time_only),
-            Mistake("you add up the per-step mean losses; the exercise asks for the mean over all L×N "
-                    "positions", _loss_sum_of_step_means),
-            Mistake("your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
-                    "targets", _loss_without_minus),
+            Mistake(
+                "you average over the batch only, which leaves one loss per time step (a vector); "
+                "average over time steps too",
+                _loss_mean_over_batch_only,
+            ),
+            Mistake(
+                "you average over time only, which leaves one loss per sequence (a vector); "
+                "average over the batch too",
+                _loss_mean_over_time_only,
+            ),
+            Mistake(
+                "you add up the per-step mean losses; the exercise asks for the mean over all L×N "
+                "positions",
+                _loss_sum_of_step_means,
+            ),
+            Mistake(
+                "your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
+                "targets",
+                _loss_without_minus,
+            ),
             Mistake(_PAIRING, _loss_targets_batch_major),
             Mistake(_PAIRING, _loss_logits_batch_major),
             Mistake("your hidden states ignore h0 (they start from zeros)", _loss_ignores_h0),
-            Mistake("you use F.nll_loss on the raw scores; nll_loss expects log-probabilities, so it needs "
-                    "log_softmax first (F.cross_entropy does both)", _loss_nll_on_logits),
-            Mistake("you pass the (L, N, C) scores straight to F.cross_entropy, which reads the classes from "
-                    "axis 1: there it finds N, not C (lesson 07's pitfall). Put the classes on axis 1, or merge "
-                    "the positions into one batch axis", _loss_classes_last),
-            Mistake("each prediction comes from the state before the step (h_{t-1}); it should come from "
-                    "h_t, the state after reading x_t", _loss_previous_state),
+            Mistake(
+                "you use F.nll_loss on the raw scores; nll_loss expects log-probabilities, so it needs "
+                "log_softmax first (F.cross_entropy does both)",
+                _loss_nll_on_logits,
+            ),
+            Mistake(
+                "you pass the (L, N, C) scores straight to F.cross_entropy, which reads the classes from "
+                "axis 1: there it finds N, not C (lesson 07's pitfall). Put the classes on axis 1, or merge "
+                "the positions into one batch axis",
+                _loss_classes_last,
+            ),
+            Mistake(
+                "each prediction comes from the state before the step (h_{t-1}); it should come from "
+                "h_t, the state after reading x_t",
+                _loss_previous_state,
+            ),
         ),
         hints=(
             "Three stages: run the RNN to get every hidden state, turn each state into C scores with "
@@ -219,13 +265,17 @@ def _backward_case(seed, n, input_size, hidden_size):
     grad_h_next = randn(gen, n, hidden_size)
     args = (x, h, *weights.values(), grad_h_next)
     shapes = ("(N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
-    return Case(args, _torch_cell_grads(*args), dims_label(N=n, H_in=input_size, H=hidden_size), shapes)
+    return Case(
+        args, _torch_cell_grads(*args), dims_label(N=n, H_in=input_size, H=hidden_size), shapes
+    )
 
 
 def _torch_cell_grads(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
     """torch's answer for any arguments: autograd through nn.RNNCell, a dict of six gradients."""
     cell = nn.RNNCell(x.shape[1], h.shape[1], dtype=x.dtype)
-    cell.load_state_dict({"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh})
+    cell.load_state_dict(
+        {"weight_ih": weight_ih, "weight_hh": weight_hh, "bias_ih": bias_ih, "bias_hh": bias_hh}
+    )
     x_, h_ = x.clone().requires_grad_(), h.clone().requires_grad_()
     wrt = [x_, h_, cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
     objective = (cell(x_, h_) * grad_h_next).sum()  # its gradient w.r.t. h_next is grad_h_next
@@ -243,8 +293,14 @@ def _h_next(x, h, w_ih, w_hh, b_ih, b_hh):
 
 def _grads_from(g, x, h, w_ih, w_hh, changes=None):
     """Gradients given g = dL/d(pre-activation) (N, H); ``changes`` (a dict) overrides entries."""
-    grads = {"x": g @ w_ih, "h": g @ w_hh, "weight_ih": g.T @ x, "weight_hh": g.T @ h,
-             "bias_ih": g.sum(0), "bias_hh": g.sum(0)}
+    grads = {
+        "x": g @ w_ih,
+        "h": g @ w_hh,
+        "weight_ih": g.T @ x,
+        "weight_hh": g.T @ h,
+        "bias_ih": g.sum(0),
+        "bias_hh": g.sum(0),
+    }
     return {**grads, **(changes or {})}
 
 
@@ -325,25 +381,50 @@ register(
         forbid_autograd=True,
         mistakes=(
             Mistake("your gradients leave out the derivative of tanh", _bw_no_tanh_derivative),
-            Mistake("you use 1 - h² with the old state h; tanh's derivative needs the new state h_next",
-                    _bw_old_h),
-            Mistake("tanh's derivative is 1 - h_next², squared; yours is 1 - h_next", _bw_derivative_unsquared),
-            Mistake("you apply tanh to h_next again inside the derivative; h_next is already tanh of the "
-                    "pre-activation", _bw_tanh_twice),
-            Mistake("you take 1 - a² with a the pre-activation; tanh's derivative is 1 - tanh(a)², written with "
-                    "tanh's output h_next", _bw_derivative_of_preactivation),
+            Mistake(
+                "you use 1 - h² with the old state h; tanh's derivative needs the new state h_next",
+                _bw_old_h,
+            ),
+            Mistake(
+                "tanh's derivative is 1 - h_next², squared; yours is 1 - h_next",
+                _bw_derivative_unsquared,
+            ),
+            Mistake(
+                "you apply tanh to h_next again inside the derivative; h_next is already tanh of the "
+                "pre-activation",
+                _bw_tanh_twice,
+            ),
+            Mistake(
+                "you take 1 - a² with a the pre-activation; tanh's derivative is 1 - tanh(a)², written with "
+                "tanh's output h_next",
+                _bw_derivative_of_preactivation,
+            ),
             Mistake("all your gradients have the wrong sign", _bw_sign),
-            Mistake("your weight gradients are transposed: a gradient has the shape of its weight, "
-                    "(H, H_in) and (H, H)", _bw_weights_transposed),
-            Mistake("your bias gradients are not summed over the batch: a bias is shared by all N "
-                    "rows, so its gradient has shape (H,)", _bw_bias_not_summed),
-            Mistake("your bias gradients average over the batch; they should add up the rows' "
-                    "contributions", _bw_bias_mean),
-            Mistake("your gradient for x goes through weight_hh; x only meets weight_ih",
-                    _bw_grad_x_uses_w_hh),
+            Mistake(
+                "your weight gradients are transposed: a gradient has the shape of its weight, "
+                "(H, H_in) and (H, H)",
+                _bw_weights_transposed,
+            ),
+            Mistake(
+                "your bias gradients are not summed over the batch: a bias is shared by all N "
+                "rows, so its gradient has shape (H,)",
+                _bw_bias_not_summed,
+            ),
+            Mistake(
+                "your bias gradients average over the batch; they should add up the rows' "
+                "contributions",
+                _bw_bias_mean,
+            ),
+            Mistake(
+                "your gradient for x goes through weight_hh; x only meets weight_ih",
+                _bw_grad_x_uses_w_hh,
+            ),
             Mistake("your gradient for h is missing the weight_hh factor", _bw_grad_h_without_w_hh),
-            Mistake("your gradient for h uses weight_hh transposed; h was multiplied by W_hh^T, so the "
-                    "way back uses W_hh itself", _bw_grad_h_transposed),
+            Mistake(
+                "your gradient for h uses weight_hh transposed; h was multiplied by W_hh^T, so the "
+                "way back uses W_hh itself",
+                _bw_grad_h_transposed,
+            ),
         ),
         hints=(
             "Split the step in two: a pre-activation a = (input part) + (hidden part) + biases, then "
@@ -474,22 +555,43 @@ register(
         "Python number from .item(), float() or math.sqrt",
         atol=0.0,  # some cases are tiny (1e-7): compare relative to the size of each value only
         mistakes=(
-            Mistake("you clip each tensor by its own norm; torch scales all of them by one "
-                    "coefficient computed from the global norm", _clip_per_tensor),
-            Mistake("you clamp the values; clipping by norm scales every gradient by the same "
-                    "factor, keeping its direction", _clip_values),
-            Mistake("you scale even when the norm is below max_norm, which blows small gradients up; "
-                    "the coefficient is capped at 1.0", _clip_always_scales),
+            Mistake(
+                "you clip each tensor by its own norm; torch scales all of them by one "
+                "coefficient computed from the global norm",
+                _clip_per_tensor,
+            ),
+            Mistake(
+                "you clamp the values; clipping by norm scales every gradient by the same "
+                "factor, keeping its direction",
+                _clip_values,
+            ),
+            Mistake(
+                "you scale even when the norm is below max_norm, which blows small gradients up; "
+                "the coefficient is capped at 1.0",
+                _clip_always_scales,
+            ),
             Mistake("your norm is the L1 norm (sum of absolute values); use the L2 norm", _clip_l1),
-            Mistake("you return the norm after clipping; total_norm is the norm before clipping",
-                    _clip_norm_after),
-            Mistake("you divide by total_norm alone; torch divides by total_norm + 1e-6, which matters "
-                    "when the norm is tiny", _clip_without_eps),
-            Mistake("your total_norm is the sum of squares; take its square root", _clip_squared_norm),
-            Mistake("you add up the norms of the tensors; the global norm is the L2 norm of all "
-                    "entries together, as if the tensors were one long vector", _clip_sum_of_norms),
-            Mistake("your norm averages the squares (a root-mean-square); the L2 norm adds them up",
-                    _clip_rms),
+            Mistake(
+                "you return the norm after clipping; total_norm is the norm before clipping",
+                _clip_norm_after,
+            ),
+            Mistake(
+                "you divide by total_norm alone; torch divides by total_norm + 1e-6, which matters "
+                "when the norm is tiny",
+                _clip_without_eps,
+            ),
+            Mistake(
+                "your total_norm is the sum of squares; take its square root", _clip_squared_norm
+            ),
+            Mistake(
+                "you add up the norms of the tensors; the global norm is the L2 norm of all "
+                "entries together, as if the tensors were one long vector",
+                _clip_sum_of_norms,
+            ),
+            Mistake(
+                "your norm averages the squares (a root-mean-square); the L2 norm adds them up",
+                _clip_rms,
+            ),
             Mistake("your clipped_grads are the inputs unchanged", _clip_nothing),
         ),
         hints=(
@@ -528,15 +630,23 @@ _LAST_SPECS = [
 def _last_case(seed, lengths, length, hidden_size, batch_first, padding, description):
     gen = generator(seed)
     n, input_size = len(lengths), 2
-    rnn = torch_rnn(rnn_params(gen, input_size, hidden_size, scale=0.8), input_size, hidden_size,
-                    batch_first=batch_first)
-    x = randn(gen, *((n, length) if batch_first else (length, n)), input_size)  # padding is random too
+    rnn = torch_rnn(
+        rnn_params(gen, input_size, hidden_size, scale=0.8),
+        input_size,
+        hidden_size,
+        batch_first=batch_first,
+    )
+    x = randn(
+        gen, *((n, length) if batch_first else (length, n)), input_size
+    )  # padding is random too
     lengths = torch.tensor(lengths)  # (N,) int64
     packed = pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)
     with torch.no_grad():
         packed_output, h_n = rnn(packed)  # h_n: (1, N, H), in the batch's original order
         if padding == "zeros":
-            output, _ = pad_packed_sequence(packed_output, batch_first=batch_first, total_length=length)
+            output, _ = pad_packed_sequence(
+                packed_output, batch_first=batch_first, total_length=length
+            )
         else:
             output, _ = rnn(x)  # (L, N, H) or (N, L, H), padding steps computed too
     label = f"{dims_label(N=n, L=length, H=hidden_size)}, batch_first={batch_first}, {description}"
@@ -573,7 +683,9 @@ def _first_step(output, lengths, batch_first):
 
 def _last_nonzero_row(output, lengths, batch_first):
     nonzero = _time_major(output, batch_first).ne(0).any(dim=-1)  # (L, N)
-    steps = nonzero.long().cumsum(0).argmax(0)  # first step reaching the final count: the last nonzero
+    steps = (
+        nonzero.long().cumsum(0).argmax(0)
+    )  # first step reaching the final count: the last nonzero
     return _rows_at(output, steps, batch_first)
 
 
@@ -614,23 +726,50 @@ register(
         lesson="10_variable_length_batches",
         forbid_rnn=False,
         mistakes=(
-            Mistake("you take the last padded step for every sequence; a shorter sequence ends earlier, "
-                    "and the steps after its end are padding", _last_padded_step),
-            Mistake("you take output[-1] whatever the layout: with batch_first=True the first axis is "
-                    "the batch, not time", _last_along_axis_0),
-            Mistake("you take the first time step; you want each sequence's last real step", _first_step),
-            Mistake("off by one: time steps are counted from 0, so lengths[i] is one past the last real "
-                    "step of sequence i", _off_by_one),
-            Mistake("you index output as (L, N, H) even when batch_first=True, where it is (N, L, H)",
-                    _time_major_always),
-            Mistake("you look for the last nonzero row, but padding is not always zero (without packing "
-                    "the RNN computes outputs there too); use lengths", _last_nonzero_row),
-            Mistake("you use the lengths sorted longest first but the batch in its original order; "
-                    "lengths[i] belongs to sequence i", _sorted_lengths),
-            Mistake("your rows come out sorted by length; keep the batch's original order", _sorted_rows),
-            Mistake("you index only the time axis, which picks whole time steps (every sequence at each "
-                    "length); pick one row per sequence", _whole_steps),
-            Mistake("you add up the outputs over time; you want one step per sequence", _summed_over_time),
+            Mistake(
+                "you take the last padded step for every sequence; a shorter sequence ends earlier, "
+                "and the steps after its end are padding",
+                _last_padded_step,
+            ),
+            Mistake(
+                "you take output[-1] whatever the layout: with batch_first=True the first axis is "
+                "the batch, not time",
+                _last_along_axis_0,
+            ),
+            Mistake(
+                "you take the first time step; you want each sequence's last real step", _first_step
+            ),
+            Mistake(
+                "off by one: time steps are counted from 0, so lengths[i] is one past the last real "
+                "step of sequence i",
+                _off_by_one,
+            ),
+            Mistake(
+                "you index output as (L, N, H) even when batch_first=True, where it is (N, L, H)",
+                _time_major_always,
+            ),
+            Mistake(
+                "you look for the last nonzero row, but padding is not always zero (without packing "
+                "the RNN computes outputs there too); use lengths",
+                _last_nonzero_row,
+            ),
+            Mistake(
+                "you use the lengths sorted longest first but the batch in its original order; "
+                "lengths[i] belongs to sequence i",
+                _sorted_lengths,
+            ),
+            Mistake(
+                "your rows come out sorted by length; keep the batch's original order", _sorted_rows
+            ),
+            Mistake(
+                "you index only the time axis, which picks whole time steps (every sequence at each "
+                "length); pick one row per sequence",
+                _whole_steps,
+            ),
+            Mistake(
+                "you add up the outputs over time; you want one step per sequence",
+                _summed_over_time,
+            ),
         ),
         hints=(
             "Sequence i has lengths[i] real steps. Counting from 0, at which time index is its last "

@@ -78,8 +78,17 @@ import stat as _stat
 
 from .notebook import SECRET_VARIABLE, UsageError, discover, read_submission
 
-__all__ = ["Graded", "Limits", "UsageError", "grade", "discover", "read_submission", "grade_submissions",
-           "secret_for", "SandboxUnavailable"]
+__all__ = [
+    "Graded",
+    "Limits",
+    "UsageError",
+    "grade",
+    "discover",
+    "read_submission",
+    "grade_submissions",
+    "secret_for",
+    "SandboxUnavailable",
+]
 
 
 def __getattr__(name):  # the runner imports torch: only when grading really starts
@@ -115,8 +124,10 @@ def secret_for(out):
     with os.fdopen(fd) as handle:
         info = os.fstat(handle.fileno())
         if not _stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
-            raise UsageError(f"the grading secret {path} is not a private file of yours (mode 0600); remove it "
-                             "to start afresh (new hidden cases) or fix its owner and mode")
+            raise UsageError(
+                f"the grading secret {path} is not a private file of yours (mode 0600); remove it "
+                "to start afresh (new hidden cases) or fix its owner and mode"
+            )
         secret = handle.read(4096).strip()
     if not secret:
         raise UsageError(f"the grading secret {path} is empty")
@@ -135,7 +146,9 @@ def check_outputs(out=None, feedback=None):
             check_output_folder(os.path.dirname(out))
         if feedback is not None:
             feedback = os.path.abspath(feedback)
-            if os.path.lexists(feedback) and (os.path.islink(feedback) or not os.path.isdir(feedback)):
+            if os.path.lexists(feedback) and (
+                os.path.islink(feedback) or not os.path.isdir(feedback)
+            ):
                 raise UnsafeOutput(f"--feedback {feedback} exists and is not a folder")
             check_output_folder(os.path.dirname(feedback), "--feedback")
     except UnsafeOutput as exc:
@@ -154,7 +167,9 @@ def grade(paths, out=None, limits=None, feedback=None, progress=None, notice=Non
     if not files:
         raise UsageError("no submissions found (*.ipynb)")
     secret = secret_for(out)
-    submissions = [read_submission(path, secret=secret) for path in files]  # every file, before any student code
+    submissions = [
+        read_submission(path, secret=secret) for path in files
+    ]  # every file, before any student code
     rows = grade_submissions(submissions, limits or Limits(), progress, notice)
     rows.sort(key=lambda row: row.submission.name)
     try:

@@ -51,10 +51,20 @@ def gradebook_text(graded_rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["submission", "lesson", *columns, "total", "max_total", "status", "reason"])
-    writer.writerow([POINTS_POSSIBLE, "", *[get_exercise(e).points for e in columns], "", "", "", ""])
+    writer.writerow(
+        [POINTS_POSSIBLE, "", *[get_exercise(e).points for e in columns], "", "", "", ""]
+    )
     for row in sorted(graded_rows, key=lambda r: r.submission.name):
         points = [row.results[e].points if e in row.results else "" for e in columns]
-        cells = [row.submission.name, row.lesson or "", *points, row.total, row.max_total, row.status, row.reason]
+        cells = [
+            row.submission.name,
+            row.lesson or "",
+            *points,
+            row.total,
+            row.max_total,
+            row.status,
+            row.reason,
+        ]
         writer.writerow([csv_field(c) for c in cells])
     return buffer.getvalue()
 
@@ -69,8 +79,10 @@ def check_output_folder(folder, what="--out"):
     if not stat.S_ISDIR(info.st_mode):
         raise UnsafeOutput(f"{what}: {folder} is not a folder")
     if info.st_mode & 0o022 and info.st_uid != os.geteuid():
-        raise UnsafeOutput(f"{what}: the folder {folder} may be written by other users and is not yours; "
-                           "write the gradebook and feedback into a folder of your own")
+        raise UnsafeOutput(
+            f"{what}: the folder {folder} may be written by other users and is not yours; "
+            "write the gradebook and feedback into a folder of your own"
+        )
 
 
 def write_atomic(path, text, dir_fd=None):
@@ -81,7 +93,9 @@ def write_atomic(path, text, dir_fd=None):
     folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY) if own_fd else dir_fd
     temp = f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder)
+        fd = os.open(
+            temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=folder
+        )
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
@@ -107,9 +121,13 @@ def write_gradebook(graded_rows, out):
         write_atomic(out, text)
         return Path(out)
     except OSError as exc:
-        spare = Path(out).with_name(f"{Path(out).stem}.{time.strftime('%Y%m%d-%H%M%S')}.{secrets.token_hex(3)}.csv")
+        spare = Path(out).with_name(
+            f"{Path(out).stem}.{time.strftime('%Y%m%d-%H%M%S')}.{secrets.token_hex(3)}.csv"
+        )
         write_atomic(spare, text)
-        raise UnsafeOutput(f"could not write the gradebook to {out} ({exc.strerror or exc}); it was written to {spare}") from None
+        raise UnsafeOutput(
+            f"could not write the gradebook to {out} ({exc.strerror or exc}); it was written to {spare}"
+        ) from None
 
 
 def feedback_name(row):
@@ -157,7 +175,9 @@ def write_feedback(graded_rows, folder):
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         raise UnsafeOutput(f"--feedback: {folder} is not a folder (a link?)")
     if info.st_uid != os.geteuid():  # made by someone else: they could have planted files or links
-        raise UnsafeOutput(f"--feedback: the folder {folder} belongs to another user; give a folder of your own")
+        raise UnsafeOutput(
+            f"--feedback: the folder {folder} belongs to another user; give a folder of your own"
+        )
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     paths = []
     try:

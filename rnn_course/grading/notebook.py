@@ -15,21 +15,9 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Lesson slugs are fixed (CONTRIBUTING.md): the grader and the release tool use them.
-LESSONS = (
-    "00_welcome",
-    "01_rnn_cell",
-    "02_unrolling",
-    "03_output_and_h_n",
-    "04_batch_first_and_shapes",
-    "05_stacked_rnns",
-    "06_bidirectional_rnns",
-    "07_predictions_and_loss",
-    "08_backprop_through_time",
-    "09_vanishing_exploding",
-    "10_variable_length_batches",
-    "11_real_task",
-)
+from ..lessons import lesson_slugs
+
+LESSONS = lesson_slugs()  # every lesson, in order (rnn_course/lessons.py)
 
 MAX_NOTEBOOK_BYTES = 16 * 1024 * 1024  # a lesson notebook with its figures is well under 2 MB
 MAX_CODE_CHARS = 1_000_000  # all code cells together
@@ -123,7 +111,9 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
             return sub
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with open(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):  # a fifo or a device would block or never end
+            if not stat.S_ISREG(
+                os.fstat(fd).st_mode
+            ):  # a fifo or a device would block or never end
                 sub.invalid = "not a regular file"
                 return sub
             data = handle.read(max_bytes + 1)
@@ -160,9 +150,16 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
     sub.cells = [(number, prepare_cell(source)) for number, source in sources]
     sub.lesson, sub.lesson_source = find_lesson(notebook, sub.path, sub.cells)
     by_content = lesson_from_functions(sub.cells)
-    if sub.lesson_source == "metadata" and by_content and by_content != sub.lesson and not _defines_any(sub.cells, sub.lesson):
-        sub.lesson_note = (f"its metadata says lesson {sub.lesson}, but it defines the exercises of lesson {by_content}: "
-                           f"graded as {by_content}")
+    if (
+        sub.lesson_source == "metadata"
+        and by_content
+        and by_content != sub.lesson
+        and not _defines_any(sub.cells, sub.lesson)
+    ):
+        sub.lesson_note = (
+            f"its metadata says lesson {sub.lesson}, but it defines the exercises of lesson {by_content}: "
+            f"graded as {by_content}"
+        )
         sub.lesson, sub.lesson_source = by_content, "functions"
     return sub
 
@@ -194,11 +191,15 @@ def _validate(notebook):
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning for older nbformat 4 minors
+            warnings.simplefilter(
+                "ignore"
+            )  # e.g. MissingIDFieldWarning for older nbformat 4 minors
             nbformat.validate(nbformat.from_dict(notebook))
     except nbformat.ValidationError as exc:
         return f"not a valid nbformat 4 notebook ({_short(exc.message if hasattr(exc, 'message') else exc)})"
-    except Exception as exc:  # nbformat's own asserts and errors on odd input: never the whole batch's end
+    except (
+        Exception
+    ) as exc:  # nbformat's own asserts and errors on odd input: never the whole batch's end
         return f"not a valid nbformat 4 notebook ({_short(exc)})"
     if len(notebook.get("cells", [])) > MAX_CELLS:
         return f"too many cells (over {MAX_CELLS})"
@@ -275,7 +276,9 @@ def lesson_from_functions(cells):
             counts[lesson] = counts.get(lesson, 0) + 1
     if not counts:
         return None
-    return max(counts, key=lambda slug: (counts[slug], -LESSONS.index(slug) if slug in LESSONS else 0))
+    return max(
+        counts, key=lambda slug: (counts[slug], -LESSONS.index(slug) if slug in LESSONS else 0)
+    )
 
 
 def _defined_functions(cells):
@@ -285,7 +288,9 @@ def _defined_functions(cells):
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
-        defined.update(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        defined.update(
+            n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
     return defined
 
 

@@ -39,7 +39,16 @@ MAX_BLOB_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 EXIT_REPORT_WAIT = 2.0  # seconds to wait for the zygote's exit report after a child's socket closes
 _SAFE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,60}")
-_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "VIRTUAL_ENV", "TZ", "RNN_COURSE_GRADER_DEBUG")
+_ENV_KEEP = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "TZ",
+    "RNN_COURSE_GRADER_DEBUG",
+)
 
 
 @dataclass
@@ -50,7 +59,9 @@ class Limits:
     memory_mb: int = 1024
     jobs: int = 1
     fsize_mb: int = 32
-    sandbox: str = "auto"  # "auto": the strongest isolation available, warn when weaker; "strict": refuse;
+    sandbox: str = (
+        "auto"  # "auto": the strongest isolation available, warn when weaker; "strict": refuse;
+    )
     # "basic": uid and rlimits only (for testing the fallback the grader uses where namespaces are missing)
 
 
@@ -70,11 +81,15 @@ class Graded:
     reason: str = ""
     notes: list = field(default_factory=list)  # shown to the student
     flags: list = field(default_factory=list)  # for the instructor only
-    peak_rss_kb: int = None  # the child's peak resident memory (shared pages included), from its rusage
+    peak_rss_kb: int = (
+        None  # the child's peak resident memory (shared pages included), from its rusage
+    )
     zygote_rss_kb: int = None  # the zygote's peak resident memory, shared by every child
     private_kb: int = None  # the child's own report of its private memory at the end (untrusted)
     isolation: str = ""  # the sandbox mechanisms its process ran under (sandbox.Isolation.describe)
-    isolate_ms: float = None  # the child's own report of how long entering its sandbox took (untrusted)
+    isolate_ms: float = (
+        None  # the child's own report of how long entering its sandbox took (untrusted)
+    )
 
     @property
     def total(self):
@@ -109,14 +124,19 @@ def triage(sub):
         return graded, []
     if not sub.lesson:
         graded.status = "unknown-lesson"
-        graded.reason = "cannot tell the lesson (no rnn_course metadata, no lesson in the file name, no exercise function)"
+        graded.reason = (
+            "cannot tell the lesson"
+            " (no rnn_course metadata, no lesson in the file name, no exercise function)"
+        )
         graded.notes = [graded.reason]
         return graded, []
     graded.expected = expected_exercises(sub.lesson)
     if not graded.expected:
         graded.reason = f"lesson {sub.lesson} has no graded exercises"
         return graded, []
-    findings = scan(sub.cells, graded.expected, [e for e in graded.expected if get_exercise(e).forbid_rnn])
+    findings = scan(
+        sub.cells, graded.expected, [e for e in graded.expected if get_exercise(e).forbid_rnn]
+    )
     zero = [f for f in findings if f.level == "zero"]
     if zero:
         graded.status = "tampering"
@@ -144,7 +164,9 @@ def _settings(exercise):
             continue
         if isinstance(value, (str, bool, int, float)) or value is None:
             plain[f.name] = value
-        elif isinstance(value, (tuple, list)) and all(isinstance(v, (str, bool, int, float)) for v in value):
+        elif isinstance(value, (tuple, list)) and all(
+            isinstance(v, (str, bool, int, float)) for v in value
+        ):
             plain[f.name] = list(value)
     return plain
 
@@ -158,7 +180,9 @@ def _inputs_frame(job, exercise_ids):
         specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    return encode_frame({"kind": "inputs", "exercises": specs, "token": job.token}, buffer.getvalue())
+    return encode_frame(
+        {"kind": "inputs", "exercises": specs, "token": job.token}, buffer.getvalue()
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,7 +239,11 @@ def _unreadable_to_children(uid):
     import numpy
     import torch
 
-    needed = [os.path.join(_package_parent(), "rnn_course"), os.path.dirname(torch.__file__), os.path.dirname(numpy.__file__)]
+    needed = [
+        os.path.join(_package_parent(), "rnn_course"),
+        os.path.dirname(torch.__file__),
+        os.path.dirname(numpy.__file__),
+    ]
     return [path for path in needed if not _world_readable(path)]
 
 
@@ -223,17 +251,32 @@ class _Zygote:
     def __init__(self, probe_dir):
         self.ctrl, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith("LC_")}
-        env.update({"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                    "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"})
+        env.update(
+            {
+                "OMP_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+                "OPENBLAS_NUM_THREADS": "1",
+                "MPLBACKEND": "Agg",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONHASHSEED": "0",
+            }
+        )
         self.env = env
         argv = _zygote_argv(probe_dir)
         argv.insert(4, str(child_end.fileno()))
         self.process = subprocess.Popen(
-            argv, pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            env=env, start_new_session=True, cwd="/",
+            argv,
+            pass_fds=(child_end.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+            cwd="/",
         )
         child_end.close()
-        self.ctrl.settimeout(600)  # importing torch on a loaded machine can be slow, but not this slow
+        self.ctrl.settimeout(
+            600
+        )  # importing torch on a loaded machine can be slow, but not this slow
         try:
             reply = self.ctrl.recv(65536)
         except OSError:
@@ -244,7 +287,10 @@ class _Zygote:
             raise RuntimeError("the grading worker failed to start")
         ready = json.loads(reply)
         self.rss_kb = ready.get("rss_kb")
-        self.namespaces, self.namespaces_why = bool(ready.get("namespaces")), str(ready.get("why") or "")
+        self.namespaces, self.namespaces_why = (
+            bool(ready.get("namespaces")),
+            str(ready.get("why") or ""),
+        )
 
     def drain(self, by_pid):
         """Ask the zygote to finish and collect its last exit reports (for exit codes and peak memory)."""
@@ -265,10 +311,21 @@ class _Zygote:
 
     def request(self, job_id, channel, events, workdir, limits, uid, gid, box):
         message = {
-            "job": job_id, "workdir": workdir, "uid": uid, "gid": gid,
+            "job": job_id,
+            "workdir": workdir,
+            "uid": uid,
+            "gid": gid,
             "own_uid": None if uid is None else own_uid(job_id),
-            "env": {k: v for k, v in self.env.items() if k not in ("PYTHONPATH", "RNN_COURSE_GRADER_DEBUG")},
-            "limits": {"memory_mb": limits.memory_mb, "cpu_s": int(limits.timeout) + 5, "fsize_mb": limits.fsize_mb},
+            "env": {
+                k: v
+                for k, v in self.env.items()
+                if k not in ("PYTHONPATH", "RNN_COURSE_GRADER_DEBUG")
+            },
+            "limits": {
+                "memory_mb": limits.memory_mb,
+                "cpu_s": int(limits.timeout) + 5,
+                "fsize_mb": limits.fsize_mb,
+            },
             "sandbox": box,
         }
         socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno(), events])
@@ -345,7 +402,9 @@ class _Job:
         self.maxrss_kb = None
         self.private_kb = None
         self.isolate_ms = None
-        self.token = secrets.token_hex(16)  # sent with the hidden inputs; every report must carry it
+        self.token = secrets.token_hex(
+            16
+        )  # sent with the hidden inputs; every report must carry it
         self.state = PENDING
         self.cgroups = None  # {controller: folder} while it runs
         self.out_of_memory = False  # its memory cgroup hit the limit
@@ -354,13 +413,23 @@ class _Job:
         self.event_bytes = 0
         self.event_exercise = None
         self.events_seen = {}  # exercise id -> [(kind, name)] the guard or a wall reported as it happened
-        self.events_ended = False  # the child's checker closed the channel properly (with the token)
+        self.events_ended = (
+            False  # the child's checker closed the channel properly (with the token)
+        )
         self.events_closed = False
 
     @property
     def finished(self):
-        return self.done or self.timed_out or self.protocol_error or (
-            self.eof_at is not None and (self.exit_code is not None or time.monotonic() - self.eof_at > EXIT_REPORT_WAIT)
+        return (
+            self.done
+            or self.timed_out
+            or self.protocol_error
+            or (
+                self.eof_at is not None
+                and (
+                    self.exit_code is not None or time.monotonic() - self.eof_at > EXIT_REPORT_WAIT
+                )
+            )
         )
 
 
@@ -374,8 +443,8 @@ def _frames(job):
         end = FRAME.size + json_len + blob_len
         if len(job.inbox) < end:
             return
-        raw = bytes(job.inbox[FRAME.size:FRAME.size + json_len])
-        blob = bytes(job.inbox[FRAME.size + json_len:end])
+        raw = bytes(job.inbox[FRAME.size : FRAME.size + json_len])
+        blob = bytes(job.inbox[FRAME.size + json_len : end])
         del job.inbox[:end]
         try:
             meta = json.loads(raw)
@@ -395,26 +464,43 @@ def _handle(job, meta, blob):
         job.where = ("cell", meta["cell"])
     elif kind == "cell" and isinstance(meta.get("cell"), int):
         error = meta.get("error")
-        job.cells[meta["cell"]] = error if error is None or (isinstance(error, str) and _SAFE_WORD.fullmatch(error)) else "error"
+        job.cells[meta["cell"]] = (
+            error
+            if error is None or (isinstance(error, str) and _SAFE_WORD.fullmatch(error))
+            else "error"
+        )
         job.where = None
     elif kind == "ready" and job.functions is None and isinstance(meta.get("functions"), dict):
-        job.functions = {e: meta["functions"].get(e) if meta["functions"].get(e) in ("ok", "missing", "not_callable") else "missing" for e in expected}
+        job.functions = {
+            e: meta["functions"].get(e)
+            if meta["functions"].get(e) in ("ok", "missing", "not_callable")
+            else "missing"
+            for e in expected
+        }
         job.where = ("inputs", None)
         runnable = [e for e in expected if job.functions[e] == "ok"]
         job.outbox += _inputs_frame(job, runnable)
     elif kind == "exercise" and meta.get("id") in expected:
         job.where = ("exercise", meta["id"])
     elif kind in ("outcomes", "done") and meta.get("token") != job.token:
-        job.protocol_error = "it sent a report the grader did not ask for (written straight to its socket?)"
+        job.protocol_error = (
+            "it sent a report the grader did not ask for (written straight to its socket?)"
+        )
     elif kind == "outcomes" and meta.get("id") in expected and meta["id"] not in job.outcomes:
         job.outcomes[meta["id"]] = _read_outcomes(meta["id"], meta.get("outcomes"), blob)
         job.where = None
     elif kind == "done" and job.functions is not None:
         job.done = True
         private = meta.get("private_kb")  # self-reported: for the benchmark, never for grading
-        job.private_kb = private if isinstance(private, int) and not isinstance(private, bool) else None
+        job.private_kb = (
+            private if isinstance(private, int) and not isinstance(private, bool) else None
+        )
         isolate = meta.get("isolate_ms")  # self-reported too: the cost of entering the sandbox
-        job.isolate_ms = float(isolate) if isinstance(isolate, (int, float)) and not isinstance(isolate, bool) else None
+        job.isolate_ms = (
+            float(isolate)
+            if isinstance(isolate, (int, float)) and not isinstance(isolate, bool)
+            else None
+        )
     else:
         job.protocol_error = "it sent malformed data"
 
@@ -432,7 +518,11 @@ def _read_outcomes(exercise_id, plain, blob):
         exercise = get_exercise(exercise_id)
         return [_sanitize(Outcome.from_plain(item, arrays), exercise) for item in plain]
     except Exception:
-        return [Outcome(error="exception", detail="the grader could not read what your function returned")]
+        return [
+            Outcome(
+                error="exception", detail="the grader could not read what your function returned"
+            )
+        ]
 
 
 # Feedback must never carry hidden inputs. The strings a child sends (an exception's message, a type
@@ -460,10 +550,21 @@ def _clean_value(value):
 
 def _sanitize(outcome, exercise):
     allowed = set(exercise.arg_names)
-    mutated = tuple(m for m in outcome.mutated if m.split("[", 1)[0] in allowed and len(m) <= 80 and not _NUMBER.search(m))
-    violations = tuple((kind, name if _NAME.fullmatch(name) else "?") for kind, name in outcome.violations)
-    return dataclasses.replace(outcome, value=_clean_value(outcome.value), detail=_clean_text(outcome.detail),
-                               mutated=mutated, violations=violations)
+    mutated = tuple(
+        m
+        for m in outcome.mutated
+        if m.split("[", 1)[0] in allowed and len(m) <= 80 and not _NUMBER.search(m)
+    )
+    violations = tuple(
+        (kind, name if _NAME.fullmatch(name) else "?") for kind, name in outcome.violations
+    )
+    return dataclasses.replace(
+        outcome,
+        value=_clean_value(outcome.value),
+        detail=_clean_text(outcome.detail),
+        mutated=mutated,
+        violations=violations,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,7 +583,9 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
     for sub in submissions:
         try:
             graded, findings = triage(sub)
-        except Exception:  # contained: an odd notebook the scan trips on is still graded, with no findings
+        except (
+            Exception
+        ):  # contained: an odd notebook the scan trips on is still graded, with no findings
             graded, findings = None, []
         if graded is None:
             graded = Graded(sub, lesson=sub.lesson, expected=expected_exercises(sub.lesson))
@@ -495,8 +598,14 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
         for job in jobs:  # make every hidden case now, in this process, salted per submission
             salt = job.graded.submission.salt
             job.cases = {e: get_exercise(e).cases(salt) for e in job.graded.expected}
-        zygote_rss = _run_jobs(jobs, limits, lambda job, count: progress and progress(done_count + count, len(graded_all), job.graded),
-                               notice or (lambda text: None))
+        zygote_rss = _run_jobs(
+            jobs,
+            limits,
+            lambda job, count: (
+                progress and progress(done_count + count, len(graded_all), job.graded)
+            ),
+            notice or (lambda text: None),
+        )
         for job in jobs:
             try:
                 _conclude(job, limits)
@@ -535,9 +644,16 @@ PENDING, RUNNING, STOPPED = "pending", "running", "stopped"
 
 
 def _isolation(zygote, cgroups, cgroups_why, uid):
-    iso = sandbox.Isolation(namespaces=zygote.namespaces, cgroups=cgroups is not None, own_user=uid is not None)
-    iso.missing = {"namespaces": zygote.namespaces_why, "cgroups": cgroups_why,
-                   "own_user": "the grader is not running as root" if os.geteuid() != 0 else "no user 'nobody'"}
+    iso = sandbox.Isolation(
+        namespaces=zygote.namespaces, cgroups=cgroups is not None, own_user=uid is not None
+    )
+    iso.missing = {
+        "namespaces": zygote.namespaces_why,
+        "cgroups": cgroups_why,
+        "own_user": "the grader is not running as root"
+        if os.geteuid() != 0
+        else "no user 'nobody'",
+    }
     return iso
 
 
@@ -549,7 +665,9 @@ def _run_jobs(jobs, limits, on_finish, notice):
     if limits.sandbox == "basic":
         cgroups, cgroups_why = None, "--sandbox basic"
     else:
-        cgroups, cgroups_why = sandbox.Cgroups.create(f"rnn-course-{os.getpid()}-{secrets.token_hex(4)}")
+        cgroups, cgroups_why = sandbox.Cgroups.create(
+            f"rnn-course-{os.getpid()}-{secrets.token_hex(4)}"
+        )
     zygote, selector, leftovers = None, selectors.DefaultSelector(), []
     pending, active, by_pid, finished = list(jobs), {}, {}, 0
     try:
@@ -569,7 +687,8 @@ def _run_jobs(jobs, limits, on_finish, notice):
             raise SandboxUnavailable(
                 f"the sandbox user cannot read {unreadable[0]} (a folder above it is private, e.g. a home folder "
                 "with mode 0700), and this machine gives no namespaces to show it read-only; install the course "
-                "where every user can read it, or grade where namespaces work")
+                "where every user can read it, or grade where namespaces work"
+            )
         box = {"namespaces": zygote.namespaces, "tmp_mb": max(16, 2 * limits.fsize_mb)}
         selector.register(zygote.ctrl, selectors.EVENT_READ, None)
         while pending or active:
@@ -667,12 +786,14 @@ def _start(job, zygote, selector, base, limits, uid, gid, box, cgroups):
     selector.register(job.events, selectors.EVENT_READ, job.events)
     parent_end.setblocking(False)
     job.channel = parent_end
-    job.outbox += encode_frame({
-        "cells": [[n, s] for n, s in job.graded.submission.cells],
-        "exercises": job.graded.expected,
-        "cell_budget": cell_budget(limits),
-        "function_budget": function_budget(limits),
-    })
+    job.outbox += encode_frame(
+        {
+            "cells": [[n, s] for n, s in job.graded.submission.cells],
+            "exercises": job.graded.expected,
+            "cell_budget": cell_budget(limits),
+            "function_budget": function_budget(limits),
+        }
+    )
     selector.register(parent_end, selectors.EVENT_READ | selectors.EVENT_WRITE, job)
 
 
@@ -717,11 +838,18 @@ def _event(job, words):
     """One line from the child: ``x TOKEN ID`` (an exercise starts), ``v KIND NAME`` (a violation),
     ``end TOKEN``. Anything else, or a marker without the token, is ignored: a forged line can only
     add violations to its own submission."""
-    if len(words) == 3 and words[0] == "x" and words[1] == job.token and words[2] in job.graded.expected:
+    if (
+        len(words) == 3
+        and words[0] == "x"
+        and words[1] == job.token
+        and words[2] in job.graded.expected
+    ):
         job.event_exercise = words[2]
     elif len(words) == 3 and words[0] == "v" and job.event_exercise is not None:
         kind, name = words[1], words[2] if _SAFE_WORD.fullmatch(words[2]) else "?"
-        if kind in MESSAGES and (kind, name) not in job.events_seen.setdefault(job.event_exercise, []):
+        if kind in MESSAGES and (kind, name) not in job.events_seen.setdefault(
+            job.event_exercise, []
+        ):
             job.events_seen[job.event_exercise].append((kind, name))
     elif len(words) == 2 and words[0] == "end" and words[1] == job.token:
         job.events_ended = True
@@ -783,7 +911,7 @@ def _channel_event(job, events, selector):
         return
     if events & selectors.EVENT_WRITE and job.outbox:
         try:
-            sent = job.channel.send(job.outbox[:1 << 20])
+            sent = job.channel.send(job.outbox[: 1 << 20])
             del job.outbox[:sent]
         except BlockingIOError:
             pass
@@ -831,7 +959,11 @@ def _where(job):
     if job.where is None:
         return ""
     kind, value = job.where
-    return {"cell": f" in cell {value}", "exercise": f" while running {value}", "inputs": " while its functions were being checked"}[kind]
+    return {
+        "cell": f" in cell {value}",
+        "exercise": f" while running {value}",
+        "inputs": " while its functions were being checked",
+    }[kind]
 
 
 def _conclude(job, limits):
@@ -845,48 +977,75 @@ def _conclude(job, limits):
     graded.flags = [f for f in job.findings if f.level == "flag"]
     tampered = job.done and not job.events_ended
     if tampered:  # it closed, flooded or wrote over the guard's channel: nothing it sent counts
-        job.protocol_error = "it closed or broke the checker's channel to the grader, which is tampering"
+        job.protocol_error = (
+            "it closed or broke the checker's channel to the grader, which is tampering"
+        )
     if job.protocol_error:  # it broke the protocol or killed the worker: nothing it sent counts
         job.outcomes = {}
     for exercise_id, seen in job.events_seen.items():  # violations reported as they happened
         if job.outcomes.get(exercise_id):
             first, *rest = job.outcomes[exercise_id]
             extra = tuple(v for v in seen if v not in first.violations)
-            job.outcomes[exercise_id] = [dataclasses.replace(first, violations=tuple(first.violations) + extra), *rest]
+            job.outcomes[exercise_id] = [
+                dataclasses.replace(first, violations=tuple(first.violations) + extra),
+                *rest,
+            ]
 
     process_note = None
     if job.out_of_memory and not job.done:
-        process_note = f"the notebook ran out of memory{_where(job)} (limit {limits.memory_mb} MB, files in /tmp and shared memory included)"
+        process_note = (
+            f"the notebook ran out of memory{_where(job)} (limit {limits.memory_mb} MB,"
+            " files in /tmp and shared memory included)"
+        )
     elif job.timed_out:
         process_note = f"did not finish within {limits.timeout:g} s{_where(job)}"
     elif job.protocol_error:
         process_note = f"the notebook's process was stopped: {job.protocol_error}"
     elif not job.done:
         code = job.exit_code
-        how = ("was killed by " + _SIGNALS.get(-code, f"signal {-code}")) if code is not None and code < 0 else (
-            f"exited with code {code}" if code is not None else "ended unexpectedly")
-        process_note = f"the notebook's process {how}{_where(job)} (os._exit, a crash or a resource limit?)"
+        how = (
+            ("was killed by " + _SIGNALS.get(-code, f"signal {-code}"))
+            if code is not None and code < 0
+            else (f"exited with code {code}" if code is not None else "ended unexpectedly")
+        )
+        process_note = (
+            f"the notebook's process {how}{_where(job)} (os._exit, a crash or a resource limit?)"
+        )
 
     for exercise_id in graded.expected:
         exercise = get_exercise(exercise_id)
         function = (job.functions or {}).get(exercise_id)
         if exercise_id in exercise_findings:
             f = exercise_findings[exercise_id]
-            result = _failed(exercise_id, f"{exercise_id} must be written from scratch, but {f.message.split(' uses ', 1)[0]} uses {f.message.split(' uses ', 1)[1]} ({f.where()})")
+            result = _failed(
+                exercise_id,
+                f"{exercise_id} must be written from scratch, but {f.message} ({f.where()})",
+            )
         elif function == "missing":
             result = _failed(exercise_id, missing_message(exercise_id))
         elif function == "not_callable":
             result = _failed(exercise_id, f"{exercise_id} is defined but is not a function")
         elif exercise_id in job.outcomes:
-            outcomes = [dataclasses.replace(o, detail=f"it did not finish in the time the notebook had left (the limit is "
-                                           f"{limits.timeout:g} s for the whole notebook)") if o.error == "timeout" else o
-                        for o in job.outcomes[exercise_id]]  # the user's limit, never an internal budget
+            outcomes = [
+                dataclasses.replace(
+                    o,
+                    detail=f"it did not finish in the time the notebook had left (the limit is "
+                    f"{limits.timeout:g} s for the whole notebook)",
+                )
+                if o.error == "timeout"
+                else o
+                for o in job.outcomes[exercise_id]
+            ]  # the user's limit, never an internal budget
             try:
                 result = judge(exercise, job.cases[exercise_id], outcomes)
             except Exception:
-                result = _failed(exercise_id, "the grader could not judge what your function returned")
+                result = _failed(
+                    exercise_id, "the grader could not judge what your function returned"
+                )
         else:
-            result = _failed(exercise_id, f"not checked: {process_note or 'the notebook stopped early'}")
+            result = _failed(
+                exercise_id, f"not checked: {process_note or 'the notebook stopped early'}"
+            )
         graded.results[exercise_id] = result
 
     outcome_errors = [o for outs in job.outcomes.values() for o in outs if o.error]
@@ -913,7 +1072,9 @@ def _conclude(job, limits):
 
     notes = [process_note] if process_note else []
     if timeout_cells:
-        notes.append(f"cell {timeout_cells[0]} was interrupted: the notebook did not finish within {limits.timeout:g} s")
+        notes.append(
+            f"cell {timeout_cells[0]} was interrupted: the notebook did not finish within {limits.timeout:g} s"
+        )
     if memory_cells:
         notes.append(f"cell {memory_cells[0]} ran out of memory (limit {limits.memory_mb} MB)")
     graded.notes = notes
@@ -930,16 +1091,26 @@ def _conclude(job, limits):
             parts.append(f"{exercise_id}: not attempted")
         else:
             parts.append(f"{exercise_id}: {first}")
-    errors = [f"{n} {e}" for n, e in sorted(job.cells.items()) if e not in (None, "timeout", "MemoryError", "skipped")]
+    errors = [
+        f"{n} {e}"
+        for n, e in sorted(job.cells.items())
+        if e not in (None, "timeout", "MemoryError", "skipped")
+    ]
     if errors:  # for the instructor: a cell that fails here (ImportError...) but not in Jupyter is worth a look
-        parts.append("cells with errors: " + ", ".join(errors[:4]) + (", ..." if len(errors) > 4 else ""))
+        parts.append(
+            "cells with errors: " + ", ".join(errors[:4]) + (", ..." if len(errors) > 4 else "")
+        )
     if graded.flags:
         parts.append("flagged: " + ", ".join(str(f) for f in graded.flags[:3]))
     graded.reason = _cap("; ".join(parts))
 
 
 def _is_memory(detail):
-    return detail.startswith("MemoryError") or "can't allocate memory" in detail or "DefaultCPUAllocator" in detail
+    return (
+        detail.startswith("MemoryError")
+        or "can't allocate memory" in detail
+        or "DefaultCPUAllocator" in detail
+    )
 
 
 def _cap(text, limit=300):

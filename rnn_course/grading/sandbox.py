@@ -97,7 +97,10 @@ def _check(result, what):
 
 def _mount(source, target, fstype, flags, data=None):
     enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
-    _check(_c().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+    _check(
+        _c().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+        f"mount {target}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,23 +118,35 @@ class Isolation:
     missing: dict = field(default_factory=dict)  # mechanism -> why it is missing
 
     def describe(self):
-        parts = [name for name, on in (("namespaces (mount, pid, net, ipc, uts)", self.namespaces),
-                                       ("cgroup-v1 memory+pids", self.cgroups),
-                                       ("a user id per child", self.own_user)) if on]
+        parts = [
+            name
+            for name, on in (
+                ("namespaces (mount, pid, net, ipc, uts)", self.namespaces),
+                ("cgroup-v1 memory+pids", self.cgroups),
+                ("a user id per child", self.own_user),
+            )
+            if on
+        ]
         return "isolation: " + " + ".join(parts + ["rlimits"])
 
     def weaker(self):
         """One line per missing mechanism: what a child can then do that it otherwise could not."""
         lines = []
         if not self.namespaces:
-            lines.append(f"no namespaces ({self.missing.get('namespaces', 'unavailable')}): children share /tmp, "
-                         "/dev/shm, /proc and the network, and can read world-readable files")
+            lines.append(
+                f"no namespaces ({self.missing.get('namespaces', 'unavailable')}): children share /tmp, "
+                "/dev/shm, /proc and the network, and can read world-readable files"
+            )
         if not self.cgroups:
-            lines.append(f"no cgroups ({self.missing.get('cgroups', 'unavailable')}): memory is capped by "
-                         "RLIMIT_AS only (shared memory and memfd pages are not counted), processes by RLIMIT_NPROC")
+            lines.append(
+                f"no cgroups ({self.missing.get('cgroups', 'unavailable')}): memory is capped by "
+                "RLIMIT_AS only (shared memory and memfd pages are not counted), processes by RLIMIT_NPROC"
+            )
         if not self.own_user:
-            lines.append(f"no user per child ({self.missing.get('own_user', 'unavailable')}): a child runs as "
-                         "the grader's user and could signal it or write that user's files")
+            lines.append(
+                f"no user per child ({self.missing.get('own_user', 'unavailable')}): a child runs as "
+                "the grader's user and could signal it or write that user's files"
+            )
         return lines
 
 
@@ -229,7 +244,9 @@ class Cgroups:
             folders[controller] = folder
         _write(folders["memory"], "memory.limit_in_bytes", memory_bytes)
         if os.path.exists(os.path.join(folders["memory"], "memory.memsw.limit_in_bytes")):
-            _write(folders["memory"], "memory.memsw.limit_in_bytes", memory_bytes)  # no swapping past it
+            _write(
+                folders["memory"], "memory.memsw.limit_in_bytes", memory_bytes
+            )  # no swapping past it
         _write(folders["pids"], "pids.max", PIDS_MAX)
         return folders
 
@@ -306,7 +323,10 @@ def enter(spec):
     """Unshare the namespaces, fork, and in the new pid namespace's process 1 build and enter the
     new root described by ``spec`` (see ``worker``'s request). Returns in that process only: the
     forking parent waits, then leaves with the same status."""
-    _check(_c().unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    _check(
+        _c().unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS),
+        "unshare",
+    )
     pid = os.fork()
     if pid:
         _wait_and_pass_on(pid)
@@ -352,7 +372,9 @@ def _build_root(spec):
         _makedirs(root + folder)
         _mount("rnn-course", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,{size}")
     links = [p for p in _SYSTEM if os.path.islink(p)]
-    for path in _outermost(list(spec["read_only"]) + [p for p in _SYSTEM if p not in links and os.path.exists(p)]):
+    for path in _outermost(
+        list(spec["read_only"]) + [p for p in _SYSTEM if p not in links and os.path.exists(p)]
+    ):
         _bind(path, root + path, read_only=True)
     for path in links:  # /bin -> usr/bin on a merged /usr: the same link in the new root
         if not os.path.lexists(root + path):
@@ -361,7 +383,13 @@ def _build_root(spec):
     _makedirs(root + "/proc")
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     # Read-only from here: the new root's own tmpfs and /dev (their mount points are made)
-    _mount(None, root + "/dev", None, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY, "mode=0755,size=64k")
+    _mount(
+        None,
+        root + "/dev",
+        None,
+        MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
+        "mode=0755,size=64k",
+    )
     _pivot(root)
     _mount(None, "/", None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=0755,size=1m")
     os.chdir("/tmp")
@@ -459,9 +487,13 @@ def _first_subfolder(fd, stuck):
                         continue
                     for attempt in range(2):
                         try:
-                            return entry.name, os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                            return entry.name, os.open(
+                                entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd
+                            )
                         except PermissionError:
-                            if not attempt:  # made unreadable by the child; the grader owns it or is root
+                            if (
+                                not attempt
+                            ):  # made unreadable by the child; the grader owns it or is root
                                 os.chmod(entry.name, 0o700, dir_fd=fd)
                     stuck.add((info.st_dev, info.st_ino))
                 else:

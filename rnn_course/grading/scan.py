@@ -112,7 +112,15 @@ _FLAG_NAMES = {
     "inspect": "inspect",
 }
 _FLAG_BUILTINS = {"__import__", "eval", "exec", "compile", "exit", "quit", "breakpoint"}
-_FLAG_DUNDERS = {"__subclasses__", "__globals__", "__code__", "__builtins__", "__closure__", "__bases__", "__mro__"}
+_FLAG_DUNDERS = {
+    "__subclasses__",
+    "__globals__",
+    "__code__",
+    "__builtins__",
+    "__closure__",
+    "__bases__",
+    "__mro__",
+}
 
 
 @dataclass(frozen=True)
@@ -138,7 +146,9 @@ def scan(cells, exercise_ids, from_scratch=None):
     ``from_scratch``: the exercises that may not use torch's RNN modules or rnn_course.reference
     (default: all of ``exercise_ids``).
     """
-    visitor = _Visitor(set(exercise_ids), set(exercise_ids if from_scratch is None else from_scratch))
+    visitor = _Visitor(
+        set(exercise_ids), set(exercise_ids if from_scratch is None else from_scratch)
+    )
     for number, source in cells:
         try:
             tree = ast.parse(source)
@@ -188,11 +198,20 @@ class _Visitor(ast.NodeVisitor):
             if prefix in _FLAG_NAMES:
                 self.add("flag", _FLAG_NAMES[prefix], line)
             if self.function in self.from_scratch and prefix in _EXERCISE_NAMES:
-                self.add("exercise", f"{self.function} uses {_EXERCISE_NAMES[prefix]}", line, self.function)
+                self.add(
+                    "exercise",
+                    f"{self.function} uses {_EXERCISE_NAMES[prefix]}",
+                    line,
+                    self.function,
+                )
         if dotted.startswith("rnn_course.exercises."):
             rest = dotted.split(".")[2]
             if rest not in _LEARNER_API:
-                self.add("zero", f"reaches into the checker's internals (rnn_course.exercises.{rest})", line)
+                self.add(
+                    "zero",
+                    f"reaches into the checker's internals (rnn_course.exercises.{rest})",
+                    line,
+                )
         last = dotted.rsplit(".", 1)[-1]
         if any(word in last for word in _KERNEL_WORDS):
             self.add("zero", f"calls torch's internal RNN kernel ({last})", line)
@@ -255,11 +274,25 @@ class _Visitor(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Name) and func.id in ("setattr", "delattr") and node.args:
             if self._is_course(node.args[0]):
-                self.add("zero", f"changes the checker ({func.id} on {self._dotted(node.args[0])})", node.lineno)
+                self.add(
+                    "zero",
+                    f"changes the checker ({func.id} on {self._dotted(node.args[0])})",
+                    node.lineno,
+                )
         if isinstance(func, ast.Name) and func.id in ("getattr", "setattr", "delattr", "hasattr"):
-            if len(node.args) >= 2 and not isinstance(node.args[1], ast.Constant) and func.id != "getattr":
-                self.add("flag", f"{func.id} with a computed name", node.lineno)  # getattr(p, f"w_l{i}") is common
-            elif len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            if (
+                len(node.args) >= 2
+                and not isinstance(node.args[1], ast.Constant)
+                and func.id != "getattr"
+            ):
+                self.add(
+                    "flag", f"{func.id} with a computed name", node.lineno
+                )  # getattr(p, f"w_l{i}") is common
+            elif (
+                len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
+            ):
                 attr = node.args[1].value
                 if attr in _ZERO_ATTRIBUTES:
                     self.add("zero", _ZERO_ATTRIBUTES[attr], node.lineno)

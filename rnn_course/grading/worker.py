@@ -129,10 +129,38 @@ def _preload_stdlib():
                 pass
 
 
-_NEVER_PRELOAD = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "ensurepip", "venv",
-                  "lib2to3", "pydoc_data", "test", "distutils", "webbrowser", "msilib", "winreg", "winsound",
-                  "msvcrt", "nt", "_winapi", "xxsubtype", "xxlimited", "crypt", "nis", "spwd", "ossaudiodev",
-                  "sqlite3", "curses", "readline", "dbm", "pydoc"}
+_NEVER_PRELOAD = {
+    "antigravity",
+    "this",
+    "idlelib",
+    "tkinter",
+    "turtle",
+    "turtledemo",
+    "ensurepip",
+    "venv",
+    "lib2to3",
+    "pydoc_data",
+    "test",
+    "distutils",
+    "webbrowser",
+    "msilib",
+    "winreg",
+    "winsound",
+    "msvcrt",
+    "nt",
+    "_winapi",
+    "xxsubtype",
+    "xxlimited",
+    "crypt",
+    "nis",
+    "spwd",
+    "ossaudiodev",
+    "sqlite3",
+    "curses",
+    "readline",
+    "dbm",
+    "pydoc",
+}
 
 
 def _world_readable(path):
@@ -169,7 +197,12 @@ def _warm_up():
         cell = nn.RNNCell(3, 4)
         h = cell(x[:, 0])
         torch.testing.assert_close(h, h)
-        repr(h), str(x.tolist()), format(float(h.detach().sum()), ".4f"), repr(h.detach().numpy())  # tensor printing
+        (
+            repr(h),
+            str(x.tolist()),
+            format(float(h.detach().sum()), ".4f"),
+            repr(h.detach().numpy()),
+        )  # tensor printing
         loss = F.cross_entropy(out.reshape(-1, 8), torch.zeros(10, dtype=torch.long)) + h.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(rnn.parameters(), 1.0)
@@ -190,23 +223,104 @@ def _warm_up():
 # Imported by the zygote so that a child, once it runs as ``nobody``, does not need to read them
 # from disk: a Python installed under a private home (pyenv in /root) is unreadable to ``nobody``.
 _PRELOAD = (
-    "rnn_course.reference", "rnn_course.data", "rnn_course.viz", "rnn_course.viz.graphs",
-    "rnn_course.viz.layouts", "rnn_course.viz.training", "rnn_course.viz.padding",
-    "encodings.cp437", "encodings.idna", "encodings.latin_1", "encodings.ascii", "encodings.utf_16",
-    "encodings.utf_32", "encodings.unicode_escape", "encodings.raw_unicode_escape",
-    "zipfile", "math", "cmath", "random", "statistics", "fractions", "decimal", "itertools", "functools",
-    "collections", "collections.abc", "dataclasses", "typing", "string", "re", "json", "time",
-    "datetime", "copy", "pprint", "textwrap", "enum", "abc", "contextlib", "operator", "heapq", "bisect",
-    "array", "struct", "pathlib", "tempfile", "csv", "warnings", "inspect", "traceback", "gc", "weakref",
-    "numbers", "hashlib", "base64", "zlib", "gzip", "shutil", "glob", "fnmatch", "unicodedata", "locale",
-    "difflib", "timeit", "queue", "uuid", "secrets", "html", "urllib.parse", "logging", "argparse",
-    "platform", "unittest", "doctest", "pickle", "io", "types",
-    "torch.testing", "torch.nn.functional", "torch.nn.utils", "torch.nn.utils.rnn", "torch.optim",
-    "torch.utils.data", "torch.autograd", "torch.distributions",
-    "numpy.testing", "numpy.linalg", "numpy.random",
-    "matplotlib.colors", "matplotlib.cm", "matplotlib.ticker", "matplotlib.patches",
-    "matplotlib.animation", "matplotlib.gridspec", "matplotlib.lines", "matplotlib.collections",
-    "matplotlib.backends.backend_agg", "IPython.display",
+    "rnn_course.reference",
+    "rnn_course.data",
+    "rnn_course.viz",
+    "rnn_course.viz.graphs",
+    "rnn_course.viz.layouts",
+    "rnn_course.viz.training",
+    "rnn_course.viz.padding",
+    "encodings.cp437",
+    "encodings.idna",
+    "encodings.latin_1",
+    "encodings.ascii",
+    "encodings.utf_16",
+    "encodings.utf_32",
+    "encodings.unicode_escape",
+    "encodings.raw_unicode_escape",
+    "zipfile",
+    "math",
+    "cmath",
+    "random",
+    "statistics",
+    "fractions",
+    "decimal",
+    "itertools",
+    "functools",
+    "collections",
+    "collections.abc",
+    "dataclasses",
+    "typing",
+    "string",
+    "re",
+    "json",
+    "time",
+    "datetime",
+    "copy",
+    "pprint",
+    "textwrap",
+    "enum",
+    "abc",
+    "contextlib",
+    "operator",
+    "heapq",
+    "bisect",
+    "array",
+    "struct",
+    "pathlib",
+    "tempfile",
+    "csv",
+    "warnings",
+    "inspect",
+    "traceback",
+    "gc",
+    "weakref",
+    "numbers",
+    "hashlib",
+    "base64",
+    "zlib",
+    "gzip",
+    "shutil",
+    "glob",
+    "fnmatch",
+    "unicodedata",
+    "locale",
+    "difflib",
+    "timeit",
+    "queue",
+    "uuid",
+    "secrets",
+    "html",
+    "urllib.parse",
+    "logging",
+    "argparse",
+    "platform",
+    "unittest",
+    "doctest",
+    "pickle",
+    "io",
+    "types",
+    "torch.testing",
+    "torch.nn.functional",
+    "torch.nn.utils",
+    "torch.nn.utils.rnn",
+    "torch.optim",
+    "torch.utils.data",
+    "torch.autograd",
+    "torch.distributions",
+    "numpy.testing",
+    "numpy.linalg",
+    "numpy.random",
+    "matplotlib.colors",
+    "matplotlib.cm",
+    "matplotlib.ticker",
+    "matplotlib.patches",
+    "matplotlib.animation",
+    "matplotlib.gridspec",
+    "matplotlib.lines",
+    "matplotlib.collections",
+    "matplotlib.backends.backend_agg",
+    "IPython.display",
 )
 
 
@@ -220,10 +334,20 @@ def zygote_main(ctrl_fd, probe_dir=None):
     from rnn_course.exercises import guard
 
     guard.trust_loaded_code()
-    _READ_ONLY = tuple(sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"}))
+    _READ_ONLY = tuple(
+        sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
+    )
     namespaces, why = _probe_namespaces(probe_dir)
-    ctrl.sendall(json.dumps({"ready": True, "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                             "namespaces": namespaces, "why": why}).encode())
+    ctrl.sendall(
+        json.dumps(
+            {
+                "ready": True,
+                "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "namespaces": namespaces,
+                "why": why,
+            }
+        ).encode()
+    )
     while True:
         _reap(ctrl)
         readable, _, _ = select.select([ctrl], [], [], 0.05)
@@ -246,7 +370,11 @@ def zygote_main(ctrl_fd, probe_dir=None):
         except OSError as exc:
             for fd in fds:
                 os.close(fd)
-            ctrl.sendall(json.dumps({"job": request["job"], "error": f"fork failed: {exc.strerror}"}).encode())
+            ctrl.sendall(
+                json.dumps(
+                    {"job": request["job"], "error": f"fork failed: {exc.strerror}"}
+                ).encode()
+            )
             continue
         if pid == 0:  # the child: never returns into the zygote's loop
             code = 70
@@ -265,7 +393,9 @@ def zygote_main(ctrl_fd, probe_dir=None):
         for fd in fds:
             os.close(fd)
         ctrl.sendall(json.dumps({"job": request["job"], "pid": pid}).encode())
-    deadline = time.monotonic() + 3.0  # the grader has killed every child: report their ends, then go
+    deadline = (
+        time.monotonic() + 3.0
+    )  # the grader has killed every child: report their ends, then go
     while time.monotonic() < deadline and _reap(ctrl):
         time.sleep(0.02)
 
@@ -308,7 +438,11 @@ def _reap(ctrl):
             return False
         if pid == 0:
             return True
-        report = {"exit": pid, "code": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}
+        report = {
+            "exit": pid,
+            "code": os.waitstatus_to_exitcode(status),
+            "maxrss_kb": usage.ru_maxrss,
+        }
         try:
             ctrl.sendall(json.dumps(report).encode())
         except OSError:
@@ -352,7 +486,9 @@ def _isolate(request):
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(request["env"])
-    os.environ.update({"HOME": workdir, "TMPDIR": workdir, "MPLCONFIGDIR": workdir, "MPLBACKEND": "Agg"})
+    os.environ.update(
+        {"HOME": workdir, "TMPDIR": workdir, "MPLCONFIGDIR": workdir, "MPLBACKEND": "Agg"}
+    )
 
     limits = request["limits"]
     memory = _vm_size_bytes() + int(limits["memory_mb"]) * 1024 * 1024
@@ -411,7 +547,13 @@ class _Checker:
                 self.signals[sig] = signal.getsignal(sig)
             except (OSError, ValueError):
                 pass
-        self.modules = [core, guard, plain, sys.modules[__name__], torch.overrides] + _reporting_modules()
+        self.modules = [
+            core,
+            guard,
+            plain,
+            sys.modules[__name__],
+            torch.overrides,
+        ] + _reporting_modules()
         self.run_learner = core.run_learner
         self.Exercise = core.Exercise
         self.Case = core.Case
@@ -422,8 +564,12 @@ class _Checker:
         self.Tripwire = guard.KernelTripwire  # the guard's own, held privately as a second tripwire
         self.classes_extra = [self.Tripwire]
         self.setprofile, self.settrace = sys.setprofile, sys.settrace
-        self.sys_snapshot = {"setprofile": sys.setprofile, "getprofile": sys.getprofile,
-                             "settrace": sys.settrace, "gettrace": sys.gettrace}
+        self.sys_snapshot = {
+            "setprofile": sys.setprofile,
+            "getprofile": sys.getprofile,
+            "settrace": sys.settrace,
+            "gettrace": sys.gettrace,
+        }
         self.builtins = dict(builtins.__dict__)
         self.module_dicts = [(m, dict(m.__dict__)) for m in self.modules]
         self.classes = [(cls, dict(vars(cls))) for cls in self.classes_extra]
@@ -452,9 +598,14 @@ class _Checker:
         for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)
         gc.disable()
-        self.graveyard.append((dict(builtins.__dict__), [dict(m.__dict__) for m, _ in self.module_dicts],
-                               [dict(vars(c)) for c, _ in self.classes],
-                               [(fn.__defaults__, fn.__kwdefaults__) for fn, _, _, _ in self.functions]))
+        self.graveyard.append(
+            (
+                dict(builtins.__dict__),
+                [dict(m.__dict__) for m, _ in self.module_dicts],
+                [dict(vars(c)) for c, _ in self.classes],
+                [(fn.__defaults__, fn.__kwdefaults__) for fn, _, _, _ in self.functions],
+            )
+        )
         current = builtins.__dict__  # first, so that what follows uses the real builtins
         for key in [k for k in current if k not in self.builtins]:
             del current[key]
@@ -505,18 +656,31 @@ class _Checker:
 def _reporting_modules():
     """The modules the child's reporting path runs (JSON, framing, .npz writing, tensor to numpy),
     restored with the checker's, so that a patch to them cannot rewrite what the child reports."""
-    import json.decoder
-    import json.encoder
-    import zipfile
+    import json.decoder  # noqa: F401  (imported so that sys.modules holds them; named below)
+    import json.encoder  # noqa: F401
+    import zipfile  # noqa: F401
 
     import numpy as np
-    import torch._tensor
+    import torch._tensor  # noqa: F401
 
     def home(fn):  # the module a numpy function is written in (numpy.lib._npyio_impl...)
         return getattr(getattr(fn, "__wrapped__", fn), "__globals__", {}).get("__name__", "numpy")
 
-    names = ["json", "json.encoder", "json.decoder", "struct", "io", "dataclasses", "contextlib", "socket",
-             "zipfile", "numpy", home(np.savez), home(np.lib.format.write_array), "torch._tensor"]
+    names = [
+        "json",
+        "json.encoder",
+        "json.decoder",
+        "struct",
+        "io",
+        "dataclasses",
+        "contextlib",
+        "socket",
+        "zipfile",
+        "numpy",
+        home(np.savez),
+        home(np.lib.format.write_array),
+        "torch._tensor",
+    ]
     return [sys.modules[name] for name in dict.fromkeys(names) if name in sys.modules]
 
 
@@ -549,7 +713,11 @@ def _error_name(exc):
 def _run_cells(chan, cells, budget):
     """Run the code cells in order in a fresh namespace; report each one's fate; return the namespace."""
     # Jupyter gives every notebook display(); here it shows nothing.
-    namespace = {"__name__": "__main__", "__builtins__": builtins, "display": lambda *args, **kwargs: None}
+    namespace = {
+        "__name__": "__main__",
+        "__builtins__": builtins,
+        "display": lambda *args, **kwargs: None,
+    }
 
     def on_alarm(signum, frame):
         raise _CellTimeout()
@@ -609,7 +777,9 @@ def _defer_checks():
 
 
 _WORD = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_.:]{0,79}")
-_write = os.write  # the checker's own reference (this module's names are restored before every case)
+_write = (
+    os.write
+)  # the checker's own reference (this module's names are restored before every case)
 
 
 def _event_sink(fd):
@@ -651,11 +821,15 @@ def child_main(chan_fd, events_fd, request):
     functions = {}
     for exercise_id in job["exercises"]:
         value = namespace.get(exercise_id)
-        functions[exercise_id] = "missing" if value is None else "ok" if callable(value) else "not_callable"
+        functions[exercise_id] = (
+            "missing" if value is None else "ok" if callable(value) else "not_callable"
+        )
     _send(chan, {"kind": "ready", "functions": functions})
 
     inputs, blob = recv_frame(chan)  # hidden inputs, only now that no cell will run again
-    token = inputs.pop("token", None)  # the grader takes reports only with it: a frame forged by code
+    token = inputs.pop(
+        "token", None
+    )  # the grader takes reports only with it: a frame forged by code
     # that writes to this socket while a function runs, without reading this process's memory, is refused
     with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
         arrays = {key: loaded[key] for key in loaded.files}
@@ -663,7 +837,9 @@ def child_main(chan_fd, events_fd, request):
     checker.walls.append(lambda: checker.guard.block_torchscript(blockers))
     denial = None
     # Exercises that may use torch's RNN run first: the kernels' denial, once in place, stays.
-    for spec in sorted(inputs["exercises"], key=lambda spec: bool(spec["fields"].get("forbid_rnn"))):
+    for spec in sorted(
+        inputs["exercises"], key=lambda spec: bool(spec["fields"].get("forbid_rnn"))
+    ):
         fn = namespace.get(spec["id"])
         if not callable(fn):
             continue
@@ -671,23 +847,39 @@ def child_main(chan_fd, events_fd, request):
         _send(chan, {"kind": "exercise", "id": spec["id"]})
         _write(events_fd, f"x {token} {spec['id']}\n".encode())
         known = {f.name for f in dataclasses.fields(checker.Exercise)}
-        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in spec["fields"].items() if k in known}
+        settings = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in spec["fields"].items()
+            if k in known
+        }
         exercise = checker.Exercise(make_cases=list, **settings)
         cases = [checker.Case(checker.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
         budget = min(float(exercise.timeout), float(job["function_budget"]))
         ops = checker.guard.denied_kernels(exercise)
         if ops and denial is None:
             try:
-                denial = checker.guard.KernelDenial(ops, lambda op: sink("rnn_kernel", op), f"rnn-course-deny-{token}")
-            except BaseException:  # fail closed: no function meets the hidden cases without the wall
-                outcomes = [checker.Outcome(error="exception", detail="the grader could not prepare this check (its "
-                                            "notebook changed something the checker needs)")]
+                denial = checker.guard.KernelDenial(
+                    ops, lambda op: sink("rnn_kernel", op), f"rnn-course-deny-{token}"
+                )
+            except (
+                BaseException
+            ):  # fail closed: no function meets the hidden cases without the wall
+                outcomes = [
+                    checker.Outcome(
+                        error="exception",
+                        detail="the grader could not prepare this check (its "
+                        "notebook changed something the checker needs)",
+                    )
+                ]
                 _send_outcomes(chan, checker, spec["id"], outcomes, token)
                 continue
         outcomes = _run_cases(checker, exercise, fn, cases, budget, denial if ops else None)
         _send_outcomes(chan, checker, spec["id"], outcomes, token)
     _write(events_fd, f"end {token}\n".encode())
-    _send(chan, {"kind": "done", "private_kb": _private_kb(), "isolate_ms": isolate_ms, "token": token})
+    _send(
+        chan,
+        {"kind": "done", "private_kb": _private_kb(), "isolate_ms": isolate_ms, "token": token},
+    )
     return 0
 
 
@@ -697,10 +889,18 @@ def _send_outcomes(chan, checker, exercise_id, outcomes, token):
         try:
             plain.append(outcome.to_plain(out_arrays))
         except BaseException:
-            plain.append(checker.Outcome(error="exception", detail="its answer could not be read").to_plain({}))
+            plain.append(
+                checker.Outcome(error="exception", detail="its answer could not be read").to_plain(
+                    {}
+                )
+            )
     buffer = io.BytesIO()
     checker.np.savez(buffer, **out_arrays)
-    _send(chan, {"kind": "outcomes", "id": exercise_id, "outcomes": plain, "token": token}, buffer.getvalue())
+    _send(
+        chan,
+        {"kind": "outcomes", "id": exercise_id, "outcomes": plain, "token": token},
+        buffer.getvalue(),
+    )
 
 
 def _run_cases(checker, exercise, fn, cases, budget, denial=None):
@@ -714,16 +914,28 @@ def _run_cases(checker, exercise, fn, cases, budget, denial=None):
         try:
             if tripwire is not None:
                 tripwire.__enter__()  # taken off again by restore(), whatever the function did to the stack
-            got = checker.run_learner(exercise, fn, [case], timeout=max(0.001, deadline - time.monotonic()))
-        except BaseException as exc:  # the checker itself tripped on what the function raised or returned
+            got = checker.run_learner(
+                exercise, fn, [case], timeout=max(0.001, deadline - time.monotonic())
+            )
+        except (
+            BaseException
+        ) as exc:  # the checker itself tripped on what the function raised or returned
             checker.restore()
             got = [checker.Outcome(error="exception", detail=_undescribable(exc))]
         finally:
             checker.restore()
         for name in getattr(tripwire, "seen", ()):
-            got = [dataclasses.replace(o, violations=tuple(o.violations) + (("rnn_kernel", name),)) for o in got]
+            got = [
+                dataclasses.replace(o, violations=tuple(o.violations) + (("rnn_kernel", name),))
+                for o in got
+            ]
         if denial is not None and not denial.intact():
-            got = [dataclasses.replace(o, violations=tuple(o.violations) + (("overrides", "dispatcher"),)) for o in got]
+            got = [
+                dataclasses.replace(
+                    o, violations=tuple(o.violations) + (("overrides", "dispatcher"),)
+                )
+                for o in got
+            ]
             checker.guard._emit("overrides", "dispatcher")
         outcomes += got
         if not got or got[-1].error:
@@ -749,18 +961,26 @@ def _undescribable(exc):
     name = _type_name(exc)
     if name == "LearnerTimeout":
         return "it did not finish in time"
-    return (f"{name}: an exception whose message could not be read (its __str__ or __repr__ failed), or an "
-            "answer or argument the checker could not read (a changed __class__?)")
+    return (
+        f"{name}: an exception whose message could not be read (its __str__ or __repr__ failed), or an "
+        "answer or argument the checker could not read (a changed __class__?)"
+    )
 
 
 def _private_kb():
     """This process's private memory (not shared with the zygote), for the benchmark only."""
     try:
         with open("/proc/self/smaps_rollup") as handle:
-            return sum(int(line.split()[1]) for line in handle if line.startswith(("Private_Clean:", "Private_Dirty:")))
+            return sum(
+                int(line.split()[1])
+                for line in handle
+                if line.startswith(("Private_Clean:", "Private_Dirty:"))
+            )
     except (OSError, ValueError, IndexError):
         return None
 
 
-ZYGOTE_COMMAND = ("import sys; from rnn_course.grading.worker import zygote_main; "
-                  "zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)")
+ZYGOTE_COMMAND = (
+    "import sys; from rnn_course.grading.worker import zygote_main; "
+    "zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)"
+)

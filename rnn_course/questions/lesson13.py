@@ -5,11 +5,14 @@ from ..predict import Question
 QUESTIONS = {
     "13.parameter_count": Question(
         why="a GRU layer has three blocks (r, z, n), each with one plain RNN cell's parameters: H*H_in + H*H + 2*H.",
-        hints=("How many blocks does a GRU compute?", "Lesson 01 counted one block of nn.RNN(10, 20)."),
+        hints=(
+            "How many blocks does a GRU compute?",
+            "Lesson 01 counted one block of nn.RNN(10, 20).",
+        ),
     ),
     "13.reset_placement": Question(
         why="multiplying the product W h by r scales its result unit by unit, while multiplying h by r first "
-            "scales the columns of W before they are summed; and torch's b_hn is multiplied by r too.",
+        "scales the columns of W before they are summed; and torch's b_hn is multiplied by r too.",
         hints=("Try it on paper with H = 2 and r = (1, 0).",),
     ),
     "13.update_one": Question(

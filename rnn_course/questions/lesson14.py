@@ -10,9 +10,11 @@ QUESTIONS = {
     ),
     "14.which_learn": Question(
         why="a cell can only learn to keep the first symbol if some gradient from the last step reaches step 1; "
-            "lessons 12 and 13 measured which cells, started as they are here, carry it back that far.",
-        hints=("Look again at the gradient measurements at the end of lessons 12 and 13.",
-               "Which cells here start with a keep-gate open?"),
+        "lessons 12 and 13 measured which cells, started as they are here, carry it back that far.",
+        hints=(
+            "Look again at the gradient measurements at the end of lessons 12 and 13.",
+            "Which cells here start with a keep-gate open?",
+        ),
         options=("a", "b", "c", "d"),
     ),
 }

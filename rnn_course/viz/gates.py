@@ -20,22 +20,45 @@ FONT = style.LABEL
 
 def _box(ax, xy, text, colour, width=0.9, height=0.55):
     """A labelled rounded box centred at ``xy``."""
-    ax.text(*xy, text, ha="center", va="center", fontsize=FONT,
-            bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": colour, "lw": 1.5})
+    ax.text(
+        *xy,
+        text,
+        ha="center",
+        va="center",
+        fontsize=FONT,
+        bbox={"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": colour, "lw": 1.5},
+    )
 
 
 def _op(ax, xy, text):
     """An element-wise operation (a small circle)."""
-    ax.text(*xy, text, ha="center", va="center", fontsize=FONT,
-            bbox={"boxstyle": "circle,pad=0.2", "facecolor": OPERATION, "edgecolor": "black"})
+    ax.text(
+        *xy,
+        text,
+        ha="center",
+        va="center",
+        fontsize=FONT,
+        bbox={"boxstyle": "circle,pad=0.2", "facecolor": OPERATION, "edgecolor": "black"},
+    )
 
 
 def _arrow(ax, start, end, colour="black", label="", offset=(0.0, 0.18)):
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3, "shrinkA": 11, "shrinkB": 11})
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3, "shrinkA": 11, "shrinkB": 11},
+    )
     if label:
-        ax.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], label,
-                ha="center", va="center", fontsize=9, color=colour)
+        ax.text(
+            (start[0] + end[0]) / 2 + offset[0],
+            (start[1] + end[1]) / 2 + offset[1],
+            label,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color=colour,
+        )
 
 
 def _frame(ax, title, xlim, ylim):
@@ -84,9 +107,20 @@ def lstm_cell_diagram():
     _arrow(ax, gates["o"], (6.3, 1.2), GATE)
     _box(ax, (7.0, 0.3), "$h_t$", STATE)
     _arrow(ax, (6.3, 1.2), (7.0, 0.3), STATE)
-    ax.text(2.3, -0.6, "every gate reads $x_t$ and $h_{t-1}$; torch stacks their rows as i | f | g | o",
-            ha="left", va="center", fontsize=9)
-    _frame(ax, r"one LSTM step: $c_t = f \odot c_{t-1} + i \odot g$,  $h_t = o \odot \tanh(c_t)$", (-0.3, 7.6), (-1.0, 3.5))
+    ax.text(
+        2.3,
+        -0.6,
+        "every gate reads $x_t$ and $h_{t-1}$; torch stacks their rows as i | f | g | o",
+        ha="left",
+        va="center",
+        fontsize=9,
+    )
+    _frame(
+        ax,
+        r"one LSTM step: $c_t = f \odot c_{t-1} + i \odot g$,  $h_t = o \odot \tanh(c_t)$",
+        (-0.3, 7.6),
+        (-1.0, 3.5),
+    )
     return style.finish(fig)
 
 
@@ -144,7 +178,15 @@ def accuracy_by_seed(results, chance=None, title="held-out accuracy, one dot per
         ax.plot([column - 0.25, column + 0.25], [mean, mean], color="black", lw=1.2)
     if chance is not None:
         ax.axhline(chance, color="grey", linestyle="--", lw=1.0)
-        ax.text(len(results) - 0.5, chance + 0.02, "chance", ha="right", va="bottom", fontsize=9, color="grey")
+        ax.text(
+            len(results) - 0.5,
+            chance + 0.02,
+            "chance",
+            ha="right",
+            va="bottom",
+            fontsize=9,
+            color="grey",
+        )
     ax.set_xticks(range(len(results)))
     ax.set_xticklabels(list(results), fontsize=style.LABEL)
     ax.set_ylim(0, 1.05)

@@ -9,7 +9,6 @@ Every function draws into a new figure and returns it; nothing is shown, saved o
 Sizes, dpi and fonts come from :mod:`rnn_course.viz.style` (readable at 100 % zoom).
 """
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
@@ -25,16 +24,39 @@ FILL = {INPUT: "#d2e2f5", RECURRENT: "#cdebd6", OUTPUT: "#f9dcc4", NODE: NODE}  
 
 def _node(ax, xy, text, colour=NODE, fontsize=style.LABEL):
     """A round node with a label (a Text artist with a circular box)."""
-    return ax.text(*xy, text, ha="center", va="center", fontsize=fontsize,
-                   bbox={"boxstyle": "circle,pad=0.3", "facecolor": FILL[colour], "edgecolor": colour if colour != NODE else "black"})
+    return ax.text(
+        *xy,
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        bbox={
+            "boxstyle": "circle,pad=0.3",
+            "facecolor": FILL[colour],
+            "edgecolor": colour if colour != NODE else "black",
+        },
+    )
 
 
 def _edge(ax, start, end, label="", colour="black", label_offset=(0.0, 0.0), shrink=15):
     """An arrow between two nodes (an Annotation), with an optional label at its middle."""
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops={"arrowstyle": "-|>", "color": colour, "shrinkA": shrink, "shrinkB": shrink, "lw": 1.3})
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": colour,
+            "shrinkA": shrink,
+            "shrinkB": shrink,
+            "lw": 1.3,
+        },
+    )
     if label:
-        middle = ((start[0] + end[0]) / 2 + label_offset[0], (start[1] + end[1]) / 2 + label_offset[1])
+        middle = (
+            (start[0] + end[0]) / 2 + label_offset[0],
+            (start[1] + end[1]) / 2 + label_offset[1],
+        )
         ax.text(*middle, label, ha="center", va="center", fontsize=style.LABEL, color=colour)
 
 
@@ -61,7 +83,15 @@ def cell_diagram():
     _node(ax, act, "tanh")
     _node(ax, h, "$h_t$", RECURRENT)
     _edge(ax, x, total, "$x_t W_{ih}^T + b_{ih}$", INPUT, label_offset=(0.95, 0.0), shrink=18)
-    _edge(ax, h_prev, total, "$h_{t-1} W_{hh}^T + b_{hh}$", RECURRENT, label_offset=(0.0, 0.4), shrink=18)
+    _edge(
+        ax,
+        h_prev,
+        total,
+        "$h_{t-1} W_{hh}^T + b_{hh}$",
+        RECURRENT,
+        label_offset=(0.0, 0.4),
+        shrink=18,
+    )
     _edge(ax, total, act, shrink=18)
     _edge(ax, act, h, shrink=18)
     _edge(ax, h, (h[0], 2.9), "to step $t+1$", RECURRENT, label_offset=(0.85, 0.0), shrink=18)
@@ -106,27 +136,55 @@ def unrolled_graph(steps=4, outputs=True, loss=False):
     fig, ax = style.new_figure(max(6.4, 1.1 * steps + 1.4), 1.0 + 0.95 * rows)
     gap = 1.4
     _node(ax, (0.0, 1.2), "$h_0$", RECURRENT)
-    ax.text(0.0, 0.55, "initial\nstate", ha="center", va="center", fontsize=style.MIN_FONT, color=RECURRENT)
+    ax.text(
+        0.0,
+        0.55,
+        "initial\nstate",
+        ha="center",
+        va="center",
+        fontsize=style.MIN_FONT,
+        color=RECURRENT,
+    )
     total = (gap * (steps + 1) / 2, 2.4 + 3.3) if loss else None  # the mean loss, above the middle
     for t in range(1, steps + 1):
         col = gap * t
         _node(ax, (col, 0.0), f"$x_{{{t}}}$", INPUT)
         _node(ax, (col, 1.2), f"$h_{{{t}}}$", RECURRENT)
         first = t == 1  # label the weights once; the colours say they repeat
-        _edge(ax, (col, 0.0), (col, 1.2), "$W_{ih}$" if first else "", INPUT, label_offset=(0.32, 0.0))
-        _edge(ax, (col - gap, 1.2), (col, 1.2), "$W_{hh}$" if first else "", RECURRENT, label_offset=(0.0, 0.28))
+        _edge(
+            ax, (col, 0.0), (col, 1.2), "$W_{ih}$" if first else "", INPUT, label_offset=(0.32, 0.0)
+        )
+        _edge(
+            ax,
+            (col - gap, 1.2),
+            (col, 1.2),
+            "$W_{hh}$" if first else "",
+            RECURRENT,
+            label_offset=(0.0, 0.28),
+        )
         if outputs:
             _node(ax, (col, 2.4), f"$o_{{{t}}}$", OUTPUT)
-            _edge(ax, (col, 1.2), (col, 2.4), "$V$" if first else "", OUTPUT, label_offset=(0.25, 0.0))
+            _edge(
+                ax, (col, 1.2), (col, 2.4), "$V$" if first else "", OUTPUT, label_offset=(0.25, 0.0)
+            )
         if loss:
             step_loss = _loss_rows(ax, col, t, first, 2.4)
             _edge(ax, step_loss, total, colour="grey")
     if loss:
         _node(ax, total, "$\\mathcal{L}$", fontsize=style.TITLE)
-        ax.text(total[0] + 0.35, total[1], "mean of the $\\mathcal{L}_t$", ha="left", va="center",
-                fontsize=style.LABEL, color="grey")
+        ax.text(
+            total[0] + 0.35,
+            total[1],
+            "mean of the $\\mathcal{L}_t$",
+            ha="left",
+            va="center",
+            fontsize=style.LABEL,
+            color="grey",
+        )
     _blank(ax, (-0.6, gap * steps + 0.6), (-0.5, 1.2 * (rows - 1) + 0.6))
-    ax.set_title(f"unrolled over L = {steps} steps: the same weights at every step", fontsize=style.TITLE)
+    ax.set_title(
+        f"unrolled over L = {steps} steps: the same weights at every step", fontsize=style.TITLE
+    )
     return style.finish(fig)
 
 
@@ -162,8 +220,15 @@ def hidden_state_heatmap(states, title="hidden state over time", value_range=(-1
         raise ValueError(f"value_range should be (low, high) with low < high, got {value_range}")
     length, hidden = values.shape
     fig, ax = style.new_figure(6.6, 1.6 + 0.18 * min(hidden, 16), layout="constrained")
-    image = ax.imshow(values.T, aspect="auto", cmap="RdBu_r", interpolation="nearest", vmin=low, vmax=high,
-                      extent=(0.5, length + 0.5, hidden - 0.5, -0.5))  # column t centred on t = 1..L
+    image = ax.imshow(
+        values.T,
+        aspect="auto",
+        cmap="RdBu_r",
+        interpolation="nearest",
+        vmin=low,
+        vmax=high,
+        extent=(0.5, length + 0.5, hidden - 0.5, -0.5),
+    )  # column t centred on t = 1..L
     ax.set_xlabel("time step t", fontsize=style.LABEL)
     ax.set_ylabel("hidden unit j", fontsize=style.LABEL)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -29,7 +29,18 @@ DIRECTIONS = ("forward", "backward")
 # ---------------------------------------------------------------------------------------------
 
 
-def _cell(ax, x, y, text, colour=NEUTRAL, width=1.0, height=1.0, fontsize=style.LABEL, edge="black", lw=1.0):
+def _cell(
+    ax,
+    x,
+    y,
+    text,
+    colour=NEUTRAL,
+    width=1.0,
+    height=1.0,
+    fontsize=style.LABEL,
+    edge="black",
+    lw=1.0,
+):
     """A labelled box whose lower-left corner is (x, y)."""
     ax.add_patch(Rectangle((x, y), width, height, facecolor=colour, edgecolor=edge, linewidth=lw))
     ax.text(x + width / 2, y + height / 2, text, ha="center", va="center", fontsize=fontsize)
@@ -37,7 +48,15 @@ def _cell(ax, x, y, text, colour=NEUTRAL, width=1.0, height=1.0, fontsize=style.
 
 def _arrow(ax, start, end, colour="black", style="-|>", lw=1.0, linestyle="-"):
     ax.add_patch(
-        FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=10, color=colour, lw=lw, linestyle=linestyle)
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle=style,
+            mutation_scale=10,
+            color=colour,
+            lw=lw,
+            linestyle=linestyle,
+        )
     )
 
 
@@ -75,23 +94,49 @@ def input_layouts(seq_len=4, batch=3):
         8.4, 3.9, ncols=3, gridspec_kw={"width_ratios": [batch + 1.5, seq_len + 1.5, 2.5]}
     )
     panels = [
-        ("time-major (default)\n(L, N, H_in)", seq_len, batch, "dim 0: time", "dim 1: sequence n", False),
-        ("batch_first=True\n(N, L, H_in)", batch, seq_len, "dim 0: sequence n", "dim 1: time", True),
+        (
+            "time-major (default)\n(L, N, H_in)",
+            seq_len,
+            batch,
+            "dim 0: time",
+            "dim 1: sequence n",
+            False,
+        ),
+        (
+            "batch_first=True\n(N, L, H_in)",
+            batch,
+            seq_len,
+            "dim 0: sequence n",
+            "dim 1: time",
+            True,
+        ),
         ("unbatched\n(L, H_in)", seq_len, 1, "dim 0: time", "", False),
     ]
     for ax, (title, rows, cols, row_name, col_name, swapped) in zip(axes, panels):
         for r in range(rows):
             for c in range(cols):
-                t, n = (c, r) if swapped else (r, c)  # code indices: x[t, n] holds x_{t+1} of sequence n
-                label = f"$x_{{{t + 1}}}$" if title.startswith("unbatched") else f"$x_{{{t + 1}}}$\nn={n}"
+                t, n = (
+                    (c, r) if swapped else (r, c)
+                )  # code indices: x[t, n] holds x_{t+1} of sequence n
+                label = (
+                    f"$x_{{{t + 1}}}$"
+                    if title.startswith("unbatched")
+                    else f"$x_{{{t + 1}}}$\nn={n}"
+                )
                 colour = plt.cm.Blues(0.2 + 0.45 * t / max(seq_len - 1, 1))
                 _cell(ax, c, rows - 1 - r, label, colour=colour, fontsize=style.MIN_FONT)
-        ax.text(-0.2, rows / 2, row_name, rotation=90, ha="right", va="center", fontsize=style.MIN_FONT)
+        ax.text(
+            -0.2, rows / 2, row_name, rotation=90, ha="right", va="center", fontsize=style.MIN_FONT
+        )
         if col_name:
-            ax.text(cols / 2, rows + 0.15, col_name, ha="center", va="bottom", fontsize=style.MIN_FONT)
+            ax.text(
+                cols / 2, rows + 0.15, col_name, ha="center", va="bottom", fontsize=style.MIN_FONT
+            )
         ax.set_title(title, fontsize=style.LABEL)
         _frame(ax, (-1.0, max(cols, 1) + 0.2), (-0.2, max(seq_len, batch) + 0.8))
-    fig.suptitle("each box holds one vector of H_in features (the last axis)", fontsize=style.LABEL, y=0.04)
+    fig.suptitle(
+        "each box holds one vector of H_in features (the last axis)", fontsize=style.LABEL, y=0.04
+    )
     return style.finish(fig)
 
 
@@ -108,11 +153,35 @@ def shape_flow(input_shape, output_shape, h_n_shape, h0_shape=None, title=None):
     """
     fig, ax = style.new_figure(7.0, 2.8)
     h0_text = f"h0\n{_shape_text(h0_shape)}" if h0_shape is not None else "h0\n(zeros)"
-    _cell(ax, 0.0, 1.6, f"x\n{_shape_text(input_shape)}", colour=plt.cm.Blues(0.3), width=2.2, height=1.0)
+    _cell(
+        ax,
+        0.0,
+        1.6,
+        f"x\n{_shape_text(input_shape)}",
+        colour=plt.cm.Blues(0.3),
+        width=2.2,
+        height=1.0,
+    )
     _cell(ax, 0.0, 0.0, h0_text, colour=NEUTRAL, width=2.2, height=1.0)
     _cell(ax, 3.2, 0.5, "nn.RNN", colour="white", width=1.6, height=1.6, fontsize=style.TITLE)
-    _cell(ax, 5.8, 1.6, f"output\n{_shape_text(output_shape)}", colour=plt.cm.Greens(0.35), width=2.4, height=1.0)
-    _cell(ax, 5.8, 0.0, f"h_n\n{_shape_text(h_n_shape)}", colour=plt.cm.Oranges(0.35), width=2.4, height=1.0)
+    _cell(
+        ax,
+        5.8,
+        1.6,
+        f"output\n{_shape_text(output_shape)}",
+        colour=plt.cm.Greens(0.35),
+        width=2.4,
+        height=1.0,
+    )
+    _cell(
+        ax,
+        5.8,
+        0.0,
+        f"h_n\n{_shape_text(h_n_shape)}",
+        colour=plt.cm.Oranges(0.35),
+        width=2.4,
+        height=1.0,
+    )
     _arrow(ax, (2.2, 2.1), (3.2, 1.6))
     _arrow(ax, (2.2, 0.5), (3.2, 1.0))
     _arrow(ax, (4.8, 1.6), (5.8, 2.1))
@@ -151,23 +220,51 @@ def stacked_grid(num_layers=2, seq_len=4, dropout=False):
         ax.text(0.45, y0 + 0.35, f"layer {layer}", ha="right", va="center", fontsize=style.LABEL)
         for t in range(1, seq_len + 1):
             x0 = 0.6 + 1.6 * t
-            _cell(ax, x0, y0, f"$h_{{{t}}}^{{({layer})}}$", colour=plt.cm.Greens(0.5 if last else 0.25), height=0.7)
+            _cell(
+                ax,
+                x0,
+                y0,
+                f"$h_{{{t}}}^{{({layer})}}$",
+                colour=plt.cm.Greens(0.5 if last else 0.25),
+                height=0.7,
+            )
             _arrow(ax, (x0 - 0.6, y0 + 0.35), (x0, y0 + 0.35))  # from h_{t-1} of the same layer
             below = 0.7 if layer == 0 else y0 - 0.6
             _arrow(ax, (x0 + 0.5, below), (x0 + 0.5, y0))  # from x_t, or from the layer below
             if dropout and layer > 0:
-                ax.text(x0 + 0.58, (below + y0) / 2, "dropout", fontsize=style.MIN_FONT, color="crimson", va="center")
+                ax.text(
+                    x0 + 0.58,
+                    (below + y0) / 2,
+                    "dropout",
+                    fontsize=style.MIN_FONT,
+                    color="crimson",
+                    va="center",
+                )
     top = 1.3 + 1.3 * (num_layers - 1) + 0.7
     for t in range(1, seq_len + 1):
         x0 = 0.6 + 1.6 * t
         _cell(ax, x0, 0.0, f"$x_{{{t}}}$", colour=plt.cm.Blues(0.3), width=1.0, height=0.7)
         _arrow(ax, (x0 + 0.5, top), (x0 + 0.5, top + 0.4))
-        ax.text(x0 + 0.5, top + 0.45, f"output[{t - 1}]", ha="center", va="bottom", fontsize=style.MIN_FONT)
+        ax.text(
+            x0 + 0.5,
+            top + 0.45,
+            f"output[{t - 1}]",
+            ha="center",
+            va="bottom",
+            fontsize=style.MIN_FONT,
+        )
     right = 0.6 + 1.6 * seq_len + 1.0
     for layer in range(num_layers):
         y0 = 1.3 + 1.3 * layer
         _arrow(ax, (right, y0 + 0.35), (right + 0.5, y0 + 0.35), colour=BACKWARD)
-        ax.text(right + 0.6, y0 + 0.35, f"h_n[{layer}]", va="center", fontsize=style.LABEL, color=BACKWARD)
+        ax.text(
+            right + 0.6,
+            y0 + 0.35,
+            f"h_n[{layer}]",
+            va="center",
+            fontsize=style.LABEL,
+            color=BACKWARD,
+        )
     ax.text(0.45, 0.35, "input", ha="right", va="center", fontsize=style.LABEL)
     _frame(ax, (-1.0, right + 1.5), (-0.1, top + 0.9))
     return style.finish(fig)
@@ -210,13 +307,33 @@ def h_n_layout(num_layers=2, bidirectional=True):
             k = h_n_index(layer, direction, bidirectional)
             colour = FORWARD if direction == 0 else BACKWARD
             y = num_layers - 1 - layer
-            _cell(right, 1.6 * direction, y * 1.1, f"h_n[{k}]\n= {layer}*{d} + {direction}", colour=colour,
-                  width=1.5, height=1.0, fontsize=style.MIN_FONT)
-        right.text(-0.15, (num_layers - 1 - layer) * 1.1 + 0.5, f"layer {layer}", ha="right", va="center",
-                   fontsize=style.LABEL)
+            _cell(
+                right,
+                1.6 * direction,
+                y * 1.1,
+                f"h_n[{k}]\n= {layer}*{d} + {direction}",
+                colour=colour,
+                width=1.5,
+                height=1.0,
+                fontsize=style.MIN_FONT,
+            )
+        right.text(
+            -0.15,
+            (num_layers - 1 - layer) * 1.1 + 0.5,
+            f"layer {layer}",
+            ha="right",
+            va="center",
+            fontsize=style.LABEL,
+        )
     for direction in range(d):
-        right.text(1.6 * direction + 0.75, num_layers * 1.1 + 0.05, DIRECTIONS[direction], ha="center",
-                   va="bottom", fontsize=style.LABEL)
+        right.text(
+            1.6 * direction + 0.75,
+            num_layers * 1.1 + 0.05,
+            DIRECTIONS[direction],
+            ha="center",
+            va="bottom",
+            fontsize=style.LABEL,
+        )
     right.set_title(f"h_n.view({num_layers}, {d}, N, H)", fontsize=style.LABEL)
     _frame(right, (-1.3, 1.6 * d + 0.1), (-0.2, num_layers * 1.1 + 0.5))
     return style.finish(fig)
@@ -246,22 +363,54 @@ def output_h_n_links(seq_len=4, num_layers=1, bidirectional=True):
         y = (d - 1 - row) * 1.4
         for t in range(seq_len):
             match = t == step
-            _cell(ax, STEP * t, y, f"output[{t}]\n[..., {features}]", colour=colour if match else NEUTRAL,
-                  width=1.45, height=0.9, fontsize=style.MIN_FONT, edge=HIGHLIGHT if match else "black",
-                  lw=2.5 if match else 1.0)
+            _cell(
+                ax,
+                STEP * t,
+                y,
+                f"output[{t}]\n[..., {features}]",
+                colour=colour if match else NEUTRAL,
+                width=1.45,
+                height=0.9,
+                fontsize=style.MIN_FONT,
+                edge=HIGHLIGHT if match else "black",
+                lw=2.5 if match else 1.0,
+            )
         ax.text(-0.15, y + 0.45, DIRECTIONS[row], ha="right", va="center", fontsize=style.LABEL)
         target_x = STEP * seq_len + 0.4
         _cell(ax, target_x, y, f"h_n[{k}]", colour=colour, width=1.2, height=0.9)
         start = (STEP * step + 0.72, y + 0.9)
-        _arrow(ax, start, (target_x + 0.6, y + 0.9), colour=HIGHLIGHT, style="<|-|>", lw=1.5,
-               linestyle="--")
-        ax.text(STEP * step + 0.72, y + 1.0, "equal", ha="center", va="bottom", fontsize=style.MIN_FONT,
-                color=HIGHLIGHT)
+        _arrow(
+            ax,
+            start,
+            (target_x + 0.6, y + 0.9),
+            colour=HIGHLIGHT,
+            style="<|-|>",
+            lw=1.5,
+            linestyle="--",
+        )
+        ax.text(
+            STEP * step + 0.72,
+            y + 1.0,
+            "equal",
+            ha="center",
+            va="bottom",
+            fontsize=style.MIN_FONT,
+            color=HIGHLIGHT,
+        )
         for t in range(seq_len - 1):
-            a, b = (STEP * t + 1.45, STEP * t + STEP) if row == 0 else (STEP * t + STEP, STEP * t + 1.45)
+            a, b = (
+                (STEP * t + 1.45, STEP * t + STEP)
+                if row == 0
+                else (STEP * t + STEP, STEP * t + 1.45)
+            )
             _arrow(ax, (a, y + 0.45), (b, y + 0.45), colour=colour)
     for t in range(seq_len):
-        ax.text(STEP * t + 0.72, -0.15, f"$t = {t + 1}$", ha="center", va="top", fontsize=style.LABEL)
-    ax.set_title(f"last layer ({last}) of a {'bi' if bidirectional else 'uni'}directional RNN", fontsize=style.TITLE)
+        ax.text(
+            STEP * t + 0.72, -0.15, f"$t = {t + 1}$", ha="center", va="top", fontsize=style.LABEL
+        )
+    ax.set_title(
+        f"last layer ({last}) of a {'bi' if bidirectional else 'uni'}directional RNN",
+        fontsize=style.TITLE,
+    )
     _frame(ax, (-1.3, STEP * seq_len + 1.8), (-0.6, (d - 1) * 1.4 + 1.5))
     return style.finish(fig)

@@ -25,7 +25,9 @@ def _grid(ax, rows, columns):
     ax.set_xlim(0, columns)
     ax.set_ylim(rows, 0)
     ax.set_aspect("equal")
-    ax.set_xticks([c + 0.5 for c in range(columns)], [str(c + 1) for c in range(columns)])  # t = 1..L
+    ax.set_xticks(
+        [c + 0.5 for c in range(columns)], [str(c + 1) for c in range(columns)]
+    )  # t = 1..L
     ax.set_yticks([r + 0.5 for r in range(rows)], [str(r) for r in range(rows)])
     ax.tick_params(length=0)
     for side in ax.spines.values():
@@ -61,7 +63,14 @@ def plot_padded_batch(lengths, tokens=None, figsize=(8.0, 3.0)):
         for i in range(columns):  # code index i: time step t = i + 1
             real = mask[n][i] == 1
             label = (str(tokens[n][i]) if tokens is not None else "x") if real else "pad"
-            _cell(left, n, i, REAL if real else PAD, label, fontsize=style.LABEL if real else style.MIN_FONT)
+            _cell(
+                left,
+                n,
+                i,
+                REAL if real else PAD,
+                label,
+                fontsize=style.LABEL if real else style.MIN_FONT,
+            )
             _cell(right, n, i, REAL if real else PAD, str(mask[n][i]))
     for ax, title in ((left, "padded batch (N, L_max)"), (right, "mask: 1 = real step")):
         _grid(ax, rows, columns)
@@ -114,9 +123,24 @@ def plot_packed_batch(lengths, figsize=None):
             else:
                 _cell(ax, r, i, "white", "")
     for i, size in enumerate(batch_sizes):
-        ax.text(i + 0.5, rows + 0.45, str(size), ha="center", va="center", fontsize=style.LABEL,
-                fontweight="bold")
-    ax.text(-0.15, rows + 0.45, "batch_sizes", ha="right", va="center", fontsize=style.LABEL, fontweight="bold")
+        ax.text(
+            i + 0.5,
+            rows + 0.45,
+            str(size),
+            ha="center",
+            va="center",
+            fontsize=style.LABEL,
+            fontweight="bold",
+        )
+    ax.text(
+        -0.15,
+        rows + 0.45,
+        "batch_sizes",
+        ha="right",
+        va="center",
+        fontsize=style.LABEL,
+        fontweight="bold",
+    )
     _grid(ax, rows + 1, columns)
     ax.set_yticks([r + 0.5 for r in range(rows)], [f"seq {n} (len {lengths[n]})" for n in order])
     ax.set_xlabel("time step t  (numbers: row of packed.data)", fontsize=style.LABEL)

@@ -39,7 +39,9 @@ def new_figure(width, height, nrows=1, ncols=1, **kwargs):
     Returns:
         (fig, axes) as ``plt.subplots`` returns them.
     """
-    return plt.subplots(nrows, ncols, figsize=(max(float(width), MIN_WIDTH_IN), height), dpi=DPI, **kwargs)
+    return plt.subplots(
+        nrows, ncols, figsize=(max(float(width), MIN_WIDTH_IN), height), dpi=DPI, **kwargs
+    )
 
 
 def finish(fig, tight=True):
@@ -75,5 +77,7 @@ def smallest_font(fig, draw=True):
     when it was just drawn (e.g. by :func:`png_size`)."""
     if draw:
         fig.canvas.draw()
-    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    sizes = [
+        t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+    ]
     return min(sizes) if sizes else None

@@ -48,7 +48,9 @@ def class_probabilities(probs, target=None, class_names=None, title="softmax out
     return style.finish(fig)
 
 
-def norms_over_time(curves, ylabel="gradient norm", title=None, log=True, start=1, xlabel="time step t"):
+def norms_over_time(
+    curves, ylabel="gradient norm", title=None, log=True, start=1, xlabel="time step t"
+):
     """One line per setting: a norm against the time step.
 
     Args:
@@ -88,7 +90,13 @@ def training_curves(histories, max_norm=None, log_loss=False):
         left.plot(steps, _values(history["loss"]), linewidth=1.2, label=str(label))
         right.plot(steps, _values(history["grad_norm"]), linewidth=1.0, label=str(label))
     if max_norm is not None:
-        right.axhline(max_norm, color=THRESHOLD, linestyle="--", linewidth=1.0, label=f"max_norm = {max_norm:g}")
+        right.axhline(
+            max_norm,
+            color=THRESHOLD,
+            linestyle="--",
+            linewidth=1.0,
+            label=f"max_norm = {max_norm:g}",
+        )
     if log_loss:
         left.set_yscale("log")
     right.set_yscale("log")
