@@ -4,7 +4,8 @@ from ..predict import Question
 
 QUESTIONS = {
     "14.chance": Question(
-        why="the first symbol is drawn uniformly from K symbols, so a fixed answer is right once in K.",
+        why="A model that always gives the same answer is right exactly when the first symbol happens to be "
+        "that one. Ask how often that happens when the first symbol is drawn uniformly.",
         hints=("How many symbols are there, and are they equally likely?",),
         rel_tol=0.1,
     ),
