@@ -105,7 +105,7 @@ LESSONS = (
     Lesson(
         "14_when_gating_helps",
         "When gating helps",
-        "train RNN, GRU and LSTM on a long-memory task over five seeds and read the spread",
+        "train RNN, GRU and LSTM on a long memory, gates default or opened, over several seeds; read the spread",
     ),
 )
 

@@ -168,9 +168,11 @@ register(
         lesson="12_lstm",
         mistakes=_LSTM_MISTAKES,
         hints=(
-            "Compute all four gate pre-activations at once: x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh "
-            "is (N, 4*H). Then cut it into four (N, H) blocks.",
-            "torch's blocks come in the order i, f, g, o. Three of them go through a sigmoid; one goes through tanh.",
+            "Each of the four gates is computed from the same two inputs, x and h, the way lesson 01's cell "
+            "computes its pre-activation. torch stacks the four gates' weights in one matrix, so one "
+            "pre-activation can serve all four gates at once. What shape does it have?",
+            "Cut that stacked pre-activation into four (N, H) blocks along its last axis, in torch's order "
+            "i, f, g, o. Three of them go through a sigmoid; one goes through tanh.",
             "The cell state is updated first, from the old one; the new hidden state is read from the new cell "
             "state through a tanh and the output gate.",
         ),
@@ -293,8 +295,10 @@ register(
         lesson="13_gru",
         mistakes=_GRU_MISTAKES,
         hints=(
-            "Keep the input part and the hidden part apart: x @ weight_ih.T + bias_ih and h @ weight_hh.T + bias_hh "
-            "are both (N, 3*H); cut each into three (N, H) blocks in the order r, z, n.",
+            "Like the LSTM, the GRU stacks its gates' weights (three blocks here, r, z, n). Unlike the LSTM, "
+            "keep what comes from x and what comes from h in two separate tensors: one gate needs them apart.",
+            "Each of the two parts, bias included, is (N, 3*H); cut each into three (N, H) blocks in the "
+            "order r, z, n.",
             "r and z add their two parts and go through a sigmoid. The candidate n is different: the reset gate "
             "multiplies the whole hidden part of n, its bias included, before it is added to the input part.",
             "The update gate z says how much of the old h to keep.",
@@ -401,7 +405,8 @@ register(
             for m in _LSTM_MISTAKES
         ),
         hints=(
-            "Start from h0 and c0 and call your lstm_cell once per time step, x[t] being (N, H_in).",
+            "Start from h0 and c0 and call your lstm_cell once per time step t = 1..L; x[t - 1] holds x_t, "
+            "of shape (N, H_in).",
             "Carry both states: the h and the c that one step returns are the ones the next step reads.",
             "output stacks the hidden states of every step into (L, N, H); h_n and c_n are the states after the "
             "last step.",

@@ -21,9 +21,9 @@ QUESTIONS = {
         ),
     ),
     "10.zero_rows": Question(
-        why="output[:, -1] is the last padded step for every sequence. pad_packed_sequence fills every "
-        "position after a sequence's end with zeros, so any sequence shorter than the longest gets a "
-        "zero row there.",
+        why="output[:, -1] is step L_max for every sequence, whether that step is real for it or not. "
+        "Ask, word by word, whether it is that long, and what pad_packed_sequence writes at the steps "
+        "after a sequence has ended.",
         hints=(
             "Which words are shorter than the longest one?",
             "What does pad_packed_sequence put where a sequence has already ended?",
@@ -31,12 +31,12 @@ QUESTIONS = {
         options=("a", "b", "c", "d"),
     ),
     "10.padding_as_free": Question(
-        why="Both numbers divide the same sum of real losses; only the divisor changes, from the number of "
-        "real positions to the number of all positions, padding included. The ratio is the fraction of "
-        "positions that are real.",
+        why="Multiplying by the mask makes the padding's losses zero, so both numbers have the same sum on "
+        "top. .mean() divides by how many entries it averages, whatever their values; the masked mean "
+        "divides by something else. Write both as a sum over a count.",
         hints=(
-            "Count the real positions: the sum of the lengths.",
-            "Count all positions: N times the longest length.",
+            "How many entries does .mean() average over an (N, L_max) tensor?",
+            "How many of those positions are real?",
         ),
         rel_tol=0.01,
     ),

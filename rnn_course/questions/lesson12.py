@@ -27,8 +27,9 @@ QUESTIONS = {
         ),
     ),
     "12.proj_shapes": Question(
-        why="proj_size shrinks the hidden state, so output and h_n carry proj_size numbers per direction, "
-        "while the cell state keeps hidden_size.",
+        why="Follow weight_hr: it multiplies one of the two states, and only the tensors that hold that state "
+        "change size. Then apply the usual rules: output concatenates the directions, h_n and c_n stack "
+        "them.",
         hints=(
             "Which of h and c does weight_hr multiply?",
             "output concatenates both directions' projected states; h_n stacks them.",

@@ -16,7 +16,8 @@ QUESTIONS = {
         hints=("Try it on paper with H = 2 and r = (1, 0).",),
     ),
     "13.update_one": Question(
-        why="in torch's formula h_next = (1 - z) * n + z * h, so z is the share of the old state that is kept.",
+        why="Read torch's last equation, h_next = (1 - z) * n + z * h, as a mix with weights (1 - z) and z. "
+        "Put the value of z into both weights and see which term is left.",
         hints=("Put z = 1 into torch's last equation.",),
         options=("a", "b", "c"),
     ),
