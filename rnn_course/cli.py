@@ -121,6 +121,7 @@ def build_parser():
     )
     release.add_argument("--no-execute", action="store_true", help="do not execute the notebooks")
     release.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson slugs (default: all)")
+    _add_instructor_release_options(release)
     _add_site_parser(commands)
     return parser
 
@@ -158,6 +159,54 @@ def _add_site_parser(commands):
         default=600.0,
         help="seconds one cell may run (default 600)",
     )
+
+
+def _add_instructor_release_options(release):
+    """``release --bundle`` and ``release --nbgrader``: what an instructor hands out or grades with."""
+    release.add_argument(
+        "--bundle",
+        metavar="OUT.zip",
+        help="instead of releasing, write the student bundle: learner notebooks, the package as a "
+        "wheel and START.md, no answer keys",
+    )
+    release.add_argument(
+        "--nbgrader",
+        metavar="OUT",
+        help="instead of releasing, write the answer keys as nbgrader source notebooks in "
+        "OUT/source/LESSON/ (LESSON limits it to those lessons)",
+    )
+
+
+def _release_for_instructors(args, parser):
+    """``--bundle`` or ``--nbgrader``; None when neither was asked for."""
+    if args.bundle and args.nbgrader:
+        parser.error("--bundle and --nbgrader are separate runs; give one")
+    if (args.bundle or args.nbgrader) and (args.check or args.no_execute):
+        parser.error("--check and --no-execute do not apply to --bundle or --nbgrader")
+    if args.bundle:
+        if args.lessons:
+            parser.error("--bundle holds every lesson; give no LESSON")
+        from .instructor.bundle import BundleError, build_bundle
+
+        try:
+            names = build_bundle(args.bundle)
+        except BundleError as exc:
+            print(f"rnn-course release --bundle: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.bundle} ({len(names)} files): hand it out; students open START.md")
+        return 0
+    if args.nbgrader:
+        from .instructor.nbgrader_export import NbgraderError, export_course
+
+        try:
+            written = export_course(args.nbgrader, args.lessons)
+        except NbgraderError as exc:
+            print(f"rnn-course release --nbgrader: {exc}", file=sys.stderr)
+            return 1
+        for path in written:
+            print(f"wrote {path}")
+        return 0
+    return None
 
 
 def _site(args, parser):
@@ -310,6 +359,9 @@ def _quiet_notice(text):
 
 
 def _release(args, parser):
+    instructor = _release_for_instructors(args, parser)
+    if instructor is not None:
+        return instructor
     try:
         from . import release
     except ImportError as exc:
