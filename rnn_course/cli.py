@@ -123,6 +123,7 @@ def build_parser():
     release.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson slugs (default: all)")
     _add_instructor_release_options(release)
     _add_site_parser(commands)
+    _add_instructor_parsers(commands)
     return parser
 
 
@@ -175,6 +176,45 @@ def _add_instructor_release_options(release):
         help="instead of releasing, write the answer keys as nbgrader source notebooks in "
         "OUT/source/LESSON/ (LESSON limits it to those lessons)",
     )
+
+
+def _add_instructor_parsers(commands):
+    """``gradescope``: the commands an instructor runs around grading."""
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="build Gradescope's autograder zip for one lesson",
+        description="Write the zip Gradescope's autograder expects: setup.sh installs the course "
+        "with the CPU build of PyTorch; run_autograder grades the submitted notebook with the same "
+        "grader and limits as `rnn-course grade` and writes results.json, a test per exercise.",
+    )
+    gradescope.add_argument("lesson", metavar="LESSON", help="the lesson slug, e.g. 01_rnn_cell")
+    gradescope.add_argument("--out", required=True, help="the zip to write (autograder.zip)")
+    gradescope.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=120.0,
+        help="wall-clock seconds per notebook (default 120)",
+    )
+    gradescope.add_argument(
+        "--memory",
+        type=_positive_int,
+        default=1024,
+        metavar="MB",
+        help="as for grade (default 1024)",
+    )
+
+
+def _gradescope(args, parser):
+    from .instructor.gradescope import GradescopeError, build_autograder
+    from .instructor.bundle import BundleError
+
+    try:
+        build_autograder(args.lesson, args.out, timeout=args.timeout, memory_mb=args.memory)
+    except (GradescopeError, BundleError) as exc:
+        print(f"rnn-course gradescope: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}: upload it as the assignment's autograder on Gradescope")
+    return 0
 
 
 def _release_for_instructors(args, parser):
@@ -239,6 +279,8 @@ def main(argv=None):
         return _check(args, args.command_parser)
     if args.command == "site":
         return _site(args, parser)
+    if args.command == "gradescope":
+        return _gradescope(args, parser)
     return _release(args, parser)
 
 
