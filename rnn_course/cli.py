@@ -205,8 +205,8 @@ def _add_instructor_parsers(commands):
 
 
 def _gradescope(args, parser):
-    from .instructor.gradescope import GradescopeError, build_autograder
     from .instructor.bundle import BundleError
+    from .instructor.gradescope import GradescopeError, build_autograder
 
     try:
         build_autograder(args.lesson, args.out, timeout=args.timeout, memory_mb=args.memory)
