@@ -124,6 +124,8 @@ def build_parser():
     _add_instructor_release_options(release)
     _add_site_parser(commands)
     _add_instructor_parsers(commands)
+    _add_report_parser(commands)
+    _add_slides_parser(commands)
     return parser
 
 
@@ -204,6 +206,58 @@ def _add_instructor_parsers(commands):
     )
 
 
+def _add_report_parser(commands):
+    report = commands.add_parser(
+        "report",
+        help="a class report (HTML and JSON) from a grading run",
+        description="Read the details the grader keeps beside the gradebook (GRADEBOOK.details.json) "
+        "and write one self-contained HTML page (and the same numbers as JSON beside it): per "
+        "exercise the points, the pass rate and the most frequent named mistakes with the message "
+        "students saw; statuses and flags; time per submission. No student is named unless --names.",
+    )
+    report.add_argument(
+        "gradebook", metavar="GRADEBOOK", help="the gradebook CSV (or its details JSON)"
+    )
+    report.add_argument(
+        "--out", required=True, help="the HTML file to write; the JSON goes beside it"
+    )
+    report.add_argument("--names", action="store_true", help="add a table naming every submission")
+
+
+def _add_slides_parser(commands):
+    slides = commands.add_parser(
+        "slides",
+        help="every lesson as slides, for projecting in class",
+        description="Render every lesson's answer key, as the learner sees it, as slides in OUT "
+        "(OUT/NN_slug.slides.html): a slide per section, each prediction a pause before its answer. "
+        "The slides work offline; arrow keys, space or a click move on.",
+    )
+    slides.add_argument("out", metavar="OUT", help="the folder to write the slides into")
+
+
+def _slides(args, parser):
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"{args.out} exists and is not a folder")
+    from .instructor.slides import build_slides
+
+    pages = build_slides(args.out, log=lambda line: None)
+    print(f"wrote {len(pages)} slide decks in {args.out}; open {pages[0]} in a browser")
+    return 0
+
+
+def _report(args, parser):
+    from .instructor.report import ReportError, write_report
+
+    try:
+        write_report(args.gradebook, args.out, names=args.names)
+    except ReportError as exc:
+        print(f"rnn-course report: {exc}", file=sys.stderr)
+        return 1
+    json_out = os.path.splitext(args.out)[0] + ".json"
+    print(f"wrote {args.out} and {json_out}")
+    return 0
+
+
 def _gradescope(args, parser):
     from .instructor.bundle import BundleError
     from .instructor.gradescope import GradescopeError, build_autograder
@@ -281,6 +335,10 @@ def main(argv=None):
         return _site(args, parser)
     if args.command == "gradescope":
         return _gradescope(args, parser)
+    if args.command == "report":
+        return _report(args, parser)
+    if args.command == "slides":
+        return _slides(args, parser)
     return _release(args, parser)
 
 
