@@ -90,6 +90,7 @@ def build_parser():
         "--feedback", metavar="DIR", help="write one feedback file per submission in DIR"
     )
     grade.add_argument("--sandbox", choices=("auto", "strict"), default="auto", help=SANDBOX_HELP)
+    _add_roster_options(grade)
     grade.set_defaults(command_parser=grade)
 
     check = commands.add_parser(
@@ -178,6 +179,60 @@ def _add_instructor_release_options(release):
         help="instead of releasing, write the answer keys as nbgrader source notebooks in "
         "OUT/source/LESSON/ (LESSON limits it to those lessons)",
     )
+
+
+def _add_roster_options(grade):
+    """``grade --student-id REGEX | --roster CSV [--format canvas]``: who handed in each file."""
+    who = grade.add_mutually_exclusive_group()
+    who.add_argument(
+        "--student-id",
+        metavar="REGEX",
+        help="read each student's id from the submission's name (its path in the folder): the "
+        "group named 'student', else the first group, else the match; adds a 'student' column",
+    )
+    who.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="a CSV with the columns 'file' (a submission's name or file name) and 'student'; "
+        "adds a 'student' column",
+    )
+    grade.add_argument(
+        "--format",
+        choices=("csv", "canvas"),
+        default="csv",
+        help="canvas: also write NAME.canvas.csv beside the gradebook, in the columns Canvas's "
+        "gradebook import reads (needs --student-id or --roster)",
+    )
+
+
+def _roster_source(args, parser):
+    """The compiled pattern and the roster from ``grade``'s options, checked before grading."""
+    from .instructor.roster import RosterError, compile_pattern, read_roster
+
+    if args.format == "canvas" and not (args.student_id or args.roster):
+        parser.error("--format canvas needs --student-id or --roster")
+    try:
+        pattern = compile_pattern(args.student_id) if args.student_id else None
+        roster = read_roster(args.roster) if args.roster else None
+    except RosterError as exc:
+        parser.error(str(exc))
+    return pattern, roster
+
+
+def _write_students(args, out, pattern, roster):
+    """Add the student column to the gradebook and write Canvas's file when asked."""
+    from .grading.gradebook import write_atomic
+    from .instructor.roster import canvas_path, canvas_text, with_student_column
+
+    with open(out, encoding="utf-8") as handle:
+        text, unknown = with_student_column(handle.read(), pattern, roster)
+    write_atomic(out, text)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        _notice(f"no student id for {len(unknown)} submission(s): {shown}")
+    if args.format == "canvas":
+        write_atomic(canvas_path(out), canvas_text(text, roster))
+        print(f"Canvas import file: {canvas_path(out)}")
 
 
 def _add_instructor_parsers(commands):
@@ -390,6 +445,7 @@ def _grade(args, parser):
     if args.feedback and os.path.exists(args.feedback) and not os.path.isdir(args.feedback):
         parser.error(f"--feedback {args.feedback} exists and is not a folder")
     _check_paths(parser, args.paths)
+    pattern, roster = _roster_source(args, parser)
     from .grading import UsageError, check_outputs, discover
 
     try:
@@ -424,6 +480,8 @@ def _grade(args, parser):
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    if pattern is not None or roster is not None:
+        _write_students(args, out, pattern, roster)
     print(
         f"graded {len(rows)} submission{'s' if len(rows) != 1 else ''} ({summary}); gradebook: {args.out}"
     )
