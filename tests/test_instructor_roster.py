@@ -102,3 +102,10 @@ def test_grade_with_student_id_and_canvas_format(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["grade", str(tmp_path / "in"), "--out", str(out), "--format", "canvas"])
     assert "needs --student-id or --roster" in capsys.readouterr().err
+
+
+def test_the_guides_pattern_takes_the_folder_holding_the_notebook():
+    pattern = compile_pattern(r"([^/]+)/[^/]+\.ipynb$")  # as in docs/instructors.md
+    assert id_from_name(pattern, "ann/01_rnn_cell.ipynb") == "ann"
+    assert id_from_name(pattern, "/home/t/submissions/ann/01_rnn_cell.ipynb") == "ann"
+    assert id_from_name(compile_pattern(r"s\d{7}"), "01_rnn_cell-s1234567.ipynb") == "s1234567"
