@@ -1,9 +1,17 @@
-"""The ``rnn-course`` command line: ``grade``, ``check``, ``release`` and ``site``.
+"""The ``rnn-course`` command line: ``grade``, ``check``, ``release``, ``site``, ``report``,
+``gradescope`` and ``slides``.
 
 rnn-course grade submissions/ --out gradebook.csv --jobs 2 --feedback feedback/
 rnn-course check 01_rnn_cell.ipynb
 rnn-course release [--check] [--no-execute] [LESSON ...]
 rnn-course site OUT [--with-solutions] [--jobs N]
+
+For instructors (rnn_course/instructor/, docs/instructors.md):
+rnn-course release --bundle OUT.zip | --nbgrader OUT [LESSON ...]
+rnn-course grade ... [--student-id REGEX | --roster CSV] [--format canvas]
+rnn-course report GRADEBOOK --out report.html [--names]
+rnn-course gradescope LESSON --out autograder.zip
+rnn-course slides OUT
 """
 
 import argparse

@@ -28,6 +28,9 @@ PRESENT_JS = """() => {
   return {index: Array.from(document.querySelectorAll('.slides > section')).indexOf(s),
           fragments: Array.from(s.querySelectorAll('.fragment')).map(f => f.classList.contains('visible'))};
 }"""
+BLANK_MATH_JS = """() => Array.from(document.querySelectorAll(
+        '.slides > section.present .MathJax, .slides > section.present .MathJax_Display'))
+    .filter(m => m.getBoundingClientRect().width === 0).length"""
 FIRST_PAUSE_JS = """() => Array.from(document.querySelectorAll('.slides > section'))
     .findIndex(s => s.querySelector('.fragment'))"""
 
@@ -124,12 +127,18 @@ def test_slides_load_offline_and_a_prediction_pauses_before_its_answer(browser, 
         if pause >= 0:
             page.goto(f"{served}{lesson}.slides.html#{pause + 1}", wait_until="load")
             page.reload(wait_until="load")
+            page.evaluate(MATHJAX_DONE_JS)
             state = page.evaluate(PRESENT_JS)
             if state["index"] != pause or any(state["fragments"]):
                 problems.add(f"slide {pause + 1} shows its answer before the pause: {state}")
             page.keyboard.press("ArrowRight")
             if not page.evaluate(PRESENT_JS)["fragments"][0]:
                 problems.add("the right arrow does not reveal the answer")
+        page.keyboard.press("ArrowRight")
+        if page.evaluate(BLANK_MATH_JS):
+            problems.add(
+                f"math drawn with no width on the slide shown: {page.evaluate(BLANK_MATH_JS)}"
+            )
         problems.check()
     finally:
         context.close()

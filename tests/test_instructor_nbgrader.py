@@ -106,10 +106,7 @@ def _submit(course_dir, student, body):
     "torch; see this file's docstring)",
 )
 def test_nbgrader_generates_and_autogrades_a_right_and_a_wrong_submission(tmp_path):
-    export_course(tmp_path, ["01_rnn_cell"])
-    (tmp_path / "nbgrader_config.py").write_text(
-        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
-    )
+    export_course(tmp_path, ["01_rnn_cell"])  # run in the folder, no config: as docs/instructors.md
     _nbgrader(tmp_path, "generate_assignment", "01_rnn_cell", "--create")
     released = (tmp_path / "release/01_rnn_cell/01_rnn_cell.ipynb").read_text()
     assert "BEGIN SOLUTION" not in released and "weight_hh.T + bias_hh)" not in released

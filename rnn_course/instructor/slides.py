@@ -44,7 +44,6 @@ PRESENTER = r"""
     steps(slide).forEach((f, i) => f.classList.toggle('visible', i < shown));
     document.getElementById('slide-number').textContent = (slide + 1) + ' / ' + slides.length;
     history.replaceState(null, '', '#' + (slide + 1));
-    if (window.MathJax && MathJax.Hub) MathJax.Hub.Queue(['Rerender', MathJax.Hub, slides[slide]]);
   }
   function next() {
     if (shown < steps(slide).length) shown += 1;
@@ -67,11 +66,13 @@ PRESENTER = r"""
 })();
 """
 
+# Slides that are not shown keep their layout (visibility, not display: none), so that MathJax
+# measures and typesets every slide once, at load.
 CSS = """
 html, body { margin: 0; height: 100%; }
-.reveal .slides > section { display: none; box-sizing: border-box; height: 100vh; overflow-y: auto;
-  padding: 2vh 4vw; font-size: 20px; }
-.reveal .slides > section.present { display: block; }
+.reveal .slides > section { position: absolute; top: 0; left: 0; right: 0; visibility: hidden;
+  box-sizing: border-box; height: 100vh; overflow-y: auto; padding: 2vh 4vw; font-size: 20px; }
+.reveal .slides > section.present { visibility: visible; }
 .reveal .fragment { visibility: hidden; }
 .reveal .fragment.visible { visibility: visible; }
 #slide-number { position: fixed; right: 12px; bottom: 8px; font: 14px system-ui, sans-serif;
