@@ -86,6 +86,7 @@ def test_statuses_flags_and_time_per_submission():
     assert summary["submissions"] == 40
     assert summary["statuses"] == {"not-attempted": 4, "ok": 34, "tampering": 1, "timeout": 1}
     assert summary["flags"] == {"patched the checker": 1}
+    assert summary["flagged"] == 1
     assert summary["time"]["max"] == 120.0 and summary["time"]["count"] == 40
 
 
@@ -99,6 +100,7 @@ def test_the_report_names_no_student_unless_asked(gradebook, tmp_path):
     page = out.read_text()
     assert page.count("data:image/png;base64,") == 2 and "http" not in page
     assert PLANTED["transposed_w_hh"] in page
+    assert "4 not attempted" in page and "1 submissions flagged" in page
     assert main(["report", str(gradebook), "--out", str(out), "--names"]) == 0
     named = json.loads(out.with_suffix(".json").read_text())["by_submission"]
     assert named[7] == {

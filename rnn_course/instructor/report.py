@@ -112,6 +112,7 @@ def summarise(details, names=False):
         "lessons": dict(sorted(Counter(s.get("lesson") or "unknown" for s in subs).items())),
         "statuses": dict(sorted(Counter(s.get("status", "") for s in subs).items())),
         "flags": dict(sorted(Counter(f for s in subs for f in s.get("flags") or []).items())),
+        "flagged": sum(1 for s in subs if s.get("flags")),
         "exercises": [exercise_summary(e, by_exercise[e]) for e in sorted(by_exercise)],
         "time": time_summary(
             [s["seconds"] for s in subs if isinstance(s.get("seconds"), (int, float))]
@@ -192,6 +193,7 @@ def exercise_html(exercise):
     parts = [
         f"<h2><code>{html.escape(exercise['exercise'])}</code></h2>",
         f"<p>{exercise['submissions']} submissions; pass rate {rate}; "
+        f"{exercise['outcomes'].get('not_attempted', 0)} not attempted; "
         f"{exercise['failing']} failing, of which {exercise['unnamed']} with no named mistake.</p>",
         _img(points_figure(exercise), f"points on {exercise['exercise']}"),
     ]
@@ -218,7 +220,11 @@ def render_html(summary):
         _table(("status", "submissions"), summary["statuses"].items()),
     ]
     if summary["flags"]:
-        parts += ["<h2>Flags</h2>", _table(("flag", "submissions"), summary["flags"].items())]
+        parts += [
+            "<h2>Flags</h2>",
+            f"<p>{summary['flagged']} submissions flagged for a look (scores unchanged).</p>",
+            _table(("flag", "submissions"), summary["flags"].items()),
+        ]
     parts += [exercise_html(e) for e in summary["exercises"]]
     time = summary["time"]
     if time["count"]:
