@@ -185,7 +185,7 @@ def _add_instructor_release_options(release):
         "--nbgrader",
         metavar="OUT",
         help="instead of releasing, write the answer keys as nbgrader source notebooks in "
-        "OUT/source/LESSON/ (LESSON limits it to those lessons)",
+        "OUT/source/LESSON/, for every lesson with a graded exercise (or the LESSONs given)",
     )
 
 
