@@ -1,10 +1,12 @@
 """Exercises for the forward pass: the cell, one layer, final states, stacked, bidirectional, all of nn.RNN."""
 
+import re
+
 import torch
 from torch import nn
 
 from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register
 
 # ---------------------------------------------------------------------------------------------
 # 1. rnn_cell
@@ -95,29 +97,45 @@ register(
         lesson="01_rnn_cell",
         mistakes=(
             Mistake(
+                "without_b_hh",
                 "your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)",
                 _cell_without_b_hh,
             ),
             Mistake(
+                "without_b_ih",
                 "your h_next ignores b_ih (torch adds two biases, b_ih and b_hh)",
                 _cell_without_b_ih,
             ),
-            Mistake("your h_next leaves out both biases", _cell_without_biases),
+            Mistake("without_biases", "your h_next leaves out both biases", _cell_without_biases),
             Mistake(
-                "your h_next is missing the tanh: it returns the pre-activation", _cell_without_tanh
+                "without_tanh",
+                "your h_next is missing the tanh: it returns the pre-activation",
+                _cell_without_tanh,
             ),
-            Mistake("your h_next uses relu; this exercise uses tanh", _cell_with_relu),
-            Mistake("your h_next uses sigmoid; an RNN cell uses tanh", _cell_with_sigmoid),
+            Mistake("with_relu", "your h_next uses relu; this exercise uses tanh", _cell_with_relu),
             Mistake(
+                "with_sigmoid",
+                "your h_next uses sigmoid; an RNN cell uses tanh",
+                _cell_with_sigmoid,
+            ),
+            Mistake(
+                "w_hh_untransposed",
                 "you multiply h by weight_hh without transposing it (torch computes h @ W_hh^T)",
                 _cell_w_hh_untransposed,
             ),
-            Mistake("your h_next ignores the previous hidden state h", _cell_ignores_h),
             Mistake(
+                "ignores_h", "your h_next ignores the previous hidden state h", _cell_ignores_h
+            ),
+            Mistake(
+                "tanh_per_term",
                 "you apply tanh to the input part and the hidden part separately; tanh wraps their sum",
                 _cell_tanh_per_term,
             ),
-            Mistake("your function returns the previous hidden state h unchanged", _cell_returns_h),
+            Mistake(
+                "returns_h",
+                "your function returns the previous hidden state h unchanged",
+                _cell_returns_h,
+            ),
         ),
         hints=(
             "Write down the shape of every term: x is (N, H_in) and weight_ih is (H, H_in). "
@@ -388,56 +406,75 @@ register(
         lesson="02_unrolling",
         mistakes=(
             Mistake(
-                "h0 is ignored: your loop starts from zeros instead of h0", _as_layer("h0 ignored")
+                "h0_ignored",
+                "h0 is ignored: your loop starts from zeros instead of h0",
+                _as_layer("h0 ignored"),
             ),
             Mistake(
+                "first_sequences_h0",
                 "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
                 "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
                 "whole batch); broadcasting hid the mistake",
                 _as_layer("first sequence's h0"),
             ),
             Mistake(
+                "loops_over_the_batch_axis",
                 "your loop walks x's second axis (x[:, t]), which is the batch: x is time-major here, "
                 "(L, N, H_in), so time is its first axis",
                 _as_layer("loops over the batch axis"),
             ),
             Mistake(
+                "no_carry",
                 "every time step starts from h0: carry the new hidden state into the next step",
                 _as_layer("no carry"),
             ),
-            Mistake("h_n holds the first step instead of the last", _as_layer("h_n at time 0")),
             Mistake(
+                "h_n_at_time_0",
+                "h_n holds the first step instead of the last",
+                _as_layer("h_n at time 0"),
+            ),
+            Mistake(
+                "states_before_step",
                 "output[t] holds the hidden state from before step t; it should hold the state after it",
                 _as_layer("states before step"),
             ),
             Mistake(
+                "loop_runs_backwards",
                 "your loop runs backwards in time, from the last step to the first",
                 _as_layer("loop runs backwards"),
             ),
             Mistake(
+                "output_batch_first",
                 "output is batch-first (N, L, H); this layer is time-major: (L, N, H)",
                 _as_layer("output batch-first"),
             ),
             Mistake(
+                "h_n_keeps_layer_axis",
                 "h_n has an extra leading axis, (1, N, H) like nn.RNN's; for one layer return the (N, H) state",
                 _as_layer(keep_layer_axis=True),
             ),
             Mistake(
+                "without_b_hh",
                 "the cell in your loop ignores b_hh (torch adds both biases)",
                 _as_layer(cell=_cell_without_b_hh),
             ),
             Mistake(
+                "without_b_ih",
                 "the cell in your loop ignores b_ih (torch adds both biases)",
                 _as_layer(cell=_cell_without_b_ih),
             ),
             Mistake(
-                "the cell in your loop is missing the tanh", _as_layer(cell=_cell_without_tanh)
+                "without_tanh",
+                "the cell in your loop is missing the tanh",
+                _as_layer(cell=_cell_without_tanh),
             ),
             Mistake(
+                "w_hh_untransposed",
                 "the cell in your loop multiplies h by weight_hh without transposing it",
                 _as_layer(cell=_cell_w_hh_untransposed),
             ),
             Mistake(
+                "ignores_h",
                 "the cell in your loop ignores the previous hidden state",
                 _as_layer(cell=_cell_ignores_h),
             ),
@@ -594,56 +631,69 @@ register(
         lesson="03_output_and_h_n",
         mistakes=(
             Mistake(
+                "both_last",
                 "you take the last time step for the backward direction too; the backward direction "
                 "finishes at t = 0, so its final state is at the first time step",
                 _final_both_last,
             ),
             Mistake(
+                "both_first",
                 "you take the first time step for the forward direction; the forward direction "
                 "finishes at t = L-1, so its final state is at the last time step",
                 _final_both_first,
             ),
             Mistake(
+                "backward_first_step",
                 "the two directions' steps are the wrong way round: forward finishes at the last "
                 "time step, backward at the first",
                 _final_backward_first_step,
             ),
             Mistake(
+                "time_major",
                 "your function ignores batch_first: with batch_first=True time is output's axis 1",
                 _final_time_major,
             ),
             Mistake(
+                "inverted",
                 "batch_first is read the wrong way round: batch_first=True puts time on axis 1, not 0",
                 _final_inverted,
             ),
-            Mistake(_AXIS_1, _final_time_on_axis_1),
+            Mistake("time_on_axis_1", _AXIS_1, _final_time_on_axis_1),
             Mistake(
+                "axis_1_both_last",
                 _AXIS_1
                 + "; and the backward direction finishes at the first time step, not the last",
                 _final_axis_1_both_last,
             ),
             Mistake(
+                "axis_1_as_is",
                 _AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)",
                 _final_axis_1_as_is,
             ),
             Mistake(
+                "halves_swapped",
                 "the halves are swapped: output's features are [forward | backward], forward first",
                 _final_halves_swapped,
             ),
             Mistake(
-                "your result is (N, D, H); h_n puts the directions first: (D, N, H)", _final_n_first
+                "n_first",
+                "your result is (N, D, H); h_n puts the directions first: (D, N, H)",
+                _final_n_first,
             ),
             Mistake(
+                "concatenated",
                 "your result joins the directions' features into (N, D*H), like one step of output; "
                 "h_n keeps each direction on its own: (D, N, H)",
                 _final_concatenated,
             ),
             Mistake(
+                "last_step_as_is",
                 "you return output's last time step as it is, (N, D*H); h_n splits it by direction into "
                 "(D, N, H), and the backward direction's final state is at the first time step",
                 _final_last_step_as_is,
             ),
             Mistake(
+                "one_direction",
                 "your function ignores num_directions: with two directions each step's features hold "
                 "[forward | backward], H each",
                 _final_one_direction,
@@ -719,44 +769,60 @@ register(
         lesson="05_stacked_rnns",
         mistakes=(
             Mistake(
+                "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
                 _as_stacked("x to every layer"),
             ),
             Mistake(
+                "layer_0_weights",
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
                 _as_stacked("layer 0 weights"),
             ),
             Mistake(
+                "every_layer_starts_from_h0_0",
                 "every layer starts from h0[0]; layer l starts from h0[l]",
                 _as_stacked("every layer starts from h0[0]"),
             ),
             Mistake(
+                "h0_ignored",
                 "h0 is ignored: your layers start from zeros instead of h0",
                 _as_stacked("h0 ignored"),
             ),
-            Mistake(_CARRIED, _as_stacked("state carried across layers")),
-            Mistake(_FINAL_ONLY, _as_stacked("final state to the next layer")),
             Mistake(
+                "state_carried_across_layers", _CARRIED, _as_stacked("state carried across layers")
+            ),
+            Mistake(
+                "final_state_to_the_next_layer",
+                _FINAL_ONLY,
+                _as_stacked("final state to the next layer"),
+            ),
+            Mistake(
+                "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_stacked("output of the first layer"),
             ),
             Mistake(
+                "h_n_of_the_last_layer_only",
                 "h_n holds only the last layer's final state; it holds every layer's: (num_layers, N, H)",
                 _as_stacked("h_n of the last layer only"),
             ),
             Mistake(
+                "h_n_at_time_0",
                 "h_n holds each layer's first step instead of its last",
                 _as_stacked("h_n at time 0"),
             ),
             Mistake(
+                "no_carry",
                 "every time step starts from the layer's initial state: carry the hidden state from step to step",
                 _as_stacked("no carry"),
             ),
             Mistake(
+                "h_n_concatenated",
                 "h_n joins the layers along the feature axis; stack them along a new first axis: (num_layers, N, H)",
                 _as_stacked("h_n concatenated"),
             ),
             Mistake(
+                "output_batch_first",
                 "output is batch-first (N, L, H); this function is time-major: (L, N, H)",
                 _as_stacked("output batch-first"),
             ),
@@ -802,6 +868,12 @@ _SWAPPED_H0 = (
     "of h0 and the backward direction from the next one (h0[0] and h0[1] for one layer)"
 )
 
+
+def _bug_name(bug):
+    """The mistake's identifier for a bug of the kit: "h_n at time L-1" -> "h_n_at_time_l_1"."""
+    return re.sub(r"[^a-z0-9]+", "_", bug.replace("'", "").lower()).strip("_")
+
+
 _BACKWARD_MISTAKES = (
     (
         "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
@@ -843,28 +915,36 @@ register(
         make_cases=_bidirectional_cases,
         lesson="06_bidirectional_rnns",
         mistakes=tuple(
-            Mistake(message, _as_bidirectional(bug)) for message, bug in _BACKWARD_MISTAKES
+            Mistake(_bug_name(bug), message, _as_bidirectional(bug))
+            for message, bug in _BACKWARD_MISTAKES
         )
         + (
             Mistake(
+                "every_layer_starts_from_h0_0",
                 "both directions start from h0[0]; the backward direction starts from h0[1]",
                 _as_bidirectional("every layer starts from h0[0]"),
             ),
             Mistake(
+                "h0_ignored",
                 "h0 is ignored: both directions start from zeros instead of h0",
                 _as_bidirectional("h0 ignored"),
             ),
-            Mistake(_SWAPPED_H0, _as_bidirectional("h0 directions swapped")),
             Mistake(
+                "h0_directions_swapped", _SWAPPED_H0, _as_bidirectional("h0 directions swapped")
+            ),
+            Mistake(
+                "directions_stacked",
                 "output stacks the two directions on a new axis; concatenate them along the feature axis: (L, N, 2*H)",
                 _as_bidirectional("directions stacked"),
             ),
             Mistake(
+                "h_n_concatenated",
                 "h_n joins the directions along the feature axis (N, 2*H); "
                 "stack them along a new first axis: (2, N, H)",
                 _as_bidirectional("h_n concatenated"),
             ),
             Mistake(
+                "no_carry",
                 "every time step starts from the direction's initial state: carry the hidden state from step to step",
                 _as_bidirectional("no carry"),
             ),
@@ -943,67 +1023,87 @@ register(
         lesson="06_bidirectional_rnns",
         mistakes=(
             Mistake(
+                "ignores_batch_first",
                 "your function ignores batch_first: with batch_first=True, x is (N, L, H_in)",
                 _as_forward("ignores batch_first"),
             ),
             Mistake(
+                "output_not_transposed_back",
                 "output is not transposed back to batch-first: with batch_first=True it is (N, L, D*H)",
                 _as_forward("output not transposed back"),
             ),
             Mistake(
+                "h_n_batch_first",
                 "h_n is batch-first; h_n never is: it is always (D*num_layers, N, H)",
                 _as_forward("h_n batch-first"),
             ),
             Mistake(
+                "direction_major",
                 "h0 and h_n are indexed direction-major (direction*num_layers + layer); torch uses layer*D + direction",
                 _as_forward("direction-major"),
             ),
             Mistake(
+                "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
                 _as_forward("x to every layer"),
             ),
             Mistake(
+                "every_layer_starts_from_h0_0",
                 "every layer starts from h0[0]; layer l, direction d starts from h0[l*D + d]",
                 _as_forward("every layer starts from h0[0]"),
             ),
             Mistake(
+                "every_layer_starts_from_h0_d",
                 "every layer starts from the first layer's states h0[d]; layer l, direction d starts from h0[l*D + d]",
                 _as_forward("every layer starts from h0[d]"),
             ),
             Mistake(
+                "layer_0_weights",
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
                 _as_forward("layer 0 weights"),
             ),
         )
-        + tuple(Mistake(message, _as_forward(bug)) for message, bug in _BACKWARD_MISTAKES)
+        + tuple(
+            Mistake(_bug_name(bug), message, _as_forward(bug))
+            for message, bug in _BACKWARD_MISTAKES
+        )
         + (
             Mistake(
+                "h0_ignored",
                 "h0 is ignored: your layers start from zeros instead of h0",
                 _as_forward("h0 ignored"),
             ),
-            Mistake(_SWAPPED_H0, _as_forward("h0 directions swapped")),
+            Mistake("h0_directions_swapped", _SWAPPED_H0, _as_forward("h0 directions swapped")),
             Mistake(
-                _CARRIED.replace("h0[l]", "h0[l*D + d]"), _as_forward("state carried across layers")
+                "state_carried_across_layers",
+                _CARRIED.replace("h0[l]", "h0[l*D + d]"),
+                _as_forward("state carried across layers"),
             ),
             Mistake(
+                "final_state_to_the_next_layer",
                 _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
                     "(L, N, H)", "(L, N, D*H)"
                 ),
                 _as_forward("final state to the next layer"),
             ),
-            Mistake(_RESHAPE, _as_forward("reshape for batch_first")),
+            Mistake("reshape_for_batch_first", _RESHAPE, _as_forward("reshape for batch_first")),
             Mistake(
-                _RESHAPE + " (here on the way in, for x)", _as_forward("reshape on the way in")
+                "reshape_on_the_way_in",
+                _RESHAPE + " (here on the way in, for x)",
+                _as_forward("reshape on the way in"),
             ),
             Mistake(
+                "reshape_on_the_way_out",
                 _RESHAPE + " (here on the way out, for output)",
                 _as_forward("reshape on the way out"),
             ),
             Mistake(
+                "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
                 _as_forward("output of the first layer"),
             ),
             Mistake(
+                "h_n_of_the_last_layer_only",
                 "h_n holds only the last layer's final states; it holds every layer's",
                 _as_forward("h_n of the last layer only"),
             ),

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .cases import dims_label, generator, randn, rnn_params, torch_rnn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register
 
 # ---------------------------------------------------------------------------------------------
 # 8. rnn_backward
@@ -173,116 +173,140 @@ register(
         forbid_autograd=True,
         mistakes=(
             Mistake(
+                "carry_none",
                 "no gradient is carried back from later steps: the gradient at h_t must add what "
                 "comes back from h_{t+1} to grad_output's own entry",
                 _bptt_with(carry=None),
             ),
             Mistake(
+                "add_output_grad_last",
                 "only the last step's grad_output is used: every step's output is in the objective, "
                 "so grad_output[t] joins the carried gradient at every step",
                 _bptt_with(add_output_grad="last"),
             ),
             Mistake(
+                "order_forward",
                 "you walk through time forwards; the gradient flows from the last step back to the first",
                 _bptt_with(order="forward"),
             ),
             Mistake(
+                "derivative_pre",
                 "you take tanh's derivative at the pre-activation (1 - a²); it is 1 - h_t², with h_t = "
                 "tanh(a) the state the step produced",
                 _bptt_with(derivative="pre"),
             ),
             Mistake(
+                "derivative_h_t_1",
                 "tanh's derivative at step t uses the previous state h_{t-1}; it needs h_t, the state that "
                 "step produced",
                 _bptt_with(derivative="h_{t-1}"),
             ),
             Mistake(
-                "your gradients leave out the derivative of tanh", _bptt_with(derivative="none")
+                "derivative_none",
+                "your gradients leave out the derivative of tanh",
+                _bptt_with(derivative="none"),
             ),
             Mistake(
+                "derivative_unsquared",
                 "tanh's derivative is 1 - h_t², squared; yours is 1 - h_t",
                 _bptt_with(derivative="unsquared"),
             ),
             Mistake(
+                "derivative_tanh_twice",
                 "you apply tanh to h_t again inside the derivative; h_t is already tanh of the "
                 "pre-activation",
                 _bptt_with(derivative="tanh twice"),
             ),
             Mistake(
+                "carry_dh",
                 "the gradient you carry back to h_{t-1} skips tanh's derivative: carry the gradient at "
                 "the pre-activation through weight_hh, not the gradient at h_t",
                 _bptt_with(carry="dh"),
             ),
             Mistake(
+                "carry_w_hh_t",
                 "the gradient you carry back uses weight_hh transposed; h_{t-1} was multiplied by "
                 "W_hh^T, so the way back uses W_hh itself",
                 _bptt_with(carry="w_hh.T"),
             ),
             Mistake(
+                "previous_h_t",
                 "weight_hh's gradient pairs each step with its new state h_t; weight_hh multiplied the "
                 "state before the step, h_{t-1}",
                 _bptt_with(previous="h_t"),
             ),
             Mistake(
+                "previous_wrap",
                 "at the first step your previous state is h_L (output[t - 1] with t = 0 wraps round to "
                 "the last step); before the first step comes h0",
                 _bptt_with(previous="wrap"),
             ),
             Mistake(
+                "accumulate_false",
                 "your weight and bias gradients come from one step only: a shared weight collects a "
                 "contribution from every step, so add them up instead of overwriting",
                 _bptt_with(accumulate=False),
             ),
             Mistake(
+                "h0_grad_zeros",
                 "your gradient for h0 is zero (or missing): h0 feeds the first step, so the gradient "
                 "carried back from it reaches h0",
                 _bptt_with(h0_grad="zeros"),
             ),
             Mistake(
+                "h0_grad_dh_1",
                 "your gradient for h0 is the gradient at h_1: one more step back, through tanh and "
                 "weight_hh, is still to go",
                 _bptt_with(h0_grad="dh_1"),
             ),
             Mistake(
+                "weights_transposed",
                 "your weight gradients are transposed: a gradient has the shape of its weight, "
                 "(H, H_in) and (H, H)",
                 _bptt_weights_transposed,
             ),
             Mistake(
+                "bias_sum_time_only",
                 "your bias gradients are added up over time but not over the batch: a bias is shared "
                 "by every row and every step, so its gradient has shape (H,)",
                 _bptt_with(bias_sum="time only"),
             ),
             Mistake(
+                "bias_sum_units",
                 "your bias gradients add up over the hidden units; they add up over the batch (and "
                 "over time), one entry per hidden unit",
                 _bptt_with(bias_sum="units"),
             ),
             Mistake(
+                "bias_sum_mean",
                 "your bias gradients average over the batch; they add up the rows' contributions",
                 _bptt_with(bias_sum="mean"),
             ),
             Mistake(
+                "shared_mean",
                 "your weight and bias gradients average over the time steps; a shared weight's gradient "
                 "adds up every step's contribution",
                 _bptt_with(shared="mean"),
             ),
             Mistake(
+                "output_step_flipped",
                 "you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
                 "to the state of step t, not to the step as many places from the end",
                 _bptt_with(output_step="flipped"),
             ),
             Mistake(
+                "start_zeros",
                 "your forward pass starts from zeros and ignores h0; the states before each step start "
                 "from h0",
                 _bptt_with(start="zeros"),
             ),
             Mistake(
+                "x_grad_dh",
                 "your gradient for x skips tanh's derivative: x reaches the state through tanh, like "
                 "everything else in the step",
                 _bptt_with(x_grad="dh"),
             ),
-            Mistake("all your gradients have the wrong sign", _bptt_sign),
+            Mistake("sign", "all your gradients have the wrong sign", _bptt_sign),
         ),
         hints=(
             "Run the forward pass first and keep every state, h0 included: the backward pass needs the "
@@ -489,92 +513,111 @@ register(
         forbid_rnn=False,
         mistakes=(
             Mistake(
+                "mean_everywhere",
                 "your mean includes the padded positions; only the real positions count",
                 _ml_mean_everywhere,
             ),
             Mistake(
+                "sum_not_mean",
                 "your loss is the sum over the real positions; the exercise asks for their mean",
                 _ml_sum,
             ),
             Mistake(
+                "divided_by_all",
                 "you divide by every position, padding included (N·L); divide by the number of real "
                 "positions",
                 _ml_divided_by_all,
             ),
             Mistake(
+                "mean_of_sequence_means",
                 "you average each sequence first and then average the sequences, which weighs a short "
                 "sequence's positions more; take one mean over all real positions",
                 _ml_mean_of_sequence_means,
             ),
             Mistake(
+                "mean_of_step_means",
                 "you average each time step first and then average the steps, which weighs the few "
                 "positions of late steps more; take one mean over all real positions",
                 _ml_mean_of_step_means,
             ),
             Mistake(
+                "time_major_always",
                 "you treat logits as (L, N, C) even when batch_first=True, where it is (N, L, C)",
                 _ml_time_major_always,
             ),
             Mistake(
+                "one_step_too_many",
                 "off by one: your mask keeps one padded step after each sequence; with time indices "
                 "counted from 0, sequence n's real steps are the first lengths[n]",
                 _ml_one_step_too_many,
             ),
             Mistake(
+                "one_step_too_few",
                 "off by one: your mask drops each sequence's last real step; with time indices counted "
                 "from 0, sequence n's real steps are the first lengths[n]",
                 _ml_one_step_too_few,
             ),
             Mistake(
+                "last_real_step_only",
                 "you score only each sequence's last real step; every real step has a target",
                 _ml_last_real_step_only,
             ),
             Mistake(
+                "ignore_index_zero",
                 "you use ignore_index on the targets as they are, but padded targets may hold any class "
                 "(0 included), and real targets can be that class too: mark the padding from lengths",
                 _ml_ignore_index_zero,
             ),
             Mistake(
+                "softmax_first",
                 "you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
                 "and does the log-softmax itself",
                 _ml_softmax_first,
             ),
             Mistake(
+                "nll_on_logits",
                 "you use nll_loss on raw logits; nll_loss expects log-probabilities (log_softmax first), "
                 "or use cross_entropy",
                 _ml_nll_on_logits,
             ),
             Mistake(
+                "zeroed_logits",
                 "you zero the logits at the padding, but a row of zero logits still has a loss (log C) "
                 "and still counts in the mean; leave the padding out instead",
                 _ml_zeroed_logits,
             ),
             Mistake(
+                "sorted_lengths",
                 "you sort the lengths longest first but keep the batch in its order; lengths[n] "
                 "belongs to sequence n",
                 _ml_sorted_lengths,
             ),
             Mistake(
+                "divided_by_batch",
                 "you divide by the batch size N (a loss per sequence); the exercise asks for the mean "
                 "over the real positions",
                 _ml_divided_by_batch,
             ),
             Mistake(
+                "mask_batch_major_always",
                 "your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
                 "lay them out, or flatten them, the same way",
                 _ml_mask_batch_major_always,
             ),
             Mistake(
+                "classes_on_last_axis",
                 "you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
                 "give it (positions, C) rows, or move the classes to axis 1",
                 _ml_classes_on_last_axis,
             ),
             Mistake(
+                "softmax_over_time",
                 "your log-softmax runs over the time axis; the probabilities are over the C classes, "
                 "the last axis",
                 _ml_softmax_over_time,
             ),
             Mistake(
+                "sign",
                 "your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
                 "targets",
                 _ml_sign,
