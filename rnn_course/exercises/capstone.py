@@ -146,8 +146,19 @@ def _packed_targets(targets, lengths):
     ).data  # (sum(lengths),)
 
 
+def _known(**parts):
+    """A ValueError for a part set to a value the kit does not know (it would silently be right)."""
+    for part, (value, known) in parts.items():
+        if value not in known:
+            raise ValueError(f"{part}={value!r} is not one of {sorted(known)}")
+
+
 def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_norm_used=None):
     """A train_step built from parts, so that each mistake changes exactly one of them."""
+    _known(clip=(clip, {"norm", "none", "value", "per_parameter"}))
+    _known(
+        zero=(zero, {"start", "never", "before_step"}), update=(update, {"optimizer", "by_hand"})
+    )
     loss_of = loss_of or (
         lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n))
     )
@@ -156,8 +167,6 @@ def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_
         if zero == "start":
             optimizer.zero_grad()
         loss = loss_of(model, inputs, targets, lengths)
-        if update == "before_backward":
-            optimizer.step()
         loss.backward()
         if zero == "before_step":
             optimizer.zero_grad()
@@ -251,7 +260,8 @@ register(
                     _step_with(zero="never"),
                 ),
                 (
-                    "zero_before_step",
+                    # Stepping before loss.backward() looks the same, and is named by this entry too.
+                    "step_without_fresh_gradients",
                     "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
                     "has just made (zero them before backward, step after it)",
                     _step_with(zero="before_step"),
@@ -321,12 +331,6 @@ register(
                     "you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
                     "momentum are ignored",
                     _step_with(update="by_hand"),
-                ),
-                (
-                    "update_before_backward",
-                    "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
-                    "has just made (zero them before backward, step after it)",
-                    _step_with(update="before_backward"),
                 ),
             )
         ),
@@ -415,6 +419,13 @@ def _sampler(
     mask_special=False,
 ):
     """A sampler built from parts, so that each mistake changes exactly one of them."""
+    _known(
+        scores=(scores, {"divide", "multiply", "first_only", "probs"}),
+        draw=(draw, {"sample", "global", "argmax"}),
+        feed=(feed, {"sampled", "prompt"}),
+        stop=(stop, {"keep", "drop", "never"}),
+        prompt_read=(prompt_read, {"all", "first"}),
+    )
 
     @torch.no_grad()
     def sample(model, prompt, temperature, max_len, end_index, generator):

@@ -72,8 +72,53 @@ def _lstm_cases():
     return [_lstm_case(1200 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
 
+_LSTM_BUGS = {
+    "no bias_ih",
+    "no bias_hh",
+    "gates from input only",
+    "interleaved",
+    "forget bias +1",
+    "coupled gates",
+    "no tanh on g",
+    "sigmoid on g",
+    "no forget",
+    "h from old c",
+    "no tanh on c",
+    "swapped",
+}
+_GRU_BUGS = {
+    "interleaved",
+    "no bias_hh",
+    "gates from input only",
+    "reset before matmul",
+    "b_hn outside reset",
+    "no reset",
+    "no tanh on n",
+    "sigmoid on n",
+    "z swapped",
+    "returns n",
+}
+_LSTM_LAYER_BUGS = {
+    "zero start",
+    "c from zeros",
+    "backwards",
+    "c not carried",
+    "output holds c",
+    "first step",
+    "states swapped",
+}
+
+
+def _checked(bug, known):
+    """``bug`` if the kit knows it; a ValueError otherwise (a misspelt bug would silently be no bug)."""
+    if bug and bug not in known:
+        raise ValueError(f"unknown mistake {bug!r}; the kit knows {sorted(known)}")
+    return bug
+
+
 def _lstm_mistake(bug="", order=_LSTM_GATES):
     """lstm_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
+    _checked(bug, _LSTM_BUGS)
 
     def lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
         pre_x = x @ weight_ih.T + (0 if bug == "no bias_ih" else bias_ih)  # (N, 4H)
@@ -216,6 +261,7 @@ def _gru_cases():
 
 def _gru_mistake(bug="", order=_GRU_GATES):
     """gru_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
+    _checked(bug, _GRU_BUGS)
 
     def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
         read = (
@@ -358,6 +404,7 @@ def _lstm_layer_cases():
 
 def _lstm_layer_mistake(bug="", cell=None):
     """lstm_layer with one named bug in the loop, or a correct loop around a mistaken ``cell``."""
+    _checked(bug, _LSTM_LAYER_BUGS)
     cell = cell or _lstm_mistake()
 
     def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
