@@ -89,7 +89,9 @@ def _assert_nothing_hidden(exercise_id, result):
     text = str(result) + result._repr_html_() + str(result.to_dict())
     assert "tensor(" not in text and "[[" not in text and "def " not in text, text
     assert not re.search(r"\btests?[/.]|wrong_\w+\.py|test_\w+\.py", text), text
-    shown = [n for n in _hidden_numbers(exercise_id) if n in text]
+    hidden = _hidden_numbers(exercise_id)
+    numbers = set(re.findall(r"[-\d.]*\d[\d.]*(?:e[-+]?\d+)?", text))  # every number in it
+    shown = [n for n in numbers for h in hidden if h in n]
     assert not shown, (shown, text)
 
 
@@ -441,3 +443,15 @@ def test_check_never_raises_and_says_what_went_wrong(exercise_id, kind):
     if kind == "mutates_its_first_input" and not get_exercise(exercise_id).adapter:
         assert "changed its input" in str(result), str(result)
     _assert_nothing_hidden(exercise_id, result)
+
+
+@pytest.mark.parametrize("form", ["{:.4f}", "{!r}", "{:.4e}", "{:.5g}"])
+def test_the_hidden_value_check_can_fail(form):
+    """A message showing a hidden input, in any of the forms, is caught."""
+    value = next(
+        v for v in get_exercise("rnn_cell").cases()[0].args[0].reshape(-1).tolist() if abs(v) > 0.1
+    )
+    leaked = check("rnn_cell", lambda *a: None)
+    leaked.feedback.append(f"x[0, 0] is {form.format(value)}")
+    with pytest.raises(AssertionError):
+        _assert_nothing_hidden("rnn_cell", leaked)
