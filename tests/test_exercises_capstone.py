@@ -15,7 +15,8 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from rnn_course import train
 from rnn_course.exercises import check, get_exercise, hint
-from rnn_course.exercises.core import judge, run_learner
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_capstone import WRONG  # noqa: E402

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnn_course.exercises import check, get_exercise
-from rnn_course.exercises.core import judge, run_learner
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_gated import WRONG  # noqa: E402  (tests/ is not a package)

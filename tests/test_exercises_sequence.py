@@ -16,7 +16,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from rnn_course.exercises import check, exercise_ids, get_exercise
-from rnn_course.exercises.core import judge, run_learner
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_sequence import WRONG  # noqa: E402
