@@ -19,7 +19,6 @@ Questions are registered per lesson in ``rnn_course/questions/lessonNN.py`` (a d
 id -> :class:`Question`); ids are ``"NN.name"``. ``hint("NN.name")`` shows their hints.
 """
 
-import html
 import importlib
 import math
 import pkgutil
@@ -73,14 +72,10 @@ class PredictionResult:
     __repr__ = __str__
 
     def _repr_html_(self):
-        colour = {"right": "#1a7f37", "not answered": "#6e7781"}.get(self.status, "#9a6700")
-        mark = {"right": "&#10004;", "not answered": "&#9675;"}.get(self.status, "&#10008;")
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages)
-        return (
-            f'<div style="border-left:4px solid {colour};padding:2px 8px">'
-            f'<b style="color:{colour}">{mark} prediction {html.escape(self.question)}</b> {self.status}'
-            f'<ul style="margin:2px 0">{items}</ul></div>'
-        )
+        from .exercises.render import card
+
+        tone = {"right": "good", "not answered": "none"}.get(self.status, "warn")
+        return card(tone, f"prediction {self.question}", self.status, self.messages)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,9 +14,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from rnn_course.exercises import check, exercise_ids, hint
-from rnn_course.exercises.core import Case, Exercise, Mistake, Outcome, judge, run_learner
+from rnn_course.exercises.core import Outcome, run_learner
 from rnn_course.exercises.guard import Guard
+from rnn_course.exercises.judge import judge
 from rnn_course.exercises.plain import Foreign, from_plain, to_plain
+from rnn_course.exercises.registry import Case, Exercise, Mistake
 
 
 def _case(seed, n, k, m):
@@ -38,7 +40,7 @@ EXERCISE = Exercise(
     arg_names=("x", "w"),
     output_names=("linear", "activated"),
     make_cases=lambda: [_case(1, 3, 4, 5), _case(2, 1, 2, 3)],
-    mistakes=(Mistake("you forgot the tanh", _forgot_tanh),),
+    mistakes=(Mistake("forgot_tanh", "you forgot the tanh", _forgot_tanh),),
     forbid_autograd=True,
 )
 
@@ -75,6 +77,18 @@ def test_a_catalogued_mistake_is_named_first():
     assert result.feedback[0] == "likely mistake: you forgot the tanh"
     assert "`activated` has the right shape but the wrong values" in result.feedback[1]
     assert "these are right: `linear`" in result.feedback[2]
+
+
+def test_the_result_carries_the_mistakes_identifier():
+    """CheckResult.mistake: the catalogued name, a general cause's name, "unnamed", or None."""
+    assert _judge(_forgot_tanh).mistake == "forgot_tanh"
+    assert _judge(lambda x, w: (-(x @ w.T), -torch.tanh(x @ w.T))).mistake == "relation_to_torch"
+    assert _judge(lambda x: x).mistake == "wrong_signature"
+    assert _judge(lambda x, w: (x @ w.T, torch.sin(x @ w.T))).mistake == "unnamed"
+    assert _judge(_right).mistake is None
+    assert _judge(lambda x, w: (_ for _ in ()).throw(NotImplementedError)).mistake is None
+    assert _judge(_forgot_tanh).to_dict()["mistake"] == "forgot_tanh"
+    assert check("rnn_cell", lambda *a: None).mistake == "unnamed"
 
 
 @pytest.mark.parametrize(
@@ -218,7 +232,7 @@ def test_html_shows_inline_code_as_code_and_escapes_the_rest():
     assert "<code>activated</code> has the right shape" in html and "`" not in html
     shown = hint("rnn_cell", 3)._repr_html_()
     assert "<code>.T</code>" in shown and "`" not in shown
-    from rnn_course.exercises.core import inline_html
+    from rnn_course.exercises.render import inline_html
 
     assert (
         inline_html("a `<b>` and `x < y` but not `this")

@@ -6,8 +6,6 @@ RNN or to rnn_course.reference, survive any misbehaviour, and keep its hints fre
 The correct solutions below are checked against torch directly too, so that they are known right.
 """
 
-import inspect
-import re
 import sys
 from pathlib import Path
 
@@ -16,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_course.exercises import check, get_exercise, hint
-from rnn_course.exercises.core import judge, run_learner
+from rnn_course.exercises import check, get_exercise
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_forward import WRONG, layer_weights, run_direction  # noqa: E402  (tests/ is not a package)
@@ -273,7 +272,6 @@ CORRECT = {
     "bidirectional_rnn": [bi_flip, bi_preallocated, bi_concatenated_weights],
     "rnn_forward": [forward_composed, forward_flip_and_fill, forward_einsum],
 }
-CORRECT_PAIRS = [(ex, fn) for ex, fns in CORRECT.items() for fn in fns]
 
 
 def _id(value):
@@ -321,47 +319,10 @@ def test_the_cell_and_layer_solutions_match_torch():
 # =============================================================================================
 
 
-@pytest.mark.parametrize(
-    "exercise_id, fn", CORRECT_PAIRS, ids=[f"{e}-{f.__name__}" for e, f in CORRECT_PAIRS]
-)
-def test_correct_solutions_pass(exercise_id, fn):
-    result = check(exercise_id, fn)
-    assert result.passed, str(result)
-    assert result.points == result.max_points
-
-
-@pytest.mark.parametrize(
-    "exercise_id, fn, named", WRONG, ids=[f"{e}-{_id(f)}" for e, f, _ in WRONG]
-)
-def test_wrong_implementations_fail(exercise_id, fn, named):
-    result = check(exercise_id, fn)
-    assert not result.passed and result.status == "failed" and result.points == 0
-    if named is not None:
-        diagnosis = [line for line in result.feedback if line.startswith("likely mistake: ")]
-        assert diagnosis and named in diagnosis[0], result.feedback
-
-
 def test_there_are_plenty_of_wrong_implementations():
     assert len(WRONG) >= 35
     for exercise_id in EXERCISES:
         assert sum(e == exercise_id for e, _, _ in WRONG) >= 5, exercise_id
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_every_catalogued_mistake_fails_and_is_named_by_its_own_message(exercise_id):
-    """Each mistake is reachable: no earlier entry in the catalogue shadows it on the hidden cases."""
-    exercise = get_exercise(exercise_id)
-    assert len(exercise.mistakes) >= 6
-    cases = exercise.cases()
-    for mistake in exercise.mistakes:
-        # The mistake kit lives in the checker's own module, which the guard rightly forbids to
-        # learners; here we only want to see each mistake judged, so the guard is off.
-        result = judge(exercise, cases, run_learner(exercise, mistake.fn, cases, use_guard=False))
-        assert not result.passed
-        assert f"likely mistake: {mistake.message}" in result.feedback, (
-            mistake.message,
-            result.feedback,
-        )
 
 
 def test_a_mistake_that_raises_is_named_after_it_reproduced_a_wrong_answer_and_the_same_error():
@@ -563,79 +524,6 @@ def test_delegating_to_the_course_reference_fails(exercise_id):
 # =============================================================================================
 
 
-def _misbehaviours(right):
-    """Learner functions that misbehave in every way we can think of, built around a right one."""
-
-    def raises(*args):
-        raise ValueError("oops")
-
-    def returns_none(*args):
-        return None
-
-    def returns_nan(*args):
-        answer = right(*args)
-        answers = answer if isinstance(answer, tuple) else (answer,)
-        nans = tuple(torch.full_like(a, float("nan")) for a in answers)
-        return nans if isinstance(answer, tuple) else nans[0]
-
-    def returns_numpy(*args):
-        answer = right(*args)
-        return tuple(a.numpy() for a in answer) if isinstance(answer, tuple) else answer.numpy()
-
-    def returns_too_many(*args):
-        answer = right(*args)
-        return (answer + (answer[0],)) if isinstance(answer, tuple) else (answer, answer, answer)
-
-    def returns_one_of_two(*args):
-        answer = right(*args)
-        return answer[:1] if isinstance(answer, tuple) else (answer, answer)
-
-    def mutates_first_input(*args):
-        answer = right(*args)
-        args[0].mul_(2)
-        return answer
-
-    def hangs(*args):
-        while True:
-            pass
-
-    def exits(*args):
-        sys.exit(3)
-
-    def not_attempted(*args):
-        raise NotImplementedError
-
-    def wrong_signature(x):
-        return x
-
-    return {
-        "raises": (raises, "your function raised ValueError: oops"),
-        "returns_none": (returns_none, "None (did you forget the `return` statement?)"),
-        "returns_nan": (returns_nan, "contains NaN or infinity"),
-        "returns_numpy": (returns_numpy, "use torch operations, not numpy"),
-        "returns_too_many": (returns_too_many, "should"),
-        "returns_one_of_two": (returns_one_of_two, "should"),
-        "mutates_first_input": (mutates_first_input, "changed its input"),
-        "hangs": (hangs, "did not finish within"),
-        "exits": (exits, "sys.exit(3)"),
-        "not_attempted": (not_attempted, "not attempted yet"),
-        "wrong_signature": (wrong_signature, "the signature should be"),
-    }
-
-
-MISBEHAVIOURS = list(_misbehaviours(cell_matmul))
-
-
-@pytest.mark.parametrize("kind", MISBEHAVIOURS)
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_misbehaviour_fails_cleanly(exercise_id, kind):
-    fn, expected_text = _misbehaviours(CORRECT[exercise_id][0])[kind]
-    result = check(exercise_id, fn, timeout=0.3 if kind == "hangs" else None)
-    assert not result.passed and result.points == 0
-    assert any(expected_text in line for line in result.feedback), result.feedback
-    assert ("not attempted" == result.status) == (kind == "not_attempted")
-
-
 def _params_mutations(right):
     def scales_an_entry_in_place(x, h0, params, *flags):
         answer = right(x, h0, params, *flags)
@@ -686,50 +574,6 @@ def test_a_hidden_case_is_never_handed_out_uncopied():
 # =============================================================================================
 # Hints and feedback never give the solution away
 # =============================================================================================
-
-
-def _solution_lines():
-    lines = set()
-    for fns in CORRECT.values():
-        for fn in fns:
-            for line in inspect.getsource(fn).splitlines()[1:]:
-                line = line.strip()
-                if len(line) >= 12 and not line.startswith(("#", '"""')):
-                    lines.add(" ".join(line.split("#")[0].split()))
-    return lines
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_hints_are_progressive_and_never_a_solution(exercise_id):
-    exercise = get_exercise(exercise_id)
-    assert len(exercise.hints) >= 2
-    solution_lines = _solution_lines()
-    texts = [str(hint(exercise_id, level)) for level in range(1, len(exercise.hints) + 1)]
-    assert len(set(texts)) == len(texts)
-    for text in texts:
-        assert text.startswith("Hint ") and exercise_id in text
-        code = (
-            r"\b(def|return|import|lambda)\b|torch\.\w+\(|\bfor \w+ in \w+|\b\w+ = \w+(\.\w|[(\[])"
-        )
-        assert not re.search(code, text), text
-        flat = " ".join(text.split())
-        assert not [line for line in solution_lines if line in flat], text
-    assert str(hint(exercise_id, len(exercise.hints))).endswith("(this is the last hint)")
-
-
-def _all_feedback():
-    for exercise_id, fn, _ in WRONG:
-        yield exercise_id, check(exercise_id, fn).feedback
-
-
-def test_feedback_never_shows_hidden_values():
-    for exercise_id, feedback in _all_feedback():
-        text = "\n".join(feedback)
-        assert "tensor(" not in text and "[[" not in text, text
-        assert not re.search(r"\d\.\d{4,}", text), (
-            text
-        )  # no hidden value, only a 2-digit difference
-        assert "wrong_forward" not in text and "rnn_course" not in text, text
 
 
 # =============================================================================================

@@ -13,8 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_course.exercises import check, get_exercise, hint
-from rnn_course.exercises.core import judge, run_learner
+from rnn_course.exercises import check, get_exercise
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_gated import WRONG  # noqa: E402  (tests/ is not a package)
@@ -123,7 +124,6 @@ CORRECT = {
     "gru_cell": [gru_chunk, gru_lerp, gru_split_weights],
     "lstm_layer": [layer_loop, layer_precomputed_input, layer_list_states],
 }
-CORRECT_PAIRS = [(e, f) for e, fns in CORRECT.items() for f in fns]
 
 
 def _torch_weights(module, suffix=""):
@@ -159,42 +159,10 @@ def test_the_correct_solutions_match_torch_directly():
         torch.testing.assert_close(c_n, want_cn[0])
 
 
-@pytest.mark.parametrize(
-    "exercise_id, fn", CORRECT_PAIRS, ids=[f"{e}-{f.__name__}" for e, f in CORRECT_PAIRS]
-)
-def test_correct_solutions_pass(exercise_id, fn):
-    result = check(exercise_id, fn)
-    assert result.passed, str(result)
-
-
-@pytest.mark.parametrize(
-    "exercise_id, fn, named", WRONG, ids=[f"{e}-{f.__name__}" for e, f, _ in WRONG]
-)
-def test_wrong_answers_fail_with_the_mistake_named(exercise_id, fn, named):
-    result = check(exercise_id, fn)
-    assert not result.passed and result.status == "failed"
-    diagnosis = [line for line in result.feedback if line.startswith("likely mistake: ")]
-    assert diagnosis and named in diagnosis[0], result.feedback
-
-
 def test_there_are_enough_independent_wrong_answers():
     for exercise_id in ("lstm_cell", "gru_cell"):
         assert sum(e == exercise_id for e, _, _ in WRONG) >= 10, exercise_id
     assert sum(e == "lstm_layer" for e, _, _ in WRONG) >= 6
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_every_catalogued_mistake_is_named_by_its_own_message(exercise_id):
-    exercise = get_exercise(exercise_id)
-    assert len(exercise.mistakes) >= 8
-    cases = exercise.cases()
-    for mistake in exercise.mistakes:
-        result = judge(exercise, cases, run_learner(exercise, mistake.fn, cases, use_guard=False))
-        assert not result.passed
-        assert f"likely mistake: {mistake.message}" in result.feedback, (
-            mistake.message,
-            result.feedback,
-        )
 
 
 def _lstm_cell_delegate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -258,12 +226,3 @@ def test_a_wrong_nesting_of_the_layer_result_gets_a_clear_message():
     result = check("lstm_layer", flat)
     assert not result.passed
     assert "should return (output, (h_n, c_n))" in " ".join(result.feedback), result.feedback
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_hints_exist_and_contain_no_solution(exercise_id):
-    hints = get_exercise(exercise_id).hints
-    assert len(hints) >= 3
-    for level in range(1, len(hints) + 1):
-        text = str(hint(exercise_id, level))
-        assert "return (1 - z)" not in text and "def " not in text

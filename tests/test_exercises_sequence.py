@@ -6,8 +6,6 @@ value. Wrong implementations live in ``wrong_sequence.py``. The oracle is torch:
 nn.RNN and F.cross_entropy, in float64.
 """
 
-import inspect
-import math
 import sys
 from pathlib import Path
 
@@ -17,8 +15,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from rnn_course.exercises import check, exercise_ids, get_exercise, hint
-from rnn_course.exercises.core import diagnose, judge, run_learner
+from rnn_course.exercises import check, exercise_ids, get_exercise
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_sequence import WRONG  # noqa: E402
@@ -202,17 +201,6 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize(
-    "exercise_id, fn",
-    [(e, f) for e, fns in CORRECT.items() for f in fns],
-    ids=lambda v: getattr(v, "__name__", v),
-)
-def test_correct_solutions_pass(exercise_id, fn):
-    result = check(exercise_id, fn)
-    assert result.passed, str(result)
-    assert result.points == result.max_points
-
-
 def test_the_exercises_are_registered_with_their_lessons():
     assert get_exercise("rnn_backward").lesson == "08_backprop_through_time"
     assert get_exercise("masked_loss").lesson == "10_variable_length_batches"
@@ -228,37 +216,6 @@ def test_the_wrong_catalogue_is_large_enough():
     for exercise_id in EXERCISES:
         assert sum(e == exercise_id for e, _, _ in WRONG) >= 10
         assert len(get_exercise(exercise_id).mistakes) >= 8
-
-
-@pytest.mark.parametrize(
-    "exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None)
-)
-def test_wrong_implementations_fail_with_their_mistake_named(exercise_id, fn, phrase):
-    result = check(exercise_id, fn)
-    assert not result.passed and result.status == "failed" and result.points == 0
-    assert any(
-        line.startswith("likely mistake: ") and phrase in line for line in result.feedback
-    ), str(result)
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_each_catalogued_mistake_is_told_apart_and_named(exercise_id):
-    """The package's own mistakes differ from torch on some case, and each is diagnosed as itself
-    (run without the guard: they use the checker's own helpers, which learners may not)."""
-    exercise = get_exercise(exercise_id)
-    cases = exercise.cases()
-    for mistake in exercise.mistakes:
-        result = judge(exercise, cases, run_learner(exercise, mistake.fn, cases, use_guard=False))
-        assert not result.passed, mistake.message
-        assert f"likely mistake: {mistake.message}" in result.feedback, str(result)
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_a_correct_answer_is_never_diagnosed_as_a_mistake(exercise_id):
-    exercise = get_exercise(exercise_id)
-    cases = exercise.cases()
-    for fn in CORRECT[exercise_id]:
-        assert diagnose(exercise, cases, run_learner(exercise, fn, cases)) is None
 
 
 @pytest.mark.parametrize("exercise_id", EXERCISES)
@@ -424,40 +381,6 @@ def test_masked_loss_expected_equals_ignore_index_from_torch():
 # ---------------------------------------------------------------------------------------------
 
 
-def _map_tensors(value, fn):
-    if isinstance(value, torch.Tensor):
-        return fn(value)
-    if isinstance(value, dict):
-        return {k: _map_tensors(v, fn) for k, v in value.items()}
-    return value
-
-
-def _raises(*args):
-    raise ValueError("something went wrong")
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_misbehaviour_becomes_a_failed_result(exercise_id):
-    correct = CORRECT[exercise_id][0]
-    behaviours = {
-        "raising": (_raises, "raised ValueError: something went wrong"),
-        "returning None": (lambda *a: None, "forget the `return` statement"),
-        "NaN": (
-            lambda *a: _map_tensors(correct(*a), lambda t: torch.full_like(t, math.nan)),
-            "NaN or infinity",
-        ),
-        "float32": (
-            lambda *a: _map_tensors(correct(*a), lambda t: t.float()),
-            "dtype torch.float64",
-        ),
-        "a string": (lambda *a: "done", "a str"),
-    }
-    for name, (fn, phrase) in behaviours.items():
-        result = check(exercise_id, fn)
-        assert not result.passed, name
-        assert phrase in str(result), (name, str(result))
-
-
 def test_not_attempted_is_reported_as_such():
     def blank(*args):
         raise NotImplementedError
@@ -496,77 +419,6 @@ def test_a_missing_gradient_and_a_mutated_input_are_named():
 # ---------------------------------------------------------------------------------------------
 # Hints and feedback never give the answer away
 # ---------------------------------------------------------------------------------------------
-
-_GIVEAWAYS = {
-    "rnn_backward": [
-        "1 - h",
-        "(1 -",
-        ".T @",
-        "@ weight",
-        "sum(0)",
-        "einsum",
-        "cosh",
-        "reversed(",
-        "range(",
-    ],
-    "masked_loss": [
-        "arange",
-        "lengths[:, None]",
-        "[None",
-        "ignore_index",
-        "cross_entropy(",
-        "reduction=",
-        "gather(",
-        "pack_padded",
-        ".sum() /",
-    ],
-}
-
-
-def _solution_lines(exercise_id):
-    for fn in CORRECT[exercise_id]:
-        for line in inspect.getsource(fn).splitlines()[1:]:
-            code = line.split("#")[0].strip()
-            if len(code) >= 12 and not code.startswith(("return", '"""')):
-                yield code
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_hints_are_progressive_and_never_the_solution(exercise_id):
-    hints = get_exercise(exercise_id).hints
-    assert len(hints) >= 3
-    shown = [str(hint(exercise_id, level)) for level in range(1, len(hints) + 1)]
-    assert len(set(shown)) == len(hints)
-    for text in shown:
-        assert "def " not in text and "\n" not in text
-        for giveaway in _GIVEAWAYS[exercise_id]:
-            assert giveaway not in text, (giveaway, text)
-        for line in _solution_lines(exercise_id):
-            assert line not in text, (line, text)
-
-
-def _hidden_numbers(exercise_id):
-    numbers = set()
-    for case in get_exercise(exercise_id).cases():
-        for arg in case.args:
-            if isinstance(arg, torch.Tensor) and arg.is_floating_point():
-                numbers.update(f"{v:.4f}" for v in arg.reshape(-1)[:20].tolist())
-        expected = case.expected.values() if isinstance(case.expected, dict) else [case.expected]
-        for tensor in expected:
-            numbers.update(f"{v:.4f}" for v in tensor.reshape(-1)[:20].tolist())
-    return numbers - {"0.0000", "1.0000", "-0.0000"}
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_feedback_shows_no_hidden_values_and_no_test_code(exercise_id):
-    hidden = _hidden_numbers(exercise_id)
-    for wrong_exercise, fn, _ in WRONG:
-        if wrong_exercise != exercise_id:
-            continue
-        result = check(exercise_id, fn)
-        text = str(result) + result._repr_html_()
-        assert "def " not in text and "tensor(" not in text and "wrong_sequence" not in text
-        assert not [n for n in hidden if n in text], fn.__name__
 
 
 def test_feedback_about_shapes_uses_torchs_letters():

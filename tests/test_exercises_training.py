@@ -5,7 +5,6 @@ when it is a catalogued one), catch delegation, survive any misbehaviour, and ne
 or a hidden value. Wrong implementations live in ``wrong_training.py``.
 """
 
-import inspect
 import math
 import sys
 from pathlib import Path
@@ -16,8 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_course.exercises import check, get_exercise, hint
-from rnn_course.exercises.core import judge, run_learner
+from rnn_course.exercises import check, get_exercise
+from rnn_course.exercises.core import run_learner
+from rnn_course.exercises.judge import judge
 
 sys.path.insert(0, str(Path(__file__).parent))
 from wrong_training import WRONG  # noqa: E402
@@ -218,17 +218,6 @@ CORRECT = {
 }
 
 
-@pytest.mark.parametrize(
-    "exercise_id, fn",
-    [(e, f) for e, fns in CORRECT.items() for f in fns],
-    ids=lambda v: getattr(v, "__name__", v),
-)
-def test_correct_solutions_pass(exercise_id, fn):
-    result = check(exercise_id, fn)
-    assert result.passed, str(result)
-    assert result.points == result.max_points
-
-
 def test_every_exercise_is_registered_with_its_lesson():
     lessons = {
         "rnn_loss": "07_predictions_and_loss",
@@ -248,39 +237,6 @@ def test_every_exercise_is_registered_with_its_lesson():
 def test_the_wrong_catalogue_is_large_enough():
     assert len(WRONG) >= 25
     assert {e for e, _, _ in WRONG} == set(EXERCISES)
-
-
-@pytest.mark.parametrize(
-    "exercise_id, fn, phrase", WRONG, ids=lambda v: getattr(v, "__name__", None)
-)
-def test_wrong_implementations_fail(exercise_id, fn, phrase):
-    result = check(exercise_id, fn)
-    assert not result.passed and result.status == "failed" and result.points == 0
-    if phrase is not None:
-        assert phrase in str(result), str(result)
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_each_catalogued_mistake_is_told_apart_and_named(exercise_id):
-    """The package's own mistakes differ from torch on some case, and each is diagnosed as itself
-    (run without the guard: they may use torch's helpers, which learners may not)."""
-    exercise = get_exercise(exercise_id)
-    cases = exercise.cases()
-    assert len(exercise.mistakes) >= 6
-    for mistake in exercise.mistakes:
-        result = judge(exercise, cases, run_learner(exercise, mistake.fn, cases, use_guard=False))
-        assert not result.passed, mistake.message
-        assert f"likely mistake: {mistake.message}" in result.feedback, str(result)
-
-
-def test_a_correct_answer_is_never_diagnosed_as_a_mistake():
-    from rnn_course.exercises.core import diagnose
-
-    for exercise_id, fns in CORRECT.items():
-        exercise = get_exercise(exercise_id)
-        cases = exercise.cases()
-        outcomes = run_learner(exercise, fns[0], cases)
-        assert diagnose(exercise, cases, outcomes) is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,59 +393,13 @@ def test_rnn_loss_and_last_valid_output_allow_torch_helpers():
 # ---------------------------------------------------------------------------------------------
 
 
-def _map_tensors(value, fn):
-    if isinstance(value, torch.Tensor):
-        return fn(value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_map_tensors(v, fn) for v in value)
-    if isinstance(value, dict):
-        return {k: _map_tensors(v, fn) for k, v in value.items()}
-    return value
-
-
 def _correct(exercise_id):
     return CORRECT[exercise_id][0]
-
-
-def _raises(*args):
-    raise ValueError("something went wrong")
-
-
-def _returns_none(*args):
-    return None
-
-
-def _exits(*args):
-    raise SystemExit(3)
 
 
 def _loops_forever(*args):
     while True:
         pass
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_misbehaviour_becomes_a_failed_result(exercise_id):
-    correct = _correct(exercise_id)
-    behaviours = {
-        "raising": (_raises, "raised ValueError: something went wrong"),
-        "returning None": (_returns_none, "forget the `return` statement"),
-        "calling sys.exit": (_exits, "sys.exit(3)"),
-        "NaN": (
-            lambda *a: _map_tensors(correct(*a), lambda t: torch.full_like(t, math.nan)),
-            "NaN or infinity",
-        ),
-        "numpy": (lambda *a: _map_tensors(correct(*a), lambda t: t.numpy()), "not numpy"),
-        "float32": (
-            lambda *a: _map_tensors(correct(*a), lambda t: t.float()),
-            "dtype torch.float64",
-        ),
-        "a string": (lambda *a: "done", "a str"),
-    }
-    for name, (fn, phrase) in behaviours.items():
-        result = check(exercise_id, fn)
-        assert not result.passed, name
-        assert phrase in str(result), (name, str(result))
 
 
 def test_an_endless_loop_times_out():
@@ -670,90 +580,6 @@ def test_cell_backward_cases_have_distinct_sizes():
 # ---------------------------------------------------------------------------------------------
 # Hints and feedback never give the answer away
 # ---------------------------------------------------------------------------------------------
-
-_GIVEAWAYS = {
-    "rnn_loss": [
-        "reshape(",
-        "view(",
-        "flatten(",
-        "permute(",
-        "cross_entropy(",
-        "log_softmax(",
-        "gather(",
-    ],
-    "cell_backward": [
-        "1 - h_next",
-        "(1 -",
-        ".T @",
-        "@ weight",
-        "sum(0)",
-        "sum(dim",
-        "einsum",
-        "cosh",
-    ],
-    "clip_grad_norm": [
-        "clamp(",
-        "min(1",
-        "(total_norm + 1e-6)",
-        "vector_norm",
-        ".norm(",
-        "sqrt(",
-        "* coef",
-    ],
-    "last_valid_output": [
-        "lengths - 1",
-        "lengths-1",
-        "arange",
-        "gather(",
-        "[-1]",
-        "transpose(",
-        "one_hot",
-    ],
-}
-
-
-def _solution_lines(exercise_id):
-    for fn in CORRECT[exercise_id]:
-        for line in inspect.getsource(fn).splitlines()[1:]:
-            code = line.split("#")[0].strip()
-            if len(code) >= 12 and not code.startswith(("return", '"""')):
-                yield code
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_hints_are_progressive_and_never_the_solution(exercise_id):
-    hints = get_exercise(exercise_id).hints
-    assert len(hints) >= 2
-    shown = [str(hint(exercise_id, level)) for level in range(1, len(hints) + 1)]
-    assert len(set(shown)) == len(hints)
-    for text in shown:
-        assert "def " not in text and "\n" not in text  # prose, never a code block
-        for giveaway in _GIVEAWAYS[exercise_id]:
-            assert giveaway not in text, (giveaway, text)
-        for line in _solution_lines(exercise_id):
-            assert line not in text, (line, text)
-
-
-def _hidden_numbers(exercise_id):
-    numbers = set()
-    for case in get_exercise(exercise_id).cases():
-        for arg in case.args:
-            for t in arg if isinstance(arg, list) else [arg]:
-                if isinstance(t, torch.Tensor) and t.is_floating_point():
-                    numbers.update(f"{v:.4f}" for v in t.reshape(-1)[:20].tolist())
-    return numbers - {"0.0000", "1.0000", "-0.0000"}
-
-
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_feedback_shows_no_hidden_values_and_no_test_code(exercise_id):
-    hidden = _hidden_numbers(exercise_id)
-    for wrong_exercise, fn, _ in WRONG:
-        if wrong_exercise != exercise_id:
-            continue
-        result = check(exercise_id, fn)
-        text = str(result) + result._repr_html_()
-        assert "def " not in text and "tensor(" not in text and "wrong_training" not in text
-        assert not [n for n in hidden if n in text], fn.__name__
 
 
 def test_feedback_about_a_shape_states_it_in_torchs_letters():

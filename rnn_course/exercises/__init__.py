@@ -5,7 +5,10 @@
     hint("rnn_cell", level=1)       # -> progressive hints, never the solution
 
 Every exercise's hidden cases are float64 and compared with torch (nn.RNN, autograd,
-F.cross_entropy, clip_grad_norm_). See ``core`` for how a check runs.
+F.cross_entropy, clip_grad_norm_). The machinery, one job per module, each importing only those
+before it: ``registry`` (what an exercise and a mistake are) -> ``core`` (running the learner's
+function) -> ``diagnose`` (naming the likely mistake, with ``diagnosis``) -> ``render`` (the card
+and the hints) -> ``judge`` (the verdict, and ``check``).
 """
 
 # The order registers the exercises in lesson order.
@@ -16,8 +19,10 @@ from . import capstone  # noqa: F401  (lesson 11: train_step, sample)
 from . import gated  # noqa: F401  (lessons 12-13: lstm_cell, lstm_layer, gru_cell)
 
 # isort: on
-from .core import CheckResult, Hint, check, exercise_ids, get_exercise
-from .core import hint as _exercise_hint
+from .judge import CheckResult, check
+from .registry import Exercise, Mistake, exercise_ids, get_exercise, register
+from .render import Hint
+from .render import hint as _exercise_hint
 
 
 def hint(exercise_id, level=1):
@@ -28,4 +33,13 @@ def hint(exercise_id, level=1):
     return _exercise_hint(exercise_id, level) if text is None else Hint(text)
 
 
-__all__ = ["CheckResult", "check", "exercise_ids", "get_exercise", "hint"]
+__all__ = [
+    "CheckResult",
+    "Exercise",
+    "Mistake",
+    "check",
+    "exercise_ids",
+    "get_exercise",
+    "hint",
+    "register",
+]

@@ -17,7 +17,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from ..adapters import DTYPE, build_char_model, build_optimizer, sample_adapter, train_step_adapter
 from ..models import CharRNN
 from .cases import dims_label, generator
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register
 
 PAD, BOS, EOS = 0, 1, 2  # rnn_course.data.CharVocab's special indices
 
@@ -146,8 +146,19 @@ def _packed_targets(targets, lengths):
     ).data  # (sum(lengths),)
 
 
+def _known(**parts):
+    """A ValueError for a part set to a value the kit does not know (it would silently be right)."""
+    for part, (value, known) in parts.items():
+        if value not in known:
+            raise ValueError(f"{part}={value!r} is not one of {sorted(known)}")
+
+
 def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_norm_used=None):
     """A train_step built from parts, so that each mistake changes exactly one of them."""
+    _known(clip=(clip, {"norm", "none", "value", "per_parameter"}))
+    _known(
+        zero=(zero, {"start", "never", "before_step"}), update=(update, {"optimizer", "by_hand"})
+    )
     loss_of = loss_of or (
         lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n))
     )
@@ -156,8 +167,6 @@ def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_
         if zero == "start":
             optimizer.zero_grad()
         loss = loss_of(model, inputs, targets, lengths)
-        if update == "before_backward":
-            optimizer.step()
         loss.backward()
         if zero == "before_step":
             optimizer.zero_grad()
@@ -242,77 +251,86 @@ register(
         atol=1e-9,
         timeout=30.0,
         mistakes=tuple(
-            Mistake(message, train_step_adapter(fn))
-            for message, fn in (
+            Mistake(name, message, train_step_adapter(fn))
+            for name, message, fn in (
                 (
+                    "zero_never",
                     "your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
                     "model.zero_grad()) before loss.backward() in every step",
                     _step_with(zero="never"),
                 ),
                 (
+                    # Stepping before loss.backward() looks the same, and is named by this entry too.
+                    "step_without_fresh_gradients",
                     "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
                     "has just made (zero them before backward, step after it)",
                     _step_with(zero="before_step"),
                 ),
-                (_NO_CLIP, _step_with(clip="none")),
+                ("clip_none", _NO_CLIP, _step_with(clip="none")),
                 (
+                    "clip_value",
                     "you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
                     "norm of all gradients together (clip_grad_norm_)",
                     _step_with(clip="value"),
                 ),
                 (
+                    "clip_per_parameter",
                     "you clip each parameter's gradient by its own norm; clip_grad_norm_ takes all the parameters "
                     "at once and scales them by one factor",
                     _step_with(clip="per_parameter"),
                 ),
                 (
+                    "fixed_max_norm",
                     "you clip to a fixed norm instead of the max_norm argument",
                     _step_with(max_norm_used=1.0),
                 ),
                 (
+                    "loss_softmax_first",
                     "you apply softmax before F.cross_entropy, which expects raw logits (it does the log-softmax "
                     "itself)",
                     _step_with(loss_of=_loss_softmax_first),
                 ),
                 (
+                    "loss_sum",
                     "your loss adds up the positions (reduction='sum'); the loss is the mean over the real "
                     "positions",
                     _step_with(loss_of=_loss_sum),
                 ),
                 (
+                    "loss_with_padding",
                     "your loss counts the padding positions too; average over the real positions only (the packed "
                     "targets, or ignore_index for the padding)",
                     _step_with(loss_of=_loss_with_padding),
                 ),
                 (
+                    "loss_rows_in_batch_order",
                     "your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
                     "packed order (time step by time step), so pack the targets the same way",
                     _step_with(loss_of=_loss_rows_in_batch_order),
                 ),
                 (
+                    "loss_over_all_slots",
                     "your loss divides by every slot of the padded batch (N × L); divide by the number of real "
                     "positions",
                     _step_with(loss_of=_loss_over_all_slots),
                 ),
                 (
+                    "loss_mean_of_line_means",
                     "you average each line first and then the lines, so a short line weighs as much as a long one; "
                     "take one mean over all the real positions",
                     _step_with(loss_of=_loss_mean_of_line_means),
                 ),
                 (
+                    "loss_inputs_as_targets",
                     "your targets are the inputs: at every step the target is the next character (targets), not "
                     "the one just read",
                     _step_with(loss_of=_loss_inputs_as_targets),
                 ),
                 (
+                    "update_by_hand",
                     "you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
                     "momentum are ignored",
                     _step_with(update="by_hand"),
-                ),
-                (
-                    "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
-                    "has just made (zero them before backward, step after it)",
-                    _step_with(update="before_backward"),
                 ),
             )
         ),
@@ -401,6 +419,13 @@ def _sampler(
     mask_special=False,
 ):
     """A sampler built from parts, so that each mistake changes exactly one of them."""
+    _known(
+        scores=(scores, {"divide", "multiply", "first_only", "probs"}),
+        draw=(draw, {"sample", "global", "argmax"}),
+        feed=(feed, {"sampled", "prompt"}),
+        stop=(stop, {"keep", "drop", "never"}),
+        prompt_read=(prompt_read, {"all", "first"}),
+    )
 
     @torch.no_grad()
     def sample(model, prompt, temperature, max_len, end_index, generator):
@@ -461,69 +486,87 @@ register(
         adapter="rnn_course.adapters:sample_adapter",
         timeout=30.0,
         mistakes=tuple(
-            Mistake(message, sample_adapter(fn))
-            for message, fn in (
+            Mistake(name, message, sample_adapter(fn))
+            for name, message, fn in (
                 (
+                    "scores_multiply",
                     "you multiply the logits by the temperature; divide them by it (a temperature below 1 should "
                     "sharpen the distribution, above 1 flatten it)",
                     _sampler(scores="multiply"),
                 ),
                 (
+                    "draw_argmax",
                     "you always take the most likely token (argmax); draw it at random from the probabilities "
                     "with torch.multinomial",
                     _sampler(draw="argmax"),
                 ),
                 (
+                    "draw_global",
                     "you draw without the generator you were given, so the draws cannot be reproduced: pass "
                     "generator=generator to torch.multinomial",
                     _sampler(draw="global"),
                 ),
                 (
+                    "no_carry",
                     "your hidden state is not carried from step to step: pass the state returned by the last step "
                     "back in, or the model forgets everything before the newest token",
                     _sampler(carry=False),
                 ),
                 (
+                    "feed_prompt",
                     "you feed the same token back at every step; feed back the token you have just drawn",
                     _sampler(feed="prompt"),
                 ),
                 (
+                    "stop_never",
                     "you do not stop at the end token: stop as soon as end_index is drawn",
                     _sampler(stop="never"),
                 ),
                 (
+                    "stop_drop",
                     "you stop at the end token but leave it out; keep it as the last token",
                     _sampler(stop="drop"),
                 ),
-                ("you draw one token too many: at most max_len tokens", _sampler(limit=1)),
                 (
+                    "one_token_too_many",
+                    "you draw one token too many: at most max_len tokens",
+                    _sampler(limit=1),
+                ),
+                (
+                    "scores_probs",
                     "your temperature has no effect: dividing the probabilities (or ignoring the temperature) "
                     "changes nothing once multinomial renormalises them; divide the logits before the softmax",
                     _sampler(scores="probs"),
                 ),
                 (
+                    "prompt_read_first",
                     "you read only the first token of the prompt; read the whole prompt before the first draw",
                     _sampler(prompt_read="first"),
                 ),
                 (
+                    "first_step_logits",
                     "your first draw uses the logits after the prompt's first token; use those after its last "
                     "token",
                     _sampler(position=0),
                 ),
                 (
+                    "returns_prompt",
                     "you return the prompt too; return only the tokens you drew",
                     _sampler(include_prompt=True),
                 ),
                 (
+                    "scores_first_only",
                     "your temperature is applied to the first draw only; divide the logits by it at every step",
                     _sampler(scores="first_only"),
                 ),
                 (
+                    "mask_special",
                     "you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
                     "over all V logits",
                     _sampler(mask_special=True),
                 ),
                 (
+                    "all_drawn_at_once",
                     "you draw every token from the first step's distribution; feed each token back and draw the "
                     "next one from the model's new logits",
                     _sample_all_at_once,

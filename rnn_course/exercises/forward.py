@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register, variant
 
 # ---------------------------------------------------------------------------------------------
 # 1. rnn_cell
@@ -95,29 +95,45 @@ register(
         lesson="01_rnn_cell",
         mistakes=(
             Mistake(
+                "without_b_hh",
                 "your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)",
                 _cell_without_b_hh,
             ),
             Mistake(
+                "without_b_ih",
                 "your h_next ignores b_ih (torch adds two biases, b_ih and b_hh)",
                 _cell_without_b_ih,
             ),
-            Mistake("your h_next leaves out both biases", _cell_without_biases),
+            Mistake("without_biases", "your h_next leaves out both biases", _cell_without_biases),
             Mistake(
-                "your h_next is missing the tanh: it returns the pre-activation", _cell_without_tanh
+                "without_tanh",
+                "your h_next is missing the tanh: it returns the pre-activation",
+                _cell_without_tanh,
             ),
-            Mistake("your h_next uses relu; this exercise uses tanh", _cell_with_relu),
-            Mistake("your h_next uses sigmoid; an RNN cell uses tanh", _cell_with_sigmoid),
+            Mistake("with_relu", "your h_next uses relu; this exercise uses tanh", _cell_with_relu),
             Mistake(
+                "with_sigmoid",
+                "your h_next uses sigmoid; an RNN cell uses tanh",
+                _cell_with_sigmoid,
+            ),
+            Mistake(
+                "w_hh_untransposed",
                 "you multiply h by weight_hh without transposing it (torch computes h @ W_hh^T)",
                 _cell_w_hh_untransposed,
             ),
-            Mistake("your h_next ignores the previous hidden state h", _cell_ignores_h),
             Mistake(
+                "ignores_h", "your h_next ignores the previous hidden state h", _cell_ignores_h
+            ),
+            Mistake(
+                "tanh_per_term",
                 "you apply tanh to the input part and the hidden part separately; tanh wraps their sum",
                 _cell_tanh_per_term,
             ),
-            Mistake("your function returns the previous hidden state h unchanged", _cell_returns_h),
+            Mistake(
+                "returns_h",
+                "your function returns the previous hidden state h unchanged",
+                _cell_returns_h,
+            ),
         ),
         hints=(
             "Write down the shape of every term: x is (N, H_in) and weight_ih is (H, H_in). "
@@ -132,8 +148,8 @@ register(
 
 
 # ---------------------------------------------------------------------------------------------
-# The mistake kit: nn.RNN's forward pass with one named bug, shared by the catalogues of
-# exercises 2, 4, 5 and 6. Only ever called on hidden cases to name what a learner got wrong.
+# The mistake kit: nn.RNN's forward pass in named parts, and the catalogued mistakes that each replace
+# one part, shared by exercises 2, 4, 5 and 6. Only ever called on hidden cases, to name a mistake.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -142,180 +158,142 @@ def _tanh_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
 
 
-def _suffix(layer, direction):
-    """'_l1' or '_l1_reverse': the part of nn.RNN's parameter names that picks a layer and direction."""
-    return f"_l{layer}" + ("_reverse" if direction == 1 else "")
-
-
-def _weights(params, layer, direction, bug):
-    """(weight_ih, weight_hh, bias_ih, bias_hh) for one layer and direction, as the bug reads them."""
-    if bug == "layer 0 weights":
-        layer = 0
-    if bug == "backward uses forward weights":
-        direction = 0
-    if bug == "directions' weights swapped" and f"weight_ih_l{layer}_reverse" in params:
-        direction = 1 - direction
-    suffix = _suffix(layer, direction)
+def _layer_weights(params, layer, direction):
+    """(weight_ih, weight_hh, bias_ih, bias_hh) of one layer and direction, by nn.RNN's names."""
+    suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
     return tuple(params[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
 
-def _initial(h0, layer, direction, num_layers, num_directions, bug, carried=None):
-    """The (N, H) state that starts one layer and direction, as the bug picks it from h0 (``carried``:
-    the layer below's final states, for the bug that hands them on)."""
-    if bug == "h0 ignored":
-        return torch.zeros_like(h0[0])
-    if bug == "every layer starts from h0[0]":
-        return h0[0]
-    if bug == "every layer starts from h0[d]":
-        return h0[direction]
-    if bug == "direction-major":
-        return h0[direction * num_layers + layer]
-    if bug == "state carried across layers" and carried is not None:
-        return carried[direction]
-    if bug == "first sequence's h0":
-        return h0[layer * num_directions + direction][0]  # (H,): broadcast over the batch
-    if bug == "h0 directions swapped" and num_directions == 2:
-        return h0[layer * num_directions + 1 - direction]
-    return h0[layer * num_directions + direction]
+def _reshaped(t):
+    """(A, B, C) -> (B, A, C) by reshape: the right shape, the numbers mixed up."""
+    return t.reshape(t.shape[1], t.shape[0], t.shape[2])
 
 
-def _runs_backwards(direction, bug):
-    """Whether this direction's loop runs from t = L-1 down to 0, as the bug has it."""
-    if bug == "loop runs backwards":
-        return direction == 0
-    if bug == "backward runs forwards":
-        return False
-    return direction == 1
-
-
-def _one_direction(x, h, weights, direction, bug, cell):
-    """One direction of one layer. x (L, N, H_in), h (N, H) -> output (L, N, H), h_n (N, H)."""
-    start = h
-    backwards = _runs_backwards(direction, bug)
-    if bug == "loops over the batch axis":
-        x = x.transpose(0, 1)  # x[t] is now x[:, t] of the time-major input
-    states = []
-    for t in reversed(range(x.shape[0])) if backwards else range(x.shape[0]):
-        before = h
-        h = cell(x[t], start if bug == "no carry" else h, *weights)  # (N, H)
-        states.append(before if bug == "states before step" else h)
-    if backwards and not (bug == "backward not flipped back" and direction == 1):
-        states.reverse()  # back into time order
-    output = torch.stack(states)  # (L, N, H)
-    if bug == "h_n at time 0":
-        return output, output[0]
-    if bug == "h_n at time L-1":
-        return output, output[-1]
-    return output, h
-
-
-def _one_layer(layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried=None):
-    """Every direction of one layer -> output (L, N, D*H), [h_n of each direction, (N, H)]."""
-    outputs, finals = [], []
-    for direction in range(num_directions):
-        h = _initial(h0, layer, direction, num_layers, num_directions, bug, carried)
-        weights = _weights(params, layer, direction, bug)
-        output, h_n = _one_direction(layer_input, h, weights, direction, bug, cell)
-        outputs.append(output)
-        finals.append(h_n)
-    if bug == "backward first":
-        outputs.reverse()
-    if bug == "directions stacked":
-        return torch.stack(outputs), finals  # (D, L, N, H)
-    return torch.cat(outputs, dim=2), finals  # (L, N, D*H)
-
-
-_BUGS = {
-    "",  # no bug in the layers: a mistake made elsewhere (the cell, or the shape of the answer)
-    "h0 ignored",
-    "every layer starts from h0[0]",
-    "every layer starts from h0[d]",
-    "direction-major",
-    "layer 0 weights",
-    "backward uses forward weights",
-    "loop runs backwards",
-    "backward runs forwards",
-    "no carry",
-    "states before step",
-    "backward not flipped back",
-    "h_n at time 0",
-    "h_n at time L-1",
-    "backward first",
-    "directions stacked",
-    "x to every layer",
-    "output of the first layer",
-    "h_n of the last layer only",
-    "h_n concatenated",
-    "output batch-first",
-    "ignores batch_first",
-    "output not transposed back",
-    "h_n batch-first",
-    "state carried across layers",
-    "first sequence's h0",
-    "h0 directions swapped",
-    "final state to the next layer",
-    "loops over the batch axis",
-    "reshape for batch_first",
-    "reshape on the way in",
-    "reshape on the way out",
-    "directions' weights swapped",
-}
-
-
-def _mistaken_rnn(
-    x, h0, params, num_layers=1, bidirectional=False, batch_first=False, bug="", cell=_tanh_cell
+def _rnn(
+    x,
+    h0,
+    params,
+    num_layers=1,
+    bidirectional=False,
+    batch_first=False,
+    *,
+    cell=_tanh_cell,
+    time_major=lambda x, batch_first: x.transpose(0, 1) if batch_first else x,
+    slot=lambda layer, direction, num_layers, D: layer * D + direction,
+    initial=lambda h0, slot, direction, D, below: h0[slot],
+    weights=_layer_weights,
+    backwards=lambda direction: direction == 1,
+    steps_of=lambda x: x,
+    carry=lambda h, start: h,
+    kept=lambda before, after: after,
+    back_in_order=lambda states: states[::-1],
+    final=lambda output, h: h,
+    join=lambda outputs: torch.cat(outputs, dim=2),
+    next_input=lambda x, output, finals: output,
+    top=lambda outputs: outputs[-1],
+    stack_h_n=lambda finals, D, batch_first: torch.stack(finals),
+    laid_out=lambda output, batch_first: output.transpose(0, 1) if batch_first else output,
 ):
-    """nn.RNN's forward with the named bug. x (L, N, H_in) or (N, L, H_in), h0 (D*num_layers, N, H)."""
-    if bug not in _BUGS:
-        raise ValueError(f"unknown bug {bug!r}")  # a misspelt bug would silently be no bug at all
-    num_directions = 2 if bidirectional else 1
-    if batch_first and bug in ("reshape for batch_first", "reshape on the way in"):
-        x = x.reshape(
-            x.shape[1], x.shape[0], x.shape[2]
-        )  # (L, N, H_in) in shape, the sequences mixed up
-    elif batch_first and bug != "ignores batch_first":
-        x = x.transpose(0, 1)  # (L, N, H_in)
-    layer_input, all_finals, first_output, carried = x, [], None, None
+    """nn.RNN's forward, torch's way unless a part is replaced (each catalogued mistake of exercises
+    2, 4, 5 and 6 replaces one: see ``_RNN_MISTAKES``). x (L, N, H_in) or (N, L, H_in), h0
+    (D*num_layers, N, H) -> output (L, N, D*H) or (N, L, D*H), h_n (D*num_layers, N, H)."""
+    D = 2 if bidirectional else 1
+    x = time_major(x, batch_first)  # (L, N, H_in)
+    layer_input, below, outputs, finals = x, None, [], {}
     for layer in range(num_layers):
-        output, finals = _one_layer(
-            layer_input, h0, params, layer, num_layers, num_directions, bug, cell, carried
-        )
-        all_finals.append(finals)
-        first_output = output if first_output is None else first_output
-        carried = finals
-        layer_input = _next_input(x, output, finals, bug)
-    return _finish(output, first_output, all_finals, batch_first, bug)
+        directions, layer_finals = [], []
+        for direction in range(D):
+            i = slot(layer, direction, num_layers, D)
+            start = h = initial(h0, i, direction, D, below)  # (N, H)
+            w = weights(params, layer, direction)
+            order = reversed if backwards(direction) else list
+            states = []
+            steps = steps_of(layer_input)
+            for t in order(range(steps.shape[0])):
+                before, h = h, cell(steps[t], carry(h, start), *w)  # (N, H)
+                states.append(kept(before, h))
+            states = back_in_order(states) if backwards(direction) else states
+            output = torch.stack(states)  # (L, N, H)
+            finals[i] = final(output, h)
+            directions.append(output)
+            layer_finals.append(finals[i])
+        outputs.append(join(directions))  # (L, N, D*H)
+        layer_input, below = next_input(x, outputs[-1], layer_finals), layer_finals
+    h_n = stack_h_n([finals[i] for i in sorted(finals)], D, batch_first)  # (D*num_layers, N, H)
+    return laid_out(top(outputs), batch_first), h_n
 
 
-def _next_input(x, output, finals, bug):
-    """What the layer above reads: the layer's whole output (L, N, D*H), as the bug has it."""
-    if bug == "x to every layer":
-        return x
-    if bug == "final state to the next layer":
-        return torch.cat(finals, dim=-1)  # (N, D*H): one state per sequence, not a sequence
-    return output
+# Each catalogued mistake of the RNN forward exercises: its identifier, and the one part of ``_rnn``
+# it replaces. ``variant`` refuses a part that ``_rnn`` does not have.
+_RNN_MISTAKES = {
+    name: variant(_rnn, **part)
+    for name, part in {
+        "h0_ignored": dict(initial=lambda h0, i, d, D, below: torch.zeros_like(h0[i])),
+        "every_layer_starts_from_h0_0": dict(initial=lambda h0, i, d, D, below: h0[0]),
+        "every_layer_starts_from_h0_d": dict(initial=lambda h0, i, d, D, below: h0[d]),
+        "state_carried_across_layers": dict(
+            initial=lambda h0, i, d, D, below: h0[i] if below is None else below[d]
+        ),
+        "first_sequences_h0": dict(initial=lambda h0, i, d, D, below: h0[i][0]),
+        "h0_directions_swapped": dict(
+            initial=lambda h0, i, d, D, below: h0[i + 1 - 2 * d] if D == 2 else h0[i]
+        ),
+        "direction_major": dict(slot=lambda layer, d, num_layers, D: d * num_layers + layer),
+        "layer_0_weights": dict(weights=lambda params, layer, d: _layer_weights(params, 0, d)),
+        "backward_uses_forward_weights": dict(
+            weights=lambda params, layer, d: _layer_weights(params, layer, 0)
+        ),
+        "directions_weights_swapped": dict(
+            weights=lambda params, layer, d: _layer_weights(
+                params, layer, 1 - d if f"weight_ih_l{layer}_reverse" in params else d
+            )
+        ),
+        "loop_runs_backwards": dict(backwards=lambda d: d == 0),
+        "backward_runs_forwards": dict(backwards=lambda d: False),
+        "loops_over_the_batch_axis": dict(steps_of=lambda x: x.transpose(0, 1)),
+        "no_carry": dict(carry=lambda h, start: start),
+        "states_before_step": dict(kept=lambda before, after: before),
+        "backward_not_flipped_back": dict(back_in_order=lambda states: states),
+        "h_n_at_time_0": dict(final=lambda output, h: output[0]),
+        "h_n_at_time_l_1": dict(final=lambda output, h: output[-1]),
+        "backward_first": dict(join=lambda outputs: torch.cat(outputs[::-1], dim=2)),
+        "directions_stacked": dict(join=torch.stack),
+        "x_to_every_layer": dict(next_input=lambda x, output, finals: x),
+        "final_state_to_the_next_layer": dict(
+            next_input=lambda x, output, finals: torch.cat(finals, dim=-1)
+        ),
+        "output_of_the_first_layer": dict(top=lambda outputs: outputs[0]),
+        "h_n_of_the_last_layer_only": dict(
+            stack_h_n=lambda finals, D, batch_first: torch.stack(finals[-D:])
+        ),
+        "h_n_concatenated": dict(stack_h_n=lambda finals, D, batch_first: torch.cat(finals, 1)),
+        "h_n_batch_first": dict(
+            stack_h_n=lambda finals, D, batch_first: torch.stack(finals, 1 if batch_first else 0)
+        ),
+        "output_batch_first": dict(laid_out=lambda output, batch_first: output.transpose(0, 1)),
+        "output_not_transposed_back": dict(laid_out=lambda output, batch_first: output),
+        "ignores_batch_first": dict(time_major=lambda x, batch_first: x),
+        "reshape_on_the_way_in": dict(
+            time_major=lambda x, batch_first: _reshaped(x) if batch_first else x
+        ),
+        "reshape_on_the_way_out": dict(
+            laid_out=lambda output, batch_first: _reshaped(output) if batch_first else output
+        ),
+    }.items()
+}
+# One idea in both places: reshape instead of transpose, on the way in and on the way out.
+_RNN_MISTAKES["reshape_for_batch_first"] = variant(
+    _rnn,
+    time_major=lambda x, batch_first: _reshaped(x) if batch_first else x,
+    laid_out=lambda output, batch_first: _reshaped(output) if batch_first else output,
+)
 
 
-def _finish(output, first_output, all_finals, batch_first, bug):
-    """Assemble (output, h_n) from the last layer's output and every layer's final states."""
-    if bug == "output of the first layer":
-        output = first_output
-    if bug == "h_n of the last layer only":
-        all_finals = all_finals[-1:]
-    if bug == "direction-major":
-        all_finals = [list(column) for column in zip(*all_finals)]
-    h_n = torch.stack([h for finals in all_finals for h in finals])  # (num_layers*D, N, H)
-    if bug == "h_n concatenated":
-        h_n = torch.cat([h for finals in all_finals for h in finals], dim=1)  # (N, num_layers*D*H)
-    if batch_first and bug in ("reshape for batch_first", "reshape on the way out"):
-        output = output.reshape(
-            output.shape[1], output.shape[0], output.shape[2]
-        )  # (N, L, D*H), mixed up
-    elif bug == "output batch-first" or (batch_first and bug != "output not transposed back"):
-        output = output.transpose(0, 1)  # (N, L, D*H)
-    if batch_first and bug == "h_n batch-first":
-        h_n = h_n.transpose(0, 1)  # (N, num_layers*D, H)
-    return output, h_n
+def _rnn_mistake(name):
+    """The catalogued RNN forward mistake ``name``; a ValueError for a name it does not have."""
+    if name not in _RNN_MISTAKES:
+        raise ValueError(f"no RNN forward mistake {name!r}; they are: {', '.join(_RNN_MISTAKES)}")
+    return _RNN_MISTAKES[name]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,14 +341,16 @@ def _layer_cases():
     return [_layer_case(200 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
 
-def _as_layer(bug="", cell=_tanh_cell, keep_layer_axis=False):
-    """A mistake with rnn_layer's signature, from the mistake kit."""
+def _as_layer(name=None, cell=None, keep_layer_axis=False):
+    """A mistake with rnn_layer's signature: the RNN mistake ``name``, a mistaken ``cell`` in the loop,
+    or h_n with its layer axis kept."""
+    rnn = _rnn_mistake(name) if name else variant(_rnn, cell=cell) if cell else _rnn
 
     def layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
         params = dict(
             zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh))
         )
-        output, h_n = _mistaken_rnn(x, h0[None], params, bug=bug, cell=cell)  # h_n: (1, N, H)
+        output, h_n = rnn(x, h0[None], params)  # h_n: (1, N, H)
         return output, h_n if keep_layer_axis else h_n[0]
 
     return layer
@@ -388,56 +368,75 @@ register(
         lesson="02_unrolling",
         mistakes=(
             Mistake(
-                "h0 is ignored: your loop starts from zeros instead of h0", _as_layer("h0 ignored")
+                "h0_ignored",
+                "h0 is ignored: your loop starts from zeros instead of h0",
+                _as_layer("h0_ignored"),
             ),
             Mistake(
+                "first_sequences_h0",
                 "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
                 "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
                 "whole batch); broadcasting hid the mistake",
-                _as_layer("first sequence's h0"),
+                _as_layer("first_sequences_h0"),
             ),
             Mistake(
+                "loops_over_the_batch_axis",
                 "your loop walks x's second axis (x[:, t]), which is the batch: x is time-major here, "
                 "(L, N, H_in), so time is its first axis",
-                _as_layer("loops over the batch axis"),
+                _as_layer("loops_over_the_batch_axis"),
             ),
             Mistake(
+                "no_carry",
                 "every time step starts from h0: carry the new hidden state into the next step",
-                _as_layer("no carry"),
+                _as_layer("no_carry"),
             ),
-            Mistake("h_n holds the first step instead of the last", _as_layer("h_n at time 0")),
             Mistake(
+                "h_n_at_time_0",
+                "h_n holds the first step instead of the last",
+                _as_layer("h_n_at_time_0"),
+            ),
+            Mistake(
+                "states_before_step",
                 "output[t] holds the hidden state from before step t; it should hold the state after it",
-                _as_layer("states before step"),
+                _as_layer("states_before_step"),
             ),
             Mistake(
+                "loop_runs_backwards",
                 "your loop runs backwards in time, from the last step to the first",
-                _as_layer("loop runs backwards"),
+                _as_layer("loop_runs_backwards"),
             ),
             Mistake(
+                "output_batch_first",
                 "output is batch-first (N, L, H); this layer is time-major: (L, N, H)",
-                _as_layer("output batch-first"),
+                _as_layer("output_batch_first"),
             ),
             Mistake(
+                "h_n_keeps_layer_axis",
                 "h_n has an extra leading axis, (1, N, H) like nn.RNN's; for one layer return the (N, H) state",
                 _as_layer(keep_layer_axis=True),
             ),
             Mistake(
+                "without_b_hh",
                 "the cell in your loop ignores b_hh (torch adds both biases)",
                 _as_layer(cell=_cell_without_b_hh),
             ),
             Mistake(
+                "without_b_ih",
                 "the cell in your loop ignores b_ih (torch adds both biases)",
                 _as_layer(cell=_cell_without_b_ih),
             ),
             Mistake(
-                "the cell in your loop is missing the tanh", _as_layer(cell=_cell_without_tanh)
+                "without_tanh",
+                "the cell in your loop is missing the tanh",
+                _as_layer(cell=_cell_without_tanh),
             ),
             Mistake(
+                "w_hh_untransposed",
                 "the cell in your loop multiplies h by weight_hh without transposing it",
                 _as_layer(cell=_cell_w_hh_untransposed),
             ),
             Mistake(
+                "ignores_h",
                 "the cell in your loop ignores the previous hidden state",
                 _as_layer(cell=_cell_ignores_h),
             ),
@@ -594,56 +593,69 @@ register(
         lesson="03_output_and_h_n",
         mistakes=(
             Mistake(
+                "both_last",
                 "you take the last time step for the backward direction too; the backward direction "
                 "finishes at t = 0, so its final state is at the first time step",
                 _final_both_last,
             ),
             Mistake(
+                "both_first",
                 "you take the first time step for the forward direction; the forward direction "
                 "finishes at t = L-1, so its final state is at the last time step",
                 _final_both_first,
             ),
             Mistake(
+                "backward_first_step",
                 "the two directions' steps are the wrong way round: forward finishes at the last "
                 "time step, backward at the first",
                 _final_backward_first_step,
             ),
             Mistake(
+                "time_major",
                 "your function ignores batch_first: with batch_first=True time is output's axis 1",
                 _final_time_major,
             ),
             Mistake(
+                "inverted",
                 "batch_first is read the wrong way round: batch_first=True puts time on axis 1, not 0",
                 _final_inverted,
             ),
-            Mistake(_AXIS_1, _final_time_on_axis_1),
+            Mistake("time_on_axis_1", _AXIS_1, _final_time_on_axis_1),
             Mistake(
+                "axis_1_both_last",
                 _AXIS_1
                 + "; and the backward direction finishes at the first time step, not the last",
                 _final_axis_1_both_last,
             ),
             Mistake(
+                "axis_1_as_is",
                 _AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)",
                 _final_axis_1_as_is,
             ),
             Mistake(
+                "halves_swapped",
                 "the halves are swapped: output's features are [forward | backward], forward first",
                 _final_halves_swapped,
             ),
             Mistake(
-                "your result is (N, D, H); h_n puts the directions first: (D, N, H)", _final_n_first
+                "n_first",
+                "your result is (N, D, H); h_n puts the directions first: (D, N, H)",
+                _final_n_first,
             ),
             Mistake(
+                "concatenated",
                 "your result joins the directions' features into (N, D*H), like one step of output; "
                 "h_n keeps each direction on its own: (D, N, H)",
                 _final_concatenated,
             ),
             Mistake(
+                "last_step_as_is",
                 "you return output's last time step as it is, (N, D*H); h_n splits it by direction into "
                 "(D, N, H), and the backward direction's final state is at the first time step",
                 _final_last_step_as_is,
             ),
             Mistake(
+                "one_direction",
                 "your function ignores num_directions: with two directions each step's features hold "
                 "[forward | backward], H each",
                 _final_one_direction,
@@ -698,11 +710,12 @@ _FINAL_ONLY = (
 )
 
 
-def _as_stacked(bug):
-    """A mistake with stacked_rnn's signature, from the mistake kit."""
+def _as_stacked(name):
+    """The RNN mistake ``name`` with stacked_rnn's signature."""
+    rnn = _rnn_mistake(name)
 
     def stacked(x, h0, params, num_layers):
-        return _mistaken_rnn(x, h0, params, num_layers, bug=bug)
+        return rnn(x, h0, params, num_layers)
 
     return stacked
 
@@ -719,46 +732,62 @@ register(
         lesson="05_stacked_rnns",
         mistakes=(
             Mistake(
+                "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
-                _as_stacked("x to every layer"),
+                _as_stacked("x_to_every_layer"),
             ),
             Mistake(
+                "layer_0_weights",
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
-                _as_stacked("layer 0 weights"),
+                _as_stacked("layer_0_weights"),
             ),
             Mistake(
+                "every_layer_starts_from_h0_0",
                 "every layer starts from h0[0]; layer l starts from h0[l]",
-                _as_stacked("every layer starts from h0[0]"),
+                _as_stacked("every_layer_starts_from_h0_0"),
             ),
             Mistake(
+                "h0_ignored",
                 "h0 is ignored: your layers start from zeros instead of h0",
-                _as_stacked("h0 ignored"),
+                _as_stacked("h0_ignored"),
             ),
-            Mistake(_CARRIED, _as_stacked("state carried across layers")),
-            Mistake(_FINAL_ONLY, _as_stacked("final state to the next layer")),
             Mistake(
+                "state_carried_across_layers", _CARRIED, _as_stacked("state_carried_across_layers")
+            ),
+            Mistake(
+                "final_state_to_the_next_layer",
+                _FINAL_ONLY,
+                _as_stacked("final_state_to_the_next_layer"),
+            ),
+            Mistake(
+                "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
-                _as_stacked("output of the first layer"),
+                _as_stacked("output_of_the_first_layer"),
             ),
             Mistake(
+                "h_n_of_the_last_layer_only",
                 "h_n holds only the last layer's final state; it holds every layer's: (num_layers, N, H)",
-                _as_stacked("h_n of the last layer only"),
+                _as_stacked("h_n_of_the_last_layer_only"),
             ),
             Mistake(
+                "h_n_at_time_0",
                 "h_n holds each layer's first step instead of its last",
-                _as_stacked("h_n at time 0"),
+                _as_stacked("h_n_at_time_0"),
             ),
             Mistake(
+                "no_carry",
                 "every time step starts from the layer's initial state: carry the hidden state from step to step",
-                _as_stacked("no carry"),
+                _as_stacked("no_carry"),
             ),
             Mistake(
+                "h_n_concatenated",
                 "h_n joins the layers along the feature axis; stack them along a new first axis: (num_layers, N, H)",
-                _as_stacked("h_n concatenated"),
+                _as_stacked("h_n_concatenated"),
             ),
             Mistake(
+                "output_batch_first",
                 "output is batch-first (N, L, H); this function is time-major: (L, N, H)",
-                _as_stacked("output batch-first"),
+                _as_stacked("output_batch_first"),
             ),
         ),
         hints=(
@@ -788,11 +817,12 @@ def _bidirectional_cases():
     return [_bidirectional_case(500 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
 
-def _as_bidirectional(bug):
-    """A mistake with bidirectional_rnn's signature, from the mistake kit."""
+def _as_bidirectional(name):
+    """The RNN mistake ``name`` with bidirectional_rnn's signature."""
+    rnn = _rnn_mistake(name)
 
     def bidirectional(x, h0, params):
-        return _mistaken_rnn(x, h0, params, 1, bidirectional=True, bug=bug)
+        return rnn(x, h0, params, 1, True)
 
     return bidirectional
 
@@ -802,33 +832,34 @@ _SWAPPED_H0 = (
     "of h0 and the backward direction from the next one (h0[0] and h0[1] for one layer)"
 )
 
+
 _BACKWARD_MISTAKES = (
     (
         "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
-        "backward not flipped back",
+        "backward_not_flipped_back",
     ),
     (
         "the backward direction runs forwards in time; it should run from t = L-1 down to 0",
-        "backward runs forwards",
+        "backward_runs_forwards",
     ),
     (
         "the backward direction uses the forward weights; its own end in _reverse",
-        "backward uses forward weights",
+        "backward_uses_forward_weights",
     ),
     (
         "the two directions' weights are swapped: the forward direction uses the parameters without _reverse, the "
         "backward direction those ending in _reverse",
-        "directions' weights swapped",
+        "directions_weights_swapped",
     ),
     (
         "the two directions are concatenated in the wrong order: [backward, forward] instead of [forward, backward]",
-        "backward first",
+        "backward_first",
     ),
     (
         "h_n's backward entry is its state at the last time step; the backward direction finishes at t = 0",
-        "h_n at time L-1",
+        "h_n_at_time_l_1",
     ),
-    ("h_n holds each direction's first step instead of its final state", "h_n at time 0"),
+    ("h_n holds each direction's first step instead of its final state", "h_n_at_time_0"),
 )
 
 
@@ -843,30 +874,37 @@ register(
         make_cases=_bidirectional_cases,
         lesson="06_bidirectional_rnns",
         mistakes=tuple(
-            Mistake(message, _as_bidirectional(bug)) for message, bug in _BACKWARD_MISTAKES
+            Mistake(name, message, _as_bidirectional(name)) for message, name in _BACKWARD_MISTAKES
         )
         + (
             Mistake(
+                "every_layer_starts_from_h0_0",
                 "both directions start from h0[0]; the backward direction starts from h0[1]",
-                _as_bidirectional("every layer starts from h0[0]"),
+                _as_bidirectional("every_layer_starts_from_h0_0"),
             ),
             Mistake(
+                "h0_ignored",
                 "h0 is ignored: both directions start from zeros instead of h0",
-                _as_bidirectional("h0 ignored"),
+                _as_bidirectional("h0_ignored"),
             ),
-            Mistake(_SWAPPED_H0, _as_bidirectional("h0 directions swapped")),
             Mistake(
+                "h0_directions_swapped", _SWAPPED_H0, _as_bidirectional("h0_directions_swapped")
+            ),
+            Mistake(
+                "directions_stacked",
                 "output stacks the two directions on a new axis; concatenate them along the feature axis: (L, N, 2*H)",
-                _as_bidirectional("directions stacked"),
+                _as_bidirectional("directions_stacked"),
             ),
             Mistake(
+                "h_n_concatenated",
                 "h_n joins the directions along the feature axis (N, 2*H); "
                 "stack them along a new first axis: (2, N, H)",
-                _as_bidirectional("h_n concatenated"),
+                _as_bidirectional("h_n_concatenated"),
             ),
             Mistake(
+                "no_carry",
                 "every time step starts from the direction's initial state: carry the hidden state from step to step",
-                _as_bidirectional("no carry"),
+                _as_bidirectional("no_carry"),
             ),
         ),
         hints=(
@@ -922,13 +960,9 @@ _RESHAPE = (
 )
 
 
-def _as_forward(bug):
-    """A mistake with rnn_forward's signature, from the mistake kit."""
-
-    def forward(x, h0, params, num_layers, bidirectional, batch_first):
-        return _mistaken_rnn(x, h0, params, num_layers, bidirectional, batch_first, bug=bug)
-
-    return forward
+def _as_forward(name):
+    """The RNN mistake ``name`` with rnn_forward's signature."""
+    return _rnn_mistake(name)
 
 
 register(
@@ -943,69 +977,86 @@ register(
         lesson="06_bidirectional_rnns",
         mistakes=(
             Mistake(
+                "ignores_batch_first",
                 "your function ignores batch_first: with batch_first=True, x is (N, L, H_in)",
-                _as_forward("ignores batch_first"),
+                _as_forward("ignores_batch_first"),
             ),
             Mistake(
+                "output_not_transposed_back",
                 "output is not transposed back to batch-first: with batch_first=True it is (N, L, D*H)",
-                _as_forward("output not transposed back"),
+                _as_forward("output_not_transposed_back"),
             ),
             Mistake(
+                "h_n_batch_first",
                 "h_n is batch-first; h_n never is: it is always (D*num_layers, N, H)",
-                _as_forward("h_n batch-first"),
+                _as_forward("h_n_batch_first"),
             ),
             Mistake(
+                "direction_major",
                 "h0 and h_n are indexed direction-major (direction*num_layers + layer); torch uses layer*D + direction",
-                _as_forward("direction-major"),
+                _as_forward("direction_major"),
             ),
             Mistake(
+                "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
-                _as_forward("x to every layer"),
+                _as_forward("x_to_every_layer"),
             ),
             Mistake(
+                "every_layer_starts_from_h0_0",
                 "every layer starts from h0[0]; layer l, direction d starts from h0[l*D + d]",
-                _as_forward("every layer starts from h0[0]"),
+                _as_forward("every_layer_starts_from_h0_0"),
             ),
             Mistake(
+                "every_layer_starts_from_h0_d",
                 "every layer starts from the first layer's states h0[d]; layer l, direction d starts from h0[l*D + d]",
-                _as_forward("every layer starts from h0[d]"),
+                _as_forward("every_layer_starts_from_h0_d"),
             ),
             Mistake(
+                "layer_0_weights",
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
-                _as_forward("layer 0 weights"),
+                _as_forward("layer_0_weights"),
             ),
         )
-        + tuple(Mistake(message, _as_forward(bug)) for message, bug in _BACKWARD_MISTAKES)
+        + tuple(Mistake(name, message, _as_forward(name)) for message, name in _BACKWARD_MISTAKES)
         + (
             Mistake(
+                "h0_ignored",
                 "h0 is ignored: your layers start from zeros instead of h0",
-                _as_forward("h0 ignored"),
+                _as_forward("h0_ignored"),
             ),
-            Mistake(_SWAPPED_H0, _as_forward("h0 directions swapped")),
+            Mistake("h0_directions_swapped", _SWAPPED_H0, _as_forward("h0_directions_swapped")),
             Mistake(
-                _CARRIED.replace("h0[l]", "h0[l*D + d]"), _as_forward("state carried across layers")
+                "state_carried_across_layers",
+                _CARRIED.replace("h0[l]", "h0[l*D + d]"),
+                _as_forward("state_carried_across_layers"),
             ),
             Mistake(
+                "final_state_to_the_next_layer",
                 _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
                     "(L, N, H)", "(L, N, D*H)"
                 ),
-                _as_forward("final state to the next layer"),
+                _as_forward("final_state_to_the_next_layer"),
             ),
-            Mistake(_RESHAPE, _as_forward("reshape for batch_first")),
+            Mistake("reshape_for_batch_first", _RESHAPE, _as_forward("reshape_for_batch_first")),
             Mistake(
-                _RESHAPE + " (here on the way in, for x)", _as_forward("reshape on the way in")
+                "reshape_on_the_way_in",
+                _RESHAPE + " (here on the way in, for x)",
+                _as_forward("reshape_on_the_way_in"),
             ),
             Mistake(
+                "reshape_on_the_way_out",
                 _RESHAPE + " (here on the way out, for output)",
-                _as_forward("reshape on the way out"),
+                _as_forward("reshape_on_the_way_out"),
             ),
             Mistake(
+                "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
-                _as_forward("output of the first layer"),
+                _as_forward("output_of_the_first_layer"),
             ),
             Mistake(
+                "h_n_of_the_last_layer_only",
                 "h_n holds only the last layer's final states; it holds every layer's",
-                _as_forward("h_n of the last layer only"),
+                _as_forward("h_n_of_the_last_layer_only"),
             ),
         ),
         hints=(

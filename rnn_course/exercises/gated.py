@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .cases import DTYPE, dims_label, generator, randn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register
 
 _LSTM_GATES = "ifgo"
 _GRU_GATES = "rzn"
@@ -72,8 +72,53 @@ def _lstm_cases():
     return [_lstm_case(1200 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
 
+_LSTM_BUGS = {
+    "no bias_ih",
+    "no bias_hh",
+    "gates from input only",
+    "interleaved",
+    "forget bias +1",
+    "coupled gates",
+    "no tanh on g",
+    "sigmoid on g",
+    "no forget",
+    "h from old c",
+    "no tanh on c",
+    "swapped",
+}
+_GRU_BUGS = {
+    "interleaved",
+    "no bias_hh",
+    "gates from input only",
+    "reset before matmul",
+    "b_hn outside reset",
+    "no reset",
+    "no tanh on n",
+    "sigmoid on n",
+    "z swapped",
+    "returns n",
+}
+_LSTM_LAYER_BUGS = {
+    "zero start",
+    "c from zeros",
+    "backwards",
+    "c not carried",
+    "output holds c",
+    "first step",
+    "states swapped",
+}
+
+
+def _checked(bug, known):
+    """``bug`` if the kit knows it; a ValueError otherwise (a misspelt bug would silently be no bug)."""
+    if bug and bug not in known:
+        raise ValueError(f"unknown mistake {bug!r}; the kit knows {sorted(known)}")
+    return bug
+
+
 def _lstm_mistake(bug="", order=_LSTM_GATES):
     """lstm_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
+    _checked(bug, _LSTM_BUGS)
 
     def lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
         pre_x = x @ weight_ih.T + (0 if bug == "no bias_ih" else bias_ih)  # (N, 4H)
@@ -111,45 +156,61 @@ _LSTM_ORDER_NAMES = {
 
 _LSTM_MISTAKES = (
     Mistake(
+        "interleaved",
         "your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
         "contiguous blocks of H rows: slice with chunk(4, dim=1) or [k*H:(k+1)*H]",
         _lstm_mistake("interleaved"),
     ),
-    Mistake("your candidate g has no tanh: g = tanh(pre_g)", _lstm_mistake("no tanh on g")),
     Mistake(
+        "no_tanh_on_g",
+        "your candidate g has no tanh: g = tanh(pre_g)",
+        _lstm_mistake("no tanh on g"),
+    ),
+    Mistake(
+        "sigmoid_on_g",
         "your candidate g uses sigmoid; the gates i, f, o are sigmoids but g is a tanh",
         _lstm_mistake("sigmoid on g"),
     ),
     Mistake(
+        "no_tanh_on_c",
         "your h_next is o * c_next without the tanh on the cell state",
         _lstm_mistake("no tanh on c"),
     ),
     Mistake(
+        "coupled_gates",
         "your forget gate is coupled to the input gate (f = 1 - i); torch's LSTM learns f on its own",
         _lstm_mistake("coupled gates"),
     ),
     Mistake(
+        "h_from_old_c",
         "your h_next is computed from the old cell state c; it reads the new c_next",
         _lstm_mistake("h from old c"),
     ),
     Mistake(
-        "you return (c_next, h_next); torch's order is (h_next, c_next)", _lstm_mistake("swapped")
+        "returns_c_then_h",
+        "you return (c_next, h_next); torch's order is (h_next, c_next)",
+        _lstm_mistake("swapped"),
     ),
     Mistake(
-        "your c_next forgets the old cell state: c_next = f * c + i * g", _lstm_mistake("no forget")
+        "no_forget",
+        "your c_next forgets the old cell state: c_next = f * c + i * g",
+        _lstm_mistake("no forget"),
     ),
     Mistake(
+        "forget_bias_1",
         "you add 1 to the forget gate's pre-activation (another library's forget_bias); torch adds nothing",
         _lstm_mistake("forget bias +1"),
     ),
     Mistake(
+        "gates_from_input_only",
         "your gates are computed from the input only; each gate also sees h through weight_hh",
         _lstm_mistake("gates from input only"),
     ),
-    Mistake("your gates leave out bias_ih", _lstm_mistake("no bias_ih")),
-    Mistake("your gates leave out bias_hh", _lstm_mistake("no bias_hh")),
+    Mistake("no_bias_ih", "your gates leave out bias_ih", _lstm_mistake("no bias_ih")),
+    Mistake("no_bias_hh", "your gates leave out bias_hh", _lstm_mistake("no bias_hh")),
 ) + tuple(
     Mistake(
+        "gate_order_" + "".join(order).lower(),
         f"you read the gate blocks in the order {'|'.join(order)}{_LSTM_ORDER_NAMES.get(order, '')}; "
         "torch stacks them as i|f|g|o",
         _lstm_mistake(order=order),
@@ -202,6 +263,7 @@ def _gru_cases():
 
 def _gru_mistake(bug="", order=_GRU_GATES):
     """gru_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
+    _checked(bug, _GRU_BUGS)
 
     def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
         read = (
@@ -243,40 +305,48 @@ _GRU_ORDER_NAMES = {"zrn": " (Keras's z|r|h order)"}
 
 _GRU_MISTAKES = (
     Mistake(
+        "z_swapped",
         "you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
         _gru_mistake("z swapped"),
     ),
     Mistake(
+        "reset_before_matmul",
         "you apply the reset gate to h before the matrix product, W_hn (r * h), as in the original paper; "
         "torch applies it after: r * (W_hn h + b_hn)",
         _gru_mistake("reset before matmul"),
     ),
     Mistake(
+        "b_hn_outside_reset",
         "your b_hn sits outside the reset gate; torch multiplies r with (W_hn h + b_hn), bias included",
         _gru_mistake("b_hn outside reset"),
     ),
     Mistake(
+        "gates_from_input_only",
         "your gates r and z are computed from the input only; they also see h through weight_hh",
         _gru_mistake("gates from input only"),
     ),
-    Mistake("your candidate n ignores the reset gate r", _gru_mistake("no reset")),
-    Mistake("your candidate n has no tanh", _gru_mistake("no tanh on n")),
+    Mistake("no_reset", "your candidate n ignores the reset gate r", _gru_mistake("no reset")),
+    Mistake("no_tanh_on_n", "your candidate n has no tanh", _gru_mistake("no tanh on n")),
     Mistake(
+        "sigmoid_on_n",
         "your candidate n uses sigmoid; r and z are sigmoids but n is a tanh",
         _gru_mistake("sigmoid on n"),
     ),
     Mistake(
+        "returns_n",
         "you return the candidate n; h_next mixes n with the old h through z",
         _gru_mistake("returns n"),
     ),
     Mistake(
+        "interleaved",
         "your r, z and n blocks are interleaved unit by unit; torch stacks the gates in three "
         "contiguous blocks of H rows",
         _gru_mistake("interleaved"),
     ),
-    Mistake("your gates leave out bias_hh", _gru_mistake("no bias_hh")),
+    Mistake("no_bias_hh", "your gates leave out bias_hh", _gru_mistake("no bias_hh")),
 ) + tuple(
     Mistake(
+        "gate_order_" + "".join(order).lower(),
         f"you read the gate blocks in the order {'|'.join(order)}{_GRU_ORDER_NAMES.get(order, '')}; "
         "torch stacks them as r|z|n",
         _gru_mistake(order=order),
@@ -338,6 +408,7 @@ def _lstm_layer_cases():
 
 def _lstm_layer_mistake(bug="", cell=None):
     """lstm_layer with one named bug in the loop, or a correct loop around a mistaken ``cell``."""
+    _checked(bug, _LSTM_LAYER_BUGS)
     cell = cell or _lstm_mistake()
 
     def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -375,33 +446,41 @@ register(
         lesson="12_lstm",
         mistakes=(
             Mistake(
+                "zero_start",
                 "your loop starts from zeros instead of h0 and c0",
                 _lstm_layer_mistake("zero start"),
             ),
             Mistake(
+                "c_from_zeros",
                 "your loop starts the cell state from zeros instead of c0",
                 _lstm_layer_mistake("c from zeros"),
             ),
             Mistake(
+                "c_not_carried",
                 "the cell state is not carried from step to step: every step starts from c0",
                 _lstm_layer_mistake("c not carried"),
             ),
             Mistake(
+                "output_holds_c",
                 "your output holds the cell states; output holds the hidden states h_t",
                 _lstm_layer_mistake("output holds c"),
             ),
-            Mistake("your loop runs backwards in time", _lstm_layer_mistake("backwards")),
             Mistake(
+                "backwards", "your loop runs backwards in time", _lstm_layer_mistake("backwards")
+            ),
+            Mistake(
+                "first_step",
                 "your h_n and c_n hold the first step instead of the last",
                 _lstm_layer_mistake("first step"),
             ),
             Mistake(
+                "states_swapped",
                 "you return (c_n, h_n); torch returns (output, (h_n, c_n))",
                 _lstm_layer_mistake("states swapped"),
             ),
         )
         + tuple(  # a mistake inside the cell shows through the whole layer
-            Mistake(f"in your cell: {m.message}", _lstm_layer_mistake(cell=m.fn))
+            Mistake(f"cell_{m.name}", f"in your cell: {m.message}", _lstm_layer_mistake(cell=m.fn))
             for m in _LSTM_MISTAKES
         ),
         hints=(

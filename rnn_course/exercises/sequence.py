@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from .cases import dims_label, generator, randn, rnn_params, torch_rnn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register, variant
 
 # ---------------------------------------------------------------------------------------------
 # 8. rnn_backward
@@ -64,6 +64,11 @@ def _all_states(x, h0, w_ih, w_hh, b_ih, b_hh):
     return torch.cat([h0.unsqueeze(0), output])  # (L + 1, N, H)
 
 
+# The correct backward pass, in named parts. Each catalogued mistake below replaces one part
+# (``variant``); the code index t (0-based) holds x_{t+1}, ``states[t + 1]`` is h_{t+1} and
+# ``states[t]`` the state before it.
+
+
 def _bptt(
     x,
     h0,
@@ -73,82 +78,46 @@ def _bptt(
     b_hh,
     grad_output,
     *,
-    carry="w_hh",
-    derivative="h_t",
-    order="backward",
-    add_output_grad="every",
-    accumulate=True,
-    previous="h_{t-1}",
-    h0_grad="carried",
-    bias_sum="batch",
-    start="h0",
-    output_step="same",
-    x_grad="da",
-    shared="sum",
+    start=lambda h0: h0,
+    steps=lambda length: reversed(range(length)),
+    own=lambda grad_output, t: grad_output[t],
+    arriving=lambda own, carried, t, length: own + carried,
+    slope=lambda h_new, h_old, a: 1 - h_new**2,
+    before=lambda states, t: states[t],
+    bias_grad=lambda da: da.sum(0),
+    add=lambda total, step: total + step,
+    x_grad=lambda da, dh, w_ih: da @ w_ih,
+    send_back=lambda da, dh, w_hh: da @ w_hh,
+    h0_grad=lambda carried, first_dh: carried,
+    shared=lambda total, length: total,
 ):
-    """A backward pass through time with one step of it done the way a named mistake does it.
-
-    The defaults are the right way; each keyword swaps in one mistake. Code index t (0-based)
-    holds x_{t+1}; ``states[t + 1]`` is h_{t+1} and ``states[t]`` the state before it.
-    """
-    states = _all_states(
-        x, h0 if start == "h0" else torch.zeros_like(h0), w_ih, w_hh, b_ih, b_hh
-    )  # (L + 1, N, H)
-    pre = torch.stack(
-        [x[t] @ w_ih.T + b_ih + states[t] @ w_hh.T + b_hh for t in range(len(x))]
-    )  # (L, N, H)
+    """The gradients of rnn_backward, torch's way unless a part is replaced. -> dict of tensors."""
+    states = _all_states(x, start(h0), w_ih, w_hh, b_ih, b_hh)  # (L + 1, N, H): h_0 .. h_L
+    length = len(x)
     sums = {"weight_ih": torch.zeros_like(w_ih), "weight_hh": torch.zeros_like(w_hh), "bias": 0}
     grad_x = torch.zeros_like(x)
-    carried = torch.zeros_like(h0)  # dL/dh_{t+1} arriving from the step after
-    first_dh = None
-    steps = reversed(range(len(x))) if order == "backward" else range(len(x))
-    for t in steps:
-        own = grad_output[t] if output_step == "same" else grad_output[len(x) - 1 - t]
-        dh = carried if add_output_grad == "last" and t < len(x) - 1 else own + carried
-        if carry is None:
-            dh = own
-        slope = {
-            "h_t": 1 - states[t + 1] ** 2,
-            "pre": 1 - pre[t] ** 2,
-            "h_{t-1}": 1 - states[t] ** 2,
-            "none": torch.ones_like(dh),
-            "unsquared": 1 - states[t + 1],
-            "tanh twice": 1 - torch.tanh(states[t + 1]) ** 2,
-        }[derivative]
-        da = dh * slope  # (N, H)
-        before = {
-            "h_{t-1}": states[t],
-            "h_t": states[t + 1],
-            "wrap": states[t] if t else states[-1],
-        }[previous]
-        bias = {"batch": da.sum(0), "time only": da, "units": da.sum(1), "mean": da.mean(0)}[
-            bias_sum
-        ]
-        step = {"weight_ih": da.T @ x[t], "weight_hh": da.T @ before, "bias": bias}
-        sums = {k: sums[k] + step[k] for k in sums} if accumulate else step
-        grad_x[t] = (da if x_grad == "da" else dh) @ w_ih
-        carried = {"w_hh": da @ w_hh, "w_hh.T": da @ w_hh.T, "dh": dh @ w_hh, None: da @ w_hh}[
-            carry
-        ]
-        first_dh = dh
-    grad_h0 = {"carried": carried, "zeros": torch.zeros_like(h0), "dh_1": first_dh}[h0_grad]
-    if shared == "mean":
-        sums = {k: v / len(x) for k, v in sums.items()}
+    carried, first_dh = torch.zeros_like(h0), None  # dL/dh_{t+1} arriving from the step after
+    for t in steps(length):
+        a = x[t] @ w_ih.T + b_ih + states[t] @ w_hh.T + b_hh  # (N, H): the pre-activation
+        dh = arriving(own(grad_output, t), carried, t, length)  # (N, H)
+        da = dh * slope(states[t + 1], states[t], a)  # (N, H)
+        step = {
+            "weight_ih": da.T @ x[t],
+            "weight_hh": da.T @ before(states, t),
+            "bias": bias_grad(da),
+        }
+        sums = {k: add(sums[k], step[k]) for k in sums}
+        grad_x[t] = x_grad(da, dh, w_ih)
+        carried, first_dh = send_back(da, dh, w_hh), dh
+    sums = {k: shared(v, length) for k, v in sums.items()}
     return {
         "x": grad_x,
-        "h0": grad_h0,
+        "h0": h0_grad(carried, first_dh),
         "weight_ih": sums["weight_ih"],
         "weight_hh": sums["weight_hh"],
         "bias_ih": sums["bias"],
         "bias_hh": sums["bias"],
     }
-
-
-def _bptt_with(**wrong):
-    def mistake(*args):
-        return _bptt(*args, **wrong)
-
-    return mistake
 
 
 def _bptt_weights_transposed(*args):
@@ -173,116 +142,145 @@ register(
         forbid_autograd=True,
         mistakes=(
             Mistake(
+                "no_carry",
                 "no gradient is carried back from later steps: the gradient at h_t must add what "
                 "comes back from h_{t+1} to grad_output's own entry",
-                _bptt_with(carry=None),
+                variant(_bptt, arriving=lambda own, carried, t, length: own),
             ),
             Mistake(
+                "last_output_grad_only",
                 "only the last step's grad_output is used: every step's output is in the objective, "
                 "so grad_output[t] joins the carried gradient at every step",
-                _bptt_with(add_output_grad="last"),
+                variant(
+                    _bptt,
+                    arriving=lambda own, carried, t, length: (
+                        own + carried if t == length - 1 else carried
+                    ),
+                ),
             ),
             Mistake(
+                "walks_forwards",
                 "you walk through time forwards; the gradient flows from the last step back to the first",
-                _bptt_with(order="forward"),
+                variant(_bptt, steps=range),
             ),
             Mistake(
+                "tanh_slope_at_pre_activation",
                 "you take tanh's derivative at the pre-activation (1 - a²); it is 1 - h_t², with h_t = "
                 "tanh(a) the state the step produced",
-                _bptt_with(derivative="pre"),
+                variant(_bptt, slope=lambda h_new, h_old, a: 1 - a**2),
             ),
             Mistake(
+                "tanh_slope_at_previous_state",
                 "tanh's derivative at step t uses the previous state h_{t-1}; it needs h_t, the state that "
                 "step produced",
-                _bptt_with(derivative="h_{t-1}"),
+                variant(_bptt, slope=lambda h_new, h_old, a: 1 - h_old**2),
             ),
             Mistake(
-                "your gradients leave out the derivative of tanh", _bptt_with(derivative="none")
+                "no_tanh_slope",
+                "your gradients leave out the derivative of tanh",
+                variant(_bptt, slope=lambda h_new, h_old, a: torch.ones_like(h_new)),
             ),
             Mistake(
+                "tanh_slope_unsquared",
                 "tanh's derivative is 1 - h_t², squared; yours is 1 - h_t",
-                _bptt_with(derivative="unsquared"),
+                variant(_bptt, slope=lambda h_new, h_old, a: 1 - h_new),
             ),
             Mistake(
+                "tanh_twice_in_slope",
                 "you apply tanh to h_t again inside the derivative; h_t is already tanh of the "
                 "pre-activation",
-                _bptt_with(derivative="tanh twice"),
+                variant(_bptt, slope=lambda h_new, h_old, a: 1 - torch.tanh(h_new) ** 2),
             ),
             Mistake(
+                "carry_skips_tanh_slope",
                 "the gradient you carry back to h_{t-1} skips tanh's derivative: carry the gradient at "
                 "the pre-activation through weight_hh, not the gradient at h_t",
-                _bptt_with(carry="dh"),
+                variant(_bptt, send_back=lambda da, dh, w_hh: dh @ w_hh),
             ),
             Mistake(
+                "carry_through_w_hh_transposed",
                 "the gradient you carry back uses weight_hh transposed; h_{t-1} was multiplied by "
                 "W_hh^T, so the way back uses W_hh itself",
-                _bptt_with(carry="w_hh.T"),
+                variant(_bptt, send_back=lambda da, dh, w_hh: da @ w_hh.T),
             ),
             Mistake(
+                "weight_hh_paired_with_new_state",
                 "weight_hh's gradient pairs each step with its new state h_t; weight_hh multiplied the "
                 "state before the step, h_{t-1}",
-                _bptt_with(previous="h_t"),
+                variant(_bptt, before=lambda states, t: states[t + 1]),
             ),
             Mistake(
+                "previous_state_wraps_round",
                 "at the first step your previous state is h_L (output[t - 1] with t = 0 wraps round to "
                 "the last step); before the first step comes h0",
-                _bptt_with(previous="wrap"),
+                variant(_bptt, before=lambda states, t: states[t] if t else states[-1]),
             ),
             Mistake(
+                "shared_grads_overwritten",
                 "your weight and bias gradients come from one step only: a shared weight collects a "
                 "contribution from every step, so add them up instead of overwriting",
-                _bptt_with(accumulate=False),
+                variant(_bptt, add=lambda total, step: step),
             ),
             Mistake(
+                "h0_grad_zero",
                 "your gradient for h0 is zero (or missing): h0 feeds the first step, so the gradient "
                 "carried back from it reaches h0",
-                _bptt_with(h0_grad="zeros"),
+                variant(_bptt, h0_grad=lambda carried, first_dh: torch.zeros_like(carried)),
             ),
             Mistake(
+                "h0_grad_is_grad_at_h_1",
                 "your gradient for h0 is the gradient at h_1: one more step back, through tanh and "
                 "weight_hh, is still to go",
-                _bptt_with(h0_grad="dh_1"),
+                variant(_bptt, h0_grad=lambda carried, first_dh: first_dh),
             ),
             Mistake(
+                "weights_transposed",
                 "your weight gradients are transposed: a gradient has the shape of its weight, "
                 "(H, H_in) and (H, H)",
                 _bptt_weights_transposed,
             ),
             Mistake(
+                "bias_grad_not_summed_over_batch",
                 "your bias gradients are added up over time but not over the batch: a bias is shared "
                 "by every row and every step, so its gradient has shape (H,)",
-                _bptt_with(bias_sum="time only"),
+                variant(_bptt, bias_grad=lambda da: da),
             ),
             Mistake(
+                "bias_grad_summed_over_units",
                 "your bias gradients add up over the hidden units; they add up over the batch (and "
                 "over time), one entry per hidden unit",
-                _bptt_with(bias_sum="units"),
+                variant(_bptt, bias_grad=lambda da: da.sum(1)),
             ),
             Mistake(
+                "bias_grad_mean_over_batch",
                 "your bias gradients average over the batch; they add up the rows' contributions",
-                _bptt_with(bias_sum="mean"),
+                variant(_bptt, bias_grad=lambda da: da.mean(0)),
             ),
             Mistake(
+                "shared_grads_mean_over_time",
                 "your weight and bias gradients average over the time steps; a shared weight's gradient "
                 "adds up every step's contribution",
-                _bptt_with(shared="mean"),
+                variant(_bptt, shared=lambda total, length: total / length),
             ),
             Mistake(
+                "grad_output_step_flipped",
                 "you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
                 "to the state of step t, not to the step as many places from the end",
-                _bptt_with(output_step="flipped"),
+                variant(_bptt, own=lambda grad_output, t: grad_output[len(grad_output) - 1 - t]),
             ),
             Mistake(
+                "forward_pass_ignores_h0",
                 "your forward pass starts from zeros and ignores h0; the states before each step start "
                 "from h0",
-                _bptt_with(start="zeros"),
+                variant(_bptt, start=torch.zeros_like),
             ),
             Mistake(
+                "x_grad_skips_tanh_slope",
                 "your gradient for x skips tanh's derivative: x reaches the state through tanh, like "
                 "everything else in the step",
-                _bptt_with(x_grad="dh"),
+                variant(_bptt, x_grad=lambda da, dh, w_ih: dh @ w_ih),
             ),
-            Mistake("all your gradients have the wrong sign", _bptt_sign),
+            Mistake("sign", "all your gradients have the wrong sign", _bptt_sign),
         ),
         hints=(
             "Run the forward pass first and keep every state, h0 included: the backward pass needs the "
@@ -489,92 +487,111 @@ register(
         forbid_rnn=False,
         mistakes=(
             Mistake(
+                "mean_everywhere",
                 "your mean includes the padded positions; only the real positions count",
                 _ml_mean_everywhere,
             ),
             Mistake(
+                "sum_not_mean",
                 "your loss is the sum over the real positions; the exercise asks for their mean",
                 _ml_sum,
             ),
             Mistake(
+                "divided_by_all",
                 "you divide by every position, padding included (N·L); divide by the number of real "
                 "positions",
                 _ml_divided_by_all,
             ),
             Mistake(
+                "mean_of_sequence_means",
                 "you average each sequence first and then average the sequences, which weighs a short "
                 "sequence's positions more; take one mean over all real positions",
                 _ml_mean_of_sequence_means,
             ),
             Mistake(
+                "mean_of_step_means",
                 "you average each time step first and then average the steps, which weighs the few "
                 "positions of late steps more; take one mean over all real positions",
                 _ml_mean_of_step_means,
             ),
             Mistake(
+                "time_major_always",
                 "you treat logits as (L, N, C) even when batch_first=True, where it is (N, L, C)",
                 _ml_time_major_always,
             ),
             Mistake(
+                "one_step_too_many",
                 "off by one: your mask keeps one padded step after each sequence; with time indices "
                 "counted from 0, sequence n's real steps are the first lengths[n]",
                 _ml_one_step_too_many,
             ),
             Mistake(
+                "one_step_too_few",
                 "off by one: your mask drops each sequence's last real step; with time indices counted "
                 "from 0, sequence n's real steps are the first lengths[n]",
                 _ml_one_step_too_few,
             ),
             Mistake(
+                "last_real_step_only",
                 "you score only each sequence's last real step; every real step has a target",
                 _ml_last_real_step_only,
             ),
             Mistake(
+                "ignore_index_zero",
                 "you use ignore_index on the targets as they are, but padded targets may hold any class "
                 "(0 included), and real targets can be that class too: mark the padding from lengths",
                 _ml_ignore_index_zero,
             ),
             Mistake(
+                "softmax_first",
                 "you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
                 "and does the log-softmax itself",
                 _ml_softmax_first,
             ),
             Mistake(
+                "nll_on_logits",
                 "you use nll_loss on raw logits; nll_loss expects log-probabilities (log_softmax first), "
                 "or use cross_entropy",
                 _ml_nll_on_logits,
             ),
             Mistake(
+                "zeroed_logits",
                 "you zero the logits at the padding, but a row of zero logits still has a loss (log C) "
                 "and still counts in the mean; leave the padding out instead",
                 _ml_zeroed_logits,
             ),
             Mistake(
+                "sorted_lengths",
                 "you sort the lengths longest first but keep the batch in its order; lengths[n] "
                 "belongs to sequence n",
                 _ml_sorted_lengths,
             ),
             Mistake(
+                "divided_by_batch",
                 "you divide by the batch size N (a loss per sequence); the exercise asks for the mean "
                 "over the real positions",
                 _ml_divided_by_batch,
             ),
             Mistake(
+                "mask_batch_major_always",
                 "your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
                 "lay them out, or flatten them, the same way",
                 _ml_mask_batch_major_always,
             ),
             Mistake(
+                "classes_on_last_axis",
                 "you hand (N, L, C) logits to cross_entropy as they are, but it reads axis 1 as the classes: "
                 "give it (positions, C) rows, or move the classes to axis 1",
                 _ml_classes_on_last_axis,
             ),
             Mistake(
+                "softmax_over_time",
                 "your log-softmax runs over the time axis; the probabilities are over the C classes, "
                 "the last axis",
                 _ml_softmax_over_time,
             ),
             Mistake(
+                "sign",
                 "your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
                 "targets",
                 _ml_sign,

@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register
 
 # ---------------------------------------------------------------------------------------------
 # 7. rnn_loss
@@ -178,55 +178,69 @@ register(
         number_note="return the loss tensor itself, not .item() or float(): .backward() needs the tensor",
         mistakes=(
             Mistake(
+                "sum_not_mean",
                 "your loss is the sum over all positions; the exercise asks for the mean over all L×N "
                 "positions",
                 _loss_sum,
             ),
             Mistake(
+                "softmax_first",
                 "you apply softmax before the cross-entropy; F.cross_entropy expects raw scores (logits) "
                 "and does the log-softmax itself",
                 _loss_softmax_first,
             ),
             Mistake(
+                "last_step",
                 "your loss only uses the last time step; many-to-many scores every step",
                 _loss_last_step,
             ),
-            Mistake("your logits ignore bias_out", _loss_without_bias_out),
+            Mistake("without_bias_out", "your logits ignore bias_out", _loss_without_bias_out),
             Mistake(
+                "mean_over_batch_only",
                 "you average over the batch only, which leaves one loss per time step (a vector); "
                 "average over time steps too",
                 _loss_mean_over_batch_only,
             ),
             Mistake(
+                "mean_over_time_only",
                 "you average over time only, which leaves one loss per sequence (a vector); "
                 "average over the batch too",
                 _loss_mean_over_time_only,
             ),
             Mistake(
+                "sum_of_step_means",
                 "you add up the per-step mean losses; the exercise asks for the mean over all L×N "
                 "positions",
                 _loss_sum_of_step_means,
             ),
             Mistake(
+                "without_minus",
                 "your loss has the wrong sign: cross-entropy is minus the mean log-probability of the "
                 "targets",
                 _loss_without_minus,
             ),
-            Mistake(_PAIRING, _loss_targets_batch_major),
-            Mistake(_PAIRING, _loss_logits_batch_major),
-            Mistake("your hidden states ignore h0 (they start from zeros)", _loss_ignores_h0),
+            Mistake("targets_batch_major", _PAIRING, _loss_targets_batch_major),
+            Mistake("logits_batch_major", _PAIRING, _loss_logits_batch_major),
             Mistake(
+                "ignores_h0",
+                "your hidden states ignore h0 (they start from zeros)",
+                _loss_ignores_h0,
+            ),
+            Mistake(
+                "nll_on_logits",
                 "you use F.nll_loss on the raw scores; nll_loss expects log-probabilities, so it needs "
                 "log_softmax first (F.cross_entropy does both)",
                 _loss_nll_on_logits,
             ),
             Mistake(
+                "classes_last",
                 "you pass the (L, N, C) scores straight to F.cross_entropy, which reads the classes from "
                 "axis 1: there it finds N, not C (lesson 07's pitfall). Put the classes on axis 1, or merge "
                 "the positions into one batch axis",
                 _loss_classes_last,
             ),
             Mistake(
+                "previous_state",
                 "each prediction comes from the state before the step (h_{t-1}); it should come from "
                 "h_t, the state after reading x_t",
                 _loss_previous_state,
@@ -380,47 +394,64 @@ register(
         forbid_rnn=True,
         forbid_autograd=True,
         mistakes=(
-            Mistake("your gradients leave out the derivative of tanh", _bw_no_tanh_derivative),
             Mistake(
+                "no_tanh_derivative",
+                "your gradients leave out the derivative of tanh",
+                _bw_no_tanh_derivative,
+            ),
+            Mistake(
+                "old_h",
                 "you use 1 - h² with the old state h; tanh's derivative needs the new state h_next",
                 _bw_old_h,
             ),
             Mistake(
+                "derivative_unsquared",
                 "tanh's derivative is 1 - h_next², squared; yours is 1 - h_next",
                 _bw_derivative_unsquared,
             ),
             Mistake(
+                "tanh_twice",
                 "you apply tanh to h_next again inside the derivative; h_next is already tanh of the "
                 "pre-activation",
                 _bw_tanh_twice,
             ),
             Mistake(
+                "derivative_of_preactivation",
                 "you take 1 - a² with a the pre-activation; tanh's derivative is 1 - tanh(a)², written with "
                 "tanh's output h_next",
                 _bw_derivative_of_preactivation,
             ),
-            Mistake("all your gradients have the wrong sign", _bw_sign),
+            Mistake("sign", "all your gradients have the wrong sign", _bw_sign),
             Mistake(
+                "weights_transposed",
                 "your weight gradients are transposed: a gradient has the shape of its weight, "
                 "(H, H_in) and (H, H)",
                 _bw_weights_transposed,
             ),
             Mistake(
+                "bias_not_summed",
                 "your bias gradients are not summed over the batch: a bias is shared by all N "
                 "rows, so its gradient has shape (H,)",
                 _bw_bias_not_summed,
             ),
             Mistake(
+                "bias_mean",
                 "your bias gradients average over the batch; they should add up the rows' "
                 "contributions",
                 _bw_bias_mean,
             ),
             Mistake(
+                "grad_x_uses_w_hh",
                 "your gradient for x goes through weight_hh; x only meets weight_ih",
                 _bw_grad_x_uses_w_hh,
             ),
-            Mistake("your gradient for h is missing the weight_hh factor", _bw_grad_h_without_w_hh),
             Mistake(
+                "grad_h_without_w_hh",
+                "your gradient for h is missing the weight_hh factor",
+                _bw_grad_h_without_w_hh,
+            ),
+            Mistake(
+                "grad_h_transposed",
                 "your gradient for h uses weight_hh transposed; h was multiplied by W_hh^T, so the "
                 "way back uses W_hh itself",
                 _bw_grad_h_transposed,
@@ -556,43 +587,56 @@ register(
         atol=0.0,  # some cases are tiny (1e-7): compare relative to the size of each value only
         mistakes=(
             Mistake(
+                "per_tensor",
                 "you clip each tensor by its own norm; torch scales all of them by one "
                 "coefficient computed from the global norm",
                 _clip_per_tensor,
             ),
             Mistake(
+                "clamped_values",
                 "you clamp the values; clipping by norm scales every gradient by the same "
                 "factor, keeping its direction",
                 _clip_values,
             ),
             Mistake(
+                "always_scales",
                 "you scale even when the norm is below max_norm, which blows small gradients up; "
                 "the coefficient is capped at 1.0",
                 _clip_always_scales,
             ),
-            Mistake("your norm is the L1 norm (sum of absolute values); use the L2 norm", _clip_l1),
             Mistake(
+                "l1_norm",
+                "your norm is the L1 norm (sum of absolute values); use the L2 norm",
+                _clip_l1,
+            ),
+            Mistake(
+                "norm_after",
                 "you return the norm after clipping; total_norm is the norm before clipping",
                 _clip_norm_after,
             ),
             Mistake(
+                "without_eps",
                 "you divide by total_norm alone; torch divides by total_norm + 1e-6, which matters "
                 "when the norm is tiny",
                 _clip_without_eps,
             ),
             Mistake(
-                "your total_norm is the sum of squares; take its square root", _clip_squared_norm
+                "squared_norm",
+                "your total_norm is the sum of squares; take its square root",
+                _clip_squared_norm,
             ),
             Mistake(
+                "sum_of_norms",
                 "you add up the norms of the tensors; the global norm is the L2 norm of all "
                 "entries together, as if the tensors were one long vector",
                 _clip_sum_of_norms,
             ),
             Mistake(
+                "rms_norm",
                 "your norm averages the squares (a root-mean-square); the L2 norm adds them up",
                 _clip_rms,
             ),
-            Mistake("your clipped_grads are the inputs unchanged", _clip_nothing),
+            Mistake("unclipped", "your clipped_grads are the inputs unchanged", _clip_nothing),
         ),
         hints=(
             "Two steps: one number for all the gradients together (their global L2 norm), then one "
@@ -727,46 +771,58 @@ register(
         forbid_rnn=False,
         mistakes=(
             Mistake(
+                "last_padded_step",
                 "you take the last padded step for every sequence; a shorter sequence ends earlier, "
                 "and the steps after its end are padding",
                 _last_padded_step,
             ),
             Mistake(
+                "last_along_axis_0",
                 "you take output[-1] whatever the layout: with batch_first=True the first axis is "
                 "the batch, not time",
                 _last_along_axis_0,
             ),
             Mistake(
-                "you take the first time step; you want each sequence's last real step", _first_step
+                "first_step",
+                "you take the first time step; you want each sequence's last real step",
+                _first_step,
             ),
             Mistake(
+                "off_by_one",
                 "off by one: time steps are counted from 0, so lengths[i] is one past the last real "
                 "step of sequence i",
                 _off_by_one,
             ),
             Mistake(
+                "time_major_always",
                 "you index output as (L, N, H) even when batch_first=True, where it is (N, L, H)",
                 _time_major_always,
             ),
             Mistake(
+                "last_nonzero_row",
                 "you look for the last nonzero row, but padding is not always zero (without packing "
                 "the RNN computes outputs there too); use lengths",
                 _last_nonzero_row,
             ),
             Mistake(
+                "sorted_lengths",
                 "you use the lengths sorted longest first but the batch in its original order; "
                 "lengths[i] belongs to sequence i",
                 _sorted_lengths,
             ),
             Mistake(
-                "your rows come out sorted by length; keep the batch's original order", _sorted_rows
+                "sorted_rows",
+                "your rows come out sorted by length; keep the batch's original order",
+                _sorted_rows,
             ),
             Mistake(
+                "whole_steps",
                 "you index only the time axis, which picks whole time steps (every sequence at each "
                 "length); pick one row per sequence",
                 _whole_steps,
             ),
             Mistake(
+                "summed_over_time",
                 "you add up the outputs over time; you want one step per sequence",
                 _summed_over_time,
             ),

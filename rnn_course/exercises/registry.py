@@ -1,0 +1,172 @@
+"""What an exercise is: its hidden cases, its catalogue of named mistakes, and the registry of all of them.
+
+An exercise module builds an ``Exercise`` and calls ``register`` when it is imported. Each catalogued
+mistake is a ``Mistake(name, message, fn)``: a stable snake_case identifier (the grader records it),
+the message the learner reads, and a small wrong implementation with the learner's signature. A
+mistake usually differs from the correct computation in one part; ``variant(correct, part=...)``
+builds it and refuses a part the correct computation does not have, so a misspelt part is an error.
+
+Uses ``cases`` (for the salted cases of the grader) and nothing else of this package.
+"""
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .cases import salted
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+
+def check_identifier(name, what="mistake"):
+    """``name`` if it is a snake_case identifier such as ``transposed_w_hh``; a ValueError otherwise."""
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"a {what} needs a snake_case identifier such as 'no_tanh', not {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: ``name`` (snake_case, stable), ``message`` in the learner's terms (e.g.
+    "your h_next ignores b_hh") and ``fn``, a wrong implementation with the learner's signature.
+
+    The two-argument form ``Mistake(message, fn)`` of earlier exercise modules still works: the
+    mistake is then named after ``fn`` (``_cell_without_tanh`` -> ``cell_without_tanh``).
+    """
+
+    name: str
+    message: str
+    fn: Callable = None
+
+    def __post_init__(self):
+        if self.fn is None and callable(self.message):  # Mistake(message, fn)
+            message, fn = self.name, self.message
+            object.__setattr__(self, "name", getattr(fn, "__name__", "").strip("_"))
+            object.__setattr__(self, "message", message)
+            object.__setattr__(self, "fn", fn)
+        check_identifier(self.name)
+        if not isinstance(self.message, str) or not callable(self.fn):
+            raise TypeError(f"mistake {self.name!r}: expected Mistake(name, message, fn)")
+
+
+def variant(correct, **parts):
+    """``correct`` with some of its keyword parts replaced: a catalogued mistake that differs from the
+    correct computation in the parts named. A part ``correct`` does not take is a ValueError at once
+    (not when the mistake first runs), so a misspelt part cannot pass for the correct computation."""
+    known = inspect.signature(correct).parameters
+    unknown = [
+        p for p in parts if p not in known or known[p].kind is not inspect.Parameter.KEYWORD_ONLY
+    ]
+    if unknown or not parts:
+        raise ValueError(f"{correct.__name__} has no part {unknown or '(none given)'}")
+
+    def mistake(*args):
+        return correct(*args, **parts)
+
+    mistake.__name__ = "_".join(parts)
+    return mistake
+
+
+@dataclass
+class Case:
+    """One hidden test input and torch's answer for it.
+
+    Attributes:
+        args: positional arguments, in the order of the learner's signature.
+        expected: torch's answer: a tensor, a tuple of tensors or a dict of tensors.
+        label: the shapes and flags of this case, never its values, e.g. "N=1, L=4, H_in=3, H=5".
+        shapes: for each output, its shape in torch's letters, e.g. ("(L, N, H)", "(N, H)").
+    """
+
+    args: tuple
+    expected: Any
+    label: str
+    shapes: tuple = ()
+
+
+@dataclass
+class Exercise:
+    """An exercise: the learner's signature, how to make its cases, its mistakes and hints.
+
+    ``solve`` (optional): torch's answer for any arguments, e.g. through nn.RNN or autograd. With it, a
+    wrong answer that equals torch's answer on altered inputs is named without a catalogue entry: an
+    argument (or a dict entry of one) that is left out (as if zero), a square weight used transposed,
+    or an incoming gradient not multiplied in (``grad_*`` as if all ones). ``number_note``: why a 0-dim
+    output must stay a tensor (shown when a Python number is returned). ``adapter``:
+    "module:function" (trusted, outside this folder); adapter(fn) takes the case's args.
+    """
+
+    id: str
+    title: str
+    signature: str
+    arg_names: tuple
+    output_names: tuple
+    make_cases: Callable[[], list]
+    mistakes: tuple = ()
+    hints: tuple = ()
+    lesson: str = ""
+    points: int = 10
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    forbid_rnn: bool = True
+    forbid_autograd: bool = False
+    forbid_modules: tuple = ()
+    timeout: float = 10.0
+    adapter: str = ""
+    number_note: str = ""
+    solve: Callable = None
+    _cases: list = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.mistakes = tuple(self.mistakes)
+        names = [m.name for m in self.mistakes]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"exercise {self.id!r} names more than one mistake {twice}")
+
+    def mistake(self, name):
+        """The catalogued Mistake called ``name``; a ValueError (listing the names) for any other."""
+        for mistake in self.mistakes:
+            if mistake.name == name:
+                return mistake
+        known = ", ".join(m.name for m in self.mistakes)
+        raise ValueError(f"{self.id} has no mistake {name!r}; its mistakes are: {known}")
+
+    def cases(self, salt=0):
+        """The hidden cases. Never hand them out uncopied.
+
+        ``salt`` 0 gives the fixed cases of a learner's ``check`` (made once and cached); any other
+        salt gives cases with the same shapes and flags but other numbers (see ``cases.salted``).
+        """
+        if salt:
+            with salted(salt):
+                return list(self.make_cases())
+        if self._cases is None:
+            self._cases = list(self.make_cases())
+        return self._cases
+
+
+_REGISTRY = {}
+
+
+def register(exercise):
+    """Add an exercise to the catalogue (called by the exercise modules when imported)."""
+    if exercise.id in _REGISTRY:
+        raise ValueError(f"exercise {exercise.id!r} is registered twice")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def exercise_ids():
+    """Every exercise id, in the order the lessons meet them."""
+    return list(_REGISTRY)
+
+
+def get_exercise(exercise_id):
+    """The Exercise with this id; a ValueError that lists the known ids otherwise."""
+    try:
+        return _REGISTRY[exercise_id]
+    except (KeyError, TypeError):
+        known = ", ".join(_REGISTRY)
+        raise ValueError(f"unknown exercise id {exercise_id!r}; expected one of: {known}") from None
