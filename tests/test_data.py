@@ -190,11 +190,11 @@ def test_ngram_witten_bell_by_hand():
 def test_ngram_probabilities_sum_to_one_and_never_vanish():
     ds = data.rhyme_dataset(gen(1))
     table = data._context_counts(ds.train, ds.vocab, 1)
-    lower = data._unigram_log_probs(ds.train, ds.vocab).exp()
+    lower = data._unigram_log_probs(ds.train, ds.vocab).exp().tolist()
     for counts in list(table.values())[:10]:
-        p = data._witten_bell(counts, lower)
-        assert p.sum().item() == pytest.approx(1.0)
-        assert (p[2:] > 0).all()
+        p = [data._witten_bell(counts, c, lower[c]) for c in range(ds.vocab.size)]
+        assert sum(p) == pytest.approx(1.0)
+        assert min(p[2:]) > 0
 
 
 def test_ngram_context_helps_on_the_rhymes_and_bad_orders_are_refused():
@@ -203,3 +203,47 @@ def test_ngram_context_helps_on_the_rhymes_and_bad_orders_are_refused():
     assert losses[0] > losses[1] > losses[2]
     with pytest.raises(ValueError, match="positive integer"):
         data.ngram_loss(ds.train, ds.val, ds.vocab, 0)
+
+
+# --- generated verses, read as a stream ----------------------------------------------------------
+
+from rnn_course.data import verses  # noqa: E402
+
+
+def test_verses_are_deterministic_four_lines_and_rhyme():
+    text = verses.generate_verses(gen(3), 40)
+    assert text == verses.generate_verses(gen(3), 40) != verses.generate_verses(gen(4), 40)
+    assert text.endswith("\n\n")
+    for verse in text.split("\n\n")[:-1]:
+        lines = verse.split("\n")
+        assert len(lines) == 4
+        last = [line.rstrip(",;.").split()[-1] for line in (lines[1], lines[3])]
+        assert last[0] != last[1]
+        assert any(set(last) <= set(family) for family in verses.RHYMES)
+
+
+def test_verse_corpus_draws_validation_after_training_from_one_generator():
+    corpus = data.verse_corpus(gen(0), num_train=30, num_val=7)
+    g = gen(0)
+    assert corpus.train == verses.generate_verses(g, 30)
+    assert corpus.val == verses.generate_verses(g, 7)
+    assert set(corpus.train + corpus.val) - {"\n"} <= set(corpus.vocab.itos)
+    assert corpus.vocab.itos[corpus.vocab.eos_index] == "\n"
+
+
+def test_text_streams_are_the_text_in_rows_and_the_targets_shifted_by_one():
+    vocab = data.CharVocab.from_text("abcdefg\n")
+    text = "abcdefgabcdefg\nabcdef"  # 21 characters
+    inputs, targets = data.text_streams(text, vocab, 3)  # (3, 6): 18 + 1 characters used
+    ids = vocab.encode(text)
+    assert inputs.shape == targets.shape == (3, 6)
+    assert torch.equal(inputs.flatten(), ids[:18]) and torch.equal(targets.flatten(), ids[1:19])
+
+
+def test_stream_chunks_continue_each_other_and_are_copies():
+    inputs = torch.arange(2 * 11).view(2, 11)
+    chunks = data.stream_chunks(inputs, inputs + 100, 4)  # 2 chunks, 3 steps dropped
+    assert len(chunks) == 2 and all(x.shape == y.shape == (2, 4) for x, y in chunks)
+    assert torch.equal(torch.cat([x for x, _ in chunks], dim=1), inputs[:, :8])
+    assert torch.equal(chunks[1][1], inputs[:, 4:8] + 100)
+    assert chunks[0][0].untyped_storage().data_ptr() != inputs.untyped_storage().data_ptr()

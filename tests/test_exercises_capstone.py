@@ -178,6 +178,24 @@ def test_registered_with_lesson_11():
         assert len(exercise.hints) >= 3 and all(hint(exercise_id, k) for k in (1, 2, 3))
 
 
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_no_hint_can_be_pasted_as_the_answer(exercise_id):
+    """Hints climb from the idea to the method: no level compiles as the function's body, not even
+    the last, which still leaves a step in angle brackets for the learner to fill in."""
+    exercise = get_exercise(exercise_id)
+    for level, text in enumerate(exercise.hints, start=1):
+        body = "\n".join("    " + part.strip() for part in text.split(";"))
+        with pytest.raises(SyntaxError):
+            compile(
+                f"def {exercise_id}({', '.join(exercise.arg_names)}):\n{body}\n", "hint", "exec"
+            )
+        if level < len(exercise.hints):
+            assert "<" not in text, (
+                f"hint {level} of {exercise_id} names a blank: only the last may"
+            )
+    assert "<" in exercise.hints[-1]
+
+
 # ---------------------------------------------------------------------------------------------
 # Wrong answers: each fails, with its mistake named
 # ---------------------------------------------------------------------------------------------

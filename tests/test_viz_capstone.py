@@ -1,30 +1,29 @@
-"""Tests for rnn_course.viz.capstone: the curves are where the history says, and readable at 100 %."""
+"""Tests for rnn_course.viz.capstone: the curves are where the numbers say, and readable at 100 %."""
 
 import pytest
 
 from rnn_course.viz import capstone
 
-HISTORY = {"train": [3.0, 2.5, 2.2], "train_end": [3.6, 2.7, 2.3, 2.1], "val": [3.6, 2.8, 2.4, 2.5]}
+CHUNKS = [3.4, 2.9, 2.1, 1.5, 1.1, 0.9]
+VAL = {0: 3.5, 3: 1.6, 6: 0.95}
 
 
 @pytest.mark.usefixtures("close_figures")
-def test_curves_baselines_and_best_epoch():
-    fig = capstone.learning_curves(
-        HISTORY, baselines={"unigram": 3.1, "trigram": 2.2}, best_epoch=2
-    )
+def test_chunks_validation_points_and_baselines():
+    fig = capstone.stream_curves(CHUNKS, VAL, baselines={"3-gram": 1.2, "5-gram": 1.0})
     (ax,) = fig.axes
-    val, train_end, running, unigram, trigram, best = ax.lines
-    assert list(val.get_xdata()) == [0, 1, 2, 3] and list(val.get_ydata()) == HISTORY["val"]
-    assert list(train_end.get_ydata()) == HISTORY["train_end"]
-    assert list(running.get_xdata()) == [1, 2, 3] and list(running.get_ydata()) == HISTORY["train"]
-    assert list(unigram.get_ydata()) == [3.1, 3.1] and list(trigram.get_ydata()) == [2.2, 2.2]
-    assert list(best.get_xdata()) == [2, 2]
-    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "best epoch (2)"
+    chunks, val, trigram, fivegram = ax.lines
+    assert list(chunks.get_xdata()) == [1, 2, 3, 4, 5, 6] and list(chunks.get_ydata()) == CHUNKS
+    assert list(val.get_xdata()) == [0, 3, 6] and list(val.get_ydata()) == [3.5, 1.6, 0.95]
+    assert list(trigram.get_ydata()) == [1.2, 1.2] and list(fivegram.get_ydata()) == [1.0, 1.0]
+    assert ax.get_yscale() == "log"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["training chunk", "validation", "3-gram", "5-gram"]
 
 
 @pytest.mark.usefixtures("close_figures")
 def test_readable_at_100_percent():
-    fig = capstone.learning_curves(HISTORY, baselines={"unigram": 3.1})
+    fig = capstone.stream_curves(CHUNKS, VAL, baselines={"unigram": 3.1})
     assert 100 <= fig.dpi <= 110
     assert fig.get_size_inches()[0] * fig.dpi >= 550
     texts = [
@@ -36,6 +35,6 @@ def test_readable_at_100_percent():
 
 
 @pytest.mark.usefixtures("close_figures")
-def test_without_end_of_epoch_training_loss_or_baselines():
-    fig = capstone.learning_curves({"train": [1.0, 0.5], "val": [1.2, 1.1, 0.6]})
-    assert len(fig.axes[0].lines) == 2
+def test_without_baselines_on_a_linear_axis():
+    fig = capstone.stream_curves(CHUNKS, VAL, log=False)
+    assert len(fig.axes[0].lines) == 2 and fig.axes[0].get_yscale() == "linear"

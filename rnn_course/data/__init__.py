@@ -8,15 +8,23 @@ never touched), so the same seed always gives the same data.
     ds = data.rhyme_dataset(gen)                  # train/validation split of the nursery rhymes
     batches = data.char_batches(ds.train, ds.vocab, batch_size=16, generator=gen)
 
+    corpus = data.verse_corpus(gen)               # generated verses (lesson 11), one text each
+    inputs, targets = data.text_streams(corpus.train, corpus.vocab, num_streams=20)  # (N, T)
+    chunks = data.stream_chunks(inputs, targets, chunk_length=50)                   # (N, L) pairs
+
 The text files live next to this module (``rnn_course/data/*.txt``); their first line names the
 source, starting with ``#``.
 """
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
 import torch
 from torch.nn.utils.rnn import pad_sequence
+
+from .verses import generate_verses
 
 TEXTS = ("nursery_rhymes",)
 
@@ -207,40 +215,39 @@ def ngram_loss(train_lines, val_lines, vocab, order):
     if int(order) != order or order < 1:
         raise ValueError(f"order must be a positive integer, not {order!r}")
     tables = [_context_counts(train_lines, vocab, k) for k in range(1, order)]
-    unigram = _unigram_log_probs(train_lines, vocab).exp()  # (V,)
+    unigram = _unigram_log_probs(train_lines, vocab).exp().tolist()  # V floats
     total, count = 0.0, 0
     for line in val_lines:
         inputs, targets = char_example(line, vocab)
         history = [vocab.bos_index] * (order - 2) + inputs.tolist()
         for t, target in enumerate(targets.tolist()):
-            p = unigram
+            p = unigram[target]
             for k, table in enumerate(tables, start=1):  # contexts of 1, 2, ... characters
-                p = _witten_bell(
-                    table.get(tuple(history[t + order - 2 - k + 1 : t + order - 1])), p
-                )
-            total -= torch.log(p[target]).item()
+                context = tuple(history[t + order - 1 - k : t + order - 1])
+                p = _witten_bell(table.get(context), target, p)
+            total -= math.log(p)
             count += 1
     return total / count
 
 
 def _context_counts(lines, vocab, k):
-    """{context (k indices): counts of the next token, a (V,) tensor} over ``lines``."""
+    """{context (k indices): Counter of the next token} over ``lines``."""
     table = {}
     for line in lines:
         inputs, targets = char_example(line, vocab)
         history = [vocab.bos_index] * (k - 1) + inputs.tolist()
         for t, target in enumerate(targets.tolist()):
-            context = tuple(history[t : t + k])
-            table.setdefault(context, torch.zeros(vocab.size))[target] += 1
+            table.setdefault(tuple(history[t : t + k]), Counter())[target] += 1
     return table
 
 
-def _witten_bell(counts, lower):
-    """Interpolate a context's next-token ``counts`` (or None) with the ``lower`` order's probabilities."""
+def _witten_bell(counts, target, lower):
+    """p(target | context): the context's next-token ``counts`` (a Counter, or None for an unseen
+    context) interpolated with ``lower``, the next lower order's p(target)."""
     if counts is None:
         return lower
-    seen, types = counts.sum(), (counts > 0).sum()
-    return (counts + types * lower) / (seen + types)
+    seen, types = counts.total(), len(counts)
+    return (counts[target] + types * lower) / (seen + types)
 
 
 def _unigram_log_probs(train_lines, vocab):
@@ -250,6 +257,56 @@ def _unigram_log_probs(train_lines, vocab):
     for line in train_lines:
         counts += torch.bincount(char_example(line, vocab)[1], minlength=vocab.size)
     return torch.log(counts / counts.sum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated verses, read as one stream (truncated BPTT with a carried state)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class VerseCorpus:
+    """Generated verses: a training text and a validation text drawn after it from the same generator.
+
+    Attributes:
+        vocab: the CharVocab of both texts ('\n' is a character of the stream, index 2).
+        train, val: str, whole verses, each followed by a blank line.
+    """
+
+    vocab: CharVocab
+    train: str
+    val: str
+
+
+def verse_corpus(generator, num_train=800, num_val=100):
+    """``num_train`` verses for training, then ``num_val`` more for validation (see ``verses``)."""
+    train = generate_verses(generator, num_train)
+    val = generate_verses(generator, num_val)
+    return VerseCorpus(vocab=CharVocab.from_text(train + val), train=train, val=val)
+
+
+def text_streams(text, vocab, num_streams):
+    """Cut ``text`` into ``num_streams`` equal rows read side by side: inputs and targets (N, T).
+
+    Row n holds the n-th stretch of T characters; targets are the inputs shifted by one character
+    along the text. The last few characters (fewer than N + 1) are dropped.
+    """
+    ids = vocab.encode(text)  # (len(text),)
+    width = (len(ids) - 1) // num_streams
+    inputs = ids[: num_streams * width].view(num_streams, width)  # (N, T)
+    targets = ids[1 : num_streams * width + 1].view(num_streams, width)  # (N, T)
+    return inputs, targets
+
+
+def stream_chunks(inputs, targets, chunk_length):
+    """Consecutive chunks of ``chunk_length`` steps of (N, T) streams: a list of (inputs, targets),
+    each (N, L) and a copy of its own. Chunk k + 1 continues chunk k in every row; a last, shorter
+    remainder is dropped."""
+    starts = range(0, inputs.shape[1] - chunk_length + 1, chunk_length)
+    return [
+        (inputs[:, s : s + chunk_length].clone(), targets[:, s : s + chunk_length].clone())
+        for s in starts
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -335,14 +335,17 @@ register(
             )
         ),
         hints=(
-            "Five moves, in an order that matters: clear the old gradients, compute the loss, make the new "
-            "gradients, limit their size, update the parameters. Which of these must come after which?",
-            "model(inputs, lengths) returns one row of logits per real position, in the order of a "
-            "PackedSequence (time step by time step). The targets must be in the same order: pack them the "
-            "same way and take .data. F.cross_entropy wants raw logits and gives the mean.",
-            "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) scales all the gradients together; "
-            "it only has something to scale after backward, and only helps before optimizer.step(). "
-            "Return the loss (a 0-dim tensor or loss.item()).",
+            "backward adds to whatever is already in .grad, and the optimizer uses whatever is in .grad "
+            "when it steps. So: what must happen before backward, and what may only happen between "
+            "backward and the step?",
+            "model(inputs, lengths) gives one row of logits per real position, in packed order (time "
+            "step by time step, lesson 10), so the targets must be put in that same order before the "
+            "loss; F.cross_entropy takes raw logits and already averages. Clipping scales all the "
+            "gradients together by one factor (lesson 9's global norm), against max_norm.",
+            "optimizer.zero_grad(); logits = model(inputs, lengths); loss = F.cross_entropy(logits, "
+            "<the targets in packed order>); loss.backward(); "
+            "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm); optimizer.step(); "
+            "return the loss. The targets are yours to order.",
         ),
     )
 )
@@ -574,12 +577,16 @@ register(
             )
         ),
         hints=(
-            "Read the whole prompt first; the logits at its last position give the distribution of the "
-            "first new token. Then loop: turn logits into probabilities, draw a token, feed it back.",
-            "Temperature divides the logits before the softmax. Draw with torch.multinomial(probs, 1, "
-            "generator=generator); without the generator the draws cannot be reproduced.",
-            "model.step(tokens, state) returns (logits, state): pass that state to the next call, feeding "
-            "only the newest token. Stop after drawing end_index (keep it) or after max_len tokens.",
+            "Read the whole prompt first: the scores at its last position give the distribution of the "
+            "first new token. Then repeat: scores to probabilities, draw a token, keep it, feed it back.",
+            "The temperature divides the scores before the softmax. Draw with the generator you were "
+            "given, so that the draws can be reproduced. Each call of model.step returns a state: the "
+            "next call needs it, together with only the newest token. Stop after the end token (kept) "
+            "or after max_len tokens.",
+            "logits, state = model.step(prompt); then at most max_len times: probs = "
+            "torch.softmax(logits[-1] / temperature, dim=-1); token = torch.multinomial(probs, 1, "
+            "generator=generator); keep it; stop if it is end_index; logits, state = "
+            "model.step(token, <the state to carry>). Return the kept tokens as a tensor.",
         ),
     )
 )

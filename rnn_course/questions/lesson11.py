@@ -24,9 +24,10 @@ QUESTIONS = {
         ),
     ),
     "11.proj_size_shapes": Question(
-        why="proj_size shrinks only what leaves the cell as h: the output and h_n have proj_size features "
-        "per direction. The cell state c never leaves the cell through the projection, so c_n keeps "
-        "hidden_size. The stack axis is D * num_layers as always.",
+        why="proj_size only shrinks a state that passes through the projection matrix weight_hr on its "
+        "way out of the cell; a state that never leaves the cell that way keeps hidden_size features. "
+        "Work out which of h and c takes that path. The first two axes follow the usual rule for h_n: "
+        "(D * num_layers, N, ...).",
         hints=(
             "Which of h and c is multiplied by the projection matrix weight_hr?",
             "The stack axis and the batch axis are the same as for nn.RNN; only the last axis can differ "
@@ -34,12 +35,34 @@ QUESTIONS = {
         ),
     ),
     "11.low_temperature": Question(
-        why="Dividing the logits by a small temperature stretches the gaps between them: the largest "
-        "logit's lead grows without bound as T shrinks, and the softmax puts almost all of its mass there.",
+        why="The temperature divides every logit, so it multiplies the gap between any two logits by 1/T. "
+        "Follow what a softmax does with gaps that grow without bound as T goes towards 0, and which "
+        "of the three descriptions that distribution is closest to.",
         hints=(
             "Compare exp(z_1 / T) with exp(z_2 / T) for two logits z_1 > z_2 as T gets small.",
             "Which token would a sampler almost always draw then?",
         ),
         options=("a", "b", "c"),
+    ),
+    "11.embedding_grad_rows": Question(
+        why="An embedding reads row i of its table for every position whose token is i, and nothing else. "
+        "A row that no position read has no effect on the loss, so its gradient is zero; a row read at "
+        "several positions gets one summed gradient. Count the rows that were read, not the positions.",
+        hints=(
+            "Think of the embedding as one-hot @ weight: which rows of weight does a one-hot row touch?",
+            "Look at the 7 characters printed above: are they all different?",
+        ),
+    ),
+    "11.held_without_detach": Question(
+        why="A graph is freed by the backward that runs through it, unless retain_graph=True keeps it. "
+        "Without detach, the state that enters a chunk is tied to the graphs of all the chunks before it, "
+        "and none of them has been freed. With detach, only the current chunk's graph exists. Every "
+        "chunk has the same shapes, so count the chunks' graphs held in each run.",
+        hints=(
+            "With detach, how many chunks' graphs exist just before a backward?",
+            "Without detach and with retain_graph=True, which earlier graphs have been freed by the time "
+            "chunk 8 is read?",
+        ),
+        rel_tol=0.01,
     ),
 }

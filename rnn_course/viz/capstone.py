@@ -1,64 +1,58 @@
-"""Figures for the capstone (lesson 11): learning curves against the n-gram baselines.
+"""Figures for the capstone (lesson 11): training over a stream, against the n-gram baselines.
 
-    fig = learning_curves(history, baselines={"unigram": 3.08, "bigram": 2.41, "trigram": 2.09},
-                          best_epoch=12)
+    fig = stream_curves(chunk_losses, val_losses={0: 3.5, 110: 0.47, 220: 0.33},
+                        baselines={"3-gram": 0.91, "5-gram": 0.41})
 
-``history`` is what ``rnn_course.train.fit`` returns with ``train_eval_batches``: "train" (the
-running mean of each epoch, epochs 1..E), "train_end" and "val" (epochs 0..E, 0 = before training).
-The Figure is returned, not shown. Drawn at 100 dpi, 720 x 360 px, no text under 9 pt.
+``chunk_losses`` holds the loss of every training chunk, before the step it was used for (what
+``rnn_course.train.stream_epoch`` returns, epochs concatenated); ``val_losses`` maps a step count
+to the validation loss measured after that many steps. The Figure is returned, not shown, drawn
+through ``rnn_course.viz.style``.
 """
 
-import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
+
+from . import style
 
 TRAIN = "#3182bd"
 VAL = "#e6550d"
-BASELINES = ("#636363", "#969696", "#31a354", "#756bb1", "#8c6d31")
+LOG_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10)
+BASELINES = ("#636363", "#31a354", "#756bb1", "#8c6d31", "#969696")
 
 
-def learning_curves(
-    history,
-    baselines=None,
-    best_epoch=None,
-    ylabel="loss (nats per character)",
-    figsize=(7.2, 3.6),
-    dpi=100,
+def stream_curves(
+    chunk_losses, val_losses, baselines=None, ylabel="loss (nats per character)", log=True
 ):
-    """Validation loss and training loss (measured at the end of each epoch, and the running mean
-    during it) per epoch; a dashed line per baseline; a dotted vertical line at ``best_epoch``."""
-    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    val = [float(v) for v in history["val"]]
-    epochs = range(len(val))
-    ax.plot(epochs, val, marker="o", markersize=3, color=VAL, label="validation")
-    if "train_end" in history:
-        ax.plot(
-            epochs,
-            [float(v) for v in history["train_end"]],
-            marker="o",
-            markersize=3,
-            color=TRAIN,
-            label="train (end of epoch)",
-        )
-    running = [float(v) for v in history["train"]]
+    """The loss of each training chunk against the step, the validation loss as points at the steps
+    it was measured, and a dashed line per baseline. With ``log``, the loss axis is logarithmic, so
+    that the first steps and the last ones are both readable."""
+    fig, ax = style.new_figure(7.2, 3.6)
     ax.plot(
-        range(1, len(running) + 1),
-        running,
+        range(1, len(chunk_losses) + 1),
+        chunk_losses,
         color=TRAIN,
-        linestyle=":",
-        linewidth=1.5,
-        label="train (running mean)",
+        linewidth=1.0,
+        label="training chunk",
+    )
+    steps = sorted(val_losses)
+    ax.plot(
+        steps,
+        [val_losses[s] for s in steps],
+        marker="o",
+        markersize=5,
+        color=VAL,
+        label="validation",
     )
     for colour, (name, value) in zip(BASELINES, (baselines or {}).items()):
         ax.axhline(value, color=colour, linestyle="--", linewidth=1.0, label=name)
-    if best_epoch is not None:
-        ax.axvline(
-            best_epoch, color=VAL, linestyle=":", linewidth=1.0, label=f"best epoch ({best_epoch})"
-        )
+    if log:
+        ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        ax.set_yticks([t for t in LOG_TICKS if low <= t <= high])
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch", fontsize=10)
-    ax.set_ylabel(ylabel, fontsize=10)
-    ax.tick_params(labelsize=9)
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title("learning curves and n-gram baselines", fontsize=11)
-    fig.tight_layout()
-    return fig
+    ax.set_xlabel("training step (one chunk each)", fontsize=style.LABEL)
+    ax.set_ylabel(ylabel, fontsize=style.LABEL)
+    ax.legend(fontsize=style.LABEL, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title("training over the stream, and n-gram baselines", fontsize=style.TITLE)
+    return style.finish(fig)
