@@ -328,3 +328,69 @@ def test_salted_cases_keep_their_shapes_and_change_their_numbers():
         plain, salted = exercise.cases(), exercise.cases(salt=4242)
         assert [c.label for c in plain] == [c.label for c in salted]
         assert not torch.equal(plain[0].args[1], salted[0].args[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# The grader: the adapters and the attention tripwire run in its sandbox too
+# ---------------------------------------------------------------------------------------------
+
+_SETUP = """import math
+import torch
+import torch.nn.functional as F
+from rnn_course.exercises import check, hint
+"""
+
+_LOSS = """def seq2seq_loss(step, h, tgt, sos_index, pad_index):
+    inputs = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)
+    logits = []
+    for t in range(tgt.shape[1]):
+        out, h = step(inputs[:, t], h)
+        logits.append(out)
+    return F.cross_entropy(torch.stack(logits, 2), tgt, ignore_index=pad_index)
+"""
+
+_DECODE_NO_STOP = """def greedy_decode(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, out = torch.full((h.shape[0],), sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(-1).masked_fill(done, pad_index)
+        out.append(y)
+        done |= y == eos_index
+    return torch.stack(out, 1)
+"""
+
+_ATTENTION = """def attention(query, keys, values, mask=None):
+    scores = query @ keys.transpose(1, 2) / math.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
+    weights = scores.softmax(-1)
+    return weights @ values, weights
+"""
+
+_SDPA = """def attention(query, keys, values, mask=None):
+    m = None if mask is None else mask[:, None, :]
+    return F.scaled_dot_product_attention(query, keys, values, attn_mask=m), None
+"""
+
+
+def test_the_grader_grades_all_three_through_their_adapters(tmp_path):
+    import nbformat
+
+    from rnn_course.grading import Limits, grade
+
+    def write(name, lesson, *cells):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+        nb.metadata["rnn_course"] = {"lesson": lesson, "kind": "learner"}
+        nbformat.write(nb, str(tmp_path / name))
+
+    write("a.ipynb", "15_encoder_decoder", _SETUP, _LOSS, _DECODE_NO_STOP)
+    write("b.ipynb", "16_attention", _SETUP, _ATTENTION)
+    write("c.ipynb", "16_attention", _SETUP, _SDPA)
+    rows = {r.submission.path.name: r for r in grade([tmp_path], limits=Limits(timeout=300))}
+    a, b, c = rows["a.ipynb"], rows["b.ipynb"], rows["c.ipynb"]
+    assert a.results["seq2seq_loss"].passed and not a.results["greedy_decode"].passed
+    assert "always runs max_len steps" in " ".join(a.results["greedy_decode"].feedback)
+    assert b.results["attention"].passed
+    assert not c.results["attention"].passed
+    assert "off-limits" in " ".join(c.results["attention"].feedback)

@@ -2,13 +2,14 @@
 between teacher forcing and free running."""
 
 import numpy as np
+from matplotlib.patches import Rectangle
 
 from . import style
 
 _COLOURS = {"without attention": "#cf222e", "with attention": "#0969da"}
 
 
-def alignment(weights, source_labels, output_labels, titles=None):
+def alignment(weights, source_labels, output_labels, titles=None, expected=None):
     """Attention weights as heatmaps, one panel per example: rows are output steps, columns source
     tokens, and each row (one step's weights) sums to 1.
 
@@ -16,19 +17,25 @@ def alignment(weights, source_labels, output_labels, titles=None):
         weights: a list of (T, S) arrays or tensors, one per example (padding already cut off).
         source_labels, output_labels: for each example, the S source and T output tokens as text.
         titles: optional panel titles.
+        expected: optional, for each example, the source column each output row should read (None
+            for a row with no right answer); those cells are outlined.
     """
     count = len(weights)
+    grids = [np.asarray(w, dtype=float) for w in weights]
+    top = max(float(g.max()) for g in grids)
     fig, axes = style.new_figure(3.1 * count, 3.4, 1, count, squeeze=False)
     for k, ax in enumerate(axes[0]):
-        grid = np.asarray(weights[k], dtype=float)
-        image = ax.imshow(grid, cmap="magma", vmin=0.0, vmax=1.0, aspect="equal")
-        ax.set_xticks(range(grid.shape[1]), source_labels[k])
-        ax.set_yticks(range(grid.shape[0]), output_labels[k])
-        ax.set_xlabel("source (read by the encoder)", fontsize=style.LABEL)
-        if k == 0:
-            ax.set_ylabel("output step (written by the decoder)", fontsize=style.LABEL)
+        image = ax.imshow(grids[k], cmap="magma", vmin=0.0, vmax=top, aspect="equal")
+        ax.set_xticks(range(grids[k].shape[1]), source_labels[k])
+        ax.set_yticks(range(grids[k].shape[0]), output_labels[k])
+        for row, column in enumerate(expected[k] if expected else ()):
+            if column is not None:
+                box = Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="#57d9a3")
+                ax.add_patch(box)
         if titles:
             ax.set_title(titles[k], fontsize=style.TITLE)
+    axes[0][0].set_ylabel("output step (written)", fontsize=style.LABEL)
+    axes[0][count // 2].set_xlabel("source digit (read by the encoder)", fontsize=style.LABEL)
     colourbar = fig.colorbar(image, ax=list(axes[0]), shrink=0.8)
     colourbar.set_label("attention weight", fontsize=style.LABEL)
     return style.finish(fig, tight=False)
