@@ -107,6 +107,18 @@ LESSONS = (
         "When gating helps",
         "train RNN, GRU and LSTM on a long memory, gates default or opened, over several seeds; read the spread",
     ),
+    Lesson(
+        "15_encoder_decoder",
+        "Encoder-decoder",
+        "condition a decoder on an encoder's final state; train with teacher forcing and a masked loss; "
+        "decode greedily; measure the gap between training and free running",
+    ),
+    Lesson(
+        "16_attention",
+        "Attention",
+        "write scaled dot-product attention with a padding mask; read an alignment map; "
+        "measure when attention helps; run the same computation through torch's attention",
+    ),
 )
 
 

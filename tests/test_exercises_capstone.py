@@ -8,6 +8,7 @@ catch delegation to the course's own versions, and survive misbehaviour. The wro
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn

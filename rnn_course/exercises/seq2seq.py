@@ -1,0 +1,770 @@
+"""Exercises for encoder-decoders and attention: seq2seq_loss, greedy_decode (lesson 15), attention (16).
+
+The decoder of the first two is a GRU with an embedding and an output layer; the learner's function
+gets it as ``step(y, h) -> (logits, h_next)``, built from the case's weights by a trusted adapter
+(``rnn_course.seq2seq_adapters``). Letters: N batch, L target length, H hidden size, E embedding size,
+C vocabulary size (torch's number of classes); for attention, torch's own: L queries, S keys, E, Ev.
+
+Each catalogued mistake is a small function of its own, named after the one place it differs from
+the right computation.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..seq2seq_adapters import greedy_decode_adapter, seq2seq_loss_adapter
+from .cases import DTYPE, dims_label, generator, randn
+from .core import Case, Exercise, Mistake, register
+
+_FORBIDDEN = ("rnn_course.seq2seq",)
+
+# ---------------------------------------------------------------------------------------------
+# The decoder of the hidden cases
+# ---------------------------------------------------------------------------------------------
+
+
+def _decoder_params(gen, vocab, embed, hidden, scale=0.6):
+    """Random weights for decoder_step: embedding (C, E), a GRU cell (E -> H), output layer (H -> C)."""
+    return {
+        "embedding.weight": randn(gen, vocab, embed),
+        "cell.weight_ih": randn(gen, 3 * hidden, embed, scale=scale),
+        "cell.weight_hh": randn(gen, 3 * hidden, hidden, scale=scale),
+        "cell.bias_ih": randn(gen, 3 * hidden, scale=0.3),
+        "cell.bias_hh": randn(gen, 3 * hidden, scale=0.3),
+        "out.weight": randn(gen, vocab, hidden, scale=scale),
+        "out.bias": randn(gen, vocab, scale=0.3),
+    }
+
+
+def _torch_decoder(params):
+    """nn.Embedding, nn.GRU (batch_first) and nn.Linear carrying ``params``: the oracle's decoder."""
+    vocab, embed = params["embedding.weight"].shape
+    hidden = params["cell.weight_hh"].shape[1]
+    embedding = nn.Embedding(vocab, embed, dtype=DTYPE)
+    gru = nn.GRU(embed, hidden, batch_first=True, dtype=DTYPE)
+    out = nn.Linear(hidden, vocab, dtype=DTYPE)
+    with torch.no_grad():
+        embedding.weight.copy_(params["embedding.weight"])
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(gru, f"{name}_l0").copy_(params[f"cell.{name}"])
+        out.weight.copy_(params["out.weight"])
+        out.bias.copy_(params["out.bias"])
+    return embedding, gru, out
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. seq2seq_loss(step, h, tgt, sos_index, pad_index) -> loss
+# ---------------------------------------------------------------------------------------------
+
+# (N, L, H, E, C, (pad, sos, eos), lengths): every size distinct; the special tokens move around so
+# that an index written into the code shows.
+_LOSS_SHAPES = [
+    (3, 5, 4, 6, 9, (0, 1, 2), [5, 3, 2]),
+    (4, 6, 7, 3, 11, (10, 9, 8), [4, 6, 1, 3]),
+    (2, 4, 5, 8, 7, (3, 0, 6), [2, 4]),
+    (5, 7, 6, 4, 10, (2, 5, 0), [7, 2, 5, 6, 3]),
+]
+
+
+def _target_rows(gen, lengths, length, vocab, specials):
+    """tgt (N, L) int64: each row is ordinary tokens, then <eos> at lengths[n] - 1, then <pad>."""
+    pad, sos, eos = specials
+    ordinary = torch.tensor([k for k in range(vocab) if k not in specials])
+    picks = torch.randint(len(ordinary), (len(lengths), length), generator=gen)
+    tgt = ordinary[picks]  # (N, L)
+    for row, n in enumerate(lengths):
+        tgt[row, n - 1] = eos
+        tgt[row, n:] = pad
+    return tgt
+
+
+def _loss_solve(params, h, tgt, sos_index, pad_index):
+    """torch's answer: nn.GRU run once over the shifted targets, then F.cross_entropy(ignore_index)."""
+    embedding, gru, out = _torch_decoder(params)
+    inputs = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    with torch.no_grad():
+        output, _ = gru(embedding(inputs), h[None])  # (N, L, H)
+        logits = out(output)  # (N, L, C)
+    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
+
+
+def _loss_case(seed, n, length, hidden, embed, vocab, specials, lengths):
+    gen = generator(seed)
+    params = _decoder_params(gen, vocab, embed, hidden)
+    h = randn(gen, n, hidden)
+    tgt = _target_rows(gen, lengths, length, vocab, specials)
+    pad, sos, _ = specials
+    args = (params, h, tgt, sos, pad)
+    label = dims_label(N=n, L=length, H=hidden, E=embed, C=vocab)
+    return Case(args, _loss_solve(*args), label, ("()",))
+
+
+def _loss_cases():
+    return [_loss_case(1500 + i, *shape) for i, shape in enumerate(_LOSS_SHAPES)]
+
+
+def _shifted(tgt, sos_index):
+    """The decoder's inputs (N, L): <sos>, then the targets without their last token."""
+    return torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)
+
+
+def _run_decoder(step, h, inputs):
+    """Logits (N, L, C) with ``inputs[:, t]`` fed at step t and the state carried."""
+    logits = []
+    for t in range(inputs.shape[1]):
+        out, h = step(inputs[:, t], h)
+        logits.append(out)
+    return torch.stack(logits, dim=1)  # (N, L, C)
+
+
+def _per_token(logits, tgt):
+    """Cross-entropy of every position, (N, L), padding included."""
+    return F.cross_entropy(logits.transpose(1, 2), tgt, reduction="none")
+
+
+def seq2seq_loss_right(step, h, tgt, sos_index, pad_index):
+    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
+    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
+
+
+def unshifted_inputs(step, h, tgt, sos_index, pad_index):
+    logits = _run_decoder(step, h, tgt)  # fed the very token it must predict
+    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
+
+
+def fed_own_predictions(step, h, tgt, sos_index, pad_index):
+    y, logits = torch.full_like(tgt[:, 0], sos_index), []
+    for _ in range(tgt.shape[1]):
+        out, h = step(y, h)
+        logits.append(out)
+        y = out.argmax(dim=-1)  # its own guess, not the target
+    logits = torch.stack(logits, dim=1)
+    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
+
+
+def padding_scored(step, h, tgt, sos_index, pad_index):
+    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
+    return F.cross_entropy(logits.transpose(1, 2), tgt)  # no ignore_index
+
+
+def ignore_index_zero(step, h, tgt, sos_index, pad_index):
+    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
+    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=0)
+
+
+def eos_not_scored(step, h, tgt, sos_index, pad_index):
+    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
+    eos = tgt.gather(1, ((tgt != pad_index).sum(1, keepdim=True) - 1))  # the token before padding
+    mask = (tgt != pad_index) & (tgt != eos)
+    return losses[mask].mean()
+
+
+def mask_from_inputs(step, h, tgt, sos_index, pad_index):
+    inputs = _shifted(tgt, sos_index)
+    losses = _per_token(_run_decoder(step, h, inputs), tgt)
+    return losses[inputs != pad_index].mean()
+
+
+def mean_of_row_means(step, h, tgt, sos_index, pad_index):
+    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
+    mask = tgt != pad_index
+    return ((losses * mask).sum(1) / mask.sum(1)).mean()
+
+
+def divided_by_batch(step, h, tgt, sos_index, pad_index):
+    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
+    return losses[tgt != pad_index].sum() / tgt.shape[0]
+
+
+def summed(step, h, tgt, sos_index, pad_index):
+    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
+    return losses[tgt != pad_index].sum()
+
+
+def state_not_carried(step, h, tgt, sos_index, pad_index):
+    inputs = _shifted(tgt, sos_index)
+    logits = torch.stack([step(inputs[:, t], h)[0] for t in range(inputs.shape[1])], dim=1)
+    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
+
+
+def sos_never_fed(step, h, tgt, sos_index, pad_index):
+    logits = _run_decoder(step, h, tgt[:, :-1])  # starts from the first target
+    return F.cross_entropy(logits.transpose(1, 2), tgt[:, 1:], ignore_index=pad_index)
+
+
+def softmax_then_cross_entropy(step, h, tgt, sos_index, pad_index):
+    probs = _run_decoder(step, h, _shifted(tgt, sos_index)).softmax(dim=-1)
+    return F.cross_entropy(probs.transpose(1, 2), tgt, ignore_index=pad_index)
+
+
+def nll_of_logits(step, h, tgt, sos_index, pad_index):
+    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
+    return F.nll_loss(logits.transpose(1, 2), tgt, ignore_index=pad_index)  # no log_softmax
+
+
+_LOSS_MISTAKES = (
+    (
+        "your decoder is fed the very token it must predict: its input at step t is the target of step "
+        "t - 1 (<sos> at the first step), i.e. the targets shifted right by one",
+        unshifted_inputs,
+    ),
+    (
+        "your decoder is fed its own predictions (free running); the loss is teacher-forced: feed the "
+        "true previous target, whatever the decoder guessed",
+        fed_own_predictions,
+    ),
+    (
+        "your loss scores the padding positions too; leave out every position whose target is pad_index",
+        padding_scored,
+    ),
+    (
+        "your loss leaves out the targets equal to 0, not those equal to pad_index: use the index you are "
+        "given (ignore_index=pad_index)",
+        ignore_index_zero,
+    ),
+    (
+        "your loss leaves out <eos>; predicting where a sequence ends is part of the task, so <eos> is "
+        "scored like any other target (only padding is left out)",
+        eos_not_scored,
+    ),
+    (
+        "your mask is read off the decoder's inputs, which are shifted by one; read it off the targets",
+        mask_from_inputs,
+    ),
+    (
+        "you average within each sequence and then over the batch; the loss is the mean over all real "
+        "target tokens of the batch, so longer sequences weigh more",
+        mean_of_row_means,
+    ),
+    (
+        "you divide the summed loss by N (the batch size); divide by the number of real target tokens",
+        divided_by_batch,
+    ),
+    ("your loss is a sum over the tokens; take their mean", summed),
+    (
+        "your decoder starts every step from the context h; carry the state: each step starts from the "
+        "h_next of the step before",
+        state_not_carried,
+    ),
+    (
+        "your decoder never sees <sos>: it starts from the first target and so never predicts it; feed "
+        "<sos> first and score every target",
+        sos_never_fed,
+    ),
+    (
+        "you apply softmax before cross-entropy, which applies log-softmax itself; pass the raw logits",
+        softmax_then_cross_entropy,
+    ),
+    (
+        "you take nll_loss of the raw logits; nll_loss expects log-probabilities (use cross_entropy, or "
+        "log_softmax first)",
+        nll_of_logits,
+    ),
+)
+
+register(
+    Exercise(
+        id="seq2seq_loss",
+        title="The teacher-forced loss of a decoder, with padding masked",
+        signature="seq2seq_loss(step, h, tgt, sos_index, pad_index) -> loss",
+        arg_names=("params", "h", "tgt", "sos_index", "pad_index"),
+        output_names=("loss",),
+        make_cases=_loss_cases,
+        lesson="15_encoder_decoder",
+        forbid_rnn=False,
+        forbid_modules=_FORBIDDEN,
+        adapter="rnn_course.seq2seq_adapters:seq2seq_loss_adapter",
+        rtol=1e-6,
+        atol=1e-9,
+        mistakes=tuple(
+            Mistake(fn.__name__, m, seq2seq_loss_adapter(fn)) for m, fn in _LOSS_MISTAKES
+        ),
+        hints=(
+            "Teacher forcing means that the decoder's input at each step is the true previous token, not "
+            "its own guess. What is the 'previous token' of the first target?",
+            "Build the decoder's inputs (N, L) from tgt once, before the loop; run the loop over the L "
+            "steps, carrying h, and keep every step's logits.",
+            "Stack the logits to (N, L, C). F.cross_entropy wants the classes on axis 1, and has an "
+            "argument that leaves out one target index: which index must not count?",
+        ),
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. greedy_decode(step, h, sos_index, eos_index, pad_index, max_len) -> tokens
+# ---------------------------------------------------------------------------------------------
+
+# (N, H, E, C, (pad, sos, eos), max_len, kind): "all end" cases stop before max_len with rows ending at
+# different steps; in "some run on" cases at least one row ends and one reaches max_len.
+_DECODE_SHAPES = [
+    (3, 4, 6, 9, (0, 1, 2), 8, "all end"),
+    (4, 7, 3, 11, (10, 9, 8), 6, "some run on"),
+    (2, 5, 8, 7, (3, 0, 6), 10, "all end"),
+    (5, 6, 4, 10, (2, 5, 0), 9, "some run on"),
+]
+
+
+def _decode_solve(params, h, sos_index, eos_index, pad_index, max_len):
+    """torch's answer: nn.GRU fed its argmax for max_len steps, then cut after each row's <eos>."""
+    embedding, gru, out = _torch_decoder(params)
+    y, state, tokens = torch.full((h.shape[0], 1), sos_index), h[None], []
+    with torch.no_grad():
+        for _ in range(max_len):
+            output, state = gru(embedding(y), state)  # (N, 1, H)
+            y = out(output).argmax(dim=-1)  # (N, 1)
+            tokens.append(y)
+    tokens = torch.cat(tokens, dim=1)  # (N, max_len)
+    is_eos = (tokens == eos_index).long()
+    after_eos = (is_eos.cumsum(dim=1) - is_eos) > 0  # strictly after the first <eos>
+    tokens[after_eos] = pad_index
+    ended = is_eos.any(dim=1)
+    if not ended.all():
+        return tokens
+    steps = int(is_eos.argmax(dim=1).max()) + 1  # the step at which the last row ends
+    return tokens[:, :steps].contiguous()
+
+
+def _decode_kind(tokens, eos_index, max_len):
+    """ "all end" or "some run on" when the decoded rows show it clearly, else None."""
+    ends = [(row == eos_index).nonzero().flatten().tolist()[:1] for row in tokens]
+    steps = {end[0] for end in ends if end}
+    if len(steps) >= 2 and all(ends) and max(steps) < max_len - 1 and min(steps) > 0:
+        return "all end"
+    if steps and not all(ends) and min(steps) > 0:
+        return "some run on"
+    return None
+
+
+def _decode_case(seed, n, hidden, embed, vocab, specials, max_len, kind):
+    """The first seed from ``seed`` on whose decoder shows ``kind`` (random decoders often settle
+    into a fixed point, so a few seeds are tried)."""
+    pad, sos, eos = specials
+    for attempt in range(200):
+        gen = generator(seed + 7919 * attempt)
+        params = _decoder_params(gen, vocab, embed, hidden, scale=1.5)
+        h = randn(gen, n, hidden, scale=1.5)
+        args = (params, h, sos, eos, pad, max_len)
+        expected = _decode_solve(*args)
+        if _decode_kind(expected, eos, max_len) == kind:
+            break
+    label = dims_label(N=n, H=hidden, E=embed, C=vocab)
+    return Case(args, expected, label, ("(N, T)",))
+
+
+def _decode_cases():
+    return [_decode_case(1600 + i, *shape) for i, shape in enumerate(_DECODE_SHAPES)]
+
+
+def _first_tokens(h, sos_index):
+    return torch.full((h.shape[0],), sos_index, dtype=torch.long)  # (N,)
+
+
+def greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)  # (N, T)
+
+
+def never_stops_early(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        tokens.append(y)
+        done = done | (y == eos_index)  # but the loop goes on to max_len
+    return torch.stack(tokens, dim=1)
+
+
+def no_padding_after_eos(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1)  # finished rows keep producing tokens
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def eos_after_eos(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1).masked_fill(done, eos_index)  # fills with <eos>, not <pad>
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def stops_at_first_eos(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.any():  # any row, not every row
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def sos_kept(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    tokens.append(y)  # <sos> is not a prediction
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def eos_dropped(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        done = done | (y == eos_index)
+        tokens.append(y.masked_fill(y == eos_index, pad_index))  # the <eos> itself is lost
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def sos_fed_every_step(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(_first_tokens(h, sos_index), h)  # never its previous token
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def state_not_updated(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, _ = step(y, h)  # h_next thrown away
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def one_step_short(step, h, sos_index, eos_index, pad_index, max_len):
+    return greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len - 1)
+
+
+def one_step_over(step, h, sos_index, eos_index, pad_index, max_len):
+    return greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len + 1)
+
+
+def argmax_over_batch(step, h, sos_index, eos_index, pad_index, max_len):
+    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=0).masked_fill(done, pad_index)  # over the batch, not the vocabulary
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if done.all():
+            break
+    return torch.stack(tokens, dim=1)
+
+
+def time_first(step, h, sos_index, eos_index, pad_index, max_len):
+    return greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len).T
+
+
+_DECODE_MISTAKES = (
+    (
+        "your loop always runs max_len steps; stop as soon as every row has produced <eos>",
+        never_stops_early,
+    ),
+    (
+        "your rows go on decoding after their <eos>; every position after a row's <eos> holds pad_index",
+        no_padding_after_eos,
+    ),
+    (
+        "you fill the positions after a row's <eos> with <eos>; fill them with pad_index",
+        eos_after_eos,
+    ),
+    (
+        "you stop when the first row produces <eos>; the other rows are not done yet: stop when every "
+        "row has produced <eos> (or after max_len steps)",
+        stops_at_first_eos,
+    ),
+    (
+        "your tokens start with <sos>; <sos> is what you feed first, not a prediction: return only what "
+        "the decoder predicted",
+        sos_kept,
+    ),
+    (
+        "your rows lose their <eos>; keep it: it is a prediction, the one that says where the row ends",
+        eos_dropped,
+    ),
+    (
+        "you feed <sos> at every step; from the second step on, feed each row's previous prediction",
+        sos_fed_every_step,
+    ),
+    (
+        "your decoder never moves on from the context h: keep the h_next that step returns and pass it "
+        "to the next step",
+        state_not_updated,
+    ),
+    ("your loop makes one step fewer than max_len allows", one_step_short),
+    ("your loop can make one step more than max_len", one_step_over),
+    (
+        "you take the argmax over the batch (dim 0); take it over the vocabulary, the last axis of logits",
+        argmax_over_batch,
+    ),
+    (
+        "your tokens are (T, N), one row per step; return (N, T), one row per sequence",
+        time_first,
+    ),
+)
+
+register(
+    Exercise(
+        id="greedy_decode",
+        title="Greedy decoding of a batch, stopping at <eos>",
+        signature="greedy_decode(step, h, sos_index, eos_index, pad_index, max_len) -> tokens",
+        arg_names=("params", "h", "sos_index", "eos_index", "pad_index", "max_len"),
+        output_names=("tokens",),
+        make_cases=_decode_cases,
+        lesson="15_encoder_decoder",
+        forbid_rnn=False,
+        forbid_modules=_FORBIDDEN,
+        adapter="rnn_course.seq2seq_adapters:greedy_decode_adapter",
+        mistakes=tuple(
+            Mistake(fn.__name__, m, greedy_decode_adapter(fn)) for m, fn in _DECODE_MISTAKES
+        ),
+        hints=(
+            "Greedy means: at each step, take the most likely token and feed it back as the next input. "
+            "The first input of every row is <sos>.",
+            "Keep a boolean vector of the rows that have finished. A finished row's later positions must "
+            "not hold what its decoder still predicts.",
+            "The loop ends in one of two ways: every row has finished, or max_len tokens have been made. "
+            "Stack the tokens so that each row of the result is one sequence.",
+        ),
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. attention(query, keys, values, mask=None) -> (context, weights)
+# ---------------------------------------------------------------------------------------------
+
+# (N, L, S, E, Ev, lengths or None): torch's letters, all distinct; lengths say how many of the S
+# source positions of each row are real (the mask is True there).
+_ATTENTION_SHAPES = [
+    (3, 4, 6, 5, 7, [6, 2, 4]),
+    (2, 5, 3, 4, 6, None),
+    (4, 2, 7, 3, 5, [1, 7, 5, 3]),
+    (1, 3, 5, 6, 2, [5]),
+]
+
+
+def _attention_solve(query, keys, values, mask):
+    """torch's answer: F.scaled_dot_product_attention; the weights are its answer for identity values."""
+    attn_mask = None if mask is None else mask[:, None, :]  # (N, 1, S), broadcast over L
+    context = F.scaled_dot_product_attention(query, keys, values, attn_mask=attn_mask)
+    eye = torch.eye(keys.shape[1], dtype=keys.dtype).expand(keys.shape[0], -1, -1)  # (N, S, S)
+    weights = F.scaled_dot_product_attention(query, keys, eye, attn_mask=attn_mask)  # (N, L, S)
+    return context, weights
+
+
+def _attention_case(seed, n, length, source, embed, value_size, lengths):
+    gen = generator(seed)
+    query, keys = randn(gen, n, length, embed), randn(gen, n, source, embed)
+    values = randn(gen, n, source, value_size)
+    mask = (
+        None if lengths is None else torch.arange(source)[None, :] < torch.tensor(lengths)[:, None]
+    )
+    args = (query, keys, values, mask)
+    label = dims_label(N=n, L=length, S=source, E=embed, Ev=value_size)
+    label += "" if mask is None else ", with a padding mask"
+    return Case(args, _attention_solve(*args), label, ("(N, L, Ev)", "(N, L, S)"))
+
+
+def _attention_cases():
+    return [_attention_case(1700 + i, *shape) for i, shape in enumerate(_ATTENTION_SHAPES)]
+
+
+def _scores(query, keys, scale):
+    return query @ keys.transpose(1, 2) / scale  # (N, L, S)
+
+
+def _masked(scores, mask, fill=float("-inf")):
+    return scores if mask is None else scores.masked_fill(~mask[:, None, :], fill)
+
+
+def attention_right(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def unscaled(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, 1.0), mask).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def scaled_by_e(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, query.shape[-1]), mask).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def scaled_by_source_length(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(keys.shape[1])), mask).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def scaled_by_value_size(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(values.shape[-1])), mask).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def softmax_over_queries(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).softmax(dim=1)
+    return weights @ values, weights
+
+
+def mask_ignored(query, keys, values, mask=None):
+    weights = _scores(query, keys, math.sqrt(query.shape[-1])).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def mask_inverted(query, keys, values, mask=None):
+    scores = _scores(query, keys, math.sqrt(query.shape[-1]))
+    if mask is not None:
+        scores = scores.masked_fill(mask[:, None, :], -1e9)  # hides the real positions
+    weights = scores.softmax(dim=-1)
+    return weights @ values, weights
+
+
+def mask_after_softmax(query, keys, values, mask=None):
+    weights = _scores(query, keys, math.sqrt(query.shape[-1])).softmax(dim=-1)
+    weights = _masked(weights, mask, 0.0)  # zeroed, but the rest no longer sums to 1
+    return weights @ values, weights
+
+
+def masked_with_zero(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask, 0.0).softmax(dim=-1)
+    return weights @ values, weights
+
+
+def no_softmax(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask, 0.0)
+    return weights @ values, weights
+
+
+def sigmoid_weights(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).sigmoid()
+    return weights @ values, weights
+
+
+def weighted_keys(query, keys, values, mask=None):
+    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).softmax(dim=-1)
+    return weights @ keys, weights  # sums the keys, not the values
+
+
+def outputs_swapped(query, keys, values, mask=None):
+    context, weights = attention_right(query, keys, values, mask)
+    return weights, context
+
+
+_ATTENTION_MISTAKES = (
+    ("your scores are not scaled: divide q·k by sqrt(E), E being the size of a query", unscaled),
+    ("you divide the scores by E; divide by its square root, sqrt(E)", scaled_by_e),
+    (
+        "you scale the scores by sqrt(S), the number of keys; scale by sqrt(E), the size of a query",
+        scaled_by_source_length,
+    ),
+    (
+        "you scale the scores by sqrt(Ev), the size of a value; scale by sqrt(E), the size of a query "
+        "and a key",
+        scaled_by_value_size,
+    ),
+    (
+        "your softmax runs over the queries (dim 1); each query's weights over the keys must sum to 1: "
+        "softmax over the last axis",
+        softmax_over_queries,
+    ),
+    (
+        "your weights ignore the mask: padded keys must get weight 0 (set their scores to -inf before "
+        "the softmax)",
+        mask_ignored,
+    ),
+    (
+        "your mask is read the wrong way round: True marks a real key that may be attended to (as in "
+        "F.scaled_dot_product_attention), False a padded one",
+        mask_inverted,
+    ),
+    (
+        "you zero the padded weights after the softmax, so the others no longer sum to 1; mask the "
+        "scores (with -inf) before the softmax",
+        mask_after_softmax,
+    ),
+    (
+        "you set the padded scores to 0, which still gets weight after the softmax; set them to -inf",
+        masked_with_zero,
+    ),
+    (
+        "your weights are the raw scores; a softmax over the keys turns them into weights that sum to 1",
+        no_softmax,
+    ),
+    (
+        "your weights come from a sigmoid, which does not make them sum to 1; use a softmax over the keys",
+        sigmoid_weights,
+    ),
+    (
+        "your context is a weighted sum of the keys; it is a weighted sum of the values",
+        weighted_keys,
+    ),
+    ("you return (weights, context); the order is (context, weights)", outputs_swapped),
+)
+
+register(
+    Exercise(
+        id="attention",
+        title="Scaled dot-product attention with a padding mask",
+        signature="attention(query, keys, values, mask=None) -> (context, weights)",
+        arg_names=("query", "keys", "values", "mask"),
+        output_names=("context", "weights"),
+        make_cases=_attention_cases,
+        lesson="16_attention",
+        forbid_rnn=False,
+        forbid_modules=_FORBIDDEN,
+        adapter="rnn_course.seq2seq_adapters:attention_adapter",
+        timeout=30.0,  # the first call of nn.MultiheadAttention under the guard imports a lot
+        solve=_attention_solve,
+        mistakes=tuple(Mistake(fn.__name__, m, fn) for m, fn in _ATTENTION_MISTAKES),
+        hints=(
+            "Each query is compared with every key of its own row of the batch by a dot product; the "
+            "comparisons of one query become its weights over the keys.",
+            "With the batch first, one batched matrix product gives every score at once, (N, L, S). "
+            "Which size do the scores get divided by the square root of, and which axis does the "
+            "softmax run over?",
+            "A padded key must get weight exactly 0 while the real ones still sum to 1: change its score "
+            "before the softmax, not its weight after.",
+        ),
+    )
+)
