@@ -56,8 +56,8 @@ def cause_is_right(cause, keywords):
 
 
 def _rates():
-    """{exercise: (wrong attempts, named, named with the right cause)} and the wrongly named ones."""
-    table, misnamed = {}, []
+    """{exercise: (wrong attempts, named, named with the right cause)}, the wrongly named and the unnamed."""
+    table, misnamed, unnamed = {}, [], []
     for exercise, attempt in ALL:
         if attempt.correct:
             continue
@@ -67,7 +67,9 @@ def _rates():
         table[exercise] = (total + 1, named + bool(cause), named_right + right)
         if cause and not right:
             misnamed.append((f"{exercise}.{attempt.name}", cause.strip(), attempt.cause))
-    return table, misnamed
+        if not cause:
+            unnamed.append((f"{exercise}.{attempt.name}", attempt.cause))
+    return table, misnamed, unnamed
 
 
 def test_every_exercise_has_enough_attempts():
@@ -99,7 +101,7 @@ def test_wrong_attempt_fails(exercise, attempt):
 
 
 def test_named_cause_rate_report(capsys):
-    table, misnamed = _rates()
+    table, misnamed, unnamed = _rates()
     with capsys.disabled():
         print("\nnamed-cause rate on independent wrong attempts (right cause / wrong attempts):")
         for exercise, (total, named, right) in table.items():
@@ -109,6 +111,8 @@ def test_named_cause_rate_report(capsys):
         print(f"  {'total':18} {right:3}/{total:<3} right = {right / total:.0%}")
         for name, said, real in misnamed:
             print(f"  named wrongly: {name}\n    said: {said}\n    real: {real}")
+        for name, real in unnamed:
+            print(f"  no cause named: {name}\n    real: {real}")
     assert total == len(WRONG)
 
 
@@ -116,7 +120,7 @@ def test_named_cause_rate_report(capsys):
     strict=False, reason="issue 18: at least 90 % of unseen mistakes get their right cause named"
 )
 def test_named_cause_rate_reaches_target():
-    table, _ = _rates()
+    table, _, _ = _rates()
     total = sum(t for t, _, _ in table.values())
     right = sum(r for _, _, r in table.values())
     assert right / total >= TARGET_RATE

@@ -140,6 +140,22 @@ def flip_for_backward(x, h0, params, num_layers, bidirectional, batch_first):
     return (seq.transpose(0, 1).contiguous() if batch_first else seq), torch.stack(h_n)
 
 
+def movedim_and_reshape(x, h0, params, num_layers, bidirectional, batch_first):
+    D = 1 + int(bidirectional)
+    seq = torch.movedim(x, 1, 0) if batch_first else x  # (L, N, H_in)
+    states = h0.reshape(num_layers, D, h0.shape[1], h0.shape[2])
+    finals = []
+    for k in range(num_layers):
+        outs = []
+        for d in range(D):
+            out, h = _direction(seq, states[k][d], params, k, d)
+            outs.append(out)
+            finals.append(h)
+        seq = torch.cat(outs, dim=2)
+    out = torch.movedim(seq, 0, 1) if batch_first else seq
+    return out, torch.stack(finals).reshape(h0.shape)
+
+
 ATTEMPTS = [
     Attempt(
         h0_transposed_for_batch_first,
@@ -191,4 +207,5 @@ ATTEMPTS = [
     ),
     Attempt(h0_as_grid, True),
     Attempt(flip_for_backward, True),
+    Attempt(movedim_and_reshape, True),
 ]

@@ -131,6 +131,18 @@ def zero_grad_set_to_zero(model, optimizer, inputs, targets, lengths, max_norm):
     return loss.detach().clone()
 
 
+def model_zero_grad_and_item(model, optimizer, inputs, targets, lengths, max_norm):
+    model.zero_grad()
+    order = torch.argsort(lengths, descending=True)  # sorted batch: same packed rows, same loss
+    inputs, targets, lengths = inputs[order], targets[order], lengths[order]
+    packed = pack_padded_sequence(targets, lengths, batch_first=True)
+    loss = F.cross_entropy(model(inputs, lengths), packed.data)
+    loss.backward()
+    clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item()
+
+
 ATTEMPTS = [
     Attempt(
         loss_recomputed_after_step,
@@ -189,4 +201,5 @@ ATTEMPTS = [
     ),
     Attempt(masked_padded_loss, True),
     Attempt(zero_grad_set_to_zero, True),
+    Attempt(model_zero_grad_and_item, True),
 ]
