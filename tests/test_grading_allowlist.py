@@ -318,3 +318,15 @@ def test_details_sidecar_follows_the_contract():
 
 def test_every_lesson_is_known():
     assert LESSONS[-1].startswith("14_") and len(LESSONS) == len(set(LESSONS)) >= 15
+
+
+def test_a_flood_of_frames_is_the_childs_error():
+    from rnn_course.grading.runner import _handle, _Job
+
+    graded = Graded(Submission(path=None, name="a.ipynb"), lesson="01_rnn_cell")
+    graded.expected = ["rnn_cell"]
+    job = _Job(0, graded, {"rnn_cell": None})
+    for _ in range(10):
+        _handle(job, {"kind": "exercise", "id": "rnn_cell"}, b"")
+    assert job.protocol_error == "it sent more messages than a graded run does"
+    assert status(Observed(done=True, protocol_error=job.protocol_error), {}) == "error"

@@ -88,6 +88,7 @@ class Graded:
     zygote_rss_kb: int = None  # the zygote's peak resident memory, shared by every child
     private_kb: int = None  # the child's own report of its private memory at the end (untrusted)
     seconds: float = 0.0  # wall-clock seconds its child ran, by the grader's clock
+    phases: dict = field(default_factory=dict)  # the child's own ms per phase (benchmark only)
     isolation: str = ""  # the sandbox mechanisms its process ran under (sandbox.Isolation.describe)
     isolate_ms: float = (
         None  # the child's own report of how long entering its sandbox took (untrusted)
@@ -467,13 +468,16 @@ def _handle(job, meta, blob):
             private if isinstance(private, int) and not isinstance(private, bool) else None
         )
         isolate = meta.get("isolate_ms")  # self-reported too: the cost of entering the sandbox
-        job.isolate_ms = (
-            float(isolate)
-            if isinstance(isolate, (int, float)) and not isinstance(isolate, bool)
-            else None
-        )
+        job.isolate_ms = _number(isolate)
+        job.phases = {k: _number(meta.get(k)) for k in ("isolate_ms", "load_ms", "run_ms")}
     else:
         job.protocol_error = "it sent malformed data"
+
+
+def _number(value):
+    """A self-reported number (for the benchmark only), or None."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else None
 
 
 def _read_outcomes(exercise_id, plain, blob, cases=()):
@@ -606,6 +610,7 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
                 _internal_error(job, "the grader could not read its results")
             job.graded.peak_rss_kb, job.graded.zygote_rss_kb = job.maxrss_kb, zygote_rss
             job.graded.private_kb, job.graded.isolate_ms = job.private_kb, job.isolate_ms
+            job.graded.phases = getattr(job, "phases", {})
     for graded in graded_all:
         note = getattr(graded.submission, "lesson_note", None)
         if note:

@@ -543,7 +543,9 @@ def child_main(chan_fd, request):
     _isolate(request)
     isolate_ms = (time.perf_counter() - started) * 1000
     job, _ = recv_frame(chan)
+    started = time.perf_counter()
     functions, states = _load(job["programs"])
+    load_ms = (time.perf_counter() - started) * 1000
     _send(chan, {"kind": "ready", "functions": states})
     inputs, blob = recv_frame(chan)
     token = inputs.pop("token", None)
@@ -551,6 +553,7 @@ def child_main(chan_fd, request):
 
     with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
         arrays = {key: loaded[key] for key in loaded.files}
+    started = time.perf_counter()
     for spec in inputs["exercises"]:
         fn = functions.get(spec["id"])
         if not callable(fn):
@@ -569,7 +572,14 @@ def child_main(chan_fd, request):
         _send_outcomes(chan, core, np, spec["id"], outcomes, token)
     _send(
         chan,
-        {"kind": "done", "private_kb": _private_kb(), "isolate_ms": isolate_ms, "token": token},
+        {
+            "kind": "done",
+            "private_kb": _private_kb(),
+            "isolate_ms": isolate_ms,
+            "load_ms": load_ms,
+            "run_ms": (time.perf_counter() - started) * 1000,
+            "token": token,
+        },
     )
     return 0
 
