@@ -142,17 +142,19 @@ def grade(paths, out=None, limits=None, feedback=None, progress=None, notice=Non
     folder ``feedback`` when given; return the Graded rows (sorted by submission). ``notice(text)``
     receives the isolation in force and any warning about it."""
     from .gradebook import UnsafeOutput, write_details, write_feedback, write_gradebook
-    from .runner import Limits, grade_submissions
+    from .runner import Early, Limits, grade_submissions
 
     check_outputs(out, feedback)
-    files = discover(paths)
-    if not files:
-        raise UsageError("no submissions found (*.ipynb)")
-    secret = secret_for(out)
-    submissions = [
-        read_submission(path, secret=secret) for path in files
-    ]  # every file, before any student code
-    rows = grade_submissions(submissions, limits or Limits(), progress, notice)
+    early = Early()  # the zygote imports torch while the notebooks are read
+    try:
+        files = discover(paths)
+        if not files:
+            raise UsageError("no submissions found (*.ipynb)")
+        secret = secret_for(out)
+        submissions = [read_submission(path, secret=secret) for path in files]
+        rows = grade_submissions(submissions, limits or Limits(), progress, notice, early)
+    finally:
+        early.close()
     rows.sort(key=lambda row: row.submission.name)
     try:
         if out is not None:

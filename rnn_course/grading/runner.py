@@ -233,7 +233,7 @@ def _unreadable_to_children(uid):
 
 
 class _Zygote:
-    def __init__(self, probe_dir):
+    def __init__(self, probe_dir, wait=True):
         self.ctrl, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith("LC_")}
         env.update(
@@ -259,9 +259,12 @@ class _Zygote:
             cwd="/",
         )
         child_end.close()
-        self.ctrl.settimeout(
-            600
-        )  # importing torch on a loaded machine can be slow, but not this slow
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        """Wait for the zygote's "ready" (it has imported torch and frozen its heap)."""
+        self.ctrl.settimeout(600)  # importing torch on a loaded machine can be slow, not this slow
         try:
             reply = self.ctrl.recv(65536)
         except OSError:
@@ -566,7 +569,7 @@ def _sanitize(outcome, exercise, sizes=(), keys=frozenset()):
 # ---------------------------------------------------------------------------------------------
 
 
-def grade_submissions(submissions, limits, progress=None, notice=None):
+def grade_submissions(submissions, limits, progress=None, notice=None, early=None):
     """Grade every Submission; return one Graded per submission, in the same order. ``notice(text)``
     receives the isolation in force and any warning about it; ``SandboxUnavailable`` is raised,
     before any student code runs, when ``limits.sandbox`` is "strict" and a mechanism is missing."""
@@ -602,6 +605,7 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
                 progress and progress(done_count + count, len(graded_all), job.graded)
             ),
             notice or (lambda text: None),
+            early,
         )
         for job in jobs:
             try:
@@ -645,11 +649,32 @@ def _isolation(zygote, cgroups, cgroups_why, uid):
     return iso
 
 
-def _run_jobs(jobs, limits, on_finish, notice):
+class Early:
+    """A zygote started before the submissions are read, so that importing torch in it overlaps
+    reading them (``grade`` starts one; ``close`` it when nothing was run)."""
+
+    def __init__(self):
+        self.base = tempfile.mkdtemp(prefix="rnn-course-grade-")
+        os.chmod(self.base, 0o711)
+        self.probe = tempfile.mkdtemp(dir=self.base)
+        self.zygote = _Zygote(self.probe, wait=False)
+        self.used = False
+
+    def take(self):
+        self.used = True
+        self.zygote.wait_ready()
+        return self.base, self.probe, self.zygote
+
+    def close(self):
+        if not self.used:
+            self.zygote.close()
+            _remove_tree(self.base)
+
+
+def _run_jobs(jobs, limits, on_finish, notice, early=None):
     uid, gid = sandbox_user()
-    base = tempfile.mkdtemp(prefix="rnn-course-grade-")
-    os.chmod(base, 0o711)
-    probe = tempfile.mkdtemp(dir=base)
+    early = early or Early()  # started now, when the caller did not start it earlier
+    base = early.base
     if limits.sandbox == "basic":
         cgroups, cgroups_why = None, "--sandbox basic"
     else:
@@ -659,7 +684,7 @@ def _run_jobs(jobs, limits, on_finish, notice):
     zygote, selector, leftovers = None, selectors.DefaultSelector(), []
     pending, active, by_pid, finished = list(jobs), {}, {}, 0
     try:
-        zygote = _Zygote(probe)
+        base, probe, zygote = early.take()
         if limits.sandbox == "basic":
             zygote.namespaces, zygote.namespaces_why = False, "--sandbox basic"
         isolation = _isolation(zygote, cgroups, cgroups_why, uid)
