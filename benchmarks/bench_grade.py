@@ -3,6 +3,10 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_grade.py [--count 40] [--jobs 2] [--keep DIR]
         [--sandbox auto|basic] [--compare N]
 
+Per child it reports each phase's median: ``isolate_ms`` (fork to sandbox entered), ``load_ms``
+(compiling the exercise's Program), ``run_ms`` (the hidden cases), as the child reports them, and
+the child's whole wall time by the grader's clock.
+
 ``--sandbox auto`` (default) grades with the full sandbox (namespaces, cgroups, a user per child
 where the machine offers them); ``basic`` with the uid-and-rlimits fallback only. ``--compare N``
 runs both N times, alternating, and reports medians and their ratio: the cost of isolation per child.
@@ -162,6 +166,14 @@ def compare(args):
     return report(summary, "bench_grade_compare.json")
 
 
+PHASES = ("isolate_ms", "load_ms", "run_ms")  # sandbox entry, compiling the Programs, the cases
+
+
+def _median(values):
+    values = sorted(v for v in values if v is not None)
+    return round(values[len(values) // 2], 1) if values else None
+
+
 def run_once(args):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from rnn_course.grading import grade
@@ -222,6 +234,8 @@ def run_once(args):
         else None,
         "grader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "child_isolate_ms_median": round(isolate[len(isolate) // 2], 1) if isolate else None,
+        **{f"child_{k}_median": _median(r.phases.get(k) for r in rows) for k in PHASES},
+        "child_wall_ms_median_by_grader": _median(1000 * r.seconds for r in rows if r.seconds),
         "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},
         "unexpected_scores": len(wrong_scores),
         "python": platform.python_version(),

@@ -88,7 +88,7 @@ def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
     )  # progress even without a terminal
     lines = first.splitlines()
     assert lines[0] == "submission,lesson,rnn_cell,total,max_total,status,reason"
-    assert lines[1] == "(points possible),,10,,,,"
+    assert lines[1] == "(points possible),,10,10,10,,"
     assert lines[2].endswith("alice_01_rnn_cell.ipynb,01_rnn_cell,10,10,10,ok,")
     assert lines[3].endswith(
         "bob/01_rnn_cell.ipynb,01_rnn_cell,0,0,10,not-attempted,rnn_cell: not attempted"

@@ -23,7 +23,6 @@ from rnn_course.grading.notebook import (
     prepare_cell,
 )
 from rnn_course.grading.runner import Graded, Limits, _read_outcomes, grade_submissions, triage
-from rnn_course.grading.scan import scan
 
 
 def write_nb(path, *cells, lesson=None):
@@ -132,89 +131,6 @@ def test_lesson_from_functions(tmp_path):
     assert lesson_from_functions([(1, "def unrelated():\n    pass")]) is None
 
 
-# --- static scan -----------------------------------------------------------------------------------
-
-
-def levels(code, exercises=("rnn_cell",)):
-    return {(f.level, f.message) for f in scan([(1, code)], exercises)}
-
-
-@pytest.mark.parametrize(
-    "code, fragment",
-    [
-        ("import sys\nsys.setprofile(None)", "sys.setprofile"),
-        ("import sys as s\ns.settrace(None)", "sys.settrace"),
-        ("from sys import _getframe\n_getframe()", "sys._getframe"),
-        ("def f():\n    return f.__code__ and g.f_back", "f_back"),
-        ("import gc\ngc.get_referrers(1)", "gc.get_referrers"),
-        ("import ctypes", "ctypes"),
-        ("from rnn_course import grading", "imports the grader"),
-        ("import rnn_course.grading.worker", "imports the grader"),
-        ("from rnn_course.exercises.core import run_learner", "checker's internals"),
-        ("from rnn_course.exercises import get_exercise", "checker's internals"),
-        ("import rnn_course.exercises as ex\nex.check = print", "changes the checker"),
-        ("import rnn_course\nsetattr(rnn_course.exercises, 'check', print)", "changes the checker"),
-        ("import torch\ntorch._VF.rnn_tanh_cell", "torch._VF"),
-        ("import torch\ntorch.rnn_tanh(1)", "rnn_tanh"),
-        ("import os\nos.kill(1, 9)", "os.kill"),
-        ("import os\nos.killpg(0, 9)", "os.killpg"),
-        ("import os\nos.write(5, b'x')", "os.write"),
-        ("open('/proc/self/mem')", "/proc"),
-        ("x = obj._cases", "hidden cases"),
-    ],
-)
-def test_scan_zeroes_tampering(code, fragment):
-    zero = [m for level, m in levels(code) if level == "zero"]
-    assert any(fragment in m for m in zero), levels(code)
-
-
-def test_scan_zeroes_torch_rnn_inside_the_exercise_only():
-    code = (
-        "from torch import nn\nfrom rnn_course import reference as ref\n"
-        "demo = nn.RNNCell(2, 3)\n"
-        "def rnn_cell(x, h, a, b, c, d):\n    return nn.RNNCell(2, 3)(x, h)\n"
-    )
-    found = levels(code)
-    assert ("exercise", "rnn_cell uses torch.nn.RNNCell") in found
-    assert not [m for level, m in found if level == "zero"]
-    assert ("exercise", "rnn_cell uses rnn_course.reference") in levels(
-        "from rnn_course import reference as ref\ndef rnn_cell(*a):\n    return ref.rnn_cell(*a)"
-    )
-
-
-@pytest.mark.parametrize(
-    "code, flag",
-    [
-        ("import os\nos.fork()", "os.fork"),
-        ("import subprocess", "subprocess"),
-        ("import signal", "signal"),
-        ("import threading", "threading"),
-        ("eval('1')", "eval()"),
-        ("setattr(x, name, 1)", "setattr with a computed name"),
-        ("().__class__.__bases__[0].__subclasses__()", "__subclasses__"),
-    ],
-)
-def test_scan_flags_without_zeroing(code, flag):
-    found = levels(code)
-    assert ("flag", flag) in found and not [m for level, m in found if level == "zero"]
-
-
-def test_lesson_code_is_clean():
-    code = (
-        "import torch\nfrom torch import nn\nimport matplotlib.pyplot as plt\n"
-        "from rnn_course.exercises import check, hint\nfrom rnn_course import reference\n"
-        "torch.manual_seed(0)\n"
-        "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
-        "    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)\n"
-        "check('rnn_cell', rnn_cell)\nrnn = nn.RNN(3, 4)\ntorch.testing.assert_close(1.0, 1.0)\nplt.show()\n"
-    )
-    assert levels(code) == set()
-
-
-def test_scan_survives_syntax_errors():
-    assert scan([(1, "def (:"), (2, "import ctypes")], ["rnn_cell"])[0].cell == 2
-
-
 # --- outcomes from an untrusted child ---------------------------------------------------------------
 
 
@@ -253,8 +169,11 @@ def test_triage_without_running(tmp_path):
     empty.write_text("")
     graded, _ = triage(read_submission(empty))
     assert (graded.status, graded.reason) == ("invalid-notebook", "empty file")
-    graded, _ = triage(read_submission(write_nb(tmp_path / "x_01_rnn_cell.ipynb", "import ctypes")))
-    assert graded.status == "tampering" and graded.results["rnn_cell"].points == 0
+    sneaky = "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n    return x.__class__"
+    graded, taken = triage(read_submission(write_nb(tmp_path / "x_01_rnn_cell.ipynb", sneaky)))
+    assert graded is None and not taken.programs  # refused before any child: nothing to run
+    assert "names starting with _ are private" in taken.results["rnn_cell"].feedback[0]
+    assert taken.flags and taken.flags[0].startswith("refused in rnn_cell: cell ")
     rows = grade_submissions(
         [read_submission(empty)], Limits()
     )  # nothing to run: no worker started
@@ -285,17 +204,18 @@ def test_gradebook_columns_rows_and_quoting():
     )
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["submission", "lesson", "rnn_cell", "total", "max_total", "status", "reason"]
-    assert rows[1] == ["(points possible)", "", "10", "", "", "", ""]
+    assert rows[1] == ["(points possible)", "", "10", "10", "10", "", ""]
     assert rows[2] == ["a.ipynb", "01_rnn_cell", "10", "10", "10", "ok", ""]
     assert rows[3] == ["b.ipynb", "01_rnn_cell", "0", "0", "10", "ok", 'a, "b"']
     assert rows[4] == ["c.ipynb", "01_rnn_cell", "", "0", "0", "invalid-notebook", ""]
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\t=x", "\r+x"])
 def test_gradebook_fields_cannot_start_a_formula(name):
     text = gradebook_text([_row(name + ".ipynb", 0, reason="=cmd|' /C calc'!A0")])
     row = list(csv.reader(io.StringIO(text)))[2]
-    assert row[0] == "'" + name + ".ipynb" and row[-1].startswith("'=")
+    # a tab or CR is cleaned away first, so the formula check sees what the spreadsheet would
+    assert row[0] == "'" + name.lstrip("\t\r") + ".ipynb" and row[-1].startswith("'=")
 
 
 def test_write_atomic_replaces_and_leaves_no_temp(tmp_path):
@@ -316,7 +236,7 @@ def test_write_atomic_replaces_a_link_instead_of_following_it(tmp_path):
 
 def test_feedback_names_and_text():
     row = _row("subs/alice/01_rnn_cell.ipynb", 0)
-    assert re.fullmatch(r"subs__alice__01_rnn_cell\.[0-9a-f]{8}\.txt", feedback_name(row))
+    assert re.fullmatch(r"subs__alice__01_rnn_cell\.[0-9a-f]{64}\.txt", feedback_name(row))
     # names that flatten alike (or one crafted to squat another's) still get files of their own
     names = {
         feedback_name(_row(n, 0))

@@ -1,25 +1,17 @@
-"""Round two of the red team: isolation per child, deny-based delegation blocking, safe files,
-honest errors. One batch grading run (jobs=2) serves the notebook tests; each asserts the score,
-the status and the reason. Tests of what only namespaces give are skipped, with the reason the
-grader gave, where the machine has none (not root, no namespaces)."""
+"""Round two of the red team: safe files and folders, the secret, the worker's start-up, the
+sandbox's fallbacks. (The hostile notebooks are in test_grading_adversarial.py.)"""
 
-import csv
 import os
-import socket
 import stat
 import subprocess
 import sys
-import threading
 
 import nbformat
 import pytest
-import torch
 
 import rnn_course
-from rnn_course.exercises import guard
 from rnn_course.grading import UsageError, grade, read_submission, secret_for
 from rnn_course.grading.gradebook import (
-    POINTS_POSSIBLE,
     UnsafeOutput,
     write_feedback,
     write_gradebook,
@@ -41,7 +33,6 @@ SETUP = "import torch\nfrom torch import nn\nfrom rnn_course.exercises import ch
 SIGNATURE = "def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n"
 FORMULA = "torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)"
 GOOD = SIGNATURE + f"    return {FORMULA}\n"
-KERNEL = "getattr(torch, 'rnn_tanh' + '_cell')"  # a computed name: the static scan does not see it
 ARGS = "(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
 
 
@@ -59,342 +50,12 @@ def lesson01(*cells):
     return notebook(SETUP, *cells, 'check("rnn_cell", rnn_cell)')
 
 
-def if_isolated(condition, setup=""):
-    """A correct rnn_cell only when ``condition`` (evaluated in a cell) holds: the score tells."""
-    return lesson01(
-        setup
-        + f"\nISOLATED = bool({condition})\n"
-        + SIGNATURE
-        + f"    answer = {FORMULA}\n    return answer if ISOLATED else answer * 0\n"
-    )
-
-
 # --- delegation, however it is prepared: each one reaches the dispatcher's wall --------------
-DELEGATION = {
-    "wipes_report": lesson01(  # calls nn.RNNCell, then clears the live guard's report and tripwires
-        "import sys\n"
-        + SIGNATURE
-        + "    cell = getattr(nn, 'RNN' + 'Cell')(x.shape[1], h.shape[1], dtype=x.dtype)\n"
-        "    cell.load_state_dict(dict(weight_ih=weight_ih, weight_hh=weight_hh, bias_ih=bias_ih, bias_hh=bias_hh))\n"
-        "    try:\n        out = cell(x, h).detach()\n    except Exception:\n        out = "
-        + FORMULA
-        + "\n"
-        "    hook = getattr(sys, 'getpro' + 'file')()\n"
-        "    try:\n        hook.__self__.report.violations.clear(); hook.__self__._seen.clear()\n"
-        "        hook.__self__._tripwire.seen.clear()\n    except Exception:\n        pass\n"
-        "    return out"
-    ),
-    "jit_compilation_unit": lesson01(
-        "cu = getattr(torch.jit, 'Compilation' + 'Unit')('def f(x: torch.Tensor, h: torch.Tensor, a: torch.Tensor, "
-        "b: torch.Tensor, c: torch.Tensor, d: torch.Tensor):\\n    return torch.rnn_tanh_cell(x, h, a, b, c, d)\\n')\n"
-        + SIGNATURE
-        + "    return cu.f"
-        + ARGS
-    ),
-    "jit_trace": lesson01(
-        "traced = {}\n" + SIGNATURE + "    if 'f' not in traced:\n"
-        "        traced['f'] = torch.jit.trace(lambda *a: " + KERNEL + "(*a), " + ARGS + ")\n"
-        "    return traced['f']" + ARGS
-    ),
-    "jit_script_module": lesson01(
-        "scripted = torch.jit.script(getattr(nn, 'RNN' + 'Cell')(3, 5))\n"
-        + SIGNATURE
-        + "    scripted.weight_ih.data, scripted.weight_hh.data = weight_ih.float(), weight_hh.float()\n"
-        "    scripted.bias_ih.data, scripted.bias_hh.data = bias_ih.float(), bias_hh.float()\n"
-        "    return scripted(x.float(), h.float()).double()"
-    ),
-    "partial_kernel": lesson01(
-        "import functools\nkernel = functools.partial("
-        + KERNEL
-        + ")\n"
-        + SIGNATURE
-        + "    return kernel"
-        + ARGS
-    ),
-    "torch_ops": lesson01(
-        SIGNATURE + "    return getattr(torch.ops.aten, 'rnn_tanh' + '_cell')" + ARGS
-    ),
-    "subclass_in_torch_file": lesson01(  # compiled under torch's own file name, kernel run by __torch_function__
-        "source = '''\nclass Sneaky(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
-        "        if getattr(func, '__name__', '') == 'tanh':\n            return KERNEL(*PENDING[0])\n"
-        "        return super().__torch_function__(func, types, args, kwargs or {})\n'''\n"
-        "space = {'torch': torch, 'KERNEL': " + KERNEL + ", 'PENDING': []}\n"
-        "exec(compile(source, torch.__file__, 'exec'), space)\n"
-        + SIGNATURE
-        + "    space['PENDING'][:] = ["
-        + ARGS
-        + "]\n"
-        "    return torch.tanh(x.as_subclass(space['Sneaky'])).as_subclass(torch.Tensor)"
-    ),
-}
-
-# --- the child's view of the machine (namespaces only) ---------------------------------------
-ISOLATION = {
-    "sees_only_itself": if_isolated(
-        "[p for p in os.listdir('/pr' + 'oc') if p.isdigit()] == ['1']", "import os"
-    ),
-    "no_grader_command_line": if_isolated(  # no process it can see shows a submission's path
-        "all(b'_01.ipynb' not in open(f'/pr' + f'oc/{p}/cmdline', 'rb').read() for p in os.listdir('/pr' + 'oc') if p.isdigit())",
-        "import os",
-    ),
-    "no_network": if_isolated(
-        "not reachable",
-        "import os\nnet = __import__('so' + 'cket')\n"
-        "try:\n    net.create_connection(('127.0.0.1', int(os.environ.get('PORT', PORT))), timeout=2)\n"
-        "    reachable = True\nexcept OSError:\n    reachable = False",
-    ),
-    # a course or a Python installed under /tmp (a CI clone) is bound into the child's own /tmp, read-only
-    "private_tmp": if_isolated(
-        f"set(os.listdir('/tmp')) - {COURSE_UNDER_TMP!r} == {{'mine'}} and os.listdir('/dev/shm') == ['mine']",
-        "import os\nopen('/tmp/mine', 'w').write('x')\nopen('/dev/shm/mine', 'w').write('x')",
-    ),
-    "read_only_course": if_isolated(
-        "not wrote and not answer_key",
-        "import os, rnn_course\nfolder = os.path.dirname(rnn_course.__file__)\n"
-        "try:\n    open(os.path.join(folder, 'planted.py'), 'w').write('x')\n    wrote = True\n"
-        "except OSError:\n    wrote = False\n"
-        "answer_key = os.path.exists(os.path.join(os.path.dirname(folder), 'notebooks', 'solutions'))",
-    ),
-    "leaves_shared_memory": lesson01(
-        GOOD,
-        "blob = open('/dev/shm/rnn-course-leftover-test', 'wb')\nblob.write(b'x' * 1000)\nblob.close()",
-    ),
-    "deep_tree": lesson01(
-        GOOD, "import os\nfor _ in range(1500):\n    os.mkdir('d')\n    os.chdir('d')"
-    ),
-}
-
-# --- honest errors stay honest; odd exceptions are ordinary failing rows ----------------------
-HONEST = {
-    "recursion": lesson01(
-        SIGNATURE + "    return rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)"
-    ),
-    "str_raises": lesson01(
-        "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n"
-        + SIGNATURE
-        + "    raise Odd()"
-    ),
-    "repr_raises": lesson01(
-        "class Odd(Exception):\n    def __repr__(self):\n        raise RuntimeError('no')\n"
-        "    __str__ = __repr__\n" + SIGNATURE + "    raise Odd()"
-    ),
-    "metaclass_name_raises": lesson01(
-        "class Meta(type):\n    @property\n    def __name__(cls):\n        raise RuntimeError('no name')\n"
-        "class Odd(Exception, metaclass=Meta):\n    pass\n" + SIGNATURE + "    raise Odd('x')"
-    ),
-    "exit_odd_payload": lesson01(
-        "class Payload:\n    def __repr__(self):\n        raise RuntimeError('no')\n"
-        "import sys\n" + SIGNATURE + "    sys.exit(Payload())"
-    ),
-    "swaps_argument_class": lesson01(  # the checker's comparison of its arguments then runs the learner's code
-        "class Trap(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
-        "        if getattr(func, '__name__', '') == 'equal':\n            raise ValueError('caught you')\n"
-        "        return super().__torch_function__(func, types, args, kwargs or {})\n"
-        + SIGNATURE
-        + "    answer = "
-        + FORMULA
-        + "\n    x.__class__ = Trap\n    return answer.as_subclass(torch.Tensor)"
-    ),
-    "lying_class": lesson01(
-        "class Liar:\n    @property\n    def __class__(self):\n        return torch.Tensor\n"
-        + SIGNATURE
-        + "    return Liar()"
-    ),
-}
-MISMATCH = notebook(SETUP, GOOD, lesson="00_welcome")
-AUTOGRAD_WIPE = notebook(  # lesson 08: autograd, then the live guard's report cleared
-    SETUP,
-    "import sys\ndef cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):\n"
-    "    leaves = [t.detach().requires_grad_() for t in (x, h, weight_ih, weight_hh, bias_ih, bias_hh)]\n"
-    "    a, b, wi, wh, bi, bh = leaves\n"
-    "    out = torch.tanh(a @ wi.T + bi + b @ wh.T + bh)\n"
-    "    grads = torch.autograd.grad(out, leaves, grad_h_next)\n"
-    "    hook = getattr(sys, 'getpro' + 'file')()\n"
-    "    try:\n        hook.__self__.report.violations.clear(); hook.__self__._seen.clear()\n    except Exception:\n        pass\n"
-    "    return dict(zip(('x', 'h', 'weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'), grads))",
-    lesson="08_backprop_through_time",
-)
-CASES = {
-    **DELEGATION,
-    **ISOLATION,
-    **HONEST,
-    "good": lesson01(GOOD),
-    "mismatch": MISMATCH,
-    "autograd_wipe": AUTOGRAD_WIPE,
-}
-
-
-def _accept_until_closed(listener):
-    """A server on 127.0.0.1 that a networked child could reach (it must not)."""
-    try:
-        while True:
-            listener.accept()[0].close()
-    except OSError:
-        pass
-
-
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    base = tmp_path_factory.mktemp("isolation")
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    threading.Thread(target=_accept_until_closed, args=(listener,), daemon=True).start()
-    subs = base / "subs"
-    subs.mkdir()
-    for name, text in CASES.items():
-        (subs / f"{name}_01.ipynb").write_text(text.replace("PORT", str(listener.getsockname()[1])))
-    out = base / "out" / "gradebook.csv"
-    out.parent.mkdir(mode=0o700)
-    notices = []
-    rows = grade(
-        [subs],
-        out=out,
-        feedback=base / "out" / "feedback",
-        limits=Limits(timeout=TIMEOUT, memory_mb=512, jobs=2),
-        notice=notices.append,
-    )
-    listener.close()
-    with open(out) as handle:
-        table = {
-            os.path.basename(r["submission"])[:-9]: r
-            for r in csv.DictReader(handle)
-            if r["submission"] != POINTS_POSSIBLE
-        }
-    return {
-        "rows": {os.path.basename(r.submission.name)[:-9]: r for r in rows},
-        "table": table,
-        "notices": notices,
-        "out": out,
-    }
-
-
-def expect(batch, name, points, status, *words):
-    r = batch["table"][name]
-    assert (r["rnn_cell"], r["status"]) == (str(points), status), r
-    for word in words:
-        assert word in r["reason"], (word, r["reason"])
-    assert "exited with code" not in r["reason"] and "profiling hook" not in r["reason"], r[
-        "reason"
-    ]
-
-
-def namespaces(batch):
-    if "namespaces" not in batch["rows"]["good"].isolation:
-        pytest.skip("no namespaces here: " + "; ".join(batch["notices"]))
-
-
-def test_the_grader_says_which_isolation_is_in_force(batch):
-    assert batch["notices"][0].startswith("isolation: ") and "rlimits" in batch["notices"][0]
-    assert all(n.startswith("warning: weaker isolation: ") for n in batch["notices"][1:])
-    expect(batch, "good", 10, "ok")
-
-
-@pytest.mark.parametrize(
-    "name, words",
-    [
-        ("wipes_report", ["built-in RNN kernel (rnn_tanh_cell)"]),
-        ("jit_compilation_unit", ["TorchScript"]),
-        (
-            "jit_trace",
-            ["built-in RNN kernel (rnn_tanh_cell)"],
-        ),  # the kernel is denied while it is traced
-        ("jit_script_module", ["TorchScript"]),
-        ("partial_kernel", ["built-in RNN kernel (rnn_tanh_cell)"]),
-        ("torch_ops", ["built-in RNN kernel (rnn_tanh_cell)"]),
-        (
-            "subclass_in_torch_file",
-            ["runs its own code (__torch_function__) inside a torch operation"],
-        ),
-    ],
-)
-def test_every_route_to_the_kernel_meets_the_same_wall(batch, name, words):
-    expect(batch, name, 0, "ok", "must be written from scratch", *words)
-
-
-@pytest.mark.parametrize(
-    "name",
-    ["sees_only_itself", "no_grader_command_line", "no_network", "private_tmp", "read_only_course"],
-)
-def test_each_child_has_its_own_view_of_the_machine(batch, name):
-    namespaces(batch)
-    expect(batch, name, 10, "ok")
-
-
-def test_nothing_a_child_writes_outlives_it(batch):
-    namespaces(batch)
-    expect(batch, "leaves_shared_memory", 10, "ok")
-    assert not os.path.exists("/dev/shm/rnn-course-leftover-test")
-    expect(batch, "deep_tree", 10, "ok")  # its 1,500-deep tree went with its own /tmp
-
-
-@pytest.mark.parametrize(
-    "name, words",
-    [
-        ("recursion", ["RecursionError"]),
-        ("str_raises", ["Odd"]),
-        ("repr_raises", ["Odd"]),
-        ("metaclass_name_raises", ["rnn_cell:"]),
-        ("exit_odd_payload", ["rnn_cell:"]),
-        ("swaps_argument_class", ["rnn_cell:"]),
-        ("lying_class", ["rnn_cell:"]),
-    ],
-)
-def test_honest_and_odd_errors_are_ordinary_failing_rows(batch, name, words):
-    expect(batch, name, 0, "ok", *words)
-
-
-def test_wiping_the_guards_report_after_autograd_changes_nothing(batch):
-    r = batch["table"]["autograd_wipe"]
-    assert (r["cell_backward"], r["status"]) == ("0", "ok"), r
-    assert "cell_backward must be written from scratch, but it uses autograd" in r["reason"], r[
-        "reason"
-    ]
-
-
-def test_a_lesson_metadata_mismatch_is_graded_by_content(batch):
-    r = batch["table"]["mismatch"]
-    assert (r["lesson"], r["rnn_cell"], r["status"]) == ("01_rnn_cell", "10", "ok"), r
-    assert (
-        "its metadata says lesson 00_welcome, but it defines the exercises of lesson 01_rnn_cell"
-        in r["reason"]
-    )
-
-
-def test_gradebook_and_secret_are_private(batch):
-    for path in (batch["out"], batch["out"].with_name("gradebook.csv.secret")):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-
-
-# --- the walls themselves, in this process --------------------------------------------------
-
-
-def test_the_kernel_denial_covers_rnn_lstm_and_gru_by_every_route_and_reports():
-    from torch import nn
-
-    hits = []
-    denial = guard.KernelDenial(guard.RECURRENT_KERNELS, hits.append, "rnn-course-deny-test")
-    try:
-        x = torch.randn(2, 3, 4)
-        for call in (
-            lambda: nn.RNN(4, 5)(x),
-            lambda: nn.LSTM(4, 5)(x),
-            lambda: nn.GRU(4, 5)(x),
-            lambda: nn.LSTMCell(4, 5)(x[0]),
-            lambda: nn.GRUCell(4, 5)(x[0]),
-            lambda: nn.RNNCell(4, 5, nonlinearity="relu")(x[0]),
-            lambda: torch.ops.aten.lstm_cell(
-                x[0], [x[0, :, :5] * 0, x[0, :, :5] * 0], torch.randn(20, 4), torch.randn(20, 5)
-            ),
-        ):
-            with pytest.raises(RuntimeError, match="not available inside this exercise"):
-                call()
-        assert denial.intact()
-        assert {"rnn_tanh", "lstm", "gru", "lstm_cell", "gru_cell", "rnn_relu_cell"} <= set(hits)
-    finally:
-        denial.library.reset()
-    assert nn.RNN(4, 5)(torch.randn(2, 3, 4))[0].shape == (2, 3, 5)  # lifted only by its holder
-    assert not denial.intact()
+# The batch that probed the sandbox from notebook cells (namespaces, network, /tmp, the kernel
+# denial, the guard's report) is gone with issue 16: no cell runs any more, and a graded function
+# cannot reach os, sockets, files or torch's internals (the allowlist refuses them), so those probes
+# cannot be written as a submission (the memfd hoard in a cell too: no cell runs). The sandbox stays as defence in depth; the adversarial batch
+# (test_grading_adversarial.py) checks the isolation notice, the metadata mismatch and privacy.
 
 
 def test_remove_tree_goes_deep_without_recursion_and_never_follows_links(tmp_path):
@@ -528,29 +189,6 @@ def test_grading_works_from_a_clone_under_a_private_folder(tmp_path):
         ]
     else:
         assert result.stdout.split()[:2] == ["10", "ok"], result.stdout
-
-
-def test_shared_memory_and_memfd_count_against_the_memory_limit(tmp_path):
-    """Under --memory 128, a cell that holds 300 MB in a memfd (which RLIMIT_AS does not see) is
-    stopped by the child's memory cgroup and reported as out of memory; /dev/shm is a small private
-    tmpfs that fills up first."""
-    sub = tmp_path / "hoard_01_rnn_cell.ipynb"
-    sub.write_text(
-        lesson01(
-            GOOD,
-            "import os\nshm_full = False\ntry:\n    with open('/dev/shm/big', 'wb') as f:\n"
-            "        for _ in range(300):\n            f.write(b'x' * 2**20)\nexcept OSError:\n"
-            "    shm_full = True\nos.remove('/dev/shm/big')\n"
-            "fd = getattr(os, 'memfd' + '_create')('hoard')\nhoard = open(fd, 'wb')\nfor _ in range(300):\n    hoard.write(b'x' * 2**20)\n"
-            "    hoard.flush()",
-        )
-    )
-    notices = []
-    rows = grade([sub], limits=Limits(timeout=30, memory_mb=128), notice=notices.append)
-    if "cgroup" not in rows[0].isolation:
-        pytest.skip("no cgroups here: " + "; ".join(notices) + rows[0].reason)
-    assert (rows[0].total, rows[0].status) == (0, "memory"), rows[0].reason
-    assert "ran out of memory" in rows[0].reason and "128 MB" in rows[0].reason
 
 
 def test_strict_refuses_to_grade_when_a_mechanism_is_missing(tmp_path, monkeypatch):

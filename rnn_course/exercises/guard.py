@@ -28,18 +28,8 @@ A function whose code is a byte-for-byte copy of one in ``rnn_course/reference.p
 read with ``inspect.getsource`` or ``open`` and run with ``exec``) counts as calling the reference.
 
 This watching is what the learner's own ``check()`` uses: it is light, and a learner who wants to
-fool it can. The grader adds walls that do not depend on watching (``worker.py`` installs them in
-each submission's process, after its cells ran and before its functions meet the hidden cases):
-
-* ``KernelDenial``: raising kernels registered with torch's dispatcher for every operator in
-  ``DENIED_KERNELS`` (all overloads): TorchScript, ``torch.ops``, ``functools.partial``, a tensor
-  subclass or any other route to the kernel reaches the same wall. An exercise about LSTM or GRU
-  names its own list in ``DENIED_KERNELS`` (or the grader's default, ``RECURRENT_KERNELS``).
-* ``block_torchscript``: calling compiled TorchScript (``ScriptFunction``/``ScriptMethod``) raises.
-* ``set_event_sink``: every violation the guard or a wall notes is also written at once to a
-  write-only channel to the grader, so nothing the function does afterwards can erase it.
-* ``trust_loaded_code``: code objects that existed before any learner's code ran are the library's;
-  any other code run inside a torch function is the learner's, whatever file name it carries.
+fool it can. The grader does not rely on it: it runs only code that passed its allowlist
+(``rnn_course/grading/allowlist.py``), in a child where nothing else from the notebook runs.
 """
 
 import os
@@ -116,16 +106,6 @@ RECURRENT_KERNELS = (
     "_thnn_fused_lstm_cell",
     "_thnn_fused_gru_cell",
 )
-# exercise id -> the operators denied while it runs in the grader; RECURRENT_KERNELS when absent.
-# An exercise module may add its own entry (e.g. one that allows the LSTM kernel for a head-only task).
-DENIED_KERNELS = {}
-
-
-def denied_kernels(exercise):
-    """The aten operators denied while ``exercise`` runs in the grader (none unless forbid_rnn)."""
-    if not getattr(exercise, "forbid_rnn", False):
-        return ()
-    return tuple(DENIED_KERNELS.get(getattr(exercise, "id", None), RECURRENT_KERNELS))
 
 
 @dataclass
@@ -142,69 +122,10 @@ def _is_rnn_kernel(name):
     return name.startswith("rnn_") or "_rnn" in name or name in RECURRENT_KERNELS
 
 
-_TRUSTED_CODE = None  # id(code) -> code, for every code object loaded before any learner's code
-_TRUSTED_MODULES = frozenset()  # the modules imported by then
-_EVENT_SINK = None  # callable(kind, name): sends a violation to the grader the moment it is noted
-
-
-def trust_loaded_code():
-    """Take every code object that exists now (functions, methods, their nested code) as the
-    library's. Called by the grader's zygote before any learner's code exists."""
-    import gc
-
-    global _TRUSTED_CODE, _TRUSTED_MODULES
-    _TRUSTED_MODULES = frozenset(sys.modules)
-    codes = {}
-    todo = [o.__code__ for o in gc.get_objects() if type(o) is types.FunctionType]
-    while todo:
-        code = todo.pop()
-        if isinstance(code, types.CodeType) and id(code) not in codes:
-            codes[id(code)] = code
-            todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-    _TRUSTED_CODE = types.MappingProxyType(codes)
-
-
-def set_event_sink(sink):
-    """Send every violation also to ``sink(kind, name)`` (the grader's write-only channel)."""
-    global _EVENT_SINK
-    _EVENT_SINK = sink
-
-
-def _emit(kind, name):
-    sink = _EVENT_SINK
-    if sink is not None:
-        try:
-            sink(kind, name)
-        except (
-            BaseException
-        ):  # the channel's end is checked by the grader: a broken one is tampering
-            pass
-
-
-def _lazily_imported(frame):
-    """True for code of a library module imported from disk after the snapshot (torch imports some
-    of its modules on first use): the frame runs in that module's own namespace, from its own file."""
-    name = frame.f_globals.get("__name__")
-    if type(name) is not str or name in _TRUSTED_MODULES:
-        return False
-    module = sys.modules.get(name)
-    if type(module) is not types.ModuleType or module.__dict__ is not frame.f_globals:
-        return False
-    filename = module.__dict__.get("__file__")
-    return (
-        type(filename) is str
-        and filename == frame.f_code.co_filename
-        and filename.startswith(_LIBRARY_DIRS)
-    )
-
-
 def _learners_code(frame):
     """True for code outside torch, Python and this package (code that ``exec`` made counts as the
     module's whose globals it runs in: namedtuple's generated methods are the library's). In the
-    grader, where the code loaded before any learner's code is known, that decides instead."""
-    trusted = _TRUSTED_CODE
-    if trusted is not None:
-        return trusted.get(id(frame.f_code)) is not frame.f_code and not _lazily_imported(frame)
+    grader no longer needs this: it runs only code the allowlist accepted (grading/allowlist.py)."""
     filename = frame.f_code.co_filename
     if filename.startswith(_LIBRARY_DIRS):
         return False
@@ -296,7 +217,6 @@ class Guard:
         if (kind, name) not in self._seen:
             self._seen.add((kind, name))
             self.report.violations.append((kind, name))
-            _emit(kind, name)
 
     def _hook(self, frame, event, arg):
         if event == "call":
@@ -307,9 +227,6 @@ class Guard:
             self._on_c_call(getattr(arg, "__name__", ""))
         if self.forbid_rnn and torch._C._is_torch_function_all_disabled():
             self._flag("overrides", "DisableTorchFunction")
-        for cls, name, blocker in _BLOCKED:
-            if cls.__dict__.get(name) is not blocker:
-                self._flag("overrides", "TorchScript")
 
     def _on_python_call(self, filename, name, code=None):
         if (
@@ -388,89 +305,3 @@ class Guard:
             for name in self._tripwire.seen:
                 self._flag("rnn_kernel", name)
         return False
-
-
-# ---------------------------------------------------------------------------------------------
-# The grader's walls (installed by worker.py in a submission's process; never by check())
-# ---------------------------------------------------------------------------------------------
-
-_DISPATCH_KEYS = (
-    "CompositeImplicitAutograd",
-    "CompositeExplicitAutograd",
-    "CompositeExplicitAutogradNonFunctional",
-    "Autograd",
-    "CPU",
-    "CUDA",
-    "Meta",
-)
-_BLOCKED = ()  # (class, attribute, blocker) for the TorchScript entry points, once blocked
-
-
-class KernelDenial:
-    """Raising kernels for ``ops`` (aten operator names, every overload), registered with torch's
-    dispatcher under every key that has a kernel for them, so that each route to the kernel raises.
-    ``on_hit(name)`` runs first (it reports to the grader). There is no way to lift it short of
-    reaching this object, which only the grader's code holds; ``intact`` says whether it still stands.
-    """
-
-    def __init__(self, ops, on_hit, marker):
-        import warnings
-
-        self.marker = (
-            marker  # a random file name: how our registrations show in the dispatcher's dump
-        )
-        self.counts = {}
-        self.library = torch._C._dispatch_library("IMPL", "aten", "", marker, 0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Overriding a previously registered kernel"
-            for op in ops:
-                packet = getattr(torch.ops.aten, op, None)
-                if packet is None:
-                    continue
-                for overload in packet.overloads():
-                    qualname = f"aten::{op}" + ("" if overload == "default" else f".{overload}")
-                    for key in _DISPATCH_KEYS:
-                        if torch._C._dispatch_has_kernel_for_dispatch_key(qualname, key):
-                            self.library.impl(qualname[6:], key, _denied_kernel(op, on_hit), False)
-                    self.counts[qualname] = torch._C._dispatch_dump(qualname).count(marker)
-
-    def intact(self):
-        """True while every registration made is still in the dispatcher's table."""
-        try:
-            return all(
-                torch._C._dispatch_dump(q).count(self.marker) == n for q, n in self.counts.items()
-            )
-        except Exception:
-            return False
-
-
-def _denied_kernel(op, on_hit):
-    def denied(*args, **kwargs):
-        on_hit(op)
-        raise RuntimeError(
-            f"torch's {op} kernel is not available inside this exercise: write the computation yourself"
-        )
-
-    return denied
-
-
-def torchscript_blockers(on_hit):
-    """(class, attribute, blocker) triples that make calling compiled TorchScript functions and
-    methods raise (after ``on_hit(type name)``); ``block_torchscript`` puts them in place."""
-    blocked = []
-    for cls in (torch._C.ScriptFunction, torch._C.ScriptMethod):
-
-        def blocker(self, *args, _name=cls.__name__, **kwargs):
-            on_hit(_name)
-            raise RuntimeError("compiled TorchScript cannot run inside this exercise")
-
-        blocked.append((cls, "__call__", blocker))
-    return tuple(blocked)
-
-
-def block_torchscript(blockers):
-    """Put ``torchscript_blockers``' blockers in place (again), and have the guard check they stay."""
-    global _BLOCKED
-    for cls, name, blocker in blockers:
-        setattr(cls, name, blocker)
-    _BLOCKED = tuple(blockers)

@@ -230,6 +230,11 @@ def check(exercise_id, fn, timeout=None):
             "failed",
             [f"expected your function {exercise.signature}, but got {a_or_an(fn)}"],
         )
+    from ..grading.allowlist import function_problem  # the grader's own rule, checked first
+
+    refused = function_problem(exercise_id, fn)
+    if refused:
+        return _result(exercise, "failed", [f"cannot be graded: {refused}"])
     cases = exercise.cases()
     try:
         return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))

@@ -10,6 +10,7 @@ not be run; never hidden inputs, expected answers, test code or solutions.
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import secrets
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 from ..exercises import exercise_ids
+from .sanitize import clean
 
 
 class UnsafeOutput(Exception):
@@ -35,10 +37,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_field(value):
-    """A value safe for a spreadsheet: text starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A value safe for a spreadsheet: one line (CR and LF become spaces, via the sanitiser), and
+    text starting like a formula gets a leading apostrophe (checked after cleaning, so no line of
+    the field can start one)."""
+    if not isinstance(value, str):
+        return value
+    value = clean(value, 2000)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def gradebook_text(graded_rows):
@@ -51,9 +56,8 @@ def gradebook_text(graded_rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["submission", "lesson", *columns, "total", "max_total", "status", "reason"])
-    writer.writerow(
-        [POINTS_POSSIBLE, "", *[get_exercise(e).points for e in columns], "", "", "", ""]
-    )
+    possible = [get_exercise(e).points for e in columns]
+    writer.writerow([POINTS_POSSIBLE, "", *possible, sum(possible), sum(possible), "", ""])
     for row in sorted(graded_rows, key=lambda r: r.submission.name):
         points = [row.results[e].points if e in row.results else "" for e in columns]
         cells = [
@@ -138,13 +142,13 @@ def feedback_name(row):
     name = re.sub(r"\.ipynb$", "", name)
     name = "__".join(p for p in name.split("/") if p not in ("", ".", ".."))
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".-")[:120]
-    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()  # all 256 bits
     return f"{name or 'submission'}.{digest}.txt"
 
 
 def feedback_text(row):
     """The student's feedback: one block per exercise, as the checker prints it, and any notes."""
-    lines = [f"Feedback for {Path(row.submission.name).name}"]
+    lines = [f"Feedback for {clean(Path(row.submission.name).name, 200)}"]
     if row.lesson:
         lines.append(f"Lesson: {row.lesson}")
     if row.expected:
@@ -152,14 +156,16 @@ def feedback_text(row):
     lines.append("")
     if row.notes:
         lines.append("About your notebook:")
-        lines += [f"  - {note}" for note in row.notes]
+        lines += [f"  - {clean(note)}" for note in row.notes]
         lines.append("")
     for exercise_id in row.expected:
         if exercise_id in row.results:
-            lines.append(str(row.results[exercise_id]))
+            result = row.results[exercise_id]
+            lines.append(clean(str(result).splitlines()[0], 300))
+            lines += [f"  - {clean(m, 600)}" for m in result.feedback]
             lines.append("")
     if not row.expected and not row.notes:
-        lines.append(row.reason or "Nothing to grade in this notebook.")
+        lines.append(clean(row.reason) or "Nothing to grade in this notebook.")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -183,8 +189,68 @@ def write_feedback(graded_rows, folder):
     try:
         for row in sorted(graded_rows, key=lambda r: r.submission.name):
             name = feedback_name(row)
-            write_atomic(folder / name, feedback_text(row), dir_fd=fd)
+            try:  # each file on its own: one row's failure is that row's, never the batch's
+                write_atomic(folder / name, feedback_text(row), dir_fd=fd)
+            except (OSError, ValueError, UnicodeError):
+                continue
             paths.append(folder / name)
     finally:
         os.close(fd)
     return paths
+
+
+def details(graded_rows, root_of=None):
+    """The sidecar ``gradebook.details.json``: per submission, per exercise, what the learner saw.
+    ``root_of(row)``: the submission's name relative to the folder graded."""
+    from ..exercises import get_exercise
+
+    rows = []
+    for row in sorted(graded_rows, key=lambda r: r.submission.name):
+        exercises = {}
+        for exercise_id in row.expected:
+            result = row.results.get(exercise_id)
+            exercises[exercise_id] = _exercise_details(exercise_id, result, get_exercise)
+        rows.append(
+            {
+                "submission": clean(root_of(row) if root_of else row.submission.name, 240),
+                "lesson": row.lesson,
+                "status": row.status,
+                "flags": [clean(str(f)) for f in row.flags],
+                "seconds": round(float(getattr(row, "seconds", 0.0) or 0.0), 3),
+                "exercises": exercises,
+            }
+        )
+    lessons = {}
+    for row in graded_rows:
+        if row.lesson and row.expected:
+            lessons[row.lesson] = sum(get_exercise(e).points for e in row.expected)
+    return {"version": 1, "lesson_points": dict(sorted(lessons.items())), "submissions": rows}
+
+
+def _exercise_details(exercise_id, result, get_exercise):
+    if result is None or (result.feedback and result.feedback[0].startswith("not checked")):
+        outcome = "error"
+    elif result.passed:
+        outcome = "passed"
+    elif result.status == "not attempted":
+        outcome = "not_attempted"
+    else:
+        outcome = "failed"
+    mistake = getattr(result, "mistake", None) if result is not None else None
+    if outcome == "failed" and mistake is None:
+        mistake = "unnamed"
+    message = result.feedback[0] if result is not None and result.feedback else ""
+    return {
+        "points": result.points if result is not None else 0,
+        "max_points": get_exercise(exercise_id).points,
+        "outcome": outcome,
+        "mistake": mistake,
+        "message": clean(message, 300),
+    }
+
+
+def write_details(graded_rows, out, root_of=None):
+    """Write the sidecar beside the gradebook ``out`` (0600, atomically)."""
+    path = Path(out).with_name(Path(out).stem + ".details.json")
+    write_atomic(path, json.dumps(details(graded_rows, root_of), indent=1, ensure_ascii=True))
+    return path

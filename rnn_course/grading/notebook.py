@@ -51,6 +51,7 @@ class Submission:
     invalid: str = None
     salt: int = 0
     lesson_note: str = None  # when the metadata's lesson and the content disagree
+    kind: str = None  # the metadata's "kind" ("learner", "answer-key"), when it is a string
 
 
 def discover(paths):
@@ -79,8 +80,10 @@ def display_name(path):
     relative = os.path.relpath(absolute)
     name = absolute if relative.startswith("..") else relative
     # A file name that is not valid UTF-8 (bytes Python keeps as lone surrogates) is shown escaped,
-    # so that it can be written to the gradebook: bad\xffname.ipynb
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    # so that it can be written to the gradebook: bad\xffname.ipynb; then the one sanitiser.
+    from .sanitize import clean
+
+    return clean(name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"), 240)
 
 
 SECRET_VARIABLE = "RNN_COURSE_GRADING_SECRET"
@@ -149,6 +152,22 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
         return sub
     sub.cells = [(number, prepare_cell(source)) for number, source in sources]
     sub.lesson, sub.lesson_source = find_lesson(notebook, sub.path, sub.cells)
+    meta = notebook.get("metadata", {}).get("rnn_course")
+    meta = meta if isinstance(meta, dict) else {}
+    sub.kind = meta.get("kind") if isinstance(meta.get("kind"), str) else None
+    named = meta.get("lesson")
+    if named is not None and named not in LESSONS:
+        from .sanitize import clean
+
+        sub.lesson_note = clean(
+            f"its metadata names lesson {named!r}, which does not exist: "
+            + (
+                f"graded as {sub.lesson} (from its {sub.lesson_source})"
+                if sub.lesson
+                else "not graded"
+            ),
+            200,
+        )
     by_content = lesson_from_functions(sub.cells)
     if (
         sub.lesson_source == "metadata"

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exercises.core import CheckResult, Outcome, get_exercise, judge
-from ..exercises.guard import MESSAGES
+from ..exercises.core import Outcome, get_exercise, judge
 from ..exercises.plain import Foreign, to_plain
 from . import sandbox
 from .notebook import expected_exercises
-from .scan import scan
+from .programs import take_programs
+from .sanitize import clean, sizes_of, without_numbers
+from .verdict import Observed, process_note, reason, status
 from .worker import FRAME, ZYGOTE_COMMAND, encode_frame
 
 MAX_JSON_BYTES = 4 * 1024 * 1024
@@ -86,6 +87,8 @@ class Graded:
     )
     zygote_rss_kb: int = None  # the zygote's peak resident memory, shared by every child
     private_kb: int = None  # the child's own report of its private memory at the end (untrusted)
+    seconds: float = 0.0  # wall-clock seconds its child ran, by the grader's clock
+    phases: dict = field(default_factory=dict)  # the child's own ms per phase (benchmark only)
     isolation: str = ""  # the sandbox mechanisms its process ran under (sandbox.Isolation.describe)
     isolate_ms: float = (
         None  # the child's own report of how long entering its sandbox took (untrusted)
@@ -100,14 +103,8 @@ class Graded:
         return sum(get_exercise(e).points for e in self.expected)
 
 
-def _failed(exercise_id, message, status="failed"):
-    exercise = get_exercise(exercise_id)
-    return CheckResult(exercise_id, False, 0, exercise.points, [message], status)
-
-
-def missing_message(exercise_id):
-    return f"function {exercise_id} not found (deleted or renamed?)"
-
+from .programs import failed as _failed  # noqa: E402
+from .programs import missing_message  # noqa: E402,F401
 
 # ---------------------------------------------------------------------------------------------
 # Before any student code: triage every submission
@@ -115,13 +112,13 @@ def missing_message(exercise_id):
 
 
 def triage(sub):
-    """A Graded for a submission that needs no run (invalid, unknown lesson, ...), else None,
-    plus the scan's findings."""
+    """A Graded for a submission that needs no run (invalid, unknown lesson, ...), else None, plus
+    the Programs to run (exercise id -> Program) with the refusals already written into its row."""
     graded = Graded(sub, lesson=sub.lesson)
     if sub.invalid:
         graded.status, graded.reason = "invalid-notebook", sub.invalid
         graded.notes = [f"this file could not be graded: {sub.invalid}"]
-        return graded, []
+        return graded, None
     if not sub.lesson:
         graded.status = "unknown-lesson"
         graded.reason = (
@@ -129,24 +126,12 @@ def triage(sub):
             " (no rnn_course metadata, no lesson in the file name, no exercise function)"
         )
         graded.notes = [graded.reason]
-        return graded, []
+        return graded, None
     graded.expected = expected_exercises(sub.lesson)
     if not graded.expected:
         graded.reason = f"lesson {sub.lesson} has no graded exercises"
-        return graded, []
-    findings = scan(
-        sub.cells, graded.expected, [e for e in graded.expected if get_exercise(e).forbid_rnn]
-    )
-    zero = [f for f in findings if f.level == "zero"]
-    if zero:
-        graded.status = "tampering"
-        listed = "; ".join(str(f) for f in zero[:3])
-        graded.reason = _cap(f"tampering: {listed}")
-        message = f"not graded: the notebook {zero[0].message} ({zero[0].where()}), which a submission may not do"
-        graded.results = {e: _failed(e, message) for e in graded.expected}
-        graded.notes = [message]
-        return graded, findings
-    return None, findings
+        return graded, None
+    return None, take_programs(sub)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +233,7 @@ def _unreadable_to_children(uid):
 
 
 class _Zygote:
-    def __init__(self, probe_dir):
+    def __init__(self, probe_dir, wait=True):
         self.ctrl, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {k: v for k, v in os.environ.items() if k in _ENV_KEEP or k.startswith("LC_")}
         env.update(
@@ -274,9 +259,12 @@ class _Zygote:
             cwd="/",
         )
         child_end.close()
-        self.ctrl.settimeout(
-            600
-        )  # importing torch on a loaded machine can be slow, but not this slow
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        """Wait for the zygote's "ready" (it has imported torch and frozen its heap)."""
+        self.ctrl.settimeout(600)  # importing torch on a loaded machine can be slow, not this slow
         try:
             reply = self.ctrl.recv(65536)
         except OSError:
@@ -309,7 +297,7 @@ class _Zygote:
         except (OSError, ValueError):
             return
 
-    def request(self, job_id, channel, events, workdir, limits, uid, gid, box):
+    def request(self, job_id, channel, workdir, limits, uid, gid, box):
         message = {
             "job": job_id,
             "workdir": workdir,
@@ -328,7 +316,7 @@ class _Zygote:
             },
             "sandbox": box,
         }
-        socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno(), events])
+        socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno()])
 
     def close(self):
         try:
@@ -362,22 +350,17 @@ def _remove_tree(path):
 # ---------------------------------------------------------------------------------------------
 
 
-def cell_budget(limits):
-    """Seconds all the notebook's cells may take together (then the rest are skipped)."""
-    return round(max(1.0, 0.6 * limits.timeout), 2)
-
-
 def function_budget(limits):
     """Seconds each exercise function may take on all its cases (at most the exercise's own limit).
     Fixed in advance, so that a message that quotes it is the same on every run."""
-    return round(max(0.5, 0.35 * limits.timeout), 2)
+    return round(max(0.5, 0.8 * limits.timeout), 2)
 
 
 class _Job:
-    def __init__(self, job_id, graded, findings):
+    def __init__(self, job_id, graded, programs):
         self.id = job_id
         self.graded = graded
-        self.findings = findings
+        self.programs = programs  # exercise id -> Program (what its child runs)
         self.cases = {}  # exercise id -> this submission's hidden cases (salted)
         self.attempts = 0
         self.reset()
@@ -390,8 +373,11 @@ class _Job:
         self.inbox = bytearray()
         self.outbox = bytearray()
         self.received = 0
-        self.where = None  # ("cell", n) or ("exercise", id)
-        self.cells = {}  # cell number -> error name or None
+        self.where = None  # ("inputs", None) or ("exercise", id)
+        self.frames = 0
+        self.exercise_started = None
+        self.slow = False  # a function ran its whole time budget, by the grader's clock
+        self.function_budget = 1.0
         self.functions = None
         self.outcomes = {}
         self.done = False
@@ -408,15 +394,6 @@ class _Job:
         self.state = PENDING
         self.cgroups = None  # {controller: folder} while it runs
         self.out_of_memory = False  # its memory cgroup hit the limit
-        self.events = None  # the read end of its guard's channel
-        self.event_buffer = bytearray()
-        self.event_bytes = 0
-        self.event_exercise = None
-        self.events_seen = {}  # exercise id -> [(kind, name)] the guard or a wall reported as it happened
-        self.events_ended = (
-            False  # the child's checker closed the channel properly (with the token)
-        )
-        self.events_closed = False
 
     @property
     def finished(self):
@@ -460,34 +437,32 @@ def _frames(job):
 def _handle(job, meta, blob):
     kind = meta.get("kind")
     expected = job.graded.expected
-    if kind == "start" and isinstance(meta.get("cell"), int):
-        job.where = ("cell", meta["cell"])
-    elif kind == "cell" and isinstance(meta.get("cell"), int):
-        error = meta.get("error")
-        job.cells[meta["cell"]] = (
-            error
-            if error is None or (isinstance(error, str) and _SAFE_WORD.fullmatch(error))
-            else "error"
-        )
-        job.where = None
+    job.frames += 1
+    if job.frames > 3 + 2 * len(expected):  # ready, two per exercise, done: a flood is its error
+        job.protocol_error = "it sent more messages than a graded run does"
     elif kind == "ready" and job.functions is None and isinstance(meta.get("functions"), dict):
         job.functions = {
             e: meta["functions"].get(e)
-            if meta["functions"].get(e) in ("ok", "missing", "not_callable")
+            if meta["functions"].get(e) in ("ok", "not_callable", "error")
             else "missing"
-            for e in expected
+            for e in job.programs
         }
         job.where = ("inputs", None)
         runnable = [e for e in expected if job.functions[e] == "ok"]
         job.outbox += _inputs_frame(job, runnable)
     elif kind == "exercise" and meta.get("id") in expected:
         job.where = ("exercise", meta["id"])
+        job.exercise_started = time.monotonic()  # the grader's own clock times each function
     elif kind in ("outcomes", "done") and meta.get("token") != job.token:
         job.protocol_error = (
             "it sent a report the grader did not ask for (written straight to its socket?)"
         )
     elif kind == "outcomes" and meta.get("id") in expected and meta["id"] not in job.outcomes:
-        job.outcomes[meta["id"]] = _read_outcomes(meta["id"], meta.get("outcomes"), blob)
+        cases = job.cases[meta["id"]]
+        job.outcomes[meta["id"]] = _read_outcomes(meta["id"], meta.get("outcomes"), blob, cases)
+        elapsed = time.monotonic() - (job.exercise_started or time.monotonic())
+        if elapsed >= 0.9 * job.function_budget:
+            job.slow = True
         job.where = None
     elif kind == "done" and job.functions is not None:
         job.done = True
@@ -496,16 +471,19 @@ def _handle(job, meta, blob):
             private if isinstance(private, int) and not isinstance(private, bool) else None
         )
         isolate = meta.get("isolate_ms")  # self-reported too: the cost of entering the sandbox
-        job.isolate_ms = (
-            float(isolate)
-            if isinstance(isolate, (int, float)) and not isinstance(isolate, bool)
-            else None
-        )
+        job.isolate_ms = _number(isolate)
+        job.phases = {k: _number(meta.get(k)) for k in ("isolate_ms", "load_ms", "run_ms")}
     else:
         job.protocol_error = "it sent malformed data"
 
 
-def _read_outcomes(exercise_id, plain, blob):
+def _number(value):
+    """A self-reported number (for the benchmark only), or None."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else None
+
+
+def _read_outcomes(exercise_id, plain, blob, cases=()):
     """Outcomes rebuilt from untrusted plain data; a single failing Outcome if anything is off."""
     limit = len(get_exercise(exercise_id).cases()) + 1
     try:
@@ -516,7 +494,9 @@ def _read_outcomes(exercise_id, plain, blob):
         if any(a.dtype.hasobject or a.dtype.fields is not None for a in arrays.values()):
             raise ValueError("bad array")
         exercise = get_exercise(exercise_id)
-        return [_sanitize(Outcome.from_plain(item, arrays), exercise) for item in plain]
+        sizes = set().union(*(sizes_of(case.label) for case in cases)) if cases else set()
+        keys = set().union(*(_keys(case.expected) for case in cases)) if cases else set()
+        return [_sanitize(Outcome.from_plain(o, arrays), exercise, sizes, keys) for o in plain]
     except Exception:
         return [
             Outcome(
@@ -526,42 +506,59 @@ def _read_outcomes(exercise_id, plain, blob):
 
 
 # Feedback must never carry hidden inputs. The strings a child sends (an exception's message, a type
-# name, argument names) are the learner's to choose, so they could smuggle the inputs out: numbers
-# with decimals and tensor/array reprs are blanked, and names must be names.
-_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+")
-_REPR = re.compile(r"(tensor|array)\(", re.IGNORECASE)
+# name, argument names) pass the one sanitiser, then every number that is not a case size is
+# blanked, whatever its format; a returned string shows only as its type.
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,59}")
 
 
-def _clean_text(text, limit=300):
-    text = _REPR.sub("<value>(", _NUMBER.sub("<number>", str(text)))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _clean_text(text, sizes=(), limit=300):
+    return clean(without_numbers(clean(text, 2000), sizes), limit)
 
 
-def _clean_value(value):
+def _clean_value(value, keys=frozenset()):
+    """A returned value as the judge may see it: strings only as their type, dict keys only when
+    the expected answer has them (anything else could spell a hidden value)."""
     if isinstance(value, Foreign):
-        return Foreign(_clean_text(value.type_name, 60))
+        return Foreign(_clean_text(value.type_name, (), 60))
+    if isinstance(value, str):
+        return Foreign("str")
     if isinstance(value, (tuple, list)):
-        return type(value)(_clean_value(v) for v in value)
+        return type(value)(_clean_value(v, keys) for v in value)
     if isinstance(value, dict):
-        return {k: _clean_value(v) for k, v in value.items()}
+        return {
+            (k if k in keys else f"<key {i}>"): _clean_value(v, keys)
+            for i, (k, v) in enumerate(value.items())
+        }
     return value
 
 
-def _sanitize(outcome, exercise):
+def _keys(value):
+    """Every dict key in an expected answer."""
+    found = set()
+    if isinstance(value, dict):
+        found.update(value)
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found |= _keys(item)
+    return found
+
+
+def _sanitize(outcome, exercise, sizes=(), keys=frozenset()):
     allowed = set(exercise.arg_names)
     mutated = tuple(
         m
         for m in outcome.mutated
-        if m.split("[", 1)[0] in allowed and len(m) <= 80 and not _NUMBER.search(m)
+        if m.split("[", 1)[0] in allowed and len(m) <= 80 and not any(c.isdigit() for c in m)
     )
     violations = tuple(
         (kind, name if _NAME.fullmatch(name) else "?") for kind, name in outcome.violations
     )
     return dataclasses.replace(
         outcome,
-        value=_clean_value(outcome.value),
-        detail=_clean_text(outcome.detail),
+        value=_clean_value(outcome.value, keys),
+        probe=_clean_value(outcome.probe, keys),
+        detail=_clean_text(outcome.detail, sizes),
         mutated=mutated,
         violations=violations,
     )
@@ -572,7 +569,7 @@ def _sanitize(outcome, exercise):
 # ---------------------------------------------------------------------------------------------
 
 
-def grade_submissions(submissions, limits, progress=None, notice=None):
+def grade_submissions(submissions, limits, progress=None, notice=None, early=None):
     """Grade every Submission; return one Graded per submission, in the same order. ``notice(text)``
     receives the isolation in force and any warning about it; ``SandboxUnavailable`` is raised,
     before any student code runs, when ``limits.sandbox`` is "strict" and a mechanism is missing."""
@@ -582,14 +579,17 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
     graded_all, jobs = [], []
     for sub in submissions:
         try:
-            graded, findings = triage(sub)
-        except (
-            Exception
-        ):  # contained: an odd notebook the scan trips on is still graded, with no findings
-            graded, findings = None, []
+            graded, taken = triage(sub)
+        except Exception:  # contained: one odd notebook is that row's error, never the batch's
+            graded, taken = Graded(sub, lesson=sub.lesson), None
+            graded.status, graded.reason = "error", "grader error: the notebook could not be read"
         if graded is None:
             graded = Graded(sub, lesson=sub.lesson, expected=expected_exercises(sub.lesson))
-            jobs.append(_Job(len(jobs), graded, findings))
+            graded.results, graded.flags = dict(taken.results), list(taken.flags)
+            if taken.programs:
+                jobs.append(_Job(len(jobs), graded, taken.programs))
+            else:  # nothing to run: every exercise is missing or refused
+                _finish(graded, Observed(done=True), [])
         graded_all.append(graded)
     done_count = len(graded_all) - len(jobs)
     if progress:
@@ -597,7 +597,7 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
     if jobs:
         for job in jobs:  # make every hidden case now, in this process, salted per submission
             salt = job.graded.submission.salt
-            job.cases = {e: get_exercise(e).cases(salt) for e in job.graded.expected}
+            job.cases = {e: get_exercise(e).cases(salt) for e in job.programs}
         zygote_rss = _run_jobs(
             jobs,
             limits,
@@ -605,6 +605,7 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
                 progress and progress(done_count + count, len(graded_all), job.graded)
             ),
             notice or (lambda text: None),
+            early,
         )
         for job in jobs:
             try:
@@ -613,11 +614,12 @@ def grade_submissions(submissions, limits, progress=None, notice=None):
                 _internal_error(job, "the grader could not read its results")
             job.graded.peak_rss_kb, job.graded.zygote_rss_kb = job.maxrss_kb, zygote_rss
             job.graded.private_kb, job.graded.isolate_ms = job.private_kb, job.isolate_ms
+            job.graded.phases = getattr(job, "phases", {})
     for graded in graded_all:
         note = getattr(graded.submission, "lesson_note", None)
         if note:
             graded.notes.insert(0, note)
-            graded.reason = _cap(f"{note}; {graded.reason}" if graded.reason else note)
+            graded.reason = clean(f"{note}; {graded.reason}" if graded.reason else note)
     return graded_all
 
 
@@ -626,16 +628,6 @@ def _internal_error(job, what):
     graded.results = {e: _failed(e, f"not checked: {what}") for e in graded.expected}
     graded.status, graded.reason = "error", f"grader error: {what}"
     graded.notes = [f"{what}; your instructor has been told (this is not your mistake)"]
-
-
-class _Events:
-    """The read end of a job's event pipe (the guard's write-only channel from the child)."""
-
-    def __init__(self, job, fd):
-        self.job, self.fd = job, fd
-
-    def fileno(self):
-        return self.fd
 
 
 # A job's states in the scheduler: PENDING (waiting for a slot) -> RUNNING (its child is asked for
@@ -657,11 +649,32 @@ def _isolation(zygote, cgroups, cgroups_why, uid):
     return iso
 
 
-def _run_jobs(jobs, limits, on_finish, notice):
+class Early:
+    """A zygote started before the submissions are read, so that importing torch in it overlaps
+    reading them (``grade`` starts one; ``close`` it when nothing was run)."""
+
+    def __init__(self):
+        self.base = tempfile.mkdtemp(prefix="rnn-course-grade-")
+        os.chmod(self.base, 0o711)
+        self.probe = tempfile.mkdtemp(dir=self.base)
+        self.zygote = _Zygote(self.probe, wait=False)
+        self.used = False
+
+    def take(self):
+        self.used = True
+        self.zygote.wait_ready()
+        return self.base, self.probe, self.zygote
+
+    def close(self):
+        if not self.used:
+            self.zygote.close()
+            _remove_tree(self.base)
+
+
+def _run_jobs(jobs, limits, on_finish, notice, early=None):
     uid, gid = sandbox_user()
-    base = tempfile.mkdtemp(prefix="rnn-course-grade-")
-    os.chmod(base, 0o711)
-    probe = tempfile.mkdtemp(dir=base)
+    early = early or Early()  # started now, when the caller did not start it earlier
+    base = early.base
     if limits.sandbox == "basic":
         cgroups, cgroups_why = None, "--sandbox basic"
     else:
@@ -671,7 +684,7 @@ def _run_jobs(jobs, limits, on_finish, notice):
     zygote, selector, leftovers = None, selectors.DefaultSelector(), []
     pending, active, by_pid, finished = list(jobs), {}, {}, 0
     try:
-        zygote = _Zygote(probe)
+        base, probe, zygote = early.take()
         if limits.sandbox == "basic":
             zygote.namespaces, zygote.namespaces_why = False, "--sandbox basic"
         isolation = _isolation(zygote, cgroups, cgroups_why, uid)
@@ -723,11 +736,9 @@ def _run_jobs(jobs, limits, on_finish, notice):
                                 pending.insert(0, job)
                         zygote = _Zygote(probe)
                         if limits.sandbox == "basic":
-                            zygote.namespaces = False
+                            zygote.namespaces, zygote.namespaces_why = False, "--sandbox basic"
                         selector.register(zygote.ctrl, selectors.EVENT_READ, None)
                         break
-                elif isinstance(key.data, _Events):
-                    _events_readable(key.data.job, selector)
                 else:
                     _channel_event(key.data, events, selector)
             now = time.monotonic()
@@ -764,7 +775,9 @@ def _last_clean_up(cgroups, leftovers):
 
 
 def _start(job, zygote, selector, base, limits, uid, gid, box, cgroups):
-    job.deadline = time.monotonic() + limits.timeout + DEADLINE_GRACE  # first: the loop needs it
+    job.started = time.monotonic()
+    job.function_budget = function_budget(limits)
+    job.deadline = job.started + limits.timeout + DEADLINE_GRACE  # first: the loop needs it
     job.workdir = tempfile.mkdtemp(dir=base)
     if uid is not None and not box["namespaces"]:
         os.chown(job.workdir, uid, gid)
@@ -773,91 +786,31 @@ def _start(job, zygote, selector, base, limits, uid, gid, box, cgroups):
         job.cgroups = cgroups.job(job.id, limits.memory_mb * 1024 * 1024)
         job_box["cgroups"] = job.cgroups
     parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    events_read, events_write = os.pipe()
     try:
-        zygote.request(job.id, child_end, events_write, job.workdir, limits, uid, gid, job_box)
+        zygote.request(job.id, child_end, job.workdir, limits, uid, gid, job_box)
     except OSError:
         pass  # the zygote just died: its end-of-file is handled in the loop, and this job retried
     finally:
         child_end.close()
-        os.close(events_write)
-    os.set_blocking(events_read, False)
-    job.events = _Events(job, events_read)
-    selector.register(job.events, selectors.EVENT_READ, job.events)
     parent_end.setblocking(False)
     job.channel = parent_end
     job.outbox += encode_frame(
         {
-            "cells": [[n, s] for n, s in job.graded.submission.cells],
-            "exercises": job.graded.expected,
-            "cell_budget": cell_budget(limits),
+            "programs": {e: p.source for e, p in job.programs.items()},
             "function_budget": function_budget(limits),
         }
     )
     selector.register(parent_end, selectors.EVENT_READ | selectors.EVENT_WRITE, job)
 
 
-MAX_EVENT_BYTES = 1 << 20
-# The notebook's cells and functions share --timeout between them (cell_budget + function_budget <
-# timeout); the wall-clock kill comes this much later, for the child to send what it has.
+# The wall-clock kill comes this much after --timeout, for the child to send what it has.
 DEADLINE_GRACE = 2.0
 
 
-def _events_readable(job, selector):
-    """Read what the child's guard sent; at end-of-file, stop listening."""
-    while True:
-        try:
-            data = os.read(job.events.fd, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            try:
-                selector.unregister(job.events)
-            except (KeyError, ValueError):
-                pass
-            job.events_closed = True
-            return
-        job.event_bytes += len(data)
-        if job.event_bytes > MAX_EVENT_BYTES:
-            job.events_closed = True  # flooded: what follows is not read, and it counts as broken
-            try:
-                selector.unregister(job.events)
-            except (KeyError, ValueError):
-                pass
-            return
-        job.event_buffer += data
-        *lines, rest = bytes(job.event_buffer).split(b"\n")
-        job.event_buffer = bytearray(rest)
-        for line in lines:
-            _event(job, line.decode("ascii", "replace").split(" "))
-
-
-def _event(job, words):
-    """One line from the child: ``x TOKEN ID`` (an exercise starts), ``v KIND NAME`` (a violation),
-    ``end TOKEN``. Anything else, or a marker without the token, is ignored: a forged line can only
-    add violations to its own submission."""
-    if (
-        len(words) == 3
-        and words[0] == "x"
-        and words[1] == job.token
-        and words[2] in job.graded.expected
-    ):
-        job.event_exercise = words[2]
-    elif len(words) == 3 and words[0] == "v" and job.event_exercise is not None:
-        kind, name = words[1], words[2] if _SAFE_WORD.fullmatch(words[2]) else "?"
-        if kind in MESSAGES and (kind, name) not in job.events_seen.setdefault(
-            job.event_exercise, []
-        ):
-            job.events_seen[job.event_exercise].append((kind, name))
-    elif len(words) == 2 and words[0] == "end" and words[1] == job.token:
-        job.events_ended = True
-
-
 def _stop(job, selector, cgroups, leftovers):
-    """Kill the job's processes, read its last events, remove its files and cgroups; never raises."""
+    """Kill the job's processes, remove its files and cgroups; never raises."""
     job.state = STOPPED
+    job.graded.seconds = time.monotonic() - getattr(job, "started", time.monotonic())
     if job.pid is not None:
         _kill_group(job.pid)
     if job.channel is not None:
@@ -866,17 +819,6 @@ def _stop(job, selector, cgroups, leftovers):
         except (KeyError, ValueError):
             pass
         job.channel.close()
-    if job.events is not None:
-        try:
-            _events_readable(job, selector)
-            selector.unregister(job.events)
-        except (KeyError, ValueError, OSError):
-            pass
-        try:
-            os.close(job.events.fd)
-        except OSError:
-            pass
-        job.events = None
     if job.workdir:
         _remove_tree(job.workdir)
     if job.cgroups and cgroups is not None:
@@ -952,167 +894,63 @@ def _channel_event(job, events, selector):
 # From what happened to a row
 # ---------------------------------------------------------------------------------------------
 
-_SIGNALS = {int(s): s.name for s in signal.Signals}
-
-
-def _where(job):
-    if job.where is None:
-        return ""
-    kind, value = job.where
-    return {
-        "cell": f" in cell {value}",
-        "exercise": f" while running {value}",
-        "inputs": " while its functions were being checked",
-    }[kind]
-
 
 def _conclude(job, limits):
-    graded = job.graded
-    timeout_cells = sorted(n for n, e in job.cells.items() if e == "timeout")
-    memory_cells = sorted(n for n, e in job.cells.items() if e == "MemoryError")
-    exercise_findings = {}
-    for finding in job.findings:
-        if finding.level == "exercise":
-            exercise_findings.setdefault(finding.exercise, finding)
-    graded.flags = [f for f in job.findings if f.level == "flag"]
-    tampered = job.done and not job.events_ended
-    if tampered:  # it closed, flooded or wrote over the guard's channel: nothing it sent counts
-        job.protocol_error = (
-            "it closed or broke the checker's channel to the grader, which is tampering"
-        )
-    if job.protocol_error:  # it broke the protocol or killed the worker: nothing it sent counts
-        job.outcomes = {}
-    for exercise_id, seen in job.events_seen.items():  # violations reported as they happened
-        if job.outcomes.get(exercise_id):
-            first, *rest = job.outcomes[exercise_id]
-            extra = tuple(v for v in seen if v not in first.violations)
-            job.outcomes[exercise_id] = [
-                dataclasses.replace(first, violations=tuple(first.violations) + extra),
-                *rest,
-            ]
-
-    process_note = None
-    if job.out_of_memory and not job.done:
-        process_note = (
-            f"the notebook ran out of memory{_where(job)} (limit {limits.memory_mb} MB,"
-            " files in /tmp and shared memory included)"
-        )
-    elif job.timed_out:
-        process_note = f"did not finish within {limits.timeout:g} s{_where(job)}"
-    elif job.protocol_error:
-        process_note = f"the notebook's process was stopped: {job.protocol_error}"
-    elif not job.done:
-        code = job.exit_code
-        how = (
-            ("was killed by " + _SIGNALS.get(-code, f"signal {-code}"))
-            if code is not None and code < 0
-            else (f"exited with code {code}" if code is not None else "ended unexpectedly")
-        )
-        process_note = (
-            f"the notebook's process {how}{_where(job)} (os._exit, a crash or a resource limit?)"
-        )
-
-    for exercise_id in graded.expected:
-        exercise = get_exercise(exercise_id)
-        function = (job.functions or {}).get(exercise_id)
-        if exercise_id in exercise_findings:
-            f = exercise_findings[exercise_id]
-            result = _failed(
-                exercise_id,
-                f"{exercise_id} must be written from scratch, but {f.message} ({f.where()})",
-            )
-        elif function == "missing":
-            result = _failed(exercise_id, missing_message(exercise_id))
-        elif function == "not_callable":
-            result = _failed(exercise_id, f"{exercise_id} is defined but is not a function")
-        elif exercise_id in job.outcomes:
-            outcomes = [
-                dataclasses.replace(
-                    o,
-                    detail=f"it did not finish in the time the notebook had left (the limit is "
-                    f"{limits.timeout:g} s for the whole notebook)",
-                )
-                if o.error == "timeout"
-                else o
-                for o in job.outcomes[exercise_id]
-            ]  # the user's limit, never an internal budget
-            try:
-                result = judge(exercise, job.cases[exercise_id], outcomes)
-            except Exception:
-                result = _failed(
-                    exercise_id, "the grader could not judge what your function returned"
-                )
-        else:
-            result = _failed(
-                exercise_id, f"not checked: {process_note or 'the notebook stopped early'}"
-            )
-        graded.results[exercise_id] = result
-
-    outcome_errors = [o for outs in job.outcomes.values() for o in outs if o.error]
-    timeouts = job.timed_out or timeout_cells or any(o.error == "timeout" for o in outcome_errors)
-    memory = memory_cells or any(_is_memory(o.detail) for o in outcome_errors)
-    if tampered:
-        graded.status = "tampering"
-    elif job.out_of_memory and not job.done:
-        graded.status = "memory"
-    elif job.timed_out or (job.exit_code is not None and -job.exit_code == signal.SIGXCPU):
-        graded.status = "timeout"
-    elif process_note and memory:
-        graded.status = "memory"
-    elif process_note:
-        graded.status = "error"
-    elif timeouts:
-        graded.status = "timeout"
-    elif memory:
-        graded.status = "memory"
-    elif graded.results and all(r.status == "not attempted" for r in graded.results.values()):
-        graded.status = "not-attempted"
-    else:
-        graded.status = "ok"
-
-    notes = [process_note] if process_note else []
-    if timeout_cells:
-        notes.append(
-            f"cell {timeout_cells[0]} was interrupted: the notebook did not finish within {limits.timeout:g} s"
-        )
-    if memory_cells:
-        notes.append(f"cell {memory_cells[0]} ran out of memory (limit {limits.memory_mb} MB)")
-    graded.notes = notes
-    parts = list(notes)
-    for exercise_id, result in graded.results.items():
-        if result.passed:
-            continue
-        first = result.feedback[0] if result.feedback else result.status
-        if first.startswith("not checked: "):
-            continue  # the process note above says why
-        if first == missing_message(exercise_id):
-            parts.append(first)
-        elif result.status == "not attempted":
-            parts.append(f"{exercise_id}: not attempted")
-        else:
-            parts.append(f"{exercise_id}: {first}")
-    errors = [
-        f"{n} {e}"
-        for n, e in sorted(job.cells.items())
-        if e not in (None, "timeout", "MemoryError", "skipped")
-    ]
-    if errors:  # for the instructor: a cell that fails here (ImportError...) but not in Jupyter is worth a look
-        parts.append(
-            "cells with errors: " + ", ".join(errors[:4]) + (", ..." if len(errors) > 4 else "")
-        )
-    if graded.flags:
-        parts.append("flagged: " + ", ".join(str(f) for f in graded.flags[:3]))
-    graded.reason = _cap("; ".join(parts))
-
-
-def _is_memory(detail):
-    return (
-        detail.startswith("MemoryError")
-        or "can't allocate memory" in detail
-        or "DefaultCPUAllocator" in detail
+    """The job's row, from what the grader observed of its child (``verdict``)."""
+    observed = Observed(
+        done=job.done,
+        timed_out=job.timed_out or job.slow,
+        out_of_memory=job.out_of_memory,
+        exit_code=job.exit_code,
+        protocol_error=job.protocol_error,
+        where=job.where,
+        functions=job.functions or {},
     )
+    _finish(job.graded, observed, job.programs, job.outcomes, job.cases, limits)
+
+
+def _finish(graded, observed, programs, outcomes=None, cases=None, limits=None):
+    limits = limits or Limits()
+    note = process_note(observed, limits)
+    for exercise_id in programs:
+        graded.results[exercise_id] = _exercise_result(
+            exercise_id,
+            observed,
+            (outcomes or {}).get(exercise_id),
+            (cases or {}).get(exercise_id),
+            note,
+            limits,
+        )
+    graded.results = {e: graded.results[e] for e in graded.expected if e in graded.results}
+    graded.status = status(observed, graded.results)
+    graded.notes = [note] if note else []
+    graded.reason = reason(graded.notes, graded.results, graded.flags, missing_message)
+
+
+def _exercise_result(exercise_id, observed, outcomes, cases, note, limits):
+    state = observed.functions.get(exercise_id)
+    if state == "not_callable":
+        return _failed(exercise_id, f"{exercise_id} is defined but is not a function")
+    if state == "error":
+        return _failed(
+            exercise_id,
+            f"{exercise_id} could not be defined (a default value or a constant failed)",
+        )
+    if not outcomes:
+        return _failed(exercise_id, f"not checked: {note or 'the notebook stopped early'}")
+    outcomes = [
+        dataclasses.replace(
+            o, detail=f"it did not finish within the time limit ({limits.timeout:g} s)"
+        )
+        if o.error == "timeout"
+        else o
+        for o in outcomes
+    ]  # the user's limit, never an internal budget
+    try:
+        return judge(get_exercise(exercise_id), cases, outcomes)
+    except Exception:
+        return _failed(exercise_id, "the grader could not judge what your function returned")
 
 
 def _cap(text, limit=300):
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clean(text, limit)

@@ -25,7 +25,6 @@ case at a time with the checker restored before each, and sends back ``Outcome.t
 plus an ``.npz`` blob, never a pickle, each report carrying the token that came with the inputs.
 """
 
-import builtins
 import dataclasses
 import gc
 import io
@@ -39,7 +38,6 @@ import socket
 import struct
 import sys
 import time
-import types
 
 from . import sandbox
 
@@ -94,9 +92,9 @@ def _preload():
     import matplotlib.pyplot  # noqa: F401
 
     import rnn_course.exercises  # noqa: F401  (registers the exercises; no case is ever made here)
-    from rnn_course.exercises.guard import _reference_prints
+    import rnn_course.grading.allowlist as allowlist
 
-    _reference_prints()  # the reference's fingerprints, taken before any learner's code could change it
+    allowlist.program_globals("")  # imports every module a graded function can be given
 
     for name in _PRELOAD:
         try:
@@ -331,9 +329,8 @@ def zygote_main(ctrl_fd, probe_dir=None):
     global _READ_ONLY
     ctrl = socket.socket(fileno=ctrl_fd)
     _preload()
-    from rnn_course.exercises import guard
-
-    guard.trust_loaded_code()
+    gc.collect()
+    gc.freeze()  # the children's collector never walks the heap they share with the zygote
     _READ_ONLY = tuple(
         sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
     )
@@ -354,13 +351,13 @@ def zygote_main(ctrl_fd, probe_dir=None):
         if not readable:
             continue
         try:
-            msg, fds, _, _ = socket.recv_fds(ctrl, 65536, 2)
+            msg, fds, _, _ = socket.recv_fds(ctrl, 65536, 1)
         except OSError:
             break
         if not msg:
             break
         request = json.loads(msg)
-        if len(fds) != 2:
+        if len(fds) != 1:
             for fd in fds:
                 os.close(fd)
             ctrl.sendall(json.dumps({"job": request["job"], "error": "no channel"}).encode())
@@ -380,7 +377,7 @@ def zygote_main(ctrl_fd, probe_dir=None):
             code = 70
             try:
                 ctrl.close()
-                code = child_main(fds[0], fds[1], request)
+                code = child_main(fds[0], request)
             except BaseException:
                 code = 70
                 if _DEBUG:  # for developing the grader: where the trusted side of a child failed
@@ -454,10 +451,6 @@ def _reap(ctrl):
 # ---------------------------------------------------------------------------------------------
 
 
-class _CellTimeout(BaseException):
-    """Raised in a cell that runs past the time budget for the notebook's cells."""
-
-
 def _vm_size_bytes():
     with open("/proc/self/status") as handle:
         for line in handle:
@@ -516,456 +509,112 @@ def _isolate(request):
         os.setuid(uid)
     # No new processes or threads from here on (not enforced for root: see the module docstring).
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    sys.addaudithook(_refuse_audit_hooks)
 
 
-def _refuse_audit_hooks(event, args):
-    """An audit hook cannot be removed, so a learner's would run inside the checker's own code."""
-    if event == "sys.addaudithook":
-        raise RuntimeError("audit hooks are not available while grading")
+def _load(programs):
+    """Each exercise's function, compiled from its Program alone in globals of its own
+    (``allowlist.load_program``); a description instead where defining it failed."""
+    from .allowlist import load_program
+
+    functions, states = {}, {}
+    for exercise_id, source in programs.items():
+        filename = f"<graded {exercise_id}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            fn = load_program(source, filename, exercise_id)
+        except (
+            BaseException
+        ) as exc:  # a default value or a constant that fails: the function's error
+            states[exercise_id] = "error"
+            functions[exercise_id] = type(exc).__name__
+            continue
+        states[exercise_id] = "ok" if callable(fn) else "not_callable"
+        functions[exercise_id] = fn
+    return functions, states
 
 
-class _Checker:
-    """Private references to the checker, taken before student code runs, and a way to put the
-    checker's modules, classes and functions back exactly as they were."""
+def child_main(chan_fd, request):
+    """Enter the sandbox, define the graded functions, run them on the hidden cases, report."""
+    from rnn_course.exercises import core, plain
 
-    def __init__(self):
-        import numpy as np
-
-        from rnn_course.exercises import core, guard, plain, registry
-
-        self.np = np
-        import torch.overrides
-
-        self.torch_C = torch._C
-        self.function_state = torch._C._get_torch_function_state()
-        self.gc_callbacks = list(gc.callbacks)
-        self.graveyard = []
-        self.signals = {}
-        for sig in signal.valid_signals():
-            try:
-                self.signals[sig] = signal.getsignal(sig)
-            except (OSError, ValueError):
-                pass
-        self.modules = [
-            core,
-            registry,  # Exercise, Case and Mistake live here: their classes are put back too
-            guard,
-            plain,
-            sys.modules[__name__],
-            torch.overrides,
-        ] + _reporting_modules()
-        self.run_learner = core.run_learner
-        self.Exercise = core.Exercise
-        self.Case = core.Case
-        self.Outcome = core.Outcome
-        self.from_plain = plain.from_plain
-        self.guard = guard
-        self.walls = []  # the grader's walls (TorchScript blocked...), put back after every restore
-        self.Tripwire = guard.KernelTripwire  # the guard's own, held privately as a second tripwire
-        self.classes_extra = [self.Tripwire]
-        self.setprofile, self.settrace = sys.setprofile, sys.settrace
-        self.sys_snapshot = {
-            "setprofile": sys.setprofile,
-            "getprofile": sys.getprofile,
-            "settrace": sys.settrace,
-            "gettrace": sys.gettrace,
-        }
-        self.builtins = dict(builtins.__dict__)
-        self.module_dicts = [(m, dict(m.__dict__)) for m in self.modules]
-        self.classes = [(cls, dict(vars(cls))) for cls in self.classes_extra]
-        self.functions = []
-        for cls in self.classes_extra:
-            for member in vars(cls).values():
-                self._keep_function(member)
-        for module in self.modules:
-            for value in list(vars(module).values()):
-                if isinstance(value, type) and value.__module__ == module.__name__:
-                    self.classes.append((value, dict(vars(value))))
-                    for member in vars(value).values():
-                        self._keep_function(member)
-                else:
-                    self._keep_function(value)
-
-    def _keep_function(self, value):
-        fn = getattr(value, "__func__", value)
-        if isinstance(fn, types.FunctionType):
-            self.functions.append((fn, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
-
-    def restore(self):
-        # No learner's timer or signal handler may fire while the checker is put back, nor the cyclic
-        # garbage collector (off once the cells ran: a learner's __del__ could run inside the checker);
-        # everything restoring removes is kept alive, so that no __del__ runs after this either.
-        for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
-            signal.setitimer(timer, 0)
-        gc.disable()
-        self.graveyard.append(
-            (
-                dict(builtins.__dict__),
-                [dict(m.__dict__) for m, _ in self.module_dicts],
-                [dict(vars(c)) for c, _ in self.classes],
-                [(fn.__defaults__, fn.__kwdefaults__) for fn, _, _, _ in self.functions],
-            )
-        )
-        current = builtins.__dict__  # first, so that what follows uses the real builtins
-        for key in [k for k in current if k not in self.builtins]:
-            del current[key]
-        current.update(self.builtins)
-        sys.__dict__.update(self.sys_snapshot)
-        self.settrace(None)
-        self.setprofile(None)
-        for module, snapshot in self.module_dicts:
-            namespace = module.__dict__
-            for key in [k for k in namespace if k not in snapshot]:
-                del namespace[key]
-            namespace.update(snapshot)
-        for cls, snapshot in self.classes:
-            for key in [k for k in list(vars(cls)) if k not in snapshot]:
-                try:
-                    delattr(cls, key)
-                except (AttributeError, TypeError):
-                    pass
-            for key, value in snapshot.items():
-                if key in ("__dict__", "__weakref__") or vars(cls).get(key) is value:
-                    continue
-                try:
-                    setattr(cls, key, value)
-                except (AttributeError, TypeError):
-                    pass
-        for fn, code, defaults, kwdefaults in self.functions:
-            fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
-        # torch's override machinery as it was: no function or dispatch mode left on its stacks (the
-        # tripwire included), overrides switched on; no learner's signal handler, timer or gc callback
-        # left to run learner's code in the middle of the checker's.
-        C = self.torch_C
-        for _ in range(C._len_torch_function_stack()):
-            C._pop_torch_function_stack()
-        for _ in range(C._len_torch_dispatch_stack()):
-            C._pop_torch_dispatch_stack(None)
-        C._set_torch_function_state(self.function_state)
-        for sig, handler in self.signals.items():
-            if signal.getsignal(sig) is not handler and handler is not None:
-                try:
-                    signal.signal(sig, handler)
-                except (OSError, ValueError, TypeError):
-                    pass
-        gc.callbacks[:] = self.gc_callbacks
-        for wall in self.walls:
-            wall()
-
-
-def _reporting_modules():
-    """The modules the child's reporting path runs (JSON, framing, .npz writing, tensor to numpy),
-    restored with the checker's, so that a patch to them cannot rewrite what the child reports."""
-    import json.decoder  # noqa: F401  (imported so that sys.modules holds them; named below)
-    import json.encoder  # noqa: F401
-    import zipfile  # noqa: F401
-
+    chan = socket.socket(fileno=chan_fd)
+    chan.setblocking(True)
+    started = time.perf_counter()
+    _isolate(request)
+    isolate_ms = (time.perf_counter() - started) * 1000
+    job, _ = recv_frame(chan)
+    started = time.perf_counter()
+    functions, states = _load(job["programs"])
+    load_ms = (time.perf_counter() - started) * 1000
+    _send(chan, {"kind": "ready", "functions": states})
+    inputs, blob = recv_frame(chan)
+    token = inputs.pop("token", None)
     import numpy as np
-    import torch._tensor  # noqa: F401
 
-    def home(fn):  # the module a numpy function is written in (numpy.lib._npyio_impl...)
-        return getattr(getattr(fn, "__wrapped__", fn), "__globals__", {}).get("__name__", "numpy")
-
-    names = [
-        "json",
-        "json.encoder",
-        "json.decoder",
-        "struct",
-        "io",
-        "dataclasses",
-        "contextlib",
-        "socket",
-        "zipfile",
-        "numpy",
-        home(np.savez),
-        home(np.lib.format.write_array),
-        "torch._tensor",
-    ]
-    return [sys.modules[name] for name in dict.fromkeys(names) if name in sys.modules]
+    with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
+        arrays = {key: loaded[key] for key in loaded.files}
+    started = time.perf_counter()
+    for spec in inputs["exercises"]:
+        fn = functions.get(spec["id"])
+        if not callable(fn):
+            continue
+        _send(chan, {"kind": "exercise", "id": spec["id"]})
+        known = {f.name for f in dataclasses.fields(core.Exercise)}
+        settings = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in spec["fields"].items()
+            if k in known
+        }
+        exercise = core.Exercise(make_cases=list, **settings)
+        cases = [core.Case(plain.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
+        budget = min(float(exercise.timeout), float(job["function_budget"]))
+        outcomes = _run_cases(core, exercise, fn, cases, budget)
+        _send_outcomes(chan, core, np, spec["id"], outcomes, token)
+    _send(
+        chan,
+        {
+            "kind": "done",
+            "private_kb": _private_kb(),
+            "isolate_ms": isolate_ms,
+            "load_ms": load_ms,
+            "run_ms": (time.perf_counter() - started) * 1000,
+            "token": token,
+        },
+    )
+    return 0
 
 
 def _send(chan, meta, blob=b""):
     chan.sendall(encode_frame(meta, blob))
 
 
-def _type_name(obj_or_type):
-    """A class's own name, without running any code its author wrote (a metaclass ``__name__``)."""
-    cls = obj_or_type if isinstance(obj_or_type, type) else type(obj_or_type)
+def _run_cases(core, exercise, fn, cases, budget):
+    """``run_learner`` on the cases, with no guard: the allowlist already decided what the function
+    can reach. Whatever the function does ends as an Outcome."""
     try:
-        name = type.__dict__["__name__"].__get__(cls, type)
-    except BaseException:
-        return "?"
-    return name if type(name) is str else "?"
-
-
-def _error_name(exc):
-    if isinstance(exc, (MemoryError, RecursionError)):
-        return _type_name(exc)
-    if isinstance(exc, RuntimeError) and type(exc) is RuntimeError:  # torch's allocator errors
-        try:
-            if "alloc" in BaseException.__str__(exc).lower():
-                return "MemoryError"
-        except BaseException:
-            pass
-    return _type_name(exc)[:60]
-
-
-def _run_cells(chan, cells, budget):
-    """Run the code cells in order in a fresh namespace; report each one's fate; return the namespace."""
-    # Jupyter gives every notebook display(); here it shows nothing.
-    namespace = {
-        "__name__": "__main__",
-        "__builtins__": builtins,
-        "display": lambda *args, **kwargs: None,
-    }
-
-    def on_alarm(signum, frame):
-        raise _CellTimeout()
-
-    deadline = time.monotonic() + budget
-    for number, source in cells:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            _send(chan, {"kind": "cell", "cell": number, "error": "skipped"})
-            continue
-        _send(chan, {"kind": "start", "cell": number})
-        filename = f"<cell {number}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        error = None
-        try:
-            try:
-                signal.signal(signal.SIGALRM, on_alarm)
-                signal.setitimer(signal.ITIMER_REAL, remaining)
-                exec(compile(source, filename, "exec"), namespace)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except _CellTimeout:
-            error = "timeout"
-        except BaseException as exc:  # like Jupyter: show the error, keep going (SystemExit too)
-            error = _error_name(exc)
-        _close_figures()
-        _send(chan, {"kind": "cell", "cell": number, "error": error})
-    return namespace
-
-
-def _close_figures():
-    try:
-        import matplotlib.pyplot as plt
-
-        plt.close("all")
-    except BaseException:
-        pass
-
-
-def _deferred_check(exercise_id, fn, timeout=None):
-    """Stands in for ``check`` while grading: the grader checks every exercise itself, afterwards."""
-    return None
-
-
-def _hidden(self):
-    raise RuntimeError("the hidden cases are not available while grading")
-
-
-def _defer_checks():
-    """The notebook's own check cells do nothing while grading: they would run the learner's
-    function early, and make the hidden cases and expected answers inside the untrusted process."""
-    import rnn_course.exercises as exercises
-    from rnn_course.exercises import core
-
-    exercises.check = core.check = _deferred_check
-    core.Exercise.cases = _hidden
-
-
-_WORD = __import__("re").compile(r"[A-Za-z_][A-Za-z0-9_.:]{0,79}")
-_write = (
-    os.write
-)  # the checker's own reference (this module's names are restored before every case)
-
-
-def _event_sink(fd):
-    """The guard's line to the grader: ``v KIND NAME`` for each violation, written at once to a
-    pipe the child can only write to (it holds no read end), so that nothing can take it back."""
-    write, fullmatch = os.write, _WORD.fullmatch
-
-    def word(text):
-        return text if type(text) is str and fullmatch(text) else "?"
-
-    def sink(kind, name):
-        write(fd, f"v {word(kind)} {word(name)}\n".encode())
-
-    return sink
-
-
-def child_main(chan_fd, events_fd, request):
-    chan = socket.socket(fileno=chan_fd)
-    chan.setblocking(True)
-    started = time.perf_counter()
-    _isolate(request)
-    isolate_ms = (time.perf_counter() - started) * 1000
-    _defer_checks()
-    from rnn_course.exercises import guard
-
-    sink = _event_sink(events_fd)
-    guard.set_event_sink(sink)  # before the checker's snapshot: restoring it keeps the sink
-    checker = _Checker()
-    job, _ = recv_frame(chan)
-    np = checker.np
-
-    import matplotlib.pyplot as plt
-
-    plt.show = lambda *args, **kwargs: None
-    namespace = _run_cells(chan, [tuple(c) for c in job["cells"]], float(job["cell_budget"]))
-
-    gc.collect()  # learners' objects in garbage cycles die now, before the checker is restored
-    checker.restore()
-    functions = {}
-    for exercise_id in job["exercises"]:
-        value = namespace.get(exercise_id)
-        functions[exercise_id] = (
-            "missing" if value is None else "ok" if callable(value) else "not_callable"
+        return core.run_learner(exercise, fn, cases, timeout=budget, use_guard=False)
+    except BaseException as exc:  # the checker tripped on what the function returned
+        name = type(exc).__name__
+        detail = (
+            "it did not finish in time"
+            if name == "LearnerTimeout"
+            else "its answer could not be read"
         )
-    _send(chan, {"kind": "ready", "functions": functions})
-
-    inputs, blob = recv_frame(chan)  # hidden inputs, only now that no cell will run again
-    token = inputs.pop(
-        "token", None
-    )  # the grader takes reports only with it: a frame forged by code
-    # that writes to this socket while a function runs, without reading this process's memory, is refused
-    with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
-        arrays = {key: loaded[key] for key in loaded.files}
-    blockers = checker.guard.torchscript_blockers(lambda name: sink("jit", name))
-    checker.walls.append(lambda: checker.guard.block_torchscript(blockers))
-    denial = None
-    # Exercises that may use torch's RNN run first: the kernels' denial, once in place, stays.
-    for spec in sorted(
-        inputs["exercises"], key=lambda spec: bool(spec["fields"].get("forbid_rnn"))
-    ):
-        fn = namespace.get(spec["id"])
-        if not callable(fn):
-            continue
-        checker.restore()
-        _send(chan, {"kind": "exercise", "id": spec["id"]})
-        _write(events_fd, f"x {token} {spec['id']}\n".encode())
-        known = {f.name for f in dataclasses.fields(checker.Exercise)}
-        settings = {
-            k: tuple(v) if isinstance(v, list) else v
-            for k, v in spec["fields"].items()
-            if k in known
-        }
-        exercise = checker.Exercise(make_cases=list, **settings)
-        cases = [checker.Case(checker.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
-        budget = min(float(exercise.timeout), float(job["function_budget"]))
-        ops = checker.guard.denied_kernels(exercise)
-        if ops and denial is None:
-            try:
-                denial = checker.guard.KernelDenial(
-                    ops, lambda op: sink("rnn_kernel", op), f"rnn-course-deny-{token}"
-                )
-            except (
-                BaseException
-            ):  # fail closed: no function meets the hidden cases without the wall
-                outcomes = [
-                    checker.Outcome(
-                        error="exception",
-                        detail="the grader could not prepare this check (its "
-                        "notebook changed something the checker needs)",
-                    )
-                ]
-                _send_outcomes(chan, checker, spec["id"], outcomes, token)
-                continue
-        outcomes = _run_cases(checker, exercise, fn, cases, budget, denial if ops else None)
-        _send_outcomes(chan, checker, spec["id"], outcomes, token)
-    _write(events_fd, f"end {token}\n".encode())
-    _send(
-        chan,
-        {"kind": "done", "private_kb": _private_kb(), "isolate_ms": isolate_ms, "token": token},
-    )
-    return 0
+        return [core.Outcome(error="exception", detail=detail)]
 
 
-def _send_outcomes(chan, checker, exercise_id, outcomes, token):
+def _send_outcomes(chan, core, np, exercise_id, outcomes, token):
     out_arrays, plain = {}, []
     for outcome in outcomes:
         try:
             plain.append(outcome.to_plain(out_arrays))
         except BaseException:
-            plain.append(
-                checker.Outcome(error="exception", detail="its answer could not be read").to_plain(
-                    {}
-                )
-            )
+            fallback = core.Outcome(error="exception", detail="its answer could not be read")
+            plain.append(fallback.to_plain({}))
     buffer = io.BytesIO()
-    checker.np.savez(buffer, **out_arrays)
-    _send(
-        chan,
-        {"kind": "outcomes", "id": exercise_id, "outcomes": plain, "token": token},
-        buffer.getvalue(),
-    )
-
-
-def _run_cases(checker, exercise, fn, cases, budget, denial=None):
-    """``run_learner`` one case at a time, the checker restored before each: a call cannot patch the
-    guard for the next one. ``budget`` seconds for all the cases together; stops at the first error.
-    Whatever the function raises, returns or does to its arguments ends as an Outcome."""
-    outcomes, deadline = [], time.monotonic() + budget
-    for case in cases:
-        checker.restore()
-        tripwire = checker.Tripwire() if exercise.forbid_rnn else None
-        try:
-            if tripwire is not None:
-                tripwire.__enter__()  # taken off again by restore(), whatever the function did to the stack
-            got = checker.run_learner(
-                exercise, fn, [case], timeout=max(0.001, deadline - time.monotonic())
-            )
-        except (
-            BaseException
-        ) as exc:  # the checker itself tripped on what the function raised or returned
-            checker.restore()
-            got = [checker.Outcome(error="exception", detail=_undescribable(exc))]
-        finally:
-            checker.restore()
-        for name in getattr(tripwire, "seen", ()):
-            got = [
-                dataclasses.replace(o, violations=tuple(o.violations) + (("rnn_kernel", name),))
-                for o in got
-            ]
-        if denial is not None and not denial.intact():
-            got = [
-                dataclasses.replace(
-                    o, violations=tuple(o.violations) + (("overrides", "dispatcher"),)
-                )
-                for o in got
-            ]
-            checker.guard._emit("overrides", "dispatcher")
-        outcomes += got
-        if not got or got[-1].error:
-            break
-    return outcomes
-
-
-_CONTEXT = BaseException.__dict__["__context__"]
-
-
-def _undescribable(exc):
-    """A description of an error that may not be looked at (its message, repr or class name may run
-    the learner's code): the class's own name of the exception the learner raised first (the one
-    the checker tripped on while describing it), or the checker's own timeout."""
-    for _ in range(8):  # from the checker's error back to the learner's own
-        try:
-            context = _CONTEXT.__get__(exc)
-        except BaseException:
-            break
-        if not isinstance(context, BaseException):
-            break
-        exc = context
-    name = _type_name(exc)
-    if name == "LearnerTimeout":
-        return "it did not finish in time"
-    return (
-        f"{name}: an exception whose message could not be read (its __str__ or __repr__ failed), or an "
-        "answer or argument the checker could not read (a changed __class__?)"
-    )
+    np.savez(buffer, **out_arrays)
+    meta = {"kind": "outcomes", "id": exercise_id, "outcomes": plain, "token": token}
+    _send(chan, meta, buffer.getvalue())
 
 
 def _private_kb():
