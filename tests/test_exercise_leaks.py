@@ -34,12 +34,11 @@ from lesson_runner import exercises, run_lesson  # noqa: E402  (tests/ is not a 
 KEYS = release.answer_keys(release.default_notebooks_dir())
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
-# Exercises of lessons whose rewrite lives on another branch, and that still leak there. The lead
+# Exercises of lessons rewritten on other branches whose hints still show pasteable code. The lead
 # removes an entry when that branch merges; keep this list short and explicit.
 NOT_YET_FIXED = {
-    "train_step": "lesson 11 is rewritten on the capstone branch (issue 17: L11 c15 + c26)",
-    "lstm_cell": "lesson 12 belongs to the lessons_b branch (issue 17: level-1 hint holds the code)",
-    "gru_cell": "lesson 13 belongs to the lessons_b branch (issue 17: level-1 hint holds the code)",
+    "lstm_cell": "lesson 12 belongs to the lessons_b branch (its level-1 hint holds the code)",
+    "gru_cell": "lesson 13 belongs to the lessons_b branch (its level-1 hint holds the code)",
 }
 
 
@@ -252,19 +251,65 @@ def paste_report(key):
     return leaks
 
 
-def _lesson_params():
+def _lessons_with_exercises():
+    return [k for k in KEYS if exercises(release.read_notebook(k))]
+
+
+CLAUSE = re.compile(r"[.;:,]\s+|\s+(?:and|is|are|then|or|gives|to)\s+")
+
+
+def _code_spans(text):
+    """The pieces of ``text`` that parse as Python: backticked spans, and clauses of plain prose
+    (a hint may write code without backticks)."""
+    spans = []
+    for span in CODE_SPAN.findall(text) + [c.strip() for c in CLAUSE.split(text.replace("`", ""))]:
+        with contextlib.suppress(SyntaxError, ValueError):
+            spans.append((span, ast.parse(span)))
+    return spans
+
+
+def pasteable(span_tree, arguments):
+    """Whether a span is code a learner could paste: it computes (an operator or a call) with two or
+    more of the exercise's arguments."""
+    computes = any(isinstance(n, (ast.BinOp, ast.Call, ast.MatMult)) for n in ast.walk(span_tree))
+    used = {n.id for n in ast.walk(span_tree) if isinstance(n, ast.Name)} & set(arguments)
+    return computes and len(used) >= 2
+
+
+def _hint_params():
+    from rnn_course.exercises import exercise_ids
+
     params = []
-    for key in KEYS:
-        exercise_ids = [eid for _, eid, _ in exercises(release.read_notebook(key))]
-        if not exercise_ids:
-            continue
-        waived = [NOT_YET_FIXED[e] for e in exercise_ids if e in NOT_YET_FIXED]
-        marks = [pytest.mark.xfail(strict=False, reason="; ".join(waived))] if waived else []
-        params.append(pytest.param(key, id=key.stem, marks=marks))
+    for exercise_id in exercise_ids():
+        reason = NOT_YET_FIXED.get(exercise_id)
+        marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+        params.append(pytest.param(exercise_id, id=exercise_id, marks=marks))
     return params
 
 
-@pytest.mark.parametrize("key", _lesson_params())
+@pytest.mark.parametrize("exercise_id", _hint_params())
+def test_no_hint_but_the_last_shows_code_that_computes_with_the_arguments(exercise_id):
+    exercise = get_exercise(exercise_id)
+    for level, text in enumerate(exercise.hints[:-1], start=1):
+        for span, tree in _code_spans(text):
+            assert not pasteable(tree, exercise.arg_names), (
+                f"hint {level} of {exercise_id} shows code to paste: `{span}`"
+            )
+
+
+def test_the_hint_check_catches_the_gate_code_it_was_written_for():
+    arguments = ("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    gates = ast.parse("x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh")
+    assert pasteable(gates, arguments)
+    assert not pasteable(ast.parse("x[t - 1]"), arguments)
+    assert not pasteable(ast.parse(".T".lstrip(".")), arguments)
+    hint = (
+        "Compute them at once: x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh is (N, 4*H)."
+    )
+    assert any(pasteable(tree, arguments) for _, tree in _code_spans(hint))
+
+
+@pytest.mark.parametrize("key", _lessons_with_exercises(), ids=lambda k: k.stem)
 def test_no_cell_above_an_exercise_and_no_hint_but_the_last_solves_it(key):
     leaks = paste_report(key)
     assert not leaks, "\n\n".join(

