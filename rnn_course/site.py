@@ -228,8 +228,74 @@ def _exporter():
     return exporter
 
 
+PREDICTION_CHECK = re.compile(r"\bcheck_(?:prediction|shapes)\(")
+STATIC_NOTE = (
+    "On this page the cell cannot run: write your prediction down, then open "
+    "<b>Show the answer</b> and <b>Why</b> below."
+)
+
+
+def fold_answers(nb):
+    """Hide what a prediction's check reveals behind an explicit "Show the answer" (in place).
+
+    On a static page a learner cannot run a prediction cell, and the cells after it print the
+    answer. So the prediction cell's verdict becomes a note, and the code cells after its folded
+    *Why* (up to the next markdown cell) become one folded block with their code and outputs.
+    """
+    import nbformat
+
+    cells, folded, i = nb.cells, [], 0
+    while i < len(cells):
+        cell = cells[i]
+        folded.append(cell)
+        i += 1
+        if cell.cell_type != "code" or not PREDICTION_CHECK.search(cell.source):
+            continue
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": STATIC_NOTE})]
+        if i < len(cells) and cells[i].source.lstrip().startswith("<details"):
+            folded.append(cells[i])
+            i += 1
+        answer = []
+        while i < len(cells) and cells[i].cell_type == "code":
+            answer.append(cells[i])
+            i += 1
+        if answer:
+            folded.append(nbformat.v4.new_markdown_cell(_folded_block(answer)))
+    nb.cells = folded
+    return nb
+
+
+def _folded_block(code_cells):
+    parts = ["<details><summary>Show the answer</summary>", ""]
+    for cell in code_cells:
+        parts += ["```python", cell.source, "```", ""]
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            text = "".join(text) if isinstance(text, list) else text
+            image = output.get("data", {}).get("image/png")
+            if text:
+                parts += [f"<pre>{html.escape(text)}</pre>", ""]
+            if image:
+                parts += [f'<img src="data:image/png;base64,{"".join(image).strip()}">', ""]
+    parts.append("</details>")
+    return "\n".join(parts)
+
+
+TEXT_WITH_UNDERSCORE = re.compile(r"\\text\{([^{}]*\\_[^{}]*)\}")
+
+
+def math_names(markdown):
+    """``\\text{num\\_layers}`` as ``\\mathrm{num\\_layers}``: MathJax reads ``\\_`` as an
+    underscore in math mode, but prints it as a backslash and an underscore inside ``\\text``."""
+    return TEXT_WITH_UNDERSCORE.sub(r"\\mathrm{\1}", markdown)
+
+
 def _write_page(exporter, nb, page, nav, out):
     nb.metadata["title"] = page.title
+    fold_answers(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = math_names(cell.source)
     resources = {"site_nav": nav, "native_mml_styles": json.dumps(_NATIVE_MML_STYLES)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     (out / page.html_name).write_text(body, encoding="utf-8")

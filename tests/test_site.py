@@ -153,3 +153,43 @@ def test_cli_site_builds_and_refuses_a_file_as_out(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["site", str(tmp_path / "file"), "--notebooks", str(notebooks)])
     assert exc.value.code == 2 and "not a folder" in capsys.readouterr().err
+
+
+def test_a_prediction_s_answer_cells_are_folded_behind_show_the_answer():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+
+    from rnn_course.site import STATIC_NOTE, fold_answers
+
+    printed = new_output("stream", name="stdout", text="output: (5, 3, 6) h_n: (1, 3, 6)\n")
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            new_markdown_cell("**Predict, then run.** What shapes?"),
+            new_code_cell(
+                'my_prediction = ...\ncheck_shapes("00.first_shapes", my_prediction, rnn, x)',
+                outputs=[new_output("stream", name="stdout", text="run this cell again")],
+            ),
+            new_markdown_cell("<details><summary>Why</summary>because</details>"),
+            new_code_cell("print('output:', (5, 3, 6))", outputs=[printed]),
+            new_markdown_cell("## Next section"),
+            new_code_cell("print('not an answer')"),
+        ]
+    )
+    fold_answers(nb)
+    sources = [cell.source for cell in nb.cells]
+    assert nb.cells[1].outputs[0]["data"]["text/html"] == STATIC_NOTE
+    assert sources[2].startswith("<details><summary>Why")
+    assert sources[3].startswith("<details><summary>Show the answer</summary>")
+    assert "(5, 3, 6)" in sources[3] and sources[3].rstrip().endswith("</details>")
+    assert sources[4:] == ["## Next section", "print('not an answer')"]
+    assert not any("(5, 3, 6)" in s for s in sources[:3])
+
+
+def test_names_with_underscores_in_math_render_as_names():
+    from rnn_course.site import math_names
+
+    assert (
+        math_names(r"$(D \cdot \text{num\_layers}, N, H)$")
+        == r"$(D \cdot \mathrm{num\_layers}, N, H)$"
+    )
+    assert math_names(r"$\text{index} = 2k + d$") == r"$\text{index} = 2k + d$"

@@ -908,13 +908,15 @@ register(
             ),
         ),
         hints=(
-            "Run two independent passes over the same x: the forward one with the _l0 parameters from "
-            "t = 0 to L-1, starting from h0[0]; the backward one with the _l0_reverse parameters from "
-            "t = L-1 down to 0, starting from h0[1].",
-            "Store the backward pass's states by time step, not in the order it computed them: the state "
-            "it computed at step t belongs at output[t].",
-            "output[t] joins the two directions' states along the feature axis, forward first: (N, 2*H). "
-            "h_n stacks each direction's final state: for the backward pass, its state at t = 0.",
+            "A bidirectional layer is two one-direction layers reading the same x: one from x_1 to "
+            "x_L, the other from x_L back to x_1. Each has its own parameters and its own initial state.",
+            "The forward pass uses the keys ending in _l{layer} and starts from h0[0]; the backward pass "
+            "uses the keys ending in _l{layer}_reverse and starts from h0[1], and its loop runs over "
+            "t = L, L - 1, ..., 1, reading x[t - 1].",
+            "Keep the backward pass's states by time step, not in the order it computed them, so that "
+            "output[t - 1] can join both directions' states for step t along the feature axis, forward "
+            "first: (N, 2*H). h_n stacks each direction's last computed state: for the backward pass, "
+            "that is h_1.",
         ),
     )
 )

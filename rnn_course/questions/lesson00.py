@@ -10,6 +10,7 @@ QUESTIONS = {
             "sequence, behind one leading axis per layer and direction."
         ),
         hints=(
+            "output holds the hidden state after every step; h_n holds only the one after the last step.",
             "x is time-major, (L, N, H_in). Which axes of x survive into output, and which one is replaced?",
             "Each hidden state has H numbers, whatever H_in is. h_n keeps no time axis: it starts with "
             "one entry per layer (and direction), then the batch, then H.",

@@ -25,14 +25,4 @@ QUESTIONS = {
         ),
         options=("first", "all"),
     ),
-    "02.heatmap_range": Question(
-        why=(
-            "Every hidden state is the output of tanh, so the interval is tanh's range, whatever the "
-            "input and the weights; a particular run may use only part of it."
-        ),
-        hints=(
-            "Which function produces every value of h_t?",
-            "What are tanh's values for very large negative and very large positive arguments?",
-        ),
-    ),
 }

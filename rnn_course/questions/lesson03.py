@@ -19,8 +19,9 @@ QUESTIONS = {
             "layout of the input; the head turns each sequence's features into one score per class."
         ),
         hints=(
-            "initial_state builds (D * num_layers, N, hidden_size). Here D = 2, num_layers = 2, N = 4, H = 8.",
-            "The head is nn.Linear(D * H, C), applied once per sequence.",
+            "Read initial_state's docstring: it names the axes of the shape it builds.",
+            "Which of D, num_layers, N and H does this classifier set, and to what? The head is "
+            "nn.Linear(D * H, C), applied once per sequence.",
         ),
     ),
 }

@@ -5,20 +5,14 @@ from ..predict import Question
 QUESTIONS = {
     "05.parameter_tensors": Question(
         why=(
-            "Every layer has its own weight_ih, weight_hh, bias_ih and bias_hh. Layer 0's weight_ih "
-            "reads the H_in input features; every layer above it reads the H features of the layer below."
+            "Count the tensors one layer owns, then multiply by the number of layers. A weight_ih has "
+            "one row per hidden unit and one column per feature that its layer reads, so first ask "
+            "what the layer in question reads."
         ),
         hints=(
             "How many tensors does one layer have, and how many layers are there?",
             "What does layer 2 read: x, or the output of layer 1? How many features is that?",
         ),
-    ),
-    "05.bottom_final_state": Question(
-        why=(
-            "output is the top layer's sequence only; h_n[0] is the bottom layer's last state, the last "
-            "step of a sequence that nn.RNN does not return."
-        ),
-        hints=("Which layer produced output? Which layer does h_n[0] belong to?",),
     ),
     "05.dropout_modes": Question(
         why=(

@@ -13,21 +13,11 @@ QUESTIONS = {
             "h_n's first axis counts layers times directions; this RNN has one layer.",
         ),
     ),
-    "06.last_output": Question(
-        why=(
-            "A direction's final state is its state after the last input it reads. The forward pass "
-            "reads x_1 first and x_L last; the backward pass reads them in the opposite order."
-        ),
-        hints=(
-            "output[-1] is step t = L. Which direction has read every input by the time it reaches t = L?",
-            "At t = L, how many inputs has the backward pass read so far?",
-        ),
-        options=("forward", "backward", "both", "neither"),
-    ),
     "06.top_layer_index": Question(
         why=(
-            "h_n is ordered layer by layer and, inside a layer, forward before backward: layer k, "
-            "direction d (0 forward, 1 backward) sits at index k * D + d."
+            "h_n lists the final states layer by layer, bottom layer first, and inside each layer the "
+            "forward direction before the backward one. An entry's index is the number of entries "
+            "listed before it."
         ),
         hints=(
             "Layers are numbered from 0, so the top layer of a 2-layer stack is layer 1.",

@@ -3,16 +3,6 @@
 from ..predict import Question
 
 QUESTIONS = {
-    "07.merged_bias": Question(
-        why=(
-            "bias_ih and bias_hh are both added to the same pre-activation at every step, before tanh; "
-            "nothing else in the forward pass sees them one at a time."
-        ),
-        hints=(
-            "Write h_t's formula out and look at where each bias appears.",
-            "If two numbers are only ever used through their sum, can you tell the pairs with equal sums apart?",
-        ),
-    ),
     "07.shift_logits": Question(
         why=(
             "Adding a constant to every logit multiplies every exponential in softmax by the same "

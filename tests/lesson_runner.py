@@ -1,0 +1,95 @@
+"""Run a learner notebook's code cells in this process, as a kernel would, and record what it asks.
+
+Used by the paste test (``test_exercise_leaks.py``: the namespace a learner has at each exercise)
+and the size-collision test (``test_question_sizes.py``: every prediction's set-up). One run per
+lesson per pytest process, shared by both.
+"""
+
+import contextlib
+import functools
+import io
+import re
+from dataclasses import dataclass, field
+
+CHECK = re.compile(r"^\s*check\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)\s*\)\s*$")
+
+
+@dataclass
+class LessonRun:
+    """What running a learner notebook saw.
+
+    namespaces: {index of an exercise cell: (exercise id, function name, the namespace just before it)}
+    shape_calls: (question id, module, input) of every check_shapes call
+    predictions: (question id, actual) of every check_prediction call
+    """
+
+    namespaces: dict = field(default_factory=dict)
+    shape_calls: list = field(default_factory=list)
+    predictions: list = field(default_factory=list)
+    running: bool = True
+
+
+def exercises(notebook):
+    """(index of the exercise cell, exercise id, function name) for every one-line check cell."""
+    found = []
+    for i, cell in enumerate(notebook.cells):
+        match = CHECK.match(cell.source) if cell.cell_type == "code" else None
+        if match:
+            exercise_id, name = match.groups()
+            where = max(
+                j
+                for j in range(i)
+                if notebook.cells[j].cell_type == "code"
+                and re.search(rf"^def {name}\(", notebook.cells[j].source, re.M)
+            )
+            found.append((where, exercise_id, name))
+    return found
+
+
+@contextlib.contextmanager
+def _recording(run):
+    from rnn_course import predict
+
+    real_shapes, real_prediction = predict.check_shapes, predict.check_prediction
+
+    def check_shapes(question_id, guess, module, input, hx=None):
+        if run.running:  # not the calls of code pasted into an exercise afterwards
+            run.shape_calls.append((question_id, module, input))
+        return real_shapes(question_id, guess, module, input, hx)
+
+    def check_prediction(question_id, guess, actual):
+        if run.running:
+            run.predictions.append((question_id, predict._plain(actual)))
+        return real_prediction(question_id, guess, actual)
+
+    predict.check_shapes, predict.check_prediction = check_shapes, check_prediction
+    try:
+        yield
+    finally:
+        predict.check_shapes, predict.check_prediction = real_shapes, real_prediction
+
+
+@functools.lru_cache(maxsize=None)
+def run_lesson(learner_path):
+    """Execute the learner notebook at ``learner_path`` top to bottom; a cell that raises is skipped."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnn_course import release
+
+    notebook = release.read_notebook(learner_path)
+    wanted = {where: (eid, name) for where, eid, name in exercises(notebook)}
+    run, namespace = LessonRun(), {"__name__": "__lesson__"}
+    with _recording(run):
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            if index in wanted:
+                run.namespaces[index] = (*wanted[index], dict(namespace))
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
+                exec(compile(cell.source, f"<{learner_path.name} cell {index}>", "exec"), namespace)
+            plt.close("all")
+    run.running = False
+    return run
