@@ -34,12 +34,8 @@ from lesson_runner import exercises, run_lesson  # noqa: E402  (tests/ is not a 
 KEYS = release.answer_keys(release.default_notebooks_dir())
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
-# Exercises of lessons rewritten on other branches whose hints still show pasteable code. The lead
-# removes an entry when that branch merges; keep this list short and explicit.
-NOT_YET_FIXED = {
-    "lstm_cell": "lesson 12 belongs to the lessons_b branch (its level-1 hint holds the code)",
-    "gru_cell": "lesson 13 belongs to the lessons_b branch (its level-1 hint holds the code)",
-}
+# Known exceptions still to fix, each with its reason (an xfail, not a pass); keep it empty.
+NOT_YET_FIXED = {}
 
 
 class _DropLearnerNoise(ast.NodeTransformer):
