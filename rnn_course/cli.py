@@ -3,7 +3,7 @@
 
 rnn-course grade submissions/ --out gradebook.csv --jobs 2 --feedback feedback/
 rnn-course check 01_rnn_cell.ipynb
-rnn-course release [--check] [--no-execute] [LESSON ...]
+rnn-course release [--check] [--no-execute] [--timeout S] [--notebooks DIR] [LESSON ...]
 rnn-course site OUT [--with-solutions] [--jobs N]
 
 For instructors (rnn_course/instructor/, docs/instructors.md):
@@ -120,16 +120,12 @@ def build_parser():
     check.add_argument("--sandbox", choices=("auto", "strict"), default="auto", help=SANDBOX_HELP)
     check.set_defaults(command_parser=check)
 
+    from .release import DESCRIPTION, add_arguments  # nbformat and nbclient load only when run
+
     release = commands.add_parser(
-        "release",
-        help="build learner notebooks from the answer keys",
-        description="Rebuild learner notebooks from notebooks/solutions/ and re-execute them.",
+        "release", help="build learner notebooks from the answer keys", description=DESCRIPTION
     )
-    release.add_argument(
-        "--check", action="store_true", help="only verify that the learner notebooks are up to date"
-    )
-    release.add_argument("--no-execute", action="store_true", help="do not execute the notebooks")
-    release.add_argument("lessons", nargs="*", metavar="LESSON", help="lesson slugs (default: all)")
+    add_arguments(release)
     _add_instructor_release_options(release)
     _add_site_parser(commands)
     _add_instructor_parsers(commands)
@@ -528,18 +524,9 @@ def _release(args, parser):
     instructor = _release_for_instructors(args, parser)
     if instructor is not None:
         return instructor
-    try:
-        from . import release
-    except ImportError as exc:
-        print(f"rnn-course release is not available: {exc}", file=sys.stderr)
-        return 2
-    argv = (
-        (["--check"] if args.check else [])
-        + (["--no-execute"] if args.no_execute else [])
-        + list(args.lessons)
-    )
-    result = release.main(argv)
-    return result if isinstance(result, int) else 0
+    from . import release
+
+    return release.run(args)
 
 
 if __name__ == "__main__":

@@ -288,16 +288,21 @@ def recurrent_layer(x, state0, weights, mode="RNN_TANH", reverse=False):
         output: (L, N, H_out), the hidden state h after every step ((L, H_out) when unbatched).
         state_n: the state after the last step read, in the form of state0. Its h is
             ``output[-1]`` going forward, ``output[0]`` going backward.
+
+    The steps come from ``x.unbind(0)`` rather than ``x[t]``: when x needs a gradient (every layer
+    above the first), the backward of each ``x[t]`` builds a zero tensor the size of all of x, so
+    backward would grow with L squared; unbind's backward stacks the L gradients once.
     """
     mode = cell_mode(mode)
     if x.dim() not in (2, 3) or x.shape[0] == 0:
         raise RuntimeError(
             f"expected x of shape (L, N, H_in) or (L, H_in) with L > 0, got {_shape(x)}"
         )
-    outputs = [None] * x.shape[0]
+    steps = x.unbind(0)  # L tensors (N, H_in): one view per step, not x[t] (see below)
+    outputs = [None] * len(steps)
     state = state0
-    for t in _time_order(x.shape[0], reverse):
-        state = cell_step(x[t], state, weights, mode)
+    for t in _time_order(len(steps), reverse):
+        state = cell_step(steps[t], state, weights, mode)
         outputs[t] = hidden_of(state)  # (N, H_out)
     return torch.stack(outputs), state  # (L, N, H_out)
 

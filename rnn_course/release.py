@@ -1,7 +1,7 @@
 """Build learner notebooks from answer keys, and re-execute both.
 
-    rnn-course release [--check] [--no-execute] [LESSON ...]
-    python -m rnn_course.release [--check] [--no-execute] [LESSON ...]
+    rnn-course release [--check] [--no-execute] [--timeout S] [--notebooks DIR] [LESSON ...]
+    python -m rnn_course.release (the same options)
 
 An answer key ``notebooks/solutions/NN_slug.ipynb`` is the source of truth; the learner notebook
 ``notebooks/NN_slug.ipynb`` is generated from it and never edited by hand. LESSON is a slug
@@ -49,17 +49,23 @@ answer key. It exits 0 when all match.
 
 import argparse
 import copy
-import os
 import re
 import sys
 from pathlib import Path
 
-import nbformat
+from .executor import (  # noqa: F401  (coalesce_streams: part of this module's interface)
+    NotebookError,
+    clear_outputs,
+    coalesce_streams,
+    execute_notebook,
+    first_line,
+    short,
+)
+from .files import write_atomic
 
 SOLUTION_ONLY_TAG = "solution-only"
 DEFAULT_INSTRUCTION = "replace `raise NotImplementedError` with your code"
 CELL_TIMEOUT = 120  # seconds per cell
-KERNEL_NAME = "python3"
 
 _BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\b(?:[ \t]*:(?P<text>.*))?[ \t]*$")
 _END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
@@ -183,7 +189,7 @@ def make_learner(answer_key, lesson):
     nb = copy.deepcopy(answer_key)
     cells = []
     for index, cell in enumerate(nb.cells):
-        where = f"{lesson}: cell {index} ({_first_line(cell)})"
+        where = f"{lesson}: cell {index} ({first_line(cell)})"
         if SOLUTION_ONLY_TAG in cell.get("metadata", {}).get("tags", []):
             continue
         if cell.cell_type == "code":
@@ -199,15 +205,6 @@ def make_learner(answer_key, lesson):
     return nb
 
 
-def clear_outputs(nb):
-    """Remove outputs, execution counts and execution timings, in place."""
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-        cell.get("metadata", {}).pop("execution", None)
-
-
 def set_kind(nb, lesson, kind):
     """Stamp ``metadata.rnn_course = {lesson, kind}`` (kind: "learner" or "answer-key"), in place."""
     nb.metadata["rnn_course"] = {"lesson": lesson, "kind": kind}
@@ -218,11 +215,6 @@ def cell_signature(nb):
     return [(c.cell_type, c.source, tuple(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
 
 
-def _first_line(cell):
-    line = next((text.strip() for text in cell.source.split("\n") if text.strip()), "empty")
-    return repr(line if len(line) <= 60 else line[:57] + "...")
-
-
 # ---------------------------------------------------------------------------------------------
 # Reading, executing, writing
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +222,8 @@ def _first_line(cell):
 
 def read_notebook(path):
     """Read and validate a notebook; a ReleaseError naming the file if it is malformed."""
+    import nbformat
+
     try:
         nb = nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
@@ -237,122 +231,26 @@ def read_notebook(path):
         raise ReleaseError(f"{_shown(path)}: no such notebook") from None
     except Exception as exc:  # JSON errors, validation errors, unreadable files
         raise ReleaseError(
-            f"{_shown(path)}: not a valid notebook: {type(exc).__name__}: {_short(exc)}"
+            f"{_shown(path)}: not a valid notebook: {type(exc).__name__}: {short(exc)}"
         ) from None
     return nb
 
 
 def write_notebook(nb, path):
-    """Write ``nb`` atomically (temp file, then rename) in nbformat's JSON: indent 1, sorted keys."""
-    path = Path(path)
+    """Write ``nb`` atomically in nbformat's JSON (indent 1, sorted keys), ending in a newline."""
+    import nbformat
+
     text = nbformat.writes(nb)
-    text = text if text.endswith("\n") else text + "\n"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def coalesce_streams(nb):
-    """Merge consecutive stdout (or stderr) outputs of a cell into one, in place.
-
-    How a kernel splits printed text into messages depends on timing; merging makes the stored
-    outputs the same from one run to the next.
-    """
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        merged = []
-        for output in cell.outputs:
-            previous = merged[-1] if merged else None
-            if (
-                output.output_type == "stream"
-                and previous is not None
-                and previous.output_type == "stream"
-                and previous.name == output.name
-            ):
-                previous.text += output.text
-            else:
-                merged.append(output)
-        cell.outputs = merged
+    write_atomic(path, text if text.endswith("\n") else text + "\n")
 
 
 def execute(nb, label, cwd, timeout=CELL_TIMEOUT):
-    """Run every cell of ``nb`` in place with the current environment's python kernel.
-
-    Raises ReleaseError naming ``label`` and the failing cell. Cells tagged ``raises-exception`` may
-    raise, as in nbval.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    clear_outputs(nb)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name=KERNEL_NAME,
-        kernel_manager_class=_current_env_kernel_manager(),
-        record_timing=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    """Run every cell of ``nb`` in place (``executor.execute_notebook``); a ReleaseError naming
+    ``label`` and the failing cell if one fails."""
     try:
-        client.execute(env=env)
-    except CellExecutionError as exc:
-        index, cell = _failed_cell(nb)
-        raise ReleaseError(
-            f"{label}: cell {index} ({_first_line(cell)}) raised {exc.ename}: {_short(exc.evalue)}"
-        ) from None
-    except CellTimeoutError:
-        index, cell = _running_cell(nb)
-        raise ReleaseError(
-            f"{label}: cell {index} ({_first_line(cell)}) ran longer than {timeout} s"
-        ) from None
-    except DeadKernelError as exc:
-        raise ReleaseError(f"{label}: the kernel died: {_short(exc)}") from None
-    for cell in nb.cells:
-        cell.get("metadata", {}).pop("execution", None)
-    coalesce_streams(nb)
-    return nb
-
-
-def _failed_cell(nb):
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.outputs):
-            return index, cell
-    return _running_cell(nb)
-
-
-def _running_cell(nb):
-    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    ran = [(i, c) for i, c in code if c.execution_count is not None]
-    return ran[-1] if ran else (code[0] if code else (0, nbformat.v4.new_code_cell("")))
-
-
-def _current_env_kernel_manager():
-    """A kernel manager class whose ``python3`` kernel is this process's own python."""
-    import ipykernel.kernelspec
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
-    class CurrentEnvSpecs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):
-            if kernel_name == KERNEL_NAME:
-                spec = ipykernel.kernelspec.get_kernel_dict()  # argv[0] is sys.executable
-                return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES, **spec)
-            return super().get_kernel_spec(kernel_name)
-
-    class CurrentEnvKernelManager(AsyncKernelManager):
-        @default("kernel_spec_manager")
-        def _kernel_spec_manager_default(self):
-            return CurrentEnvSpecs(data_dir=self.data_dir)
-
-    return CurrentEnvKernelManager
+        return execute_notebook(nb, label, cwd, timeout)
+    except NotebookError as exc:
+        raise ReleaseError(str(exc)) from None
 
 
 def _shown(path):
@@ -362,11 +260,6 @@ def _shown(path):
         return path.resolve().relative_to(Path.cwd())
     except ValueError:
         return path
-
-
-def _short(exc, limit=300):
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,11 +343,8 @@ def _first_difference(want, got):
 # ---------------------------------------------------------------------------------------------
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="rnn-course release",
-        description="Build learner notebooks from answer keys (notebooks/solutions/) and re-execute both.",
-    )
+def add_arguments(parser):
+    """The options of ``rnn-course release`` (and ``python -m rnn_course.release``), added to ``parser``."""
     parser.add_argument(
         "lessons",
         nargs="*",
@@ -473,20 +363,35 @@ def build_parser():
         "--timeout",
         type=int,
         default=CELL_TIMEOUT,
+        metavar="S",
         help=f"seconds per cell (default {CELL_TIMEOUT})",
     )
     parser.add_argument(
         "--notebooks",
         type=Path,
         default=None,
+        metavar="DIR",
         help="the notebooks folder (default: the repository's)",
     )
     return parser
 
 
+DESCRIPTION = "Build learner notebooks from answer keys (notebooks/solutions/) and re-execute both."
+
+
+def build_parser():
+    return add_arguments(
+        argparse.ArgumentParser(prog="rnn-course release", description=DESCRIPTION)
+    )
+
+
 def main(argv=None):
-    """Entry point of ``rnn-course release``; returns the exit status (0 ok, 1 stale or failed)."""
-    args = build_parser().parse_args(argv)
+    """Entry point of ``python -m rnn_course.release``; returns the exit status (0 ok, 1 stale or failed)."""
+    return run(build_parser().parse_args(argv))
+
+
+def run(args):
+    """Release or check the lessons named by parsed ``args`` (see ``add_arguments``); the exit status."""
     notebooks_dir = args.notebooks or default_notebooks_dir()
     try:
         keys = [resolve_lesson(lesson, notebooks_dir) for lesson in args.lessons] or answer_keys(

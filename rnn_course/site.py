@@ -1,14 +1,17 @@
 """The course as a static website: ``rnn-course site OUT``.
 
 Every learner notebook (``notebooks/NN_*.ipynb``) is executed in a fresh kernel, so figures and
-outputs show and untouched exercises say "not attempted", then exported to HTML with nbconvert's
+outputs show and untouched exercises say "not attempted" (``executed=DIR`` takes the executed copy of
+a lesson from DIR instead, when its cells are those of the lesson: the tests run each notebook once
+and hand the site what they ran), then exported to HTML with nbconvert's
 JupyterLab template. ``index.html`` is the README's lesson map with links to the pages. Each page has
 links to the previous and next lesson, the index and its own notebook (copied beside it).
 
 The site works offline: MathJax comes from the ``jupyter-server-mathjax`` package and is copied into
 ``OUT/mathjax/``; the template's only other remote scripts (require.js, widgets, mermaid) are left
 out, because no lesson needs them. Answer keys are only published with ``with_solutions=True``, as
-``NN_slug.solution.html`` beside the lesson.
+``NN_slug.solution.html`` beside the lesson; their pages show the outputs stored in them (``rnn-course
+release`` executed them), so they are not run again.
 """
 
 import html
@@ -18,6 +21,9 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from .executor import NotebookError, execute_notebook
+from .files import write_atomic
 
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
@@ -91,12 +97,21 @@ def lesson_notebooks(notebooks_dir):
 
 
 def build_site(
-    out, notebooks_dir="notebooks", readme=None, with_solutions=False, jobs=1, timeout=600, log=None
+    out,
+    notebooks_dir="notebooks",
+    readme=None,
+    with_solutions=False,
+    jobs=1,
+    timeout=600,
+    log=None,
+    executed=None,
 ):
     """Build the site in ``out`` and return the list of pages written (index first).
 
     ``readme`` is the README whose "Lesson map" becomes the index (default: the one beside
-    ``notebooks_dir``). ``jobs`` learner notebooks execute at the same time.
+    ``notebooks_dir``). ``jobs`` learner notebooks execute at the same time. ``executed`` is an
+    optional folder of learner notebooks already executed: a lesson's copy there is used instead of
+    running the lesson again when it has the lesson's cells (type, source, tags).
     """
     import nbformat
 
@@ -110,8 +125,7 @@ def build_site(
     _copy_mathjax(out / "mathjax")
 
     lessons = [Page(s, f"{s.stem}.html", s.name) for s in sources]
-    executed = _execute_all(sources, jobs, timeout, log)
-    notebooks = [nbformat.from_dict(nb) for nb in executed]
+    notebooks = _executed_lessons(sources, executed, jobs, timeout, log)
     for page, nb in zip(lessons, notebooks):
         page.title = notebook_title(nb, page.source.stem)
         shutil.copyfile(page.source, out / page.notebook_name)
@@ -298,7 +312,7 @@ def _write_page(exporter, nb, page, nav, out):
             cell.source = math_names(cell.source)
     resources = {"site_nav": nav, "native_mml_styles": json.dumps(_NATIVE_MML_STYLES)}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    (out / page.html_name).write_text(body, encoding="utf-8")
+    write_atomic(out / page.html_name, body)
 
 
 def _copy_mathjax(target):
@@ -313,12 +327,37 @@ def _copy_mathjax(target):
     shutil.copytree(source, target, dirs_exist_ok=True)
 
 
+def _executed_lessons(sources, executed_dir, jobs, timeout, log):
+    """Every lesson executed, in order: the copy in ``executed_dir`` when it has the lesson's cells,
+    otherwise run now (``jobs`` at a time)."""
+    import nbformat
+
+    notebooks = {source: _ready_copy(source, executed_dir) for source in sources}
+    to_run = [source for source, nb in notebooks.items() if nb is None]
+    for source, nb in zip(to_run, _execute_all(to_run, jobs, timeout, log)):
+        notebooks[source] = nbformat.from_dict(nb)
+    return [notebooks[source] for source in sources]
+
+
+def _ready_copy(source, executed_dir):
+    """The executed copy of ``source`` in ``executed_dir``, or None if there is none with its cells."""
+    import nbformat
+
+    from .release import cell_signature
+
+    copy = Path(executed_dir) / source.name if executed_dir else None
+    if copy is None or not copy.is_file():
+        return None
+    nb = nbformat.read(copy, as_version=4)
+    return nb if cell_signature(nb) == cell_signature(nbformat.read(source, as_version=4)) else None
+
+
 def _execute_all(sources, jobs, timeout, log):
     """Execute every notebook (``jobs`` at a time) and return them as plain dicts, in order."""
     if jobs <= 1:
         return [_execute_logged(s, timeout, log) for s in sources]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(execute_notebook, str(s), timeout) for s in sources]
+        futures = [pool.submit(execute_lesson, str(s), timeout) for s in sources]
         results = []
         for source, future in zip(sources, futures):
             results.append(future.result())
@@ -328,29 +367,20 @@ def _execute_all(sources, jobs, timeout, log):
 
 
 def _execute_logged(source, timeout, log):
-    nb = execute_notebook(str(source), timeout)
+    nb = execute_lesson(str(source), timeout)
     if log:
         log(f"executed {source.name}")
     return nb
 
 
-def execute_notebook(path, timeout=600):
+def execute_lesson(path, timeout=600):
     """Run a notebook in a fresh kernel of this environment, in its own folder; return it as a dict."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError) as exc:
-        first_line = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise SiteError(f"{path.name} did not run to the end: {first_line}") from None
+        execute_notebook(nb, f"{path.name} did not run to the end", path.parent, timeout)
+    except NotebookError as exc:
+        raise SiteError(str(exc)) from None
     return dict(nb)

@@ -1,7 +1,8 @@
 """The course website (``rnn-course site``) in a real browser: every page loads offline, no link or
 image is broken, and the math renders.
 
-The site is built once (learner notebooks executed, answer keys included) and served on 127.0.0.1;
+The site is built once, answer keys included, from the learner notebooks this test run executed
+(``executed_notebooks.py``: each runs once, whichever test needs it first) and served on 127.0.0.1;
 ``RNN_COURSE_SITE=DIR`` checks a site already built with ``rnn-course site DIR --with-solutions``.
 Any request that leaves the site fails the test: the site must work without a network.
 """
@@ -23,6 +24,7 @@ from browser_support import (
     browser,  # noqa: F401  (a fixture)
     require_browser,
 )
+from executed_notebooks import all_executed_learners
 
 require_browser()
 
@@ -57,7 +59,10 @@ def site(tmp_path_factory):
         out = Path(os.environ["RNN_COURSE_SITE"])
     else:
         out = tmp_path_factory.mktemp("site")
-        build_site(out, ROOT / "notebooks", with_solutions=True)
+        executed = all_executed_learners(
+            [f"{lesson}.ipynb" for lesson in LESSONS], tmp_path_factory
+        )
+        build_site(out, ROOT / "notebooks", with_solutions=True, executed=executed)
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(out))
     )

@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import nbformat
@@ -163,14 +162,23 @@ def test_path_errors_come_before_torch_and_show_the_commands_usage(tmp_path):
         assert f"usage: rnn-course {argv[0]}" in result.stderr and "no such" in result.stderr
 
 
-def test_release_delegates_lazily(monkeypatch):
-    seen = []
-    fake = types.ModuleType("rnn_course.release")
-    fake.main = lambda argv=None: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "rnn_course.release", fake)
-    import rnn_course
+def test_release_shares_the_parser_of_python_m_rnn_course_release(monkeypatch, tmp_path):
+    """``rnn-course release`` takes the same options as ``python -m rnn_course.release`` and hands
+    them to the same ``run``."""
+    from rnn_course import release
 
-    monkeypatch.setattr(rnn_course, "release", fake, raising=False)
-    assert main(["release", "--check", "--no-execute", "01_rnn_cell"]) == 0
+    seen = []
+    monkeypatch.setattr(release, "run", lambda args: seen.append(vars(args)) or 0)
+    argv = ["--check", "--no-execute", "--timeout", "30", "--notebooks", str(tmp_path), "01"]
+    assert main(["release", *argv]) == 0
+    assert release.main(argv) == 0
     assert main(["release"]) == 0
-    assert seen == [["--check", "--no-execute", "01_rnn_cell"], []]
+    expected = {
+        "check": True,
+        "no_execute": True,
+        "timeout": 30,
+        "notebooks": tmp_path,
+        "lessons": ["01"],
+    }
+    assert [{k: s[k] for k in expected} for s in seen[:2]] == [expected, expected]
+    assert seen[2]["lessons"] == [] and seen[2]["timeout"] == release.CELL_TIMEOUT

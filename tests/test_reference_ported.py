@@ -34,28 +34,50 @@ def modes(lib):
 # ---------------------------------------------------------------------------------------------
 
 
+def _with_torch_twin(lib, name, *args, **kwargs):
+    """A float64 cell ``lib.<name>`` and torch.nn's cell with the same weights."""
+    cell = getattr(lib, name)(*args, **kwargs).double()
+    twin = getattr(nn, name)(*args, **kwargs).double()
+    twin.load_state_dict(cell.state_dict())
+    return cell, twin
+
+
+def _assert_same_gradients(cell, twin):
+    for (name, p), q in zip(cell.named_parameters(), twin.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, msg=lambda m, name=name: f"{name}.grad: {m}")
+
+
 def test_rnn_cell(lib):
-    for module in (lib.RNNCell, lib.GRUCell):
+    """Six steps of an RNN or GRU cell: the states and every weight's gradient are torch's."""
+    for name in ("RNNCell", "GRUCell"):
         for bias in (True, False):
-            input = torch.randn(3, 10)
-            hx = torch.randn(3, 20)
-            cell = module(10, 20, bias=bias)
+            input = torch.randn(3, 10, dtype=torch.float64)
+            hx = twin_hx = torch.randn(3, 20, dtype=torch.float64)
+            cell, twin = _with_torch_twin(lib, name, 10, 20, bias=bias)
             for _ in range(6):
-                hx = cell(input, hx)
+                hx, twin_hx = cell(input, hx), twin(input, twin_hx)
             hx.sum().backward()
-            assert hx.shape == (3, 20) and cell.weight_ih.grad is not None
+            twin_hx.sum().backward()
+            assert hx.shape == (3, 20)
+            torch.testing.assert_close(hx, twin_hx)
+            _assert_same_gradients(cell, twin)
 
 
 def test_lstm_cell(lib):
+    """Six steps of an LSTM cell: h, c and every weight's gradient are torch's (float64)."""
     for bias in (True, False):
-        input = torch.randn(3, 10)
-        hx = torch.randn(3, 20)
-        cx = torch.randn(3, 20)
-        lstm = lib.LSTMCell(10, 20, bias=bias)
+        input = torch.randn(3, 10, dtype=torch.float64)
+        state = twin_state = (
+            torch.randn(3, 20, dtype=torch.float64),
+            torch.randn(3, 20, dtype=torch.float64),
+        )
+        lstm, twin = _with_torch_twin(lib, "LSTMCell", 10, 20, bias=bias)
         for _ in range(6):
-            hx, cx = lstm(input, (hx, cx))
-        (hx + cx).sum().backward()
-        assert lstm.weight_hh.grad is not None
+            state, twin_state = lstm(input, state), twin(input, twin_state)
+        (state[0] + state[1]).sum().backward()
+        (twin_state[0] + twin_state[1]).sum().backward()
+        torch.testing.assert_close(state, twin_state)
+        _assert_same_gradients(lstm, twin)
 
 
 def test_rnn_cell_no_broadcasting(lib):

@@ -117,6 +117,25 @@ def test_with_solutions_adds_an_answer_key_page_beside_each_lesson(tmp_path):
     assert (tmp_path / "site" / "solutions" / "00_hello.ipynb").is_file()
 
 
+def test_an_executed_copy_with_the_lessons_cells_is_shown_and_a_stale_one_is_run_again(tmp_path):
+    notebooks = _course(tmp_path)
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for slug in ("00_hello", "01_more"):
+        nb = nbformat.read(notebooks / f"{slug}.ipynb", as_version=4)
+        nb.cells[1].outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=f"stored output of {slug}\n")
+        ]
+        if slug == "01_more":
+            nb.cells[1].source += "  # an older version of the lesson"
+        nbformat.write(nb, executed / f"{slug}.ipynb")
+    build_site(tmp_path / "site", notebooks, executed=executed)
+    hello = (tmp_path / "site" / "00_hello.html").read_text()
+    more = (tmp_path / "site" / "01_more.html").read_text()
+    assert "stored output of 00_hello" in hello and "hello from the kernel" not in hello
+    assert "stored output of 01_more" not in more and "42" in more
+
+
 def test_a_lesson_that_fails_to_run_is_named(tmp_path):
     notebooks = _course(tmp_path, second_code="raise ValueError('broken lesson')")
     with pytest.raises(SiteError, match=r"01_more\.ipynb did not run to the end.*broken lesson"):

@@ -79,8 +79,17 @@ def test_fit_history_printing_and_learning(capsys):
     assert history["val"][-1] < history["val"][0]
 
 
-def test_fit_quiet():
-    fit(Tiny(), loss_fn, lambda: make_data(4), make_data(5), epochs=1, verbose=False)
+def test_fit_quiet_prints_nothing_and_trains_as_the_verbose_fit(capsys):
+    torch.manual_seed(0)
+    model = Tiny()
+    twin = copy.deepcopy(model)
+    quiet = fit(model, loss_fn, lambda: make_data(4), make_data(5), epochs=2, verbose=False)
+    assert capsys.readouterr().out == ""
+    loud = fit(twin, loss_fn, lambda: make_data(4), make_data(5), epochs=2)
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert quiet == loud and len(quiet["train"]) == 2 and len(quiet["val"]) == 3
+    for p, q in zip(model.parameters(), twin.parameters()):
+        torch.testing.assert_close(p, q)
 
 
 # --- the step and the sampler the lesson uses after its exercises --------------------------------

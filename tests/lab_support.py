@@ -6,6 +6,9 @@ kernel to be idle, checks that opening alone did not mark it modified, runs all 
 page: no error or stderr output, no MathJax error, every image loaded, figures readable at 100 %.
 In a learner notebook, a wrong answer typed into the exercise cell gets failure feedback and a
 correct one gets "passed".
+
+The tests are ``tests/test_browser_lab_lessons_*.py``, one file per group of lessons, so that
+``--dist loadfile`` spreads them over the workers; each file starts its own server and browser.
 """
 
 import json
@@ -23,13 +26,9 @@ from browser_support import (
     MATH_ERRORS_JS,
     ROOT,
     PageProblems,
-    browser,  # noqa: F401  (a fixture)
     copy_notebooks,
     figure_problems,
-    require_browser,
 )
-
-require_browser()
 
 ANSWER_KEYS = sorted(p.name for p in (ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
 KERNEL_IDLE_HOLD_S = 3.0  # the kernel must stay idle this long before Run All (it may restart once)
@@ -250,8 +249,24 @@ def _page_problems(page, figures=True):
     return problems
 
 
-@pytest.mark.parametrize("name", ANSWER_KEYS)
-def test_answer_key_opens_clean_and_runs_clean_in_jupyterlab(notebook_page, name):
+def answer_keys(first, last):
+    """The answer keys of lessons ``first`` to ``last`` (two-digit numbers, both included)."""
+    return [name for name in ANSWER_KEYS if first <= name[:2] <= last]
+
+
+def answer_key_test(first, last):
+    """The test of the answer keys of lessons ``first`` to ``last``, for a test file to bind to a
+    ``test_`` name (each file also imports the ``browser``, ``lab`` and ``notebook_page`` fixtures)."""
+
+    @pytest.mark.parametrize("name", answer_keys(first, last))
+    def test_answer_key_opens_clean_and_runs_clean_in_jupyterlab(notebook_page, name):
+        check_answer_key(notebook_page, name)
+
+    return test_answer_key_opens_clean_and_runs_clean_in_jupyterlab
+
+
+def check_answer_key(notebook_page, name):
+    """Open an answer key, check that opening did not modify it, Run All, and check what shows."""
     page = notebook_page(f"solutions/{name}")
     problems = PageProblems(page, f"lab-{name}")
     dirty = page.evaluate(DIRTY_JS)
@@ -331,7 +346,9 @@ def _check_output(page, index):
     return cell.locator(".jp-OutputArea").inner_text()
 
 
-def test_learner_sees_failure_feedback_then_passed(notebook_page):
+def check_learner_feedback(notebook_page):
+    """In a learner notebook, Run All, then a wrong answer typed into the exercise gets failure
+    feedback that names the mistake, and the answer key's code gets "passed"."""
     page = notebook_page(LEARNER)
     _run_all_and_wait(page, LEARNER)
     cells = page.evaluate(CELLS_JS)
