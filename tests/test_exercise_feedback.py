@@ -177,6 +177,7 @@ def test_the_four_mislabels_are_gone():
     assert "(H, N, H)" not in kept and "(N*H, N, H)" not in kept and "L + 1" in kept, kept
     forward = str(check("rnn_forward", attempts.forward_next_layer_gets_forward_half))
     assert "@" in forward and "H_in" not in forward.split("@")[1], forward
+    assert "D*H=10" in forward, forward  # the layer above reads D*H features, not H_in
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ def size_names(case):
         name: int(value)
         for name, value in re.findall(r"\b([A-Za-z_]\w*)=(\d+)(?![.\d])", case.label)
     }
+    flag = re.search(r"\bbidirectional=(True|False)\b", case.label)
+    if flag and "D" not in dims:  # the number of directions, which axes such as D*H are written in
+        dims["D"] = 2 if flag[1] == "True" else 1
     names = {}
     for name, value in dims.items():
         names.setdefault(value, []).append(name)
