@@ -73,6 +73,18 @@ def test_an_index_that_fits_another_axis_names_both_causes():
     assert "off by one" in explain_error(detail.replace("4", "3"), lone)
 
 
+def test_index_tensors_of_two_lengths_are_a_swap_only_when_they_are_l_and_n():
+    from rnn_course.exercises.diagnosis import error_name
+
+    detail = "IndexError: shape mismatch: indexing tensors could not be broadcast together with shapes [{}], [{}]"
+    swapped = Case((), None, "N=4, L=5, H=3", ("(N, H)",))
+    assert error_name(detail.format(5, 4), swapped) == "index_axes_swapped"
+    assert "time and batch are swapped" in explain_error(detail.format(5, 4), swapped)
+    other = Case((), None, "N=4, L=5, H=3, C=7", ("(N, H)",))
+    assert error_name(detail.format(7, 3), other) == "error_as_cause"
+    assert "swapped" not in explain_error(detail.format(7, 3), other)
+
+
 def test_the_precedence_slip_and_the_paper_are_both_named():
     likely = _likely(check("gru_cell", attempts.gru_precedence))
     assert "operator precedence" in likely and "original paper" in likely, likely

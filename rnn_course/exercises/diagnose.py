@@ -369,7 +369,8 @@ def _uncatalogued(exercise, evidence):
     last_case, last = evidence[-1] if evidence else (None, None)
     if last is not None and last.error == "exception":
         message = diagnosis.explain_error(last.detail, last_case)
-        return Diagnosis(diagnosis.error_name(last.detail), message) if message else None
+        name = diagnosis.error_name(last.detail, last_case)
+        return Diagnosis(name, message) if message else None
     return None
 
 

@@ -214,6 +214,15 @@ def _broadcast(m, names):
     )
 
 
+def _index_broadcast(m, names):
+    if {letter(int(m["a"]), names), letter(int(m["b"]), names)} == {"L", "N"}:
+        return _broadcast(m, names)
+    return (
+        f"the index tensors you use together have different lengths, {name_size(int(m['a']), names)} "
+        f"against {name_size(int(m['b']), names)}: each must hold one entry per row you pick"
+    )
+
+
 def _size_of(wanted, a, b, names):
     return a if letter(a, names) == wanted else b
 
@@ -366,7 +375,7 @@ _ERRORS = (
     (
         "index broadcast",
         r"indexing tensors could not be broadcast together with shapes \[(?P<a>\d+)\], \[(?P<b>\d+)\]",
-        _broadcast,
+        _index_broadcast,
     ),
     (
         "gather axes",
@@ -574,13 +583,20 @@ _ERROR_NAMES = {
 }
 
 
-def error_name(detail):
+def error_name(detail, case=None):
     """The identifier of the cause ``explain_error`` reads off an error: 'negative_step_slice',
-    'float32_module', ... or 'error_as_cause' for the kinds that name no single cause."""
+    'float32_module', ... or 'error_as_cause' for the kinds that name no single cause. Index tensors
+    of two lengths are named a swap of time and batch only when the lengths are L and N."""
     message = message_of(detail)
     if re.search(r"step must be greater than zero", message):
         return "negative_step_slice"
-    return _ERROR_NAMES.get(_kind(message), "error_as_cause")
+    kind = _kind(message)
+    if kind == "index broadcast" and case is not None:
+        sizes = [int(v) for v in re.findall(r"\[(\d+)\]", message)[:2]]
+        names = size_names(case)
+        if {letter(v, names) for v in sizes} != {"L", "N"}:
+            return "error_as_cause"
+    return _ERROR_NAMES.get(kind, "error_as_cause")
 
 
 def explain_error(detail, case):
