@@ -608,7 +608,9 @@ def test_sizes_are_named_with_the_cases_letters_and_ambiguity_is_said():
         and name_size(3, names) == "3 (N or H)"
         and name_size(7, names) == "7"
     )
-    assert name_size(12, names) == "L*N=12"  # a flattened pair of axes
+    assert name_size(12, names) == "12 (L*N or L*H)"  # a flattened pair of axes, two ways here
+    names = size_names(Case((), None, "L=4, N=3, H=5", ("(L, N, H)",)))
+    assert name_size(12, names) == "L*N=12" and name_size(5, names) == "5 (H or L + 1)"
 
 
 @pytest.mark.parametrize(
@@ -628,7 +630,7 @@ def test_sizes_are_named_with_the_cases_letters_and_ambiguity_is_said():
         ),
         (
             "IndexError: index 4 is out of bounds for dimension 0 with size 4",
-            "(off by one: positions count from 0)",
+            "off by one (positions count from 0) or it is used on the wrong axis",
         ),
         ("NameError: name 'stacked_rnn' is not defined", "a helper from another cell or lesson"),
         (

@@ -556,7 +556,7 @@ WRONG = [
     ("bidirectional_rnn", bi_backward_not_reversed, "runs forwards in time"),
     ("bidirectional_rnn", bi_forward_weights_twice, "uses the forward weights"),
     ("bidirectional_rnn", bi_backward_first, "[backward, forward]"),
-    ("bidirectional_rnn", bi_h_n_from_output_end, "its state at the last time step"),
+    ("bidirectional_rnn", bi_h_n_from_output_end, "its state after reading x_L"),
     ("bidirectional_rnn", bi_both_from_h0_0, "both directions start from h0[0]"),
     ("bidirectional_rnn", bi_zero_h0, "h0 is ignored"),
     ("bidirectional_rnn", bi_stacked_directions, "stacks the two directions on a new axis"),

@@ -442,7 +442,7 @@ def last_lengths_as_float_index(output, lengths, batch_first):
 
 WRONG += [
     ("rnn_loss", loss_float_targets, "class indices (int64)"),
-    ("rnn_loss", loss_w_out_not_transposed, "a matrix product meets (L*N=15, H=6) @ (C=7, H=6)"),
+    ("rnn_loss", loss_w_out_not_transposed, "a matrix product meets (L*N=15, H=7) @ (C=8, H=7)"),
     (
         "cell_backward",
         bw_without_upstream_gradient,

@@ -66,12 +66,12 @@ def _config(cell, vocab_size, embed_size, hidden_size, **extra):
 # (cell, optimizer, lr, momentum, max_norm, V, N, steps S, longest line). max_norm varies (never 1.0),
 # and sits below the gradient norm in most cases, so that clipping matters.
 _STEP_SPECS = [
-    ("rnn", "sgd", 0.5, 0.0, 0.2, 7, 3, 3, 5),
-    ("rnn", "adam", 0.01, 0.0, 0.5, 8, 4, 3, 6),
+    ("rnn", "sgd", 0.5, 0.0, 0.2, 7, 3, 3, 4),
+    ("rnn", "adam", 0.01, 0.0, 0.5, 8, 4, 3, 5),
     ("gru", "sgd", 0.3, 0.9, 0.3, 7, 2, 3, 4),
-    ("lstm", "adam", 0.02, 0.0, 0.1, 6, 3, 3, 5),
+    ("lstm", "adam", 0.02, 0.0, 0.1, 6, 3, 3, 6),
     ("rnn", "sgd", 0.2, 0.5, 4.0, 9, 1, 2, 6),
-    ("rnn", "sgd", 1.0, 0.0, 0.05, 8, 5, 3, 7),
+    ("rnn", "sgd", 1.0, 0.0, 0.05, 8, 5, 3, 5),
 ]
 
 
@@ -153,12 +153,20 @@ def _known(**parts):
             raise ValueError(f"{part}={value!r} is not one of {sorted(known)}")
 
 
-def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_norm_used=None):
+def _step_with(
+    loss_of=None,
+    clip="norm",
+    zero="start",
+    update="optimizer",
+    max_norm_used=None,
+    reported="before_step",
+):
     """A train_step built from parts, so that each mistake changes exactly one of them."""
     _known(clip=(clip, {"norm", "none", "value", "per_parameter"}))
     _known(
         zero=(zero, {"start", "never", "before_step"}), update=(update, {"optimizer", "by_hand"})
     )
+    _known(reported=(reported, {"before_step", "after_step"}))
     loss_of = loss_of or (
         lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n))
     )
@@ -185,6 +193,9 @@ def _step_with(loss_of=None, clip="norm", zero="start", update="optimizer", max_
                 for parameter in model.parameters():
                     if parameter.grad is not None:
                         parameter -= optimizer.param_groups[0]["lr"] * parameter.grad
+        if reported == "after_step":  # the loss of the updated model, not the one the step used
+            with torch.no_grad():
+                return loss_of(model, inputs, targets, lengths)
         return loss
 
     return train_step
@@ -253,6 +264,12 @@ register(
         mistakes=tuple(
             Mistake(name, message, train_step_adapter(fn))
             for name, message, fn in (
+                (
+                    "loss_after_step",
+                    "the loss you return is recomputed after optimizer.step(), on the updated model; "
+                    "return the loss the step was computed from (before the update)",
+                    _step_with(reported="after_step"),
+                ),
                 (
                     "zero_never",
                     "your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
@@ -423,7 +440,7 @@ def _sampler(
 ):
     """A sampler built from parts, so that each mistake changes exactly one of them."""
     _known(
-        scores=(scores, {"divide", "multiply", "first_only", "probs"}),
+        scores=(scores, {"divide", "multiply", "first_only", "probs", "over_steps"}),
         draw=(draw, {"sample", "global", "argmax"}),
         feed=(feed, {"sampled", "prompt"}),
         stop=(stop, {"keep", "drop", "never"}),
@@ -444,6 +461,8 @@ def _sampler(
                 probs = torch.softmax(logits / temperature, dim=-1)
             elif scores == "multiply":
                 probs = torch.softmax(logits * temperature, dim=-1)
+            elif scores == "over_steps":  # softmax over the axis of one step: every probability 1
+                probs = torch.softmax(logits[None] / temperature, dim=0)[0]
             elif scores == "first_only":
                 probs = torch.softmax(logits, dim=-1)
             else:  # "probs": the temperature divides the probabilities, which multinomial renormalises
@@ -491,6 +510,12 @@ register(
         mistakes=tuple(
             Mistake(name, message, sample_adapter(fn))
             for name, message, fn in (
+                (
+                    "softmax_over_steps",
+                    "your softmax runs over the wrong axis (one of size 1, e.g. dim=0 of a (1, V) row), so "
+                    "every probability is 1 and the draw is uniform: normalise over the V scores (dim=-1)",
+                    _sampler(scores="over_steps"),
+                ),
                 (
                     "scores_multiply",
                     "you multiply the logits by the temperature; divide them by it (a temperature below 1 should "

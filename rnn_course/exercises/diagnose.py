@@ -369,7 +369,8 @@ def _uncatalogued(exercise, evidence):
     last_case, last = evidence[-1] if evidence else (None, None)
     if last is not None and last.error == "exception":
         message = diagnosis.explain_error(last.detail, last_case)
-        return Diagnosis("error_as_cause", message) if message else None
+        name = diagnosis.error_name(last.detail, last_case)
+        return Diagnosis(name, message) if message else None
     return None
 
 
@@ -435,6 +436,8 @@ def _same_answer(a, b, exercise):
                 a.to(torch.float64), b.to(torch.float64), rtol=1e-6, atol=1e-8, equal_nan=True
             )
         )
+    if isinstance(a, float) and not isinstance(b, bool):  # a Python number, e.g. from .item()
+        return isinstance(b, (int, float)) and abs(a - b) <= 1e-8 + 1e-6 * abs(a)
     if isinstance(a, (tuple, list)):
         return (
             isinstance(b, (tuple, list))

@@ -27,22 +27,36 @@ import torch
 
 
 def size_names(case):
-    """{size: [names]} from a case's label ("N=3, L=4, H_in=2, H=5") and the axes of its shapes
-    ("(L, N, D*H)"). Sizes 0 and 1 are never named: they say nothing about which axis is which."""
-    dims = {name: int(value) for name, value in re.findall(r"\b([A-Za-z_]\w*)=(\d+)\b", case.label)}
+    """{size: [names]} from a case's label ("N=3, L=4, H_in=2, H=5"), the axes of its shapes
+    ("(L, N, D*H)"), its ``named_sizes`` ("4*H") and L + 1 (a sequence with h0 kept). A size with two
+    names is ambiguous: ``letter`` and ``shape_in_letters`` then give the number, not a letter. A
+    flattened pair of axes (L*N) is named only where no other reading has its size. Sizes 0 and 1 are
+    never named: they say nothing about which axis is which."""
+    dims = {
+        name: int(value)
+        for name, value in re.findall(r"\b([A-Za-z_]\w*)=(\d+)(?![.\d])", case.label)
+    }
+    flag = re.search(r"\bbidirectional=(True|False)\b", case.label)
+    if flag and "D" not in dims:  # the number of directions, which axes such as D*H are written in
+        dims["D"] = 2 if flag[1] == "True" else 1
     names = {}
     for name, value in dims.items():
         names.setdefault(value, []).append(name)
-    for shape in case.shapes:
-        for axis in _axes(shape):
-            value = _evaluate(axis, dims)
-            if value is not None and axis not in names.get(value, []):
-                names.setdefault(value, []).append(axis)
-    for (a, x), (b, y) in itertools.combinations(
-        dims.items(), 2
-    ):  # a flattened pair of axes, e.g. L*N
-        if x > 1 and y > 1 and x * y not in names:
-            names[x * y] = [f"{a}*{b}"]
+    derived = [axis for shape in case.shapes for axis in _axes(shape)]
+    derived += list(getattr(case, "named_sizes", ()))
+    for axis in derived:
+        value = _evaluate(axis, dims)
+        if value is not None and axis not in names.get(value, []):
+            names.setdefault(value, []).append(axis)
+    if "L" in dims and "L + 1" not in names.get(dims["L"] + 1, []):
+        names.setdefault(dims["L"] + 1, []).append("L + 1")
+    pairs = {}
+    for (a, x), (b, y) in itertools.combinations(dims.items(), 2):
+        if x > 1 and y > 1:
+            pairs.setdefault(x * y, []).append(f"{a}*{b}")
+    for value, found in pairs.items():
+        if value not in names:  # two pairs of one size stay ambiguous: both are listed
+            names[value] = found
     return {value: found for value, found in names.items() if value > 1}
 
 
@@ -129,10 +143,17 @@ def is_dtype_error(detail):
 
 def error_signature(detail):
     """(exception type, kind of message, sorted sizes in it): two errors with the same signature
-    are the same mistake seen from two pieces of code written differently."""
+    are the same mistake seen from two pieces of code written differently. A matrix product keeps
+    its two operands apart (each one's sizes sorted, so `W @ x.T` and `x @ W.T` still agree): (3x5
+    and 4x5) and (3x4 and 5x5) hold the same sizes but are two different mistakes."""
     message = message_of(detail)
     kind = _kind(message) or re.sub(r"\d+", "#", message)[:80]
-    return exception_type(detail), kind, tuple(sorted(map(int, re.findall(r"\d+", message))))
+    sizes = tuple(sorted(map(int, re.findall(r"\d+", message))))
+    operands = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", message)
+    if kind == "matmul" and operands:
+        a, b, c, d = map(int, operands.groups())
+        sizes = tuple(sorted((tuple(sorted((a, b))), tuple(sorted((c, d))))))
+    return exception_type(detail), kind, sizes
 
 
 def is_specific(detail):
@@ -147,6 +168,11 @@ def _kind(message):
             return kind
     return None
 
+
+FLOAT32_MODULE = (
+    "an nn.RNN (or other torch.nn module) you build has float32 parameters, torch's default, while "
+    "the inputs are float64: convert it with .double() or .to(x.dtype) before you use it"
+)
 
 DTYPE_CAUSE = (
     "a tensor you create is float32 (torch's default) while the inputs are float64: make new "
@@ -188,6 +214,15 @@ def _broadcast(m, names):
     )
 
 
+def _index_broadcast(m, names):
+    if {letter(int(m["a"]), names), letter(int(m["b"]), names)} == {"L", "N"}:
+        return _broadcast(m, names)
+    return (
+        f"the index tensors you use together have different lengths, {name_size(int(m['a']), names)} "
+        f"against {name_size(int(m['b']), names)}: each must hold one entry per row you pick"
+    )
+
+
 def _size_of(wanted, a, b, names):
     return a if letter(a, names) == wanted else b
 
@@ -202,10 +237,44 @@ def _expanded(m, names):
 
 def _index(m, names):
     index, size = int(m["i"]), int(m["s"])
+    longer = sorted(
+        {n for value, found in names.items() if value > index for n in found if n.isidentifier()}
+    )
+    if longer:  # a valid position of another axis: a wrong axis fits as well as a wrong index
+        return (
+            f"index {index} is past the end of an axis of size {name_size(size, names)}, yet it is a "
+            f"position of a longer axis ({', '.join(longer)}): either the index is off by one "
+            "(positions count from 0) or it is used on the wrong axis (a tensor in another layout, or "
+            "the wrong dim): check which axis you index before you change the index"
+        )
     hint = " (off by one: positions count from 0)" if index == size else ""
     return (
         f"index {index} is past the end of an axis of size {name_size(size, names)}{hint}: "
         "check which axis you index and how far the loop runs"
+    )
+
+
+def _stacked_shapes(m, names):
+    first, second = (
+        tuple(int(v) for v in part.split(",") if v.strip()) for part in (m["a"], m["b"])
+    )
+    shown = [
+        "(" + ", ".join(name_size(v, names) if v > 1 else str(v) for v in shape) + ")"
+        for shape in (first, second)
+    ]
+    return (
+        f"the tensors you stack differ in shape, {shown[0]} against {shown[1]}: each piece is cut "
+        "from a different part of an axis, or one axis is sized from the wrong number. Write down the "
+        "shape of each piece and the size you slice with"
+    )
+
+
+def _batch_sizes(m, names):
+    a, b = int(m["a"]), int(m["b"])
+    return (
+        f"F.cross_entropy pairs the scores' axis 0 ({name_size(a, names)}) with the targets' axis 0 "
+        f"({name_size(b, names)}): the targets must be laid out like the scores without their class "
+        "axis, so an axis moved in the scores (permute, transpose) must move in the targets too"
     )
 
 
@@ -273,10 +342,47 @@ _ERRORS = (
         ),
     ),
     (
+        "stack shapes",
+        r"stack expects each tensor to be equal size, but got \[(?P<a>[\d, ]*)\] at entry \d+ and "
+        r"\[(?P<b>[\d, ]*)\]",
+        _stacked_shapes,
+    ),
+    (
         "stack",
         r"stack expects each tensor to be equal size",
         lambda m, n: (
-            "the tensors you stack differ in shape: collect tensors of one shape only (one per step)"
+            "the tensors you stack differ in shape: write down the shape of each piece you stack"
+        ),
+    ),
+    (
+        "empty stack",
+        r"stack expects a non-empty TensorList",
+        lambda m, n: (
+            "torch.stack got an empty list: the loop that fills it never ran (check its range, e.g. "
+            "with L = 1)"
+        ),
+    ),
+    (
+        "module dtype",
+        r"input dtype \(torch\.float64\) does not match weight dtype \(torch\.float32\)",
+        lambda m, n: FLOAT32_MODULE,
+    ),
+    (
+        "batch sizes",
+        r"Expected input batch_size \((?P<a>\d+)\) to match target batch_size \((?P<b>\d+)\)",
+        _batch_sizes,
+    ),
+    (
+        "index broadcast",
+        r"indexing tensors could not be broadcast together with shapes \[(?P<a>\d+)\], \[(?P<b>\d+)\]",
+        _index_broadcast,
+    ),
+    (
+        "gather axes",
+        r"Index tensor must have the same number of dimensions as input tensor",
+        lambda m, n: (
+            "gather needs an index with as many axes as the tensor it reads: to pick one class per "
+            "position, give the targets a last axis of size 1 (unsqueeze(-1)), then drop it again"
         ),
     ),
     (
@@ -424,6 +530,13 @@ _PYTHON_ERRORS = (
             " (is a helper named like the exercise calling itself?)"
         ),
     ),
+    (
+        r"step must be greater than zero",
+        lambda m: (
+            "a slice with a negative step such as [::-1] works on Python lists but not on torch "
+            "tensors: reverse a tensor's time axis with .flip(0) (or walk reversed(range(L)))"
+        ),
+    ),
     (r"division by zero", lambda m: "a division by zero: a count or a norm can be 0 here"),
     (
         r"list index out of range|tuple index out of range",
@@ -457,6 +570,33 @@ def _no_attribute(type_name, attribute):
     if type_name == "dict":
         return f"a dict has no attribute `{attribute}`: its entries are read with params['name']"
     return None
+
+
+# The error kinds whose reading names one cause well enough to carry its own identifier.
+_ERROR_NAMES = {
+    "module dtype": "float32_module",
+    "batch sizes": "targets_laid_out_unlike_scores",
+    "index broadcast": "index_axes_swapped",
+    "gather axes": "gather_index_without_class_axis",
+    "stack shapes": "stacked_pieces_differ",
+    "empty stack": "loop_never_runs",
+}
+
+
+def error_name(detail, case=None):
+    """The identifier of the cause ``explain_error`` reads off an error: 'negative_step_slice',
+    'float32_module', ... or 'error_as_cause' for the kinds that name no single cause. Index tensors
+    of two lengths are named a swap of time and batch only when the lengths are L and N."""
+    message = message_of(detail)
+    if re.search(r"step must be greater than zero", message):
+        return "negative_step_slice"
+    kind = _kind(message)
+    if kind == "index broadcast" and case is not None:
+        sizes = [int(v) for v in re.findall(r"\[(\d+)\]", message)[:2]]
+        names = size_names(case)
+        if {letter(v, names) for v in sizes} != {"L", "N"}:
+            return "error_as_cause"
+    return _ERROR_NAMES.get(kind, "error_as_cause")
 
 
 def explain_error(detail, case):
@@ -516,7 +656,7 @@ def explain_answer(items, case, arg_names=()):
         whole = [other for other, tensor in others if _close(got, tensor)]
         if whole:
             return f"`{name}` equals {whole[0] if whole[0].startswith('your') else f'`{whole[0]}`'} itself"
-        if in_range and got.numel() and got.abs().max() > 1 + 1e-9:
+        if in_range and got.shape == expected.shape and got.abs().max() > 1 + 1e-9:
             return (
                 f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
                 "is not tanh (is it missing, replaced, or is something added after it?)"

@@ -83,6 +83,10 @@ def _cell_returns_h(x, h, w_ih, w_hh, b_ih, b_hh):
     return h
 
 
+def _cell_bias_ih_twice(x, h, w_ih, w_hh, b_ih, b_hh):
+    return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_ih)
+
+
 register(
     Exercise(
         id="rnn_cell",
@@ -94,6 +98,11 @@ register(
         make_cases=_cell_cases,
         lesson="01_rnn_cell",
         mistakes=(
+            Mistake(
+                "bias_ih_twice",
+                "you add bias_ih twice and bias_hh not at all: each of the two biases is added once",
+                _cell_bias_ih_twice,
+            ),
             Mistake(
                 "without_b_hh",
                 "your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)",
@@ -279,6 +288,12 @@ _RNN_MISTAKES = {
         "reshape_on_the_way_out": dict(
             laid_out=lambda output, batch_first: _reshaped(output) if batch_first else output
         ),
+        "loop_skips_first_step": dict(steps_of=lambda x: x[1:]),
+        "first_step_reads_x_l": dict(steps_of=lambda x: x.roll(1, 0)),
+        "h0_not_indexed_per_layer": dict(initial=lambda h0, i, d, D, below: h0),
+        "h0_read_direction_major": dict(
+            initial=lambda h0, i, d, D, below: h0[d * (h0.shape[0] // D) + i // D]
+        ),
     }.items()
 }
 # One idea in both places: reshape instead of transpose, on the way in and on the way out.
@@ -300,8 +315,8 @@ def _rnn_mistake(name):
 # 2. rnn_layer
 # ---------------------------------------------------------------------------------------------
 
-# (L, N, H_in, H): N=1 and L=1 included, and the four sizes all different elsewhere.
-_LAYER_SHAPES = [(4, 3, 2, 5), (3, 1, 4, 2), (1, 3, 5, 4), (5, 2, 3, 6), (2, 4, 6, 3), (6, 5, 1, 2)]
+# (L, N, H_in, H): N=1 and L=1 included; elsewhere every size, L + 1 and 2*H differ.
+_LAYER_SHAPES = [(6, 3, 4, 5), (5, 1, 3, 4), (1, 3, 5, 4), (5, 3, 4, 7), (5, 3, 7, 4), (6, 5, 1, 4)]
 _PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
@@ -356,6 +371,11 @@ def _as_layer(name=None, cell=None, keep_layer_axis=False):
     return layer
 
 
+def _layer_with_h0(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    output, h_n = _as_layer()(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+    return torch.cat([h0[None], output]), h_n  # (L + 1, N, H)
+
+
 register(
     Exercise(
         id="rnn_layer",
@@ -367,6 +387,29 @@ register(
         make_cases=_layer_cases,
         lesson="02_unrolling",
         mistakes=(
+            Mistake(
+                "h0_in_output",
+                "your output starts with h0, so it has L + 1 entries: output holds the L states after "
+                "the steps, h_1 .. h_L (output[t - 1] is h_t), and h0 is not one of them",
+                _layer_with_h0,
+            ),
+            Mistake(
+                "loop_skips_first_step",
+                "your loop starts one step late: it never reads x[0], which holds x_1, the first input. In "
+                "code, step t (t = 1..L) reads x[t - 1], so the loop visits x[0] .. x[L - 1]",
+                _as_layer("loop_skips_first_step"),
+            ),
+            Mistake(
+                "first_step_reads_x_l",
+                "your first step reads x[-1], which is x_L, the last input (a negative index wraps round): "
+                "reading x[t - 1] needs t to run from 1 to L (range(1, L + 1)); with range(L), read x[t]",
+                _as_layer("first_step_reads_x_l"),
+            ),
+            Mistake(
+                "bias_ih_twice",
+                "the cell in your loop adds bias_ih twice and bias_hh not at all",
+                _as_layer(cell=_cell_bias_ih_twice),
+            ),
             Mistake(
                 "h0_ignored",
                 "h0 is ignored: your loop starts from zeros instead of h0",
@@ -460,14 +503,14 @@ register(
 
 # (num_layers, D, batch_first, L, N, H_in, H): every (D, batch_first) pair, N=1 and L=1 included.
 _FINAL_SETUPS = [
-    (1, 1, False, 4, 3, 2, 5),
-    (2, 2, False, 5, 3, 3, 4),
-    (3, 2, True, 3, 4, 2, 5),
-    (2, 1, True, 6, 3, 4, 2),
-    (1, 2, True, 4, 1, 3, 5),
-    (3, 1, False, 1, 2, 5, 3),
-    (1, 2, False, 2, 5, 1, 3),
-    (2, 2, True, 1, 3, 4, 6),
+    (1, 1, False, 4, 3, 2, 6),
+    (3, 2, False, 6, 4, 3, 5),
+    (3, 2, True, 6, 4, 2, 5),
+    (2, 1, True, 6, 3, 4, 4),
+    (1, 2, True, 3, 1, 3, 5),
+    (3, 1, False, 1, 2, 5, 4),
+    (1, 2, False, 4, 6, 1, 3),
+    (3, 2, True, 1, 4, 4, 6),
 ]
 
 
@@ -582,6 +625,19 @@ def _final_one_direction(output, num_directions, batch_first):
     return _picked(output, 1, batch_first)  # (1, N, D*H)
 
 
+def _final_h_from_whole_feature_axis(output, num_directions, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    size = steps.shape[-1]  # D*H, taken as H
+    halves = [steps[..., :size], steps[..., size:]][:num_directions]
+    return torch.stack([halves[0][-1]] + [half[0] for half in halves[1:]])
+
+
+def _final_two_directions_always(output, num_directions, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    half = steps.shape[-1] // 2  # H only when there are two directions
+    return torch.stack([steps[-1][..., :half], steps[0][..., half:]])
+
+
 register(
     Exercise(
         id="final_states",
@@ -593,21 +649,33 @@ register(
         lesson="03_output_and_h_n",
         mistakes=(
             Mistake(
+                "h_from_whole_feature_axis",
+                "you take H from output's whole feature axis, which is D*H: with two directions each "
+                "direction has half of it, H = output.shape[-1] // num_directions",
+                _final_h_from_whole_feature_axis,
+            ),
+            Mistake(
+                "two_directions_always",
+                "your function splits the features into two directions whatever num_directions says: with "
+                "one direction, all of output's features belong to it",
+                _final_two_directions_always,
+            ),
+            Mistake(
                 "both_last",
-                "you take the last time step for the backward direction too; the backward direction "
-                "finishes at t = 0, so its final state is at the first time step",
+                "you take the last time step for the backward direction too; but the backward direction "
+                "reads the sequence from x_L back to x_1: its final state is where it stops",
                 _final_both_last,
             ),
             Mistake(
                 "both_first",
-                "you take the first time step for the forward direction; the forward direction "
-                "finishes at t = L-1, so its final state is at the last time step",
+                "you take the first time step for the forward direction; but the forward direction "
+                "reads the sequence from x_1 to x_L: its final state is where it stops",
                 _final_both_first,
             ),
             Mistake(
                 "backward_first_step",
-                "the two directions' steps are the wrong way round: forward finishes at the last "
-                "time step, backward at the first",
+                "the two directions' steps are the wrong way round: each direction's final state is "
+                "where that direction stops reading (forward reads x_1 to x_L, backward x_L to x_1)",
                 _final_backward_first_step,
             ),
             Mistake(
@@ -624,7 +692,7 @@ register(
             Mistake(
                 "axis_1_both_last",
                 _AXIS_1
-                + "; and the backward direction finishes at the first time step, not the last",
+                + "; and the backward direction reads x_L back to x_1, so it does not stop at the last step",
                 _final_axis_1_both_last,
             ),
             Mistake(
@@ -651,7 +719,8 @@ register(
             Mistake(
                 "last_step_as_is",
                 "you return output's last time step as it is, (N, D*H); h_n splits it by direction into "
-                "(D, N, H), and the backward direction's final state is at the first time step",
+                "(D, N, H), and the backward direction, which reads x_L back to x_1, does not stop at the "
+                "last step",
                 _final_last_step_as_is,
             ),
             Mistake(
@@ -678,14 +747,15 @@ register(
 # 4. stacked_rnn
 # ---------------------------------------------------------------------------------------------
 
-# (num_layers, L, N, H_in, H). The first case has H_in == H, so that feeding x to every layer
-# gives wrong values there instead of a shape error; the others have all sizes different.
+# (num_layers, L, N, H_in, H), every size and L + 1 different. The first case has one layer, so a
+# mistake that shows only from the second layer on (x fed to every layer, layers counted from 1)
+# meets a case where it returns the right answer, or fails in its own way, before the others.
 _STACKED_SETUPS = [
-    (2, 3, 2, 4, 4),
-    (1, 4, 3, 2, 5),
-    (3, 5, 2, 3, 4),
-    (2, 1, 3, 5, 2),
-    (3, 2, 1, 4, 3),
+    (1, 4, 3, 2, 6),
+    (2, 6, 3, 4, 5),
+    (3, 6, 2, 4, 5),
+    (2, 1, 3, 5, 4),
+    (2, 5, 1, 4, 3),
     (2, 6, 4, 1, 3),
 ]
 
@@ -720,6 +790,19 @@ def _as_stacked(name):
     return stacked
 
 
+def _stacked_layer_delay(x, h0, params, num_layers):
+    """Time outer, layers inner, each layer reading the layer below's state from the previous step."""
+    states, output = list(h0), []  # num_layers states (N, H)
+    for x_t in x:
+        below = [x_t] + states[:-1]  # layer l reads layer l - 1's state of the previous step
+        states = [
+            _tanh_cell(below[layer], states[layer], *_layer_weights(params, layer, 0))
+            for layer in range(num_layers)
+        ]
+        output.append(states[-1])
+    return torch.stack(output), torch.stack(states)  # (L, N, H), (num_layers, N, H)
+
+
 register(
     Exercise(
         id="stacked_rnn",
@@ -731,6 +814,18 @@ register(
         make_cases=_stacked_cases,
         lesson="05_stacked_rnns",
         mistakes=(
+            Mistake(
+                "h0_not_indexed_per_layer",
+                "every layer starts from the whole h0, (num_layers, N, H), and broadcasting carries that "
+                "extra axis through: layer l starts from its own slice, h0[l] (N, H)",
+                _as_stacked("h0_not_indexed_per_layer"),
+            ),
+            Mistake(
+                "layer_reads_previous_step_below",
+                "with time in the outer loop, your layer l at step t reads the state of the layer below "
+                "from step t - 1: it must read the one that layer has just computed at step t",
+                _stacked_layer_delay,
+            ),
             Mistake(
                 "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
@@ -839,7 +934,7 @@ _BACKWARD_MISTAKES = (
         "backward_not_flipped_back",
     ),
     (
-        "the backward direction runs forwards in time; it should run from t = L-1 down to 0",
+        "the backward direction runs forwards in time; it should read x_L first and x_1 last",
         "backward_runs_forwards",
     ),
     (
@@ -856,7 +951,7 @@ _BACKWARD_MISTAKES = (
         "backward_first",
     ),
     (
-        "h_n's backward entry is its state at the last time step; the backward direction finishes at t = 0",
+        "h_n's backward entry is its state after reading x_L; the backward direction stops after x_1",
         "h_n_at_time_l_1",
     ),
     ("h_n holds each direction's first step instead of its final state", "h_n_at_time_0"),
@@ -929,14 +1024,14 @@ register(
 # (num_layers, bidirectional, batch_first, L, N, H_in, H): every flag pair, N=1 and L=1 included.
 # The first case sets no flag, so that mistakes that only show with a flag still match it.
 _FORWARD_SETUPS = [
-    (1, False, False, 4, 3, 2, 5),
-    (2, True, True, 3, 1, 4, 2),
-    (2, True, False, 5, 2, 3, 4),
-    (3, False, True, 2, 4, 5, 3),
-    (1, True, True, 4, 3, 2, 6),
-    (3, True, False, 1, 2, 3, 5),
-    (2, False, False, 3, 5, 1, 2),
-    (1, False, True, 5, 2, 6, 4),
+    (1, False, False, 4, 3, 2, 6),
+    (3, True, True, 7, 1, 4, 5),
+    (5, True, False, 7, 3, 4, 6),
+    (2, False, True, 6, 4, 5, 3),
+    (1, True, True, 5, 3, 4, 7),
+    (4, True, False, 1, 3, 5, 6),
+    (2, False, False, 4, 6, 1, 3),
+    (1, False, True, 5, 2, 7, 4),
 ]
 
 
@@ -967,6 +1062,11 @@ def _as_forward(name):
     return _rnn_mistake(name)
 
 
+def _h0_batch_first(x, h0, params, num_layers, bidirectional, batch_first):
+    h0 = h0.transpose(0, 1) if batch_first else h0  # (N, D*num_layers, H): h0 read as batch-first
+    return _rnn(x, h0, params, num_layers, bidirectional, batch_first)
+
+
 register(
     Exercise(
         id="rnn_forward",
@@ -978,6 +1078,18 @@ register(
         make_cases=_forward_cases,
         lesson="06_bidirectional_rnns",
         mistakes=(
+            Mistake(
+                "h0_read_direction_major",
+                "you read each layer's initial state from h0 direction-major (h0[direction * num_layers + "
+                "layer]); h0 is layer-major, like h_n: h0[layer * D + direction]",
+                _as_forward("h0_read_direction_major"),
+            ),
+            Mistake(
+                "h0_batch_first",
+                "you transpose h0 when batch_first=True; batch_first changes x and output only: h0 and h_n "
+                "are (D*num_layers, N, H) in both layouts",
+                _h0_batch_first,
+            ),
             Mistake(
                 "ignores_batch_first",
                 "your function ignores batch_first: with batch_first=True, x is (N, L, H_in)",

@@ -85,6 +85,7 @@ _LSTM_BUGS = {
     "h from old c",
     "no tanh on c",
     "swapped",
+    "c after tanh",
 }
 _GRU_BUGS = {
     "interleaved",
@@ -97,6 +98,7 @@ _GRU_BUGS = {
     "sigmoid on n",
     "z swapped",
     "returns n",
+    "reset on both",
 }
 _LSTM_LAYER_BUGS = {
     "zero start",
@@ -106,6 +108,7 @@ _LSTM_LAYER_BUGS = {
     "output holds c",
     "first step",
     "states swapped",
+    "flat",
 }
 
 
@@ -139,6 +142,7 @@ def _lstm_mistake(bug="", order=_LSTM_GATES):
         c_next = i * cand if bug == "no forget" else f * c + i * cand
         c_read = c if bug == "h from old c" else c_next
         h_next = o * c_read if bug == "no tanh on c" else o * torch.tanh(c_read)
+        c_next = torch.tanh(c_next) if bug == "c after tanh" else c_next
         return (c_next, h_next) if bug == "swapped" else (h_next, c_next)
 
     return lstm_cell
@@ -155,6 +159,12 @@ _LSTM_ORDER_NAMES = {
 }
 
 _LSTM_MISTAKES = (
+    Mistake(
+        "c_after_tanh",
+        "the c_next you return has been through tanh: the cell state is f * c + i * g itself; tanh is "
+        "applied only on the way to h_next, o * tanh(c_next)",
+        _lstm_mistake("c after tanh"),
+    ),
     Mistake(
         "interleaved",
         "your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
@@ -221,6 +231,7 @@ _LSTM_MISTAKES = (
 register(
     Exercise(
         id="lstm_cell",
+        named_sizes=("4*H",),
         title="One step of an LSTM cell",
         signature="lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh) -> (h_next, c_next)",
         arg_names=("x", "h", "c", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -290,7 +301,7 @@ def _gru_mistake(bug="", order=_GRU_GATES):
             hidden_n = gh["n"]
         else:
             hidden_n = r * gh["n"]
-        pre_n = gx["n"] + hidden_n
+        pre_n = r * gx["n"] + hidden_n if bug == "reset on both" else gx["n"] + hidden_n
         n = {"no tanh on n": pre_n, "sigmoid on n": torch.sigmoid(pre_n)}.get(
             bug, torch.tanh(pre_n)
         )
@@ -305,14 +316,21 @@ _GRU_ORDER_NAMES = {"zrn": " (Keras's z|r|h order)"}
 
 _GRU_MISTAKES = (
     Mistake(
+        "reset_on_both",
+        "your reset gate scales the input's part of the candidate too; r multiplies only the part "
+        "from h: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))",
+        _gru_mistake("reset on both"),
+    ),
+    Mistake(
         "z_swapped",
         "you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
         _gru_mistake("z swapped"),
     ),
     Mistake(
         "reset_before_matmul",
-        "you apply the reset gate to h before the matrix product, W_hn (r * h), as in the original paper; "
-        "torch applies it after: r * (W_hn h + b_hn)",
+        "the reset gate multiplies h before the matrix product, (r * h) @ W_hn.T: either on purpose (the "
+        "original paper puts it there) or by operator precedence (Python reads `r * h @ W.T` left to right, "
+        "as (r * h) @ W.T); torch applies it after the product: r * (h @ W_hn.T + b_hn)",
         _gru_mistake("reset before matmul"),
     ),
     Mistake(
@@ -357,6 +375,7 @@ _GRU_MISTAKES = (
 register(
     Exercise(
         id="gru_cell",
+        named_sizes=("3*H",),
         title="One step of a GRU cell",
         signature="gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next",
         arg_names=("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -430,6 +449,8 @@ def _lstm_layer_mistake(bug="", cell=None):
         if bug == "backwards":
             output = output.flip(0)
         h_n, c_n = (output[0], cells[0]) if bug == "first step" else (h, c)
+        if bug == "flat":
+            return output, h_n, c_n
         return (output, (c_n, h_n)) if bug == "states swapped" else (output, (h_n, c_n))
 
     return lstm_layer
@@ -438,6 +459,7 @@ def _lstm_layer_mistake(bug="", cell=None):
 register(
     Exercise(
         id="lstm_layer",
+        named_sizes=("4*H",),
         title="An LSTM layer over a sequence",
         signature="lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh) -> (output, (h_n, c_n))",
         arg_names=("x", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
@@ -445,6 +467,12 @@ register(
         make_cases=_lstm_layer_cases,
         lesson="12_lstm",
         mistakes=(
+            Mistake(
+                "flat_tuple",
+                "you return a flat tuple (output, h_n, c_n); nn.LSTM nests its two states: "
+                "(output, (h_n, c_n))",
+                _lstm_layer_mistake("flat"),
+            ),
             Mistake(
                 "zero_start",
                 "your loop starts from zeros instead of h0 and c0",

@@ -77,12 +77,15 @@ class Case:
         expected: torch's answer: a tensor, a tuple of tensors or a dict of tensors.
         label: the shapes and flags of this case, never its values, e.g. "N=1, L=4, H_in=3, H=5".
         shapes: for each output, its shape in torch's letters, e.g. ("(L, N, H)", "(N, H)").
+        named_sizes: sizes a message may name besides the label's and the shapes' axes, such as
+            "4*H" (an LSTM's stacked gates); filled in from ``Exercise.named_sizes``.
     """
 
     args: tuple
     expected: Any
     label: str
     shapes: tuple = ()
+    named_sizes: tuple = ()
 
 
 @dataclass
@@ -93,7 +96,8 @@ class Exercise:
     wrong answer that equals torch's answer on altered inputs is named without a catalogue entry: an
     argument (or a dict entry of one) that is left out (as if zero), a square weight used transposed,
     or an incoming gradient not multiplied in (``grad_*`` as if all ones). ``number_note``: why a 0-dim
-    output must stay a tensor (shown when a Python number is returned). ``adapter``:
+    output must stay a tensor (shown when a Python number is returned). ``named_sizes``: sizes its
+    messages may name besides the cases' letters and axes, e.g. ("4*H",). ``adapter``:
     "module:function" (trusted, outside this folder); adapter(fn) takes the case's args.
     """
 
@@ -116,6 +120,7 @@ class Exercise:
     adapter: str = ""
     number_note: str = ""
     solve: Callable = None
+    named_sizes: tuple = ()
     _cases: list = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
@@ -141,10 +146,16 @@ class Exercise:
         """
         if salt:
             with salted(salt):
-                return list(self.make_cases())
+                return self._named(self.make_cases())
         if self._cases is None:
-            self._cases = list(self.make_cases())
+            self._cases = self._named(self.make_cases())
         return self._cases
+
+    def _named(self, cases):
+        cases = list(cases)
+        for case in cases:
+            case.named_sizes = tuple(self.named_sizes)
+        return cases
 
 
 _REGISTRY = {}

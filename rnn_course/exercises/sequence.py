@@ -24,7 +24,7 @@ _GRAD_SHAPES = ("(L, N, H_in)", "(N, H)", "(H, H_in)", "(H, H)", "(H,)", "(H,)")
 # case so that a swapped axis cannot hide. "last" is a many-to-one loss: grad_output is zero except at
 # the last step, so everything before it learns only through the carried gradient.
 _BPTT_SPECS = [
-    (4, 3, 2, 5, "every"),
+    (4, 3, 2, 6, "every"),
     (1, 2, 3, 4, "every"),
     (6, 1, 4, 3, "every"),
     (5, 4, 3, 2, "last"),
@@ -211,8 +211,8 @@ register(
             ),
             Mistake(
                 "previous_state_wraps_round",
-                "at the first step your previous state is h_L (output[t - 1] with t = 0 wraps round to "
-                "the last step); before the first step comes h0",
+                "at the first step your previous state is h_L: an index of -1 into output (reading output[i - 1] "
+                "with the loop's first i, 0) wraps round to the last step; before the first step comes h0",
                 variant(_bptt, before=lambda states, t: states[t] if t else states[-1]),
             ),
             Mistake(
@@ -306,15 +306,15 @@ register(
 # the other way or put the classes on the wrong axis still run there (and are wrong): the checker
 # can then name those mistakes when a later case raises.
 _MASK_SPECS = [
-    ([4, 2, 3, 1], 4, 4, True, "lengths unsorted, from 1 to L"),
-    ([3, 1, 2], 3, 5, False, "lengths unsorted, from 1 to L"),
+    ([4, 1, 3], 4, 6, True, "lengths unsorted, from 1 to L"),
+    ([3, 1, 2, 2, 3], 3, 6, False, "lengths unsorted, from 1 to L"),
     ([5, 2, 3], 5, 4, False, "lengths unsorted, from 2 to L"),
     ([1, 6, 4, 2], 6, 3, True, "lengths unsorted, from 1 to L"),
-    ([3], 4, 5, False, "one sequence, shorter than L"),
+    ([3], 4, 6, False, "one sequence, shorter than L"),
     ([1, 1, 1], 1, 2, True, "L = 1, no padding"),
     ([7, 3, 1, 5, 2], 7, 6, False, "lengths unsorted, from 1 to L"),
-    ([4, 4, 4, 4, 4], 4, 3, True, "all lengths equal to L, no padding"),
-    ([6, 5, 2, 1], 6, 4, False, "lengths sorted longest first"),
+    ([4, 4, 4, 4, 4, 4], 4, 3, True, "all lengths equal to L, no padding"),
+    ([6, 5, 2, 1], 6, 5, False, "lengths sorted longest first"),
 ]
 
 
@@ -475,6 +475,17 @@ def _ml_sign(*args):
     return -_ml_masked_mean(*args)
 
 
+def _ml_numerator_over_all_positions(*args):
+    loss, real = _masked_parts(*args)
+    return loss.sum() / real.sum()
+
+
+def _ml_mask_reshaped(*args):
+    loss, real = _masked_parts(*args)  # (L, N) both
+    wrong = real.reshape(real.shape[1], real.shape[0]).T  # (L, N) read as (N, L) by reshape
+    return (loss * wrong).sum() / real.sum()
+
+
 register(
     Exercise(
         id="masked_loss",
@@ -486,6 +497,19 @@ register(
         lesson="10_variable_length_batches",
         forbid_rnn=False,
         mistakes=(
+            Mistake(
+                "numerator_over_all_positions",
+                "your numerator sums the loss over every position, padding included, while the "
+                "denominator counts the real positions only: mask the numerator too",
+                _ml_numerator_over_all_positions,
+            ),
+            Mistake(
+                "mask_reshaped_from_other_layout",
+                "your mask is built in one layout ((L, N) or (N, L)) and reshaped, not transposed, into "
+                "the other layout of the losses: reshape keeps the order of the numbers, so the mask "
+                "marks the wrong positions; build it in the losses' layout, or transpose it",
+                _ml_mask_reshaped,
+            ),
             Mistake(
                 "mean_everywhere",
                 "your mean includes the padded positions; only the real positions count",

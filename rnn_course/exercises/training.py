@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from . import diagnosis
 from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
 from .registry import Case, Exercise, Mistake, register
 
@@ -22,7 +23,7 @@ from .registry import Case, Exercise, Mistake, register
 # the exercise is about the prediction head and the loss, so forbid_rnn is False.
 
 # (L, N, H_in, H, C): L=1 and N=1 included; sizes differ so a swapped axis cannot hide.
-_LOSS_SHAPES = [(5, 3, 4, 6, 7), (1, 4, 3, 5, 2), (6, 1, 2, 3, 4), (4, 5, 3, 2, 3), (3, 2, 5, 4, 6)]
+_LOSS_SHAPES = [(5, 3, 4, 7, 8), (1, 4, 3, 5, 2), (6, 1, 2, 3, 4), (6, 5, 3, 2, 4), (3, 2, 5, 6, 7)]
 
 
 def _loss_case(seed, length, n, input_size, hidden_size, classes):
@@ -154,6 +155,21 @@ _PAIRING = (
     "so flatten it in the same order as the logits"
 )
 
+
+def _loss_log_softmax_over_batch(*args):
+    *rnn_args, targets = args
+    log_probs = torch.log_softmax(_logits(*rnn_args), dim=1)  # over N: the wrong axis
+    return -log_probs.gather(2, targets.unsqueeze(-1)).mean()
+
+
+_FLOAT32_MODULE = diagnosis.FLOAT32_MODULE
+
+
+def _loss_float32_module(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    rnn = torch.nn.RNN(x.shape[2], h0.shape[1])  # float32: refused by torch for float64 input
+    return rnn(x, h0[None])
+
+
 register(
     Exercise(
         id="rnn_loss",
@@ -177,6 +193,17 @@ register(
         forbid_rnn=False,
         number_note="return the loss tensor itself, not .item() or float(): .backward() needs the tensor",
         mistakes=(
+            Mistake(
+                "log_softmax_over_batch",
+                "your log-probabilities are normalised over axis 1 of the (L, N, C) scores, which is the "
+                "batch: a softmax must run over the classes, the axis of size C",
+                _loss_log_softmax_over_batch,
+            ),
+            Mistake(
+                "float32_module",
+                _FLOAT32_MODULE,
+                _loss_float32_module,
+            ),
             Mistake(
                 "sum_not_mean",
                 "your loss is the sum over all positions; the exercise asks for the mean over all L×N "
@@ -381,6 +408,12 @@ def _bw_grad_h_transposed(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
     return _grads_from(g, x, h, w_ih, w_hh, {"h": g @ w_hh.T})
 
 
+def _bw_weight_hh_with_h_next(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next):
+    g = _pre_grad(x, h, w_ih, w_hh, b_ih, b_hh, grad_h_next)
+    h_next = _h_next(x, h, w_ih, w_hh, b_ih, b_hh)
+    return _grads_from(g, x, h, w_ih, w_hh, {"weight_hh": g.T @ h_next})
+
+
 register(
     Exercise(
         id="cell_backward",
@@ -394,6 +427,12 @@ register(
         forbid_rnn=True,
         forbid_autograd=True,
         mistakes=(
+            Mistake(
+                "weight_hh_paired_with_h_next",
+                "your weight_hh gradient pairs the upstream gradient with h_next, the state this step "
+                "makes; weight_hh multiplies the state the step reads, h",
+                _bw_weight_hh_with_h_next,
+            ),
             Mistake(
                 "no_tanh_derivative",
                 "your gradients leave out the derivative of tanh",
@@ -571,6 +610,11 @@ def _clip_nothing(grads, max_norm):
     return [g.clone() for g in grads], _global_norm(grads)
 
 
+def _clip_norm_as_number(grads, max_norm):
+    clipped, total = _torch_clip(grads, max_norm)
+    return clipped, total.item()
+
+
 register(
     Exercise(
         id="clip_grad_norm",
@@ -586,6 +630,12 @@ register(
         "Python number from .item(), float() or math.sqrt",
         atol=0.0,  # some cases are tiny (1e-7): compare relative to the size of each value only
         mistakes=(
+            Mistake(
+                "total_norm_as_number",
+                "your total_norm is a Python number (from .item(), float() or math.sqrt): torch's "
+                "clip_grad_norm_ returns it as a 0-dim tensor",
+                _clip_norm_as_number,
+            ),
             Mistake(
                 "per_tensor",
                 "you clip each tensor by its own norm; torch scales all of them by one "
@@ -664,8 +714,8 @@ _LAST_SPECS = [
     ([3, 3, 3], 5, 2, True, "garbage", "all lengths equal, shorter than L"),
     ([3, 5, 1, 4], 5, 3, False, "zeros", "lengths unsorted, from 1 to L"),
     ([2, 6, 1], 6, 2, True, "garbage", "lengths unsorted, from 1 to L"),
-    ([4, 4, 4, 4, 4], 4, 3, False, "garbage", "all lengths equal to L"),
-    ([2], 3, 4, True, "zeros", "one sequence, shorter than L"),
+    ([6, 6, 6, 6, 6], 6, 3, False, "garbage", "all lengths equal to L"),
+    ([2], 3, 5, True, "zeros", "one sequence, shorter than L"),
     ([3, 7, 1, 5, 2, 7], 7, 2, False, "garbage", "lengths unsorted, from 1 to L"),
     ([5, 4, 2, 1], 5, 3, True, "zeros", "lengths sorted longest first, from 1 to L"),
 ]
@@ -759,6 +809,11 @@ def _summed_over_time(output, lengths, batch_first):
     return _time_major(output, batch_first).sum(0)
 
 
+def _batch_first_always(output, lengths, batch_first):
+    index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, output.shape[-1])  # (N, 1, H)
+    return output.gather(1, index).squeeze(1)
+
+
 register(
     Exercise(
         id="last_valid_output",
@@ -770,6 +825,12 @@ register(
         lesson="10_variable_length_batches",
         forbid_rnn=False,
         mistakes=(
+            Mistake(
+                "batch_first_always",
+                "you read the time steps from axis 1 whatever the layout: with batch_first=False, output "
+                "is (L, N, H) and axis 1 is the batch, so lengths - 1 indexes the wrong axis",
+                _batch_first_always,
+            ),
             Mistake(
                 "last_padded_step",
                 "you take the last padded step for every sequence; a shorter sequence ends earlier, "

@@ -1,0 +1,374 @@
+"""Realistic wrong answers that issue 18 found unnamed or misread, written the way a learner writes them.
+
+``NAMED`` lists each with its exercise, the identifier of the cause the checker must name, and words
+of that cause. ``WRONG`` (read by ``test_exercise_contract.py``) holds the same attempts with those words.
+"""
+
+import torch
+import torch.nn.functional as F
+
+WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+
+
+def _run(x, h0, *weights):
+    """One time-major layer: output (L, N, H), h_n (N, H)."""
+    h, states = h0, []
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        states.append(h)
+    return torch.stack(states), h
+
+
+def _weights(params, layer, suffix=""):
+    return [params[f"{name}_l{layer}{suffix}"] for name in WEIGHTS]
+
+
+# --- unnamed mistakes of the issue --------------------------------------------------------------
+
+
+def cell_bias_ih_twice(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_ih)
+
+
+def layer_range_from_1(x, h0, *weights):
+    h, states = h0, []
+    for t in range(1, x.shape[0]):
+        h = _step(x[t], h, *weights)
+        states.append(h)
+    return torch.stack(states), h
+
+
+def layer_range_with_t_minus_1(x, h0, *weights):
+    h, states = h0, []
+    for t in range(x.shape[0]):
+        h = _step(x[t - 1], h, *weights)
+        states.append(h)
+    return torch.stack(states), h
+
+
+def stacked_whole_h0(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        layer_input, h = _run(layer_input, h0, *_weights(params, layer))
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def stacked_time_outer(x, h0, params, num_layers):
+    states, output = [h0[layer] for layer in range(num_layers)], []
+    for t in range(x.shape[0]):
+        new = []
+        for layer in range(num_layers):
+            below = x[t] if layer == 0 else states[layer - 1]  # the layer below, one step behind
+            new.append(_step(below, states[layer], *_weights(params, layer)))
+        states = new
+        output.append(states[-1])
+    return torch.stack(output), torch.stack(states)
+
+
+def bidirectional_negative_step(x, h0, params):
+    out_f, h_f = _run(x, h0[0], *_weights(params, 0))
+    out_b, h_b = _run(x[::-1], h0[1], *_weights(params, 0, "_reverse"))
+    return torch.cat([out_f, out_b[::-1]], dim=2), torch.stack([h_f, h_b])
+
+
+def _forward(x, h0, params, num_layers, bidirectional, slot):
+    D = 2 if bidirectional else 1
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(D):
+            h_start = h0[slot(layer, d, num_layers, D)]
+            if d == 0:
+                out, h = _run(layer_input, h_start, *_weights(params, layer))
+            else:
+                out, h = _run(layer_input.flip(0), h_start, *_weights(params, layer, "_reverse"))
+                out = out.flip(0)
+            outputs.append(out)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return layer_input, torch.stack(finals)
+
+
+def forward_h0_direction_major(x, h0, params, num_layers, bidirectional, batch_first):
+    x = x.transpose(0, 1) if batch_first else x
+    output, h_n = _forward(
+        x, h0, params, num_layers, bidirectional, lambda layer, d, nl, D: d * nl + layer
+    )
+    return (output.transpose(0, 1) if batch_first else output), h_n
+
+
+def loss_permute_scores_only(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _run(x, h0, w_ih, w_hh, b_ih, b_hh)[0] @ w_out.T + b_out  # (L, N, C)
+    return F.cross_entropy(logits.permute(1, 2, 0), targets)
+
+
+def loss_log_softmax_dim_1(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _run(x, h0, w_ih, w_hh, b_ih, b_hh)[0] @ w_out.T + b_out
+    log_probs = torch.log_softmax(logits, dim=1)
+    return -log_probs.gather(2, targets.unsqueeze(-1)).mean()
+
+
+def loss_gather_plain_targets(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    logits = _run(x, h0, w_ih, w_hh, b_ih, b_hh)[0] @ w_out.T + b_out
+    return -torch.log_softmax(logits, dim=-1).gather(2, targets).mean()
+
+
+def loss_float32_rnn(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    rnn = torch.nn.RNN(x.shape[2], h0.shape[1])
+    with torch.no_grad():
+        for name, value in zip(WEIGHTS, (w_ih, w_hh, b_ih, b_hh)):
+            getattr(rnn, name + "_l0").copy_(value)
+    output, _ = rnn(x, h0[None])
+    logits = output @ w_out.T + b_out
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def masked_mask_reshaped(logits, targets, lengths, batch_first):
+    if not batch_first:
+        logits, targets = logits.transpose(0, 1), targets.transpose(0, 1)
+    N, L = targets.shape
+    mask = torch.arange(L)[:, None] < lengths[None, :]  # (L, N)
+    losses = F.cross_entropy(
+        logits.reshape(N * L, -1), targets.reshape(-1), reduction="none"
+    ).reshape(N, L)
+    return (losses * mask.reshape(N, L)).sum() / mask.sum()
+
+
+def masked_numerator_everywhere(logits, targets, lengths, batch_first):
+    if not batch_first:
+        logits, targets = logits.transpose(0, 1), targets.transpose(0, 1)
+    N, L = targets.shape
+    mask = torch.arange(L)[None, :] < lengths[:, None]
+    losses = F.cross_entropy(logits.reshape(N * L, -1), targets.reshape(-1), reduction="none")
+    return losses.sum() / mask.sum()
+
+
+def lstm_c_through_tanh(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    c_next = torch.tanh(torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g))
+    return torch.sigmoid(o) * c_next, c_next
+
+
+def gru_reset_on_both(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    x_r, x_z, x_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(r * x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+def lstm_layer_flat(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c, outputs = h0, c0, []
+    for x_t in x:
+        i, f, g, o = (x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs), h, c
+
+
+def clip_norm_item(grads, max_norm):
+    total = torch.sqrt(sum((g**2).sum() for g in grads))
+    coef = min(1.0, max_norm / (total.item() + 1e-6))
+    return [g * coef for g in grads], total.item()
+
+
+def backward_w_hh_with_h_next(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    da = grad_h_next * (1 - h_next**2)
+    return {
+        "x": da @ weight_ih,
+        "h": da @ weight_hh,
+        "weight_ih": da.T @ x,
+        "weight_hh": da.T @ h_next,
+        "bias_ih": da.sum(0),
+        "bias_hh": da.sum(0),
+    }
+
+
+def step_loss_after_update(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    logits, _ = model.step(inputs)
+    loss = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=0)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    with torch.no_grad():
+        logits, _ = model.step(inputs)
+        return F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=0)
+
+
+# --- messages that pointed the wrong way --------------------------------------------------------
+
+
+def last_arange_whatever_the_layout(output, lengths, batch_first):
+    return output[torch.arange(output.shape[0]), lengths - 1]
+
+
+def last_gather_axis_1(output, lengths, batch_first):
+    index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, output.shape[-1])
+    return output.gather(1, index).squeeze(1)
+
+
+def layer_keeps_h0(x, h0, *weights):
+    h, states = h0, [h0]
+    for x_t in x:
+        h = _step(x_t, h, *weights)
+        states.append(h)
+    return torch.stack(states), h
+
+
+def forward_h0_transposed(x, h0, params, num_layers, bidirectional, batch_first):
+    if batch_first:
+        x, h0 = x.transpose(0, 1), h0.transpose(0, 1)
+    output, h_n = _forward(
+        x, h0, params, num_layers, bidirectional, lambda layer, d, nl, D: layer * D + d
+    )
+    return (output.transpose(0, 1) if batch_first else output), h_n
+
+
+def _ends(output, batch_first):
+    """(last step, first step) of output: (N, D*H) each."""
+    return (output[:, -1], output[:, 0]) if batch_first else (output[-1], output[0])
+
+
+def final_h_is_whole_axis(output, num_directions, batch_first):
+    H = output.shape[-1]
+    last, first = _ends(output, batch_first)
+    if num_directions == 1:
+        return last[None]
+    return torch.stack([last[..., :H], first[..., H:]])
+
+
+def final_two_directions(output, num_directions, batch_first):
+    H = output.shape[-1] // 2
+    last, first = _ends(output, batch_first)
+    return torch.stack([last[..., :H], first[..., H:]])
+
+
+@torch.no_grad()
+def sample_softmax_dim_0(model, prompt, temperature, max_len, end_index, generator):
+    logits, state = model.step(prompt)  # (K, V)
+    tokens = []
+    for _ in range(max_len):
+        probs = torch.softmax(logits[-1:] / temperature, dim=0)[0]
+        token = torch.multinomial(probs, 1, generator=generator)
+        tokens.append(token)
+        if token.item() == end_index:
+            break
+        logits, state = model.step(token, state)
+    return torch.cat(tokens)
+
+
+def gru_precedence(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    H = h.shape[1]
+    x_r, x_z, x_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
+    h_r, h_z, _ = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h @ weight_hh[2 * H :].T + bias_hh[2 * H :])
+    return (1 - z) * n + z * h
+
+
+# --- attempts whose messages printed a size under the wrong letter ------------------------------
+
+
+def lstm_untransposed_weight_ih(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = (x @ weight_ih + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_next), c_next
+
+
+def forward_next_layer_gets_forward_half(x, h0, params, num_layers, bidirectional, batch_first):
+    x = x.transpose(0, 1) if batch_first else x
+    D = 2 if bidirectional else 1
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(D):
+            suffix = "_reverse" if d else ""
+            steps = layer_input.flip(0) if d else layer_input
+            out, h = _run(steps, h0[layer * D + d], *_weights(params, layer, suffix))
+            outputs.append(out.flip(0) if d else out)
+            finals.append(h)
+        layer_input = outputs[0]  # only the forward half goes up: (L, N, H), not (L, N, D*H)
+    output = torch.cat(outputs, dim=2)
+    return (output.transpose(0, 1) if batch_first else output), torch.stack(finals)
+
+
+# (exercise, attempt, identifier of the cause, words of the cause)
+NAMED = [
+    ("rnn_cell", cell_bias_ih_twice, "bias_ih_twice", "bias_ih twice and bias_hh not at all"),
+    ("rnn_layer", layer_range_from_1, "loop_skips_first_step", "never reads x[0]"),
+    ("rnn_layer", layer_range_with_t_minus_1, "first_step_reads_x_l", "reads x[-1], which is x_L"),
+    ("stacked_rnn", stacked_whole_h0, "h0_not_indexed_per_layer", "starts from the whole h0"),
+    (
+        "stacked_rnn",
+        stacked_time_outer,
+        "layer_reads_previous_step_below",
+        "the layer below from step t - 1",
+    ),
+    ("bidirectional_rnn", bidirectional_negative_step, "negative_step_slice", "[::-1]"),
+    ("rnn_forward", forward_h0_direction_major, "h0_read_direction_major", "direction-major"),
+    (
+        "rnn_loss",
+        loss_permute_scores_only,
+        "targets_laid_out_unlike_scores",
+        "must move in the targets too",
+    ),
+    ("rnn_loss", loss_log_softmax_dim_1, "log_softmax_over_batch", "which is the batch"),
+    (
+        "rnn_loss",
+        loss_gather_plain_targets,
+        "gather_index_without_class_axis",
+        "a last axis of size 1",
+    ),
+    ("rnn_loss", loss_float32_rnn, "float32_module", "has float32 parameters"),
+    (
+        "masked_loss",
+        masked_mask_reshaped,
+        "mask_reshaped_from_other_layout",
+        "reshaped, not transposed",
+    ),
+    (
+        "masked_loss",
+        masked_numerator_everywhere,
+        "numerator_over_all_positions",
+        "padding included",
+    ),
+    ("lstm_cell", lstm_c_through_tanh, "c_after_tanh", "has been through tanh"),
+    ("gru_cell", gru_reset_on_both, "reset_on_both", "the input's part of the candidate too"),
+    ("lstm_layer", lstm_layer_flat, "flat_tuple", "a flat tuple (output, h_n, c_n)"),
+    ("clip_grad_norm", clip_norm_item, "total_norm_as_number", "total_norm is a Python number"),
+    (
+        "cell_backward",
+        backward_w_hh_with_h_next,
+        "weight_hh_paired_with_h_next",
+        "pairs the upstream gradient with h_next",
+    ),
+    ("train_step", step_loss_after_update, "loss_after_step", "after optimizer.step()"),
+    (
+        "last_valid_output",
+        last_arange_whatever_the_layout,
+        "index_axes_swapped",
+        "time and batch are swapped",
+    ),
+    (
+        "last_valid_output",
+        last_gather_axis_1,
+        "batch_first_always",
+        "from axis 1 whatever the layout",
+    ),
+    ("rnn_layer", layer_keeps_h0, "h0_in_output", "your output starts with h0"),
+    ("rnn_forward", forward_h0_transposed, "h0_batch_first", "you transpose h0"),
+    ("final_states", final_h_is_whole_axis, "h_from_whole_feature_axis", "whole feature axis"),
+    ("final_states", final_two_directions, "two_directions_always", "whatever num_directions says"),
+    ("sample", sample_softmax_dim_0, "softmax_over_steps", "your softmax runs over the wrong axis"),
+    ("gru_cell", gru_precedence, "reset_before_matmul", "operator precedence"),
+]
+
+WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]
