@@ -61,7 +61,7 @@ def build_parser():
         help="grade submitted notebooks into a CSV gradebook",
         description="Grade submitted notebooks. Each runs in its own sandboxed process; the gradebook "
         "has one row per file: lesson, points per exercise, total, max_total, status (ok, not-attempted, "
-        "timeout, memory, error, tampering, invalid-notebook, unknown-lesson) and a short reason; its "
+        "timeout, memory, error, invalid-notebook, unknown-lesson) and a short reason; its "
         "first row gives each exercise's maximum points. Exit status: 0 whenever grading ran, whatever "
         "the scores; 2 for a usage error (nothing graded); 3 when the sandbox or the grading worker "
         "could not start (nothing graded).",

@@ -125,22 +125,3 @@ LESSONS = (
 def lesson_slugs():
     """Every lesson's slug, in order."""
     return tuple(lesson.slug for lesson in LESSONS)
-
-
-def lesson_map():
-    """The lesson map as a markdown table: number, title, skills and graded exercises of each lesson.
-
-    The README and lesson 00 both show this table; ``tests/test_lessons.py`` keeps them equal to it.
-    """
-    from .exercises import exercise_ids, get_exercise
-
-    rows = [
-        "| # | Lesson | You will be able to | Exercise |",
-        "| --- | --- | --- | --- |",
-    ]
-    for lesson in LESSONS:
-        graded = [f"`{e}`" for e in exercise_ids() if get_exercise(e).lesson == lesson.slug]
-        rows.append(
-            f"| {lesson.number} | {lesson.title} | {lesson.skills} | {', '.join(graded) or '—'} |"
-        )
-    return "\n".join(rows)

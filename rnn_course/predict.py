@@ -72,7 +72,7 @@ class PredictionResult:
     __repr__ = __str__
 
     def _repr_html_(self):
-        from .exercises.render import card
+        from .card import card
 
         tone = {"right": "good", "not answered": "none"}.get(self.status, "warn")
         return card(tone, f"prediction {self.question}", self.status, self.messages)

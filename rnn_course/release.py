@@ -421,3 +421,23 @@ def run(args):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def lesson_map():
+    """The lesson map as a markdown table: number, title, skills and graded exercises of each lesson.
+
+    The README and lesson 00 both show this table; ``tests/test_lessons.py`` keeps them equal to it.
+    """
+    from .exercises import exercise_ids, get_exercise  # torch loads only when the map is made
+    from .lessons import LESSONS
+
+    rows = [
+        "| # | Lesson | You will be able to | Exercise |",
+        "| --- | --- | --- | --- |",
+    ]
+    for lesson in LESSONS:
+        graded = [f"`{e}`" for e in exercise_ids() if get_exercise(e).lesson == lesson.slug]
+        rows.append(
+            f"| {lesson.number} | {lesson.title} | {lesson.skills} | {', '.join(graded) or '—'} |"
+        )
+    return "\n".join(rows)

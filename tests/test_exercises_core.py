@@ -232,7 +232,7 @@ def test_html_shows_inline_code_as_code_and_escapes_the_rest():
     assert "<code>activated</code> has the right shape" in html and "`" not in html
     shown = hint("rnn_cell", 3)._repr_html_()
     assert "<code>.T</code>" in shown and "`" not in shown
-    from rnn_course.exercises.render import inline_html
+    from rnn_course.card import inline_html
 
     assert (
         inline_html("a `<b>` and `x < y` but not `this")

@@ -3,7 +3,7 @@ status/reason. One batch grading run (jobs=2, one zygote) serves every test, to 
 
 Since issue 16 the grader grades functions, not notebooks: none of a notebook's cells runs, only
 each exercise's function, its helpers and literal constants, and only if every name, attribute and
-construct in them is in the allowlist (rnn_course/grading/allowlist.py). Attacks written in a cell
+construct in them is in the allowlist (rnn_course/allowlist.py). Attacks written in a cell
 (patching torch or the checker, os._exit, fork bombs, writing files, killing the grader, turning the
 guard off) are therefore impossible by construction: they stay here, next to a correct or a wrong
 function, and must change nothing. Attacks inside the function are refused with a message that

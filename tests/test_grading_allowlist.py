@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn_course.exercises import check, exercise_ids, get_exercise
-from rnn_course.exercises.core import CheckResult
-from rnn_course.grading.allowlist import (
+from rnn_course.allowlist import (
     AUTOGRAD_FORBIDDEN,
     EXTRAS,
     Refused,
@@ -19,6 +17,8 @@ from rnn_course.grading.allowlist import (
     function_problem,
     load_program,
 )
+from rnn_course.exercises import check, exercise_ids, get_exercise
+from rnn_course.exercises.core import CheckResult
 from rnn_course.grading.gradebook import csv_field, details, feedback_name, gradebook_text
 from rnn_course.grading.notebook import LESSONS, Submission
 from rnn_course.grading.runner import Graded, Limits
@@ -195,7 +195,7 @@ def test_vmap_of_torch_outer_in_a_hand_derived_cell_backward_passes():
 
 
 def test_every_answer_key_passes_its_own_exercise():
-    from rnn_course.grading.allowlist import _program
+    from rnn_course.allowlist import _program
     from rnn_course.grading.programs import _answer_key_pieces
 
     for exercise_id in exercise_ids():

@@ -19,7 +19,6 @@ STATUSES = (
     "timeout",
     "memory",
     "error",
-    "tampering",
     "invalid-notebook",
     "unknown-lesson",
 )

@@ -55,7 +55,7 @@ def class_details():
          "flags": [], "seconds": 120.0, "exercises": {"rnn_cell": entry("error", None, "timed out")}}
     )  # fmt: skip
     subs.append(
-        {"submission": "odd/01_rnn_cell.ipynb", "lesson": "01_rnn_cell", "status": "tampering",
+        {"submission": "odd/01_rnn_cell.ipynb", "lesson": "01_rnn_cell", "status": "error",
          "flags": ["patched the checker"], "seconds": 2.0, "exercises": {}}
     )  # fmt: skip
     return {"version": 1, "lesson_points": {"01_rnn_cell": 10}, "submissions": subs}
@@ -84,7 +84,7 @@ def test_the_planted_mistakes_are_the_top_three_with_their_counts_and_messages()
 def test_statuses_flags_and_time_per_submission():
     summary = summarise(class_details())
     assert summary["submissions"] == 40
-    assert summary["statuses"] == {"not-attempted": 4, "ok": 34, "tampering": 1, "timeout": 1}
+    assert summary["statuses"] == {"error": 1, "not-attempted": 4, "ok": 34, "timeout": 1}
     assert summary["flags"] == {"patched the checker": 1}
     assert summary["flagged"] == 1
     assert summary["time"]["max"] == 120.0 and summary["time"]["count"] == 40

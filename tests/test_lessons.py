@@ -4,7 +4,8 @@ from pathlib import Path
 
 from rnn_course import release
 from rnn_course.exercises import exercise_ids, get_exercise
-from rnn_course.lessons import LESSONS, lesson_map, lesson_slugs
+from rnn_course.lessons import LESSONS, lesson_slugs
+from rnn_course.release import lesson_map
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,6 @@ def test_lesson_00_shows_the_lesson_map_in_both_copies():
     ):
         cells = [c.source for c in release.read_notebook(path).cells if c.cell_type == "markdown"]
         assert any(lesson_map() in source for source in cells), (
-            f"{path.name}: its lesson table differs from rnn_course.lessons.lesson_map(); "
+            f"{path.name}: its lesson table differs from rnn_course.release.lesson_map(); "
             "paste lesson_map() into it and release lesson 00"
         )

@@ -29,7 +29,7 @@ read with ``inspect.getsource`` or ``open`` and run with ``exec``) counts as cal
 
 This watching is what the learner's own ``check()`` uses: it is light, and a learner who wants to
 fool it can. The grader does not rely on it: it runs only code that passed its allowlist
-(``rnn_course/grading/allowlist.py``), in a child where nothing else from the notebook runs.
+(``rnn_course/allowlist.py``), in a child where nothing else from the notebook runs.
 """
 
 import os
@@ -125,7 +125,7 @@ def _is_rnn_kernel(name):
 def _learners_code(frame):
     """True for code outside torch, Python and this package (code that ``exec`` made counts as the
     module's whose globals it runs in: namedtuple's generated methods are the library's). In the
-    grader no longer needs this: it runs only code the allowlist accepted (grading/allowlist.py)."""
+    grader no longer needs this: it runs only code the allowlist accepted (allowlist.py)."""
     filename = frame.f_code.co_filename
     if filename.startswith(_LIBRARY_DIRS):
         return False

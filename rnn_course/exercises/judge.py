@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import torch
 
+from ..card import card
 from . import diagnosis
 from .core import run_learner
 from .diagnose import a_or_an, answer_items, diagnose, expected_items
 from .guard import MESSAGES
 from .plain import type_name
 from .registry import get_exercise
-from .render import card
 
 
 @dataclass
@@ -230,7 +230,7 @@ def check(exercise_id, fn, timeout=None):
             "failed",
             [f"expected your function {exercise.signature}, but got {a_or_an(fn)}"],
         )
-    from ..grading.allowlist import function_problem  # the grader's own rule, checked first
+    from ..allowlist import function_problem  # the grader's own rule, checked first
 
     refused = function_problem(exercise_id, fn)
     if refused:

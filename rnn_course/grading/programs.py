@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..allowlist import Refused, extract, top_level_pieces
 from ..exercises.core import CheckResult, get_exercise
-from .allowlist import Refused, extract, top_level_pieces
 from .notebook import prepare_cell
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

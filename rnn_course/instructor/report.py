@@ -222,7 +222,8 @@ def render_html(summary):
     if summary["flags"]:
         parts += [
             "<h2>Flags</h2>",
-            f"<p>{summary['flagged']} submissions flagged for a look (scores unchanged).</p>",
+            f"<p>{summary['flagged']} submissions flagged for a look (refused code already scored 0;"
+            " a copied answer key kept its score).</p>",
             _table(("flag", "submissions"), summary["flags"].items()),
         ]
     parts += [exercise_html(e) for e in summary["exercises"]]
