@@ -180,6 +180,25 @@ def lbw_grad_h_next_as_ones(x, h, c, w_ih, w_hh, b_ih, b_hh, grad_h_next, grad_c
     return {**_params(da, x, h, w_ih, w_hh), "c": dc * f}
 
 
+def lbw_c_grad_as_in_section_8(x, h, c, w_ih, w_hh, b_ih, b_hh, grad_h_next, grad_c_next):
+    """Only the cell-state road of section 8 for c; the rest right."""
+    grads, _, _, f = _right_so_far(x, h, c, w_ih, w_hh, b_ih, b_hh, grad_h_next, grad_c_next)
+    return {"c": f * grad_c_next, **grads}
+
+
+def lbw_delta_in_ifog_order(x, h, c, w_ih, w_hh, b_ih, b_hh, grad_h_next, grad_c_next):
+    """Forward in torch's order, but the gate gradients stacked as i, f, o, g."""
+    gates = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, 1)
+    i, f, o = gates[0].sigmoid(), gates[1].sigmoid(), gates[3].sigmoid()
+    g = gates[2].tanh()
+    c_next = f * c + i * g
+    dh_dc = o * (1 - torch.tanh(c_next) ** 2)
+    dc = grad_c_next + grad_h_next * dh_dc
+    d_i, d_f = dc * g * i * (1 - i), dc * c * f * (1 - f)
+    d_o, d_g = grad_h_next * torch.tanh(c_next) * o * (1 - o), dc * i * (1 - g * g)
+    return {**_params(torch.hstack([d_i, d_f, d_o, d_g]), x, h, w_ih, w_hh), "c": dc * f}
+
+
 WRONG = [
     ("lstm_cell_backward", lbw_c_only_from_later, "leaves out the road through h_next"),
     ("lstm_cell_backward", lbw_ignores_grad_c_next, "leaves out grad_c_next"),
@@ -193,4 +212,6 @@ WRONG = [
     ("lstm_cell_backward", lbw_grad_h_with_w_ih, "h only meets weight_hh"),
     ("lstm_cell_backward", lbw_forget_times_new_c, "f multiplies the old c"),
     ("lstm_cell_backward", lbw_grad_h_next_as_ones, "`grad_h_next` all ones"),
+    ("lstm_cell_backward", lbw_c_grad_as_in_section_8, "f times grad_c_next alone"),
+    ("lstm_cell_backward", lbw_delta_in_ifog_order, "stack their gradients as i|f|o|g"),
 ]

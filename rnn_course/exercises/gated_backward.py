@@ -83,6 +83,11 @@ def _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order):
     return {gate: blocks[order.index(gate)] for gate in _ORDER}
 
 
+def _old_c_grad(grad_c, f, grad_c_next):
+    """dL/dc, (N, H): c reaches c_next = f * c + i * g through f alone."""
+    return grad_c * f
+
+
 def _weight_grads(delta, x, h):
     """delta (N, 4H) -> weight_ih's gradient (4H, H_in) and weight_hh's (4H, H)."""
     return delta.T @ x, delta.T @ h
@@ -110,6 +115,7 @@ def _backward(
     grad_c_next,
     *,
     order=_ORDER,
+    stack_order=None,
     sigmoid_slope=_sigmoid_slope,
     tanh_slope=_tanh_slope,
     into_c=_into_c,
@@ -117,8 +123,13 @@ def _backward(
     weight_grads=_weight_grads,
     bias_grad=_bias_grad,
     input_grads=_input_grads,
-    c_grad_times_f=True,
+    old_c_grad=_old_c_grad,
 ):
+    """The seven gradients of one LSTM step (shapes as the inputs'), computed by hand.
+
+    Every keyword is a part a catalogued mistake replaces: ``order`` the gate order the rows are
+    read in, ``stack_order`` the order the gates' gradients are stacked in (``order`` when None).
+    """
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order)
     i, f, o = torch.sigmoid(pre["i"]), torch.sigmoid(pre["f"]), torch.sigmoid(pre["o"])
     g = torch.tanh(pre["g"])
@@ -131,13 +142,14 @@ def _backward(
         "g": grad_c * i * tanh_slope(g),
         "o": grad_h_next * tanh_c * sigmoid_slope(o),
     }
-    delta = torch.cat([delta[gate] for gate in order], dim=1)  # (N, 4H), rows in weight order
+    rows = stack_order or order
+    delta = torch.cat([delta[gate] for gate in rows], dim=1)  # (N, 4H), in the weights' row order
     grad_x, grad_h = input_grads(delta, weight_ih, weight_hh)
     grad_w_ih, grad_w_hh = weight_grads(delta, x, h)
     return {
         "x": grad_x,
         "h": grad_h,
-        "c": grad_c * f if c_grad_times_f else grad_c,
+        "c": old_c_grad(grad_c, f, grad_c_next),
         "weight_ih": grad_w_ih,
         "weight_hh": grad_w_hh,
         "bias_ih": bias_grad(delta),
@@ -160,6 +172,14 @@ def _only_through_h_next(grad_h_next, grad_c_next, o, tanh_c, tanh_slope):
 
 def _through_h_next_without_tanh(grad_h_next, grad_c_next, o, tanh_c, tanh_slope):
     return grad_c_next + grad_h_next * o
+
+
+def _old_c_grad_without_f(grad_c, f, grad_c_next):
+    return grad_c
+
+
+def _old_c_grad_from_later_steps_only(grad_c, f, grad_c_next):
+    return grad_c_next * f
 
 
 def _weight_grads_transposed(delta, x, h):
@@ -216,7 +236,13 @@ _MISTAKES = (
         "grad_c_without_f",
         "your gradient for c is the cell state's gradient itself; c reaches c_next through f * c, "
         "so it is multiplied by f on the way back",
-        variant(_backward, c_grad_times_f=False),
+        variant(_backward, old_c_grad=_old_c_grad_without_f),
+    ),
+    Mistake(
+        "grad_c_skips_h_next",
+        "your gradient for c is f times grad_c_next alone; it is f times the cell state's whole "
+        "gradient, which also holds what arrives through h_next",
+        variant(_backward, old_c_grad=_old_c_grad_from_later_steps_only),
     ),
     Mistake(
         "gate_order_ifog",
@@ -229,6 +255,12 @@ _MISTAKES = (
         "your gates are read in TensorFlow's order i|j|f|o (the candidate second); torch stacks "
         "the rows as i|f|g|o, in the forward step and in the gradients",
         variant(_backward, order="igfo"),
+    ),
+    Mistake(
+        "delta_stacked_ifog",
+        "your forward step reads the gates as i|f|g|o, but you stack their gradients as i|f|o|g; "
+        "the (N, 4H) gradient must keep the rows in the weights' order",
+        variant(_backward, stack_order="ifog"),
     ),
     Mistake(
         "weights_transposed",
