@@ -84,7 +84,7 @@ AUTOGRAD = frozenset(
     "set_materialize_grads retain_grad is_leaf grad_fn func vjp jvp jacrev jacfwd".split()
 )
 AUTOGRAD_FORBIDDEN = frozenset(
-    {"cell_backward", "rnn_backward"}
+    {"cell_backward", "rnn_backward", "lstm_cell_backward"}
 )  # torch's own list: forbid_autograd
 
 _LOSS = frozenset("nn functional cross_entropy nll_loss one_hot".split())
@@ -114,6 +114,7 @@ EXTRAS = {
     "lstm_cell": frozenset(),
     "gru_cell": frozenset(),
     "lstm_layer": frozenset(),
+    "lstm_cell_backward": frozenset(),
     "seq2seq_loss": _LOSS,
     "greedy_decode": frozenset(),
     "attention": frozenset(),  # F.scaled_dot_product_attention is what the exercise rebuilds

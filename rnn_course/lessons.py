@@ -95,6 +95,7 @@ LESSONS = (
         "write the gate equations and torch's i, f, g, o layout; "
         "pass `(h0, c0)` and read `(h_n, c_n)`; "
         "use `proj_size`; "
+        "backpropagate through one step by hand; "
         "measure the gradient through the cell state",
     ),
     Lesson(

@@ -262,6 +262,16 @@ GIVEAWAYS = {
         "einsum",
         "cosh",
     ],
+    "lstm_cell_backward": [
+        ".T @",
+        "@ weight",
+        "sum(0)",
+        "sum(dim",
+        "einsum",
+        "cosh",
+        "cat(",
+        "chunk(",
+    ],
     "clip_grad_norm": [
         "clamp(",
         "min(1",

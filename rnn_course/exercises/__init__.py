@@ -17,6 +17,7 @@ from . import forward, training  # noqa: F401  (importing them registers their e
 from . import sequence  # noqa: F401  (rnn_backward, masked_loss)
 from . import capstone  # noqa: F401  (lesson 11: train_step, sample)
 from . import gated  # noqa: F401  (lessons 12-13: lstm_cell, lstm_layer, gru_cell)
+from . import gated_backward  # noqa: F401  (lesson 12: lstm_cell_backward)
 from . import seq2seq  # noqa: F401  (lessons 15-16: seq2seq_loss, greedy_decode, attention)
 
 # isort: on

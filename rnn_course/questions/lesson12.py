@@ -41,4 +41,12 @@ QUESTIONS = {
         hints=("What is sigmoid(0)?", "Multiply that number by itself 49 times."),
         options=("a", "b", "c"),
     ),
+    "12.last_step_cell_grad": Question(
+        why="A gradient is zero only when nudging the input cannot change the loss. Follow c forward: "
+        "which of the step's outputs is computed from the new cell state, and does the objective read it?",
+        hints=(
+            "Write h_next as a function of c_next.",
+            "c_next is computed from c, and G_c is only one of the roads from c_next to the loss.",
+        ),
+    ),
 }
