@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = ["python3 -m venv .venv", '.venv/bin/pip install -e ".[dev]"']
-TEST = "OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadfile"
+TEST = "OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder"
 
 
 def _pyproject():
@@ -118,7 +118,7 @@ def test_course_runs_the_readme_install_and_test_commands_by_hand():
     )
     assert (
         "export OMP_NUM_THREADS=1" in script
-        and "exec .venv/bin/python -m pytest -n 2 --dist loadfile" in script
+        and "exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder" in script
     )
     assert os.access(ROOT / "course", os.X_OK) and os.access(ROOT / ".ci" / "run", os.X_OK)
 

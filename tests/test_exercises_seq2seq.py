@@ -393,4 +393,6 @@ def test_the_grader_grades_all_three_through_their_adapters(tmp_path):
     assert "always runs max_len steps" in " ".join(a.results["greedy_decode"].feedback)
     assert b.results["attention"].passed
     assert not c.results["attention"].passed
-    assert "off-limits" in " ".join(c.results["attention"].feedback)
+    # The grader's allowlist refuses torch's attention before anything runs (docs/security.md).
+    refusal = " ".join(c.results["attention"].feedback)
+    assert "`.scaled_dot_product_attention` is not in the allowlist for attention" in refusal

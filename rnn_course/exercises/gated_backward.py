@@ -48,9 +48,9 @@ def _case(seed, n, input_size, hidden_size):
     )
     grads_in = randn(gen, n, hidden_size), randn(gen, n, hidden_size)  # grad_h_next, grad_c_next
     args = (x, h, c, *weights, *grads_in)
-    shapes = ("(N, H_in)", "(N, H)", "(N, H)", "(4H, H_in)", "(4H, H)", "(4H,)", "(4H,)")
+    shapes = ("(N, H_in)", "(N, H)", "(N, H)", "(4*H, H_in)", "(4*H, H)", "(4*H,)", "(4*H,)")
     label = dims_label(N=n, H_in=input_size, H=hidden_size)
-    return Case(args, _torch_grads(*args), label, shapes)
+    return Case(args, _torch_grads(*args), label, shapes, ("4*H",))
 
 
 def _cases():

@@ -59,12 +59,12 @@ def _torch_decoder(params):
 # 1. seq2seq_loss(step, h, tgt, sos_index, pad_index) -> loss
 # ---------------------------------------------------------------------------------------------
 
-# (N, L, H, E, C, (pad, sos, eos), lengths): every size distinct; the special tokens move around so
+# (N, L, H, E, C, (pad, sos, eos), lengths): every size distinct, L + 1 too; the special tokens move around so
 # that an index written into the code shows.
 _LOSS_SHAPES = [
-    (3, 5, 4, 6, 9, (0, 1, 2), [5, 3, 2]),
-    (4, 6, 7, 3, 11, (10, 9, 8), [4, 6, 1, 3]),
-    (2, 4, 5, 8, 7, (3, 0, 6), [2, 4]),
+    (3, 5, 4, 7, 9, (0, 1, 2), [5, 3, 2]),
+    (4, 6, 8, 3, 11, (10, 9, 8), [4, 6, 1, 3]),
+    (2, 4, 6, 8, 7, (3, 0, 6), [2, 4]),
     (5, 7, 6, 4, 10, (2, 5, 0), [7, 2, 5, 6, 3]),
 ]
 
@@ -573,12 +573,12 @@ register(
 # 3. attention(query, keys, values, mask=None) -> (context, weights)
 # ---------------------------------------------------------------------------------------------
 
-# (N, L, S, E, Ev, lengths or None): torch's letters, all distinct; lengths say how many of the S
+# (N, L, S, E, Ev, lengths or None): torch's letters, all distinct, L + 1 too; lengths say how many of the S
 # source positions of each row are real (the mask is True there).
 _ATTENTION_SHAPES = [
-    (3, 4, 6, 5, 7, [6, 2, 4]),
-    (2, 5, 3, 4, 6, None),
-    (4, 2, 7, 3, 5, [1, 7, 5, 3]),
+    (3, 4, 6, 7, 8, [6, 2, 4]),
+    (2, 5, 3, 4, 7, None),
+    (4, 2, 7, 5, 6, [1, 7, 5, 3]),
     (1, 3, 5, 6, 2, [5]),
 ]
 
