@@ -199,7 +199,7 @@ ATTEMPTS = [
         weight_hh_gradient_from_new_state,
         False,
         "the weight_hh gradient uses h_next instead of the state h the cell read.",
-        ("weight_hh|w_hh|previous|h_next|state",),
+        ("weight_hh|w_hh|previous|h_next",),
     ),
     Attempt(
         tuple_in_argument_order,

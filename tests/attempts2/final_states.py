@@ -124,7 +124,7 @@ ATTEMPTS = [
         always_halves,
         False,
         "H is always taken as half the last dimension, which is wrong for one direction, where H = D*H.",
-        ("half|hidden size|size|d*h|direction",),
+        ("half|hidden size|d*h|divid",),
     ),
     Attempt(
         halves_swapped,
@@ -155,7 +155,7 @@ ATTEMPTS = [
         backward_at_index_1,
         False,
         "step 1 is read at index 1 instead of index 0, so the backward state is the one after two steps.",
-        ("index|first|step|off by one|0",),
+        ("index|first|off by one",),
     ),
     Attempt(
         tuple_of_directions,

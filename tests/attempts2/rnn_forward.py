@@ -314,13 +314,13 @@ ATTEMPTS = [
         h_n_batch_first_too,
         False,
         "h_n is also transposed when batch_first is set, but batch_first never applies to h_n.",
-        ("h_n|batch_first|batch-first|transpos",),
+        ("batch_first|batch-first|transpos",),
     ),
     Attempt(
         h_n_top_layer_only,
         False,
         "h_n holds only the top layer's final states instead of every layer's.",
-        ("h_n|layer|shape",),
+        ("layer|shape",),
     ),
     Attempt(
         h_n_directions_before_layers,

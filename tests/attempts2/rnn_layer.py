@@ -133,7 +133,7 @@ ATTEMPTS = [
         stores_state_before_update,
         False,
         "each step's state is kept before the update, so output holds h_0 .. h_{L-1}, one step late.",
-        ("step|off by one|shift|before|previous|late|h_0|h0",),
+        ("off by one|shift|before|previous|late|h_0|h0",),
     ),
     Attempt(
         always_reads_h0,
@@ -145,7 +145,7 @@ ATTEMPTS = [
         misses_last_step,
         False,
         "the loop runs to L - 1, so the last input step is never read.",
-        ("last|step|range|loop|length",),
+        ("last|range|loop|l - 1|length",),
     ),
     Attempt(
         h_n_with_layer_axis,
@@ -163,7 +163,7 @@ ATTEMPTS = [
         h_n_from_first_step,
         False,
         "h_n is taken from output[0], the state after the first step, instead of the last one.",
-        ("last|first|final|h_n",),
+        ("last|first|final",),
     ),
     Attempt(
         zeros_buffer_default_dtype,

@@ -153,7 +153,7 @@ ATTEMPTS = [
         last_step_only,
         False,
         "only the last step is scored (many-to-one) instead of every one of the L * N positions.",
-        ("last|every|all|position|step",),
+        ("last|every|all|many-to-one|position",),
     ),
     Attempt(
         flattened_in_different_orders,
@@ -172,7 +172,7 @@ ATTEMPTS = [
         head_on_previous_states,
         False,
         "the head reads the state each step starts from (h_0 .. h_{L-1}) instead of the state after reading x_t.",
-        ("step|previous|h_0|h0|off by one|shift|before",),
+        ("previous|h_0|h0|off by one|shift|before",),
     ),
     Attempt(
         nll_loss_on_logits,
@@ -185,7 +185,7 @@ ATTEMPTS = [
         False,
         "the class axis is indexed with the whole targets tensor, so every position is scored against every "
         "target instead of its own.",
-        ("index|gather|target|position",),
+        ("index|gather|every target|own",),
     ),
     Attempt(
         no_output_bias,

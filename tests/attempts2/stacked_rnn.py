@@ -238,7 +238,7 @@ ATTEMPTS = [
         h_n_of_top_layer_only,
         False,
         "h_n holds only the top layer's final state, (1, N, H), instead of one per layer.",
-        ("h_n|every layer|each layer|per layer|shape",),
+        ("every layer|each layer|per layer|one per layer|shape",),
     ),
     Attempt(
         layers_updated_top_down,
