@@ -337,6 +337,32 @@ def weight_gradients_after_the_loop(x, h0, weight_ih, weight_hh, bias_ih, bias_h
     }
 
 
+def keys_copied_from_cell_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output):
+    L = x.shape[0]
+    states = [h0]
+    for t in range(1, L + 1):
+        states.append(
+            torch.tanh(x[t - 1] @ weight_ih.T + bias_ih + states[t - 1] @ weight_hh.T + bias_hh)
+        )
+    grads = {"x": torch.zeros_like(x), "h": torch.zeros_like(h0)}
+    for name, tensor in (
+        ("weight_ih", weight_ih),
+        ("weight_hh", weight_hh),
+        ("bias_ih", bias_ih),
+        ("bias_hh", bias_hh),
+    ):
+        grads[name] = torch.zeros_like(tensor)
+    for t in range(L, 0, -1):
+        delta = (grad_output[t - 1] + grads["h"]) * (1 - states[t] ** 2)
+        grads["x"][t - 1] = delta @ weight_ih
+        grads["h"] = delta @ weight_hh  # ends as the gradient of h0
+        grads["weight_ih"] += delta.T @ x[t - 1]
+        grads["weight_hh"] += delta.T @ states[t - 1]
+        grads["bias_ih"] += delta.sum(0)
+        grads["bias_hh"] += delta.sum(0)
+    return grads
+
+
 ATTEMPTS = [
     Attempt(
         no_gradient_carried_back,
@@ -393,6 +419,12 @@ ATTEMPTS = [
         False,
         "the carried gradient is added into grad_output in place, which modifies the caller's tensor.",
         ("in place|in-place|modif|mutat|changed",),
+    ),
+    Attempt(
+        keys_copied_from_cell_backward,
+        False,
+        'the initial state\'s gradient is returned under the key "h", copied from cell_backward, instead of "h0".',
+        ("key|h0|name",),
     ),
     Attempt(calls_cell_backward, True),
     Attempt(weight_gradients_after_the_loop, True),
