@@ -170,8 +170,9 @@ def register(exercise):
 
 
 def exercise_ids():
-    """Every exercise id, in the order the lessons meet them."""
-    return list(_REGISTRY)
+    """Every exercise id, in the order the lessons meet them: by lesson (slugs start with the lesson's
+    number), and within a lesson in the order its exercises were registered."""
+    return [e.id for e in sorted(_REGISTRY.values(), key=lambda e: e.lesson)]
 
 
 def get_exercise(exercise_id):
