@@ -568,7 +568,7 @@ register(
         lesson="16_attention",
         forbid_rnn=False,
         forbid_modules=_FORBIDDEN,
-        adapter="rnn_course.seq2seq_adapters:attention_adapter",
+        forbid_functions=("scaled_dot_product", "multi_head_attention"),  # torch's attention
         timeout=30.0,  # the first call of nn.MultiheadAttention under the guard imports a lot
         solve=_attention_solve,
         mistakes=tuple(Mistake(n, m, fn) for n, m, fn in _ATTENTION_MISTAKES),
