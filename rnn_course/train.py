@@ -109,43 +109,113 @@ class _Box:
 # ---------------------------------------------------------------------------------------------
 
 
-def train_step(model, optimizer, inputs, targets, lengths, max_norm):
+def packed_targets(targets, lengths):
+    """The targets of the real positions, (sum(lengths),), in packed order (time step by time step),
+    the order of ``model(inputs, lengths)``'s logits."""
+    return pack_padded_sequence(targets, lengths.cpu(), batch_first=True, enforce_sorted=False).data
+
+
+def packed_loss(model, inputs, targets, lengths):
+    """The mean cross-entropy over the real positions of a padded batch_first batch."""
+    logits = model(inputs, lengths)  # (sum(lengths), V)
+    return F.cross_entropy(logits, packed_targets(targets, lengths))
+
+
+def _fresh_gradients(optimizer, loss):
+    optimizer.zero_grad()  # backward adds to .grad
+    loss.backward()
+
+
+def _optimizer_step(model, optimizer):
+    optimizer.step()
+
+
+def train_step(
+    model,
+    optimizer,
+    inputs,
+    targets,
+    lengths,
+    max_norm,
+    *,
+    loss_of=packed_loss,
+    gradients=_fresh_gradients,
+    clip=torch.nn.utils.clip_grad_norm_,
+    update=_optimizer_step,
+):
     """One step on a padded batch_first batch: forward, the mean cross-entropy over the real
     positions, backward, clip the global gradient norm to ``max_norm``, optimizer step.
 
     inputs, targets: (N, L) int64; lengths: (N,) int64. ``model(inputs, lengths)`` returns the
     logits of the real positions in packed order, (sum(lengths), V). Returns the loss before the
-    step (a 0-dim tensor).
+    step (a 0-dim tensor). The keyword-only parts are never passed by the lesson: the checker's
+    catalogue of mistakes swaps one of them.
     """
-    optimizer.zero_grad()
-    logits = model(inputs, lengths)  # (sum(lengths), V)
-    packed = pack_padded_sequence(targets, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    loss = F.cross_entropy(
-        logits, packed.data
-    )  # packed.data: (sum(lengths),), same order as the logits
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    optimizer.step()
+    loss = loss_of(model, inputs, targets, lengths)
+    gradients(optimizer, loss)
+    clip(model.parameters(), max_norm)
+    update(model, optimizer)
     return loss.detach()
 
 
+def _last_logits(model, prompt):
+    logits, state = model.step(prompt)  # (K, V): read the whole prompt
+    return logits[-1], state
+
+
+def _softmax_at(logits, temperature, drawn):
+    return torch.softmax(logits / temperature, dim=-1)  # (V,), whatever the number drawn so far
+
+
+def _multinomial(probs, generator):
+    return torch.multinomial(probs, 1, generator=generator)  # (1,)
+
+
+def _drawn_token(token, fed):
+    return token
+
+
+def _same_state(state):
+    return state
+
+
+def _is_end(token, end_index):
+    return token.item() == end_index
+
+
 @torch.no_grad()
-def sample(model, prompt, temperature, max_len, end_index, generator):
+def sample(
+    model,
+    prompt,
+    temperature,
+    max_len,
+    end_index,
+    generator,
+    *,
+    read=_last_logits,
+    weigh=_softmax_at,
+    draw=_multinomial,
+    feed=_drawn_token,
+    carry=_same_state,
+    ends=_is_end,
+):
     """Generate tokens after ``prompt`` ((K,) int64, K >= 1: the start token, or any text).
 
     Each step divides the last logits by ``temperature``, draws one token with
     ``torch.multinomial(probabilities, 1, generator=generator)``, and feeds it back with the
     carried state. Stops after drawing ``end_index`` (kept as the last token) or after ``max_len``
     tokens; with ``end_index=None`` it always draws ``max_len`` tokens. Returns the drawn tokens,
-    (T,) int64 with T <= max_len.
+    (T,) int64 with T <= max_len. The keyword-only parts are for the checker, as in ``train_step``.
     """
-    logits, state = model.step(prompt)  # (K, V): read the whole prompt
-    tokens = []
+    logits, state = read(model, prompt)  # (V,): after the prompt's last token
+    fed, tokens = prompt[-1:], []
     for _ in range(max_len):
-        probs = torch.softmax(logits[-1] / temperature, dim=-1)  # (V,)
-        token = torch.multinomial(probs, 1, generator=generator)  # (1,)
+        probs = weigh(logits, temperature, len(tokens))  # (V,)
+        token = draw(probs, generator)  # (1,)
         tokens.append(token)
-        if token.item() == end_index:
+        if ends(token, end_index):
             break
-        logits, state = model.step(token, state)  # (1, V)
+        fed = feed(token, fed)
+        logits, state = model.step(fed, carry(state))  # (1, V)
+        logits = logits[-1]
     return torch.cat(tokens) if tokens else prompt.new_zeros(0)
