@@ -33,35 +33,18 @@ PAD, BOS, EOS = 0, 1, 2  # rnn_course.data.CharVocab's special indices
 
 def _char_state(gen, config, scale):
     """Random float64 parameters with CharRNN's names and shapes; the padding row of the embedding is 0."""
-    with torch.random.fork_rng(
-        devices=[]
-    ):  # building the module draws from the global RNG: leave it as it was
-        shapes = {
-            k: v.shape
-            for k, v in CharRNN(
-                config["vocab_size"],
-                config["embed_size"],
-                config["hidden_size"],
-                cell=config["cell"],
-            )
-            .state_dict()
-            .items()
-        }
-    state = {
-        k: torch.randn(shape, generator=gen, dtype=DTYPE) * scale for k, shape in shapes.items()
-    }
+    sizes = config["vocab_size"], config["embed_size"], config["hidden_size"]
+    with torch.random.fork_rng(devices=[]):  # building the module draws from the global RNG
+        shapes = {k: v.shape for k, v in CharRNN(*sizes, cell=config["cell"]).state_dict().items()}
+    state = {k: torch.randn(v, generator=gen, dtype=DTYPE) * scale for k, v in shapes.items()}
     state["embed.weight"][PAD] = 0.0
     return state
 
 
 def _config(cell, vocab_size, embed_size, hidden_size, **extra):
-    return {
-        "cell": cell,
-        "vocab_size": vocab_size,
-        "embed_size": embed_size,
-        "hidden_size": hidden_size,
-        **extra,
-    }
+    return dict(
+        cell=cell, vocab_size=vocab_size, embed_size=embed_size, hidden_size=hidden_size, **extra
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,15 +76,18 @@ def _random_batch(gen, vocab_size, n, longest, width):
     return inputs, targets, lengths
 
 
-def _masked_mean_loss(model, inputs, targets, lengths):
-    """torch's loss, by another route than packing: per-position cross-entropy over the whole
-    padded batch, averaged over the real positions only."""
-    logits, _ = model.step(
-        inputs
-    )  # (N, L, V): a forward RNN's real steps ignore the padding after them
-    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+def _per_position(model, inputs, targets, lengths):
+    """Cross-entropy at every slot of the padded batch, (N, L), and the mask of the real ones (a
+    forward RNN's real steps ignore the padding after them)."""
+    logits, _ = model.step(inputs)  # (N, L, V)
     mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
-    return (per_position * mask).sum() / mask.sum()
+    return F.cross_entropy(logits.transpose(1, 2), targets, reduction="none"), mask
+
+
+def _masked_mean_loss(model, inputs, targets, lengths):
+    """torch's loss, by another route than packing: the mean over the real positions."""
+    losses, mask = _per_position(model, inputs, targets, lengths)
+    return (losses * mask).sum() / mask.sum()
 
 
 def _torch_steps(config, state, inputs, targets, lengths, max_norm):
@@ -126,9 +112,8 @@ def _step_case(seed, cell, optimizer, lr, momentum, max_norm, vocab_size, n, ste
     config = _config(cell, vocab_size, 4, 5, optimizer=optimizer, lr=lr, momentum=momentum)
     state = _char_state(gen, config, scale=0.6)
     batches = [_random_batch(gen, vocab_size, n, longest, longest + 1) for _ in range(steps)]
-    inputs, targets, lengths = (
-        torch.stack(parts) for parts in zip(*batches)
-    )  # (S, N, L), (S, N, L), (S, N)
+    stacked = (torch.stack(parts) for parts in zip(*batches))
+    inputs, targets, lengths = stacked  # (S, N, L), (S, N, L), (S, N)
     args = (config, state, inputs, targets, lengths, max_norm)
     how = "Adam" if optimizer == "adam" else f"SGD{' with momentum' if momentum else ''}"
     label = (
@@ -153,13 +138,6 @@ def _loss_after_step(model, optimizer, inputs, targets, lengths, max_norm):
     train_step(model, optimizer, inputs, targets, lengths, max_norm)
     with torch.no_grad():  # the loss of the updated model, not the one the step used
         return packed_loss(model, inputs, targets, lengths)
-
-
-def _per_position(model, inputs, targets, lengths):
-    """Cross-entropy at every slot of the padded batch, (N, L), and the mask of the real ones."""
-    logits, _ = model.step(inputs)  # (N, L, V)
-    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
-    return F.cross_entropy(logits.transpose(1, 2), targets, reduction="none"), mask
 
 
 def _loss_with_padding(model, inputs, targets, lengths):
