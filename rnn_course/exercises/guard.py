@@ -21,11 +21,11 @@ A function that removes or replaces the hook is reported as tampering.
 One thing the hook cannot see is C calling C: ``functools.partial(torch.rnn_tanh_cell)`` or
 ``map(torch.rnn_tanh_cell, ...)`` reach the kernel without a Python-level call. Every torch kernel
 binding consults the active ``TorchFunctionMode`` first, so ``Tripwire`` catches those (and every
-call of a forbidden torch function); a
-function that switches torch's function overrides off, takes the tripwire off torch's mode stack or
-runs a ``__torch_dispatch__`` handler (a dispatch mode or subclass, which runs below the tripwire) is
-reported as tampering, and so is the learner's own code run by torch inside a torch function (a custom
-op's Python kernel), where the tripwire is off the stack.
+call of a forbidden torch function); a function that switches torch's function overrides off, takes
+the tripwire off torch's mode stack or runs a ``__torch_dispatch__`` handler (a dispatch mode or
+subclass, which runs below the tripwire) is reported as tampering, and so is the learner's own code
+run by torch inside a torch function (a custom op's Python kernel), where the tripwire is off the
+stack.
 
 A function whose code is a byte-for-byte copy of one in ``rnn_course/reference.py`` (its source
 read with ``inspect.getsource`` or ``open`` and run with ``exec``) counts as calling the reference.
