@@ -1,12 +1,8 @@
-"""Trusted adapters for the encoder-decoder exercises (lessons 15 and 16).
+"""Trusted adapters for the encoder-decoder exercises of lesson 15.
 
 ``seq2seq_loss`` and ``greedy_decode`` take a decoder ``step`` function, which cannot travel to the
 grader's sandbox as plain data. Their hidden cases carry the decoder's weights instead (a dict named
 like a state_dict); the adapters here build ``step`` from them and call the learner's function.
-
-``attention`` needs no objects, but it may not hand its work to torch's attention: its adapter runs
-the learner's function under ``AttentionTripwire``, which notices ``F.scaled_dot_product_attention``,
-``F.multi_head_attention_forward`` and ``nn.MultiheadAttention`` however they were imported.
 
 This module lives outside ``rnn_course/exercises/`` on purpose: the guard flags any call into that
 folder as a call into the checker, and an adapter runs while the guard watches. It is also not
@@ -15,7 +11,6 @@ folder as a call into the checker, and an adapter runs while the guard watches. 
 
 import torch
 import torch.nn.functional as F
-from torch.overrides import TorchFunctionMode
 
 
 def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
@@ -67,49 +62,6 @@ def greedy_decode_adapter(fn):
 
     def run(params, h, sos_index, eos_index, pad_index, max_len):
         return fn(decoder_step(params), h, sos_index, eos_index, pad_index, max_len)
-
-    run.learner_fn = fn
-    return run
-
-
-def _is_torch_attention(name):
-    return "scaled_dot_product" in name or "multi_head_attention" in name
-
-
-class AttentionDelegated(RuntimeError):
-    """Raised when an attention exercise's answer used torch's own attention."""
-
-
-class AttentionTripwire(TorchFunctionMode):
-    """Notes every torch attention function called while it is active (``seen``, by name)."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        name = getattr(func, "__name__", "")
-        if _is_torch_attention(name) and name not in self.seen:
-            self.seen.append(name)
-        return func(*args, **(kwargs or {}))
-
-
-def attention_adapter(fn):
-    """Wrap ``fn(query, keys, values, mask)`` so that it fails when it used torch's attention.
-
-    The failure is raised after ``fn`` returns, so a learner's ``try`` cannot swallow it.
-    """
-
-    def run(query, keys, values, mask):
-        with AttentionTripwire() as tripwire:
-            answer = fn(query, keys, values, mask)
-        if tripwire.seen:
-            raise AttentionDelegated(
-                f"your attention calls torch's {tripwire.seen[0]}; write it yourself from a matrix "
-                "product, a softmax and a weighted sum (F.scaled_dot_product_attention and "
-                "nn.MultiheadAttention are off-limits here)"
-            )
-        return answer
 
     run.learner_fn = fn
     return run

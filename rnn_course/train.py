@@ -1,103 +1,12 @@
-"""A small, readable training loop for the end-to-end lesson, and the course's own training step and
-sampler (the lesson uses these after its exercises, so that nothing depends on the learner's attempt).
+"""Training for the end-to-end lesson (11): truncated BPTT over a stream of text, and the course's own
+training step and sampler (the lesson uses these after its exercises, so that nothing depends on the
+learner's attempt)."""
 
-    history = fit(model, loss_fn, make_train_batches, val_batches, epochs=20, lr=0.01,
-                  train_eval_batches=train_batches)
-
-``loss_fn(model, batch)`` returns a scalar tensor: the mean loss over the real (unpadded) positions of
-one batch. ``make_train_batches()`` is called once per epoch, so it can reshuffle. The loop prints one
-line per epoch and returns the losses, so that they can be plotted.
-"""
-
-import time
 import weakref
 
 import torch
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
-
-
-def evaluate(model, loss_fn, batches):
-    """The mean of ``loss_fn`` over ``batches``, without gradients, in eval mode (a float).
-
-    Every batch counts equally; for the mean per character, pass batches of equal size or one batch.
-    """
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        losses = [loss_fn(model, batch).item() for batch in batches]
-    model.train(was_training)
-    return sum(losses) / len(losses)
-
-
-def train_epoch(model, loss_fn, batches, optimizer, clip=1.0):
-    """One pass over ``batches``: forward, backward, clip the gradient norm, step. Returns the
-    mean training loss of the epoch (a float): an average over batches seen while the weights were
-    still changing, so it lags behind the loss of the weights at the end of the epoch."""
-    model.train()
-    losses = []
-    for batch in batches:
-        optimizer.zero_grad()
-        loss = loss_fn(model, batch)
-        loss.backward()
-        if clip is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        losses.append(loss.item())
-    return sum(losses) / len(losses)
-
-
-def fit(
-    model,
-    loss_fn,
-    make_train_batches,
-    val_batches,
-    epochs,
-    lr=0.01,
-    clip=1.0,
-    optimizer=None,
-    verbose=True,
-    train_eval_batches=None,
-    on_epoch=None,
-):
-    """Train ``model`` for ``epochs`` epochs with Adam (or ``optimizer``), clipping the gradient norm.
-
-    Prints one line per epoch unless ``verbose`` is False: the epoch's running training loss, the
-    training loss at the end of the epoch (when ``train_eval_batches`` is given), the validation
-    loss, and the seconds elapsed since training started (cumulative, labelled "total").
-    ``on_epoch(epoch, model, history)``, if given, runs after each epoch's line (e.g. to print a
-    sample, or keep the weights of the best epoch so far).
-
-    Returns a dict of lists:
-        "train": the running mean loss of each epoch (``epochs`` entries, see ``train_epoch``);
-        "train_end": with ``train_eval_batches``, their loss before training and after every epoch
-            (``epochs + 1`` entries), measured like the validation loss;
-        "val": the validation loss before training and after every epoch (``epochs + 1`` entries).
-    """
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train": [], "val": [evaluate(model, loss_fn, val_batches)]}
-    if train_eval_batches is not None:
-        history["train_end"] = [evaluate(model, loss_fn, train_eval_batches)]
-    start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        history["train"].append(train_epoch(model, loss_fn, make_train_batches(), optimizer, clip))
-        if train_eval_batches is not None:
-            history["train_end"].append(evaluate(model, loss_fn, train_eval_batches))
-        history["val"].append(evaluate(model, loss_fn, val_batches))
-        if verbose:
-            print(_epoch_line(epoch, history, time.perf_counter() - start))
-        if on_epoch is not None:
-            on_epoch(epoch, model, history)
-    return history
-
-
-def _epoch_line(epoch, history, elapsed):
-    end = f"  train (end) {history['train_end'][-1]:.3f}" if "train_end" in history else ""
-    return (
-        f"epoch {epoch:3d}  train (running) {history['train'][-1]:.3f}{end}  val {history['val'][-1]:.3f}"
-        f"  ({elapsed:.1f} s total)"
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # Truncated BPTT over a stream: the state is carried from chunk to chunk, and detached
@@ -200,43 +109,113 @@ class _Box:
 # ---------------------------------------------------------------------------------------------
 
 
-def train_step(model, optimizer, inputs, targets, lengths, max_norm):
+def packed_targets(targets, lengths):
+    """The targets of the real positions, (sum(lengths),), in packed order (time step by time step),
+    the order of ``model(inputs, lengths)``'s logits."""
+    return pack_padded_sequence(targets, lengths.cpu(), batch_first=True, enforce_sorted=False).data
+
+
+def packed_loss(model, inputs, targets, lengths):
+    """The mean cross-entropy over the real positions of a padded batch_first batch."""
+    logits = model(inputs, lengths)  # (sum(lengths), V)
+    return F.cross_entropy(logits, packed_targets(targets, lengths))
+
+
+def _fresh_gradients(optimizer, loss):
+    optimizer.zero_grad()  # backward adds to .grad
+    loss.backward()
+
+
+def _optimizer_step(model, optimizer):
+    optimizer.step()
+
+
+def train_step(
+    model,
+    optimizer,
+    inputs,
+    targets,
+    lengths,
+    max_norm,
+    *,
+    loss_of=packed_loss,
+    gradients=_fresh_gradients,
+    clip=torch.nn.utils.clip_grad_norm_,
+    update=_optimizer_step,
+):
     """One step on a padded batch_first batch: forward, the mean cross-entropy over the real
     positions, backward, clip the global gradient norm to ``max_norm``, optimizer step.
 
     inputs, targets: (N, L) int64; lengths: (N,) int64. ``model(inputs, lengths)`` returns the
     logits of the real positions in packed order, (sum(lengths), V). Returns the loss before the
-    step (a 0-dim tensor).
+    step (a 0-dim tensor). The keyword-only parts are never passed by the lesson: the checker's
+    catalogue of mistakes swaps one of them.
     """
-    optimizer.zero_grad()
-    logits = model(inputs, lengths)  # (sum(lengths), V)
-    packed = pack_padded_sequence(targets, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    loss = F.cross_entropy(
-        logits, packed.data
-    )  # packed.data: (sum(lengths),), same order as the logits
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    optimizer.step()
+    loss = loss_of(model, inputs, targets, lengths)
+    gradients(optimizer, loss)
+    clip(model.parameters(), max_norm)
+    update(model, optimizer)
     return loss.detach()
 
 
+def _last_logits(model, prompt):
+    logits, state = model.step(prompt)  # (K, V): read the whole prompt
+    return logits[-1], state
+
+
+def _softmax_at(logits, temperature, drawn):
+    return torch.softmax(logits / temperature, dim=-1)  # (V,), whatever the number drawn so far
+
+
+def _multinomial(probs, generator):
+    return torch.multinomial(probs, 1, generator=generator)  # (1,)
+
+
+def _drawn_token(token, fed):
+    return token
+
+
+def _same_state(state):
+    return state
+
+
+def _is_end(token, end_index):
+    return token.item() == end_index
+
+
 @torch.no_grad()
-def sample(model, prompt, temperature, max_len, end_index, generator):
+def sample(
+    model,
+    prompt,
+    temperature,
+    max_len,
+    end_index,
+    generator,
+    *,
+    read=_last_logits,
+    weigh=_softmax_at,
+    draw=_multinomial,
+    feed=_drawn_token,
+    carry=_same_state,
+    ends=_is_end,
+):
     """Generate tokens after ``prompt`` ((K,) int64, K >= 1: the start token, or any text).
 
     Each step divides the last logits by ``temperature``, draws one token with
     ``torch.multinomial(probabilities, 1, generator=generator)``, and feeds it back with the
     carried state. Stops after drawing ``end_index`` (kept as the last token) or after ``max_len``
     tokens; with ``end_index=None`` it always draws ``max_len`` tokens. Returns the drawn tokens,
-    (T,) int64 with T <= max_len.
+    (T,) int64 with T <= max_len. The keyword-only parts are for the checker, as in ``train_step``.
     """
-    logits, state = model.step(prompt)  # (K, V): read the whole prompt
-    tokens = []
+    logits, state = read(model, prompt)  # (V,): after the prompt's last token
+    fed, tokens = prompt[-1:], []
     for _ in range(max_len):
-        probs = torch.softmax(logits[-1] / temperature, dim=-1)  # (V,)
-        token = torch.multinomial(probs, 1, generator=generator)  # (1,)
+        probs = weigh(logits, temperature, len(tokens))  # (V,)
+        token = draw(probs, generator)  # (1,)
         tokens.append(token)
-        if token.item() == end_index:
+        if ends(token, end_index):
             break
-        logits, state = model.step(token, state)  # (1, V)
+        fed = feed(token, fed)
+        logits, state = model.step(fed, carry(state))  # (1, V)
+        logits = logits[-1]
     return torch.cat(tokens) if tokens else prompt.new_zeros(0)

@@ -141,30 +141,6 @@ def test_readme_covers_root_conda_activation_windows_and_tested_versions():
     assert "Python 3.11" in tested  # the lowest version requires-python allows is tested
 
 
-def _lesson_map():
-    section = re.search(r"^## Lesson map\n(.*?)^## ", _readme(), flags=re.M | re.S).group(1)
-    rows = re.findall(r"^\| (\d\d) \|([^|]*)\|([^|]*)\|([^|]*)\|", section, flags=re.M)
-    return {number: exercise for number, _, _, exercise in rows}
-
-
-def _graded_exercises(lesson):
-    """The exercises of a lesson in the checkers' catalogue: what `rnn-course check` grades."""
-    from rnn_course.exercises import exercise_ids, get_exercise
-
-    return {e for e in exercise_ids() if get_exercise(e).lesson == lesson}
-
-
-def test_lesson_map_lists_every_lesson_with_its_graded_exercises():
-    lesson_map = _lesson_map()
-    for key in sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")):
-        number = key.name[:2]
-        assert number in lesson_map, f"README's lesson map has no row for {key.name}"
-        listed = set(re.findall(r"`(\w+)`", lesson_map[number]))
-        assert listed == _graded_exercises(key.stem), (
-            f"lesson {number}: README lists {listed or 'none'}"
-        )
-
-
 # --- ./course itself, with a stand-in Python -------------------------------------------------------
 
 FAKE_PYTHON = """#!/bin/sh

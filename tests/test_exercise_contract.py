@@ -154,10 +154,10 @@ def test_an_unknown_or_misspelt_mistake_is_an_error():
         forward._rnn_mistake("h0_ignord")
     with pytest.raises(ValueError, match="unknown mistake"):
         gated._lstm_mistake("no forgett")
-    with pytest.raises(ValueError, match="is not one of"):
-        capstone._step_with(clip="vlaue")
-    with pytest.raises(ValueError, match="is not one of"):
-        capstone._sampler(draw="argmin")
+    with pytest.raises(ValueError, match="no part"):
+        capstone._step_variant(clpi=lambda parameters, max_norm: None)
+    with pytest.raises(ValueError, match="no part"):
+        capstone._sample_variant(drwa=lambda probs, generator: probs.argmax())
 
 
 def test_two_mistakes_with_one_name_are_refused():

@@ -300,6 +300,21 @@ def test_torchs_attention_is_off_limits(fn):
     assert not result.passed and "off-limits" in str(result), str(result)
 
 
+def test_the_guard_sees_a_forbidden_torch_function_however_it_is_reached():
+    """One mechanism for every exercise: the guard's Tripwire, here reached from C (partial)."""
+    from functools import partial
+
+    from rnn_course.exercises.guard import Guard
+
+    query, keys, values = torch.randn(2, 3, 4), torch.randn(2, 5, 4), torch.randn(2, 5, 6)
+    for forbid, expected in ((("scaled_dot_product",), "forbidden"), ((), None)):
+        with Guard(forbid_rnn=False, forbid_functions=forbid) as guard:
+            partial(F.scaled_dot_product_attention, query, keys)(values)
+            attention_einsum(query, keys, values)
+        kinds = [kind for kind, _ in guard.report.violations]
+        assert kinds == ([expected] if expected else []), guard.report.violations
+
+
 def test_the_course_versions_are_off_limits():
     from rnn_course import seq2seq
 

@@ -1,4 +1,5 @@
-"""rnn_course.lessons is the one list of lessons: the README's lesson map and lesson 00's table are it."""
+"""rnn_course.lessons is the one list of lessons: the README's lesson map and lesson 00's table are it,
+and the checkers' exercises come in its order."""
 
 from pathlib import Path
 
@@ -24,6 +25,13 @@ def test_the_map_lists_every_lesson_and_every_graded_exercise_once():
         assert table.count(f"`{exercise}`") == 1, exercise
         row = next(line for line in table.splitlines() if f"`{exercise}`" in line)
         assert row.startswith(f"| {get_exercise(exercise).lesson[:2]} |")
+
+
+def test_the_exercises_come_in_lesson_order():
+    ids = exercise_ids()
+    lessons = [get_exercise(e).lesson for e in ids]
+    assert lessons == sorted(lessons, key=list(lesson_slugs()).index)
+    assert ids.index("lstm_cell_backward") < ids.index("gru_cell")  # lesson 12 before lesson 13
 
 
 def test_the_readme_shows_the_lesson_map():

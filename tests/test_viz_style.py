@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from rnn_course.viz import gates, graphs, layouts, padding, real_task, style, training
+from rnn_course.viz import gates, graphs, layouts, padding, style, training
 
 pytestmark = pytest.mark.usefixtures("close_figures")
 
@@ -58,9 +58,6 @@ FIGURES = {
     "gates.gru_cell_diagram": lambda: gates.gru_cell_diagram(),
     "gates.accuracy_by_seed": lambda: gates.accuracy_by_seed(
         {"RNN": [0.25, 0.8], "GRU": [1.0, 1.0], "LSTM": [0.9, 1.0]}, 0.25
-    ),
-    "real_task.loss_curves": lambda: real_task.loss_curves(
-        {"train": [3.0, 2.5], "val": [3.4, 2.6, 2.3]}, baseline=3.0
     ),
 }
 

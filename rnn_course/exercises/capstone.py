@@ -8,16 +8,21 @@ Expected answers come from torch: the training step from autograd, F.cross_entro
 nn.utils.clip_grad_norm_ and torch.optim, written as a masked mean over the padded batch (a
 different route from the packed one the lesson teaches); the sampler from torch.multinomial with a
 torch.Generator seeded as the case says.
+
+Each catalogued mistake is a variant of the course's own ``train_step`` or ``sample``
+(``rnn_course.train``, split into named parts) with one part swapped, or the right answer changed
+after the fact.
 """
 
 import torch
 import torch.nn.functional as F
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils import clip_grad_norm_
 
 from ..adapters import DTYPE, build_char_model, build_optimizer, sample_adapter, train_step_adapter
 from ..models import CharRNN
+from ..train import packed_loss, packed_targets, sample, train_step
 from .cases import dims_label, generator
-from .registry import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register, variant
 
 PAD, BOS, EOS = 0, 1, 2  # rnn_course.data.CharVocab's special indices
 
@@ -28,35 +33,18 @@ PAD, BOS, EOS = 0, 1, 2  # rnn_course.data.CharVocab's special indices
 
 def _char_state(gen, config, scale):
     """Random float64 parameters with CharRNN's names and shapes; the padding row of the embedding is 0."""
-    with torch.random.fork_rng(
-        devices=[]
-    ):  # building the module draws from the global RNG: leave it as it was
-        shapes = {
-            k: v.shape
-            for k, v in CharRNN(
-                config["vocab_size"],
-                config["embed_size"],
-                config["hidden_size"],
-                cell=config["cell"],
-            )
-            .state_dict()
-            .items()
-        }
-    state = {
-        k: torch.randn(shape, generator=gen, dtype=DTYPE) * scale for k, shape in shapes.items()
-    }
+    sizes = config["vocab_size"], config["embed_size"], config["hidden_size"]
+    with torch.random.fork_rng(devices=[]):  # building the module draws from the global RNG
+        shapes = {k: v.shape for k, v in CharRNN(*sizes, cell=config["cell"]).state_dict().items()}
+    state = {k: torch.randn(v, generator=gen, dtype=DTYPE) * scale for k, v in shapes.items()}
     state["embed.weight"][PAD] = 0.0
     return state
 
 
 def _config(cell, vocab_size, embed_size, hidden_size, **extra):
-    return {
-        "cell": cell,
-        "vocab_size": vocab_size,
-        "embed_size": embed_size,
-        "hidden_size": hidden_size,
-        **extra,
-    }
+    return dict(
+        cell=cell, vocab_size=vocab_size, embed_size=embed_size, hidden_size=hidden_size, **extra
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,15 +76,18 @@ def _random_batch(gen, vocab_size, n, longest, width):
     return inputs, targets, lengths
 
 
-def _masked_mean_loss(model, inputs, targets, lengths):
-    """torch's loss, by another route than packing: per-position cross-entropy over the whole
-    padded batch, averaged over the real positions only."""
-    logits, _ = model.step(
-        inputs
-    )  # (N, L, V): a forward RNN's real steps ignore the padding after them
-    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
+def _per_position(model, inputs, targets, lengths):
+    """Cross-entropy at every slot of the padded batch, (N, L), and the mask of the real ones (a
+    forward RNN's real steps ignore the padding after them)."""
+    logits, _ = model.step(inputs)  # (N, L, V)
     mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
-    return (per_position * mask).sum() / mask.sum()
+    return F.cross_entropy(logits.transpose(1, 2), targets, reduction="none"), mask
+
+
+def _masked_mean_loss(model, inputs, targets, lengths):
+    """torch's loss, by another route than packing: the mean over the real positions."""
+    losses, mask = _per_position(model, inputs, targets, lengths)
+    return (losses * mask).sum() / mask.sum()
 
 
 def _torch_steps(config, state, inputs, targets, lengths, max_norm):
@@ -121,9 +112,8 @@ def _step_case(seed, cell, optimizer, lr, momentum, max_norm, vocab_size, n, ste
     config = _config(cell, vocab_size, 4, 5, optimizer=optimizer, lr=lr, momentum=momentum)
     state = _char_state(gen, config, scale=0.6)
     batches = [_random_batch(gen, vocab_size, n, longest, longest + 1) for _ in range(steps)]
-    inputs, targets, lengths = (
-        torch.stack(parts) for parts in zip(*batches)
-    )  # (S, N, L), (S, N, L), (S, N)
+    stacked = (torch.stack(parts) for parts in zip(*batches))
+    inputs, targets, lengths = stacked  # (S, N, L), (S, N, L), (S, N)
     args = (config, state, inputs, targets, lengths, max_norm)
     how = "Adam" if optimizer == "adam" else f"SGD{' with momentum' if momentum else ''}"
     label = (
@@ -137,80 +127,17 @@ def _step_cases():
     return [_step_case(1100 + i, *spec) for i, spec in enumerate(_STEP_SPECS)]
 
 
-# --- the catalogue: each mistake has the learner's signature, and runs through the adapter --------
+# --- the catalogue: variants of rnn_course.train's train_step, run through the adapter -----------
 
 
-def _packed_targets(targets, lengths):
-    return pack_padded_sequence(
-        targets, lengths, batch_first=True, enforce_sorted=False
-    ).data  # (sum(lengths),)
+def _step_variant(**part):
+    return variant(train_step, **part)
 
 
-def _known(**parts):
-    """A ValueError for a part set to a value the kit does not know (it would silently be right)."""
-    for part, (value, known) in parts.items():
-        if value not in known:
-            raise ValueError(f"{part}={value!r} is not one of {sorted(known)}")
-
-
-def _step_with(
-    loss_of=None,
-    clip="norm",
-    zero="start",
-    update="optimizer",
-    max_norm_used=None,
-    reported="before_step",
-):
-    """A train_step built from parts, so that each mistake changes exactly one of them."""
-    _known(clip=(clip, {"norm", "none", "value", "per_parameter"}))
-    _known(
-        zero=(zero, {"start", "never", "before_step"}), update=(update, {"optimizer", "by_hand"})
-    )
-    _known(reported=(reported, {"before_step", "after_step"}))
-    loss_of = loss_of or (
-        lambda model, i, t, n: F.cross_entropy(model(i, n), _packed_targets(t, n))
-    )
-
-    def train_step(model, optimizer, inputs, targets, lengths, max_norm):
-        if zero == "start":
-            optimizer.zero_grad()
-        loss = loss_of(model, inputs, targets, lengths)
-        loss.backward()
-        if zero == "before_step":
-            optimizer.zero_grad()
-        limit = max_norm if max_norm_used is None else max_norm_used
-        if clip == "norm":
-            torch.nn.utils.clip_grad_norm_(model.parameters(), limit)
-        elif clip == "value":
-            torch.nn.utils.clip_grad_value_(model.parameters(), limit)
-        elif clip == "per_parameter":
-            for parameter in model.parameters():
-                torch.nn.utils.clip_grad_norm_([parameter], limit)
-        if update == "optimizer":
-            optimizer.step()
-        elif update == "by_hand":
-            with torch.no_grad():
-                for parameter in model.parameters():
-                    if parameter.grad is not None:
-                        parameter -= optimizer.param_groups[0]["lr"] * parameter.grad
-        if reported == "after_step":  # the loss of the updated model, not the one the step used
-            with torch.no_grad():
-                return loss_of(model, inputs, targets, lengths)
-        return loss
-
-    return train_step
-
-
-def _loss_softmax_first(model, inputs, targets, lengths):
-    return F.cross_entropy(
-        torch.softmax(model(inputs, lengths), dim=-1), _packed_targets(targets, lengths)
-    )
-
-
-def _loss_sum(model, inputs, targets, lengths):
-    return F.cross_entropy(
-        model(inputs, lengths), _packed_targets(targets, lengths), reduction="sum"
-    )
+def _loss_after_step(model, optimizer, inputs, targets, lengths, max_norm):
+    train_step(model, optimizer, inputs, targets, lengths, max_norm)
+    with torch.no_grad():  # the loss of the updated model, not the one the step used
+        return packed_loss(model, inputs, targets, lengths)
 
 
 def _loss_with_padding(model, inputs, targets, lengths):
@@ -218,32 +145,136 @@ def _loss_with_padding(model, inputs, targets, lengths):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
+def _loss_over_all_slots(model, inputs, targets, lengths):
+    losses, mask = _per_position(model, inputs, targets, lengths)
+    return (losses * mask).sum() / losses.numel()
+
+
+def _loss_mean_of_line_means(model, inputs, targets, lengths):
+    losses, mask = _per_position(model, inputs, targets, lengths)
+    return ((losses * mask).sum(1) / lengths).mean()
+
+
 def _loss_rows_in_batch_order(model, inputs, targets, lengths):
     mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]  # (N, L)
     return F.cross_entropy(model(inputs, lengths), targets[mask])  # row by row, not packed order
 
 
-def _loss_over_all_slots(model, inputs, targets, lengths):
-    logits, _ = model.step(inputs)  # (N, L, V)
-    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
-    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]
-    return (per_position * mask).sum() / per_position.numel()
+def _clip_each(parameters, max_norm):
+    for parameter in parameters:
+        torch.nn.utils.clip_grad_norm_([parameter], max_norm)
 
 
-def _loss_mean_of_line_means(model, inputs, targets, lengths):
-    logits, _ = model.step(inputs)  # (N, L, V)
-    per_position = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (N, L)
-    mask = torch.arange(inputs.shape[1])[None, :] < lengths[:, None]
-    return ((per_position * mask).sum(1) / lengths).mean()
-
-
-def _loss_inputs_as_targets(model, inputs, targets, lengths):
-    return F.cross_entropy(model(inputs, lengths), _packed_targets(inputs, lengths))
+def _update_by_hand(model, optimizer):
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.grad is not None:
+                parameter -= optimizer.param_groups[0]["lr"] * parameter.grad
 
 
 _NO_CLIP = (
     "your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
     "the gradients) and before optimizer.step() (which uses them)"
+)
+
+_STEP_MISTAKES = (
+    (
+        "loss_after_step",
+        "the loss you return is recomputed after optimizer.step(), on the updated model; "
+        "return the loss the step was computed from (before the update)",
+        _loss_after_step,
+    ),
+    (
+        "zero_never",
+        "your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
+        "model.zero_grad()) before loss.backward() in every step",
+        _step_variant(gradients=lambda optimizer, loss: loss.backward()),
+    ),
+    (
+        # Stepping before loss.backward() looks the same, and is named by this entry too.
+        "step_without_fresh_gradients",
+        "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
+        "has just made (zero them before backward, step after it)",
+        _step_variant(gradients=lambda optimizer, loss: (loss.backward(), optimizer.zero_grad())),
+    ),
+    ("clip_none", _NO_CLIP, _step_variant(clip=lambda parameters, max_norm: None)),
+    (
+        "clip_value",
+        "you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
+        "norm of all gradients together (clip_grad_norm_)",
+        _step_variant(clip=torch.nn.utils.clip_grad_value_),
+    ),
+    (
+        "clip_per_parameter",
+        "you clip each parameter's gradient by its own norm; clip_grad_norm_ takes all the parameters "
+        "at once and scales them by one factor",
+        _step_variant(clip=_clip_each),
+    ),
+    (
+        "fixed_max_norm",
+        "you clip to a fixed norm instead of the max_norm argument",
+        _step_variant(clip=lambda parameters, max_norm: clip_grad_norm_(parameters, 1.0)),
+    ),
+    (
+        "loss_softmax_first",
+        "you apply softmax before F.cross_entropy, which expects raw logits (it does the log-softmax "
+        "itself)",
+        _step_variant(
+            loss_of=lambda model, inputs, targets, lengths: F.cross_entropy(
+                torch.softmax(model(inputs, lengths), dim=-1), packed_targets(targets, lengths)
+            )
+        ),
+    ),
+    (
+        "loss_sum",
+        "your loss adds up the positions (reduction='sum'); the loss is the mean over the real "
+        "positions",
+        _step_variant(
+            loss_of=lambda model, inputs, targets, lengths: F.cross_entropy(
+                model(inputs, lengths), packed_targets(targets, lengths), reduction="sum"
+            )
+        ),
+    ),
+    (
+        "loss_with_padding",
+        "your loss counts the padding positions too; average over the real positions only (the packed "
+        "targets, or ignore_index for the padding)",
+        _step_variant(loss_of=_loss_with_padding),
+    ),
+    (
+        "loss_rows_in_batch_order",
+        "your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
+        "packed order (time step by time step), so pack the targets the same way",
+        _step_variant(loss_of=_loss_rows_in_batch_order),
+    ),
+    (
+        "loss_over_all_slots",
+        "your loss divides by every slot of the padded batch (N × L); divide by the number of real "
+        "positions",
+        _step_variant(loss_of=_loss_over_all_slots),
+    ),
+    (
+        "loss_mean_of_line_means",
+        "you average each line first and then the lines, so a short line weighs as much as a long one; "
+        "take one mean over all the real positions",
+        _step_variant(loss_of=_loss_mean_of_line_means),
+    ),
+    (
+        "loss_inputs_as_targets",
+        "your targets are the inputs: at every step the target is the next character (targets), not "
+        "the one just read",
+        _step_variant(
+            loss_of=lambda model, inputs, targets, lengths: packed_loss(
+                model, inputs, inputs, lengths
+            )
+        ),
+    ),
+    (
+        "update_by_hand",
+        "you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
+        "momentum are ignored",
+        _step_variant(update=_update_by_hand),
+    ),
 )
 
 register(
@@ -261,96 +292,7 @@ register(
         rtol=1e-6,
         atol=1e-9,
         timeout=30.0,
-        mistakes=tuple(
-            Mistake(name, message, train_step_adapter(fn))
-            for name, message, fn in (
-                (
-                    "loss_after_step",
-                    "the loss you return is recomputed after optimizer.step(), on the updated model; "
-                    "return the loss the step was computed from (before the update)",
-                    _step_with(reported="after_step"),
-                ),
-                (
-                    "zero_never",
-                    "your gradients pile up from one step to the next: call optimizer.zero_grad() (or "
-                    "model.zero_grad()) before loss.backward() in every step",
-                    _step_with(zero="never"),
-                ),
-                (
-                    # Stepping before loss.backward() looks the same, and is named by this entry too.
-                    "step_without_fresh_gradients",
-                    "your parameters never change: optimizer.step() must use the gradients that loss.backward() "
-                    "has just made (zero them before backward, step after it)",
-                    _step_with(zero="before_step"),
-                ),
-                ("clip_none", _NO_CLIP, _step_with(clip="none")),
-                (
-                    "clip_value",
-                    "you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
-                    "norm of all gradients together (clip_grad_norm_)",
-                    _step_with(clip="value"),
-                ),
-                (
-                    "clip_per_parameter",
-                    "you clip each parameter's gradient by its own norm; clip_grad_norm_ takes all the parameters "
-                    "at once and scales them by one factor",
-                    _step_with(clip="per_parameter"),
-                ),
-                (
-                    "fixed_max_norm",
-                    "you clip to a fixed norm instead of the max_norm argument",
-                    _step_with(max_norm_used=1.0),
-                ),
-                (
-                    "loss_softmax_first",
-                    "you apply softmax before F.cross_entropy, which expects raw logits (it does the log-softmax "
-                    "itself)",
-                    _step_with(loss_of=_loss_softmax_first),
-                ),
-                (
-                    "loss_sum",
-                    "your loss adds up the positions (reduction='sum'); the loss is the mean over the real "
-                    "positions",
-                    _step_with(loss_of=_loss_sum),
-                ),
-                (
-                    "loss_with_padding",
-                    "your loss counts the padding positions too; average over the real positions only (the packed "
-                    "targets, or ignore_index for the padding)",
-                    _step_with(loss_of=_loss_with_padding),
-                ),
-                (
-                    "loss_rows_in_batch_order",
-                    "your targets are in another order than the logits: model(inputs, lengths) returns its rows in "
-                    "packed order (time step by time step), so pack the targets the same way",
-                    _step_with(loss_of=_loss_rows_in_batch_order),
-                ),
-                (
-                    "loss_over_all_slots",
-                    "your loss divides by every slot of the padded batch (N × L); divide by the number of real "
-                    "positions",
-                    _step_with(loss_of=_loss_over_all_slots),
-                ),
-                (
-                    "loss_mean_of_line_means",
-                    "you average each line first and then the lines, so a short line weighs as much as a long one; "
-                    "take one mean over all the real positions",
-                    _step_with(loss_of=_loss_mean_of_line_means),
-                ),
-                (
-                    "loss_inputs_as_targets",
-                    "your targets are the inputs: at every step the target is the next character (targets), not "
-                    "the one just read",
-                    _step_with(loss_of=_loss_inputs_as_targets),
-                ),
-                (
-                    "update_by_hand",
-                    "you update the parameters by hand (plain SGD) instead of calling optimizer.step(), so Adam and "
-                    "momentum are ignored",
-                    _step_with(update="by_hand"),
-                ),
-            )
-        ),
+        mistakes=tuple(Mistake(n, m, train_step_adapter(fn)) for n, m, fn in _STEP_MISTAKES),
         hints=(
             "backward adds to whatever is already in .grad, and the optimizer uses whatever is in .grad "
             "when it steps. So: what must happen before backward, and what may only happen between "
@@ -423,68 +365,41 @@ def _sample_cases():
     return [_sample_case(1200 + i, *spec) for i, spec in enumerate(_SAMPLE_SPECS)]
 
 
-# --- the catalogue -----------------------------------------------------------------------------
+# --- the catalogue: variants of rnn_course.train's sample, run through the adapter ---------------
 
 
-def _sampler(
-    scores="divide",
-    draw="sample",
-    feed="sampled",
-    carry=True,
-    stop="keep",
-    limit=0,
-    prompt_read="all",
-    position=-1,
-    include_prompt=False,
-    mask_special=False,
-):
-    """A sampler built from parts, so that each mistake changes exactly one of them."""
-    _known(
-        scores=(scores, {"divide", "multiply", "first_only", "probs", "over_steps"}),
-        draw=(draw, {"sample", "global", "argmax"}),
-        feed=(feed, {"sampled", "prompt"}),
-        stop=(stop, {"keep", "drop", "never"}),
-        prompt_read=(prompt_read, {"all", "first"}),
-    )
+def _sample_variant(**part):
+    return variant(sample, **part)
 
-    @torch.no_grad()
-    def sample(model, prompt, temperature, max_len, end_index, generator):
-        read = prompt if prompt_read == "all" else prompt[:1]
-        logits, state = model.step(read)  # (K, V)
-        logits = logits[position]
-        tokens, fed = [], read[-1:]
-        while len(tokens) < max_len + limit:
-            if mask_special:
-                logits = logits.clone()
-                logits[[PAD, BOS]] = -torch.inf
-            if scores == "divide" or (scores == "first_only" and not tokens):
-                probs = torch.softmax(logits / temperature, dim=-1)
-            elif scores == "multiply":
-                probs = torch.softmax(logits * temperature, dim=-1)
-            elif scores == "over_steps":  # softmax over the axis of one step: every probability 1
-                probs = torch.softmax(logits[None] / temperature, dim=0)[0]
-            elif scores == "first_only":
-                probs = torch.softmax(logits, dim=-1)
-            else:  # "probs": the temperature divides the probabilities, which multinomial renormalises
-                probs = torch.softmax(logits, dim=-1) / temperature
-            if draw == "sample":
-                token = torch.multinomial(probs, 1, generator=generator)
-            elif draw == "global":
-                token = torch.multinomial(probs, 1)
-            else:
-                token = probs.argmax().reshape(1)
-            if stop == "drop" and token.item() == end_index:
-                break
-            tokens.append(token.item())
-            if stop != "never" and token.item() == end_index:
-                break
-            fed = token if feed == "sampled" else fed
-            logits, state = model.step(fed, state if carry else None)
-            logits = logits[-1]
-        tokens = torch.tensor(tokens, dtype=torch.long)
-        return torch.cat([prompt, tokens]) if include_prompt else tokens
 
-    return sample
+def _sample_then(change):
+    """A mistake made after sampling: ``change(tokens, prompt, end_index)`` of the right tokens."""
+
+    def mistake(model, prompt, temperature, max_len, end_index, generator):
+        tokens = sample(model, prompt, temperature, max_len, end_index, generator)
+        return change(tokens, prompt, end_index)
+
+    return mistake
+
+
+def _read_at(part, position):
+    """A ``read`` part: the logits at ``position`` (V,) after reading ``part(prompt)``, and the state."""
+
+    def read(model, prompt):
+        logits, state = model.step(part(prompt))  # (K, V)
+        return logits[position], state
+
+    return read
+
+
+def _one_token_too_many(model, prompt, temperature, max_len, end_index, generator):
+    return sample(model, prompt, temperature, max_len + 1, end_index, generator)
+
+
+def _without_specials(logits, temperature, drawn):
+    logits = logits.clone()
+    logits[[PAD, BOS]] = -torch.inf
+    return torch.softmax(logits / temperature, dim=-1)
 
 
 def _sample_all_at_once(model, prompt, temperature, max_len, end_index, generator):
@@ -493,6 +408,102 @@ def _sample_all_at_once(model, prompt, temperature, max_len, end_index, generato
         probs = torch.softmax(logits[-1] / temperature, dim=-1)
         return torch.multinomial(probs, max_len, replacement=True, generator=generator)
 
+
+_SAMPLE_MISTAKES = (
+    (
+        "softmax_over_steps",
+        "your softmax runs over the wrong axis (one of size 1, e.g. dim=0 of a (1, V) row), so "
+        "every probability is 1 and the draw is uniform: normalise over the V scores (dim=-1)",
+        _sample_variant(weigh=lambda logits, t, drawn: torch.softmax(logits[None] / t, dim=0)[0]),
+    ),
+    (
+        "scores_multiply",
+        "you multiply the logits by the temperature; divide them by it (a temperature below 1 should "
+        "sharpen the distribution, above 1 flatten it)",
+        _sample_variant(weigh=lambda logits, t, drawn: torch.softmax(logits * t, dim=-1)),
+    ),
+    (
+        "draw_argmax",
+        "you always take the most likely token (argmax); draw it at random from the probabilities "
+        "with torch.multinomial",
+        _sample_variant(draw=lambda probs, generator: probs.argmax().reshape(1)),
+    ),
+    (
+        "draw_global",
+        "you draw without the generator you were given, so the draws cannot be reproduced: pass "
+        "generator=generator to torch.multinomial",
+        _sample_variant(draw=lambda probs, generator: torch.multinomial(probs, 1)),
+    ),
+    (
+        "no_carry",
+        "your hidden state is not carried from step to step: pass the state returned by the last step "
+        "back in, or the model forgets everything before the newest token",
+        _sample_variant(carry=lambda state: None),
+    ),
+    (
+        "feed_prompt",
+        "you feed the same token back at every step; feed back the token you have just drawn",
+        _sample_variant(feed=lambda token, fed: fed),
+    ),
+    (
+        "stop_never",
+        "you do not stop at the end token: stop as soon as end_index is drawn",
+        _sample_variant(ends=lambda token, end_index: False),
+    ),
+    (
+        "stop_drop",
+        "you stop at the end token but leave it out; keep it as the last token",
+        _sample_then(
+            lambda tokens, prompt, end: tokens[:-1] if tokens[-1:].eq(end).any() else tokens
+        ),
+    ),
+    (
+        "one_token_too_many",
+        "you draw one token too many: at most max_len tokens",
+        _one_token_too_many,
+    ),
+    (
+        "scores_probs",
+        "your temperature has no effect: dividing the probabilities (or ignoring the temperature) "
+        "changes nothing once multinomial renormalises them; divide the logits before the softmax",
+        _sample_variant(weigh=lambda logits, t, drawn: torch.softmax(logits, dim=-1) / t),
+    ),
+    (
+        "prompt_read_first",
+        "you read only the first token of the prompt; read the whole prompt before the first draw",
+        _sample_variant(read=_read_at(lambda prompt: prompt[:1], -1)),
+    ),
+    (
+        "first_step_logits",
+        "your first draw uses the logits after the prompt's first token; use those after its last "
+        "token",
+        _sample_variant(read=_read_at(lambda prompt: prompt, 0)),
+    ),
+    (
+        "returns_prompt",
+        "you return the prompt too; return only the tokens you drew",
+        _sample_then(lambda tokens, prompt, end: torch.cat([prompt, tokens])),
+    ),
+    (
+        "scores_first_only",
+        "your temperature is applied to the first draw only; divide the logits by it at every step",
+        _sample_variant(
+            weigh=lambda logits, t, drawn: torch.softmax(logits / (t if drawn == 0 else 1), dim=-1)
+        ),
+    ),
+    (
+        "mask_special",
+        "you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
+        "over all V logits",
+        _sample_variant(weigh=_without_specials),
+    ),
+    (
+        "all_drawn_at_once",
+        "you draw every token from the first step's distribution; feed each token back and draw the "
+        "next one from the model's new logits",
+        _sample_all_at_once,
+    ),
+)
 
 register(
     Exercise(
@@ -507,100 +518,7 @@ register(
         forbid_modules=("rnn_course.train",),
         adapter="rnn_course.adapters:sample_adapter",
         timeout=30.0,
-        mistakes=tuple(
-            Mistake(name, message, sample_adapter(fn))
-            for name, message, fn in (
-                (
-                    "softmax_over_steps",
-                    "your softmax runs over the wrong axis (one of size 1, e.g. dim=0 of a (1, V) row), so "
-                    "every probability is 1 and the draw is uniform: normalise over the V scores (dim=-1)",
-                    _sampler(scores="over_steps"),
-                ),
-                (
-                    "scores_multiply",
-                    "you multiply the logits by the temperature; divide them by it (a temperature below 1 should "
-                    "sharpen the distribution, above 1 flatten it)",
-                    _sampler(scores="multiply"),
-                ),
-                (
-                    "draw_argmax",
-                    "you always take the most likely token (argmax); draw it at random from the probabilities "
-                    "with torch.multinomial",
-                    _sampler(draw="argmax"),
-                ),
-                (
-                    "draw_global",
-                    "you draw without the generator you were given, so the draws cannot be reproduced: pass "
-                    "generator=generator to torch.multinomial",
-                    _sampler(draw="global"),
-                ),
-                (
-                    "no_carry",
-                    "your hidden state is not carried from step to step: pass the state returned by the last step "
-                    "back in, or the model forgets everything before the newest token",
-                    _sampler(carry=False),
-                ),
-                (
-                    "feed_prompt",
-                    "you feed the same token back at every step; feed back the token you have just drawn",
-                    _sampler(feed="prompt"),
-                ),
-                (
-                    "stop_never",
-                    "you do not stop at the end token: stop as soon as end_index is drawn",
-                    _sampler(stop="never"),
-                ),
-                (
-                    "stop_drop",
-                    "you stop at the end token but leave it out; keep it as the last token",
-                    _sampler(stop="drop"),
-                ),
-                (
-                    "one_token_too_many",
-                    "you draw one token too many: at most max_len tokens",
-                    _sampler(limit=1),
-                ),
-                (
-                    "scores_probs",
-                    "your temperature has no effect: dividing the probabilities (or ignoring the temperature) "
-                    "changes nothing once multinomial renormalises them; divide the logits before the softmax",
-                    _sampler(scores="probs"),
-                ),
-                (
-                    "prompt_read_first",
-                    "you read only the first token of the prompt; read the whole prompt before the first draw",
-                    _sampler(prompt_read="first"),
-                ),
-                (
-                    "first_step_logits",
-                    "your first draw uses the logits after the prompt's first token; use those after its last "
-                    "token",
-                    _sampler(position=0),
-                ),
-                (
-                    "returns_prompt",
-                    "you return the prompt too; return only the tokens you drew",
-                    _sampler(include_prompt=True),
-                ),
-                (
-                    "scores_first_only",
-                    "your temperature is applied to the first draw only; divide the logits by it at every step",
-                    _sampler(scores="first_only"),
-                ),
-                (
-                    "mask_special",
-                    "you rule out some tokens (the padding or start token?) before drawing; draw from the softmax "
-                    "over all V logits",
-                    _sampler(mask_special=True),
-                ),
-                (
-                    "all_drawn_at_once",
-                    "you draw every token from the first step's distribution; feed each token back and draw the "
-                    "next one from the model's new logits",
-                    _sample_all_at_once,
-                ),
-            )
-        ),
+        mistakes=tuple(Mistake(n, m, sample_adapter(fn)) for n, m, fn in _SAMPLE_MISTAKES),
         hints=(
             "Read the whole prompt first: the scores at its last position give the distribution of the "
             "first new token. Then repeat: scores to probabilities, draw a token, keep it, feed it back.",

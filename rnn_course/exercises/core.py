@@ -200,7 +200,12 @@ def run_learner(exercise, fn, cases, timeout=None, use_guard=True):
 def _run_one(exercise, fn, case, use_guard, interrupts=None):
     def guard():
         return (
-            Guard(exercise.forbid_rnn, exercise.forbid_autograd, exercise.forbid_modules)
+            Guard(
+                exercise.forbid_rnn,
+                exercise.forbid_autograd,
+                exercise.forbid_modules,
+                exercise.forbid_functions,
+            )
             if use_guard
             else None
         )

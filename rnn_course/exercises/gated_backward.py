@@ -77,6 +77,11 @@ def _into_c(grad_h_next, grad_c_next, o, tanh_c, tanh_slope):
     return grad_c_next + grad_h_next * o * tanh_slope(tanh_c)
 
 
+def _old_state(c, c_next):
+    """What f multiplies in c_next = f * c + i * g: the old cell state."""
+    return c
+
+
 def _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order):
     """The four (N, H) blocks of the pre-activation, named i, f, g, o, read in ``order``."""
     blocks = (F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)).chunk(4, dim=1)
@@ -119,7 +124,7 @@ def _backward(
     sigmoid_slope=_sigmoid_slope,
     tanh_slope=_tanh_slope,
     into_c=_into_c,
-    f_grad_from_c_next=False,
+    forget_reads=_old_state,
     weight_grads=_weight_grads,
     bias_grad=_bias_grad,
     input_grads=_input_grads,
@@ -128,7 +133,8 @@ def _backward(
     """The seven gradients of one LSTM step (shapes as the inputs'), computed by hand.
 
     Every keyword is a part a catalogued mistake replaces: ``order`` the gate order the rows are
-    read in, ``stack_order`` the order the gates' gradients are stacked in (``order`` when None).
+    read in, ``stack_order`` the order the gates' gradients are stacked in (``order`` when None),
+    ``forget_reads`` which cell state f's gradient is taken with.
     """
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order)
     i, f, o = torch.sigmoid(pre["i"]), torch.sigmoid(pre["f"]), torch.sigmoid(pre["o"])
@@ -138,7 +144,7 @@ def _backward(
     grad_c = into_c(grad_h_next, grad_c_next, o, tanh_c, tanh_slope)  # (N, H)
     delta = {
         "i": grad_c * g * sigmoid_slope(i),
-        "f": grad_c * (c_next if f_grad_from_c_next else c) * sigmoid_slope(f),
+        "f": grad_c * forget_reads(c, c_next) * sigmoid_slope(f),
         "g": grad_c * i * tanh_slope(g),
         "o": grad_h_next * tanh_c * sigmoid_slope(o),
     }
@@ -157,64 +163,23 @@ def _backward(
     }
 
 
-# ---------------------------------------------------------------------------------------------
-# The wrong parts
-# ---------------------------------------------------------------------------------------------
-
-
-def _only_from_later_steps(grad_h_next, grad_c_next, o, tanh_c, tanh_slope):
-    return grad_c_next
-
-
-def _only_through_h_next(grad_h_next, grad_c_next, o, tanh_c, tanh_slope):
-    return grad_h_next * o * tanh_slope(tanh_c)
-
-
-def _through_h_next_without_tanh(grad_h_next, grad_c_next, o, tanh_c, tanh_slope):
-    return grad_c_next + grad_h_next * o
-
-
-def _old_c_grad_without_f(grad_c, f, grad_c_next):
-    return grad_c
-
-
-def _old_c_grad_from_later_steps_only(grad_c, f, grad_c_next):
-    return grad_c_next * f
-
-
-def _weight_grads_transposed(delta, x, h):
-    return x.T @ delta, h.T @ delta
-
-
-def _bias_grad_per_row(delta):
-    return delta
-
-
-def _grad_h_through_weight_ih(delta, weight_ih, weight_hh):
-    return delta @ weight_ih, delta @ weight_ih
-
-
-def _grad_x_through_weight_hh(delta, weight_ih, weight_hh):
-    return delta @ weight_hh, delta @ weight_hh
-
-
 _MISTAKES = (
     Mistake(
         "no_grad_from_h_next_into_c",
         "your gradient for the cell state leaves out the road through h_next: h_next = o * "
         "tanh(c_next) also depends on c_next, so grad_h_next reaches c_next too",
-        variant(_backward, into_c=_only_from_later_steps),
+        variant(_backward, into_c=lambda dh, dc, o, tanh_c, slope: dc),
     ),
     Mistake(
         "no_grad_c_next",
         "your gradient for the cell state leaves out grad_c_next: what later steps send back to "
         "c_next adds to what arrives through h_next",
-        variant(_backward, into_c=_only_through_h_next),
+        variant(_backward, into_c=lambda dh, dc, o, tanh_c, slope: dh * o * slope(tanh_c)),
     ),
     Mistake(
         "no_tanh_slope_on_c",
         "on the road from h_next into c_next you leave out the slope of the tanh applied to c_next",
-        variant(_backward, into_c=_through_h_next_without_tanh),
+        variant(_backward, into_c=lambda dh, dc, o, tanh_c, slope: dc + dh * o),
     ),
     Mistake(
         "sigmoid_slope_as_s",
@@ -230,19 +195,19 @@ _MISTAKES = (
         "forget_grad_uses_c_next",
         "your forget gate's gradient multiplies by the new cell state; f multiplies the old c, so "
         "its gradient is taken with c",
-        variant(_backward, f_grad_from_c_next=True),
+        variant(_backward, forget_reads=lambda c, c_next: c_next),
     ),
     Mistake(
         "grad_c_without_f",
         "your gradient for c is the cell state's gradient itself; c reaches c_next through f * c, "
         "so it is multiplied by f on the way back",
-        variant(_backward, old_c_grad=_old_c_grad_without_f),
+        variant(_backward, old_c_grad=lambda grad_c, f, grad_c_next: grad_c),
     ),
     Mistake(
         "grad_c_skips_h_next",
         "your gradient for c is f times grad_c_next alone; it is f times the cell state's whole "
         "gradient, which also holds what arrives through h_next",
-        variant(_backward, old_c_grad=_old_c_grad_from_later_steps_only),
+        variant(_backward, old_c_grad=lambda grad_c, f, grad_c_next: grad_c_next * f),
     ),
     Mistake(
         "gate_order_ifog",
@@ -266,23 +231,23 @@ _MISTAKES = (
         "weights_transposed",
         "your weight gradients are transposed: a gradient has the shape of its weight, "
         "(4H, H_in) and (4H, H)",
-        variant(_backward, weight_grads=_weight_grads_transposed),
+        variant(_backward, weight_grads=lambda delta, x, h: (x.T @ delta, h.T @ delta)),
     ),
     Mistake(
         "bias_not_summed",
         "your bias gradients are not summed over the batch: a bias is shared by all N rows, so "
         "its gradient has shape (4H,)",
-        variant(_backward, bias_grad=_bias_grad_per_row),
+        variant(_backward, bias_grad=lambda delta: delta),
     ),
     Mistake(
         "grad_h_uses_weight_ih",
         "your gradient for h goes through weight_ih; h only meets weight_hh",
-        variant(_backward, input_grads=_grad_h_through_weight_ih),
+        variant(_backward, input_grads=lambda delta, w_ih, w_hh: (delta @ w_ih, delta @ w_ih)),
     ),
     Mistake(
         "grad_x_uses_weight_hh",
         "your gradient for x goes through weight_hh; x only meets weight_ih",
-        variant(_backward, input_grads=_grad_x_through_weight_hh),
+        variant(_backward, input_grads=lambda delta, w_ih, w_hh: (delta @ w_hh, delta @ w_hh)),
     ),
 )
 

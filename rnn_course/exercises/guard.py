@@ -12,17 +12,20 @@ into C. That is enough to see, whatever name they were imported under:
 * autograd (``Tensor.backward``, ``torch.autograd.grad``, ``torch.func``), which all end in the
   C function ``run_backward`` or in ``torch/autograd`` Python code, when an exercise forbids it;
 * any function defined in a module an exercise names in ``forbid_modules`` (e.g.
-  ``torch.nn.utils.clip_grad``, which holds ``clip_grad_norm_``).
+  ``torch.nn.utils.clip_grad``, which holds ``clip_grad_norm_``);
+* any torch function whose name contains a part an exercise names in ``forbid_functions`` (e.g.
+  ``scaled_dot_product``, for ``F.scaled_dot_product_attention`` however it was imported).
 
 A function that removes or replaces the hook is reported as tampering.
 
 One thing the hook cannot see is C calling C: ``functools.partial(torch.rnn_tanh_cell)`` or
 ``map(torch.rnn_tanh_cell, ...)`` reach the kernel without a Python-level call. Every torch kernel
-binding consults the active ``TorchFunctionMode`` first, so ``KernelTripwire`` catches those; a
-function that switches torch's function overrides off, takes the tripwire off torch's mode stack or
-runs a ``__torch_dispatch__`` handler (a dispatch mode or subclass, which runs below the tripwire) is
-reported as tampering, and so is the learner's own code run by torch inside a torch function (a custom
-op's Python kernel), where the tripwire is off the stack.
+binding consults the active ``TorchFunctionMode`` first, so ``Tripwire`` catches those (and every
+call of a forbidden torch function); a function that switches torch's function overrides off, takes
+the tripwire off torch's mode stack or runs a ``__torch_dispatch__`` handler (a dispatch mode or
+subclass, which runs below the tripwire) is reported as tampering, and so is the learner's own code
+run by torch inside a torch function (a custom op's Python kernel), where the tripwire is off the
+stack.
 
 A function whose code is a byte-for-byte copy of one in ``rnn_course/reference.py`` (its source
 read with ``inspect.getsource`` or ``open`` and run with ``exec``) counts as calling the reference.
@@ -83,6 +86,7 @@ MESSAGES = {
     "autograd": "it uses autograd ({name}); this exercise asks for the gradients worked out by hand",
     "delegate": "it hands the work to {name}, torch's ready-made version; the point of the exercise is to "
     "write it yourself",
+    "forbidden": "it calls torch's {name}, which is off-limits here; write the computation yourself",
     "checker": "it calls the checker's own code ({name}); write the computation yourself",
     "tamper": "it changed Python's profiling hook, which the checker uses to watch for delegation",
     "nested": "it runs its own code ({name}) inside a torch operation (a custom op, a dispatch mode or a tensor "
@@ -174,18 +178,25 @@ def _reference_prints():
     return _REFERENCE_PRINTS
 
 
-class KernelTripwire(TorchFunctionMode):
-    """A TorchFunctionMode that notes the names of torch's RNN kernels however they are reached."""
+class Tripwire(TorchFunctionMode):
+    """A TorchFunctionMode that notes, however they are reached, the names of torch's RNN kernels
+    (``kernels``, in ``seen``) and of the torch functions whose names contain a part of ``forbidden``
+    (in ``forbidden_seen``)."""
 
-    def __init__(self):
+    def __init__(self, kernels=True, forbidden=()):
         super().__init__()
-        self.seen = []
+        self.kernels, self.forbidden = kernels, tuple(forbidden)
+        self.seen, self.forbidden_seen = [], []
         self.depth = 0  # > 0 while a torch function runs below it (where it is off the stack)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "")
-        if _is_rnn_kernel(name) and name not in self.seen:
+        if type(name) is not str:
+            name = "?"
+        if self.kernels and _is_rnn_kernel(name) and name not in self.seen:
             self.seen.append(name)
+        if any(part in name for part in self.forbidden) and name not in self.forbidden_seen:
+            self.forbidden_seen.append(name)
         self.depth += 1
         try:
             return func(*args, **(kwargs or {}))
@@ -201,11 +212,17 @@ class Guard:
         forbid_autograd: flag any use of autograd.
         forbid_modules: dotted names of modules none of whose functions may be called,
             e.g. ("torch.nn.utils.clip_grad",).
+        forbid_functions: parts of torch function names none of which may be called, e.g.
+            ("scaled_dot_product",) for F.scaled_dot_product_attention and its kernels.
     """
 
-    def __init__(self, forbid_rnn=True, forbid_autograd=False, forbid_modules=()):
+    def __init__(
+        self, forbid_rnn=True, forbid_autograd=False, forbid_modules=(), forbid_functions=()
+    ):
         self.forbid_rnn = forbid_rnn
         self.forbid_autograd = forbid_autograd
+        self.forbid_functions = tuple(forbid_functions)
+        self._watch_torch = forbid_rnn or bool(self.forbid_functions)  # through the Tripwire
         self._forbidden_files = {_SEP.join(m.split(".")) + ".py": m for m in forbid_modules}
         self.report = GuardReport()
         self._seen = set()
@@ -225,12 +242,12 @@ class Guard:
             self._on_python_call(frame.f_code.co_filename, frame.f_code.co_name, frame.f_code)
         elif event == "c_call":
             self._on_c_call(getattr(arg, "__name__", ""))
-        if self.forbid_rnn and torch._C._is_torch_function_all_disabled():
+        if self._watch_torch and torch._C._is_torch_function_all_disabled():
             self._flag("overrides", "DisableTorchFunction")
 
     def _on_python_call(self, filename, name, code=None):
         if (
-            self.forbid_rnn and name == "__torch_dispatch__"
+            self._watch_torch and name == "__torch_dispatch__"
         ):  # runs below the tripwire, where it cannot see
             self._flag("overrides", "TorchDispatchMode")
         elif filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
@@ -267,7 +284,9 @@ class Guard:
             self._flag("autograd", name)
 
     def __enter__(self):
-        self._tripwire = KernelTripwire() if self.forbid_rnn else None
+        self._tripwire = (
+            Tripwire(self.forbid_rnn, self.forbid_functions) if self._watch_torch else None
+        )
         if self._tripwire:
             _reference_prints()
             if torch._C._is_torch_function_all_disabled():
@@ -304,4 +323,6 @@ class Guard:
                 torch._C._pop_torch_function_stack()
             for name in self._tripwire.seen:
                 self._flag("rnn_kernel", name)
+            for name in self._tripwire.forbidden_seen:
+                self._flag("forbidden", name)
         return False

@@ -98,7 +98,8 @@ class Exercise:
     or an incoming gradient not multiplied in (``grad_*`` as if all ones). ``number_note``: why a 0-dim
     output must stay a tensor (shown when a Python number is returned). ``named_sizes``: sizes its
     messages may name besides the cases' letters and axes, e.g. ("4*H",). ``adapter``:
-    "module:function" (trusted, outside this folder); adapter(fn) takes the case's args.
+    "module:function" (trusted, outside this folder); adapter(fn) takes the case's args. The
+    ``forbid_*`` settings are the guard's (``guard.Guard``).
     """
 
     id: str
@@ -116,6 +117,7 @@ class Exercise:
     forbid_rnn: bool = True
     forbid_autograd: bool = False
     forbid_modules: tuple = ()
+    forbid_functions: tuple = ()
     timeout: float = 10.0
     adapter: str = ""
     number_note: str = ""
@@ -170,8 +172,9 @@ def register(exercise):
 
 
 def exercise_ids():
-    """Every exercise id, in the order the lessons meet them."""
-    return list(_REGISTRY)
+    """Every exercise id, in the order the lessons meet them: by lesson (slugs start with the lesson's
+    number), and within a lesson in the order its exercises were registered."""
+    return [e.id for e in sorted(_REGISTRY.values(), key=lambda e: e.lesson)]
 
 
 def get_exercise(exercise_id):

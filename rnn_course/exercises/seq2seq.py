@@ -5,8 +5,8 @@ gets it as ``step(y, h) -> (logits, h_next)``, built from the case's weights by 
 (``rnn_course.seq2seq_adapters``). Letters: N batch, L target length, H hidden size, E embedding size,
 C vocabulary size (torch's number of classes); for attention, torch's own: L queries, S keys, E, Ev.
 
-Each catalogued mistake is a small function of its own, named after the one place it differs from
-the right computation.
+Each catalogued mistake is a variant of the course's own computation (``rnn_course.seq2seq``, split
+into named parts) with one part swapped, or the right answer changed after the fact.
 """
 
 import math
@@ -15,9 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..seq2seq import attention, greedy_decode, hide_padding, run_decoder, seq2seq_loss, token_loss
 from ..seq2seq_adapters import greedy_decode_adapter, seq2seq_loss_adapter
 from .cases import DTYPE, dims_label, generator, randn
-from .core import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register, variant
 
 _FORBIDDEN = ("rnn_course.seq2seq",)
 
@@ -106,162 +107,124 @@ def _loss_cases():
     return [_loss_case(1500 + i, *shape) for i, shape in enumerate(_LOSS_SHAPES)]
 
 
-def _shifted(tgt, sos_index):
-    """The decoder's inputs (N, L): <sos>, then the targets without their last token."""
-    return torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)
-
-
-def _run_decoder(step, h, inputs):
-    """Logits (N, L, C) with ``inputs[:, t]`` fed at step t and the state carried."""
-    logits = []
-    for t in range(inputs.shape[1]):
-        out, h = step(inputs[:, t], h)
-        logits.append(out)
-    return torch.stack(logits, dim=1)  # (N, L, C)
-
-
 def _per_token(logits, tgt):
     """Cross-entropy of every position, (N, L), padding included."""
     return F.cross_entropy(logits.transpose(1, 2), tgt, reduction="none")
 
 
-def seq2seq_loss_right(step, h, tgt, sos_index, pad_index):
-    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
-    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
-
-
-def unshifted_inputs(step, h, tgt, sos_index, pad_index):
-    logits = _run_decoder(step, h, tgt)  # fed the very token it must predict
-    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
-
-
-def fed_own_predictions(step, h, tgt, sos_index, pad_index):
-    y, logits = torch.full_like(tgt[:, 0], sos_index), []
-    for _ in range(tgt.shape[1]):
+def _free_running(step, h, inputs):
+    """Logits (N, L, C) with the decoder fed its own argmax after the first input."""
+    y, logits = inputs[:, 0], []
+    for _ in range(inputs.shape[1]):
         out, h = step(y, h)
         logits.append(out)
         y = out.argmax(dim=-1)  # its own guess, not the target
-    logits = torch.stack(logits, dim=1)
-    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
+    return torch.stack(logits, dim=1)
 
 
-def padding_scored(step, h, tgt, sos_index, pad_index):
-    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
-    return F.cross_entropy(logits.transpose(1, 2), tgt)  # no ignore_index
+def _eos_left_out(logits, tgt, pad_index):
+    eos = tgt.gather(1, (tgt != pad_index).sum(1, keepdim=True) - 1)  # the token before padding
+    return _per_token(logits, tgt)[(tgt != pad_index) & (tgt != eos)].mean()
 
 
-def ignore_index_zero(step, h, tgt, sos_index, pad_index):
-    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
-    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=0)
+def _sos_never_fed(step, h, tgt, sos_index, pad_index):
+    logits = run_decoder(step, h, tgt[:, :-1])  # starts from the first target
+    return token_loss(logits, tgt[:, 1:], pad_index)
 
 
-def eos_not_scored(step, h, tgt, sos_index, pad_index):
-    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
-    eos = tgt.gather(1, ((tgt != pad_index).sum(1, keepdim=True) - 1))  # the token before padding
-    mask = (tgt != pad_index) & (tgt != eos)
-    return losses[mask].mean()
-
-
-def mask_from_inputs(step, h, tgt, sos_index, pad_index):
-    inputs = _shifted(tgt, sos_index)
-    losses = _per_token(_run_decoder(step, h, inputs), tgt)
-    return losses[inputs != pad_index].mean()
-
-
-def mean_of_row_means(step, h, tgt, sos_index, pad_index):
-    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
-    mask = tgt != pad_index
-    return ((losses * mask).sum(1) / mask.sum(1)).mean()
-
-
-def divided_by_batch(step, h, tgt, sos_index, pad_index):
-    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
-    return losses[tgt != pad_index].sum() / tgt.shape[0]
-
-
-def summed(step, h, tgt, sos_index, pad_index):
-    losses = _per_token(_run_decoder(step, h, _shifted(tgt, sos_index)), tgt)
-    return losses[tgt != pad_index].sum()
-
-
-def state_not_carried(step, h, tgt, sos_index, pad_index):
-    inputs = _shifted(tgt, sos_index)
-    logits = torch.stack([step(inputs[:, t], h)[0] for t in range(inputs.shape[1])], dim=1)
-    return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)
-
-
-def sos_never_fed(step, h, tgt, sos_index, pad_index):
-    logits = _run_decoder(step, h, tgt[:, :-1])  # starts from the first target
-    return F.cross_entropy(logits.transpose(1, 2), tgt[:, 1:], ignore_index=pad_index)
-
-
-def softmax_then_cross_entropy(step, h, tgt, sos_index, pad_index):
-    probs = _run_decoder(step, h, _shifted(tgt, sos_index)).softmax(dim=-1)
-    return F.cross_entropy(probs.transpose(1, 2), tgt, ignore_index=pad_index)
-
-
-def nll_of_logits(step, h, tgt, sos_index, pad_index):
-    logits = _run_decoder(step, h, _shifted(tgt, sos_index))
-    return F.nll_loss(logits.transpose(1, 2), tgt, ignore_index=pad_index)  # no log_softmax
+def _loss_variant(**part):
+    return variant(seq2seq_loss, **part)
 
 
 _LOSS_MISTAKES = (
     (
+        "unshifted_inputs",
         "your decoder is fed the very token it must predict: its input at step t is the target of step "
         "t - 1 (<sos> at the first step), i.e. the targets shifted right by one",
-        unshifted_inputs,
+        _loss_variant(inputs=lambda tgt, sos_index: tgt),
     ),
     (
+        "fed_own_predictions",
         "your decoder is fed its own predictions (free running); the loss is teacher-forced: feed the "
         "true previous target, whatever the decoder guessed",
-        fed_own_predictions,
+        _loss_variant(run=_free_running),
     ),
     (
+        "padding_scored",
         "your loss scores the padding positions too; leave out every position whose target is pad_index",
-        padding_scored,
+        _loss_variant(score=lambda logits, tgt, pad: _per_token(logits, tgt).mean()),
     ),
     (
+        "ignore_index_zero",
         "your loss leaves out the targets equal to 0, not those equal to pad_index: use the index you are "
         "given (ignore_index=pad_index)",
-        ignore_index_zero,
+        _loss_variant(score=lambda logits, tgt, pad: token_loss(logits, tgt, 0)),
     ),
     (
+        "eos_not_scored",
         "your loss leaves out <eos>; predicting where a sequence ends is part of the task, so <eos> is "
         "scored like any other target (only padding is left out)",
-        eos_not_scored,
+        _loss_variant(score=_eos_left_out),
     ),
     (
+        "mask_from_inputs",
         "your mask is read off the decoder's inputs, which are shifted by one; read it off the targets",
-        mask_from_inputs,
+        _loss_variant(
+            score=lambda logits, tgt, pad: _per_token(logits, tgt)[
+                F.pad(tgt[:, :-1] != pad, (1, 0), value=True)  # the inputs' mask: <sos> first
+            ].mean()
+        ),
     ),
     (
+        "mean_of_row_means",
         "you average within each sequence and then over the batch; the loss is the mean over all real "
         "target tokens of the batch, so longer sequences weigh more",
-        mean_of_row_means,
+        _loss_variant(
+            score=lambda logits, tgt, pad: (
+                (_per_token(logits, tgt) * (tgt != pad)).sum(1) / (tgt != pad).sum(1)
+            ).mean()
+        ),
     ),
     (
+        "divided_by_batch",
         "you divide the summed loss by N (the batch size); divide by the number of real target tokens",
-        divided_by_batch,
+        _loss_variant(
+            score=lambda logits, tgt, pad: _per_token(logits, tgt)[tgt != pad].sum() / tgt.shape[0]
+        ),
     ),
-    ("your loss is a sum over the tokens; take their mean", summed),
     (
+        "summed",
+        "your loss is a sum over the tokens; take their mean",
+        _loss_variant(score=lambda logits, tgt, pad: _per_token(logits, tgt)[tgt != pad].sum()),
+    ),
+    (
+        "state_not_carried",
         "your decoder starts every step from the context h; carry the state: each step starts from the "
         "h_next of the step before",
-        state_not_carried,
+        _loss_variant(
+            run=lambda step, h, inputs: torch.stack(
+                [step(inputs[:, t], h)[0] for t in range(inputs.shape[1])], dim=1
+            )
+        ),
     ),
     (
+        "sos_never_fed",
         "your decoder never sees <sos>: it starts from the first target and so never predicts it; feed "
         "<sos> first and score every target",
-        sos_never_fed,
+        _sos_never_fed,
     ),
     (
+        "softmax_then_cross_entropy",
         "you apply softmax before cross-entropy, which applies log-softmax itself; pass the raw logits",
-        softmax_then_cross_entropy,
+        _loss_variant(score=lambda logits, tgt, pad: token_loss(logits.softmax(dim=-1), tgt, pad)),
     ),
     (
+        "nll_of_logits",
         "you take nll_loss of the raw logits; nll_loss expects log-probabilities (use cross_entropy, or "
         "log_softmax first)",
-        nll_of_logits,
+        _loss_variant(
+            score=lambda logits, tgt, pad: F.nll_loss(logits.transpose(1, 2), tgt, ignore_index=pad)
+        ),
     ),
 )
 
@@ -279,9 +242,7 @@ register(
         adapter="rnn_course.seq2seq_adapters:seq2seq_loss_adapter",
         rtol=1e-6,
         atol=1e-9,
-        mistakes=tuple(
-            Mistake(fn.__name__, m, seq2seq_loss_adapter(fn)) for m, fn in _LOSS_MISTAKES
-        ),
+        mistakes=tuple(Mistake(n, m, seq2seq_loss_adapter(fn)) for n, m, fn in _LOSS_MISTAKES),
         hints=(
             "Teacher forcing means that the decoder's input at each step is the true previous token, not "
             "its own guess. What is the 'previous token' of the first target?",
@@ -359,186 +320,85 @@ def _decode_cases():
     return [_decode_case(1600 + i, *shape) for i, shape in enumerate(_DECODE_SHAPES)]
 
 
-def _first_tokens(h, sos_index):
-    return torch.full((h.shape[0],), sos_index, dtype=torch.long)  # (N,)
+def _decode_variant(**part):
+    return variant(greedy_decode, **part)
 
 
-def greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)  # (N, T)
+def _decoded(change):
+    """A mistake made after decoding: ``change(tokens, sos_index, eos_index, pad_index)`` of the
+    right tokens (N, T)."""
+
+    def mistake(step, h, sos_index, eos_index, pad_index, max_len):
+        tokens = greedy_decode(step, h, sos_index, eos_index, pad_index, max_len)
+        return change(tokens, sos_index, eos_index, pad_index)
+
+    return mistake
 
 
-def never_stops_early(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        tokens.append(y)
-        done = done | (y == eos_index)  # but the loop goes on to max_len
-    return torch.stack(tokens, dim=1)
+def _decoded_for(steps):
+    """A mistake that decodes for ``max_len + steps`` steps."""
 
+    def mistake(step, h, sos_index, eos_index, pad_index, max_len):
+        return greedy_decode(step, h, sos_index, eos_index, pad_index, max_len + steps)
 
-def no_padding_after_eos(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1)  # finished rows keep producing tokens
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def eos_after_eos(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1).masked_fill(done, eos_index)  # fills with <eos>, not <pad>
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def stops_at_first_eos(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.any():  # any row, not every row
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def sos_kept(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    tokens.append(y)  # <sos> is not a prediction
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def eos_dropped(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        done = done | (y == eos_index)
-        tokens.append(y.masked_fill(y == eos_index, pad_index))  # the <eos> itself is lost
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def sos_fed_every_step(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(_first_tokens(h, sos_index), h)  # never its previous token
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def state_not_updated(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, _ = step(y, h)  # h_next thrown away
-        y = logits.argmax(dim=-1).masked_fill(done, pad_index)
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def one_step_short(step, h, sos_index, eos_index, pad_index, max_len):
-    return greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len - 1)
-
-
-def one_step_over(step, h, sos_index, eos_index, pad_index, max_len):
-    return greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len + 1)
-
-
-def argmax_over_batch(step, h, sos_index, eos_index, pad_index, max_len):
-    y, done, tokens = _first_tokens(h, sos_index), torch.zeros(h.shape[0], dtype=torch.bool), []
-    for _ in range(max_len):
-        logits, h = step(y, h)
-        y = logits.argmax(dim=0).masked_fill(done, pad_index)  # over the batch, not the vocabulary
-        tokens.append(y)
-        done = done | (y == eos_index)
-        if done.all():
-            break
-    return torch.stack(tokens, dim=1)
-
-
-def time_first(step, h, sos_index, eos_index, pad_index, max_len):
-    return greedy_decode_right(step, h, sos_index, eos_index, pad_index, max_len).T
+    return mistake
 
 
 _DECODE_MISTAKES = (
     (
+        "never_stops_early",
         "your loop always runs max_len steps; stop as soon as every row has produced <eos>",
-        never_stops_early,
+        _decode_variant(stop=lambda done: False),
     ),
     (
+        "no_padding_after_eos",
         "your rows go on decoding after their <eos>; every position after a row's <eos> holds pad_index",
-        no_padding_after_eos,
+        _decode_variant(finish=lambda y, done, eos, pad: y),
     ),
     (
+        "eos_after_eos",
         "you fill the positions after a row's <eos> with <eos>; fill them with pad_index",
-        eos_after_eos,
+        _decode_variant(finish=lambda y, done, eos, pad: y.masked_fill(done, eos)),
     ),
     (
+        "stops_at_first_eos",
         "you stop when the first row produces <eos>; the other rows are not done yet: stop when every "
         "row has produced <eos> (or after max_len steps)",
-        stops_at_first_eos,
+        _decode_variant(stop=torch.any),
     ),
     (
+        "sos_kept",
         "your tokens start with <sos>; <sos> is what you feed first, not a prediction: return only what "
         "the decoder predicted",
-        sos_kept,
+        _decoded(lambda tokens, sos, eos, pad: F.pad(tokens, (1, 0), value=sos)),
     ),
     (
+        "eos_dropped",
         "your rows lose their <eos>; keep it: it is a prediction, the one that says where the row ends",
-        eos_dropped,
+        _decoded(lambda tokens, sos, eos, pad: tokens.masked_fill(tokens == eos, pad)),
     ),
     (
+        "sos_fed_every_step",
         "you feed <sos> at every step; from the second step on, feed each row's previous prediction",
-        sos_fed_every_step,
+        _decode_variant(feed=lambda y, first: first),
     ),
     (
+        "state_not_updated",
         "your decoder never moves on from the context h: keep the h_next that step returns and pass it "
         "to the next step",
-        state_not_updated,
+        _decode_variant(carry=lambda h, h_next: h),
     ),
-    ("your loop makes one step fewer than max_len allows", one_step_short),
-    ("your loop can make one step more than max_len", one_step_over),
+    ("one_step_short", "your loop makes one step fewer than max_len allows", _decoded_for(-1)),
+    ("one_step_over", "your loop can make one step more than max_len", _decoded_for(+1)),
     (
+        "argmax_over_batch",
         "you take the argmax over the batch (dim 0); take it over the vocabulary, the last axis of logits",
-        argmax_over_batch,
+        _decode_variant(pick=lambda logits: logits.argmax(dim=0)),
     ),
     (
+        "time_first",
         "your tokens are (T, N), one row per step; return (N, T), one row per sequence",
-        time_first,
+        _decoded(lambda tokens, sos, eos, pad: tokens.T),
     ),
 )
 
@@ -554,9 +414,7 @@ register(
         forbid_rnn=False,
         forbid_modules=_FORBIDDEN,
         adapter="rnn_course.seq2seq_adapters:greedy_decode_adapter",
-        mistakes=tuple(
-            Mistake(fn.__name__, m, greedy_decode_adapter(fn)) for m, fn in _DECODE_MISTAKES
-        ),
+        mistakes=tuple(Mistake(n, m, greedy_decode_adapter(fn)) for n, m, fn in _DECODE_MISTAKES),
         hints=(
             "Greedy means: at each step, take the most likely token and feed it back as the next input. "
             "The first input of every row is <sos>.",
@@ -609,137 +467,94 @@ def _attention_cases():
     return [_attention_case(1700 + i, *shape) for i, shape in enumerate(_ATTENTION_SHAPES)]
 
 
-def _scores(query, keys, scale):
-    return query @ keys.transpose(1, 2) / scale  # (N, L, S)
+def _attention_variant(**part):
+    return variant(attention, **part)
 
 
-def _masked(scores, mask, fill=float("-inf")):
-    return scores if mask is None else scores.masked_fill(~mask[:, None, :], fill)
-
-
-def attention_right(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def unscaled(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, 1.0), mask).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def scaled_by_e(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, query.shape[-1]), mask).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def scaled_by_source_length(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(keys.shape[1])), mask).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def scaled_by_value_size(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(values.shape[-1])), mask).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def softmax_over_queries(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).softmax(dim=1)
-    return weights @ values, weights
-
-
-def mask_ignored(query, keys, values, mask=None):
-    weights = _scores(query, keys, math.sqrt(query.shape[-1])).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def mask_inverted(query, keys, values, mask=None):
-    scores = _scores(query, keys, math.sqrt(query.shape[-1]))
-    if mask is not None:
-        scores = scores.masked_fill(mask[:, None, :], -1e9)  # hides the real positions
-    weights = scores.softmax(dim=-1)
-    return weights @ values, weights
-
-
-def mask_after_softmax(query, keys, values, mask=None):
-    weights = _scores(query, keys, math.sqrt(query.shape[-1])).softmax(dim=-1)
-    weights = _masked(weights, mask, 0.0)  # zeroed, but the rest no longer sums to 1
-    return weights @ values, weights
-
-
-def masked_with_zero(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask, 0.0).softmax(dim=-1)
-    return weights @ values, weights
-
-
-def no_softmax(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask, 0.0)
-    return weights @ values, weights
-
-
-def sigmoid_weights(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).sigmoid()
-    return weights @ values, weights
-
-
-def weighted_keys(query, keys, values, mask=None):
-    weights = _masked(_scores(query, keys, math.sqrt(query.shape[-1])), mask).softmax(dim=-1)
-    return weights @ keys, weights  # sums the keys, not the values
-
-
-def outputs_swapped(query, keys, values, mask=None):
-    context, weights = attention_right(query, keys, values, mask)
+def _outputs_swapped(query, keys, values, mask=None):
+    context, weights = attention(query, keys, values, mask)
     return weights, context
 
 
 _ATTENTION_MISTAKES = (
-    ("your scores are not scaled: divide q·k by sqrt(E), E being the size of a query", unscaled),
-    ("you divide the scores by E; divide by its square root, sqrt(E)", scaled_by_e),
     (
-        "you scale the scores by sqrt(S), the number of keys; scale by sqrt(E), the size of a query",
-        scaled_by_source_length,
+        "unscaled",
+        "your scores are not scaled: divide q·k by sqrt(E), E being the size of a query",
+        _attention_variant(scale=lambda q, k, v: 1.0),
     ),
     (
+        "scaled_by_e",
+        "you divide the scores by E; divide by its square root, sqrt(E)",
+        _attention_variant(scale=lambda q, k, v: q.shape[-1]),
+    ),
+    (
+        "scaled_by_source_length",
+        "you scale the scores by sqrt(S), the number of keys; scale by sqrt(E), the size of a query",
+        _attention_variant(scale=lambda q, k, v: math.sqrt(k.shape[1])),
+    ),
+    (
+        "scaled_by_value_size",
         "you scale the scores by sqrt(Ev), the size of a value; scale by sqrt(E), the size of a query "
         "and a key",
-        scaled_by_value_size,
+        _attention_variant(scale=lambda q, k, v: math.sqrt(v.shape[-1])),
     ),
     (
+        "softmax_over_queries",
         "your softmax runs over the queries (dim 1); each query's weights over the keys must sum to 1: "
         "softmax over the last axis",
-        softmax_over_queries,
+        _attention_variant(weigh=lambda scores, mask: hide_padding(scores, mask).softmax(dim=1)),
     ),
     (
+        "mask_ignored",
         "your weights ignore the mask: padded keys must get weight 0 (set their scores to -inf before "
         "the softmax)",
-        mask_ignored,
+        _attention_variant(weigh=lambda scores, mask: scores.softmax(dim=-1)),
     ),
     (
+        "mask_inverted",
         "your mask is read the wrong way round: True marks a real key that may be attended to (as in "
         "F.scaled_dot_product_attention), False a padded one",
-        mask_inverted,
+        _attention_variant(
+            weigh=lambda scores, mask: hide_padding(
+                scores, None if mask is None else ~mask, -1e9
+            ).softmax(dim=-1)  # hides the real positions
+        ),
     ),
     (
+        "mask_after_softmax",
         "you zero the padded weights after the softmax, so the others no longer sum to 1; mask the "
         "scores (with -inf) before the softmax",
-        mask_after_softmax,
+        _attention_variant(
+            weigh=lambda scores, mask: hide_padding(scores.softmax(dim=-1), mask, 0.0)
+        ),
     ),
     (
+        "masked_with_zero",
         "you set the padded scores to 0, which still gets weight after the softmax; set them to -inf",
-        masked_with_zero,
+        _attention_variant(
+            weigh=lambda scores, mask: hide_padding(scores, mask, 0.0).softmax(dim=-1)
+        ),
     ),
     (
+        "no_softmax",
         "your weights are the raw scores; a softmax over the keys turns them into weights that sum to 1",
-        no_softmax,
+        _attention_variant(weigh=lambda scores, mask: hide_padding(scores, mask, 0.0)),
     ),
     (
+        "sigmoid_weights",
         "your weights come from a sigmoid, which does not make them sum to 1; use a softmax over the keys",
-        sigmoid_weights,
+        _attention_variant(weigh=lambda scores, mask: hide_padding(scores, mask).sigmoid()),
     ),
     (
+        "weighted_keys",
         "your context is a weighted sum of the keys; it is a weighted sum of the values",
-        weighted_keys,
+        _attention_variant(mixed=lambda keys, values: keys),
     ),
-    ("you return (weights, context); the order is (context, weights)", outputs_swapped),
+    (
+        "outputs_swapped",
+        "you return (weights, context); the order is (context, weights)",
+        _outputs_swapped,
+    ),
 )
 
 register(
@@ -753,10 +568,10 @@ register(
         lesson="16_attention",
         forbid_rnn=False,
         forbid_modules=_FORBIDDEN,
-        adapter="rnn_course.seq2seq_adapters:attention_adapter",
+        forbid_functions=("scaled_dot_product", "multi_head_attention"),  # torch's attention
         timeout=30.0,  # the first call of nn.MultiheadAttention under the guard imports a lot
         solve=_attention_solve,
-        mistakes=tuple(Mistake(fn.__name__, m, fn) for m, fn in _ATTENTION_MISTAKES),
+        mistakes=tuple(Mistake(n, m, fn) for n, m, fn in _ATTENTION_MISTAKES),
         hints=(
             "Each query is compared with every key of its own row of the batch by a dot product; the "
             "comparisons of one query become its weights over the keys.",

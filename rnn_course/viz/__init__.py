@@ -4,7 +4,6 @@
     layouts   -- where each number of the input, output and h_n tensors lives
     training  -- loss curves and gradient norms
     padding   -- padded and packed batches of sequences of different lengths
-    real_task -- train and validation loss per epoch against a baseline (lesson 11)
     gates     -- the LSTM and GRU cells as diagrams, and accuracy per seed (lessons 12-14)
     style     -- the one look they share: 100 dpi, at least 550 px wide, no text below 9 pt
 
