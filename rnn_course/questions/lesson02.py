@@ -5,13 +5,13 @@ from ..predict import Question
 QUESTIONS = {
     "02.long_sequence": Question(
         why=(
-            "A layer owns one weight_ih, one weight_hh and two biases, reused at every step, so the "
-            "number of parameter tensors does not depend on L; output keeps one state per step: "
-            "(L, N, H) with this call's L."
+            "output keeps one state per step: (L, N, H) with this call's L. Step t reads only x_t and "
+            "h_{t-1}, and the weights are the same at every step whatever the length, so a step after t "
+            "cannot change what step t computed."
         ),
         hints=(
-            "Look at the loop: which names inside it change with t, and which stay the same?",
             "output is time-major: its first axis is the number of steps in this call.",
+            "Look at the loop: which names inside it change with t? Can step 7 change what step 6 computed?",
         ),
     ),
     "02.h0_reach": Question(
