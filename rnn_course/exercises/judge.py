@@ -20,7 +20,7 @@ from ..card import card
 from . import diagnosis
 from .cases import global_rng_kept
 from .core import run_learner
-from .diagnose import a_or_an, answer_items, diagnose, expected_items
+from .diagnose import Diagnosis, a_or_an, answer_items, diagnose, expected_items
 from .guard import MESSAGES
 from .plain import type_name
 from .registry import get_exercise
@@ -131,10 +131,12 @@ def _mutation_stage(exercise, cases, outcomes):
     for outcome in outcomes:
         if outcome.mutated:
             names = ", ".join(f"`{n}`" for n in outcome.mutated)
-            return [
+            found = Diagnosis(
+                "changed_input_in_place",
                 f"your function changed its input {names} in place (for example with +=, "
-                "an indexed assignment or a method ending in _); build new tensors instead"
-            ]
+                "an indexed assignment or a method ending in _); build new tensors instead",
+            )
+            return [f"likely mistake: {found.message}"], found
     return None
 
 
