@@ -465,3 +465,24 @@ def test_the_hidden_value_check_can_fail(form):
     leaked.feedback.append(f"x[0, 0] is {form.format(value)}")
     with pytest.raises(AssertionError):
         _assert_nothing_hidden("rnn_cell", leaked)
+
+
+def _same(a, b):
+    if isinstance(a, torch.Tensor):
+        return isinstance(b, torch.Tensor) and a.shape == b.shape and torch.allclose(a, b)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+@pytest.mark.parametrize(
+    "exercise_id", [e for e in exercise_ids() if get_exercise(e).solve is not None]
+)
+def test_solve_gives_torchs_answer_on_every_case(exercise_id):
+    """An exercise's ``solve`` names mistakes by altering its inputs, so on the unaltered inputs it
+    must give the cases' expected answers exactly as torch computed them."""
+    exercise = get_exercise(exercise_id)
+    for case in exercise.cases():
+        assert _same(exercise.solve(*case.args), case.expected), (exercise_id, case.label)

@@ -73,6 +73,18 @@ def test_an_index_that_fits_another_axis_names_both_causes():
     assert "off by one" in explain_error(detail.replace("4", "3"), lone)
 
 
+def test_a_broadcast_error_names_its_two_operands_only_when_the_line_shows_them():
+    """`per * mask` alone in brackets: both names are the operands. In `(1 - z) * n + z * h` the
+    pair `n + z` is no operation of the line (z * h binds first): no operand is named."""
+    case = Case((), None, "L=3, N=5, C=6", ("()",))
+    error = "RuntimeError: The size of tensor a (3) must match the size of tensor b (5) at non-singleton dimension 0"
+    named = explain_error(f"{error} (in your code: `return (per * mask).sum() / mask.sum()`)", case)
+    assert "in `per * mask`" in named, named
+    for line in ("return (1 - z) * n + z * h", "y = a.x * b", "return f(a) + b"):
+        message = explain_error(f"{error} (in your code: `{line}`)", case)
+        assert "(in `" not in message, message
+
+
 def test_index_tensors_of_two_lengths_are_a_swap_only_when_they_are_l_and_n():
     from rnn_course.exercises.diagnosis import error_name
 

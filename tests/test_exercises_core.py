@@ -5,6 +5,7 @@ A private exercise (never registered) keeps these tests independent of the cours
 """
 
 import functools
+import random
 import sys
 
 import numpy as np
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnn_course.exercises import check, exercise_ids, hint
+from rnn_course.exercises import check, exercise_ids, get_exercise, hint
 from rnn_course.exercises.core import Outcome, run_learner
 from rnn_course.exercises.guard import Guard
 from rnn_course.exercises.judge import judge
@@ -651,3 +652,25 @@ def test_an_unknown_error_names_no_cause():
     from rnn_course.exercises.diagnosis import explain_error
 
     assert explain_error("ValueError: oops", Case((), None, "N=3")) is None
+
+
+def _draws_at_random(*args):
+    return torch.randn(3) + float(np.random.rand()) + random.random()
+
+
+def test_check_leaves_the_global_random_state_alone():
+    """Building the cases (nn.Module inits draw from torch's global generator) and running the
+    learner's function (which may draw too) leave torch's, Python's and numpy's global random state
+    as they were: a check() in a notebook never shifts the random draws of the cells after it."""
+    for exercise_id in exercise_ids():
+        torch.manual_seed(0)
+        random.seed(0)
+        np.random.seed(0)
+        get_exercise(exercise_id).cases(salt=7)  # built afresh, not from the cache
+        check(exercise_id, _draws_at_random)
+        after = torch.rand(2), random.random(), np.random.rand()
+        torch.manual_seed(0)
+        random.seed(0)
+        np.random.seed(0)
+        assert torch.equal(after[0], torch.rand(2)), exercise_id
+        assert after[1:] == (random.random(), np.random.rand()), exercise_id

@@ -371,4 +371,93 @@ NAMED = [
     ("gru_cell", gru_precedence, "reset_before_matmul", "operator precedence"),
 ]
 
+
+# --- general relations to torch's answer (no catalogue entry names these) -----------------------
+
+
+def cell_biases_after_tanh(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + h @ weight_hh.T) + bias_ih + bias_hh
+
+
+def layer_bias_hh_twice(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    return _run(x, h0, weight_ih, weight_hh, bias_ih, 2 * bias_hh)
+
+
+def layer_cat(x, h0, *weights):
+    output, h_n = _run(x, h0, *weights)
+    return torch.cat(list(output)), h_n  # (L*N, H)
+
+
+def layer_state_in_place(x, h0, *weights):
+    h, states = h0.clone(), []
+    for x_t in x:
+        h.copy_(_step(x_t, h, *weights))
+        states.append(h)
+    return torch.stack(states), h
+
+
+def last_every_index(output, lengths, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # (L, N, H)
+    return steps[lengths - 1].transpose(0, 1)  # (N, N, H): row i at every sequence's last step
+
+
+def backward_prefixed_keys(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = _step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    da = grad_h_next * (1 - h_next**2)  # (N, H)
+    grads = {"x": da @ weight_ih, "h": da @ weight_hh, "weight_ih": da.T @ x}
+    grads.update(weight_hh=da.T @ h, bias_ih=da.sum(0), bias_hh=da.sum(0))
+    return {f"d_{k}": v for k, v in grads.items()}
+
+
+def final_view_for_batch_first(output, num_directions, batch_first):
+    if batch_first:
+        output = output.reshape(output.shape[1], output.shape[0], -1)  # (L, N, D*H), misplaced
+    H = output.shape[-1] // num_directions
+    return torch.stack([output[-1, :, :H]] + [output[0, :, H:]] * (num_directions - 1))
+
+
+def _lstm(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, dim=1):
+    i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=dim)
+    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_next), c_next
+
+
+def lstm_h_and_c_passed_swapped(x, h, c, *weights):
+    return _lstm(x, c, h, *weights)
+
+
+def lstm_chunk_default_dim(x, h, c, *weights):
+    return _lstm(x, h, c, *weights, dim=0)
+
+
+def gru_chunk_default_dim(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    gates_x = (x @ weight_ih.T + bias_ih).chunk(3)  # cut along the batch, not the 3*H blocks
+    gates_h = (h @ weight_hh.T + bias_hh).chunk(3)
+    r = torch.sigmoid(gates_x[0] + gates_h[0])
+    z = torch.sigmoid(gates_x[1] + gates_h[1])
+    return (1 - z) * torch.tanh(gates_x[2] + r * gates_h[2]) + z * h
+
+
+def layer_reads_backwards(x, h0, *weights):
+    h, states = h0, []
+    for x_t in x.flip(0):
+        h = _step(x_t, h, *weights)
+        states.append(h)
+    return torch.stack(states), h
+
+
+NAMED += [
+    ("lstm_cell", lstm_h_and_c_passed_swapped, "swapped_h_c", "in each other's places"),
+    ("lstm_cell", lstm_chunk_default_dim, "error_as_cause", "cut axis 0 unless told which dim"),
+    ("gru_cell", gru_chunk_default_dim, "error_as_cause", "the stack was not split"),
+    ("rnn_layer", layer_reads_backwards, "x_read_backwards", "from its last step to its first"),
+    ("rnn_cell", cell_biases_after_tanh, "biases_after_activation", "added after it"),
+    ("rnn_layer", layer_bias_hh_twice, "doubled_bias_hh", "`bias_hh` is added twice"),
+    ("rnn_layer", layer_cat, "relation_to_torch", "torch.stack makes the new one"),
+    ("rnn_layer", layer_state_in_place, "relation_to_torch", "changed in place afterwards"),
+    ("last_valid_output", last_every_index, "relation_to_torch", "torch's answer is its diagonal"),
+    ("cell_backward", backward_prefixed_keys, "answer_in_another_form", "keys carry extra words"),
+    ("final_states", final_view_for_batch_first, "reshaped_output", "swapped by reshape or view"),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

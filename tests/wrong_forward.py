@@ -690,7 +690,7 @@ def forward_reverse_without_bias_ih(x, h0, params, num_layers, bidirectional, ba
 WRONG += [
     ("rnn_cell", cell_weights_swapped, "a matrix product meets (N=3, H_in=4) @ (H=5, H=5)"),
     ("rnn_cell", cell_into_float32_buffer, "float32 (torch's default)"),
-    ("rnn_cell", cell_bias_after_tanh, "values outside (-1, 1), which tanh never gives"),
+    ("rnn_cell", cell_bias_after_tanh, "with the biases added after it"),
     ("rnn_layer", layer_list_of_states, "a Python list of tensors holding the right numbers"),
     ("rnn_layer", layer_stops_one_early, "too few entries along its L axis"),
     ("rnn_layer", layer_relu_cell, "values outside (-1, 1), which tanh never gives"),
@@ -703,7 +703,7 @@ WRONG += [
         bi_backward_from_zeros,
         "the first half of `output` along its 2*H axis is right",
     ),
-    ("bidirectional_rnn", bi_directions_on_time_axis, "holds exactly the right numbers"),
+    ("bidirectional_rnn", bi_directions_on_time_axis, "along its L axis"),
     ("bidirectional_rnn", bi_weights_swapped, "the two directions' weights are swapped"),
     (
         "rnn_forward",

@@ -301,10 +301,10 @@ register(
             "step by time step, lesson 10), so the targets must be put in that same order before the "
             "loss; F.cross_entropy takes raw logits and already averages. Clipping scales all the "
             "gradients together by one factor (lesson 9's global norm), against max_norm.",
-            "optimizer.zero_grad(); logits = model(inputs, lengths); loss = F.cross_entropy(logits, "
-            "<the targets in packed order>); loss.backward(); "
-            "torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm); optimizer.step(); "
-            "return the loss. The targets are yours to order.",
+            "In order: clear the gradients left from the last step (the optimizer's zero_grad), run the "
+            "model, take F.cross_entropy against <the targets in packed order>, backpropagate once, clip "
+            "with torch.nn.utils.clip_grad_norm_ over the model's parameters, step the optimizer, and "
+            "return the loss computed before the step. The blank is yours.",
         ),
     )
 )
@@ -526,10 +526,11 @@ register(
             "given, so that the draws can be reproduced. Each call of model.step returns a state: the "
             "next call needs it, together with only the newest token. Stop after the end token (kept) "
             "or after max_len tokens.",
-            "logits, state = model.step(prompt); then at most max_len times: probs = "
-            "torch.softmax(logits[-1] / temperature, dim=-1); token = torch.multinomial(probs, 1, "
-            "generator=generator); keep it; stop if it is end_index; logits, state = "
-            "model.step(token, <the state to carry>). Return the kept tokens as a tensor.",
+            "The methods: model.step reads the prompt once, then one new token at a time with "
+            "<the state to carry>; torch.softmax over the vocabulary axis turns the last position's scores "
+            "(divided by the temperature) into probabilities; torch.multinomial with the generator "
+            "draws one token. Keep each drawn token and check it against end_index after keeping it; "
+            "how the loop stops at max_len and how the kept tokens become one 1-D tensor is yours.",
         ),
     )
 )

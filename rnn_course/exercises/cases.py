@@ -7,6 +7,8 @@ the same cases, but nobody can compute torch's answers in advance and return the
 """
 
 import contextvars
+import random
+import sys
 from contextlib import contextmanager
 
 import torch
@@ -25,6 +27,24 @@ def salted(salt):
         yield
     finally:
         _SALT.reset(token)
+
+
+@contextmanager
+def global_rng_kept():
+    """Within this block, draws from torch's, Python's and numpy's global random state are undone on
+    exit: a nn.Module built for a case (its init draws from torch's global generator) or a learner's
+    function run by the checker leaves the notebook's later random draws where they were."""
+    torch_state = torch.random.get_rng_state()
+    python_state = random.getstate()
+    numpy = sys.modules.get("numpy")  # only when something has imported it already
+    numpy_state = numpy.random.get_state() if numpy is not None else None
+    try:
+        yield
+    finally:
+        torch.random.set_rng_state(torch_state)
+        random.setstate(python_state)
+        if numpy_state is not None:
+            numpy.random.set_state(numpy_state)
 
 
 def generator(seed):

@@ -15,6 +15,8 @@ Uses ``registry`` (Mistake), ``core`` (Outcome, clone: the learner's run), ``dia
 Runs in trusted code only.
 """
 
+import itertools
+import os
 import re
 from dataclasses import dataclass
 
@@ -241,12 +243,8 @@ def _catalogued(exercise, evidence):
 
 def _altered_input(exercise, evidence):
     """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
-    if (
-        exercise.solve is None
-        or not evidence
-        or not any(_is_evidence(c, o, exercise) for c, o in evidence)
-    ):
-        return None
+    if exercise.solve is None or not any(_returned_wrong(c, o, exercise) for c, o in evidence):
+        return None  # an altered input that only raises says nothing: its error is the alteration's
     evidence = sorted(
         evidence, key=lambda item: not _returned_wrong(*item, exercise)
     )  # a wrong one first: fast
@@ -273,7 +271,128 @@ _ALTERED = {
         "your answer is torch's with `{name}` transposed: it is used the wrong way round",
         lambda t: t.T.contiguous(),
     ),
+    "doubled": (
+        "your answer is torch's with `{name}` doubled: `{name}` is added twice",
+        lambda t: 2 * t,
+    ),
 }
+
+
+def _reshaped(t):
+    """(A, B, ...) read as (B, A, ...) by reshape, then put back by a true transpose."""
+    return t.reshape(t.shape[1], t.shape[0], *t.shape[2:]).transpose(0, 1).contiguous()
+
+
+def _swapped_pairs(exercise, args):
+    """Two floating-point arguments of one shape passed in each other's places (h and c, for one)."""
+    tensors = [
+        (i, name)
+        for i, (name, arg) in enumerate(zip(exercise.arg_names, args))
+        if isinstance(arg, torch.Tensor) and arg.is_floating_point()
+    ]
+    for (i, a), (j, b) in itertools.combinations(tensors, 2):
+        if args[i].shape == args[j].shape and not torch.equal(args[i], args[j]):
+            yield Mistake(
+                _identifier("swapped", a, b),
+                f"your answer is torch's with `{a}` and `{b}` in each other's places: check the order "
+                "of the arguments where you pass them, and where you unpack them",
+                _swapped_solve(exercise.solve, i, j),
+            )
+
+
+def _swapped_solve(solve, i, j):
+    def altered(*args):
+        args = list(args)
+        args[i], args[j] = args[j], args[i]
+        return solve(*args)
+
+    return altered
+
+
+def _time_reversed(exercise, args):
+    """A sequence input read from its last step to its first: ``x`` is (L, N, H_in), or (N, L, H_in)
+    with batch_first=True."""
+    if "x" not in exercise.arg_names:
+        return
+    position = exercise.arg_names.index("x")
+    x = args[position]
+    if not (isinstance(x, torch.Tensor) and x.dim() == 3):
+        return
+    flag = exercise.arg_names.index("batch_first") if "batch_first" in exercise.arg_names else None
+
+    def altered(*args):
+        args = list(args)
+        args[position] = args[position].flip(1 if flag is not None and args[flag] is True else 0)
+        return exercise.solve(*args)
+
+    yield Mistake(
+        "x_read_backwards",
+        "your answer is torch's with `x` read from its last step to its first: the forward "
+        "direction reads x_1 first and x_L last (x[t - 1] for t = 1..L)",
+        altered,
+    )
+
+
+def _layout_alterations(exercise, args):
+    """For an exercise with a batch_first flag: a 3-D input whose time and batch axes were swapped
+    with reshape or view (which keep the numbers' order in memory) in one of the two layouts."""
+    if "batch_first" not in exercise.arg_names:
+        return
+    flag = exercise.arg_names.index("batch_first")
+    for position, (name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if not (isinstance(arg, torch.Tensor) and arg.is_floating_point() and arg.dim() == 3):
+            continue
+        for layout in (True, False):
+            yield Mistake(
+                _identifier("reshaped", name),
+                f"with batch_first={layout}, your answer is torch's with the time and batch axes of "
+                f"`{name}` swapped by reshape or view, which keep the order of the numbers in memory: "
+                "swapping two axes takes transpose or permute",
+                _altered_when(exercise.solve, position, flag, layout),
+            )
+
+
+def _altered_when(solve, position, flag, layout):
+    def altered(*args):
+        args = list(args)
+        if args[flag] is layout:
+            args[position] = _reshaped(args[position])
+        return solve(*args)
+
+    return altered
+
+
+def _bias_alterations(exercise, args):
+    """Every bias (a 1-D argument named bias_*) changed at once: halved (an average of two biases
+    where their sum belongs) or added after the nonlinearity instead of inside it."""
+    positions = [
+        i
+        for i, (name, arg) in enumerate(zip(exercise.arg_names, args))
+        if name.startswith("bias") and isinstance(arg, torch.Tensor) and arg.dim() == 1
+    ]
+    if len(positions) < 2:
+        return
+    solve = exercise.solve
+
+    def halved(*args):
+        return solve(*[a / 2 if i in positions else a for i, a in enumerate(args)])
+
+    def after(*args):
+        answer = solve(*[torch.zeros_like(a) if i in positions else a for i, a in enumerate(args)])
+        return answer + sum(args[i] for i in positions)
+
+    biases = " and ".join(f"`{exercise.arg_names[i]}`" for i in positions)
+    yield Mistake(
+        "biases_averaged",
+        f"your answer is torch's with {biases} halved: the biases are averaged where each is added in full",
+        halved,
+    )
+    yield Mistake(
+        "biases_after_activation",
+        f"your answer is torch's without {biases} inside the nonlinearity, with the biases added after it: "
+        "they belong inside, added to the weighted inputs before tanh (or the gate's function)",
+        after,
+    )
 
 
 def _alterations(exercise, args):
@@ -291,6 +410,7 @@ def _alterations(exercise, args):
             kinds += (
                 ["transposed"] if value.dim() == 2 and value.shape[0] == value.shape[1] > 1 else []
             )
+            kinds += ["doubled"] if "bias" in name and value.dim() == 1 else []
             for kind in kinds:
                 message, change = _ALTERED[kind]
                 yield Mistake(
@@ -298,6 +418,10 @@ def _alterations(exercise, args):
                     message.format(name=name),
                     _altered_solve(exercise.solve, position, key, change),
                 )
+    yield from _bias_alterations(exercise, args)
+    yield from _layout_alterations(exercise, args)
+    yield from _swapped_pairs(exercise, args)
+    yield from _time_reversed(exercise, args)
 
 
 def _family_alterations(solve, position, arg_name, arg):
@@ -357,20 +481,80 @@ def _is_evidence(case, outcome, exercise):
 
 def _uncatalogued(exercise, evidence):
     """A cause read off the wrong answers (the one most cases agree on) or else off the error."""
+    for case, outcome in evidence:
+        if outcome.error is None and answer_items(exercise, case, outcome.value)[1]:
+            found = _form_explained(exercise, case, outcome.value)
+            return Diagnosis("answer_in_another_form", found) if found else None
     messages = []
     for case, outcome in evidence:
         if _returned_wrong(case, outcome, exercise):
             messages.append(_explained(exercise, case, outcome.value))
     found = [m for m in messages if m]
-    if found:
-        best = max(set(found), key=found.count)
-        if 2 * found.count(best) > len(messages):
-            return Diagnosis("relation_to_torch", best)
+    if found:  # messages that differ only in the sizes they name are one cause
+        kinds = [re.sub(r"\d+", "#", m) for m in found]
+        best = max(set(kinds), key=kinds.count)
+        if 2 * kinds.count(best) > len(messages):
+            return Diagnosis("relation_to_torch", found[kinds.index(best)])
+    low = _low_precision_output(exercise, evidence)
+    if low:
+        return Diagnosis("float32", low)
     last_case, last = evidence[-1] if evidence else (None, None)
     if last is not None and last.error == "exception":
         message = diagnosis.explain_error(last.detail, last_case)
         name = diagnosis.error_name(last.detail, last_case)
         return Diagnosis(name, message) if message else None
+    return None
+
+
+def _low_precision_output(exercise, evidence):
+    """A float32 cause when an output is float32 (or smaller) where torch's is float64, or None."""
+    for case, outcome in evidence:
+        if outcome.error is not None:
+            continue
+        answers, problem = answer_items(exercise, case, outcome.value)
+        for (name, expected, _), got in zip(expected_items(exercise, case), answers or ()):
+            if (
+                isinstance(got, torch.Tensor)
+                and got.is_floating_point()
+                and expected.dtype == torch.float64
+                and got.dtype != torch.float64
+            ):
+                return (
+                    f"`{name}` is {str(got.dtype).removeprefix('torch.')} where the inputs are float64: part of "
+                    "the computation ran in float32 (.float(), or a tensor or torch.nn module made with "
+                    "torch's default dtype); keep it all in the inputs' float64"
+                )
+    return None
+
+
+def _form_explained(exercise, case, value):
+    """The cause of an answer that cannot be read into its outputs: the outputs joined into one
+    tensor, or a dict whose keys carry extra words; None otherwise."""
+    expected = case.expected
+    if isinstance(expected, tuple) and isinstance(value, torch.Tensor):
+        parts = [e for e in _flat(expected) if isinstance(e, torch.Tensor)]
+        want = ", ".join(output_names(exercise, expected))
+        for join in (torch.cat, torch.stack):
+            for dim in range(value.dim()):
+                try:
+                    joined = join([p.to(value.dtype) for p in parts], dim)
+                except (RuntimeError, IndexError):
+                    continue
+                if joined.shape == value.shape and torch.allclose(joined, value):
+                    return (
+                        f"your function joins its outputs into one tensor ({join.__name__} along dim {dim}): "
+                        f"return them as a tuple ({want})"
+                    )
+    if isinstance(expected, dict) and isinstance(value, dict):
+        keys = [str(k) for k in value]
+        prefix = os.path.commonprefix(keys)
+        suffix = os.path.commonprefix([k[::-1] for k in keys])[::-1]
+        bare = {k[len(prefix) : len(k) - len(suffix)] for k in keys}
+        if (prefix or suffix) and len(keys) > 1 and bare == set(expected):
+            return (
+                f"your dict's keys carry extra words ('{prefix}...{suffix}' around each name): the keys are "
+                f"exactly {list(expected)}"
+            )
     return None
 
 

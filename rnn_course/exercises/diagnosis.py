@@ -202,6 +202,13 @@ def _matmul(m, names):
 def _broadcast(m, names):
     a, b = int(m["a"]), int(m["b"])
     pair = {letter(a, names), letter(b, names)}
+    stacked = [p for p in pair if re.fullmatch(r"\d+\*\w+", p) and p.split("*")[1] in pair]
+    if stacked:
+        return (
+            f"a term that should be one block ({name_size(min(a, b), names)} wide) is the whole stack of "
+            f"blocks ({name_size(max(a, b), names)}): the stack was not split into its blocks, or was split "
+            "along another axis (chunk and split cut axis 0 unless given dim=1)"
+        )
     if pair == {"L", "N"}:
         return (
             f"the time axis ({name_size(_size_of('L', a, b, names), names)}) meets the batch axis "
@@ -269,6 +276,20 @@ def _stacked_shapes(m, names):
     )
 
 
+def _unpacked(m, names):
+    want, got = int(m["want"]), int(m["got"])
+    if letter(got, names).isidentifier():
+        return (
+            f"you unpack {want} pieces from something with {name_size(got, names)} along the axis you split "
+            "or iterate: chunk, split, unbind and a for loop cut axis 0 unless told which dim; the "
+            f"{want} pieces you want lie along another axis (dim=)"
+        )
+    return (
+        "an unpacking expects another number of values than it gets (iterating a tensor walks its "
+        "first axis; unpacking x.shape needs one name per axis)"
+    )
+
+
 def _batch_sizes(m, names):
     a, b = int(m["a"]), int(m["b"])
     return (
@@ -326,6 +347,11 @@ _ERRORS = (
             "a target class is not below the number of classes on axis 1 of the scores: are the classes "
             "on the axis F.cross_entropy reads them from (axis 1)?"
         ),
+    ),
+    (
+        "unpack",
+        r"not enough values to unpack \(expected (?P<want>\d+), got (?P<got>\d+)\)",
+        _unpacked,
     ),
     (
         "vector",
@@ -599,14 +625,27 @@ def error_name(detail, case=None):
     return _ERROR_NAMES.get(kind, "error_as_cause")
 
 
+def _operands(detail):
+    """' (in `per * mask`: ...)' when the learner's line holds exactly one element-wise operation
+    between two bare names (alone in brackets, an assignment or a return), the two tensors that
+    disagree; '' otherwise."""
+    line = re.search(r"\(in your code: `(.*)`\)$", detail)
+    pattern = r"(?:^|[(=,]|return)\s*([A-Za-z_]\w*)\s*([*+/-])\s*([A-Za-z_]\w*)\s*(?=[),]|$)"
+    pairs = re.findall(pattern, line[1]) if line else []
+    if len(pairs) != 1:
+        return ""
+    a, op, b = pairs[0]
+    return f" (in `{a} {op} {b}`: write down the shape of `{a}` and of `{b}`, axis by axis)"
+
+
 def explain_error(detail, case):
     """The likely cause of an error, in the learner's terms, or None."""
     message = message_of(detail)
     names = size_names(case)
-    for _, pattern, explain in _ERRORS:
+    for kind, pattern, explain in _ERRORS:
         match = re.search(pattern, message)
         if match:
-            return explain(match, names)
+            return explain(match, names) + (_operands(detail) if kind == "broadcast" else "")
     for pattern, explain in _PYTHON_ERRORS:
         match = re.search(pattern, message)
         if match:
@@ -641,6 +680,11 @@ def explain_answer(items, case, arg_names=()):
     for name, expected, got in outputs:
         if isinstance(got, (list, tuple)) and got and all(isinstance(g, torch.Tensor) for g in got):
             return _pieces(name, expected, got)
+        if type(got) in (int, float) and expected.dim() == 0:
+            return (
+                f"`{name}` is a Python number, not a tensor: .item(), float() or the math module turn a "
+                "0-dim tensor into one; return the tensor itself"
+            )
         if (
             not isinstance(got, torch.Tensor)
             or not got.is_floating_point()
@@ -709,7 +753,9 @@ def _same_shape(name, expected, got, axes, names, others):
         _reversed,
         _shifted,
         _layout,
+        _permuted,
         _halves,
+        _all_like_last,
         _partly_right,
     ):
         message = relation(name, expected, got, axes, names)
@@ -825,6 +871,38 @@ def _layout(name, expected, got, axes, names):
     return None
 
 
+def _permuted(name, expected, got, axes, names):
+    """The right entries along one axis, each at another position of it."""
+    for axis, size in enumerate(expected.shape):
+        if size < 2:
+            continue
+        rows = [got.select(axis, i) for i in range(size)]
+        places = [[j for j in range(size) if _close(row, expected.select(axis, j))] for row in rows]
+        order = [found[0] for found in places if len(found) == 1]
+        if len(order) == size and sorted(order) == list(range(size)) and order != sorted(order):
+            return (
+                f"`{name}` holds torch's entries along its {axes[axis]} axis, but in another order: "
+                "check the order in which you index, stack or concatenate them"
+            )
+    return None
+
+
+def _all_like_last(name, expected, got, axes, names):
+    """Every entry along an axis holds the last entry's values: one tensor stored many times and
+    changed in place afterwards."""
+    for axis, size in enumerate(expected.shape):
+        last = expected.select(axis, -1)
+        if size < 2 or _close(expected.select(axis, 0), last):
+            continue
+        if all(_close(got.select(axis, i), last) for i in range(size)):
+            return (
+                f"every entry of `{name}` along its {axes[axis]} axis holds the last entry's values: the "
+                "same tensor is stored at every step and changed in place afterwards (+=, [...] =, a method "
+                "ending in _), or the final value is stored at every position: store a new tensor at each step"
+            )
+    return None
+
+
 def _partly_right(name, expected, got, axes, names):
     for axis, size in enumerate(expected.shape):
         if size < 2:
@@ -891,8 +969,24 @@ def _other_shape(name, expected, got, axes, names, others):
     if got.squeeze().shape == expected.squeeze().shape and _close(
         got.squeeze(), expected.squeeze()
     ):
-        extra = "an extra" if got.dim() > expected.dim() else "a missing"
-        return f"`{name}` has the right values but {extra} axis of size 1"
+        if got.dim() > expected.dim():
+            return (
+                f"`{name}` has the right values but an extra axis of size 1 (an unsqueeze, or "
+                "torch.stack where torch.cat belongs)"
+            )
+        return (
+            f"`{name}` has the right values but a missing axis of size 1 (torch.stack adds an axis; "
+            "torch.cat, an integer index or squeeze do not)"
+        )
+    merged = _merged(name, expected, got, axes)
+    if merged:
+        return merged
+    moved = _halves_moved(name, expected, got, axes)
+    if moved:
+        return moved
+    diagonal = _diagonal(name, expected, got, axes)
+    if diagonal:
+        return diagonal
     if sorted(got.shape) == sorted(expected.shape) and got.dim() <= 4:
         for order in itertools.permutations(range(expected.dim())):
             if _close(expected.permute(order), got):
@@ -925,6 +1019,56 @@ def _other_shape(name, expected, got, axes, names, others):
     return _slice_of_other(name, got, others, names)
 
 
+def _merged(name, expected, got, axes):
+    """Two neighbouring axes joined into one (torch.cat where torch.stack belongs), values in place."""
+    for axis in range(expected.dim() - 1):
+        shape = (
+            expected.shape[:axis]
+            + (expected.shape[axis] * expected.shape[axis + 1],)
+            + expected.shape[axis + 2 :]
+        )
+        if got.shape == shape and _close(expected.reshape(shape), got):
+            return (
+                f"`{name}` joins its {axes[axis]} and {axes[axis + 1]} axes into one: torch.cat joins "
+                "along an existing axis, torch.stack makes the new one"
+            )
+    return None
+
+
+def _halves_moved(name, expected, got, axes):
+    """The two halves of a D*H axis ([forward | backward]) joined along another axis."""
+    for axis, size in enumerate(expected.shape):
+        if size % 2 or "*" not in axes[axis]:
+            continue
+        halves = expected.chunk(2, axis)
+        for other in range(expected.dim()):
+            joined = torch.cat(halves, other)
+            if other != axis and joined.shape == got.shape and _close(joined, got):
+                return (
+                    f"`{name}` joins the two halves of its {axes[axis]} axis (with two directions, "
+                    f"[forward | backward]) along its {axes[other]} axis: join them along the "
+                    f"{axes[axis]} axis (the feature axis, dim=-1)"
+                )
+    return None
+
+
+def _diagonal(name, expected, got, axes):
+    """An extra axis whose diagonal is torch's answer: every row paired with every index."""
+    if got.dim() != expected.dim() + 1:
+        return None
+    for a, b in itertools.combinations(range(got.dim()), 2):
+        if got.shape[a] != got.shape[b] or got.shape[a] < 2:
+            continue
+        diagonal = got.diagonal(dim1=a, dim2=b).movedim(-1, a)
+        if diagonal.shape == expected.shape and _close(diagonal, expected):
+            return (
+                f"`{name}` has an extra axis, and torch's answer is its diagonal (entry [i, i]): each "
+                "row takes the indices of every row where it needs only its own; pair each row with its "
+                "own index (for example torch.arange with the index tensor)"
+            )
+    return None
+
+
 def _narrowed(name, expected, got, axes):
     """One axis too short or too long, with the overlapping part right: a loop that stops early or a
     slice that takes too much."""
@@ -943,6 +1087,16 @@ def _narrowed(name, expected, got, axes):
     if not (first or last):
         return None
     which = "first" if first else "last"
+    if short is got and 2 * size == long_.shape[axis] and "*" in axes[axis]:
+        return (
+            f"`{name}` holds only the {which} half of its {axes[axis]} axis: with two directions the "
+            "features are [forward | backward], and the other direction's half is missing"
+        )
+    if short is got and size == 1:
+        return (
+            f"`{name}` keeps only the {which} entry of its {axes[axis]} axis: an index of size 1 on that "
+            "axis (such as gather's index) that is not expanded over it, or a slice that is too short"
+        )
     if short is got:
         return (
             f"`{name}` has too few entries along its {axes[axis]} axis, and the ones it has are torch's {which} "

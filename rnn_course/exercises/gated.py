@@ -68,6 +68,11 @@ def _lstm_case(seed, n, input_size, hidden_size):
     return Case((x, h, c, *weights), (h_next, c_next), label, ("(N, H)", "(N, H)"))
 
 
+def _solve_lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's LSTM step (h_next, c_next) for any arguments, to name mistakes by."""
+    return tuple(torch.lstm_cell(x, (h, c), weight_ih, weight_hh, bias_ih, bias_hh))
+
+
 def _lstm_cases():
     return [_lstm_case(1200 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
@@ -231,6 +236,7 @@ _LSTM_MISTAKES = (
 register(
     Exercise(
         id="lstm_cell",
+        solve=_solve_lstm_cell,
         named_sizes=("4*H",),
         title="One step of an LSTM cell",
         signature="lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh) -> (h_next, c_next)",
@@ -266,6 +272,11 @@ def _gru_case(seed, n, input_size, hidden_size):
         expected = cell(x, h)
     label = dims_label(N=n, H_in=input_size, H=hidden_size)
     return Case((x, h, *weights), expected, label, ("(N, H)",))
+
+
+def _solve_gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's GRU step h_next for any arguments, to name mistakes by."""
+    return torch.gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
 
 
 def _gru_cases():
@@ -375,6 +386,7 @@ _GRU_MISTAKES = (
 register(
     Exercise(
         id="gru_cell",
+        solve=_solve_gru_cell,
         named_sizes=("3*H",),
         title="One step of a GRU cell",
         signature="gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next",
@@ -421,6 +433,15 @@ def _lstm_layer_case(seed, length, n, input_size, hidden_size):
     )
 
 
+def _solve_lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    """torch's (output, (h_n, c_n)) for any arguments: one LSTM step per time step, to name mistakes by."""
+    h, c, outputs = h0, c0, []
+    for x_t in x:  # (N, H_in)
+        h, c = torch.lstm_cell(x_t, (h, c), weight_ih, weight_hh, bias_ih, bias_hh)
+        outputs.append(h)
+    return torch.stack(outputs), (h, c)  # (L, N, H)
+
+
 def _lstm_layer_cases():
     return [_lstm_layer_case(1400 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
@@ -456,9 +477,19 @@ def _lstm_layer_mistake(bug="", cell=None):
     return lstm_layer
 
 
+# Causes that the layer cannot tell from one inside the cell: both are named.
+_IN_THE_CELL = {
+    "returns_c_then_h": (
+        "h and c trade places at every step: either your cell returns (c_next, h_next), or the layer "
+        "unpacks the cell's (h_next, c_next) in the wrong order; torch's order is (h_next, c_next)"
+    ),
+}
+
+
 register(
     Exercise(
         id="lstm_layer",
+        solve=_solve_lstm_layer,
         named_sizes=("4*H",),
         title="An LSTM layer over a sequence",
         signature="lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh) -> (output, (h_n, c_n))",
@@ -508,7 +539,11 @@ register(
             ),
         )
         + tuple(  # a mistake inside the cell shows through the whole layer
-            Mistake(f"cell_{m.name}", f"in your cell: {m.message}", _lstm_layer_mistake(cell=m.fn))
+            Mistake(
+                f"cell_{m.name}",
+                _IN_THE_CELL.get(m.name, f"in your cell: {m.message}"),
+                _lstm_layer_mistake(cell=m.fn),
+            )
             for m in _LSTM_MISTAKES
         ),
         hints=(

@@ -7,8 +7,9 @@ structure (type, shape, dtype, finiteness), an input changed in place, then the 
 ``CheckResult.mistake``. ``check(exercise_id, fn)`` runs and judges in the learner's own process, and
 never raises because of ``fn``.
 
-Uses ``registry``, ``core`` (running the learner), ``diagnose``, ``diagnosis`` (sizes in letters),
-``render`` (the card) and ``guard`` (its messages). Runs in trusted code only.
+Uses ``registry``, ``cases`` (the global random state kept), ``core`` (running the learner),
+``diagnose``, ``diagnosis`` (sizes in letters), ``render`` (the card) and ``guard`` (its messages).
+Runs in trusted code only.
 """
 
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ import torch
 
 from ..card import card
 from . import diagnosis
+from .cases import global_rng_kept
 from .core import run_learner
-from .diagnose import a_or_an, answer_items, diagnose, expected_items
+from .diagnose import Diagnosis, a_or_an, answer_items, diagnose, expected_items
 from .guard import MESSAGES
 from .plain import type_name
 from .registry import get_exercise
@@ -129,10 +131,12 @@ def _mutation_stage(exercise, cases, outcomes):
     for outcome in outcomes:
         if outcome.mutated:
             names = ", ".join(f"`{n}`" for n in outcome.mutated)
-            return [
+            found = Diagnosis(
+                "changed_input_in_place",
                 f"your function changed its input {names} in place (for example with +=, "
-                "an indexed assignment or a method ending in _); build new tensors instead"
-            ]
+                "an indexed assignment or a method ending in _); build new tensors instead",
+            )
+            return [f"likely mistake: {found.message}"], found
     return None
 
 
@@ -237,7 +241,8 @@ def check(exercise_id, fn, timeout=None):
         return _result(exercise, "failed", [f"cannot be graded: {refused}"])
     cases = exercise.cases()
     try:
-        return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))
+        with global_rng_kept():  # the notebook's later random draws stay where they were
+            return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))
     except KeyboardInterrupt:
         raise
     except BaseException:  # a last resort: no answer, however odd, may stop the learner's notebook

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .cases import salted
+from .cases import global_rng_kept, salted
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
@@ -147,10 +147,11 @@ class Exercise:
         salt gives cases with the same shapes and flags but other numbers (see ``cases.salted``).
         """
         if salt:
-            with salted(salt):
+            with salted(salt), global_rng_kept():
                 return self._named(self.make_cases())
         if self._cases is None:
-            self._cases = self._named(self.make_cases())
+            with global_rng_kept():
+                self._cases = self._named(self.make_cases())
         return self._cases
 
     def _named(self, cases):

@@ -763,6 +763,11 @@ def _rows_at(output, steps, batch_first):
     return _time_major(output, batch_first)[steps, torch.arange(len(steps))]
 
 
+def _last_rows(output, lengths, batch_first):
+    """Row lengths[i] - 1 of sequence i (N, H): the answer for any arguments, to name mistakes by."""
+    return _rows_at(output, lengths - 1, batch_first)
+
+
 def _last_padded_step(output, lengths, batch_first):
     return _time_major(output, batch_first)[-1]
 
@@ -817,6 +822,7 @@ def _batch_first_always(output, lengths, batch_first):
 register(
     Exercise(
         id="last_valid_output",
+        solve=_last_rows,
         title="Each sequence's output at its last real step",
         signature="last_valid_output(output, lengths, batch_first) -> last",
         arg_names=("output", "lengths", "batch_first"),

@@ -126,13 +126,13 @@ ATTEMPTS = [
         backward_from_last_step,
         False,
         "The backward direction's final state is read at the last step; it finishes at the first step.",
-        ("backward", "first"),
+        ("backward", "first|x_1"),
     ),
     Attempt(
         both_ends_swapped,
         False,
         "The forward half is read at the first step and the backward half at the last: both ends swapped.",
-        ("first", "last"),
+        ("first|x_1", "last|x_l"),
     ),
     Attempt(
         batch_first_ignored,

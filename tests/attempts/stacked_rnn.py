@@ -143,7 +143,7 @@ ATTEMPTS = [
         layers_one_step_late,
         False,
         "Time outside, layers inside: each layer above reads the state the layer below had at the previous step.",
-        ("previous step|one step|same step|delay|late|lag",),
+        ("previous step|one step|same step|delay|late|lag|t - 1",),
     ),
     Attempt(
         every_layer_reads_x,
