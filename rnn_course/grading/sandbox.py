@@ -163,6 +163,22 @@ def namespaces_possible():
     return True, ""
 
 
+def world_readable(path):
+    """True when every folder up to ``path`` lets other users in (so ``nobody`` can import from it)."""
+    path = os.path.abspath(path)
+    while True:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return False
+        if not mode & 0o001:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
 def read_only_paths(modules=None):
     """Folders and files a child needs read-only: Python, the imported packages, the system's."""
     prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
