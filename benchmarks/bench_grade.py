@@ -1,7 +1,7 @@
 """Benchmark: grade 40 lesson-01 submissions with --jobs 2 and report throughput and memory.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_grade.py [--count 40] [--jobs 2] [--keep DIR]
-        [--sandbox auto|basic] [--compare N]
+        [--sandbox auto|basic] [--compare N] [--lesson SLUG]
 
 Per child it reports each phase's median: ``isolate_ms`` (fork to sandbox entered), ``load_ms``
 (compiling the exercise's Program), ``run_ms`` (the hidden cases), as the child reports them, and
@@ -14,6 +14,8 @@ runs both N times, alternating, and reports medians and their ratio: the cost of
 The 40 submissions (correct, wrong in several catalogued ways, blank) are generated from
 notebooks/01_rnn_cell.ipynb when it exists, else from a minimal lesson-01-like notebook (setup,
 a few demo cells, a figure, the exercise, its check, and cells that use nn.RNNCell afterwards).
+``--lesson SLUG`` (another lesson) grades copies of that lesson's answer key instead, each expected
+to score full marks: the cost of a lesson's children against lesson 01's.
 Prints the numbers and writes them to benchmarks/results/bench_grade.json (git-ignored).
 Not a test: timings depend on the machine.
 """
@@ -100,6 +102,7 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--keep", help="write the submissions here instead of a temp folder")
     parser.add_argument("--sandbox", choices=("auto", "basic"), default="auto")
+    parser.add_argument("--lesson", default="01_rnn_cell", help="grade copies of its answer key")
     parser.add_argument(
         "--compare", type=int, default=0, metavar="N", help="run auto and basic N times each"
     )
@@ -177,17 +180,25 @@ def _median(values):
 def run_once(args):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from rnn_course.grading import grade
-    from rnn_course.grading.runner import Limits
+    from rnn_course.grading.scheduler import Limits
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-grade-"))
     folder.mkdir(parents=True, exist_ok=True)
-    kinds = [MIX[i % len(MIX)] for i in range(args.count)]
-    source = None
-    for i, kind in enumerate(kinds):
-        nb, source = make_notebook(kind)
-        nbformat.write(nb, str(folder / f"student{i:03d}_01_rnn_cell.ipynb"))
+    lesson = getattr(args, "lesson", "01_rnn_cell")
+    if lesson == "01_rnn_cell":
+        kinds = [MIX[i % len(MIX)] for i in range(args.count)]
+        for i, kind in enumerate(kinds):
+            nb, source = make_notebook(kind)
+            nbformat.write(nb, str(folder / f"student{i:03d}_01_rnn_cell.ipynb"))
+    else:  # copies of the answer key, a cell apart so that each has its own salt
+        kinds, source = ["correct"] * args.count, f"notebooks/solutions/{lesson}.ipynb"
+        for i in range(args.count):
+            nb = nbformat.read(str(ROOT / source), as_version=4)
+            nb.cells.append(nbformat.v4.new_code_cell(f"student = {i}"))
+            nbformat.write(nb, str(folder / f"student{i:03d}_{lesson}.ipynb"))
 
     finished = []
+    load_before = round(os.getloadavg()[0], 2)
     start = time.perf_counter()
 
     def progress(done, total, row):
@@ -204,18 +215,22 @@ def run_once(args):
     )
     wall = time.perf_counter() - start
 
-    expected = {"correct": 10}
-    wrong_scores = [r for r, k in zip(rows, kinds) if r.total != expected.get(k, 0)]
+    wrong_scores = [
+        r for r, k in zip(rows, kinds) if r.total != (r.max_total if k == "correct" else 0)
+    ]
     steady = (
         (finished[-1] - finished[0]) / (len(finished) - 1) if len(finished) > 1 else float("nan")
     )
     peaks = [r.peak_rss_kb for r in rows if r.peak_rss_kb]
     privates = [r.private_kb for r in rows if r.private_kb]
     zygote = next((r.zygote_rss_kb for r in rows if r.zygote_rss_kb), None)
-    isolate = sorted(r.isolate_ms for r in rows if r.isolate_ms is not None)
+    isolate = sorted(r.phases["isolate_ms"] for r in rows if r.phases.get("isolate_ms") is not None)
     results = {
         "isolation": notices[0] if notices else None,
+        "lesson": lesson,
         "submissions": len(rows),
+        "children": sum(1 for r in rows if r.seconds),
+        "load_average_1min_before": load_before,
         "source": source,
         "jobs": args.jobs,
         "cpus": os.cpu_count(),

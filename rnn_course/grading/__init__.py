@@ -23,27 +23,7 @@ Modules, by job:
 * ``sanitize``: the one sanitiser for every learner-controlled string.
 * ``gradebook``: CSV, the details sidecar and feedback files, each written on its own, atomically.
 
-Security model (every submission is untrusted):
-
-* The notebook is read as data in the grader's process; none of its cells ever runs. Only each
-  exercise's function, the top-level functions it calls and the literal constants it reads are
-  taken out, and only if every name, attribute and construct in them is in the allowlist (names
-  starting with ``_``, imports, exec/eval/compile, globals(), getattr with a computed name and any
-  global not taken out are refused, with a message that names the construct and the rule).
-* The hidden cases and torch's answers are made in the grader and never leave it except the inputs;
-  the child sends plain data (JSON and ``.npz`` loaded with ``allow_pickle=False``), size-capped,
-  frame-capped and validated; the verdict is decided in the grader.
-* The row's status comes only from what the grader observes: its own timer, the job's memory cgroup
-  events and the child's exit code. Learner strings pass one sanitiser; numbers other than the
-  case's sizes are blanked in learner messages, and returned strings show only as their type.
-* The from-scratch guard (``exercises/guard.py``) is kept for the learner's own ``check()`` only;
-  the grader's dispatcher denial, tripwire, event channel and checker snapshots are gone: the
-  allowlist leaves a graded function no path to the state they protected.
-* The sandbox stays, as defence in depth against a hole in the allowlist or a resource attack: each
-  child is forked from the zygote into its own session, namespaces, cgroups and root (as root), with
-  RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, no core files, RLIMIT_NPROC 0, stdio on /dev/null and, as
-  root, a user id of its own. Not root: no namespaces, cgroups or user per child; the child runs as
-  the grader's user with rlimits only, and the isolation line says so.
+What a child can reach, and what the grader promises, is in ``docs/security.md``.
 """
 
 import os

@@ -38,17 +38,14 @@ class Graded:
     reason: str = ""
     notes: list = field(default_factory=list)  # shown to the student
     flags: list = field(default_factory=list)  # for the instructor only
-    peak_rss_kb: int = (
-        None  # the child's peak resident memory (shared pages included), from its rusage
-    )
-    zygote_rss_kb: int = None  # the zygote's peak resident memory, shared by every child
-    private_kb: int = None  # the child's own report of its private memory at the end (untrusted)
     seconds: float = 0.0  # wall-clock seconds its child ran, by the grader's clock
-    phases: dict = field(default_factory=dict)  # the child's own ms per phase (benchmark only)
-    isolation: str = ""  # the sandbox mechanisms its process ran under (sandbox.Isolation.describe)
-    isolate_ms: float = (
-        None  # the child's own report of how long entering its sandbox took (untrusted)
-    )
+    isolation: str = ""  # the sandbox mechanisms its child ran under (Isolation.describe)
+    # For the benchmark only: peak RSS (shared pages included) of the child and of the zygote, and
+    # the child's own reports (untrusted) of its private memory and its ms per protocol.PHASES.
+    peak_rss_kb: int = None
+    zygote_rss_kb: int = None
+    private_kb: int = None
+    phases: dict = field(default_factory=dict)
 
     @property
     def total(self):
@@ -282,7 +279,7 @@ def _run(jobs, limits, workers, progress, notice, total):
             _internal_error(graded, "the grader could not read its results")
         graded.peak_rss_kb, graded.zygote_rss_kb = job.maxrss_kb, workers.zygote.rss_kb
         graded.private_kb, graded.phases = job.report.private_kb, dict(job.report.phases)
-        graded.isolate_ms, graded.seconds = job.report.phases.get("isolate_ms"), job.seconds
+        graded.seconds = job.seconds
 
 
 def _internal_error(graded, what):
