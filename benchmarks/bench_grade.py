@@ -169,12 +169,18 @@ def compare(args):
     return report(summary, "bench_grade_compare.json")
 
 
-PHASES = ("isolate_ms", "load_ms", "run_ms")  # sandbox entry, compiling the Programs, the cases
+PHASES = ("isolate_ms", "load_ms", "run_ms", "cpu_ms")  # sandbox, compiling, the cases; CPU
 
 
 def _median(values):
     values = sorted(v for v in values if v is not None)
     return round(values[len(values) // 2], 1) if values else None
+
+
+def _cpu_s():
+    """This process's CPU seconds so far (user + system), the zygote and children aside."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_once(args):
@@ -199,6 +205,7 @@ def run_once(args):
 
     finished = []
     load_before = round(os.getloadavg()[0], 2)
+    cpu_before = _cpu_s()
     start = time.perf_counter()
 
     def progress(done, total, row):
@@ -214,6 +221,14 @@ def run_once(args):
         notice=notices.append,
     )
     wall = time.perf_counter() - start
+    grader_cpu_s = _cpu_s() - cpu_before
+    # A child's CPU: its first process's (wait4) plus, in a pid namespace, its process 1's own report
+    # (an upper bound: when process 1 ended before the grader's kill, wait4 already counted it).
+    cpus = [r.cpu_ms + (r.phases.get("cpu_ms") or 0) for r in rows if r.cpu_ms is not None]
+    children = sum(1 for r in rows if r.seconds)
+    # CPU per submission: its child's (wait4) plus its share of the grader's own (reading, making
+    # cases, judging, writing). An estimate of the rate on idle cores, not a measurement.
+    per_sub_cpu_s = (sum(cpus) / 1000 * children / max(len(cpus), 1) + grader_cpu_s) / len(rows)
 
     wrong_scores = [
         r for r, k in zip(rows, kinds) if r.total != (r.max_total if k == "correct" else 0)
@@ -229,7 +244,7 @@ def run_once(args):
         "isolation": notices[0] if notices else None,
         "lesson": lesson,
         "submissions": len(rows),
-        "children": sum(1 for r in rows if r.seconds),
+        "children": children,
         "load_average_1min_before": load_before,
         "source": source,
         "jobs": args.jobs,
@@ -251,6 +266,12 @@ def run_once(args):
         "child_isolate_ms_median": round(isolate[len(isolate) // 2], 1) if isolate else None,
         **{f"child_{k}_median": _median(r.phases.get(k) for r in rows) for k in PHASES},
         "child_wall_ms_median_by_grader": _median(1000 * r.seconds for r in rows if r.seconds),
+        "child_first_process_cpu_ms_median": _median(r.cpu_ms for r in rows),
+        "child_cpu_ms_total_median": _median(cpus),  # an upper bound: see ``cpus`` above
+        "children_with_cpu_report": len(cpus),
+        "grader_cpu_s": round(grader_cpu_s, 2),
+        "cpu_s_per_submission": round(per_sub_cpu_s, 3),
+        "idle_cores_estimate_per_minute": round(60 * args.jobs / per_sub_cpu_s, 1),
         "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},
         "unexpected_scores": len(wrong_scores),
         "python": platform.python_version(),

@@ -135,7 +135,7 @@ class Outcomes:
 @dataclass(frozen=True)
 class Done:
     private_kb: int = None  # self-reported, for the benchmark only
-    phases: dict = field(default_factory=dict)  # isolate_ms, load_ms, run_ms (self-reported)
+    phases: dict = field(default_factory=dict)  # PHASES, self-reported
 
     def encode(self, token):
         return encode(
@@ -143,7 +143,7 @@ class Done:
         )
 
 
-PHASES = ("isolate_ms", "load_ms", "run_ms")
+PHASES = ("isolate_ms", "load_ms", "run_ms", "cpu_ms")
 
 
 def parse(meta, blob, expected, token):
@@ -194,6 +194,7 @@ class Exited:
     pid: int
     code: int
     maxrss_kb: int = None
+    cpu_ms: float = None
 
 
 def zygote_report(raw):
@@ -209,5 +210,7 @@ def zygote_report(raw):
     if "error" in message and isinstance(message.get("job"), int):
         return SpawnFailed(message["job"])
     if isinstance(message.get("exit"), int) and isinstance(message.get("code"), int):
-        return Exited(message["exit"], message["code"], message.get("maxrss_kb"))
+        cpu = message.get("cpu_ms")
+        cpu = float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else None
+        return Exited(message["exit"], message["code"], message.get("maxrss_kb"), cpu)
     return None

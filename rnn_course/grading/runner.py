@@ -41,7 +41,10 @@ class Graded:
     seconds: float = 0.0  # wall-clock seconds its child ran, by the grader's clock
     isolation: str = ""  # the sandbox mechanisms its child ran under (Isolation.describe)
     # For the benchmark only: peak RSS (shared pages included) of the child and of the zygote, and
-    # the child's own reports (untrusted) of its private memory and its ms per protocol.PHASES.
+    # the child's own reports (untrusted) of its private memory and its ms per protocol.PHASES;
+    # the CPU time its first process used, from wait4 (in a pid namespace, the grader kills process 1
+    # with it, so process 1's own CPU time is phases["cpu_ms"], as it reported it).
+    cpu_ms: float = None
     peak_rss_kb: int = None
     zygote_rss_kb: int = None
     private_kb: int = None
@@ -279,7 +282,7 @@ def _run(jobs, limits, workers, progress, notice, total):
             _internal_error(graded, "the grader could not read its results")
         graded.peak_rss_kb, graded.zygote_rss_kb = job.maxrss_kb, workers.zygote.rss_kb
         graded.private_kb, graded.phases = job.report.private_kb, dict(job.report.phases)
-        graded.seconds = job.seconds
+        graded.seconds, graded.cpu_ms = job.seconds, job.cpu_ms
 
 
 def _internal_error(graded, what):

@@ -188,6 +188,8 @@ class Zygote:
 
     def close(self):
         self.ctrl.close()
+        if not self.ready:  # still importing torch, and nothing to grade: no need to wait for it
+            _kill_group(self.process.pid)
         for wait in (True, False):
             try:
                 self.process.wait(timeout=5)
@@ -257,7 +259,7 @@ class Job:
         self.reader = protocol.Reader(max_frames=3 + 2 * len(self.programs))
         self.outbox = bytearray()
         self.token = secrets.token_hex(16)  # sent with the inputs; every report must carry it
-        self.maxrss_kb = None
+        self.maxrss_kb = self.cpu_ms = None  # from the zygote's wait4: for the benchmark
         self.seconds = 0.0
 
     @property
@@ -405,6 +407,7 @@ class _Run:
         elif isinstance(report, protocol.Exited) and report.pid in self.by_pid:
             job = self.by_pid.pop(report.pid)
             job.observed.exit_code, job.maxrss_kb = report.code, report.maxrss_kb
+            job.cpu_ms = report.cpu_ms
         return True
 
     def _restart(self):

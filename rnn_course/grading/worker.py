@@ -277,6 +277,7 @@ def _reap(ctrl):
             "exit": pid,
             "code": os.waitstatus_to_exitcode(status),
             "maxrss_kb": usage.ru_maxrss,
+            "cpu_ms": round(1000 * (usage.ru_utime + usage.ru_stime), 1),
         }
         try:
             ctrl.sendall(json.dumps(report).encode())
@@ -402,6 +403,8 @@ def child_main(chan_fd, request):
         outcomes = _run_cases(functions[spec["id"]], spec, arrays, job["function_budget"])
         chan.sendall(_outcomes(spec["id"], outcomes).encode(inputs["token"]))
     phases["run_ms"] = (time.perf_counter() - started) * 1000
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # in a pid namespace: its process 1 only
+    phases["cpu_ms"] = (usage.ru_utime + usage.ru_stime) * 1000
     chan.sendall(Done(_private_kb(), phases).encode(inputs["token"]))
     return 0
 
