@@ -373,3 +373,25 @@ def test_frames_are_typed_and_checked_once():
         Reader(5).feed(b"\x00\x00\x00\x02\x00\x00\x00\x00[]")
     with pytest.raises(ProtocolError, match="too large"):
         Reader(5).feed((MAX_JSON_BYTES + 1).to_bytes(4, "big") + bytes(4))
+
+
+def test_the_scheduler_takes_frames_only_in_the_protocols_order():
+    from rnn_course.grading.protocol import Done, Outcomes, ProtocolError, Ready, Started
+    from rnn_course.grading.scheduler import Job, _Run
+
+    run = _Run([], Limits(timeout=10), None, lambda job, ids: b"inputs", None)
+    job = Job(0, {"rnn_cell": None})
+    for early in (Started("rnn_cell"), Outcomes("rnn_cell", []), Done()):
+        with pytest.raises(ProtocolError, match="malformed"):  # nothing before Ready
+            run._handle(job, early)
+    run._handle(job, Ready({"rnn_cell": "ok"}))
+    assert job.outbox == b"inputs" and job.observed.where == ("inputs", None)
+    with pytest.raises(ProtocolError, match="malformed"):  # Ready once only
+        run._handle(job, Ready({"rnn_cell": "ok"}))
+    run._handle(job, Started("rnn_cell"))
+    assert job.observed.where == ("exercise", "rnn_cell")
+    run._handle(job, Outcomes("rnn_cell", []))
+    with pytest.raises(ProtocolError, match="malformed"):  # one report per exercise
+        run._handle(job, Outcomes("rnn_cell", []))
+    run._handle(job, Done(phases={"run_ms": 1.0}))
+    assert job.observed.done and job.finished and job.report.phases == {"run_ms": 1.0}
