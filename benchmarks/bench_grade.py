@@ -1,7 +1,7 @@
 """Benchmark: grade 40 lesson-01 submissions with --jobs 2 and report throughput and memory.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_grade.py [--count 40] [--jobs 2] [--keep DIR]
-        [--sandbox auto|basic] [--compare N]
+        [--sandbox auto|basic] [--compare N] [--lesson SLUG]
 
 Per child it reports each phase's median: ``isolate_ms`` (fork to sandbox entered), ``load_ms``
 (compiling the exercise's Program), ``run_ms`` (the hidden cases), as the child reports them, and
@@ -14,6 +14,8 @@ runs both N times, alternating, and reports medians and their ratio: the cost of
 The 40 submissions (correct, wrong in several catalogued ways, blank) are generated from
 notebooks/01_rnn_cell.ipynb when it exists, else from a minimal lesson-01-like notebook (setup,
 a few demo cells, a figure, the exercise, its check, and cells that use nn.RNNCell afterwards).
+``--lesson SLUG`` (another lesson) grades copies of that lesson's answer key instead, each expected
+to score full marks: the cost of a lesson's children against lesson 01's.
 Prints the numbers and writes them to benchmarks/results/bench_grade.json (git-ignored).
 Not a test: timings depend on the machine.
 """
@@ -100,6 +102,7 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--keep", help="write the submissions here instead of a temp folder")
     parser.add_argument("--sandbox", choices=("auto", "basic"), default="auto")
+    parser.add_argument("--lesson", default="01_rnn_cell", help="grade copies of its answer key")
     parser.add_argument(
         "--compare", type=int, default=0, metavar="N", help="run auto and basic N times each"
     )
@@ -166,7 +169,7 @@ def compare(args):
     return report(summary, "bench_grade_compare.json")
 
 
-PHASES = ("isolate_ms", "load_ms", "run_ms")  # sandbox entry, compiling the Programs, the cases
+PHASES = ("isolate_ms", "load_ms", "run_ms", "cpu_ms")  # sandbox, compiling, the cases; CPU
 
 
 def _median(values):
@@ -174,20 +177,35 @@ def _median(values):
     return round(values[len(values) // 2], 1) if values else None
 
 
+def _cpu_s():
+    """This process's CPU seconds so far (user + system), the zygote and children aside."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(args):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from rnn_course.grading import grade
-    from rnn_course.grading.runner import Limits
+    from rnn_course.grading.scheduler import Limits
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-grade-"))
     folder.mkdir(parents=True, exist_ok=True)
-    kinds = [MIX[i % len(MIX)] for i in range(args.count)]
-    source = None
-    for i, kind in enumerate(kinds):
-        nb, source = make_notebook(kind)
-        nbformat.write(nb, str(folder / f"student{i:03d}_01_rnn_cell.ipynb"))
+    lesson = getattr(args, "lesson", "01_rnn_cell")
+    if lesson == "01_rnn_cell":
+        kinds = [MIX[i % len(MIX)] for i in range(args.count)]
+        for i, kind in enumerate(kinds):
+            nb, source = make_notebook(kind)
+            nbformat.write(nb, str(folder / f"student{i:03d}_01_rnn_cell.ipynb"))
+    else:  # copies of the answer key, a cell apart so that each has its own salt
+        kinds, source = ["correct"] * args.count, f"notebooks/solutions/{lesson}.ipynb"
+        for i in range(args.count):
+            nb = nbformat.read(str(ROOT / source), as_version=4)
+            nb.cells.append(nbformat.v4.new_code_cell(f"student = {i}"))
+            nbformat.write(nb, str(folder / f"student{i:03d}_{lesson}.ipynb"))
 
     finished = []
+    load_before = round(os.getloadavg()[0], 2)
+    cpu_before = _cpu_s()
     start = time.perf_counter()
 
     def progress(done, total, row):
@@ -203,19 +221,31 @@ def run_once(args):
         notice=notices.append,
     )
     wall = time.perf_counter() - start
+    grader_cpu_s = _cpu_s() - cpu_before
+    # A child's CPU: its first process's (wait4) plus, in a pid namespace, its process 1's own report
+    # (an upper bound: when process 1 ended before the grader's kill, wait4 already counted it).
+    cpus = [r.cpu_ms + (r.phases.get("cpu_ms") or 0) for r in rows if r.cpu_ms is not None]
+    children = sum(1 for r in rows if r.seconds)
+    # CPU per submission: its child's (wait4) plus its share of the grader's own (reading, making
+    # cases, judging, writing). An estimate of the rate on idle cores, not a measurement.
+    per_sub_cpu_s = (sum(cpus) / 1000 * children / max(len(cpus), 1) + grader_cpu_s) / len(rows)
 
-    expected = {"correct": 10}
-    wrong_scores = [r for r, k in zip(rows, kinds) if r.total != expected.get(k, 0)]
+    wrong_scores = [
+        r for r, k in zip(rows, kinds) if r.total != (r.max_total if k == "correct" else 0)
+    ]
     steady = (
         (finished[-1] - finished[0]) / (len(finished) - 1) if len(finished) > 1 else float("nan")
     )
     peaks = [r.peak_rss_kb for r in rows if r.peak_rss_kb]
     privates = [r.private_kb for r in rows if r.private_kb]
     zygote = next((r.zygote_rss_kb for r in rows if r.zygote_rss_kb), None)
-    isolate = sorted(r.isolate_ms for r in rows if r.isolate_ms is not None)
+    isolate = sorted(r.phases["isolate_ms"] for r in rows if r.phases.get("isolate_ms") is not None)
     results = {
         "isolation": notices[0] if notices else None,
+        "lesson": lesson,
         "submissions": len(rows),
+        "children": children,
+        "load_average_1min_before": load_before,
         "source": source,
         "jobs": args.jobs,
         "cpus": os.cpu_count(),
@@ -236,6 +266,12 @@ def run_once(args):
         "child_isolate_ms_median": round(isolate[len(isolate) // 2], 1) if isolate else None,
         **{f"child_{k}_median": _median(r.phases.get(k) for r in rows) for k in PHASES},
         "child_wall_ms_median_by_grader": _median(1000 * r.seconds for r in rows if r.seconds),
+        "child_first_process_cpu_ms_median": _median(r.cpu_ms for r in rows),
+        "child_cpu_ms_total_median": _median(cpus),  # an upper bound: see ``cpus`` above
+        "children_with_cpu_report": len(cpus),
+        "grader_cpu_s": round(grader_cpu_s, 2),
+        "cpu_s_per_submission": round(per_sub_cpu_s, 3),
+        "idle_cores_estimate_per_minute": round(60 * args.jobs / per_sub_cpu_s, 1),
         "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},
         "unexpected_scores": len(wrong_scores),
         "python": platform.python_version(),

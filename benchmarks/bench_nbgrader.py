@@ -90,6 +90,7 @@ def main(argv=None):
         nbformat.write(nbgrader_notebook(BODIES[kind]), str(folder / "rnn.ipynb"))
 
     grade = [str(bin_dir / "rnn-course"), "grade", str(ours), "--out", str(base / "gradebook.csv")]
+    load_before = os.getloadavg()[0]
     ours_s, ours_rc = timed(grade + ["--jobs", str(args.jobs)], base, env)
     load_ours = os.getloadavg()[0]
     theirs_s, theirs_rc = timed(nbgrader + ["autograde", "ps1", "--create"], course, env)
@@ -98,6 +99,7 @@ def main(argv=None):
         "submissions": args.count,
         "jobs": args.jobs,
         "cpus": os.cpu_count(),
+        "load_average_before": round(load_before, 2),
         "rnn_course_wall_s": round(ours_s, 1),
         "rnn_course_per_minute": round(60 * args.count / ours_s, 1),
         "rnn_course_exit": ours_rc,

@@ -85,7 +85,7 @@ def build_parser():
         "--timeout",
         type=_positive_float,
         default=120.0,
-        help="wall-clock seconds per notebook (default 120)",
+        help="wall-clock seconds per submission, all its exercise functions together (default 120)",
     )
     grade.add_argument(
         "--memory",
@@ -104,8 +104,10 @@ def build_parser():
     check = commands.add_parser(
         "check",
         help="run every exercise check of your notebook",
-        description="Run your notebook's code and check every exercise it contains, as the grader "
-        "would, and print the results. Exit status: 0 when every exercise passed; 1 when one failed, "
+        description="Check every exercise function in your notebook as the grader would: only the "
+        "exercise's function, the helpers it calls and its literal constants are taken out and run "
+        "on hidden inputs (the notebook's other cells do not run), and print the results. Exit "
+        "status: 0 when every exercise passed; 1 when one failed, "
         "was not attempted, or the notebook could not be graded; 2 for a usage error; 3 when the "
         "grading worker could not start.",
     )
@@ -114,8 +116,8 @@ def build_parser():
         "--timeout",
         type=_positive_float,
         default=120.0,
-        help="wall-clock seconds for running the notebook (default 120; starting the worker, "
-        "which imports torch, is not counted)",
+        help="wall-clock seconds for running your exercise functions (default 120; starting the "
+        "worker, which imports torch, is not counted)",
     )
     check.add_argument("--sandbox", choices=("auto", "strict"), default="auto", help=SANDBOX_HELP)
     check.set_defaults(command_parser=check)
@@ -254,7 +256,7 @@ def _add_instructor_parsers(commands):
         "--timeout",
         type=_positive_float,
         default=120.0,
-        help="wall-clock seconds per notebook (default 120)",
+        help="wall-clock seconds per submission, all its exercise functions together (default 120)",
     )
     gradescope.add_argument(
         "--memory",
@@ -459,7 +461,7 @@ def _grade(args, parser):
     except UsageError as exc:
         parser.error(str(exc))
     from .grading import grade
-    from .grading.runner import Limits
+    from .grading.scheduler import Limits
 
     limits = Limits(
         timeout=args.timeout, memory_mb=args.memory, jobs=args.jobs, sandbox=args.sandbox
@@ -497,7 +499,7 @@ def _check(args, parser):
         parser.error(f"no such notebook: {args.notebook}")
     from .grading import UsageError, grade
     from .grading.gradebook import feedback_text
-    from .grading.runner import Limits
+    from .grading.scheduler import Limits
 
     try:
         rows = grade(

@@ -182,3 +182,39 @@ def test_release_shares_the_parser_of_python_m_rnn_course_release(monkeypatch, t
     }
     assert [{k: s[k] for k in expected} for s in seen[:2]] == [expected, expected]
     assert seen[2]["lessons"] == [] and seen[2]["timeout"] == release.CELL_TIMEOUT
+
+
+def test_check_help_says_only_the_functions_run():
+    from rnn_course.cli import build_parser
+
+    text = build_parser()._subparsers._group_actions[0].choices["check"].format_help()
+    assert "Run your notebook's code" not in text and "other cells do not run" in " ".join(
+        text.split()
+    )
+
+
+PROBE_GRADE = """
+import sys
+import rnn_course.grading as grading
+from rnn_course.cli import main
+
+def stop(*args, **kwargs):
+    print("torch" in sys.modules, "nbformat" in sys.modules)
+    raise SystemExit(0)
+
+grading.grade = stop
+main(["grade", sys.argv[1], "--out", sys.argv[2]])
+"""
+
+
+def test_the_cli_reaches_grade_without_importing_torch(tmp_path):
+    """torch loads in the zygote (and in the runner once grading starts), never on the way there."""
+    sub = tmp_path / "x_01_rnn_cell.ipynb"
+    sub.write_text("{}")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE_GRADE, str(sub), str(tmp_path / "g.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["False", "False"], result.stdout + result.stderr

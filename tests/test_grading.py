@@ -254,7 +254,7 @@ def test_feedback_names_and_text():
 
 def test_the_grading_secret_changes_every_salt_but_keeps_it_stable(monkeypatch):
     from rnn_course.grading.notebook import SECRET_VARIABLE, submission_salt
-    from rnn_course.grading.runner import _ENV_KEEP
+    from rnn_course.grading.scheduler import _ENV_KEEP
 
     monkeypatch.delenv(SECRET_VARIABLE, raising=False)
     public = submission_salt(b"{}")

@@ -234,7 +234,17 @@ FILENAMES["surrogate_message"] = "cr\rname \x1b[31mansi_01_rnn_cell.ipynb"
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def workers():
+    """One zygote for the module's grading runs (each start costs seconds; issue 19)."""
+    from rnn_course.grading.scheduler import Workers
+
+    shared = Workers()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, workers):
     base = tmp_path_factory.mktemp("adversarial")
     subs = base / "subs"
     (subs / ".ipynb_checkpoints").mkdir(parents=True)
@@ -246,7 +256,9 @@ def batch(tmp_path_factory):
     feedback = base / "feedback"
     notices = []
     limits = Limits(timeout=TIMEOUT, memory_mb=512, jobs=2)
-    rows = grade([subs], out=out, limits=limits, feedback=feedback, notice=notices.append)
+    rows = grade(
+        [subs], out=out, limits=limits, feedback=feedback, notice=notices.append, workers=workers
+    )
     with open(out, newline="") as handle:
         table = {
             os.path.basename(r["submission"]): r
@@ -416,7 +428,7 @@ def test_the_details_sidecar_names_submissions_relative_to_the_folder(batch):
     assert os.stat(batch["out"].with_name("gradebook.details.json")).st_mode & 0o777 == 0o600
 
 
-def test_odd_files_get_a_row_and_never_stop_the_batch(tmp_path):
+def test_odd_files_get_a_row_and_never_stop_the_batch(tmp_path, workers):
     """A file name that is not UTF-8, a fifo (reading it would block) and a broken link each get an
     invalid-notebook row; none of them stops the gradebook from being written."""
     folder = tmp_path / "subs"
@@ -425,7 +437,7 @@ def test_odd_files_get_a_row_and_never_stop_the_batch(tmp_path):
     os.mkfifo(folder / "fifo_01_rnn_cell.ipynb")
     (folder / "link_01_rnn_cell.ipynb").symlink_to(tmp_path / "nowhere.ipynb")
     out = tmp_path / "gradebook.csv"
-    grade([folder], out=out, feedback=tmp_path / "feedback")
+    grade([folder], out=out, feedback=tmp_path / "feedback", workers=workers)
     with open(out, encoding="utf-8") as handle:
         table = {
             os.path.basename(r["submission"]): r

@@ -323,12 +323,75 @@ def test_every_lesson_is_known():
 
 
 def test_a_flood_of_frames_is_the_childs_error():
-    from rnn_course.grading.runner import _handle, _Job
+    from rnn_course.grading.protocol import ProtocolError, Reader, encode
 
-    graded = Graded(Submission(path=None, name="a.ipynb"), lesson="01_rnn_cell")
-    graded.expected = ["rnn_cell"]
-    job = _Job(0, graded, {"rnn_cell": None})
-    for _ in range(10):
-        _handle(job, {"kind": "exercise", "id": "rnn_cell"}, b"")
-    assert job.protocol_error == "it sent more messages than a graded run does"
-    assert status(Observed(done=True, protocol_error=job.protocol_error), {}) == "error"
+    reader = Reader(max_frames=5)  # ready, two per exercise, done: 3 + 2 * 1
+    frames = reader.feed(encode({"kind": "exercise", "id": "rnn_cell"}) * 5)
+    assert len(frames) == 5
+    with pytest.raises(
+        ProtocolError, match="it sent more messages than a graded run does"
+    ) as error:
+        reader.feed(encode({"kind": "exercise", "id": "rnn_cell"}))
+    assert status(Observed(done=True, protocol_error=str(error.value)), {}) == "error"
+
+
+def test_frames_are_typed_and_checked_once():
+    from rnn_course.grading.protocol import (
+        MAX_JSON_BYTES,
+        Done,
+        Outcomes,
+        ProtocolError,
+        Reader,
+        Ready,
+        Started,
+        parse,
+    )
+
+    expected = {"rnn_cell": None}
+    ready = parse({"kind": "ready", "functions": {"rnn_cell": "ok", "x": "ok"}}, b"", expected, "t")
+    assert ready == Ready({"rnn_cell": "ok"})
+    odd = parse({"kind": "ready", "functions": {"rnn_cell": "timeout"}}, b"", expected, "t")
+    assert odd == Ready({"rnn_cell": "missing"})  # a state the child may not name
+    assert parse({"kind": "exercise", "id": "rnn_cell"}, b"", expected, "t") == Started("rnn_cell")
+    sent = parse(
+        {"kind": "outcomes", "id": "rnn_cell", "outcomes": [], "token": "t"}, b"z", expected, "t"
+    )
+    assert sent == Outcomes("rnn_cell", [], b"z")
+    done = parse(
+        {"kind": "done", "private_kb": True, "run_ms": 3, "token": "t"}, b"", expected, "t"
+    )
+    assert isinstance(done, Done) and done.private_kb is None and done.phases["run_ms"] == 3.0
+    for meta, why in [
+        ({"kind": "done", "token": "forged"}, "did not ask for"),
+        ({"kind": "exercise", "id": "other"}, "malformed"),
+        ({"kind": "outcomes", "id": "rnn_cell", "outcomes": "x", "token": "t"}, "malformed"),
+        ({"kind": "timeout"}, "malformed"),
+    ]:
+        with pytest.raises(ProtocolError, match=why):
+            parse(meta, b"", expected, "t")
+    with pytest.raises(ProtocolError, match="malformed"):
+        Reader(5).feed(b"\x00\x00\x00\x02\x00\x00\x00\x00[]")
+    with pytest.raises(ProtocolError, match="too large"):
+        Reader(5).feed((MAX_JSON_BYTES + 1).to_bytes(4, "big") + bytes(4))
+
+
+def test_the_scheduler_takes_frames_only_in_the_protocols_order():
+    from rnn_course.grading.protocol import Done, Outcomes, ProtocolError, Ready, Started
+    from rnn_course.grading.scheduler import Job, _Run
+
+    run = _Run([], Limits(timeout=10), None, lambda job, ids: b"inputs", None)
+    job = Job(0, {"rnn_cell": None})
+    for early in (Started("rnn_cell"), Outcomes("rnn_cell", []), Done()):
+        with pytest.raises(ProtocolError, match="malformed"):  # nothing before Ready
+            run._handle(job, early)
+    run._handle(job, Ready({"rnn_cell": "ok"}))
+    assert job.outbox == b"inputs" and job.observed.where == ("inputs", None)
+    with pytest.raises(ProtocolError, match="malformed"):  # Ready once only
+        run._handle(job, Ready({"rnn_cell": "ok"}))
+    run._handle(job, Started("rnn_cell"))
+    assert job.observed.where == ("exercise", "rnn_cell")
+    run._handle(job, Outcomes("rnn_cell", []))
+    with pytest.raises(ProtocolError, match="malformed"):  # one report per exercise
+        run._handle(job, Outcomes("rnn_cell", []))
+    run._handle(job, Done(phases={"run_ms": 1.0}))
+    assert job.observed.done and job.finished and job.report.phases == {"run_ms": 1.0}

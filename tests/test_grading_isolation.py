@@ -50,12 +50,126 @@ def lesson01(*cells):
     return notebook(SETUP, *cells, 'check("rnn_cell", rnn_cell)')
 
 
-# --- delegation, however it is prepared: each one reaches the dispatcher's wall --------------
-# The batch that probed the sandbox from notebook cells (namespaces, network, /tmp, the kernel
-# denial, the guard's report) is gone with issue 16: no cell runs any more, and a graded function
-# cannot reach os, sockets, files or torch's internals (the allowlist refuses them), so those probes
-# cannot be written as a submission (the memfd hoard in a cell too: no cell runs). The sandbox stays as defence in depth; the adversarial batch
-# (test_grading_adversarial.py) checks the isolation notice, the metadata mismatch and privacy.
+# --- the sandbox, end to end ---------------------------------------------------------------------
+# No notebook cell runs any more, and a graded function cannot reach os, sockets or files (the
+# allowlist refuses them), so the sandbox cannot be probed from a submission. These tests probe it
+# directly: ``run_probe`` runs a plain Python function, unchecked, in a child that enters the sandbox
+# exactly as a graded function's does (same zygote, request, limits and verdict). The sandbox is the
+# defence in depth behind the allowlist; each probe returns what it managed to do, once per case.
+
+ROOT_ONLY = pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="the full sandbox (namespaces, cgroups, a user per child) needs root; not root here",
+)
+
+
+@pytest.fixture(scope="module")
+def workers():
+    """One zygote for the module's end-to-end tests (a zygote start costs seconds)."""
+    from rnn_course.grading.scheduler import Workers
+
+    shared = Workers()
+    yield shared
+    shared.close()
+
+
+def probe(workers, body, **limits):
+    """(status, the values each case returned) of ``rnn_cell`` with ``body``, run unchecked."""
+    from rnn_course.grading.runner import run_probe
+
+    source = f"def rnn_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):\n{body}"
+    limits = Limits(**{"timeout": TIMEOUT, "memory_mb": 256, **limits})
+    return run_probe(source, "rnn_cell", limits, workers)
+
+
+def full_sandbox(workers):
+    workers.take()
+    if not workers.zygote.namespaces:
+        pytest.skip(f"no namespaces here: {workers.zygote.namespaces_why}")
+
+
+def attempt(action):
+    """A probe body that returns 'done' when ``action`` worked, else the error's class name."""
+    return (
+        "    import os, socket, signal, threading, time\n"
+        f"    try:\n        {action}\n        return 'done'\n"
+        "    except BaseException as exc:\n        return type(exc).__name__\n"
+    )
+
+
+def test_a_probe_runs_with_the_graded_functions_limits(workers):
+    status, values = probe(workers, "    return 'ran'\n")
+    assert status == "ok" and values and set(values) == {"ran"}
+
+
+@ROOT_ONLY
+def test_no_network_not_even_loopback(workers):
+    full_sandbox(workers)
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    try:
+        here = attempt(f"socket.create_connection(('127.0.0.1', {port}), timeout=1)")
+        out = attempt("socket.create_connection(('192.0.2.1', 80), timeout=1)")
+        for body in (here, out):
+            status, values = probe(workers, body)
+            assert status == "ok" and values and "done" not in values, values
+    finally:
+        server.close()
+
+
+@ROOT_ONLY
+def test_no_write_outside_its_scratch_and_no_read_of_others(workers, tmp_path):
+    full_sandbox(workers)
+    other = tmp_path / "subs" / "other_01_rnn_cell.ipynb"
+    other.parent.mkdir()
+    other.write_text("{}")
+    gradebook = tmp_path / "gradebook.csv"
+    gradebook.write_text("submission,total\n")
+    os.chmod(tmp_path, 0o755)
+    for path in (other, gradebook):
+        assert set(probe(workers, attempt(f"open({str(path)!r}).read()"))[1]) == {
+            "FileNotFoundError"
+        }
+    for path in (tmp_path / "planted", gradebook, "/usr/planted", "/planted"):
+        _, values = probe(workers, attempt(f"open({str(path)!r}, 'w').write('x')"))
+        assert "done" not in values, (path, values)
+    assert gradebook.read_text() == "submission,total\n" and not (tmp_path / "planted").exists()
+    assert set(probe(workers, attempt("open('/tmp/mine', 'w').write('x')"))[1]) == {"done"}
+
+
+@ROOT_ONLY
+def test_its_memory_cap_gives_status_memory(workers):
+    full_sandbox(workers)
+    hoard = (  # tmpfs pages count against the memory cgroup, not against RLIMIT_AS
+        "    for folder in ('/tmp', '/dev/shm'):\n"
+        "        for i in range(6):\n"
+        "            with open(f'{folder}/f{i}', 'wb') as handle:\n"
+        "                handle.write(b'x' * (15 << 20))\n"
+        "    return 'survived'\n"
+    )
+    status, values = probe(workers, hoard, memory_mb=64, fsize_mb=32)
+    assert (status, values) == ("memory", [])
+
+
+def test_its_timer_gives_status_timeout(workers):
+    stubborn = (  # deaf to the checker's own alarm: only the grader's wall clock stops it
+        "    import signal, time\n"
+        "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        "    while True:\n        time.sleep(0.05)\n"
+    )
+    assert probe(workers, stubborn, timeout=2.0) == ("timeout", [])
+
+
+@ROOT_ONLY
+def test_a_pid_flood_is_contained(workers):
+    full_sandbox(workers)
+    for action in ("os.fork()", "threading.Thread(target=time.sleep, args=(1,)).start()"):
+        status, values = probe(workers, attempt(action))
+        assert status == "ok" and "done" not in values, (action, values)
 
 
 def test_remove_tree_goes_deep_without_recursion_and_never_follows_links(tmp_path):
@@ -155,12 +269,13 @@ def test_the_worker_starts_isolated_from_the_current_folder(tmp_path, monkeypatc
     sub.write_text(lesson01(GOOD))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    rows = grade([sub], limits=Limits(timeout=TIMEOUT))
+    rows = grade([sub], limits=Limits(timeout=TIMEOUT))  # a zygote of its own: it is the one probed
     assert rows[0].total == 10 and not marker.exists()
 
 
 def test_grading_works_from_a_clone_under_a_private_folder(tmp_path):
-    """The course copied under a 0700 folder (a home folder): the grader either grades an honest
+    """Needs a zygote of its own: the point is the one that clone's process starts.
+    The course copied under a 0700 folder (a home folder): the grader either grades an honest
     notebook right or stops before grading with a clear message; never a wrong zero."""
     import rnn_course
 
@@ -191,7 +306,7 @@ def test_grading_works_from_a_clone_under_a_private_folder(tmp_path):
         assert result.stdout.split()[:2] == ["10", "ok"], result.stdout
 
 
-def test_strict_refuses_to_grade_when_a_mechanism_is_missing(tmp_path, monkeypatch):
+def test_strict_refuses_to_grade_when_a_mechanism_is_missing(tmp_path, monkeypatch, workers):
     from rnn_course.grading import sandbox
     from rnn_course.grading.runner import SandboxUnavailable
 
@@ -211,6 +326,7 @@ def test_strict_refuses_to_grade_when_a_mechanism_is_missing(tmp_path, monkeypat
             out=tmp_path / "g.csv",
             limits=Limits(timeout=TIMEOUT, sandbox="strict"),
             notice=notices.append,
+            workers=workers,
         )
     assert not (tmp_path / "g.csv").exists()
     assert any(

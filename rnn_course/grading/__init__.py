@@ -15,33 +15,15 @@ Modules, by job:
 * ``worker``: the zygote (imports torch once, ``gc.freeze()``, forks) and the child, which enters
   the sandbox, compiles only the Programs in globals holding only the allowlisted modules and
   builtins, runs them on the hidden inputs and sends back plain data.
+* ``protocol``: the frames between child and grader, typed and validated once (sizes, counts).
 * ``sandbox``: what each child can and cannot reach (namespaces, cgroups, users, rlimits).
-* ``runner``: the scheduler (jobs: pending, running, stopped) and reading what a child sends.
+* ``scheduler``: the zygote's lifetime and the event loop over jobs (start, read, timer, stop).
+* ``runner``: triage, the hidden inputs, and judging what each child sent into its row.
 * ``verdict``: from what the grader observed to a row (pure functions).
 * ``sanitize``: the one sanitiser for every learner-controlled string.
 * ``gradebook``: CSV, the details sidecar and feedback files, each written on its own, atomically.
 
-Security model (every submission is untrusted):
-
-* The notebook is read as data in the grader's process; none of its cells ever runs. Only each
-  exercise's function, the top-level functions it calls and the literal constants it reads are
-  taken out, and only if every name, attribute and construct in them is in the allowlist (names
-  starting with ``_``, imports, exec/eval/compile, globals(), getattr with a computed name and any
-  global not taken out are refused, with a message that names the construct and the rule).
-* The hidden cases and torch's answers are made in the grader and never leave it except the inputs;
-  the child sends plain data (JSON and ``.npz`` loaded with ``allow_pickle=False``), size-capped,
-  frame-capped and validated; the verdict is decided in the grader.
-* The row's status comes only from what the grader observes: its own timer, the job's memory cgroup
-  events and the child's exit code. Learner strings pass one sanitiser; numbers other than the
-  case's sizes are blanked in learner messages, and returned strings show only as their type.
-* The from-scratch guard (``exercises/guard.py``) is kept for the learner's own ``check()`` only;
-  the grader's dispatcher denial, tripwire, event channel and checker snapshots are gone: the
-  allowlist leaves a graded function no path to the state they protected.
-* The sandbox stays, as defence in depth against a hole in the allowlist or a resource attack: each
-  child is forked from the zygote into its own session, namespaces, cgroups and root (as root), with
-  RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, no core files, RLIMIT_NPROC 0, stdio on /dev/null and, as
-  root, a user id of its own. Not root: no namespaces, cgroups or user per child; the child runs as
-  the grader's user with rlimits only, and the isolation line says so.
+What a child can reach, and what the grader promises, is in ``docs/security.md``.
 """
 
 import os
@@ -64,7 +46,11 @@ __all__ = [
 
 
 def __getattr__(name):  # the runner imports torch: only when grading really starts
-    if name in ("Graded", "Limits", "grade_submissions", "SandboxUnavailable"):
+    if name in ("Limits", "SandboxUnavailable"):
+        from . import scheduler
+
+        return getattr(scheduler, name)
+    if name in ("Graded", "grade_submissions"):
         from . import runner
 
         return getattr(runner, name)
@@ -137,24 +123,28 @@ def _relative(path, roots):
     return os.path.basename(absolute)
 
 
-def grade(paths, out=None, limits=None, feedback=None, progress=None, notice=None):
+def grade(paths, out=None, limits=None, feedback=None, progress=None, notice=None, workers=None):
     """Grade every notebook under ``paths``; write the gradebook to ``out`` and feedback to the
     folder ``feedback`` when given; return the Graded rows (sorted by submission). ``notice(text)``
-    receives the isolation in force and any warning about it."""
+    receives the isolation in force and any warning about it. ``workers`` (``scheduler.Workers``)
+    shares one zygote between runs (tests, benchmarks); by default one is started and closed here."""
     from .gradebook import UnsafeOutput, write_details, write_feedback, write_gradebook
-    from .runner import Early, Limits, grade_submissions
+    from .runner import Limits, grade_submissions
+    from .scheduler import Workers
 
     check_outputs(out, feedback)
-    early = Early()  # the zygote imports torch while the notebooks are read
+    own = workers is None
+    workers = workers or Workers()  # the zygote imports torch while the notebooks are read
     try:
         files = discover(paths)
         if not files:
             raise UsageError("no submissions found (*.ipynb)")
         secret = secret_for(out)
         submissions = [read_submission(path, secret=secret) for path in files]
-        rows = grade_submissions(submissions, limits or Limits(), progress, notice, early)
+        rows = grade_submissions(submissions, limits or Limits(), progress, notice, workers)
     finally:
-        early.close()
+        if own:
+            workers.close()
     rows.sort(key=lambda row: row.submission.name)
     try:
         if out is not None:

@@ -1,6 +1,6 @@
 """Isolation of each submission's process: what a child can and cannot reach.
 
-This is the one module that decides it. ``runner.py`` (the grader, trusted) calls ``probe`` and
+This is the one module that decides it. ``scheduler.py`` (the grader, trusted) calls
 ``Cgroups``; ``worker.py`` (the zygote and its children) calls ``enter`` in every child before the
 first line of student code. Everything here is plain Linux: ``unshare(2)``, ``mount(2)``,
 ``pivot_root(2)`` through ctypes (Python 3.11 has no ``os.unshare``), and cgroup v1 files.
@@ -52,7 +52,7 @@ What is weaker without a mechanism (``Isolation.weaker`` lists it; ``--sandbox s
 * no cgroups: memory is capped by RLIMIT_AS only (memfd and ``/dev/shm`` pages are not counted)
   and processes by RLIMIT_NPROC only;
 * not root: no user of its own: the child runs as the instructor and could signal the grader or
-  write that user's files (``runner.py`` restarts a killed zygote; the gradebook is written from
+  write that user's files (``scheduler.py`` restarts a killed zygote; the gradebook is written from
   memory).
 
 Bubblewrap is not used: it runs a fresh program per child, which would import torch once per
@@ -161,6 +161,22 @@ def namespaces_possible():
     except (OSError, AttributeError):
         return False, "libc has no unshare()"
     return True, ""
+
+
+def world_readable(path):
+    """True when every folder up to ``path`` lets other users in (so ``nobody`` can import from it)."""
+    path = os.path.abspath(path)
+    while True:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return False
+        if not mode & 0o001:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
 
 
 def read_only_paths(modules=None):

@@ -1,28 +1,19 @@
-"""The untrusted side of the grader: a pre-started "zygote" and the child it forks per submission.
+"""The untrusted side of the grader: a pre-started "zygote" and the child it forks per job.
 
-``ZYGOTE_COMMAND`` (``python -c ... CTRL_FD``) is started once by the grader (``runner.py``). It
-imports torch (one thread), numpy, matplotlib (Agg) and the course package, then waits on the
-control socket. It never computes a hidden case or an expected answer, and never sees a submission's
-code: it only forks. For each request (limits, a temp folder, and one end of a fresh socket pair
-passed as a file descriptor) it forks a child, answers with the child's pid, and reports exit
-statuses as it reaps them.
+``scheduler.ZYGOTE_COMMAND`` is started once per run (``scheduler.Workers``). It imports torch (one thread),
+numpy and the allowlist's modules, calls ``gc.collect(); gc.freeze()`` so that no child's collector
+walks the heap they share, and waits on its control socket. It never sees a hidden case, an expected
+answer or a submission's code: it only forks. For each request (limits, a temp folder, one end of a
+fresh socket pair passed as a file descriptor) it forks a child, answers with the child's pid, and
+reports exit statuses as it reaps them.
 
-The child (``child_main``), before any student code runs:
-
-* starts its own session (``os.setsid``) so the grader can kill it and all it started at once;
-* closes the control socket, points stdin/stdout/stderr at /dev/null, moves into the temp folder;
-* sets RLIMIT_AS (its current size plus the memory allowance), RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_CORE;
-* if running as root, drops to ``nobody`` (no supplementary groups) and then sets RLIMIT_NPROC to 0,
-  so it can start neither processes nor threads (fork bombs fail at once, and the guard's profiling
-  hook cannot be dodged by a thread or a forked helper);
-* keeps private references to the checker's pieces and snapshots of their modules and classes.
-
-Then it runs the code cells in a fresh namespace, like Jupyter (exceptions are caught per cell,
-a cell over the time budget is interrupted), restores the checker's modules and ``sys`` hooks from
-the snapshots, tells the grader which exercise functions exist, and only then receives the hidden
-inputs (never the expected answers). It calls each function through ``run_learner`` (guard on), one
-case at a time with the checker restored before each, and sends back ``Outcome.to_plain`` data: JSON
-plus an ``.npz`` blob, never a pickle, each report carrying the token that came with the inputs.
+The child (``child_main``), before any student code runs, enters the sandbox (``_isolate``: its own
+session, stdio on /dev/null, cgroups and namespaces where there are, rlimits, a user of its own as
+root, then RLIMIT_NPROC 0: no new processes or threads). Then it compiles each exercise's Program
+alone, in globals that hold only the allowlisted names (``allowlist.load_program``), says which
+functions exist (``Ready``), receives the hidden inputs (never the answers), runs each function
+through ``run_learner`` and sends back ``Outcome.to_plain`` data (``protocol``: JSON plus ``.npz``,
+never a pickle), each report carrying the token that came with the inputs.
 """
 
 import dataclasses
@@ -35,40 +26,13 @@ import resource
 import select
 import signal
 import socket
-import struct
 import sys
 import time
 
 from . import sandbox
+from .protocol import Done, Outcomes, Ready, Started, recv_frame
 
-# ---------------------------------------------------------------------------------------------
-# Framing, shared with the grader: >II (json length, blob length), then the JSON, then the blob.
-# ---------------------------------------------------------------------------------------------
-
-FRAME = struct.Struct(">II")
 _DEBUG = os.environ.get("RNN_COURSE_GRADER_DEBUG")
-
-
-def encode_frame(meta, blob=b""):
-    data = json.dumps(meta).encode("utf-8")
-    return FRAME.pack(len(data), len(blob)) + data + blob
-
-
-def _recv_exact(sock, size):
-    chunks, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def recv_frame(sock):
-    json_len, blob_len = FRAME.unpack(_recv_exact(sock, FRAME.size))
-    meta = json.loads(_recv_exact(sock, json_len))
-    return meta, _recv_exact(sock, blob_len) if blob_len else b""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,8 +41,7 @@ def recv_frame(sock):
 
 
 def _preload():
-    """Import everything a lesson notebook needs, once, with one thread everywhere."""
-    import numpy  # noqa: F401
+    """Import what a graded function can reach, once, with one thread everywhere."""
     import torch
 
     torch.set_num_threads(1)
@@ -86,22 +49,13 @@ def _preload():
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-
     import rnn_course.allowlist as allowlist
     import rnn_course.exercises  # noqa: F401  (registers the exercises; no case is ever made here)
 
     allowlist.program_globals("")  # imports every module a graded function can be given
-
     for name in _PRELOAD:
-        try:
-            __import__(name)
-        except Exception:  # a module still being written, or absent here, must not stop the grader
-            pass
-    if not _world_readable(os.path.dirname(os.__file__)):
+        __import__(name)
+    if not sandbox.world_readable(os.path.dirname(os.__file__)):
         _preload_stdlib()
     _warm_up()
 
@@ -161,28 +115,9 @@ _NEVER_PRELOAD = {
 }
 
 
-def _world_readable(path):
-    """True when every folder up to ``path`` lets other users in (so ``nobody`` can import from it)."""
-    path = os.path.abspath(path)
-    while True:
-        try:
-            mode = os.stat(path).st_mode
-        except OSError:
-            return False
-        if not mode & 0o001:
-            return False
-        parent = os.path.dirname(path)
-        if parent == path:
-            return True
-        path = parent
-
-
 def _warm_up():
-    """Run the library paths lessons use once, so that their lazy imports happen here, before a
+    """Run the torch paths the exercises use once, so that their lazy imports happen here, before a
     child drops privileges (torch.testing.assert_close, for one, imports sympy on first use)."""
-    import io as _io
-
-    import matplotlib.pyplot as plt
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -192,133 +127,36 @@ def _warm_up():
         rnn = nn.RNN(3, 4, num_layers=2, bidirectional=True, batch_first=True)
         x = torch.randn(2, 5, 3)
         out, h_n = rnn(x)
-        cell = nn.RNNCell(3, 4)
-        h = cell(x[:, 0])
+        h = nn.RNNCell(3, 4)(x[:, 0])
         torch.testing.assert_close(h, h)
-        (
-            repr(h),
-            str(x.tolist()),
-            format(float(h.detach().sum()), ".4f"),
-            repr(h.detach().numpy()),
-        )  # tensor printing
+        repr(h), str(x.tolist()), repr(h.detach().numpy())  # tensor printing
         loss = F.cross_entropy(out.reshape(-1, 8), torch.zeros(10, dtype=torch.long)) + h.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(rnn.parameters(), 1.0)
         torch.optim.SGD(rnn.parameters(), lr=0.1).step()
         packed = nn.utils.rnn.pack_padded_sequence(x, [5, 3], batch_first=True)
         nn.utils.rnn.pad_packed_sequence(rnn(packed)[0], batch_first=True)
-        fig, ax = plt.subplots(figsize=(2, 1), dpi=40)
-        ax.plot([0, 1], [0, 1], label="a")
-        ax.imshow([[0, 1], [1, 0]])
-        ax.legend()
-        ax.set_title("t")
-        fig.savefig(_io.BytesIO(), format="png")
-        plt.close("all")
     except Exception:  # warming up is an optimisation; a failure here shows up in the child
         pass
 
 
 # Imported by the zygote so that a child, once it runs as ``nobody``, does not need to read them
-# from disk: a Python installed under a private home (pyenv in /root) is unreadable to ``nobody``.
+# from disk (a Python installed under a private home is unreadable to ``nobody``).
 _PRELOAD = (
-    "rnn_course.reference",
-    "rnn_course.data",
-    "rnn_course.viz",
-    "rnn_course.viz.graphs",
-    "rnn_course.viz.layouts",
-    "rnn_course.viz.training",
-    "rnn_course.viz.padding",
-    "encodings.cp437",
     "encodings.idna",
     "encodings.latin_1",
     "encodings.ascii",
     "encodings.utf_16",
     "encodings.utf_32",
-    "encodings.unicode_escape",
-    "encodings.raw_unicode_escape",
     "zipfile",
-    "math",
-    "cmath",
-    "random",
-    "statistics",
-    "fractions",
-    "decimal",
-    "itertools",
-    "functools",
-    "collections",
-    "collections.abc",
-    "dataclasses",
-    "typing",
-    "string",
-    "re",
-    "json",
-    "time",
-    "datetime",
-    "copy",
-    "pprint",
-    "textwrap",
-    "enum",
-    "abc",
-    "contextlib",
-    "operator",
-    "heapq",
-    "bisect",
-    "array",
-    "struct",
-    "pathlib",
-    "tempfile",
-    "csv",
-    "warnings",
-    "inspect",
-    "traceback",
-    "gc",
-    "weakref",
-    "numbers",
-    "hashlib",
-    "base64",
-    "zlib",
-    "gzip",
-    "shutil",
-    "glob",
-    "fnmatch",
-    "unicodedata",
-    "locale",
-    "difflib",
-    "timeit",
-    "queue",
-    "uuid",
-    "secrets",
-    "html",
-    "urllib.parse",
-    "logging",
-    "argparse",
-    "platform",
-    "unittest",
-    "doctest",
-    "pickle",
-    "io",
-    "types",
     "torch.testing",
     "torch.nn.functional",
     "torch.nn.utils",
     "torch.nn.utils.rnn",
     "torch.optim",
-    "torch.utils.data",
     "torch.autograd",
-    "torch.distributions",
     "numpy.testing",
     "numpy.linalg",
-    "numpy.random",
-    "matplotlib.colors",
-    "matplotlib.cm",
-    "matplotlib.ticker",
-    "matplotlib.patches",
-    "matplotlib.animation",
-    "matplotlib.gridspec",
-    "matplotlib.lines",
-    "matplotlib.collections",
-    "matplotlib.backends.backend_agg",
-    "IPython.display",
 )
 
 
@@ -439,6 +277,7 @@ def _reap(ctrl):
             "exit": pid,
             "code": os.waitstatus_to_exitcode(status),
             "maxrss_kb": usage.ru_maxrss,
+            "cpu_ms": round(1000 * (usage.ru_utime + usage.ru_stime), 1),
         }
         try:
             ctrl.sendall(json.dumps(report).encode())
@@ -511,9 +350,10 @@ def _isolate(request):
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
 
 
-def _load(programs):
+def _load(programs, checked=True):
     """Each exercise's function, compiled from its Program alone in globals of its own
-    (``allowlist.load_program``); a description instead where defining it failed."""
+    (``allowlist.load_program``); a description instead where defining it failed. ``checked``
+    False is the test-only probe (``runner.run_probe``): plain Python with every builtin."""
     from ..allowlist import load_program
 
     functions, states = {}, {}
@@ -521,100 +361,90 @@ def _load(programs):
         filename = f"<graded {exercise_id}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         try:
-            fn = load_program(source, filename, exercise_id)
-        except (
-            BaseException
-        ) as exc:  # a default value or a constant that fails: the function's error
+            fn = (
+                load_program(source, filename, exercise_id)
+                if checked
+                else _unchecked(source, exercise_id)
+            )
+        except BaseException:  # a default value or a constant that fails: the function's error
             states[exercise_id] = "error"
-            functions[exercise_id] = type(exc).__name__
             continue
         states[exercise_id] = "ok" if callable(fn) else "not_callable"
         functions[exercise_id] = fn
     return functions, states
 
 
+def _unchecked(source, exercise_id):
+    namespace = {"__builtins__": __builtins__, "__name__": "probe"}
+    exec(compile(source, f"<probe {exercise_id}>", "exec"), namespace)
+    return namespace[exercise_id]
+
+
 def child_main(chan_fd, request):
     """Enter the sandbox, define the graded functions, run them on the hidden cases, report."""
-    from rnn_course.exercises import core, plain
+    import numpy as np
 
     chan = socket.socket(fileno=chan_fd)
     chan.setblocking(True)
     started = time.perf_counter()
     _isolate(request)
-    isolate_ms = (time.perf_counter() - started) * 1000
+    phases = {"isolate_ms": (time.perf_counter() - started) * 1000}
     job, _ = recv_frame(chan)
     started = time.perf_counter()
-    functions, states = _load(job["programs"])
-    load_ms = (time.perf_counter() - started) * 1000
-    _send(chan, {"kind": "ready", "functions": states})
+    functions, states = _load(job["programs"], checked=not job.get("probe"))
+    phases["load_ms"] = (time.perf_counter() - started) * 1000
+    chan.sendall(Ready(states).encode())
     inputs, blob = recv_frame(chan)
-    token = inputs.pop("token", None)
-    import numpy as np
-
     with np.load(io.BytesIO(blob), allow_pickle=False) as loaded:
         arrays = {key: loaded[key] for key in loaded.files}
     started = time.perf_counter()
     for spec in inputs["exercises"]:
-        fn = functions.get(spec["id"])
-        if not callable(fn):
-            continue
-        _send(chan, {"kind": "exercise", "id": spec["id"]})
-        known = {f.name for f in dataclasses.fields(core.Exercise)}
-        settings = {
-            k: tuple(v) if isinstance(v, list) else v
-            for k, v in spec["fields"].items()
-            if k in known
-        }
-        exercise = core.Exercise(make_cases=list, **settings)
-        cases = [core.Case(plain.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
-        budget = min(float(exercise.timeout), float(job["function_budget"]))
-        outcomes = _run_cases(core, exercise, fn, cases, budget)
-        _send_outcomes(chan, core, np, spec["id"], outcomes, token)
-    _send(
-        chan,
-        {
-            "kind": "done",
-            "private_kb": _private_kb(),
-            "isolate_ms": isolate_ms,
-            "load_ms": load_ms,
-            "run_ms": (time.perf_counter() - started) * 1000,
-            "token": token,
-        },
-    )
+        chan.sendall(Started(spec["id"]).encode())
+        outcomes = _run_cases(functions[spec["id"]], spec, arrays, job["function_budget"])
+        chan.sendall(_outcomes(spec["id"], outcomes).encode(inputs["token"]))
+    phases["run_ms"] = (time.perf_counter() - started) * 1000
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # in a pid namespace: its process 1 only
+    phases["cpu_ms"] = (usage.ru_utime + usage.ru_stime) * 1000
+    chan.sendall(Done(_private_kb(), phases).encode(inputs["token"]))
     return 0
 
 
-def _send(chan, meta, blob=b""):
-    chan.sendall(encode_frame(meta, blob))
-
-
-def _run_cases(core, exercise, fn, cases, budget):
+def _run_cases(fn, spec, arrays, function_budget):
     """``run_learner`` on the cases, with no guard: the allowlist already decided what the function
     can reach. Whatever the function does ends as an Outcome."""
+    from rnn_course.exercises import core, plain
+
+    known = {f.name for f in dataclasses.fields(core.Exercise)}
+    settings = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in spec["fields"].items() if k in known
+    }
+    exercise = core.Exercise(make_cases=list, **settings)
+    cases = [core.Case(plain.from_plain(meta, arrays), None, "") for meta in spec["cases"]]
+    budget = min(float(exercise.timeout), float(function_budget))
     try:
         return core.run_learner(exercise, fn, cases, timeout=budget, use_guard=False)
     except BaseException as exc:  # the checker tripped on what the function returned
-        name = type(exc).__name__
-        detail = (
-            "it did not finish in time"
-            if name == "LearnerTimeout"
-            else "its answer could not be read"
-        )
+        late = type(exc).__name__ == "LearnerTimeout"
+        detail = "it did not finish in time" if late else "its answer could not be read"
         return [core.Outcome(error="exception", detail=detail)]
 
 
-def _send_outcomes(chan, core, np, exercise_id, outcomes, token):
-    out_arrays, plain = {}, []
+def _outcomes(exercise_id, outcomes):
+    import numpy as np
+
+    from rnn_course.exercises.core import Outcome
+
+    arrays, plain = {}, []
     for outcome in outcomes:
         try:
-            plain.append(outcome.to_plain(out_arrays))
+            plain.append(outcome.to_plain(arrays))
         except BaseException:
-            fallback = core.Outcome(error="exception", detail="its answer could not be read")
-            plain.append(fallback.to_plain({}))
+            plain.append(
+                Outcome(error="exception", detail="its answer could not be read").to_plain({})
+            )
     buffer = io.BytesIO()
-    np.savez(buffer, **out_arrays)
-    meta = {"kind": "outcomes", "id": exercise_id, "outcomes": plain, "token": token}
-    _send(chan, meta, buffer.getvalue())
+    np.savez(buffer, **arrays)
+    return Outcomes(exercise_id, plain, buffer.getvalue())
 
 
 def _private_kb():
@@ -628,9 +458,3 @@ def _private_kb():
             )
     except (OSError, ValueError, IndexError):
         return None
-
-
-ZYGOTE_COMMAND = (
-    "import sys; from rnn_course.grading.worker import zygote_main; "
-    "zygote_main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)"
-)
