@@ -1,4 +1,4 @@
-"""Measuring and taming gradients in recurrent networks (lessons 08 and 09).
+"""Measuring, checking and taming gradients in recurrent networks (lessons 08, 09 and 12).
 
 Nothing here is an exercise answer: the helpers run torch's own ``nn.RNN`` step by step, so that
 every hidden state h_t is a node of the autograd graph whose gradient can be read.
@@ -7,6 +7,7 @@ every hidden state h_t is a node of the autograd graph whose gradient can be rea
     norms = hidden_grad_norms(rnn, x)                 # ||dL/dh_t|| for t = 1..L, shape (L,)
     w = with_spectral_radius(rnn.weight_hh_l0, 1.2)   # the same directions, rescaled
     history = train_steps(model, inputs, targets, steps=50, lr=0.1, max_norm=1.0)   # SGD, clipped at 1
+    estimates = central_differences(f, [x, weight])   # df/dx and df/dweight, numerically
 
 Shapes use torch's letters: N batch, L sequence length, H_in input size, H hidden size, C classes.
 """
@@ -80,6 +81,40 @@ def hidden_grad_norms(rnn, x, h0=None, loss_fn=None):
     """||dL/dh_t|| for t = 1..L: the L2 norm over the batch and hidden axes. Returns (L,)."""
     _, grads = hidden_state_grads(rnn, x, h0, loss_fn)
     return torch.linalg.vector_norm(grads.flatten(1), dim=1)  # (L,)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradients by central differences
+# ---------------------------------------------------------------------------------------------
+
+
+def central_differences(f, inputs, eps=1e-6):
+    """Every partial derivative of a scalar function, estimated without autograd.
+
+    Each entry theta of each input is nudged both ways, and its slope is estimated as
+    ``(f(theta + eps) - f(theta - eps)) / (2 eps)``, with an error of order eps**2 (plus rounding,
+    which is why the inputs should be float64).
+
+    Args:
+        f: a function of ``len(inputs)`` tensors that returns a 0-dim tensor, ().
+        inputs: a list of tensors of any shapes, e.g. x (N, H_in) and weight_ih (H, H_in). They are
+            never changed: every evaluation gets copies.
+        eps: the nudge.
+
+    Returns:
+        A list with one tensor per input, each shaped like its input (x (N, H_in) gets (N, H_in)).
+    """
+    estimates = []
+    for i, tensor in enumerate(inputs):
+        estimate = torch.zeros_like(tensor)  # the shape of input i
+        for j in range(tensor.numel()):
+            nudged = [t.detach().clone() for t in inputs]
+            nudged[i].view(-1)[j] += eps
+            above = f(*nudged)
+            nudged[i].view(-1)[j] -= 2 * eps
+            estimate.view(-1)[j] = (above - f(*nudged)) / (2 * eps)
+        estimates.append(estimate)
+    return estimates
 
 
 # ---------------------------------------------------------------------------------------------

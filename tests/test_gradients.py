@@ -216,3 +216,56 @@ def test_first_symbol_task_layout_and_determinism():
     torch.testing.assert_close(inputs[0], F.one_hot(targets, 3).float())
     again, again_targets = gradients.first_symbol_task(10, 7, num_classes=3, seed=5)
     assert torch.equal(inputs, again) and torch.equal(targets, again_targets)
+
+
+def test_central_differences_match_autograd_through_nn_rnn_in_float64():
+    rnn = _rnn(input_size=3, hidden_size=5)
+    inputs = [torch.randn(4, 2, 3, dtype=DTYPE), torch.randn(2, 5, dtype=DTYPE)]
+    inputs += [p.detach().clone() for p in rnn.parameters()]
+    direction = torch.randn(4, 2, 5, dtype=DTYPE)
+
+    def objective(x, h0, *params):
+        with torch.no_grad():
+            for p, value in zip(rnn.parameters(), params):
+                p.copy_(value)
+        output, _ = rnn(x, h0[None])  # (L, N, H)
+        return (output * direction).sum()
+
+    estimates = gradients.central_differences(objective, inputs)
+    leaves = [inputs[0].clone().requires_grad_(True), inputs[1].clone().requires_grad_(True)]
+    with torch.no_grad():
+        for p, value in zip(rnn.parameters(), inputs[2:]):
+            p.copy_(value)
+    output, _ = rnn(leaves[0], leaves[1][None])
+    exact = torch.autograd.grad((output * direction).sum(), leaves + list(rnn.parameters()))
+    assert [e.shape for e in estimates] == [t.shape for t in inputs]
+    for estimate, expected in zip(estimates, exact):
+        torch.testing.assert_close(estimate, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_central_differences_leave_the_inputs_unchanged_and_see_a_wrong_gradient():
+    inputs = [torch.randn(3, 4, dtype=DTYPE), torch.randn(4, dtype=DTYPE)]
+    kept = [t.clone() for t in inputs]
+
+    def f(a, b):
+        return torch.tanh(a @ b).pow(2).sum()
+
+    estimates = gradients.central_differences(f, inputs)
+    for before, after in zip(kept, inputs):
+        assert torch.equal(before, after)
+    leaves = [t.clone().requires_grad_(True) for t in inputs]
+    exact = torch.autograd.grad(f(*leaves), leaves)
+    torch.testing.assert_close(estimates[0], exact[0], rtol=1e-6, atol=1e-7)
+    wrong = exact[0] * 1.01  # a gradient off by 1 %: the estimate tells it apart
+    assert not torch.allclose(estimates[0], wrong, rtol=1e-4, atol=1e-7)
+
+
+def test_central_differences_in_float32_are_far_off():
+    # the rounding of float32 is magnified by 1 / (2 eps): the reason the lessons check in float64
+    a = torch.randn(3, 4, dtype=torch.float32)
+
+    def f(a):
+        return torch.sin(a).sum() * 100
+
+    (estimate,) = gradients.central_differences(f, [a])
+    assert (estimate - 100 * torch.cos(a)).abs().max() > 1e-2

@@ -402,7 +402,8 @@ register(
             "order r, z, n.",
             "r and z add their two parts and go through a sigmoid. The candidate n is different: the reset gate "
             "multiplies the whole hidden part of n, its bias included, before it is added to the input part.",
-            "The update gate z says how much of the old h to keep.",
+            "The last line mixes n with the old h, weighted by z and 1 - z: check in torch's equations "
+            "which of the two z multiplies.",
         ),
     )
 )

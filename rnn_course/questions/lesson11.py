@@ -5,13 +5,14 @@ from ..predict import Question
 QUESTIONS = {
     "11.untrained_loss": Question(
         why="An untrained model's scores are all close to zero, so its softmax spreads the probability "
-        "almost evenly over every token of the vocabulary. Work out the cross-entropy of an even guess "
-        "among V choices: it depends only on V.",
+        "almost evenly over every token of the vocabulary, common or rare. Work out the cross-entropy of an "
+        "even guess among V choices and set it beside the unigram loss printed in section 2.",
         hints=(
-            "Cross-entropy is minus the log of the probability given to the right token.",
-            "With V tokens equally likely, each gets probability 1/V. How many tokens are in the vocabulary?",
+            "What probability does an even guess give each of the V tokens, and what is its cross-entropy?",
+            "The unigram model gives a common character such as the space more than 1/V. Does that help "
+            "or hurt on text where spaces are common?",
         ),
-        rel_tol=0.05,
+        options=("above", "below"),
     ),
     "11.lstm_in_rnn_classifier": Question(
         why="nn.LSTM returns (output, (h_n, c_n)). A classifier written for nn.RNN unpacks `_, h_n = ...` "

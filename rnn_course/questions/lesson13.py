@@ -7,7 +7,7 @@ QUESTIONS = {
         why="a GRU layer has three blocks (r, z, n), each with one plain RNN cell's parameters: H*H_in + H*H + 2*H.",
         hints=(
             "How many blocks does a GRU compute?",
-            "Lesson 01 counted one block of nn.RNN(10, 20).",
+            "One block holds what one nn.RNN layer of the same sizes holds: count that as lesson 01 did.",
         ),
     ),
     "13.reset_placement": Question(
@@ -17,7 +17,7 @@ QUESTIONS = {
     ),
     "13.update_one": Question(
         why="Read torch's last equation, h_next = (1 - z) * n + z * h, as a mix with weights (1 - z) and z. "
-        "Put the value of z into both weights and see which term is left.",
+        "Put the value of z into both weights and see which term is left, then do it again for the next step.",
         hints=("Put z = 1 into torch's last equation.",),
         options=("a", "b", "c"),
     ),

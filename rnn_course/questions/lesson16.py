@@ -13,7 +13,8 @@ QUESTIONS = {
     ),
     "16.unscaled_peak": Question(
         why="a dot product of two random vectors of size E is a sum of E terms, so its spread grows "
-        "like sqrt(E); the softmax of widely spread scores puts almost all the weight on the largest.",
+        "like sqrt(E). Ask what a softmax does with scores that far apart: how are the shares exp(s_j) of the "
+        "largest and of the rest related when the scores differ by tens?",
         hints=(
             "How does the variance of a sum of E independent terms grow with E?",
             "What does a softmax do to a list of numbers that are far apart?",
