@@ -94,7 +94,7 @@ def _lab_command(root, port, token):
     return command
 
 
-def _wait_for_server(url, process, log, timeout=90.0):
+def _wait_for_server(url, process, log, timeout=180.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
