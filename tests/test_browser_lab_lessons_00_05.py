@@ -5,7 +5,7 @@ from lab_support import answer_key_test, check_learner_feedback, lab, notebook_p
 
 require_browser()
 
-test_answer_key_opens_clean_and_runs_clean_in_jupyterlab = answer_key_test("00", "05")
+test_answer_key_opens_clean_and_shows_clean_in_jupyterlab = answer_key_test("00", "05")
 
 
 def test_learner_sees_failure_feedback_then_passed(notebook_page):

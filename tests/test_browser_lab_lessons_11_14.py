@@ -5,4 +5,4 @@ from lab_support import answer_key_test, lab, notebook_page  # noqa: F401
 
 require_browser()
 
-test_answer_key_opens_clean_and_runs_clean_in_jupyterlab = answer_key_test("11", "14")
+test_answer_key_opens_clean_and_shows_clean_in_jupyterlab = answer_key_test("11", "14")

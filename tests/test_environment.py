@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INSTALL = ["python3 -m venv .venv", '.venv/bin/pip install -e ".[dev]"']
+INSTALL = ["python3 -m venv .venv", '.venv/bin/pip install --no-compile -e ".[dev]"']
 TEST = "OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder"
 
 
@@ -114,7 +114,7 @@ def test_course_runs_the_readme_install_and_test_commands_by_hand():
     script = (ROOT / "course").read_text()
     assert (
         '"$PYTHON" -m venv .venv' in script
-        and '.venv/bin/python -m pip install -e ".[dev]"' in script
+        and '.venv/bin/python -m pip install --no-compile -e ".[dev]"' in script
     )
     assert (
         "export OMP_NUM_THREADS=1" in script
@@ -183,13 +183,13 @@ def _course(clone, *args, **env):
 def test_course_setup_installs_once_and_again_only_when_pyproject_changes(clone):
     result, log = _course(clone, "setup")
     assert result.returncode == 0, result.stderr
-    assert "-m venv .venv" in log and "-m pip install -e .[dev]" in log
+    assert "-m venv .venv" in log and "-m pip install --no-compile -e .[dev]" in log
     result, log = _course(clone, "setup")
     assert result.returncode == 0 and "pip install" not in log and "venv" not in log
     (clone / "pyproject.toml").write_text((clone / "pyproject.toml").read_text() + "\n# changed\n")
     result, log = _course(clone, "setup")
     assert (
-        "-m pip install -e .[dev]" in log and "-m venv" not in log
+        "-m pip install --no-compile -e .[dev]" in log and "-m venv" not in log
     )  # the venv is kept, pip runs again
 
 
