@@ -164,7 +164,7 @@ ATTEMPTS = [
         False,
         "swaps the roles of the gates: the input gate scales the old cell state and the forget gate the"
         " candidate",
-        ("forget|input gate",),
+        ("forget|input gate|in the order f",),
     ),
     Attempt(
         one_minus_forget,
