@@ -299,21 +299,28 @@ def _reshaped(t):
     return t.reshape(t.shape[1], t.shape[0], *t.shape[2:]).transpose(0, 1).contiguous()
 
 
-def _swapped_pairs(exercise, args):
-    """Two floating-point arguments of one shape passed in each other's places (h and c, for one)."""
+def _alike_pairs(exercise, args, pairs):
+    """((i, name), (j, name)) for floating-point arguments of one shape and different values, paired
+    by ``pairs`` (itertools.combinations or permutations)."""
     tensors = [
         (i, name)
         for i, (name, arg) in enumerate(zip(exercise.arg_names, args))
         if isinstance(arg, torch.Tensor) and arg.is_floating_point()
     ]
-    for (i, a), (j, b) in itertools.combinations(tensors, 2):
+    for (i, a), (j, b) in pairs(tensors, 2):
         if args[i].shape == args[j].shape and not torch.equal(args[i], args[j]):
-            yield Mistake(
-                _identifier("swapped", a, b),
-                f"your answer is torch's with `{a}` and `{b}` in each other's places: check the order "
-                "of the arguments where you pass them, and where you unpack them",
-                _swapped_solve(exercise.solve, i, j),
-            )
+            yield (i, a), (j, b)
+
+
+def _swapped_pairs(exercise, args):
+    """Two floating-point arguments of one shape passed in each other's places (h and c, for one)."""
+    for (i, a), (j, b) in _alike_pairs(exercise, args, itertools.combinations):
+        yield Mistake(
+            _identifier("swapped", a, b),
+            f"your answer is torch's with `{a}` and `{b}` in each other's places: check the order "
+            "of the arguments where you pass them, and where you unpack them",
+            _swapped_solve(exercise.solve, i, j),
+        )
 
 
 def _swapped_solve(solve, i, j):
@@ -328,19 +335,13 @@ def _swapped_solve(solve, i, j):
 def _in_place_of(exercise, args):
     """One floating-point argument used where another of the same shape belongs (f * h where f * c
     belongs, bias_ih added where bias_hh belongs): a copy-paste slip or a mixed-up name."""
-    tensors = [
-        (i, name)
-        for i, (name, arg) in enumerate(zip(exercise.arg_names, args))
-        if isinstance(arg, torch.Tensor) and arg.is_floating_point()
-    ]
-    for (i, a), (j, b) in itertools.permutations(tensors, 2):
-        if args[i].shape == args[j].shape and not torch.equal(args[i], args[j]):
-            yield Mistake(
-                _identifier(a, "in_place_of", b),
-                f"your answer is torch's with `{a}` used where `{b}` belongs: `{b}` is never used, "
-                f"`{a}` is used twice",
-                _copied_solve(exercise.solve, i, j),
-            )
+    for (i, a), (j, b) in _alike_pairs(exercise, args, itertools.permutations):
+        yield Mistake(
+            _identifier(a, "in_place_of", b),
+            f"your answer is torch's with `{a}` used where `{b}` belongs: `{b}` is never used, "
+            f"`{a}` is used twice",
+            _copied_solve(exercise.solve, i, j),
+        )
 
 
 def _copied_solve(solve, i, j):
