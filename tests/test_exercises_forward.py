@@ -164,13 +164,13 @@ def stacked_time_outer(x, h0, params, num_layers):
 # --- bidirectional_rnn: x (L, N, H_in), h0 (2, N, H) -> (L, N, 2H), (2, N, H) ---------------------
 
 
-def bi_flip(x, h0, params):
-    forward, h_forward = run_direction(x, h0[0], layer_weights(params, 0))
-    flipped, h_backward = run_direction(x.flip(0), h0[1], layer_weights(params, 0, "_reverse"))
+def bi_flip(x, h0, params, layer=0):
+    forward, h_forward = run_direction(x, h0[0], layer_weights(params, layer))
+    flipped, h_backward = run_direction(x.flip(0), h0[1], layer_weights(params, layer, "_reverse"))
     return torch.cat([forward, flipped.flip(0)], dim=-1), torch.stack([h_forward, h_backward])
 
 
-def bi_preallocated(x, h0, params):
+def bi_preallocated(x, h0, params, layer=0):
     seq_len, n, _ = x.shape
     hidden = h0.shape[-1]
     output = x.new_zeros(seq_len, n, 2 * hidden)
@@ -178,7 +178,7 @@ def bi_preallocated(x, h0, params):
     for d, (suffix, steps) in enumerate(
         [("", range(seq_len)), ("_reverse", range(seq_len - 1, -1, -1))]
     ):
-        weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, 0, suffix)
+        weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, layer, suffix)
         h = h0[d]
         for t in steps:
             h = torch.tanh(F.linear(x[t], weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
@@ -187,10 +187,10 @@ def bi_preallocated(x, h0, params):
     return output, h_n
 
 
-def bi_concatenated_weights(x, h0, params):
+def bi_concatenated_weights(x, h0, params, layer=0):
     outputs, finals = [], []
     for d, suffix in enumerate(["", "_reverse"]):
-        weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, 0, suffix)
+        weight_ih, weight_hh, bias_ih, bias_hh = layer_weights(params, layer, suffix)
         weight = torch.cat([weight_ih, weight_hh], dim=1)  # (H, H_in + H)
         h, states = h0[d], {}
         for t in reversed(range(len(x))) if d else range(len(x)):
@@ -410,8 +410,9 @@ def stacked_via_module(x, h0, params, num_layers):
         return rnn(x, h0)
 
 
-def bi_via_kernel(x, h0, params):
-    return torch.rnn_tanh(x, h0, _flat_weights(params, 1, True), True, 1, 0.0, False, True, False)
+def bi_via_kernel(x, h0, params, layer=0):
+    weights = [params[f"{n}_l{layer}{s}"] for s in ("", "_reverse") for n in NAMES]
+    return torch.rnn_tanh(x, h0, weights, True, 1, 0.0, False, True, False)
 
 
 def forward_via_module(x, h0, params, num_layers, bidirectional, batch_first):
@@ -482,9 +483,9 @@ def _reference_delegates():
     def stacked(x, h0, params, num_layers):
         return reference.stacked_rnn(x, h0, [[layer_weights(params, k)] for k in range(num_layers)])
 
-    def bidirectional(x, h0, params):
+    def bidirectional(x, h0, params, layer=0):
         return reference.bidirectional_layer(
-            x, h0, [layer_weights(params, 0), layer_weights(params, 0, "_reverse")]
+            x, h0, [layer_weights(params, layer), layer_weights(params, layer, "_reverse")]
         )
 
     def forward(x, h0, params, num_layers, bidirectional, batch_first):

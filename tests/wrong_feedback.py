@@ -460,4 +460,148 @@ NAMED += [
     ("final_states", final_view_for_batch_first, "reshaped_output", "swapped by reshape or view"),
 ]
 
+
+# --- round 2's classes of mistakes: one input used in another's place, a mask read the other way,
+# --- a literal 0 for an index, another kind of dtype, a dict's form, split where chunk belongs ----
+
+
+def lstm_forget_gate_scales_h(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    c_next = torch.sigmoid(f) * h + torch.sigmoid(i) * torch.tanh(
+        g
+    )  # h where the old cell state belongs
+    return torch.sigmoid(o) * torch.tanh(c_next), c_next
+
+
+def stacked_first_weight_hh_for_all(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        weight_ih, _, bias_ih, bias_hh = _weights(params, layer)
+        x, h = _run(x, h0[layer], weight_ih, params["weight_hh_l0"], bias_ih, bias_hh)
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def stacked_bias_ih_for_both(x, h0, params, num_layers):
+    finals = []
+    for layer in range(num_layers):
+        weight_ih, weight_hh, bias_ih, _ = _weights(params, layer)
+        x, h = _run(x, h0[layer], weight_ih, weight_hh, bias_ih, bias_ih)
+        finals.append(h)
+    return x, torch.stack(finals)
+
+
+def _greedy(step, h, sos_index, eos_index, pad_index, max_len, fill=None, dtype=torch.long):
+    """Greedy decoding: tokens (N, T), a finished row padded with ``fill`` (pad_index by default)."""
+    n = h.shape[0]
+    tokens = torch.full((n, max_len), pad_index if fill is None else fill, dtype=dtype)
+    y, ended = torch.full((n,), sos_index), torch.zeros(n, dtype=torch.bool)
+    for t in range(max_len):
+        logits, h = step(y, h)
+        y = logits.argmax(dim=-1)
+        tokens[~ended, t] = y[~ended].to(dtype)
+        ended = ended | (y == eos_index)
+        if ended.all():
+            return tokens[:, : t + 1]
+    return tokens
+
+
+def greedy_pads_with_0(step, h, sos_index, eos_index, pad_index, max_len):
+    return _greedy(step, h, sos_index, eos_index, pad_index, max_len, fill=0)
+
+
+def greedy_float_tokens(step, h, sos_index, eos_index, pad_index, max_len):
+    return _greedy(step, h, sos_index, eos_index, pad_index, max_len, dtype=torch.float32)
+
+
+def attention_masks_the_real_keys(query, keys, values, mask=None):
+    scores = query @ keys.transpose(1, 2) / query.shape[-1] ** 0.5  # (N, L, S)
+    if mask is not None:
+        scores = scores.masked_fill(mask[:, None, :], float("-inf"))  # True taken for padding
+    weights = scores.softmax(dim=-1)
+    return weights @ values, weights
+
+
+def _cell_gradients(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, slope=None):
+    """The gradients of one tanh step, by hand, in the order of the arguments; ``slope`` replaces
+    tanh's slope 1 - h_next**2, as slope(h_next, a)."""
+    a = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+    h_next = torch.tanh(a)
+    grad_a = grad_h_next * (1 - h_next**2 if slope is None else slope(h_next, a))  # (N, H)
+    return (
+        grad_a @ weight_ih,
+        grad_a @ weight_hh,
+        grad_a.T @ x,
+        grad_a.T @ h,
+        grad_a.sum(0),
+        grad_a.sum(0),
+    )
+
+
+def backward_tuple_of_gradients(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    return _cell_gradients(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next)
+
+
+def backward_key_named_hidden(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    grads = _cell_gradients(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next)
+    keys = ("x", "hidden", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return dict(zip(keys, grads))
+
+
+def backward_slope_squared_late(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    slope = lambda h_next, a: (1 - h_next) ** 2  # noqa: E731  (the square outside the bracket)
+    grads = _cell_gradients(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, slope)
+    return dict(zip(("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh"), grads))
+
+
+def gru_split_in_threes(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    r_x, z_x, n_x = (x @ weight_ih.T + bias_ih).split(3, dim=1)  # pieces 3 wide, not 3 blocks
+    r_h, z_h, n_h = (h @ weight_hh.T + bias_hh).split(3, dim=1)
+    r, z = torch.sigmoid(r_x + r_h), torch.sigmoid(z_x + z_h)
+    return (1 - z) * torch.tanh(n_x + r * n_h) + z * h
+
+
+NAMED += [
+    ("lstm_cell", lstm_forget_gate_scales_h, "h_in_place_of_c", "`h` used where `c` belongs"),
+    (
+        "stacked_rnn",
+        stacked_first_weight_hh_for_all,
+        "first_for_every_params_weight_hh_l",
+        "params['weight_hh_l0'] used for every layer's",
+    ),
+    (
+        "stacked_rnn",
+        stacked_bias_ih_for_both,
+        "bias_ih_l_in_place_of_bias_hh_l",
+        "params['bias_ih_l#'] used where params['bias_hh_l#'] belongs",
+    ),
+    ("greedy_decode", greedy_pads_with_0, "literal_0_for_pad_index", "a literal 0 stands where"),
+    (
+        "greedy_decode",
+        greedy_float_tokens,
+        "other_kind_of_dtype",
+        "as float32 where torch's are int64",
+    ),
+    ("attention", attention_masks_the_real_keys, "inverted_mask", "`mask` inverted"),
+    (
+        "cell_backward",
+        backward_tuple_of_gradients,
+        "answer_in_another_form",
+        "where a dict belongs",
+    ),
+    (
+        "cell_backward",
+        backward_key_named_hidden,
+        "answer_in_another_form",
+        "'hidden' holds what belongs under 'h'",
+    ),
+    ("gru_cell", gru_split_in_threes, "split_for_chunk", "chunk(3) cuts 3 equal blocks"),
+    (
+        "cell_backward",
+        backward_slope_squared_late,
+        "tanh_slope_square_misplaced_at_h_next",
+        "the square is misplaced",
+    ),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

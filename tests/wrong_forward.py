@@ -355,74 +355,94 @@ def stacked_h_n_top_first(x, h0, params, num_layers):
 # ---------------------------------------------------------------------------------------------
 
 
-def bi_backward_not_flipped(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+def bi_backward_not_flipped(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
     backward, h_b = run_direction(
-        x.flip(0), h0[1], layer_weights(params, 0, "_reverse")
+        x.flip(0), h0[1], layer_weights(params, layer, "_reverse")
     )  # still reversed
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_backward_not_reversed(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"))
+def bi_backward_not_reversed(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, layer, "_reverse"))
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_forward_weights_twice(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0), backwards=True)
+def bi_forward_weights_twice(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, layer), backwards=True)
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_backward_first(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_backward_first(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[1], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([backward, forward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_h_n_from_output_end(x, h0, params):
-    forward, _ = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, _ = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_h_n_from_output_end(x, h0, params, layer=0):
+    forward, _ = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, _ = run_direction(x, h0[1], layer_weights(params, layer, "_reverse"), backwards=True)
     output = torch.cat([forward, backward], dim=2)
     hidden = forward.shape[-1]
     return output, torch.stack([output[-1, :, :hidden], output[-1, :, hidden:]])
 
 
-def bi_both_from_h0_0(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_both_from_h0_0(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[0], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_zero_h0(x, h0, params):
+def bi_zero_h0(x, h0, params, layer=0):
     zeros = torch.zeros_like(h0[0])
-    forward, h_f = run_direction(x, zeros, layer_weights(params, 0))
-    backward, h_b = run_direction(x, zeros, layer_weights(params, 0, "_reverse"), backwards=True)
+    forward, h_f = run_direction(x, zeros, layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, zeros, layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_stacked_directions(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_stacked_directions(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[1], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.stack([forward, backward]), torch.stack([h_f, h_b])  # (2, L, N, H)
 
 
-def bi_h_n_cat(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_h_n_cat(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[1], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=2), torch.cat([h_f, h_b], dim=1)  # (N, 2H)
 
 
-def bi_h0_swapped(x, h0, params):
-    forward, h_f = run_direction(x, h0[1], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_h0_swapped(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[1], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[0], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_cat_on_batch_axis(x, h0, params):
+def bi_ignores_layer(x, h0, params, layer=0):
     forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
     backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+    return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
+
+
+def bi_cat_on_batch_axis(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[1], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=1), torch.stack([h_f, h_b])  # (L, 2N, H)
 
 
@@ -563,6 +583,7 @@ WRONG = [
     ("bidirectional_rnn", bi_h_n_cat, "h_n joins the directions"),
     ("bidirectional_rnn", bi_cat_on_batch_axis, None),
     ("bidirectional_rnn", bi_h0_swapped, "initial states are swapped"),
+    ("bidirectional_rnn", bi_ignores_layer, "`layer` is ignored"),
     ("rnn_forward", _with_bug(ignore_batch_first=True), "ignores batch_first"),
     ("rnn_forward", _with_bug(keep_time_major=True), "not transposed back to batch-first"),
     ("rnn_forward", _with_bug(h_n_batch_first=True), "h_n is batch-first; h_n never is"),
@@ -659,23 +680,25 @@ def stacked_returns_h_n_twice(x, h0, params, num_layers):
     return torch.stack(finals), torch.stack(finals)
 
 
-def bi_backward_from_zeros(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
+def bi_backward_from_zeros(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
     backward, h_b = run_direction(
-        x, torch.zeros_like(h0[1]), layer_weights(params, 0, "_reverse"), backwards=True
+        x, torch.zeros_like(h0[1]), layer_weights(params, layer, "_reverse"), backwards=True
     )
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 
-def bi_directions_on_time_axis(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0, "_reverse"), backwards=True)
+def bi_directions_on_time_axis(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer))
+    backward, h_b = run_direction(
+        x, h0[1], layer_weights(params, layer, "_reverse"), backwards=True
+    )
     return torch.cat([forward, backward], dim=0), torch.stack([h_f, h_b])
 
 
-def bi_weights_swapped(x, h0, params):
-    forward, h_f = run_direction(x, h0[0], layer_weights(params, 0, "_reverse"))
-    backward, h_b = run_direction(x, h0[1], layer_weights(params, 0), backwards=True)
+def bi_weights_swapped(x, h0, params, layer=0):
+    forward, h_f = run_direction(x, h0[0], layer_weights(params, layer, "_reverse"))
+    backward, h_b = run_direction(x, h0[1], layer_weights(params, layer), backwards=True)
     return torch.cat([forward, backward], dim=2), torch.stack([h_f, h_b])
 
 

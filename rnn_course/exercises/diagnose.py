@@ -5,8 +5,11 @@
 1. the first catalogued Mistake of the exercise that behaves like the learner's function on every
    case run (the same answer, or the same error);
 2. an altered input under which torch's answer (``Exercise.solve``) is the learner's: an argument
-   left out, a square weight transposed, an incoming gradient not multiplied in;
-3. a cause read off the wrong answers or the error by ``diagnosis`` (no catalogue needed).
+   left out, a square weight (or each gate's square block) transposed, an incoming gradient not
+   multiplied in, one input used where another belongs, a layer's entries taken from layer 0, a mask
+   inverted, a literal 0 for an index, or (``Exercise.slopes``) a nonlinearity's slope written wrong;
+3. a cause read off the wrong answers or the error by ``diagnosis`` (no catalogue needed), including
+   torch's numbers in another kind of dtype and a dict's keys or form.
 
 What it finds is a ``Diagnosis``: the mistake's identifier (``CheckResult.mistake``) and its message.
 ``answer_items`` and ``expected_items`` read an answer into named outputs (``judge`` uses them too).
@@ -204,6 +207,9 @@ def diagnose(exercise, cases, outcomes):
             "wrong_signature",
             f"your function's parameters do not fit the call: the signature should be {exercise.signature}",
         )
+    other_kind = _other_kind_of_output(exercise, zip(cases, outcomes))
+    if other_kind:
+        return other_kind
     if probed and all(not _returned_wrong(c, o, exercise) for c, o in evidence if o.error is None):
         return Diagnosis("float32", diagnosis.DTYPE_CAUSE)
     found = (
@@ -271,6 +277,11 @@ _ALTERED = {
         "your answer is torch's with `{name}` transposed: it is used the wrong way round",
         lambda t: t.T.contiguous(),
     ),
+    "blocks": (
+        "your answer is torch's with each gate's square block of `{name}` transposed: a block cut "
+        "out of `{name}` is multiplied without .T (square blocks hide the slip)",
+        lambda t: torch.cat([block.T for block in t.chunk(t.shape[0] // t.shape[1])]),
+    ),
     "doubled": (
         "your answer is torch's with `{name}` doubled: `{name}` is added twice",
         lambda t: 2 * t,
@@ -278,26 +289,38 @@ _ALTERED = {
 }
 
 
+def _square_blocks(t):
+    """True for a gated cell's stacked weight, (k*H, H) with k = 3 or 4: k square blocks, one per gate."""
+    return t.dim() == 2 and t.shape[1] > 1 and t.shape[0] in (3 * t.shape[1], 4 * t.shape[1])
+
+
 def _reshaped(t):
     """(A, B, ...) read as (B, A, ...) by reshape, then put back by a true transpose."""
     return t.reshape(t.shape[1], t.shape[0], *t.shape[2:]).transpose(0, 1).contiguous()
 
 
-def _swapped_pairs(exercise, args):
-    """Two floating-point arguments of one shape passed in each other's places (h and c, for one)."""
+def _alike_pairs(exercise, args, pairs):
+    """((i, name), (j, name)) for floating-point arguments of one shape and different values, paired
+    by ``pairs`` (itertools.combinations or permutations)."""
     tensors = [
         (i, name)
         for i, (name, arg) in enumerate(zip(exercise.arg_names, args))
         if isinstance(arg, torch.Tensor) and arg.is_floating_point()
     ]
-    for (i, a), (j, b) in itertools.combinations(tensors, 2):
+    for (i, a), (j, b) in pairs(tensors, 2):
         if args[i].shape == args[j].shape and not torch.equal(args[i], args[j]):
-            yield Mistake(
-                _identifier("swapped", a, b),
-                f"your answer is torch's with `{a}` and `{b}` in each other's places: check the order "
-                "of the arguments where you pass them, and where you unpack them",
-                _swapped_solve(exercise.solve, i, j),
-            )
+            yield (i, a), (j, b)
+
+
+def _swapped_pairs(exercise, args):
+    """Two floating-point arguments of one shape passed in each other's places (h and c, for one)."""
+    for (i, a), (j, b) in _alike_pairs(exercise, args, itertools.combinations):
+        yield Mistake(
+            _identifier("swapped", a, b),
+            f"your answer is torch's with `{a}` and `{b}` in each other's places: check the order "
+            "of the arguments where you pass them, and where you unpack them",
+            _swapped_solve(exercise.solve, i, j),
+        )
 
 
 def _swapped_solve(solve, i, j):
@@ -307,6 +330,55 @@ def _swapped_solve(solve, i, j):
         return solve(*args)
 
     return altered
+
+
+def _in_place_of(exercise, args):
+    """One floating-point argument used where another of the same shape belongs (f * h where f * c
+    belongs, bias_ih added where bias_hh belongs): a copy-paste slip or a mixed-up name."""
+    for (i, a), (j, b) in _alike_pairs(exercise, args, itertools.permutations):
+        yield Mistake(
+            _identifier(a, "in_place_of", b),
+            f"your answer is torch's with `{a}` used where `{b}` belongs: `{b}` is never used, "
+            f"`{a}` is used twice",
+            _copied_solve(exercise.solve, i, j),
+        )
+
+
+def _copied_solve(solve, i, j):
+    def altered(*args):
+        args = list(args)
+        args[j] = args[i]
+        return solve(*args)
+
+    return altered
+
+
+def _int_alterations(exercise, args):
+    """An integer argument (an index such as pad_index) replaced by a literal 0."""
+    for position, (name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if isinstance(arg, int) and not isinstance(arg, bool) and arg != 0:
+            yield Mistake(
+                _identifier("literal_0_for", name),
+                f"your answer is torch's with `{name}` = 0: a literal 0 stands where `{name}` belongs",
+                _altered_solve(exercise.solve, position, None, lambda value: 0),
+            )
+
+
+def _mask_alterations(exercise, args):
+    """A boolean tensor (a mask) read the other way round: True taken for False."""
+    for position, (name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if isinstance(arg, torch.Tensor) and arg.dtype == torch.bool:
+            yield Mistake(
+                _identifier("inverted", name),
+                f"your answer is torch's with `{name}` inverted: you treat the positions where `{name}` "
+                "is True as those where it is False; check which value marks what",
+                _altered_solve(exercise.solve, position, None, _inverted),
+            )
+
+
+def _inverted(mask):
+    """``mask`` with True and False swapped; None (no mask) stays None."""
+    return None if mask is None else torch.logical_not(mask)
 
 
 def _time_reversed(exercise, args):
@@ -411,6 +483,7 @@ def _alterations(exercise, args):
                 ["transposed"] if value.dim() == 2 and value.shape[0] == value.shape[1] > 1 else []
             )
             kinds += ["doubled"] if "bias" in name and value.dim() == 1 else []
+            kinds += ["blocks"] if _square_blocks(value) else []
             for kind in kinds:
                 message, change = _ALTERED[kind]
                 yield Mistake(
@@ -421,27 +494,132 @@ def _alterations(exercise, args):
     yield from _bias_alterations(exercise, args)
     yield from _layout_alterations(exercise, args)
     yield from _swapped_pairs(exercise, args)
+    yield from _in_place_of(exercise, args)
+    yield from _int_alterations(exercise, args)
+    yield from _mask_alterations(exercise, args)
+    yield from _slope_alterations(exercise)
     yield from _time_reversed(exercise, args)
 
 
+# A nonlinearity's slope written wrong: (function, identifier) -> (slope from output y and input a, how
+# it is written).
+_WRONG_SLOPES = {
+    ("tanh", "square_misplaced"): (
+        lambda y, a: (1 - y) ** 2,
+        "written (1 - y)**2 where 1 - y**2 belongs (y = tanh(a)): the square is misplaced",
+    ),
+    ("tanh", "from_its_input"): (
+        lambda y, a: 1 - a**2,
+        "written 1 - a**2 from tanh's input a, where 1 - tanh(a)**2 belongs: the slope is read off the output",
+    ),
+    ("tanh", "left_out"): (lambda y, a: torch.ones_like(y), "left out, as if it were 1"),
+    ("tanh", "sigmoid_slope"): (
+        lambda y, a: y * (1 - y),
+        "written y*(1 - y), sigmoid's slope, where tanh's 1 - y**2 belongs",
+    ),
+    ("sigmoid", "tanh_slope"): (
+        lambda y, a: 1 - y**2,
+        "written 1 - s**2, tanh's slope, where sigmoid's s*(1 - s) belongs",
+    ),
+    ("sigmoid", "from_its_input"): (
+        lambda y, a: a * (1 - a),
+        "written a*(1 - a) from sigmoid's input a, where s*(1 - s) with s = sigmoid(a) belongs",
+    ),
+    ("sigmoid", "left_out"): (lambda y, a: torch.ones_like(y), "left out, as if it were 1"),
+}
+_FUNCTIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid}
+
+
+class _WrongSlope(torch.autograd.Function):
+    """``function(a)`` whose backward multiplies by ``slope(y, a)`` instead of the true slope."""
+
+    @staticmethod
+    def forward(ctx, a, function, slope):
+        y = function(a)
+        ctx.save_for_backward(y, a)
+        ctx.slope = slope
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, a = ctx.saved_tensors
+        return grad * ctx.slope(y, a), None, None
+
+
+def _slope_alterations(exercise):
+    """torch's gradients with one nonlinearity's slope written wrong: at one site, or at every site of
+    that function at once (all the sigmoid gates, say)."""
+    if exercise.slopes is None:
+        return
+    solve_with, sites = exercise.slopes
+    for (function, wrong), (slope, written) in _WRONG_SLOPES.items():
+        own = [site for site, f in sites.items() if f == function]
+        groups = [own] if len(own) > 1 else []
+        groups += [[site] for site in own]
+        for group in groups:
+            where = " and ".join(f"`{site}`" for site in group)
+            yield Mistake(
+                _identifier(function, "slope", wrong, "at", *group),
+                f"your gradients are torch's with the slope of {function} at {where} {written}",
+                solve_with(_acting(function, group, slope)),
+            )
+
+
+def _acting(function, group, slope):
+    def act(site, name, a):
+        if name == function and site in group:
+            return _WrongSlope.apply(a, _FUNCTIONS[name], slope)
+        return _FUNCTIONS[name](a)
+
+    return act
+
+
 def _family_alterations(solve, position, arg_name, arg):
-    """A whole family of a dict's entries left out at once, e.g. every layer's 'bias_ih_l#_reverse'."""
+    """A whole family of a dict's entries changed at once, e.g. every layer's 'bias_ih_l#_reverse':
+    left out, taken from the first layer for every layer, or standing in for another family."""
     families = {}
     for key in arg:
-        families.setdefault(re.sub(r"\d+", "#", key), []).append(key)
+        if isinstance(arg[key], torch.Tensor) and arg[key].is_floating_point():
+            families.setdefault(re.sub(r"\d+", "#", key), []).append(key)
     for family, keys in families.items():
-        if len(keys) > 1 and all(
-            isinstance(arg[k], torch.Tensor) and arg[k].is_floating_point() for k in keys
-        ):
-            message = (
-                f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) set to zero: "
-                "those entries are left out"
-            )
+        if len(keys) < 2:
+            continue
+        message = (
+            f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) set to zero: "
+            "those entries are left out"
+        )
+        yield Mistake(
+            _identifier("zero_every", arg_name, family),
+            message,
+            _altered_family(solve, position, family),
+        )
+        first = keys[0]
+        if all(arg[k].shape == arg[first].shape for k in keys):
             yield Mistake(
-                _identifier("zero_every", arg_name, family),
-                message,
-                _altered_family(solve, position, family),
+                _identifier("first_for_every", arg_name, family),
+                f"your answer is torch's with {arg_name}['{first}'] used for every layer's "
+                f"{arg_name}['{family}'] (# = the layer): each layer has its own",
+                _altered_family(solve, position, family, lambda d, k, first=first: d[first]),
             )
+    for family, other in itertools.permutations(families, 2):
+        pairs = list(zip(families[family], families[other]))
+        if len(families[family]) == len(families[other]) and all(
+            arg[a].shape == arg[b].shape and not torch.equal(arg[a], arg[b]) for a, b in pairs
+        ):
+            yield Mistake(
+                _identifier(family, "in_place_of", other),
+                f"your answer is torch's with {arg_name}['{family}'] used where {arg_name}['{other}'] "
+                f"belongs (# = the layer): {arg_name}['{other}'] is never used",
+                _altered_family(
+                    solve, position, other, lambda d, k, family=family: d[_same_layer(family, k)]
+                ),
+            )
+
+
+def _same_layer(family, key):
+    """The key of ``family`` ('bias_ih_l#') for the layer of ``key`` ('bias_hh_l2' -> 'bias_ih_l2')."""
+    numbers = iter(re.findall(r"\d+", key))
+    return re.sub("#", lambda _: next(numbers), family)
 
 
 def _identifier(*words):
@@ -449,12 +627,18 @@ def _identifier(*words):
     return re.sub(r"[^a-z0-9]+", "_", "_".join(words).lower()).strip("_")
 
 
-def _altered_family(solve, position, family):
+def _altered_family(solve, position, family, change=None):
+    """``solve`` with every entry of ``family`` in the dict argument at ``position`` set to zero, or
+    to ``change(dict, key)``."""
+
     def altered(*args):
         args = list(args)
+        given = args[position]
         args[position] = {
-            k: torch.zeros_like(v) if re.sub(r"\d+", "#", k) == family else v
-            for k, v in args[position].items()
+            k: (torch.zeros_like(v) if change is None else change(given, k))
+            if re.sub(r"\d+", "#", k) == family
+            else v
+            for k, v in given.items()
         }
         return solve(*args)
 
@@ -492,12 +676,15 @@ def _uncatalogued(exercise, evidence):
     found = [m for m in messages if m]
     if found:  # messages that differ only in the sizes they name are one cause
         kinds = [re.sub(r"\d+", "#", m) for m in found]
+        counts = sorted((kinds.count(k) for k in set(kinds)), reverse=True) + [0]
         best = max(set(kinds), key=kinds.count)
-        if 2 * kinds.count(best) > len(messages):
+        # most cases agree, or at least two do and no other reading is as common (a case whose
+        # sizes hide the cause, L = 1 or N = 1, reads it another way)
+        if 2 * counts[0] > len(messages) or counts[0] >= 2 and counts[0] > counts[1]:
             return Diagnosis("relation_to_torch", found[kinds.index(best)])
     low = _low_precision_output(exercise, evidence)
     if low:
-        return Diagnosis("float32", low)
+        return low
     last_case, last = evidence[-1] if evidence else (None, None)
     if last is not None and last.error == "exception":
         message = diagnosis.explain_error(last.detail, last_case)
@@ -507,7 +694,7 @@ def _uncatalogued(exercise, evidence):
 
 
 def _low_precision_output(exercise, evidence):
-    """A float32 cause when an output is float32 (or smaller) where torch's is float64, or None."""
+    """A Diagnosis when an output is float32 (or smaller) where torch's is float64, or None."""
     for case, outcome in evidence:
         if outcome.error is not None:
             continue
@@ -519,12 +706,46 @@ def _low_precision_output(exercise, evidence):
                 and expected.dtype == torch.float64
                 and got.dtype != torch.float64
             ):
-                return (
+                return Diagnosis(
+                    "float32",
                     f"`{name}` is {str(got.dtype).removeprefix('torch.')} where the inputs are float64: part of "
                     "the computation ran in float32 (.float(), or a tensor or torch.nn module made with "
-                    "torch's default dtype); keep it all in the inputs' float64"
+                    "torch's default dtype); keep it all in the inputs' float64",
                 )
     return None
+
+
+def _other_kind_of_output(exercise, evidence):
+    """A Diagnosis when an output holds torch's numbers in another kind of dtype (float for int64)."""
+    for case, outcome in evidence:
+        if outcome.error is not None:
+            continue
+        answers, _ = answer_items(exercise, case, outcome.value)
+        for (name, expected, _), got in zip(expected_items(exercise, case), answers or ()):
+            if _other_kind_of_dtype(expected, got):
+                return Diagnosis("other_kind_of_dtype", _dtype_kind_cause(name, expected, got))
+    return None
+
+
+def _other_kind_of_dtype(expected, got):
+    """True when ``got`` holds torch's numbers in another kind of dtype (float for int64, or int for float)."""
+    return (
+        isinstance(expected, torch.Tensor)
+        and isinstance(got, torch.Tensor)
+        and got.shape == expected.shape
+        and got.is_floating_point() != expected.is_floating_point()
+        and torch.equal(got.to(torch.float64), expected.to(torch.float64))
+    )
+
+
+def _dtype_kind_cause(name, expected, got):
+    """The cause of torch's numbers held in another kind of dtype."""
+    want, have = (str(t.dtype).removeprefix("torch.") for t in (expected, got))
+    return (
+        f"`{name}` holds the right numbers as {have} where torch's are {want}: a tensor made without "
+        f"dtype= (torch.full, torch.zeros, torch.empty) takes torch's default float dtype, or a float "
+        f"fill value made it float; give it dtype=torch.{want}"
+    )
 
 
 def _form_explained(exercise, case, value):
@@ -545,6 +766,8 @@ def _form_explained(exercise, case, value):
                         f"your function joins its outputs into one tensor ({join.__name__} along dim {dim}): "
                         f"return them as a tuple ({want})"
                     )
+    if isinstance(expected, dict) and isinstance(value, (tuple, list)):
+        return _sequence_for_dict(expected, value)
     if isinstance(expected, dict) and isinstance(value, dict):
         keys = [str(k) for k in value]
         prefix = os.path.commonprefix(keys)
@@ -555,7 +778,38 @@ def _form_explained(exercise, case, value):
                 f"your dict's keys carry extra words ('{prefix}...{suffix}' around each name): the keys are "
                 f"exactly {list(expected)}"
             )
+        return _misplaced_keys(expected, value)
     return None
+
+
+def _sequence_for_dict(expected, value):
+    """The cause of a tuple or list returned where a dict belongs, when its items are torch's values."""
+    wanted = [v for v in expected.values() if isinstance(v, torch.Tensor)]
+    found = [
+        any(_same_answer(w, v, None) for v in value if isinstance(v, torch.Tensor)) for w in wanted
+    ]
+    if sum(found) * 2 < len(wanted):
+        return None
+    return (
+        f"your function returns a {type(value).__name__} where a dict belongs: return a dict keyed by "
+        f"name, with exactly the keys {list(expected)}"
+    )
+
+
+def _misplaced_keys(expected, value):
+    """The cause of a dict whose extra keys hold what belongs under the missing ones, or None."""
+    missing = [k for k in expected if k not in value]
+    moves = [
+        (k, m)
+        for k in value
+        if k not in expected
+        for m in missing
+        if _same_answer(expected[m], value[k], None)
+    ]
+    if not moves:
+        return None
+    said = "; ".join(f"'{k}' holds what belongs under '{m}'" for k, m in moves)
+    return f"your dict's keys are not torch's: {said}; the keys are exactly {list(expected)}"
 
 
 def _explained(exercise, case, value):

@@ -616,6 +616,8 @@ def error_name(detail, case=None):
     message = message_of(detail)
     if re.search(r"step must be greater than zero", message):
         return "negative_step_slice"
+    if _split_for_chunk(detail):
+        return "split_for_chunk"
     kind = _kind(message)
     if kind == "index broadcast" and case is not None:
         sizes = [int(v) for v in re.findall(r"\[(\d+)\]", message)[:2]]
@@ -638,10 +640,29 @@ def _operands(detail):
     return f" (in `{a} {op} {b}`: write down the shape of `{a}` and of `{b}`, axis by axis)"
 
 
+def _split_for_chunk(detail):
+    """The cause of an unpacking that fails on ``split(k)``: split's k is a piece's size, chunk's k the
+    number of pieces; None when the learner's line shows no split."""
+    line = re.search(r"\(in your code: `(.*)`\)$", detail)
+    message = message_of(detail)
+    split = re.search(r"\bsplit\(\s*(?:\w+\s*,\s*)?(\d+)\s*[,)]", line[1]) if line else None
+    want = re.search(r"to unpack \(expected (\d+)", message)
+    if not (split and want and split[1] == want[1]):
+        return None
+    k = split[1]
+    return (
+        f"split({k}) cuts pieces {k} wide, as many as fit, not {k} pieces: chunk({k}) cuts {k} equal "
+        f"blocks (or give split the block size)"
+    )
+
+
 def explain_error(detail, case):
     """The likely cause of an error, in the learner's terms, or None."""
     message = message_of(detail)
     names = size_names(case)
+    split = _split_for_chunk(detail)
+    if split:
+        return split
     for kind, pattern, explain in _ERRORS:
         match = re.search(pattern, message)
         if match:
@@ -701,7 +722,7 @@ def explain_answer(items, case, arg_names=()):
         if whole:
             return f"`{name}` equals {whole[0] if whole[0].startswith('your') else f'`{whole[0]}`'} itself"
         if in_range and got.shape == expected.shape and got.abs().max() > 1 + 1e-9:
-            return (
+            return _shifted(name, expected, got, axes, names) or (  # h0 kept as a step's output
                 f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
                 "is not tanh (is it missing, replaced, or is something added after it?)"
             )

@@ -1,5 +1,7 @@
 """Exercises for the forward pass: the cell, one layer, final states, stacked, bidirectional, all of nn.RNN."""
 
+import re
+
 import torch
 from torch import nn
 
@@ -348,8 +350,17 @@ def _solve_rnn(x, h0, params, num_layers=1, bidirectional=False, batch_first=Fal
         return torch_rnn(params, params["weight_ih_l0"].shape[1], h0.shape[2], **options)(x, h0)
 
 
-def _solve_bidirectional(x, h0, params):
-    return _solve_rnn(x, h0, params, bidirectional=True)
+def _one_layer(params, layer):
+    """Layer ``layer``'s entries of an nn.RNN state dict, renamed as layer 0's (``_l1`` -> ``_l0``)."""
+    return {
+        re.sub(rf"_l{layer}(?=$|_)", "_l0", key): value
+        for key, value in params.items()
+        if re.search(rf"_l{layer}($|_)", key)
+    }
+
+
+def _solve_bidirectional(x, h0, params, layer=0):
+    return _solve_rnn(x, h0, _one_layer(params, layer), bidirectional=True)
 
 
 def _layer_cases():
@@ -909,18 +920,34 @@ def _bidirectional_case(seed, seq_len, n, input_size, hidden_size):
     return Case(args, expected, label, ("(L, N, 2*H)", "(2, N, H)"))
 
 
+def _upper_layer_case(seed, seq_len, n, hidden_size):
+    """Layer 1 of a two-layer bidirectional nn.RNN: x is the output of the layer below, (L, N, 2*H),
+    and params holds both layers, so a function that ignores ``layer`` gets a wrong answer, not an error."""
+    gen = generator(seed)
+    x, h0 = randn(gen, seq_len, n, 2 * hidden_size), randn(gen, 2, n, hidden_size)
+    params = rnn_params(gen, 2 * hidden_size, hidden_size, num_layers=2, bidirectional=True)
+    expected = _solve_bidirectional(x, h0, params, layer=1)
+    label = dims_label(L=seq_len, N=n, H=hidden_size, layer=1)
+    return Case((x, h0, params, 1), expected, label, ("(L, N, 2*H)", "(2, N, H)"))
+
+
 def _bidirectional_cases():
-    return [_bidirectional_case(500 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
+    cases = [_bidirectional_case(500 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
+    return cases + [_upper_layer_case(520, 5, 3, 4)]
 
 
 def _as_bidirectional(name):
     """The RNN mistake ``name`` with bidirectional_rnn's signature."""
     rnn = _rnn_mistake(name)
 
-    def bidirectional(x, h0, params):
-        return rnn(x, h0, params, 1, True)
+    def bidirectional(x, h0, params, layer=0):
+        return rnn(x, h0, _one_layer(params, layer), 1, True)
 
     return bidirectional
+
+
+def _ignores_layer(x, h0, params, layer=0):
+    return _solve_bidirectional(x, h0, params, layer=0)
 
 
 _SWAPPED_H0 = (
@@ -964,8 +991,8 @@ register(
         id="bidirectional_rnn",
         solve=_solve_bidirectional,
         title="Reading the sequence both ways",
-        signature="bidirectional_rnn(x, h0, params) -> (output, h_n)",
-        arg_names=("x", "h0", "params"),
+        signature="bidirectional_rnn(x, h0, params, layer=0) -> (output, h_n)",
+        arg_names=("x", "h0", "params", "layer"),
         output_names=("output", "h_n"),
         make_cases=_bidirectional_cases,
         lesson="06_bidirectional_rnns",
@@ -973,6 +1000,12 @@ register(
             Mistake(name, message, _as_bidirectional(name)) for message, name in _BACKWARD_MISTAKES
         )
         + (
+            Mistake(
+                "ignores_layer",
+                "`layer` is ignored: the layer-0 weights are used for every layer; layer k's keys end in "
+                "_l{k} and _l{k}_reverse",
+                _ignores_layer,
+            ),
             Mistake(
                 "every_layer_starts_from_h0_0",
                 "both directions start from h0[0]; the backward direction starts from h0[1]",

@@ -36,6 +36,27 @@ def _torch_grads(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, g
     return dict(zip(_GRAD_NAMES, torch.autograd.grad(objective, wrt)))
 
 
+def _grads_with(act):
+    """torch's gradients through autograd with each nonlinearity computed as act(site, function, a):
+    with torch's tanh and sigmoid it is ``_torch_grads``; the diagnosis swaps one slope for a wrong one."""
+
+    def solve(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+        leaves = [
+            t.clone().requires_grad_() for t in (x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
+        ]
+        x, h, c, weight_ih, weight_hh, bias_ih, bias_hh = leaves
+        i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+        c_next = act("f", "sigmoid", f) * c + act("i", "sigmoid", i) * act("g", "tanh", g)
+        h_next = act("o", "sigmoid", o) * act("c_next", "tanh", c_next)  # (N, H)
+        objective = (h_next * grad_h_next).sum() + (c_next * grad_c_next).sum()
+        return dict(zip(_GRAD_NAMES, torch.autograd.grad(objective, leaves)))
+
+    return solve
+
+
+_SITES = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid", "c_next": "tanh"}
+
+
 def _case(seed, n, input_size, hidden_size):
     gen = generator(seed)
     x, h, c = randn(gen, n, input_size), randn(gen, n, hidden_size), randn(gen, n, hidden_size)
@@ -255,6 +276,7 @@ register(
     Exercise(
         id="lstm_cell_backward",
         solve=_torch_grads,
+        slopes=(_grads_with, _SITES),
         title="Backward through one LSTM cell, by hand",
         signature=(
             "lstm_cell_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, "

@@ -99,7 +99,10 @@ class Exercise:
     output must stay a tensor (shown when a Python number is returned). ``named_sizes``: sizes its
     messages may name besides the cases' letters and axes, e.g. ("4*H",). ``adapter``:
     "module:function" (trusted, outside this folder); adapter(fn) takes the case's args. The
-    ``forbid_*`` settings are the guard's (``guard.Guard``).
+    ``forbid_*`` settings are the guard's (``guard.Guard``). ``slopes`` (optional, for a backward
+    exercise): (solve_with, sites), where solve_with(act) is torch's answer through autograd with every
+    nonlinearity computed as act(site, function, a), and sites maps each site ("g", "c_next") to its
+    function ("tanh" or "sigmoid"); the diagnosis swaps in nonlinearities whose slope is written wrong.
     """
 
     id: str
@@ -123,6 +126,7 @@ class Exercise:
     number_note: str = ""
     solve: Callable = None
     named_sizes: tuple = ()
+    slopes: tuple = None
     _cases: list = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):

@@ -409,6 +409,7 @@ register(
         signature="greedy_decode(step, h, sos_index, eos_index, pad_index, max_len) -> tokens",
         arg_names=("params", "h", "sos_index", "eos_index", "pad_index", "max_len"),
         output_names=("tokens",),
+        solve=_decode_solve,
         make_cases=_decode_cases,
         lesson="15_encoder_decoder",
         forbid_rnn=False,
@@ -447,6 +448,12 @@ def _attention_solve(query, keys, values, mask):
     context = F.scaled_dot_product_attention(query, keys, values, attn_mask=attn_mask)
     eye = torch.eye(keys.shape[1], dtype=keys.dtype).expand(keys.shape[0], -1, -1)  # (N, S, S)
     weights = F.scaled_dot_product_attention(query, keys, eye, attn_mask=attn_mask)  # (N, L, S)
+    if (
+        mask is not None
+    ):  # no key to attend to: NaN, as softmax gives over all -inf (an altered mask only)
+        hidden = ~mask.any(dim=1)  # (N,)
+        context, weights = context.clone(), weights.clone()
+        context[hidden], weights[hidden] = float("nan"), float("nan")
     return context, weights
 
 

@@ -323,6 +323,21 @@ def _torch_cell_grads(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next)
     return dict(zip(_GRAD_NAMES, torch.autograd.grad(objective, wrt)))
 
 
+def _cell_grads_with(act):
+    """torch's gradients through autograd with tanh computed as act("h_next", "tanh", a): with torch's
+    tanh it is ``_torch_cell_grads``; the diagnosis swaps its slope for a wrong one."""
+
+    def solve(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+        leaves = [
+            t.clone().requires_grad_() for t in (x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+        ]
+        x, h, weight_ih, weight_hh, bias_ih, bias_hh = leaves
+        h_next = act("h_next", "tanh", x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+        return dict(zip(_GRAD_NAMES, torch.autograd.grad((h_next * grad_h_next).sum(), leaves)))
+
+    return solve
+
+
 def _backward_cases():
     return [_backward_case(800 + i, *shape) for i, shape in enumerate(_BACKWARD_SHAPES)]
 
@@ -418,6 +433,7 @@ register(
     Exercise(
         id="cell_backward",
         solve=_torch_cell_grads,
+        slopes=(_cell_grads_with, {"h_next": "tanh"}),
         title="Backward through one RNN cell, by hand",
         signature="cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next) -> grads (a dict)",
         arg_names=("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "grad_h_next"),

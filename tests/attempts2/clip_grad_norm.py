@@ -114,7 +114,7 @@ ATTEMPTS = [
         False,
         "the global norm is taken as the sum of the tensors' norms instead of the square root of the sum of all "
         "squared entries.",
-        ("square|sum of",),
+        ("square|sum of|add up",),
     ),
     Attempt(
         forgot_square_root,

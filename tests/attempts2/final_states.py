@@ -112,7 +112,7 @@ ATTEMPTS = [
         backward_at_last_step,
         False,
         "both directions are read at the last step, but the backward direction ends at the first step.",
-        ("backward|revers", "first"),
+        ("backward|revers", "first|where it stops"),
     ),
     Attempt(
         ignores_batch_first,

@@ -145,7 +145,7 @@ ATTEMPTS = [
         forget_gate_on_h,
         False,
         "keeps f * h where the forget gate scales the old cell state c",
-        ("cell state|c_t|c_{t|old c|previous c|c_prev",),
+        ("cell state|c_t|c_{t|old c|previous c|c_prev|where `c` belongs",),
     ),
     Attempt(
         returns_c_first,
@@ -164,7 +164,7 @@ ATTEMPTS = [
         False,
         "swaps the roles of the gates: the input gate scales the old cell state and the forget gate the"
         " candidate",
-        ("forget|input gate",),
+        ("forget|input gate|in the order f",),
     ),
     Attempt(
         one_minus_forget,

@@ -125,7 +125,7 @@ ATTEMPTS = [
         every_step_from_h0,
         False,
         "starts every step from h0 and c0 instead of carrying the states from the previous step",
-        ("carr|previous|update|feed|from h0|h0 and c0",),
+        ("carr|previous|update|feed|from h0|h0 and c0|hands on",),
     ),
     Attempt(
         cell_state_not_carried,
@@ -149,7 +149,7 @@ ATTEMPTS = [
         stops_one_step_early,
         False,
         "loops over range(L - 1) and misses the last step",
-        ("last step|final step|off by|off-by|range|l - 1|one step",),
+        ("last step|final step|off by|off-by|range|l - 1|one step|stops early",),
     ),
     Attempt(
         records_state_before_step,

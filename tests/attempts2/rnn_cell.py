@@ -102,7 +102,7 @@ ATTEMPTS = [
         column_form_returned,
         False,
         "the textbook column form is returned as it is: (H, N), one column per sequence, instead of (N, H).",
-        ("shape|transpos|column|row|\\(n, h\\)|layout",),
+        ("shape|transpos|column|row|(n, h)|layout",),
     ),
     Attempt(
         no_activation,

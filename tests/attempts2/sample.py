@@ -159,7 +159,9 @@ ATTEMPTS = [
         reads_first_prompt_position,
         False,
         "draws the first token from the scores at the prompt's first position instead of its last",
-        ("last position|last logits|logits[-1]|first position|prompt's last|last step",),
+        (
+            "last position|last logits|logits[-1]|first position|prompt's last|last step|its last token",
+        ),
     ),
     Attempt(
         prompt_returned_too,
