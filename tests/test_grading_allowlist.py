@@ -283,6 +283,11 @@ def test_numbers_other_than_the_case_sizes_are_blanked_in_any_format():
     assert "٣" not in text and "1_000" not in text and "size 4 vs" in text
 
 
+def test_a_minus_sign_goes_with_its_number_but_a_subtraction_keeps_its_minus():
+    text = without_numbers("index -7 is out of bounds; x[t-1]; (-0.5); L=4", sizes={4})
+    assert text == "index <number> is out of bounds; x[t-<number>]; (<number>); L=4"
+
+
 def _row(name, reason="", flags=()):
     graded = Graded(Submission(path=None, name=name), lesson="01_rnn_cell", reason=reason)
     graded.expected = ["rnn_cell"]

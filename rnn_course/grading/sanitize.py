@@ -10,8 +10,10 @@ import re
 import unicodedata
 
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-# Any run of digits, in any base or notation Python or torch would print (1e-3, 0x1f, 1_000, ٣).
+# Any run of digits, in any base or notation Python or torch would print (1e-3, 0x1f, 1_000, ٣),
+# with its minus sign when it has one (a sign is one bit of a hidden value; "t-1" keeps its minus).
 _NUMBER = re.compile(
+    r"(?:(?<![\w)\]])-)?"
     r"(?:0[xXoObB][0-9a-fA-F_]+|\d[\d_]*(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
 )
 
