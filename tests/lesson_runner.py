@@ -69,6 +69,29 @@ def _recording(run):
         predict.check_shapes, predict.check_prediction = real_shapes, real_prediction
 
 
+@contextlib.contextmanager
+def _torch_state_kept():
+    """Put back the process-wide torch settings a lesson may change, so later tests in this worker
+    see torch as it started: lesson 14 turns on flush-to-zero, which makes hypothesis refuse to
+    draw floats in any test that runs after it."""
+    import torch
+
+    dtype, grad, threads = (
+        torch.get_default_dtype(),
+        torch.is_grad_enabled(),
+        torch.get_num_threads(),
+    )
+    rng = torch.random.get_rng_state()
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)  # torch has no getter; a fresh process starts with it off
+        torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
+        torch.set_num_threads(threads)
+        torch.random.set_rng_state(rng)
+
+
 @functools.lru_cache(maxsize=None)
 def run_lesson(learner_path):
     """Execute the learner notebook at ``learner_path`` top to bottom; a cell that raises is skipped."""
@@ -82,7 +105,7 @@ def run_lesson(learner_path):
     notebook = release.read_notebook(learner_path)
     wanted = {where: (eid, name) for where, eid, name in exercises(notebook)}
     run, namespace = LessonRun(), {"__name__": "__lesson__"}
-    with _recording(run):
+    with _recording(run), _torch_state_kept():
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue

@@ -108,3 +108,15 @@ def test_the_collision_check_names_the_puzzle_it_was_written_for():
     assert collisions(named_sizes(puzzle_c, torch.zeros(9, 3))) == []
     assert repeated_sizes(((4, 4, 8), (4, 3))) == [(4, 4, 8)]
     assert repeated_sizes(((4, 6, 8), (6, 3))) == []
+
+
+def test_running_a_lesson_leaves_torch_as_it_was():
+    """Lesson 14 turns on flush-to-zero; after run_lesson, a subnormal float survives arithmetic
+    again (hypothesis refuses to draw floats in this worker otherwise)."""
+    import torch
+
+    key = next(k for k in KEYS if k.stem.startswith("14_"))
+    run_lesson(release.learner_path(key))
+    tiny = torch.tensor(1e-40, dtype=torch.float32)
+    assert (tiny * 1.0).item() != 0.0
+    assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
