@@ -693,37 +693,39 @@ def _uncatalogued(exercise, evidence):
     return None
 
 
-def _low_precision_output(exercise, evidence):
-    """A Diagnosis when an output is float32 (or smaller) where torch's is float64, or None."""
-    for case, outcome in evidence:
-        if outcome.error is not None:
-            continue
-        answers, problem = answer_items(exercise, case, outcome.value)
-        for (name, expected, _), got in zip(expected_items(exercise, case), answers or ()):
-            if (
-                isinstance(got, torch.Tensor)
-                and got.is_floating_point()
-                and expected.dtype == torch.float64
-                and got.dtype != torch.float64
-            ):
-                return Diagnosis(
-                    "float32",
-                    f"`{name}` is {str(got.dtype).removeprefix('torch.')} where the inputs are float64: part of "
-                    "the computation ran in float32 (.float(), or a tensor or torch.nn module made with "
-                    "torch's default dtype); keep it all in the inputs' float64",
-                )
-    return None
-
-
-def _other_kind_of_output(exercise, evidence):
-    """A Diagnosis when an output holds torch's numbers in another kind of dtype (float for int64)."""
+def _returned_pairs(exercise, evidence):
+    """(name, torch's value, the learner's value) for each output of every case that returned."""
     for case, outcome in evidence:
         if outcome.error is not None:
             continue
         answers, _ = answer_items(exercise, case, outcome.value)
         for (name, expected, _), got in zip(expected_items(exercise, case), answers or ()):
-            if _other_kind_of_dtype(expected, got):
-                return Diagnosis("other_kind_of_dtype", _dtype_kind_cause(name, expected, got))
+            yield name, expected, got
+
+
+def _low_precision_output(exercise, evidence):
+    """A Diagnosis when an output is float32 (or smaller) where torch's is float64, or None."""
+    for name, expected, got in _returned_pairs(exercise, evidence):
+        if (
+            isinstance(got, torch.Tensor)
+            and got.is_floating_point()
+            and expected.dtype == torch.float64
+            and got.dtype != torch.float64
+        ):
+            return Diagnosis(
+                "float32",
+                f"`{name}` is {str(got.dtype).removeprefix('torch.')} where the inputs are float64: part of "
+                "the computation ran in float32 (.float(), or a tensor or torch.nn module made with "
+                "torch's default dtype); keep it all in the inputs' float64",
+            )
+    return None
+
+
+def _other_kind_of_output(exercise, evidence):
+    """A Diagnosis when an output holds torch's numbers in another kind of dtype (float for int64)."""
+    for name, expected, got in _returned_pairs(exercise, evidence):
+        if _other_kind_of_dtype(expected, got):
+            return Diagnosis("other_kind_of_dtype", _dtype_kind_cause(name, expected, got))
     return None
 
 
