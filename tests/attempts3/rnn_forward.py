@@ -78,12 +78,12 @@ def upper_layer_reads_forward_half(x, h0, params, num_layers, bidirectional, bat
     return output, torch.stack(finals)
 
 
-def h0_rows_two_per_layer_always(x, h0, params, num_layers, bidirectional, batch_first):
+def h0_rows_from_layer_index(x, h0, params, num_layers, bidirectional, batch_first):
     D = 2 if bidirectional else 1
     layer_input = x.transpose(0, 1) if batch_first else x
     finals = []
     for k in range(num_layers):
-        rows = h0[2 * k : 2 * k + 2]  # as the lesson suggests for a layer
+        rows = h0[k : k + D]  # layer k's D initial states
         layer_input, layer_finals = _layer(layer_input, rows, params, k, D)
         finals += layer_finals
     output = layer_input.transpose(0, 1) if batch_first else layer_input
@@ -106,21 +106,20 @@ def float32_buffers(x, h0, params, num_layers, bidirectional, batch_first):
     D = 2 if bidirectional else 1
     layer_input = x.transpose(0, 1) if batch_first else x
     L, N, H = layer_input.shape[0], layer_input.shape[1], h0.shape[-1]
-    h_n = torch.zeros(D * num_layers, N, H)
+    h_n = torch.zeros(D * num_layers, N, H)  # filled layer by layer
     for k in range(num_layers):
-        output = torch.zeros(L, N, D * H)
-        layer_output, layer_finals = _layer(layer_input, h0[k * D : (k + 1) * D], params, k, D)
-        output[:] = layer_output
+        layer_input, layer_finals = _layer(layer_input, h0[k * D : (k + 1) * D], params, k, D)
         for d in range(D):
             h_n[k * D + d] = layer_finals[d]
-        layer_input = output
-    output = layer_input.transpose(0, 1) if batch_first else layer_input
+    output = torch.zeros(L, N, D * H)
+    output[:] = layer_input
+    output = output.transpose(0, 1) if batch_first else output
     return output, h_n
 
 
-def transposes_when_not_batch_first(x, h0, params, num_layers, bidirectional, batch_first):
+def transposes_back_when_not_batch_first(x, h0, params, num_layers, bidirectional, batch_first):
     D = 2 if bidirectional else 1
-    layer_input = x if batch_first else x.transpose(0, 1)
+    layer_input = x.transpose(0, 1) if batch_first else x
     finals = []
     for k in range(num_layers):
         layer_input, layer_finals = _layer(layer_input, h0[k * D : (k + 1) * D], params, k, D)
@@ -185,10 +184,10 @@ ATTEMPTS = [
         ("both|half|2h|2 h|2*h|backward|whole",),
     ),
     Attempt(
-        h0_rows_two_per_layer_always,
+        h0_rows_from_layer_index,
         False,
-        "For a one-direction stack, layer k starts from h0[2k] instead of h0[k]: the factor 2 is D, only for two "
-        "directions.",
+        "Layer k's initial states are read from h0[k : k + D] instead of h0[k*D : k*D + D], so in a bidirectional "
+        "stack the upper layers start from the wrong rows of h0.",
         ("h0|initial|index",),
     ),
     Attempt(
@@ -205,9 +204,10 @@ ATTEMPTS = [
         ("dtype|float32|float64|precision|double",),
     ),
     Attempt(
-        transposes_when_not_batch_first,
+        transposes_back_when_not_batch_first,
         False,
-        "The condition is inverted: x is transposed when batch_first is False, and left alone when it is True.",
+        "On the way out the condition is inverted: output is transposed when batch_first is False and left "
+        "time-major when it is True.",
         ("batch_first|batch-first|batch first|transpos|layout|condition|invert",),
     ),
     Attempt(h0_through_a_grid_view, True),
