@@ -3,7 +3,6 @@
 import math
 
 import torch
-
 from attempts import Attempt
 
 
@@ -39,7 +38,9 @@ def padded_scores_set_to_zero(query, keys, values, mask=None):
 def mask_read_as_padding(query, keys, values, mask=None):
     scores = _scores(query, keys)
     if mask is not None:
-        scores = scores.masked_fill(mask[:, None, :], float("-inf"))  # True = ignore, as key_padding_mask
+        scores = scores.masked_fill(
+            mask[:, None, :], float("-inf")
+        )  # True = ignore, as key_padding_mask
     weights = scores.softmax(dim=-1)
     return weights @ values, weights
 

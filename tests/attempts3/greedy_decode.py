@@ -1,7 +1,6 @@
 """Attempts at ``greedy_decode`` (lesson 15, encoder-decoder)."""
 
 import torch
-
 from attempts import Attempt
 
 

@@ -1,7 +1,6 @@
 """Attempts at ``gru_cell`` (lesson 13, GRU)."""
 
 import torch
-
 from attempts import Attempt
 
 
@@ -122,7 +121,7 @@ ATTEMPTS = [
     Attempt(
         reset_before_the_product,
         False,
-        "Applies the reset gate to h before the product with W_hn, as in the original paper, not after it as torch does.",
+        "Applies the reset gate to h before the product with W_hn, as in the paper, not after it as torch does.",
         ("reset",),
     ),
     Attempt(

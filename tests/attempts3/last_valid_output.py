@@ -1,7 +1,6 @@
 """Attempts at ``last_valid_output`` (lesson 10, variable-length batches)."""
 
 import torch
-
 from attempts import Attempt
 
 

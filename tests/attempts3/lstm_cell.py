@@ -1,7 +1,6 @@
 """Attempts at ``lstm_cell`` (lesson 12, LSTM)."""
 
 import torch
-
 from attempts import Attempt
 
 
@@ -17,7 +16,9 @@ def paper_order_ifog(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 def candidate_through_sigmoid(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
-    i, f, g, o = torch.sigmoid(torch.cat(_blocks(x, h, weight_ih, weight_hh, bias_ih, bias_hh), 1)).chunk(4, 1)
+    i, f, g, o = torch.sigmoid(
+        torch.cat(_blocks(x, h, weight_ih, weight_hh, bias_ih, bias_hh), 1)
+    ).chunk(4, 1)
     c_next = f * c + i * g
     return o * torch.tanh(c_next), c_next
 

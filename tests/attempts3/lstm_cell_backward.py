@@ -1,7 +1,6 @@
 """Attempts at ``lstm_cell_backward`` (lesson 12, LSTM)."""
 
 import torch
-
 from attempts import Attempt
 
 
@@ -26,7 +25,9 @@ def _grads(delta, grad_c, x, h, weight_ih, weight_hh):
 
 
 def _delta(d_i, d_f, d_g, d_o, i, f, g, o):
-    return torch.cat([d_i * i * (1 - i), d_f * f * (1 - f), d_g * (1 - g**2), d_o * o * (1 - o)], dim=1)
+    return torch.cat(
+        [d_i * i * (1 - i), d_f * f * (1 - f), d_g * (1 - g**2), d_o * o * (1 - o)], dim=1
+    )
 
 
 def only_the_direct_road(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
@@ -37,7 +38,9 @@ def only_the_direct_road(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h
     return _grads(delta, d_c * f, x, h, weight_ih, weight_hh)
 
 
-def only_the_road_through_h(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def only_the_road_through_h(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_h_next * o * (1 - tanh_c**2)
@@ -45,14 +48,18 @@ def only_the_road_through_h(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, gra
     return _grads(delta, d_c * f, x, h, weight_ih, weight_hh)
 
 
-def slope_at_the_old_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def slope_at_the_old_cell(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     d_c = grad_c_next + grad_h_next * o * (1 - torch.tanh(c) ** 2)
     delta = _delta(d_c * g, d_c * c, d_c * i, grad_h_next * torch.tanh(c_next), i, f, g, o)
     return _grads(delta, d_c * f, x, h, weight_ih, weight_hh)
 
 
-def sigmoid_slope_for_the_candidate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def sigmoid_slope_for_the_candidate(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -62,7 +69,9 @@ def sigmoid_slope_for_the_candidate(x, h, c, weight_ih, weight_hh, bias_ih, bias
     return _grads(delta, d_c * f, x, h, weight_ih, weight_hh)
 
 
-def no_slope_for_the_gates(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def no_slope_for_the_gates(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -70,7 +79,9 @@ def no_slope_for_the_gates(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad
     return _grads(delta, d_c * f, x, h, weight_ih, weight_hh)
 
 
-def weight_gradients_transposed(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def weight_gradients_transposed(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -80,7 +91,9 @@ def weight_gradients_transposed(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh,
     return grads
 
 
-def bias_averaged_over_the_batch(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def bias_averaged_over_the_batch(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -90,7 +103,9 @@ def bias_averaged_over_the_batch(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh
     return grads
 
 
-def old_cell_without_the_forget_gate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def old_cell_without_the_forget_gate(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -98,7 +113,9 @@ def old_cell_without_the_forget_gate(x, h, c, weight_ih, weight_hh, bias_ih, bia
     return _grads(delta, d_c, x, h, weight_ih, weight_hh)
 
 
-def gate_gradients_from_the_wrong_factor(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def gate_gradients_from_the_wrong_factor(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -107,7 +124,9 @@ def gate_gradients_from_the_wrong_factor(x, h, c, weight_ih, weight_hh, bias_ih,
     return _grads(delta, d_c * f, x, h, weight_ih, weight_hh)
 
 
-def output_gate_through_the_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
+def output_gate_through_the_cell(
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next
+):
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
@@ -119,7 +138,12 @@ def gate_by_gate_weights(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h
     i, f, g, o, c_next = _forward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
     tanh_c = torch.tanh(c_next)
     d_c = grad_c_next + grad_h_next * o * (1 - tanh_c**2)
-    deltas = [d_c * g * i * (1 - i), d_c * c * f * (1 - f), d_c * i * (1 - g * g), grad_h_next * tanh_c * o * (1 - o)]
+    deltas = [
+        d_c * g * i * (1 - i),
+        d_c * c * f * (1 - f),
+        d_c * i * (1 - g * g),
+        grad_h_next * tanh_c * o * (1 - o),
+    ]
     H = h.shape[1]
     blocks_ih = weight_ih.split(H)  # four (H, H_in)
     blocks_hh = weight_hh.split(H)
@@ -136,7 +160,12 @@ def gate_by_gate_weights(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h
 
 
 def einsum_everywhere(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
-    a = torch.einsum("ni,ki->nk", x, weight_ih) + torch.einsum("nj,kj->nk", h, weight_hh) + bias_ih + bias_hh
+    a = (
+        torch.einsum("ni,ki->nk", x, weight_ih)
+        + torch.einsum("nj,kj->nk", h, weight_hh)
+        + bias_ih
+        + bias_hh
+    )
     i, f, g, o = a.chunk(4, dim=1)
     i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
     tanh_c = torch.tanh(f * c + i * g)

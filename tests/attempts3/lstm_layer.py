@@ -1,7 +1,6 @@
 """Attempts at ``lstm_layer`` (lesson 12, LSTM)."""
 
 import torch
-
 from attempts import Attempt
 
 
@@ -161,7 +160,7 @@ ATTEMPTS = [
     Attempt(
         states_copied_into_h0,
         False,
-        "Writes each new state into h0 and c0 in place, so every entry of output is the same tensor and the inputs change.",
+        "Writes each new state into h0 and c0 in place, so output holds one tensor L times and the inputs change.",
         ("in place|in-place|inplace|alias|same tensor|copy|clone|overwrit|modif",),
     ),
     Attempt(

@@ -2,9 +2,8 @@
 
 import torch
 import torch.nn.functional as F
-from torch.nn.utils.rnn import pack_padded_sequence
-
 from attempts import Attempt
+from torch.nn.utils.rnn import pack_padded_sequence
 
 
 def _batch_major(logits, targets, batch_first):
@@ -79,8 +78,12 @@ def targets_shifted_by_one(logits, targets, lengths, batch_first):
 
 
 def packed_rows(logits, targets, lengths, batch_first):
-    packed_logits = pack_padded_sequence(logits, lengths, batch_first=batch_first, enforce_sorted=False)
-    packed_targets = pack_padded_sequence(targets, lengths, batch_first=batch_first, enforce_sorted=False)
+    packed_logits = pack_padded_sequence(
+        logits, lengths, batch_first=batch_first, enforce_sorted=False
+    )
+    packed_targets = pack_padded_sequence(
+        targets, lengths, batch_first=batch_first, enforce_sorted=False
+    )
     return F.cross_entropy(packed_logits.data, packed_targets.data)
 
 
@@ -151,7 +154,7 @@ ATTEMPTS = [
     Attempt(
         targets_shifted_by_one,
         False,
-        "Shifts the targets one step left as for next-character prediction, though they already line up with the logits.",
+        "Shifts the targets one step left for next-character prediction, though they already line up with the logits.",
         ("shift|align|line up|next|one step",),
     ),
     Attempt(packed_rows, True),

@@ -1,7 +1,6 @@
 """Attempts at ``sample`` (lesson 11, a real task)."""
 
 import torch
-
 from attempts import Attempt
 
 
@@ -25,7 +24,9 @@ def first_position_of_the_prompt(model, prompt, temperature, max_len, end_index,
         logits, state = model.step(prompt)
         last, tokens = logits[0], []
         for _ in range(max_len):
-            token = torch.multinomial(torch.softmax(last / temperature, dim=-1), 1, generator=generator)
+            token = torch.multinomial(
+                torch.softmax(last / temperature, dim=-1), 1, generator=generator
+            )
             tokens.append(token.item())
             if token.item() == end_index:
                 break
@@ -40,7 +41,9 @@ def whole_text_read_again(model, prompt, temperature, max_len, end_index, genera
         logits, state = model.step(text)
         tokens = []
         for _ in range(max_len):
-            token = torch.multinomial(torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator)
+            token = torch.multinomial(
+                torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator
+            )
             tokens.append(token.item())
             if token.item() == end_index:
                 break
@@ -54,7 +57,9 @@ def state_dropped(model, prompt, temperature, max_len, end_index, generator):
         logits, _ = model.step(prompt)
         tokens = []
         for _ in range(max_len):
-            token = torch.multinomial(torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator)
+            token = torch.multinomial(
+                torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator
+            )
             tokens.append(token.item())
             if token.item() == end_index:
                 break
@@ -67,7 +72,9 @@ def most_likely_token(model, prompt, temperature, max_len, end_index, generator)
         logits, state = model.step(prompt)
         tokens = []
         for _ in range(max_len):
-            token = torch.softmax(logits[-1] / temperature, dim=-1).argmax(dim=-1, keepdim=True)  # (1,)
+            token = torch.softmax(logits[-1] / temperature, dim=-1).argmax(
+                dim=-1, keepdim=True
+            )  # (1,)
             tokens.append(token.item())
             if token.item() == end_index:
                 break
@@ -80,7 +87,9 @@ def end_token_dropped(model, prompt, temperature, max_len, end_index, generator)
         logits, state = model.step(prompt)
         tokens = []
         for _ in range(max_len):
-            token = torch.multinomial(torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator)
+            token = torch.multinomial(
+                torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator
+            )
             if token.item() == end_index:
                 break
             tokens.append(token.item())
@@ -93,7 +102,9 @@ def prompt_included(model, prompt, temperature, max_len, end_index, generator):
         logits, state = model.step(prompt)
         tokens = prompt.tolist()
         for _ in range(max_len):
-            token = torch.multinomial(torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator)
+            token = torch.multinomial(
+                torch.softmax(logits[-1] / temperature, dim=-1), 1, generator=generator
+            )
             tokens.append(token.item())
             if token.item() == end_index:
                 break
@@ -228,7 +239,7 @@ ATTEMPTS = [
     Attempt(
         temperature_after_softmax,
         False,
-        "Divides the probabilities by the temperature after the softmax, which changes nothing once they are normalised.",
+        "Divides the probabilities by the temperature after the softmax, which changes nothing once normalised.",
         ("before|after|temperatur|scores|logit",),
     ),
     Attempt(batched_with_a_buffer, True),

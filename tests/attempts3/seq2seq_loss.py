@@ -2,7 +2,6 @@
 
 import torch
 import torch.nn.functional as F
-
 from attempts import Attempt
 
 
@@ -36,8 +35,12 @@ def padding_scored(step, h, tgt, sos_index, pad_index):
 
 
 def last_column_left_out(step, h, tgt, sos_index, pad_index):
-    logits = _run(step, h, _inputs(tgt, sos_index))  # the last target is never an input, so not scored
-    return F.cross_entropy(logits[:, :-1].flatten(0, 1), tgt[:, :-1].flatten(), ignore_index=pad_index)
+    logits = _run(
+        step, h, _inputs(tgt, sos_index)
+    )  # the last target is never an input, so not scored
+    return F.cross_entropy(
+        logits[:, :-1].flatten(0, 1), tgt[:, :-1].flatten(), ignore_index=pad_index
+    )
 
 
 def fed_its_own_guess(step, h, tgt, sos_index, pad_index):
@@ -65,7 +68,9 @@ def stacked_time_first_flattened_batch_first(step, h, tgt, sos_index, pad_index)
         step_logits, h = step(inputs[:, t], h)
         logits.append(step_logits)
     logits = torch.stack(logits)  # (L, N, C)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=pad_index)
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=pad_index
+    )
 
 
 def softmax_before_the_loss(step, h, tgt, sos_index, pad_index):
@@ -76,7 +81,9 @@ def softmax_before_the_loss(step, h, tgt, sos_index, pad_index):
 
 def summed_over_tokens(step, h, tgt, sos_index, pad_index):
     logits = _run(step, h, _inputs(tgt, sos_index))
-    return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=pad_index, reduction="sum")
+    return F.cross_entropy(
+        logits.flatten(0, 1), tgt.flatten(), ignore_index=pad_index, reduction="sum"
+    )
 
 
 def summed_then_divided(step, h, tgt, sos_index, pad_index):
@@ -136,7 +143,7 @@ ATTEMPTS = [
     Attempt(
         mean_of_sequence_means,
         False,
-        "Averages each sequence over its own tokens, then averages the sequences, instead of one mean over all real tokens.",
+        "Averages each sequence over its own tokens, then the sequences, instead of one mean over all real tokens.",
         ("sequence|weigh|mean of|each row|per row",),
     ),
     Attempt(
