@@ -17,7 +17,7 @@ source, starting with ``#``.
 """
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from importlib import resources
 
@@ -232,13 +232,13 @@ def ngram_loss(train_lines, val_lines, vocab, order):
 
 def _context_counts(lines, vocab, k):
     """{context (k indices): Counter of the next token} over ``lines``."""
-    table = {}
+    table = defaultdict(Counter)  # a Counter made only for a context not seen before
     for line in lines:
         inputs, targets = char_example(line, vocab)
         history = [vocab.bos_index] * (k - 1) + inputs.tolist()
         for t, target in enumerate(targets.tolist()):
-            table.setdefault(tuple(history[t : t + k]), Counter())[target] += 1
-    return table
+            table[tuple(history[t : t + k])][target] += 1
+    return dict(table)
 
 
 def _witten_bell(counts, target, lower):
