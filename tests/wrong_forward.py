@@ -525,6 +525,12 @@ def forward_h0_transposed_too(x, h0, params, num_layers, bidirectional, batch_fi
     return _forward(x, h0, params, num_layers, bidirectional, batch_first)
 
 
+def cell_returns_the_old_state(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    h_next = h.clone()
+    h_next.copy_(torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh))
+    return h  # h_next was meant
+
+
 WRONG = [
     ("rnn_cell", cell_no_b_hh, "`bias_hh` set to zero"),
     ("rnn_cell", cell_no_tanh, "missing the tanh"),
@@ -533,12 +539,13 @@ WRONG = [
     ("rnn_cell", cell_w_hh_untransposed, "`weight_hh` transposed"),
     ("rnn_cell", cell_no_h, "`h` set to zero"),
     ("rnn_cell", cell_tanh_each, "tanh to the input part and the hidden part separately"),
+    ("rnn_cell", cell_returns_the_old_state, "`h_next` equals your input `h` itself"),
     ("rnn_cell", cell_transposed_result, None),
     ("rnn_cell", cell_float32, None),
     ("rnn_layer", layer_zero_h0, "`h0` set to zero"),
     ("rnn_layer", layer_no_carry, "every time step starts from h0"),
     ("rnn_layer", layer_h_n_first, "`h_n` equals the first entry of `output`"),
-    ("rnn_layer", layer_append_before, "the hidden state from before step t"),
+    ("rnn_layer", layer_append_before, "`output` is shifted by one along its L axis"),
     ("rnn_layer", layer_backwards, "runs backwards in time"),
     ("rnn_layer", layer_stacked_on_axis_1, "output is batch-first"),
     ("rnn_layer", layer_h_n_like_nn_rnn, "an extra axis of size 1"),

@@ -65,10 +65,6 @@ def _cell_tanh_per_term(x, h, w_ih, w_hh, b_ih, b_hh):
     return torch.tanh(x @ w_ih.T + b_ih) + torch.tanh(h @ w_hh.T + b_hh)
 
 
-def _cell_returns_h(x, h, w_ih, w_hh, b_ih, b_hh):
-    return h
-
-
 register(
     Exercise(
         id="rnn_cell",
@@ -109,11 +105,6 @@ register(
                 "tanh_per_term",
                 "you apply tanh to the input part and the hidden part separately; tanh wraps their sum",
                 _cell_tanh_per_term,
-            ),
-            Mistake(
-                "returns_h",
-                "your function returns the previous hidden state h unchanged",
-                _cell_returns_h,
             ),
         ),
         hints=(
@@ -160,7 +151,6 @@ def _rnn(
     backwards=lambda direction: direction == 1,
     steps_of=lambda x: x,
     carry=lambda h, start: h,
-    kept=lambda before, after: after,
     back_in_order=lambda states: states[::-1],
     final=lambda output, h: h,
     join=lambda outputs: torch.cat(outputs, dim=2),
@@ -185,8 +175,8 @@ def _rnn(
             states = []
             steps = steps_of(layer_input)
             for t in order(range(steps.shape[0])):
-                before, h = h, _tanh_cell(steps[t], carry(h, start), *w)  # (N, H)
-                states.append(kept(before, h))
+                h = _tanh_cell(steps[t], carry(h, start), *w)  # (N, H)
+                states.append(h)
             states = back_in_order(states) if backwards(direction) else states
             output = torch.stack(states)  # (L, N, H)
             finals[i] = final(output, h)
@@ -226,7 +216,6 @@ _RNN_MISTAKES = {
         "backward_runs_forwards": dict(backwards=lambda d: False),
         "loops_over_the_batch_axis": dict(steps_of=lambda x: x.transpose(0, 1)),
         "no_carry": dict(carry=lambda h, start: start),
-        "states_before_step": dict(kept=lambda before, after: before),
         "backward_not_flipped_back": dict(back_in_order=lambda states: states),
         "h_n_at_time_0": dict(final=lambda output, h: output[0]),
         "h_n_at_time_l_1": dict(final=lambda output, h: output[-1]),
@@ -395,10 +384,6 @@ register(
                 "every time step starts from h0: carry the new hidden state into the next step",
             ),
             (
-                "states_before_step",
-                "output[t] holds the hidden state from before step t; it should hold the state after it",
-            ),
-            (
                 "loop_runs_backwards",
                 "your loop runs backwards in time, from the last step to the first",
             ),
@@ -488,14 +473,8 @@ def _picked(
     return laid_out([split[0][forward_step]] + [half[backward_step] for half in split[1:]])
 
 
-def _final_last_step_as_is(output, num_directions, batch_first):
-    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
-    return steps[-1]  # (N, D*H)
-
-
-def _final_axis_1_as_is(output, num_directions, batch_first):
-    return output[:, -1]  # (L, D*H) when time-major
-
+# One step of output as it is, (N, D*H): not split by direction, not stacked.
+_UNSPLIT = dict(directions=lambda num_directions: 1, laid_out=lambda picks: picks[0])
 
 _AXIS_1 = (
     "you always read the last entry of output's axis 1 (output[:, -1]), as if batch_first were True: "
@@ -578,7 +557,7 @@ register(
             Mistake(
                 "axis_1_as_is",
                 _AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)",
-                _final_axis_1_as_is,
+                variant(_picked, time_axis=lambda batch_first: 1, **_UNSPLIT),  # (L, D*H)
             ),
             Mistake(
                 "halves_swapped",
@@ -601,7 +580,7 @@ register(
                 "you return output's last time step as it is, (N, D*H); h_n splits it by direction into "
                 "(D, N, H), and the backward direction, which reads x_L back to x_1, does not stop at the "
                 "last step",
-                _final_last_step_as_is,
+                variant(_picked, **_UNSPLIT),  # (N, D*H)
             ),
             Mistake(
                 "one_direction",
@@ -995,10 +974,6 @@ register(
             (
                 "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
-            ),
-            (
-                "h_n_of_the_last_layer_only",
-                "h_n holds only the last layer's final states; it holds every layer's",
             ),
         ),
         hints=(
