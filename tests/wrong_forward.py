@@ -532,12 +532,12 @@ def cell_returns_the_old_state(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 
 
 WRONG = [
-    ("rnn_cell", cell_no_b_hh, "`bias_hh` set to zero"),
+    ("rnn_cell", cell_no_b_hh, "ignores b_hh"),
     ("rnn_cell", cell_no_tanh, "missing the tanh"),
     ("rnn_cell", cell_relu, "uses relu"),
     ("rnn_cell", cell_w_ih_untransposed, None),
     ("rnn_cell", cell_w_hh_untransposed, "`weight_hh` transposed"),
-    ("rnn_cell", cell_no_h, "`h` set to zero"),
+    ("rnn_cell", cell_no_h, "ignores the previous hidden state"),
     ("rnn_cell", cell_tanh_each, "tanh to the input part and the hidden part separately"),
     ("rnn_cell", cell_returns_the_old_state, "`h_next` equals your input `h` itself"),
     ("rnn_cell", cell_transposed_result, None),

@@ -54,11 +54,12 @@ def _tanh_cell(
     bias_hh,
     *,
     act=torch.tanh,
+    recurrent=lambda h, weight_hh: h @ weight_hh.T,
     biases=lambda bias_ih, bias_hh: bias_ih + bias_hh,
 ):
     """One step, torch's way unless a part is replaced (rnn_cell's catalogued mistakes replace one):
     x (N, H_in), h (N, H) -> (N, H)."""
-    return act(x @ weight_ih.T + h @ weight_hh.T + biases(bias_ih, bias_hh))
+    return act(x @ weight_ih.T + recurrent(h, weight_hh) + biases(bias_ih, bias_hh))
 
 
 def _cell_tanh_per_term(x, h, w_ih, w_hh, b_ih, b_hh):
@@ -82,6 +83,16 @@ register(
                 variant(_tanh_cell, biases=lambda bias_ih, bias_hh: bias_ih + bias_ih),
             ),
             Mistake(
+                "without_b_hh",
+                "your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)",
+                variant(_tanh_cell, biases=lambda bias_ih, bias_hh: bias_ih),
+            ),
+            Mistake(
+                "without_b_ih",
+                "your h_next ignores b_ih (torch adds two biases, b_ih and b_hh)",
+                variant(_tanh_cell, biases=lambda bias_ih, bias_hh: bias_hh),
+            ),
+            Mistake(
                 "without_biases",
                 "your h_next leaves out both biases",
                 variant(_tanh_cell, biases=lambda bias_ih, bias_hh: 0),
@@ -100,6 +111,11 @@ register(
                 "with_sigmoid",
                 "your h_next uses sigmoid; an RNN cell uses tanh",
                 variant(_tanh_cell, act=torch.sigmoid),
+            ),
+            Mistake(
+                "ignores_h",
+                "your h_next ignores the previous hidden state h",
+                variant(_tanh_cell, recurrent=lambda h, weight_hh: 0),
             ),
             Mistake(
                 "tanh_per_term",
