@@ -28,28 +28,7 @@ def hide_padding(scores, mask, fill=float("-inf")):
     return scores if mask is None else scores.masked_fill(~mask[:, None, :], fill)
 
 
-def _root_of_query_size(query, keys, values):
-    return math.sqrt(query.shape[-1])
-
-
-def _softmax_over_real_keys(scores, mask):
-    return hide_padding(scores, mask).softmax(dim=-1)
-
-
-def _the_values(keys, values):
-    return values
-
-
-def attention(
-    query,
-    keys,
-    values,
-    mask=None,
-    *,
-    scale=_root_of_query_size,
-    weigh=_softmax_over_real_keys,
-    mixed=_the_values,
-):
+def attention(query, keys, values, mask=None):
     """Scaled dot-product attention.
 
     Args:
@@ -58,13 +37,10 @@ def attention(
 
     Returns:
         context (N, L, Ev) and weights (N, L, S); each row of weights sums to 1.
-
-    The keyword-only parts (what the scores are divided by, how they become weights, what the weights
-    mix) are never passed by the lessons: the checker's catalogue swaps one of them to make a mistake.
     """
-    scores = query @ keys.transpose(1, 2) / scale(query, keys, values)  # (N, L, S)
-    weights = weigh(scores, mask)
-    return weights @ mixed(keys, values), weights  # (N, L, Ev), (N, L, S)
+    scores = query @ keys.transpose(1, 2) / math.sqrt(query.shape[-1])  # (N, L, S)
+    weights = hide_padding(scores, mask).softmax(dim=-1)
+    return weights @ values, weights  # (N, L, Ev), (N, L, S)
 
 
 def teacher_inputs(tgt, sos_index):
@@ -86,60 +62,26 @@ def token_loss(logits, tgt, pad_index):
     return F.cross_entropy(logits.transpose(1, 2), tgt, ignore_index=pad_index)  # classes on axis 1
 
 
-def seq2seq_loss(
-    step, h, tgt, sos_index, pad_index, *, inputs=teacher_inputs, run=run_decoder, score=token_loss
-):
+def seq2seq_loss(step, h, tgt, sos_index, pad_index):
     """Mean cross-entropy over the real tokens of tgt (N, L), the decoder fed the true previous token.
 
-    ``step(y, h) -> (logits, h_next)``: y (N,), h (N, H), logits (N, C). The keyword-only parts are
-    for the checker's catalogue of mistakes, as in ``attention``.
+    ``step(y, h) -> (logits, h_next)``: y (N,), h (N, H), logits (N, C).
     """
-    logits = run(step, h, inputs(tgt, sos_index))  # (N, L, C)
-    return score(logits, tgt, pad_index)
+    logits = run_decoder(step, h, teacher_inputs(tgt, sos_index))  # (N, L, C)
+    return token_loss(logits, tgt, pad_index)
 
 
-def _previous_token(y, first):
-    return y
-
-
-def _new_state(h, h_next):
-    return h_next
-
-
-def _most_likely(logits):
-    return logits.argmax(dim=-1)  # (N,)
-
-
-def _pad_finished(y, done, eos_index, pad_index):
-    return y.masked_fill(done, pad_index)
-
-
-def greedy_decode(
-    step,
-    h,
-    sos_index,
-    eos_index,
-    pad_index,
-    max_len,
-    *,
-    feed=_previous_token,
-    carry=_new_state,
-    pick=_most_likely,
-    finish=_pad_finished,
-    stop=torch.all,
-):
+def greedy_decode(step, h, sos_index, eos_index, pad_index, max_len):
     """Tokens (N, T), T <= max_len: each step's argmax fed back; PAD after a row's EOS; stops when
-    every row has produced EOS. The keyword-only parts are for the checker's catalogue of mistakes,
-    as in ``attention``."""
-    first = torch.full((h.shape[0],), sos_index, dtype=torch.long, device=h.device)
-    y, done, tokens = first, torch.zeros(h.shape[0], dtype=torch.bool, device=h.device), []
+    every row has produced EOS."""
+    y = torch.full((h.shape[0],), sos_index, dtype=torch.long, device=h.device)  # (N,)
+    done, tokens = torch.zeros_like(y, dtype=torch.bool), []
     for _ in range(max_len):
-        logits, h_next = step(feed(y, first), h)
-        h = carry(h, h_next)
-        y = finish(pick(logits), done, eos_index, pad_index)
+        logits, h = step(y, h)  # (N, C), (N, H)
+        y = logits.argmax(dim=-1).masked_fill(done, pad_index)  # (N,)
         tokens.append(y)
         done = done | (y == eos_index)
-        if stop(done):
+        if done.all():
             break
     return torch.stack(tokens, dim=1)  # (N, T)
 

@@ -121,101 +121,40 @@ def packed_loss(model, inputs, targets, lengths):
     return F.cross_entropy(logits, packed_targets(targets, lengths))
 
 
-def _fresh_gradients(optimizer, loss):
-    optimizer.zero_grad()  # backward adds to .grad
-    loss.backward()
-
-
-def _optimizer_step(model, optimizer):
-    optimizer.step()
-
-
-def train_step(
-    model,
-    optimizer,
-    inputs,
-    targets,
-    lengths,
-    max_norm,
-    *,
-    loss_of=packed_loss,
-    gradients=_fresh_gradients,
-    clip=torch.nn.utils.clip_grad_norm_,
-    update=_optimizer_step,
-):
+def train_step(model, optimizer, inputs, targets, lengths, max_norm):
     """One step on a padded batch_first batch: forward, the mean cross-entropy over the real
     positions, backward, clip the global gradient norm to ``max_norm``, optimizer step.
 
     inputs, targets: (N, L) int64; lengths: (N,) int64. ``model(inputs, lengths)`` returns the
     logits of the real positions in packed order, (sum(lengths), V). Returns the loss before the
-    step (a 0-dim tensor). The keyword-only parts are never passed by the lesson: the checker's
-    catalogue of mistakes swaps one of them.
+    step (a 0-dim tensor).
     """
-    loss = loss_of(model, inputs, targets, lengths)
-    gradients(optimizer, loss)
-    clip(model.parameters(), max_norm)
-    update(model, optimizer)
+    loss = packed_loss(model, inputs, targets, lengths)
+    optimizer.zero_grad()  # backward adds to .grad
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
     return loss.detach()
 
 
-def _last_logits(model, prompt):
-    logits, state = model.step(prompt)  # (K, V): read the whole prompt
-    return logits[-1], state
-
-
-def _softmax_at(logits, temperature, drawn):
-    return torch.softmax(logits / temperature, dim=-1)  # (V,), whatever the number drawn so far
-
-
-def _multinomial(probs, generator):
-    return torch.multinomial(probs, 1, generator=generator)  # (1,)
-
-
-def _drawn_token(token, fed):
-    return token
-
-
-def _same_state(state):
-    return state
-
-
-def _is_end(token, end_index):
-    return token.item() == end_index
-
-
 @torch.no_grad()
-def sample(
-    model,
-    prompt,
-    temperature,
-    max_len,
-    end_index,
-    generator,
-    *,
-    read=_last_logits,
-    weigh=_softmax_at,
-    draw=_multinomial,
-    feed=_drawn_token,
-    carry=_same_state,
-    ends=_is_end,
-):
+def sample(model, prompt, temperature, max_len, end_index, generator):
     """Generate tokens after ``prompt`` ((K,) int64, K >= 1: the start token, or any text).
 
     Each step divides the last logits by ``temperature``, draws one token with
     ``torch.multinomial(probabilities, 1, generator=generator)``, and feeds it back with the
     carried state. Stops after drawing ``end_index`` (kept as the last token) or after ``max_len``
     tokens; with ``end_index=None`` it always draws ``max_len`` tokens. Returns the drawn tokens,
-    (T,) int64 with T <= max_len. The keyword-only parts are for the checker, as in ``train_step``.
+    (T,) int64 with T <= max_len.
     """
-    logits, state = read(model, prompt)  # (V,): after the prompt's last token
-    fed, tokens = prompt[-1:], []
+    logits, state = model.step(prompt)  # (K, V): read the whole prompt
+    logits, tokens = logits[-1], []  # (V,): after the prompt's last token
     for _ in range(max_len):
-        probs = weigh(logits, temperature, len(tokens))  # (V,)
-        token = draw(probs, generator)  # (1,)
+        probs = torch.softmax(logits / temperature, dim=-1)  # (V,)
+        token = torch.multinomial(probs, 1, generator=generator)  # (1,)
         tokens.append(token)
-        if ends(token, end_index):
+        if token.item() == end_index:
             break
-        fed = feed(token, fed)
-        logits, state = model.step(fed, carry(state))  # (1, V)
+        logits, state = model.step(token, state)  # (1, V)
         logits = logits[-1]
     return torch.cat(tokens) if tokens else prompt.new_zeros(0)

@@ -171,6 +171,26 @@ def test_the_course_versions_are_correct_but_may_not_be_handed_in():
         assert not result.passed and "rnn_course.train" in str(result)
 
 
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_the_catalogues_computation_in_parts_is_the_course_function_and_torch(exercise_id):
+    """Every catalogued mistake swaps a part of the checker's own computation (_train_step,
+    _sample). With no part swapped, it gives what rnn_course.train's function gives (the lesson
+    reads that one, without parts) and torch's answer: on the hidden cases and on salted ones."""
+    from rnn_course import adapters
+    from rnn_course.exercises import capstone as checker
+
+    adapter = getattr(adapters, f"{exercise_id}_adapter")
+    in_parts, course = (
+        adapter(getattr(checker, f"_{exercise_id}")),
+        adapter(getattr(train, exercise_id)),
+    )
+    for salt in (0, 17):
+        for case in get_exercise(exercise_id).cases(salt):
+            ours = in_parts(*case.args)
+            torch.testing.assert_close(ours, course(*case.args), rtol=0, atol=0)
+            torch.testing.assert_close(ours, case.expected, rtol=1e-6, atol=1e-9)
+
+
 def test_registered_with_lesson_11():
     for exercise_id in EXERCISES:
         exercise = get_exercise(exercise_id)

@@ -216,3 +216,12 @@ def test_hints_climb_and_never_show_a_line_of_code(level):
     for giveaway in ("@", ".T", "sum(0)", "chunk(", "cat(", "einsum", "grad_c_next +", "* (1 -"):
         assert giveaway not in text, (giveaway, text)
     assert (level == 3) == text.endswith("(this is the last hint)")
+
+
+def test_a_misspelt_gate_order_is_an_error():
+    from rnn_course.exercises.gated_backward import _gate_order
+
+    assert _gate_order("ifog") == "ifog"
+    for typo in ("ifgx", "ifg", "iffo"):
+        with pytest.raises(ValueError, match="not an order of the gates"):
+            _gate_order(typo)

@@ -315,6 +315,28 @@ def test_the_guard_sees_a_forbidden_torch_function_however_it_is_reached():
         assert kinds == ([expected] if expected else []), guard.report.violations
 
 
+def _assert_equal_answers(a, b):
+    for x, y in zip(a, b) if isinstance(a, tuple) else [(a, b)]:
+        torch.testing.assert_close(x, y, rtol=1e-7, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_the_catalogues_computation_in_parts_is_the_course_function_and_torch(exercise_id):
+    """Every catalogued mistake swaps a part of the checker's own computation (_seq2seq_loss,
+    _greedy_decode, _attention). With no part swapped, it equals rnn_course.seq2seq's function, which
+    the lessons read without parts, and torch's answer: on the hidden cases and on salted ones."""
+    from rnn_course import seq2seq
+    from rnn_course.exercises import seq2seq as checker
+
+    in_parts = getattr(checker, f"_{exercise_id}")
+    for salt in (0, 17, 4242):
+        for case in get_exercise(exercise_id).cases(salt):
+            args = _learner_args(exercise_id, case)
+            ours = in_parts(*args)
+            _assert_equal_answers(ours, getattr(seq2seq, exercise_id)(*args))
+            _assert_equal_answers(ours, case.expected)
+
+
 def test_the_course_versions_are_off_limits():
     from rnn_course import seq2seq
 

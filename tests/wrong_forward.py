@@ -525,27 +525,34 @@ def forward_h0_transposed_too(x, h0, params, num_layers, bidirectional, batch_fi
     return _forward(x, h0, params, num_layers, bidirectional, batch_first)
 
 
+def cell_returns_the_old_state(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    h_next = h.clone()
+    h_next.copy_(torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh))
+    return h  # h_next was meant
+
+
 WRONG = [
     ("rnn_cell", cell_no_b_hh, "ignores b_hh"),
     ("rnn_cell", cell_no_tanh, "missing the tanh"),
     ("rnn_cell", cell_relu, "uses relu"),
     ("rnn_cell", cell_w_ih_untransposed, None),
-    ("rnn_cell", cell_w_hh_untransposed, "without transposing it"),
+    ("rnn_cell", cell_w_hh_untransposed, "`weight_hh` transposed"),
     ("rnn_cell", cell_no_h, "ignores the previous hidden state"),
     ("rnn_cell", cell_tanh_each, "tanh to the input part and the hidden part separately"),
+    ("rnn_cell", cell_returns_the_old_state, "`h_next` equals your input `h` itself"),
     ("rnn_cell", cell_transposed_result, None),
     ("rnn_cell", cell_float32, None),
-    ("rnn_layer", layer_zero_h0, "h0 is ignored"),
+    ("rnn_layer", layer_zero_h0, "`h0` set to zero"),
     ("rnn_layer", layer_no_carry, "every time step starts from h0"),
-    ("rnn_layer", layer_h_n_first, "h_n holds the first step instead of the last"),
-    ("rnn_layer", layer_append_before, "the hidden state from before step t"),
+    ("rnn_layer", layer_h_n_first, "`h_n` equals the first entry of `output`"),
+    ("rnn_layer", layer_append_before, "`output` is shifted by one along its L axis"),
     ("rnn_layer", layer_backwards, "runs backwards in time"),
     ("rnn_layer", layer_stacked_on_axis_1, "output is batch-first"),
-    ("rnn_layer", layer_h_n_like_nn_rnn, "h_n has an extra leading axis"),
-    ("rnn_layer", layer_no_b_ih, "ignores b_ih"),
+    ("rnn_layer", layer_h_n_like_nn_rnn, "an extra axis of size 1"),
+    ("rnn_layer", layer_no_b_ih, "`bias_ih` set to zero"),
     ("rnn_layer", layer_loops_over_batch, "walks x's second axis (x[:, t]), which is the batch"),
     ("rnn_layer", layer_h0_first_row, "every sequence in the batch starts from h0[0]"),
-    ("rnn_layer", layer_zeros_default_dtype, "h0 is ignored"),
+    ("rnn_layer", layer_zeros_default_dtype, "`h0` set to zero"),
     ("rnn_layer", layer_output_without_last, None),
     ("final_states", final_backward_last_too, "last time step for the backward direction too"),
     ("final_states", final_forward_first_too, "first time step for the forward direction"),
@@ -560,7 +567,7 @@ WRONG = [
     ("final_states", final_wrong_split, None),
     ("stacked_rnn", stacked_x_to_every_layer, "receives x instead of the previous layer's output"),
     ("stacked_rnn", stacked_all_from_h0_0, "every layer starts from h0[0]"),
-    ("stacked_rnn", stacked_zero_h0, "h0 is ignored"),
+    ("stacked_rnn", stacked_zero_h0, "`h0` set to zero"),
     ("stacked_rnn", stacked_h_n_last_layer, "only the last layer's final state"),
     ("stacked_rnn", stacked_output_first_layer, "the first layer's outputs"),
     ("stacked_rnn", stacked_layer0_weights, "layer 0's weights"),
@@ -578,7 +585,7 @@ WRONG = [
     ("bidirectional_rnn", bi_backward_first, "[backward, forward]"),
     ("bidirectional_rnn", bi_h_n_from_output_end, "its state after reading x_L"),
     ("bidirectional_rnn", bi_both_from_h0_0, "both directions start from h0[0]"),
-    ("bidirectional_rnn", bi_zero_h0, "h0 is ignored"),
+    ("bidirectional_rnn", bi_zero_h0, "`h0` set to zero"),
     ("bidirectional_rnn", bi_stacked_directions, "stacks the two directions on a new axis"),
     ("bidirectional_rnn", bi_h_n_cat, "h_n joins the directions"),
     ("bidirectional_rnn", bi_cat_on_batch_axis, None),
@@ -596,7 +603,7 @@ WRONG = [
     ("rnn_forward", _with_bug(forward_half=True), None),
     ("rnn_forward", _with_bug(backward_first=True), "[backward, forward]"),
     ("rnn_forward", _with_bug(h0_by_direction_only=True), "starts from the first layer's states"),
-    ("rnn_forward", forward_zero_h0, "h0 is ignored"),
+    ("rnn_forward", forward_zero_h0, "`h0` set to zero"),
     ("rnn_forward", forward_backward_not_flipped, "still in reversed time order"),
     ("rnn_forward", forward_h0_transposed_too, None),
     (

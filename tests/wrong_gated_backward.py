@@ -201,8 +201,8 @@ def lbw_delta_in_ifog_order(x, h, c, w_ih, w_hh, b_ih, b_hh, grad_h_next, grad_c
 
 WRONG = [
     ("lstm_cell_backward", lbw_c_only_from_later, "leaves out the road through h_next"),
-    ("lstm_cell_backward", lbw_ignores_grad_c_next, "leaves out grad_c_next"),
-    ("lstm_cell_backward", lbw_tanh_of_c_as_identity, "slope of the tanh applied to c_next"),
+    ("lstm_cell_backward", lbw_ignores_grad_c_next, "`grad_c_next` set to zero"),
+    ("lstm_cell_backward", lbw_tanh_of_c_as_identity, "the slope of tanh at `c_next` left out"),
     ("lstm_cell_backward", lbw_sigmoid_derivative_is_sigmoid, "s * (1 - s)"),
     ("lstm_cell_backward", lbw_tanh_derivative_not_squared, "1 - t², squared"),
     ("lstm_cell_backward", lbw_keras_gate_order, "i|f|o|g"),

@@ -9,9 +9,10 @@ nn.utils.clip_grad_norm_ and torch.optim, written as a masked mean over the padd
 different route from the packed one the lesson teaches); the sampler from torch.multinomial with a
 torch.Generator seeded as the case says.
 
-Each catalogued mistake is a variant of the course's own ``train_step`` or ``sample``
-(``rnn_course.train``, split into named parts) with one part swapped, or the right answer changed
-after the fact.
+Each catalogued mistake is a variant of the correct computation, written here in named parts
+(``_train_step``, ``_sample``) with one part swapped, or the right answer changed after the fact.
+With no part swapped, each equals the course's own function in ``rnn_course.train``, which the
+lesson reads without parts: tests/test_exercises_capstone.py holds the two to each other and to torch.
 """
 
 import torch
@@ -20,7 +21,7 @@ from torch.nn.utils import clip_grad_norm_
 
 from ..adapters import DTYPE, build_char_model, build_optimizer, sample_adapter, train_step_adapter
 from ..models import CharRNN
-from ..train import packed_loss, packed_targets, sample, train_step
+from ..train import packed_loss, packed_targets
 from .cases import dims_label, generator
 from .registry import Case, Exercise, Mistake, register, variant
 
@@ -127,15 +128,41 @@ def _step_cases():
     return [_step_case(1100 + i, *spec) for i, spec in enumerate(_STEP_SPECS)]
 
 
-# --- the catalogue: variants of rnn_course.train's train_step, run through the adapter -----------
+# --- the catalogue: variants of train_step in named parts, run through the adapter ---------------
+
+
+def _fresh_gradients(optimizer, loss):
+    optimizer.zero_grad()  # backward adds to .grad
+    loss.backward()
+
+
+def _train_step(
+    model,
+    optimizer,
+    inputs,
+    targets,
+    lengths,
+    max_norm,
+    *,
+    loss_of=packed_loss,
+    gradients=_fresh_gradients,
+    clip=clip_grad_norm_,
+    update=lambda model, optimizer: optimizer.step(),
+):
+    """rnn_course.train.train_step in parts: the loss, the gradients, the clipping, the update."""
+    loss = loss_of(model, inputs, targets, lengths)
+    gradients(optimizer, loss)
+    clip(model.parameters(), max_norm)
+    update(model, optimizer)
+    return loss.detach()
 
 
 def _step_variant(**part):
-    return variant(train_step, **part)
+    return variant(_train_step, **part)
 
 
 def _loss_after_step(model, optimizer, inputs, targets, lengths, max_norm):
-    train_step(model, optimizer, inputs, targets, lengths, max_norm)
+    _train_step(model, optimizer, inputs, targets, lengths, max_norm)
     with torch.no_grad():  # the loss of the updated model, not the one the step used
         return packed_loss(model, inputs, targets, lengths)
 
@@ -365,18 +392,55 @@ def _sample_cases():
     return [_sample_case(1200 + i, *spec) for i, spec in enumerate(_SAMPLE_SPECS)]
 
 
-# --- the catalogue: variants of rnn_course.train's sample, run through the adapter ---------------
+# --- the catalogue: variants of sample in named parts, run through the adapter ---------------------
+
+
+def _last_logits(model, prompt):
+    logits, state = model.step(prompt)  # (K, V): read the whole prompt
+    return logits[-1], state
+
+
+@torch.no_grad()
+def _sample(
+    model,
+    prompt,
+    temperature,
+    max_len,
+    end_index,
+    generator,
+    *,
+    read=_last_logits,
+    weigh=lambda logits, temperature, drawn: torch.softmax(logits / temperature, dim=-1),
+    draw=lambda probs, generator: torch.multinomial(probs, 1, generator=generator),
+    feed=lambda token, fed: token,
+    carry=lambda state: state,
+    ends=lambda token, end_index: token.item() == end_index,
+):
+    """rnn_course.train.sample in parts: how the prompt is read, the probabilities (given how many
+    tokens were drawn so far), the draw, what is fed back, the state carried, when it stops."""
+    logits, state = read(model, prompt)  # (V,): after the prompt's last token
+    fed, tokens = prompt[-1:], []
+    for _ in range(max_len):
+        probs = weigh(logits, temperature, len(tokens))  # (V,)
+        token = draw(probs, generator)  # (1,)
+        tokens.append(token)
+        if ends(token, end_index):
+            break
+        fed = feed(token, fed)
+        logits, state = model.step(fed, carry(state))  # (1, V)
+        logits = logits[-1]
+    return torch.cat(tokens) if tokens else prompt.new_zeros(0)
 
 
 def _sample_variant(**part):
-    return variant(sample, **part)
+    return variant(_sample, **part)
 
 
 def _sample_then(change):
     """A mistake made after sampling: ``change(tokens, prompt, end_index)`` of the right tokens."""
 
     def mistake(model, prompt, temperature, max_len, end_index, generator):
-        tokens = sample(model, prompt, temperature, max_len, end_index, generator)
+        tokens = _sample(model, prompt, temperature, max_len, end_index, generator)
         return change(tokens, prompt, end_index)
 
     return mistake
@@ -393,7 +457,7 @@ def _read_at(part, position):
 
 
 def _one_token_too_many(model, prompt, temperature, max_len, end_index, generator):
-    return sample(model, prompt, temperature, max_len + 1, end_index, generator)
+    return _sample(model, prompt, temperature, max_len + 1, end_index, generator)
 
 
 def _without_specials(logits, temperature, drawn):

@@ -45,48 +45,25 @@ def _cell_cases():
     return [_cell_case(100 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
 
-def _cell_without_b_hh(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T)
-
-
-def _cell_without_b_ih(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(x @ w_ih.T + h @ w_hh.T + b_hh)
-
-
-def _cell_without_biases(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(x @ w_ih.T + h @ w_hh.T)
-
-
-def _cell_without_tanh(x, h, w_ih, w_hh, b_ih, b_hh):
-    return x @ w_ih.T + b_ih + h @ w_hh.T + b_hh
-
-
-def _cell_with_relu(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.relu(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
-
-
-def _cell_with_sigmoid(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.sigmoid(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
-
-
-def _cell_w_hh_untransposed(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh + b_hh)
-
-
-def _cell_ignores_h(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(x @ w_ih.T + b_ih + b_hh)
+def _tanh_cell(
+    x,
+    h,
+    weight_ih,
+    weight_hh,
+    bias_ih,
+    bias_hh,
+    *,
+    act=torch.tanh,
+    recurrent=lambda h, weight_hh: h @ weight_hh.T,
+    biases=lambda bias_ih, bias_hh: bias_ih + bias_hh,
+):
+    """One step, torch's way unless a part is replaced (rnn_cell's catalogued mistakes replace one):
+    x (N, H_in), h (N, H) -> (N, H)."""
+    return act(x @ weight_ih.T + recurrent(h, weight_hh) + biases(bias_ih, bias_hh))
 
 
 def _cell_tanh_per_term(x, h, w_ih, w_hh, b_ih, b_hh):
     return torch.tanh(x @ w_ih.T + b_ih) + torch.tanh(h @ w_hh.T + b_hh)
-
-
-def _cell_returns_h(x, h, w_ih, w_hh, b_ih, b_hh):
-    return h
-
-
-def _cell_bias_ih_twice(x, h, w_ih, w_hh, b_ih, b_hh):
-    return torch.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_ih)
 
 
 register(
@@ -103,47 +80,47 @@ register(
             Mistake(
                 "bias_ih_twice",
                 "you add bias_ih twice and bias_hh not at all: each of the two biases is added once",
-                _cell_bias_ih_twice,
+                variant(_tanh_cell, biases=lambda bias_ih, bias_hh: bias_ih + bias_ih),
             ),
             Mistake(
                 "without_b_hh",
                 "your h_next ignores b_hh (torch adds two biases, b_ih and b_hh)",
-                _cell_without_b_hh,
+                variant(_tanh_cell, biases=lambda bias_ih, bias_hh: bias_ih),
             ),
             Mistake(
                 "without_b_ih",
                 "your h_next ignores b_ih (torch adds two biases, b_ih and b_hh)",
-                _cell_without_b_ih,
+                variant(_tanh_cell, biases=lambda bias_ih, bias_hh: bias_hh),
             ),
-            Mistake("without_biases", "your h_next leaves out both biases", _cell_without_biases),
+            Mistake(
+                "without_biases",
+                "your h_next leaves out both biases",
+                variant(_tanh_cell, biases=lambda bias_ih, bias_hh: 0),
+            ),
             Mistake(
                 "without_tanh",
                 "your h_next is missing the tanh: it returns the pre-activation",
-                _cell_without_tanh,
+                variant(_tanh_cell, act=lambda pre: pre),
             ),
-            Mistake("with_relu", "your h_next uses relu; this exercise uses tanh", _cell_with_relu),
+            Mistake(
+                "with_relu",
+                "your h_next uses relu; this exercise uses tanh",
+                variant(_tanh_cell, act=torch.relu),
+            ),
             Mistake(
                 "with_sigmoid",
                 "your h_next uses sigmoid; an RNN cell uses tanh",
-                _cell_with_sigmoid,
+                variant(_tanh_cell, act=torch.sigmoid),
             ),
             Mistake(
-                "w_hh_untransposed",
-                "you multiply h by weight_hh without transposing it (torch computes h @ W_hh^T)",
-                _cell_w_hh_untransposed,
-            ),
-            Mistake(
-                "ignores_h", "your h_next ignores the previous hidden state h", _cell_ignores_h
+                "ignores_h",
+                "your h_next ignores the previous hidden state h",
+                variant(_tanh_cell, recurrent=lambda h, weight_hh: 0),
             ),
             Mistake(
                 "tanh_per_term",
                 "you apply tanh to the input part and the hidden part separately; tanh wraps their sum",
                 _cell_tanh_per_term,
-            ),
-            Mistake(
-                "returns_h",
-                "your function returns the previous hidden state h unchanged",
-                _cell_returns_h,
             ),
         ),
         hints=(
@@ -162,11 +139,6 @@ register(
 # The mistake kit: nn.RNN's forward pass in named parts, and the catalogued mistakes that each replace
 # one part, shared by exercises 2, 4, 5 and 6. Only ever called on hidden cases, to name a mistake.
 # ---------------------------------------------------------------------------------------------
-
-
-def _tanh_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-    """One step: x (N, H_in), h (N, H) -> (N, H)."""
-    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
 
 
 def _layer_weights(params, layer, direction):
@@ -188,7 +160,6 @@ def _rnn(
     bidirectional=False,
     batch_first=False,
     *,
-    cell=_tanh_cell,
     time_major=lambda x, batch_first: x.transpose(0, 1) if batch_first else x,
     slot=lambda layer, direction, num_layers, D: layer * D + direction,
     initial=lambda h0, slot, direction, D, below: h0[slot],
@@ -196,7 +167,6 @@ def _rnn(
     backwards=lambda direction: direction == 1,
     steps_of=lambda x: x,
     carry=lambda h, start: h,
-    kept=lambda before, after: after,
     back_in_order=lambda states: states[::-1],
     final=lambda output, h: h,
     join=lambda outputs: torch.cat(outputs, dim=2),
@@ -221,8 +191,8 @@ def _rnn(
             states = []
             steps = steps_of(layer_input)
             for t in order(range(steps.shape[0])):
-                before, h = h, cell(steps[t], carry(h, start), *w)  # (N, H)
-                states.append(kept(before, h))
+                h = _tanh_cell(steps[t], carry(h, start), *w)  # (N, H)
+                states.append(h)
             states = back_in_order(states) if backwards(direction) else states
             output = torch.stack(states)  # (L, N, H)
             finals[i] = final(output, h)
@@ -239,7 +209,6 @@ def _rnn(
 _RNN_MISTAKES = {
     name: variant(_rnn, **part)
     for name, part in {
-        "h0_ignored": dict(initial=lambda h0, i, d, D, below: torch.zeros_like(h0[i])),
         "every_layer_starts_from_h0_0": dict(initial=lambda h0, i, d, D, below: h0[0]),
         "every_layer_starts_from_h0_d": dict(initial=lambda h0, i, d, D, below: h0[d]),
         "state_carried_across_layers": dict(
@@ -263,7 +232,6 @@ _RNN_MISTAKES = {
         "backward_runs_forwards": dict(backwards=lambda d: False),
         "loops_over_the_batch_axis": dict(steps_of=lambda x: x.transpose(0, 1)),
         "no_carry": dict(carry=lambda h, start: start),
-        "states_before_step": dict(kept=lambda before, after: before),
         "backward_not_flipped_back": dict(back_in_order=lambda states: states),
         "h_n_at_time_0": dict(final=lambda output, h: output[0]),
         "h_n_at_time_l_1": dict(final=lambda output, h: output[-1]),
@@ -278,18 +246,12 @@ _RNN_MISTAKES = {
             stack_h_n=lambda finals, D, batch_first: torch.stack(finals[-D:])
         ),
         "h_n_concatenated": dict(stack_h_n=lambda finals, D, batch_first: torch.cat(finals, 1)),
+        "output_batch_first": dict(laid_out=lambda output, batch_first: output.transpose(0, 1)),
+        "output_not_transposed_back": dict(laid_out=lambda output, batch_first: output),
         "h_n_batch_first": dict(
             stack_h_n=lambda finals, D, batch_first: torch.stack(finals, 1 if batch_first else 0)
         ),
-        "output_batch_first": dict(laid_out=lambda output, batch_first: output.transpose(0, 1)),
-        "output_not_transposed_back": dict(laid_out=lambda output, batch_first: output),
         "ignores_batch_first": dict(time_major=lambda x, batch_first: x),
-        "reshape_on_the_way_in": dict(
-            time_major=lambda x, batch_first: _reshaped(x) if batch_first else x
-        ),
-        "reshape_on_the_way_out": dict(
-            laid_out=lambda output, batch_first: _reshaped(output) if batch_first else output
-        ),
         "loop_skips_first_step": dict(steps_of=lambda x: x[1:]),
         "first_step_reads_x_l": dict(steps_of=lambda x: x.roll(1, 0)),
         "h0_not_indexed_per_layer": dict(initial=lambda h0, i, d, D, below: h0),
@@ -311,6 +273,15 @@ def _rnn_mistake(name):
     if name not in _RNN_MISTAKES:
         raise ValueError(f"no RNN forward mistake {name!r}; they are: {', '.join(_RNN_MISTAKES)}")
     return _RNN_MISTAKES[name]
+
+
+def _catalogue(adapt, *entries):
+    """An exercise's Mistakes from (name, message) entries, each the RNN mistake ``name`` given the
+    exercise's signature by ``adapt``, and (name, message, fn) entries with a function of their own."""
+    return tuple(
+        Mistake(name, message, fn[0] if fn else adapt(_rnn_mistake(name)))
+        for name, message, *fn in entries
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,23 +338,21 @@ def _layer_cases():
     return [_layer_case(200 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
 
-def _as_layer(name=None, cell=None, keep_layer_axis=False):
-    """A mistake with rnn_layer's signature: the RNN mistake ``name``, a mistaken ``cell`` in the loop,
-    or h_n with its layer axis kept."""
-    rnn = _rnn_mistake(name) if name else variant(_rnn, cell=cell) if cell else _rnn
+def _as_layer(rnn):
+    """The RNN forward ``rnn`` with rnn_layer's signature."""
 
     def layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
         params = dict(
             zip((name + "_l0" for name in _PARAM_NAMES), (weight_ih, weight_hh, bias_ih, bias_hh))
         )
         output, h_n = rnn(x, h0[None], params)  # h_n: (1, N, H)
-        return output, h_n if keep_layer_axis else h_n[0]
+        return output, h_n[0]
 
     return layer
 
 
 def _layer_with_h0(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
-    output, h_n = _as_layer()(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+    output, h_n = _as_layer(_rnn)(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
     return torch.cat([h0[None], output]), h_n  # (L + 1, N, H)
 
 
@@ -397,102 +366,46 @@ register(
         output_names=("output", "h_n"),
         make_cases=_layer_cases,
         lesson="02_unrolling",
-        mistakes=(
-            Mistake(
+        mistakes=_catalogue(
+            _as_layer,
+            (
                 "h0_in_output",
                 "your output starts with h0, so it has L + 1 entries: output holds the L states after "
                 "the steps, h_1 .. h_L (output[t - 1] is h_t), and h0 is not one of them",
                 _layer_with_h0,
             ),
-            Mistake(
+            (
                 "loop_skips_first_step",
                 "your loop starts one step late: it never reads x[0], which holds x_1, the first input. In "
                 "code, step t (t = 1..L) reads x[t - 1], so the loop visits x[0] .. x[L - 1]",
-                _as_layer("loop_skips_first_step"),
             ),
-            Mistake(
+            (
                 "first_step_reads_x_l",
                 "your first step reads x[-1], which is x_L, the last input (a negative index wraps round): "
                 "reading x[t - 1] needs t to run from 1 to L (range(1, L + 1)); with range(L), read x[t]",
-                _as_layer("first_step_reads_x_l"),
             ),
-            Mistake(
-                "bias_ih_twice",
-                "the cell in your loop adds bias_ih twice and bias_hh not at all",
-                _as_layer(cell=_cell_bias_ih_twice),
-            ),
-            Mistake(
-                "h0_ignored",
-                "h0 is ignored: your loop starts from zeros instead of h0",
-                _as_layer("h0_ignored"),
-            ),
-            Mistake(
+            (
                 "first_sequences_h0",
                 "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
                 "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
                 "whole batch); broadcasting hid the mistake",
-                _as_layer("first_sequences_h0"),
             ),
-            Mistake(
+            (
                 "loops_over_the_batch_axis",
                 "your loop walks x's second axis (x[:, t]), which is the batch: x is time-major here, "
                 "(L, N, H_in), so time is its first axis",
-                _as_layer("loops_over_the_batch_axis"),
             ),
-            Mistake(
+            (
                 "no_carry",
                 "every time step starts from h0: carry the new hidden state into the next step",
-                _as_layer("no_carry"),
             ),
-            Mistake(
-                "h_n_at_time_0",
-                "h_n holds the first step instead of the last",
-                _as_layer("h_n_at_time_0"),
-            ),
-            Mistake(
-                "states_before_step",
-                "output[t] holds the hidden state from before step t; it should hold the state after it",
-                _as_layer("states_before_step"),
-            ),
-            Mistake(
+            (
                 "loop_runs_backwards",
                 "your loop runs backwards in time, from the last step to the first",
-                _as_layer("loop_runs_backwards"),
             ),
-            Mistake(
+            (
                 "output_batch_first",
                 "output is batch-first (N, L, H); this layer is time-major: (L, N, H)",
-                _as_layer("output_batch_first"),
-            ),
-            Mistake(
-                "h_n_keeps_layer_axis",
-                "h_n has an extra leading axis, (1, N, H) like nn.RNN's; for one layer return the (N, H) state",
-                _as_layer(keep_layer_axis=True),
-            ),
-            Mistake(
-                "without_b_hh",
-                "the cell in your loop ignores b_hh (torch adds both biases)",
-                _as_layer(cell=_cell_without_b_hh),
-            ),
-            Mistake(
-                "without_b_ih",
-                "the cell in your loop ignores b_ih (torch adds both biases)",
-                _as_layer(cell=_cell_without_b_ih),
-            ),
-            Mistake(
-                "without_tanh",
-                "the cell in your loop is missing the tanh",
-                _as_layer(cell=_cell_without_tanh),
-            ),
-            Mistake(
-                "w_hh_untransposed",
-                "the cell in your loop multiplies h by weight_hh without transposing it",
-                _as_layer(cell=_cell_w_hh_untransposed),
-            ),
-            Mistake(
-                "ignores_h",
-                "the cell in your loop ignores the previous hidden state",
-                _as_layer(cell=_cell_ignores_h),
             ),
         ),
         hints=(
@@ -560,80 +473,30 @@ def _picked(
     output,
     num_directions,
     batch_first,
+    *,
+    time_axis=lambda batch_first: 1 if batch_first else 0,
+    directions=lambda num_directions: num_directions,
+    halves=lambda halves: halves,
     forward_step=-1,
     backward_step=0,
-    time_axis=None,
-    swap_halves=False,
+    laid_out=torch.stack,
 ):
-    """A mistaken final_states: each direction's (N, H) slice at the given steps, stacked -> (D, N, H)."""
-    if time_axis is None:
-        time_axis = 1 if batch_first else 0
-    steps = output.movedim(time_axis, 0)  # (L, N, D*H) when time_axis is right
-    halves = list(steps.split(steps.shape[-1] // num_directions, dim=-1))  # D tensors (L, N, H)
-    if swap_halves:
-        halves.reverse()
-    picks = [halves[0][forward_step]] + [half[backward_step] for half in halves[1:]]
-    return torch.stack(picks)  # (D, N, H)
+    """final_states, torch's way unless a part is replaced (each catalogued mistake replaces one or
+    two): each direction's (N, H) slice at the step where it stops, stacked -> (D, N, H)."""
+    steps = output.movedim(time_axis(batch_first), 0)  # (L, N, D*H) when the time axis is right
+    D = directions(num_directions)
+    split = halves(list(steps.split(steps.shape[-1] // D, dim=-1)))  # D tensors (L, N, H)
+    return laid_out([split[0][forward_step]] + [half[backward_step] for half in split[1:]])
 
 
-def _final_both_last(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, backward_step=-1)
-
-
-def _final_both_first(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, forward_step=0)
-
-
-def _final_backward_first_step(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, forward_step=0, backward_step=-1)
-
-
-def _final_time_major(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, time_axis=0)
-
-
-def _final_inverted(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, time_axis=0 if batch_first else 1)
-
-
-def _final_halves_swapped(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, swap_halves=True)
-
-
-def _final_n_first(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first).transpose(0, 1)  # (N, D, H)
-
-
-def _final_concatenated(output, num_directions, batch_first):
-    return torch.cat(list(_picked(output, num_directions, batch_first)), dim=1)  # (N, D*H)
-
-
-def _final_last_step_as_is(output, num_directions, batch_first):
-    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
-    return steps[-1]  # (N, D*H)
-
-
-def _final_time_on_axis_1(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, time_axis=1)  # (D, L, H) when time-major
-
-
-def _final_axis_1_both_last(output, num_directions, batch_first):
-    return _picked(output, num_directions, batch_first, backward_step=-1, time_axis=1)
-
-
-def _final_axis_1_as_is(output, num_directions, batch_first):
-    return output[:, -1]  # (L, D*H) when time-major
-
+# One step of output as it is, (N, D*H): not split by direction, not stacked.
+_UNSPLIT = dict(directions=lambda num_directions: 1, laid_out=lambda picks: picks[0])
 
 _AXIS_1 = (
     "you always read the last entry of output's axis 1 (output[:, -1]), as if batch_first were True: "
     "without batch_first output is (L, N, D*H), time first, so output[:, -1] is the last sequence of "
     "the batch at every step"
 )
-
-
-def _final_one_direction(output, num_directions, batch_first):
-    return _picked(output, 1, batch_first)  # (1, N, D*H)
 
 
 def _final_h_from_whole_feature_axis(output, num_directions, batch_first):
@@ -676,70 +539,70 @@ register(
                 "both_last",
                 "you take the last time step for the backward direction too; but the backward direction "
                 "reads the sequence from x_L back to x_1: its final state is where it stops",
-                _final_both_last,
+                variant(_picked, backward_step=-1),
             ),
             Mistake(
                 "both_first",
                 "you take the first time step for the forward direction; but the forward direction "
                 "reads the sequence from x_1 to x_L: its final state is where it stops",
-                _final_both_first,
+                variant(_picked, forward_step=0),
             ),
             Mistake(
                 "backward_first_step",
                 "the two directions' steps are the wrong way round: each direction's final state is "
                 "where that direction stops reading (forward reads x_1 to x_L, backward x_L to x_1)",
-                _final_backward_first_step,
+                variant(_picked, forward_step=0, backward_step=-1),
             ),
             Mistake(
                 "time_major",
                 "your function ignores batch_first: with batch_first=True time is output's axis 1",
-                _final_time_major,
+                variant(_picked, time_axis=lambda batch_first: 0),
             ),
             Mistake(
                 "inverted",
                 "batch_first is read the wrong way round: batch_first=True puts time on axis 1, not 0",
-                _final_inverted,
+                variant(_picked, time_axis=lambda batch_first: 0 if batch_first else 1),
             ),
-            Mistake("time_on_axis_1", _AXIS_1, _final_time_on_axis_1),
+            Mistake("time_on_axis_1", _AXIS_1, variant(_picked, time_axis=lambda batch_first: 1)),
             Mistake(
                 "axis_1_both_last",
                 _AXIS_1
                 + "; and the backward direction reads x_L back to x_1, so it does not stop at the last step",
-                _final_axis_1_both_last,
+                variant(_picked, time_axis=lambda batch_first: 1, backward_step=-1),
             ),
             Mistake(
                 "axis_1_as_is",
                 _AXIS_1 + "; and h_n splits each step's D*H features by direction: (D, N, H)",
-                _final_axis_1_as_is,
+                variant(_picked, time_axis=lambda batch_first: 1, **_UNSPLIT),  # (L, D*H)
             ),
             Mistake(
                 "halves_swapped",
                 "the halves are swapped: output's features are [forward | backward], forward first",
-                _final_halves_swapped,
+                variant(_picked, halves=lambda halves: halves[::-1]),
             ),
             Mistake(
                 "n_first",
                 "your result is (N, D, H); h_n puts the directions first: (D, N, H)",
-                _final_n_first,
+                variant(_picked, laid_out=lambda picks: torch.stack(picks, dim=1)),  # (N, D, H)
             ),
             Mistake(
                 "concatenated",
                 "your result joins the directions' features into (N, D*H), like one step of output; "
                 "h_n keeps each direction on its own: (D, N, H)",
-                _final_concatenated,
+                variant(_picked, laid_out=lambda picks: torch.cat(picks, dim=1)),  # (N, D*H)
             ),
             Mistake(
                 "last_step_as_is",
                 "you return output's last time step as it is, (N, D*H); h_n splits it by direction into "
                 "(D, N, H), and the backward direction, which reads x_L back to x_1, does not stop at the "
                 "last step",
-                _final_last_step_as_is,
+                variant(_picked, **_UNSPLIT),  # (N, D*H)
             ),
             Mistake(
                 "one_direction",
                 "your function ignores num_directions: with two directions each step's features hold "
                 "[forward | backward], H each",
-                _final_one_direction,
+                variant(_picked, directions=lambda num_directions: 1),  # (1, N, D*H)
             ),
         ),
         hints=(
@@ -792,9 +655,8 @@ _FINAL_ONLY = (
 )
 
 
-def _as_stacked(name):
-    """The RNN mistake ``name`` with stacked_rnn's signature."""
-    rnn = _rnn_mistake(name)
+def _as_stacked(rnn):
+    """The RNN forward ``rnn`` with stacked_rnn's signature."""
 
     def stacked(x, h0, params, num_layers):
         return rnn(x, h0, params, num_layers)
@@ -825,76 +687,53 @@ register(
         output_names=("output", "h_n"),
         make_cases=_stacked_cases,
         lesson="05_stacked_rnns",
-        mistakes=(
-            Mistake(
+        mistakes=_catalogue(
+            _as_stacked,
+            (
                 "h0_not_indexed_per_layer",
                 "every layer starts from the whole h0, (num_layers, N, H), and broadcasting carries that "
                 "extra axis through: layer l starts from its own slice, h0[l] (N, H)",
-                _as_stacked("h0_not_indexed_per_layer"),
             ),
-            Mistake(
+            (
                 "layer_reads_previous_step_below",
                 "with time in the outer loop, your layer l at step t reads the state of the layer below "
                 "from step t - 1: it must read the one that layer has just computed at step t",
                 _stacked_layer_delay,
             ),
-            Mistake(
+            (
                 "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
-                _as_stacked("x_to_every_layer"),
             ),
-            Mistake(
+            (
                 "layer_0_weights",
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
-                _as_stacked("layer_0_weights"),
             ),
-            Mistake(
+            (
                 "every_layer_starts_from_h0_0",
                 "every layer starts from h0[0]; layer l starts from h0[l]",
-                _as_stacked("every_layer_starts_from_h0_0"),
             ),
-            Mistake(
-                "h0_ignored",
-                "h0 is ignored: your layers start from zeros instead of h0",
-                _as_stacked("h0_ignored"),
-            ),
-            Mistake(
-                "state_carried_across_layers", _CARRIED, _as_stacked("state_carried_across_layers")
-            ),
-            Mistake(
-                "final_state_to_the_next_layer",
-                _FINAL_ONLY,
-                _as_stacked("final_state_to_the_next_layer"),
-            ),
-            Mistake(
+            ("state_carried_across_layers", _CARRIED),
+            ("final_state_to_the_next_layer", _FINAL_ONLY),
+            (
                 "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
-                _as_stacked("output_of_the_first_layer"),
             ),
-            Mistake(
+            (
                 "h_n_of_the_last_layer_only",
                 "h_n holds only the last layer's final state; it holds every layer's: (num_layers, N, H)",
-                _as_stacked("h_n_of_the_last_layer_only"),
             ),
-            Mistake(
-                "h_n_at_time_0",
-                "h_n holds each layer's first step instead of its last",
-                _as_stacked("h_n_at_time_0"),
-            ),
-            Mistake(
+            ("h_n_at_time_0", "h_n holds each layer's first step instead of its last"),
+            (
                 "no_carry",
                 "every time step starts from the layer's initial state: carry the hidden state from step to step",
-                _as_stacked("no_carry"),
             ),
-            Mistake(
+            (
                 "h_n_concatenated",
                 "h_n joins the layers along the feature axis; stack them along a new first axis: (num_layers, N, H)",
-                _as_stacked("h_n_concatenated"),
             ),
-            Mistake(
+            (
                 "output_batch_first",
                 "output is batch-first (N, L, H); this function is time-major: (L, N, H)",
-                _as_stacked("output_batch_first"),
             ),
         ),
         hints=(
@@ -936,9 +775,8 @@ def _bidirectional_cases():
     return cases + [_upper_layer_case(520, 5, 3, 4)]
 
 
-def _as_bidirectional(name):
-    """The RNN mistake ``name`` with bidirectional_rnn's signature."""
-    rnn = _rnn_mistake(name)
+def _as_bidirectional(rnn):
+    """The RNN forward ``rnn`` with bidirectional_rnn's signature."""
 
     def bidirectional(x, h0, params, layer=0):
         return rnn(x, h0, _one_layer(params, layer), 1, True)
@@ -956,33 +794,33 @@ _SWAPPED_H0 = (
 )
 
 
-_BACKWARD_MISTAKES = (
+_BACKWARD_MISTAKES = (  # (name, message), shared by bidirectional_rnn and rnn_forward
     (
-        "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
         "backward_not_flipped_back",
+        "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
     ),
     (
-        "the backward direction runs forwards in time; it should read x_L first and x_1 last",
         "backward_runs_forwards",
+        "the backward direction runs forwards in time; it should read x_L first and x_1 last",
     ),
     (
-        "the backward direction uses the forward weights; its own end in _reverse",
         "backward_uses_forward_weights",
+        "the backward direction uses the forward weights; its own end in _reverse",
     ),
     (
+        "directions_weights_swapped",
         "the two directions' weights are swapped: the forward direction uses the parameters without _reverse, the "
         "backward direction those ending in _reverse",
-        "directions_weights_swapped",
     ),
     (
-        "the two directions are concatenated in the wrong order: [backward, forward] instead of [forward, backward]",
         "backward_first",
+        "the two directions are concatenated in the wrong order: [backward, forward] instead of [forward, backward]",
     ),
     (
-        "h_n's backward entry is its state after reading x_L; the backward direction stops after x_1",
         "h_n_at_time_l_1",
+        "h_n's backward entry is its state after reading x_L; the backward direction stops after x_1",
     ),
-    ("h_n holds each direction's first step instead of its final state", "h_n_at_time_0"),
+    ("h_n_at_time_0", "h_n holds each direction's first step instead of its final state"),
 )
 
 
@@ -996,44 +834,32 @@ register(
         output_names=("output", "h_n"),
         make_cases=_bidirectional_cases,
         lesson="06_bidirectional_rnns",
-        mistakes=tuple(
-            Mistake(name, message, _as_bidirectional(name)) for message, name in _BACKWARD_MISTAKES
-        )
-        + (
-            Mistake(
+        mistakes=_catalogue(
+            _as_bidirectional,
+            *_BACKWARD_MISTAKES,
+            (
                 "ignores_layer",
                 "`layer` is ignored: the layer-0 weights are used for every layer; layer k's keys end in "
                 "_l{k} and _l{k}_reverse",
                 _ignores_layer,
             ),
-            Mistake(
+            (
                 "every_layer_starts_from_h0_0",
                 "both directions start from h0[0]; the backward direction starts from h0[1]",
-                _as_bidirectional("every_layer_starts_from_h0_0"),
             ),
-            Mistake(
-                "h0_ignored",
-                "h0 is ignored: both directions start from zeros instead of h0",
-                _as_bidirectional("h0_ignored"),
-            ),
-            Mistake(
-                "h0_directions_swapped", _SWAPPED_H0, _as_bidirectional("h0_directions_swapped")
-            ),
-            Mistake(
+            ("h0_directions_swapped", _SWAPPED_H0),
+            (
                 "directions_stacked",
                 "output stacks the two directions on a new axis; concatenate them along the feature axis: (L, N, 2*H)",
-                _as_bidirectional("directions_stacked"),
             ),
-            Mistake(
+            (
                 "h_n_concatenated",
                 "h_n joins the directions along the feature axis (N, 2*H); "
                 "stack them along a new first axis: (2, N, H)",
-                _as_bidirectional("h_n_concatenated"),
             ),
-            Mistake(
+            (
                 "no_carry",
                 "every time step starts from the direction's initial state: carry the hidden state from step to step",
-                _as_bidirectional("no_carry"),
             ),
         ),
         hints=(
@@ -1091,11 +917,6 @@ _RESHAPE = (
 )
 
 
-def _as_forward(name):
-    """The RNN mistake ``name`` with rnn_forward's signature."""
-    return _rnn_mistake(name)
-
-
 def _h0_batch_first(x, h0, params, num_layers, bidirectional, batch_first):
     h0 = h0.transpose(0, 1) if batch_first else h0  # (N, D*num_layers, H): h0 read as batch-first
     return _rnn(x, h0, params, num_layers, bidirectional, batch_first)
@@ -1111,100 +932,64 @@ register(
         output_names=("output", "h_n"),
         make_cases=_forward_cases,
         lesson="06_bidirectional_rnns",
-        mistakes=(
-            Mistake(
+        mistakes=_catalogue(
+            lambda rnn: rnn,
+            (
                 "h0_read_direction_major",
                 "you read each layer's initial state from h0 direction-major (h0[direction * num_layers + "
                 "layer]); h0 is layer-major, like h_n: h0[layer * D + direction]",
-                _as_forward("h0_read_direction_major"),
             ),
-            Mistake(
+            (
                 "h0_batch_first",
                 "you transpose h0 when batch_first=True; batch_first changes x and output only: h0 and h_n "
                 "are (D*num_layers, N, H) in both layouts",
                 _h0_batch_first,
             ),
-            Mistake(
+            (
                 "ignores_batch_first",
                 "your function ignores batch_first: with batch_first=True, x is (N, L, H_in)",
-                _as_forward("ignores_batch_first"),
             ),
-            Mistake(
+            (
                 "output_not_transposed_back",
                 "output is not transposed back to batch-first: with batch_first=True it is (N, L, D*H)",
-                _as_forward("output_not_transposed_back"),
             ),
-            Mistake(
+            (
                 "h_n_batch_first",
                 "h_n is batch-first; h_n never is: it is always (D*num_layers, N, H)",
-                _as_forward("h_n_batch_first"),
             ),
-            Mistake(
+            (
                 "direction_major",
                 "h0 and h_n are indexed direction-major (direction*num_layers + layer); torch uses layer*D + direction",
-                _as_forward("direction_major"),
             ),
-            Mistake(
+            (
                 "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
-                _as_forward("x_to_every_layer"),
             ),
-            Mistake(
+            (
                 "every_layer_starts_from_h0_0",
                 "every layer starts from h0[0]; layer l, direction d starts from h0[l*D + d]",
-                _as_forward("every_layer_starts_from_h0_0"),
             ),
-            Mistake(
+            (
                 "every_layer_starts_from_h0_d",
                 "every layer starts from the first layer's states h0[d]; layer l, direction d starts from h0[l*D + d]",
-                _as_forward("every_layer_starts_from_h0_d"),
             ),
-            Mistake(
+            (
                 "layer_0_weights",
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
-                _as_forward("layer_0_weights"),
             ),
-        )
-        + tuple(Mistake(name, message, _as_forward(name)) for message, name in _BACKWARD_MISTAKES)
-        + (
-            Mistake(
-                "h0_ignored",
-                "h0 is ignored: your layers start from zeros instead of h0",
-                _as_forward("h0_ignored"),
-            ),
-            Mistake("h0_directions_swapped", _SWAPPED_H0, _as_forward("h0_directions_swapped")),
-            Mistake(
-                "state_carried_across_layers",
-                _CARRIED.replace("h0[l]", "h0[l*D + d]"),
-                _as_forward("state_carried_across_layers"),
-            ),
-            Mistake(
+            *_BACKWARD_MISTAKES,
+            ("h0_directions_swapped", _SWAPPED_H0),
+            ("state_carried_across_layers", _CARRIED.replace("h0[l]", "h0[l*D + d]")),
+            (
                 "final_state_to_the_next_layer",
                 _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
                     "(L, N, H)", "(L, N, D*H)"
                 ),
-                _as_forward("final_state_to_the_next_layer"),
             ),
-            Mistake("reshape_for_batch_first", _RESHAPE, _as_forward("reshape_for_batch_first")),
-            Mistake(
-                "reshape_on_the_way_in",
-                _RESHAPE + " (here on the way in, for x)",
-                _as_forward("reshape_on_the_way_in"),
-            ),
-            Mistake(
-                "reshape_on_the_way_out",
-                _RESHAPE + " (here on the way out, for output)",
-                _as_forward("reshape_on_the_way_out"),
-            ),
-            Mistake(
+            ("reshape_for_batch_first", _RESHAPE),
+            (
                 "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
-                _as_forward("output_of_the_first_layer"),
-            ),
-            Mistake(
-                "h_n_of_the_last_layer_only",
-                "h_n holds only the last layer's final states; it holds every layer's",
-                _as_forward("h_n_of_the_last_layer_only"),
             ),
         ),
         hints=(

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from .cases import DTYPE, dims_label, generator, randn
-from .registry import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register, variant
 
 _LSTM_GATES = "ifgo"
 _GRU_GATES = "rzn"
@@ -77,84 +77,58 @@ def _lstm_cases():
     return [_lstm_case(1200 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
 
-_LSTM_BUGS = {
-    "no bias_ih",
-    "no bias_hh",
-    "gates from input only",
-    "interleaved",
-    "forget bias +1",
-    "coupled gates",
-    "no tanh on g",
-    "sigmoid on g",
-    "no forget",
-    "h from old c",
-    "no tanh on c",
-    "swapped",
-    "c after tanh",
-}
-_GRU_BUGS = {
-    "interleaved",
-    "no bias_hh",
-    "gates from input only",
-    "reset before matmul",
-    "b_hn outside reset",
-    "no reset",
-    "no tanh on n",
-    "sigmoid on n",
-    "z swapped",
-    "returns n",
-    "reset on both",
-}
-_LSTM_LAYER_BUGS = {
-    "zero start",
-    "c from zeros",
-    "backwards",
-    "c not carried",
-    "output holds c",
-    "first step",
-    "states swapped",
-    "flat",
-}
+def _read_in(order, gates):
+    """A ``blocks`` part: the gate blocks of a pre-activation (..., G*H) read in ``order``."""
+    return lambda pre: _chunks(pre, order, gates)
 
 
-def _checked(bug, known):
-    """``bug`` if the kit knows it; a ValueError otherwise (a misspelt bug would silently be no bug)."""
-    if bug and bug not in known:
-        raise ValueError(f"unknown mistake {bug!r}; the kit knows {sorted(known)}")
-    return bug
+def _lstm_cell(
+    x,
+    h,
+    c,
+    weight_ih,
+    weight_hh,
+    bias_ih,
+    bias_hh,
+    *,
+    blocks=_read_in(_LSTM_GATES, _LSTM_GATES),
+    forget=lambda pre_f, i: torch.sigmoid(pre_f),
+    candidate=torch.tanh,
+    read_c=lambda c, c_next: c_next,
+    squash=torch.tanh,
+    kept_c=lambda c_next: c_next,
+    returned=lambda h_next, c_next: (h_next, c_next),
+):
+    """torch's LSTM step unless a part is replaced (each catalogued mistake of lstm_cell replaces
+    one). x (N, H_in), h and c (N, H) -> h_next, c_next (N, H)."""
+    g = blocks(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)  # four blocks (N, H)
+    i, o = torch.sigmoid(g["i"]), torch.sigmoid(g["o"])
+    c_next = forget(g["f"], i) * c + i * candidate(g["g"])
+    h_next = o * squash(read_c(c, c_next))
+    return returned(h_next, kept_c(c_next))
 
 
-def _lstm_mistake(bug="", order=_LSTM_GATES):
-    """lstm_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
-    _checked(bug, _LSTM_BUGS)
-
-    def lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
-        pre_x = x @ weight_ih.T + (0 if bug == "no bias_ih" else bias_ih)  # (N, 4H)
-        from_h = 0 if bug == "gates from input only" else h @ weight_hh.T
-        pre = pre_x + from_h + (0 if bug == "no bias_hh" else bias_hh)
-        g = (
-            _interleaved(pre, _LSTM_GATES)
-            if bug == "interleaved"
-            else _chunks(pre, order, _LSTM_GATES)
+def _gate_orders(gates, known):
+    """(name, message, parts) of reading the gate blocks in each order but torch's ``gates``;
+    ``known`` names the orders other frameworks use."""
+    orders = ("".join(p) for p in permutations(gates))
+    return tuple(
+        (
+            "gate_order_" + order,
+            f"you read the gate blocks in the order {'|'.join(order)}{known.get(order, '')}; torch "
+            f"stacks them as {'|'.join(gates)}",
+            dict(blocks=_read_in(order, gates)),
         )
-        i = torch.sigmoid(g["i"])
-        f = torch.sigmoid(g["f"] + (1.0 if bug == "forget bias +1" else 0.0))
-        f = 1 - i if bug == "coupled gates" else f
-        o = torch.sigmoid(g["o"])
-        cand = {"no tanh on g": g["g"], "sigmoid on g": torch.sigmoid(g["g"])}.get(
-            bug, torch.tanh(g["g"])
-        )
-        c_next = i * cand if bug == "no forget" else f * c + i * cand
-        c_read = c if bug == "h from old c" else c_next
-        h_next = o * c_read if bug == "no tanh on c" else o * torch.tanh(c_read)
-        c_next = torch.tanh(c_next) if bug == "c after tanh" else c_next
-        return (c_next, h_next) if bug == "swapped" else (h_next, c_next)
-
-    return lstm_cell
+        for order in orders
+        if order != gates
+    )
 
 
-def _other_orders(gates):
-    return ["".join(p) for p in permutations(gates) if "".join(p) != gates]
+def _mistakes(correct, table):
+    """Mistake(name, message, variant(correct, **parts)) for each (name, message, parts) of ``table``."""
+    return tuple(
+        Mistake(name, message, variant(correct, **parts)) for name, message, parts in table
+    )
 
 
 _LSTM_ORDER_NAMES = {
@@ -163,74 +137,59 @@ _LSTM_ORDER_NAMES = {
     "iofg": " (ONNX's i|o|f|c order)",
 }
 
-_LSTM_MISTAKES = (
-    Mistake(
-        "c_after_tanh",
-        "the c_next you return has been through tanh: the cell state is f * c + i * g itself; tanh is "
-        "applied only on the way to h_next, o * tanh(c_next)",
-        _lstm_mistake("c after tanh"),
-    ),
-    Mistake(
-        "interleaved",
-        "your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
-        "contiguous blocks of H rows: slice with chunk(4, dim=1) or [k*H:(k+1)*H]",
-        _lstm_mistake("interleaved"),
-    ),
-    Mistake(
-        "no_tanh_on_g",
-        "your candidate g has no tanh: g = tanh(pre_g)",
-        _lstm_mistake("no tanh on g"),
-    ),
-    Mistake(
-        "sigmoid_on_g",
-        "your candidate g uses sigmoid; the gates i, f, o are sigmoids but g is a tanh",
-        _lstm_mistake("sigmoid on g"),
-    ),
-    Mistake(
-        "no_tanh_on_c",
-        "your h_next is o * c_next without the tanh on the cell state",
-        _lstm_mistake("no tanh on c"),
-    ),
-    Mistake(
-        "coupled_gates",
-        "your forget gate is coupled to the input gate (f = 1 - i); torch's LSTM learns f on its own",
-        _lstm_mistake("coupled gates"),
-    ),
-    Mistake(
-        "h_from_old_c",
-        "your h_next is computed from the old cell state c; it reads the new c_next",
-        _lstm_mistake("h from old c"),
-    ),
-    Mistake(
-        "returns_c_then_h",
-        "you return (c_next, h_next); torch's order is (h_next, c_next)",
-        _lstm_mistake("swapped"),
-    ),
-    Mistake(
-        "no_forget",
-        "your c_next forgets the old cell state: c_next = f * c + i * g",
-        _lstm_mistake("no forget"),
-    ),
-    Mistake(
-        "forget_bias_1",
-        "you add 1 to the forget gate's pre-activation (another library's forget_bias); torch adds nothing",
-        _lstm_mistake("forget bias +1"),
-    ),
-    Mistake(
-        "gates_from_input_only",
-        "your gates are computed from the input only; each gate also sees h through weight_hh",
-        _lstm_mistake("gates from input only"),
-    ),
-    Mistake("no_bias_ih", "your gates leave out bias_ih", _lstm_mistake("no bias_ih")),
-    Mistake("no_bias_hh", "your gates leave out bias_hh", _lstm_mistake("no bias_hh")),
-) + tuple(
-    Mistake(
-        "gate_order_" + "".join(order).lower(),
-        f"you read the gate blocks in the order {'|'.join(order)}{_LSTM_ORDER_NAMES.get(order, '')}; "
-        "torch stacks them as i|f|g|o",
-        _lstm_mistake(order=order),
+_LSTM_MISTAKES = _mistakes(
+    _lstm_cell,
+    (
+        (
+            "c_after_tanh",
+            "the c_next you return has been through tanh: the cell state is f * c + i * g itself; tanh "
+            "is applied only on the way to h_next, o * tanh(c_next)",
+            dict(kept_c=torch.tanh),
+        ),
+        (
+            "interleaved",
+            "your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
+            "contiguous blocks of H rows: slice with chunk(4, dim=1) or [k*H:(k+1)*H]",
+            dict(blocks=lambda pre: _interleaved(pre, _LSTM_GATES)),
+        ),
+        (
+            "no_tanh_on_g",
+            "your candidate g has no tanh: g = tanh(pre_g)",
+            dict(candidate=lambda g: g),
+        ),
+        (
+            "sigmoid_on_g",
+            "your candidate g uses sigmoid; the gates i, f, o are sigmoids but g is a tanh",
+            dict(candidate=torch.sigmoid),
+        ),
+        (
+            "no_tanh_on_c",
+            "your h_next is o * c_next without the tanh on the cell state",
+            dict(squash=lambda c_next: c_next),
+        ),
+        (
+            "coupled_gates",
+            "your forget gate is coupled to the input gate (f = 1 - i); torch's LSTM learns f on its own",
+            dict(forget=lambda pre_f, i: 1 - i),
+        ),
+        (
+            "h_from_old_c",
+            "your h_next is computed from the old cell state c; it reads the new c_next",
+            dict(read_c=lambda c, c_next: c),
+        ),
+        (
+            "returns_c_then_h",
+            "you return (c_next, h_next); torch's order is (h_next, c_next)",
+            dict(returned=lambda h_next, c_next: (c_next, h_next)),
+        ),
+        (
+            "forget_bias_1",
+            "you add 1 to the forget gate's pre-activation (another library's forget_bias); torch adds "
+            "nothing",
+            dict(forget=lambda pre_f, i: torch.sigmoid(pre_f + 1)),
+        ),
     )
-    for order in _other_orders(_LSTM_GATES)
+    + _gate_orders(_LSTM_GATES, _LSTM_ORDER_NAMES),
 )
 
 register(
@@ -283,104 +242,94 @@ def _gru_cases():
     return [_gru_case(1300 + i, *shape) for i, shape in enumerate(_CELL_SHAPES)]
 
 
-def _gru_mistake(bug="", order=_GRU_GATES):
-    """gru_cell with one named bug; ``order`` is the gate order the buggy code reads the rows in."""
-    _checked(bug, _GRU_BUGS)
+def _n_rows(t):
+    """The candidate's block of a GRU weight (3*H, ...) or bias (3*H,): its last H rows."""
+    return t.chunk(3)[2]
 
-    def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
-        read = (
-            (lambda t: _interleaved(t, _GRU_GATES))
-            if bug == "interleaved"
-            else (lambda t: _chunks(t, order, _GRU_GATES))
-        )
-        gx = read(x @ weight_ih.T + bias_ih)  # blocks of (N, H)
-        gh = read(h @ weight_hh.T + (0 if bug == "no bias_hh" else bias_hh))
-        use_h = 0 if bug == "gates from input only" else 1
-        r = torch.sigmoid(gx["r"] + use_h * gh["r"])
-        z = torch.sigmoid(gx["z"] + use_h * gh["z"])
-        b_hn = (
-            _chunks(bias_hh, order, _GRU_GATES)["n"]
-            if bug != "interleaved"
-            else _interleaved(bias_hh, _GRU_GATES)["n"]
-        )
-        if bug == "reset before matmul":
-            w_hn = _chunks(weight_hh.T, order, _GRU_GATES)["n"]  # (H, H)
-            hidden_n = (r * h) @ w_hn + b_hn
-        elif bug == "b_hn outside reset":
-            hidden_n = r * (gh["n"] - b_hn) + b_hn
-        elif bug == "no reset":
-            hidden_n = gh["n"]
-        else:
-            hidden_n = r * gh["n"]
-        pre_n = r * gx["n"] + hidden_n if bug == "reset on both" else gx["n"] + hidden_n
-        n = {"no tanh on n": pre_n, "sigmoid on n": torch.sigmoid(pre_n)}.get(
-            bug, torch.tanh(pre_n)
-        )
-        if bug == "returns n":
-            return n
-        return z * n + (1 - z) * h if bug == "z swapped" else (1 - z) * n + z * h
 
-    return gru_cell
+def _gru_cell(
+    x,
+    h,
+    weight_ih,
+    weight_hh,
+    bias_ih,
+    bias_hh,
+    *,
+    blocks=_read_in(_GRU_GATES, _GRU_GATES),
+    gate=lambda from_x, from_h: torch.sigmoid(from_x + from_h),
+    hidden_n=lambda r, from_h, h, weight_hh, bias_hh: r * from_h,
+    pre_n=lambda r, from_x, hidden: from_x + hidden,
+    candidate=torch.tanh,
+    mix=lambda z, n, h: (1 - z) * n + z * h,
+):
+    """torch's GRU step unless a part is replaced (each catalogued mistake of gru_cell replaces one).
+    x (N, H_in), h (N, H) -> h_next (N, H)."""
+    gx = blocks(x @ weight_ih.T + bias_ih)  # three blocks (N, H)
+    gh = blocks(h @ weight_hh.T + bias_hh)
+    r, z = gate(gx["r"], gh["r"]), gate(gx["z"], gh["z"])
+    n = candidate(pre_n(r, gx["n"], hidden_n(r, gh["n"], h, weight_hh, bias_hh)))
+    return mix(z, n, h)
 
 
 _GRU_ORDER_NAMES = {"zrn": " (Keras's z|r|h order)"}
 
-_GRU_MISTAKES = (
-    Mistake(
-        "reset_on_both",
-        "your reset gate scales the input's part of the candidate too; r multiplies only the part "
-        "from h: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))",
-        _gru_mistake("reset on both"),
-    ),
-    Mistake(
-        "z_swapped",
-        "you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
-        _gru_mistake("z swapped"),
-    ),
-    Mistake(
-        "reset_before_matmul",
-        "the reset gate multiplies h before the matrix product, (r * h) @ W_hn.T: either on purpose (the "
-        "original paper puts it there) or by operator precedence (Python reads `r * h @ W.T` left to right, "
-        "as (r * h) @ W.T); torch applies it after the product: r * (h @ W_hn.T + b_hn)",
-        _gru_mistake("reset before matmul"),
-    ),
-    Mistake(
-        "b_hn_outside_reset",
-        "your b_hn sits outside the reset gate; torch multiplies r with (W_hn h + b_hn), bias included",
-        _gru_mistake("b_hn outside reset"),
-    ),
-    Mistake(
-        "gates_from_input_only",
-        "your gates r and z are computed from the input only; they also see h through weight_hh",
-        _gru_mistake("gates from input only"),
-    ),
-    Mistake("no_reset", "your candidate n ignores the reset gate r", _gru_mistake("no reset")),
-    Mistake("no_tanh_on_n", "your candidate n has no tanh", _gru_mistake("no tanh on n")),
-    Mistake(
-        "sigmoid_on_n",
-        "your candidate n uses sigmoid; r and z are sigmoids but n is a tanh",
-        _gru_mistake("sigmoid on n"),
-    ),
-    Mistake(
-        "returns_n",
-        "you return the candidate n; h_next mixes n with the old h through z",
-        _gru_mistake("returns n"),
-    ),
-    Mistake(
-        "interleaved",
-        "your r, z and n blocks are interleaved unit by unit; torch stacks the gates in three "
-        "contiguous blocks of H rows",
-        _gru_mistake("interleaved"),
-    ),
-    Mistake("no_bias_hh", "your gates leave out bias_hh", _gru_mistake("no bias_hh")),
-) + tuple(
-    Mistake(
-        "gate_order_" + "".join(order).lower(),
-        f"you read the gate blocks in the order {'|'.join(order)}{_GRU_ORDER_NAMES.get(order, '')}; "
-        "torch stacks them as r|z|n",
-        _gru_mistake(order=order),
+_GRU_MISTAKES = _mistakes(
+    _gru_cell,
+    (
+        (
+            "reset_on_both",
+            "your reset gate scales the input's part of the candidate too; r multiplies only the part "
+            "from h: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))",
+            dict(pre_n=lambda r, from_x, hidden: r * from_x + hidden),
+        ),
+        (
+            "z_swapped",
+            "you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
+            dict(mix=lambda z, n, h: z * n + (1 - z) * h),
+        ),
+        (
+            "reset_before_matmul",
+            "the reset gate multiplies h before the matrix product, (r * h) @ W_hn.T: either on purpose "
+            "(the original paper puts it there) or by operator precedence (Python reads `r * h @ W.T` "
+            "left to right, as (r * h) @ W.T); torch applies it after the product: "
+            "r * (h @ W_hn.T + b_hn)",
+            dict(hidden_n=lambda r, from_h, h, w, b: (r * h) @ _n_rows(w).T + _n_rows(b)),
+        ),
+        (
+            "b_hn_outside_reset",
+            "your b_hn sits outside the reset gate; torch multiplies r with (W_hn h + b_hn), bias "
+            "included",
+            dict(hidden_n=lambda r, from_h, h, w, b: r * (from_h - _n_rows(b)) + _n_rows(b)),
+        ),
+        (
+            "gates_from_input_only",
+            "your gates r and z are computed from the input only; they also see h through weight_hh",
+            dict(gate=lambda from_x, from_h: torch.sigmoid(from_x)),
+        ),
+        (
+            "no_reset",
+            "your candidate n ignores the reset gate r",
+            dict(hidden_n=lambda r, from_h, h, w, b: from_h),
+        ),
+        ("no_tanh_on_n", "your candidate n has no tanh", dict(candidate=lambda n: n)),
+        (
+            "sigmoid_on_n",
+            "your candidate n uses sigmoid; r and z are sigmoids but n is a tanh",
+            dict(candidate=torch.sigmoid),
+        ),
+        (
+            "returns_n",
+            "you return the candidate n; h_next mixes n with the old h through z",
+            dict(mix=lambda z, n, h: n),
+        ),
+        (
+            "interleaved",
+            "your r, z and n blocks are interleaved unit by unit; torch stacks the gates in three "
+            "contiguous blocks of H rows",
+            dict(blocks=lambda pre: _interleaved(pre, _GRU_GATES)),
+        ),
     )
-    for order in _other_orders(_GRU_GATES)
+    + _gate_orders(_GRU_GATES, _GRU_ORDER_NAMES),
 )
 
 register(
@@ -447,35 +396,29 @@ def _lstm_layer_cases():
     return [_lstm_layer_case(1400 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
 
 
-def _lstm_layer_mistake(bug="", cell=None):
-    """lstm_layer with one named bug in the loop, or a correct loop around a mistaken ``cell``."""
-    _checked(bug, _LSTM_LAYER_BUGS)
-    cell = cell or _lstm_mistake()
-
-    def lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
-        h, c = h0, c0
-        h_zero, c_zero = torch.zeros_like(h0), torch.zeros_like(c0)
-        if bug == "zero start":
-            h, c = h_zero, c_zero
-        if bug == "c from zeros":
-            c = c_zero
-        outputs, cells = [], []
-        steps = range(x.shape[0] - 1, -1, -1) if bug == "backwards" else range(x.shape[0])
-        for t in steps:
-            c_in = c0 if bug == "c not carried" else c
-            h_new, c_new = cell(x[t], h, c_in, weight_ih, weight_hh, bias_ih, bias_hh)
-            outputs.append(c_new if bug == "output holds c" else h_new)
-            cells.append(c_new)
-            h, c = h_new, c_new
-        output = torch.stack(outputs)  # (L, N, H)
-        if bug == "backwards":
-            output = output.flip(0)
-        h_n, c_n = (output[0], cells[0]) if bug == "first step" else (h, c)
-        if bug == "flat":
-            return output, h_n, c_n
-        return (output, (c_n, h_n)) if bug == "states swapped" else (output, (h_n, c_n))
-
-    return lstm_layer
+def _lstm_layer(
+    x,
+    h0,
+    c0,
+    weight_ih,
+    weight_hh,
+    bias_ih,
+    bias_hh,
+    *,
+    cell=_lstm_cell,
+    start=lambda h0, c0: (h0, c0),
+    in_time=lambda sequence: sequence,
+    carried_c=lambda c, c0: c,
+    kept=lambda h, c: h,
+    returned=lambda output, h_n, c_n: (output, (h_n, c_n)),
+):
+    """torch's LSTM layer unless a part is replaced (each catalogued mistake of lstm_layer replaces
+    one). x (L, N, H_in), h0 and c0 (N, H) -> output (L, N, H), (h_n, c_n) (N, H)."""
+    (h, c), outputs = start(h0, c0), []
+    for x_t in in_time(x):  # (N, H_in)
+        h, c = cell(x_t, h, carried_c(c, c0), weight_ih, weight_hh, bias_ih, bias_hh)
+        outputs.append(kept(h, c))
+    return returned(in_time(torch.stack(outputs)), h, c)  # (L, N, H)
 
 
 # Causes that the layer cannot tell from one inside the cell: both are named.
@@ -498,54 +441,49 @@ register(
         output_names=("output", "h_n", "c_n"),
         make_cases=_lstm_layer_cases,
         lesson="12_lstm",
-        mistakes=(
-            Mistake(
-                "flat_tuple",
-                "you return a flat tuple (output, h_n, c_n); nn.LSTM nests its two states: "
-                "(output, (h_n, c_n))",
-                _lstm_layer_mistake("flat"),
-            ),
-            Mistake(
-                "zero_start",
-                "your loop starts from zeros instead of h0 and c0",
-                _lstm_layer_mistake("zero start"),
-            ),
-            Mistake(
-                "c_from_zeros",
-                "your loop starts the cell state from zeros instead of c0",
-                _lstm_layer_mistake("c from zeros"),
-            ),
-            Mistake(
-                "c_not_carried",
-                "the cell state is not carried from step to step: every step starts from c0",
-                _lstm_layer_mistake("c not carried"),
-            ),
-            Mistake(
-                "output_holds_c",
-                "your output holds the cell states; output holds the hidden states h_t",
-                _lstm_layer_mistake("output holds c"),
-            ),
-            Mistake(
-                "backwards", "your loop runs backwards in time", _lstm_layer_mistake("backwards")
-            ),
-            Mistake(
-                "first_step",
-                "your h_n and c_n hold the first step instead of the last",
-                _lstm_layer_mistake("first step"),
-            ),
-            Mistake(
-                "states_swapped",
-                "you return (c_n, h_n); torch returns (output, (h_n, c_n))",
-                _lstm_layer_mistake("states swapped"),
-            ),
-        )
-        + tuple(  # a mistake inside the cell shows through the whole layer
-            Mistake(
-                f"cell_{m.name}",
-                _IN_THE_CELL.get(m.name, f"in your cell: {m.message}"),
-                _lstm_layer_mistake(cell=m.fn),
+        mistakes=_mistakes(
+            _lstm_layer,
+            (
+                (
+                    "flat_tuple",
+                    "you return a flat tuple (output, h_n, c_n); nn.LSTM nests its two states: "
+                    "(output, (h_n, c_n))",
+                    dict(returned=lambda output, h_n, c_n: (output, h_n, c_n)),
+                ),
+                (
+                    "zero_start",
+                    "your loop starts from zeros instead of h0 and c0",
+                    dict(start=lambda h0, c0: (torch.zeros_like(h0), torch.zeros_like(c0))),
+                ),
+                (
+                    "c_not_carried",
+                    "the cell state is not carried from step to step: every step starts from c0",
+                    dict(carried_c=lambda c, c0: c0),
+                ),
+                (
+                    "output_holds_c",
+                    "your output holds the cell states; output holds the hidden states h_t",
+                    dict(kept=lambda h, c: c),
+                ),
+                (
+                    "backwards",
+                    "your loop runs backwards in time",
+                    dict(in_time=lambda sequence: sequence.flip(0)),
+                ),
+                (
+                    "states_swapped",
+                    "you return (c_n, h_n); torch returns (output, (h_n, c_n))",
+                    dict(returned=lambda output, h_n, c_n: (output, (c_n, h_n))),
+                ),
             )
-            for m in _LSTM_MISTAKES
+            + tuple(  # a mistake inside the cell shows through the whole layer
+                (
+                    f"cell_{m.name}",
+                    _IN_THE_CELL.get(m.name, f"in your cell: {m.message}"),
+                    dict(cell=m.fn),
+                )
+                for m in _LSTM_MISTAKES
+            ),
         ),
         hints=(
             "Start from h0 and c0 and call your lstm_cell once per time step t = 1..L; x[t - 1] holds x_t, "

@@ -17,6 +17,15 @@ from .registry import Case, Exercise, Mistake, register, variant
 _GRAD_NAMES = ("x", "h", "c", "weight_ih", "weight_hh", "bias_ih", "bias_hh")
 _ORDER = "ifgo"  # torch's rows of weight_ih and weight_hh
 
+
+def _gate_order(order):
+    """``order`` if it is an order of the four gates i, f, g, o; a ValueError otherwise (at import,
+    so that a misspelt order cannot pass for a mistake)."""
+    if sorted(order) != sorted(_ORDER):
+        raise ValueError(f"{order!r} is not an order of the gates {_ORDER!r}")
+    return order
+
+
 # (N, H_in, H): N=1 included; N, H_in, H, 2H, 3H and 4H all different in every case, so a swapped
 # axis cannot hide and a size printed in a message has one reading.
 _SHAPES = [(3, 5, 2), (1, 3, 4), (2, 7, 3), (4, 6, 5)]
@@ -141,7 +150,7 @@ def _backward(
     grad_c_next,
     *,
     order=_ORDER,
-    stack_order=None,
+    stack_order=_ORDER,
     sigmoid_slope=_sigmoid_slope,
     tanh_slope=_tanh_slope,
     into_c=_into_c,
@@ -154,7 +163,7 @@ def _backward(
     """The seven gradients of one LSTM step (shapes as the inputs'), computed by hand.
 
     Every keyword is a part a catalogued mistake replaces: ``order`` the gate order the rows are
-    read in, ``stack_order`` the order the gates' gradients are stacked in (``order`` when None),
+    read in, ``stack_order`` the order the gates' gradients are stacked in,
     ``forget_reads`` which cell state f's gradient is taken with.
     """
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order)
@@ -169,8 +178,9 @@ def _backward(
         "g": grad_c * i * tanh_slope(g),
         "o": grad_h_next * tanh_c * sigmoid_slope(o),
     }
-    rows = stack_order or order
-    delta = torch.cat([delta[gate] for gate in rows], dim=1)  # (N, 4H), in the weights' row order
+    delta = torch.cat(
+        [delta[gate] for gate in stack_order], dim=1
+    )  # (N, 4H), in the weights' row order
     grad_x, grad_h = input_grads(delta, weight_ih, weight_hh)
     grad_w_ih, grad_w_hh = weight_grads(delta, x, h)
     return {
@@ -190,17 +200,6 @@ _MISTAKES = (
         "your gradient for the cell state leaves out the road through h_next: h_next = o * "
         "tanh(c_next) also depends on c_next, so grad_h_next reaches c_next too",
         variant(_backward, into_c=lambda dh, dc, o, tanh_c, slope: dc),
-    ),
-    Mistake(
-        "no_grad_c_next",
-        "your gradient for the cell state leaves out grad_c_next: what later steps send back to "
-        "c_next adds to what arrives through h_next",
-        variant(_backward, into_c=lambda dh, dc, o, tanh_c, slope: dh * o * slope(tanh_c)),
-    ),
-    Mistake(
-        "no_tanh_slope_on_c",
-        "on the road from h_next into c_next you leave out the slope of the tanh applied to c_next",
-        variant(_backward, into_c=lambda dh, dc, o, tanh_c, slope: dc + dh * o),
     ),
     Mistake(
         "sigmoid_slope_as_s",
@@ -234,19 +233,19 @@ _MISTAKES = (
         "gate_order_ifog",
         "your gates are read in the order i|f|o|g; torch stacks the rows of weight_ih and "
         "weight_hh as i|f|g|o, in the forward step and in the gradients",
-        variant(_backward, order="ifog"),
+        variant(_backward, order=_gate_order("ifog"), stack_order=_gate_order("ifog")),
     ),
     Mistake(
         "gate_order_igfo",
         "your gates are read in TensorFlow's order i|j|f|o (the candidate second); torch stacks "
         "the rows as i|f|g|o, in the forward step and in the gradients",
-        variant(_backward, order="igfo"),
+        variant(_backward, order=_gate_order("igfo"), stack_order=_gate_order("igfo")),
     ),
     Mistake(
         "delta_stacked_ifog",
         "your forward step reads the gates as i|f|g|o, but you stack their gradients as i|f|o|g; "
         "the (N, 4H) gradient must keep the rows in the weights' order",
-        variant(_backward, stack_order="ifog"),
+        variant(_backward, stack_order=_gate_order("ifog")),
     ),
     Mistake(
         "weights_transposed",

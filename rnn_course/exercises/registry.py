@@ -29,22 +29,13 @@ def check_identifier(name, what="mistake"):
 @dataclass(frozen=True)
 class Mistake:
     """A known wrong answer: ``name`` (snake_case, stable), ``message`` in the learner's terms (e.g.
-    "your h_next ignores b_hh") and ``fn``, a wrong implementation with the learner's signature.
-
-    The two-argument form ``Mistake(message, fn)`` of earlier exercise modules still works: the
-    mistake is then named after ``fn`` (``_cell_without_tanh`` -> ``cell_without_tanh``).
-    """
+    "your h_next ignores b_hh") and ``fn``, a wrong implementation with the learner's signature."""
 
     name: str
     message: str
-    fn: Callable = None
+    fn: Callable
 
     def __post_init__(self):
-        if self.fn is None and callable(self.message):  # Mistake(message, fn)
-            message, fn = self.name, self.message
-            object.__setattr__(self, "name", getattr(fn, "__name__", "").strip("_"))
-            object.__setattr__(self, "message", message)
-            object.__setattr__(self, "fn", fn)
         check_identifier(self.name)
         if not isinstance(self.message, str) or not callable(self.fn):
             raise TypeError(f"mistake {self.name!r}: expected Mistake(name, message, fn)")

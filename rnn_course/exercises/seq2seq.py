@@ -5,8 +5,11 @@ gets it as ``step(y, h) -> (logits, h_next)``, built from the case's weights by 
 (``rnn_course.seq2seq_adapters``). Letters: N batch, L target length, H hidden size, E embedding size,
 C vocabulary size (torch's number of classes); for attention, torch's own: L queries, S keys, E, Ev.
 
-Each catalogued mistake is a variant of the course's own computation (``rnn_course.seq2seq``, split
-into named parts) with one part swapped, or the right answer changed after the fact.
+Each catalogued mistake is a variant of the correct computation, written here in named parts
+(``_seq2seq_loss``, ``_greedy_decode``, ``_attention``) with one part swapped, or the right answer
+changed after the fact. With no part swapped, each equals the course's own function in
+``rnn_course.seq2seq``, which the lessons read without parts: tests/test_exercises_seq2seq.py holds
+the two to each other and to torch.
 """
 
 import math
@@ -15,12 +18,71 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..seq2seq import attention, greedy_decode, hide_padding, run_decoder, seq2seq_loss, token_loss
+from ..seq2seq import hide_padding, run_decoder, teacher_inputs, token_loss
 from ..seq2seq_adapters import greedy_decode_adapter, seq2seq_loss_adapter
 from .cases import DTYPE, dims_label, generator, randn
 from .registry import Case, Exercise, Mistake, register, variant
 
 _FORBIDDEN = ("rnn_course.seq2seq",)
+
+# ---------------------------------------------------------------------------------------------
+# The correct computations in named parts: each catalogued mistake swaps one part
+# ---------------------------------------------------------------------------------------------
+
+
+def _seq2seq_loss(
+    step, h, tgt, sos_index, pad_index, *, inputs=teacher_inputs, run=run_decoder, score=token_loss
+):
+    """rnn_course.seq2seq.seq2seq_loss in parts: the decoder's inputs, the loop over them, the score."""
+    logits = run(step, h, inputs(tgt, sos_index))  # (N, L, C)
+    return score(logits, tgt, pad_index)
+
+
+def _greedy_decode(
+    step,
+    h,
+    sos_index,
+    eos_index,
+    pad_index,
+    max_len,
+    *,
+    feed=lambda y, first: y,
+    carry=lambda h, h_next: h_next,
+    pick=lambda logits: logits.argmax(dim=-1),
+    finish=lambda y, done, eos_index, pad_index: y.masked_fill(done, pad_index),
+    stop=torch.all,
+):
+    """rnn_course.seq2seq.greedy_decode in parts: what is fed back, the state carried, the token
+    picked, what a finished row holds, when the loop stops. Tokens (N, T)."""
+    first = torch.full((h.shape[0],), sos_index, dtype=torch.long)  # (N,)
+    y, done, tokens = first, torch.zeros(h.shape[0], dtype=torch.bool), []
+    for _ in range(max_len):
+        logits, h_next = step(feed(y, first), h)  # (N, C), (N, H)
+        h = carry(h, h_next)
+        y = finish(pick(logits), done, eos_index, pad_index)  # (N,)
+        tokens.append(y)
+        done = done | (y == eos_index)
+        if stop(done):
+            break
+    return torch.stack(tokens, dim=1)  # (N, T)
+
+
+def _attention(
+    query,
+    keys,
+    values,
+    mask=None,
+    *,
+    scale=lambda query, keys, values: math.sqrt(query.shape[-1]),
+    weigh=lambda scores, mask: hide_padding(scores, mask).softmax(dim=-1),
+    mixed=lambda keys, values: values,
+):
+    """rnn_course.seq2seq.attention in parts: what the scores are divided by, how they become
+    weights, what the weights mix. context (N, L, Ev), weights (N, L, S)."""
+    scores = query @ keys.transpose(1, 2) / scale(query, keys, values)  # (N, L, S)
+    weights = weigh(scores, mask)
+    return weights @ mixed(keys, values), weights
+
 
 # ---------------------------------------------------------------------------------------------
 # The decoder of the hidden cases
@@ -133,7 +195,7 @@ def _sos_never_fed(step, h, tgt, sos_index, pad_index):
 
 
 def _loss_variant(**part):
-    return variant(seq2seq_loss, **part)
+    return variant(_seq2seq_loss, **part)
 
 
 _LOSS_MISTAKES = (
@@ -321,7 +383,7 @@ def _decode_cases():
 
 
 def _decode_variant(**part):
-    return variant(greedy_decode, **part)
+    return variant(_greedy_decode, **part)
 
 
 def _decoded(change):
@@ -329,7 +391,7 @@ def _decoded(change):
     right tokens (N, T)."""
 
     def mistake(step, h, sos_index, eos_index, pad_index, max_len):
-        tokens = greedy_decode(step, h, sos_index, eos_index, pad_index, max_len)
+        tokens = _greedy_decode(step, h, sos_index, eos_index, pad_index, max_len)
         return change(tokens, sos_index, eos_index, pad_index)
 
     return mistake
@@ -339,7 +401,7 @@ def _decoded_for(steps):
     """A mistake that decodes for ``max_len + steps`` steps."""
 
     def mistake(step, h, sos_index, eos_index, pad_index, max_len):
-        return greedy_decode(step, h, sos_index, eos_index, pad_index, max_len + steps)
+        return _greedy_decode(step, h, sos_index, eos_index, pad_index, max_len + steps)
 
     return mistake
 
@@ -475,11 +537,11 @@ def _attention_cases():
 
 
 def _attention_variant(**part):
-    return variant(attention, **part)
+    return variant(_attention, **part)
 
 
 def _outputs_swapped(query, keys, values, mask=None):
-    context, weights = attention(query, keys, values, mask)
+    context, weights = _attention(query, keys, values, mask)
     return weights, context
 
 
