@@ -1,4 +1,5 @@
-"""Shared pytest settings: hypothesis profiles tuned for a 2-core CI machine, and headless figures."""
+"""Shared pytest settings: hypothesis profiles tuned for a 2-core CI machine, headless figures, and
+how ``./course test`` (``pytest -n 2 --dist loadfile``) shares the test files between its workers."""
 
 import os
 
@@ -13,6 +14,29 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=15, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# Test files that must run on the same xdist worker, by the name of their shared unit of work. Both
+# files run every lesson in the pytest process (``lesson_runner.run_lesson``, cached per process),
+# so on one worker each lesson runs once instead of once per worker.
+SAME_WORKER = {
+    "tests/test_question_sizes.py": "tests/lessons_in_process",
+    "tests/test_exercise_leaks.py": "tests/lessons_in_process",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with the files of ``SAME_WORKER`` sent to one worker together."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            path = super()._split_scope(nodeid)
+            return SAME_WORKER.get(path, path)
+
+    return SharedFileScheduling(config, log)
 
 
 @pytest.fixture
