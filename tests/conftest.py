@@ -24,6 +24,31 @@ SAME_WORKER = {
 }
 
 
+# The longest test files, started first (longest first) so that none starts last and leaves one worker
+# idle at the end; measured with --durations=0 in a fresh-clone .ci/run (benchmarks/README.md). The
+# website's test and test_learner_notebooks.py run at the same time on the two workers and share
+# the learner notebooks' executions (executed_notebooks.py: they meet in the middle).
+LONG_FIRST = [
+    "tests/test_browser_site.py",
+    "tests/test_learner_notebooks.py",
+    "tests/test_exercise_leaks.py",
+    "tests/test_question_sizes.py",
+    "tests/test_browser_lab_lessons_00_05.py",
+    "tests/test_browser_instructor.py",
+    "tests/test_instructor_nbgrader.py",
+    "tests/test_browser_lab_lessons_06_10.py",
+    "tests/test_exercise_contract.py",
+    "tests/test_browser_lab_lessons_11_14.py",
+    "tests/test_browser_lab_lessons_15_16.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of ``LONG_FIRST`` first, in its order; the rest keep the order collected."""
+    rank = {path: i for i, path in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile``, with the files of ``SAME_WORKER`` sent to one worker together."""
