@@ -33,13 +33,11 @@ LONG_FIRST = [
     "tests/test_learner_notebooks.py",
     "tests/test_exercise_leaks.py",
     "tests/test_question_sizes.py",
-    "tests/test_browser_lab_lessons_00_05.py",
     "tests/test_browser_instructor.py",
     "tests/test_instructor_nbgrader.py",
-    "tests/test_browser_lab_lessons_06_10.py",
+    "tests/test_browser_lab_lessons_06_16.py",
     "tests/test_exercise_contract.py",
-    "tests/test_browser_lab_lessons_11_14.py",
-    "tests/test_browser_lab_lessons_15_16.py",
+    "tests/test_browser_lab_lessons_00_05.py",
 ]
 
 

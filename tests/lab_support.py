@@ -15,9 +15,9 @@ One lesson still runs in JupyterLab end to end, as a learner would: the learner 
 01 runs all its cells, then a wrong answer typed into its exercise gets failure feedback that names
 the mistake, and a correct one gets "passed".
 
-The tests are ``tests/test_browser_lab_lessons_*.py``, one file per group of lessons, so that
-``--dist loadfile`` spreads them over the workers; each file starts its own server and browser, and
-its tests share one JupyterLab page (``_LabApp``), opening one notebook at a time.
+The tests are ``tests/test_browser_lab_lessons_*.py``, two files (00-05 with the learner typing,
+and 06-16), so that ``--dist loadfile`` spreads them over the workers; each file starts its own
+server and browser, and its tests share one JupyterLab page (``_LabApp``), one notebook at a time.
 """
 
 import json
