@@ -15,8 +15,9 @@ One lesson still runs in JupyterLab end to end, as a learner would: the learner 
 01 runs all its cells, then a wrong answer typed into its exercise gets failure feedback that names
 the mistake, and a correct one gets "passed".
 
-The tests are ``tests/test_browser_lab_lessons_*.py``, one file per group of lessons, so that
-``--dist loadfile`` spreads them over the workers; each file starts its own server and browser.
+The tests are ``tests/test_browser_lab_lessons_*.py``, two files (00-05 with the learner typing,
+and 06-16), so that ``--dist loadfile`` spreads them over the workers; each file starts its own
+server and browser, and its tests share one JupyterLab page (``_LabApp``), one notebook at a time.
 """
 
 import json
@@ -150,30 +151,94 @@ def lab(tmp_path_factory):
             process.wait()
 
 
+class _LabApp:
+    """One browser page with JupyterLab loaded, in which each test opens its notebook.
+
+    Loading JupyterLab's front end was most of the cost of opening a notebook in a fresh page (an
+    answer key's test took 20-27 s, 8-9 s in a shared page, at load 6-8), so the tests of a file
+    share one page: each opens its notebook there with JupyterLab's own ``docmanager:open`` (not by
+    navigating the page again, which started duplicate kernels) and closes it afterwards, kernel
+    included. If a test leaves a dialog or a notebook open, or the page breaks, the next test gets a
+    fresh page.
+    """
+
+    def __init__(self, browser, lab):
+        self.browser, self.lab, self.context, self.page = browser, lab, None, None
+
+    def page_with_nothing_open(self):
+        if self.page is not None and not self._clean():
+            self.close()
+        if self.page is None:
+            self.context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+            self.page = self.context.new_page()
+            self.page.set_default_timeout(60_000)
+            self.page.goto(f"{self.lab['base']}/lab?reset&token={self.lab['token']}")
+            self.page.wait_for_function("() => window.jupyterapp")
+            self.page.evaluate(
+                "() => jupyterapp.started.then(() => jupyterapp.restored).then(() => true)"
+            )
+        return self.page
+
+    def _clean(self):
+        try:
+            return not self.page.query_selector(".jp-Dialog") and not self.page.evaluate(
+                OPEN_NOTEBOOKS_JS
+            )
+        except Exception:  # the page crashed or closed
+            return False
+
+    def close_notebook(self):
+        """Shut down the open notebook's kernel and close it without saving."""
+        try:
+            self.page.evaluate(CLOSE_NOTEBOOK_JS)
+        except Exception:  # the page may be broken; the next test gets a fresh one
+            self.close()
+
+    def close(self):
+        if self.context is not None:
+            self.context.close()
+        self.context = self.page = None
+
+
+OPEN_NOTEBOOKS_JS = """() => Array.from(jupyterapp.shell.widgets('main'))
+    .filter(w => w.sessionContext).length"""
+CLOSE_NOTEBOOK_JS = """async () => {
+    for (const w of Array.from(jupyterapp.shell.widgets('main')).filter(w => w.sessionContext)) {
+        await w.sessionContext.shutdown();
+        w.context.model.dirty = false;
+        w.dispose();
+    }
+}"""
+OPEN_JS = """(path) => jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'})
+    .then(() => true)"""
+
+
+@pytest.fixture(scope="module")
+def lab_app(browser, lab):
+    """The page with JupyterLab that the tests of one file share (see ``_LabApp``)."""
+    app = _LabApp(browser, lab)
+    yield app
+    app.close()
+
+
 @pytest.fixture
-def notebook_page(browser, lab):
-    """Opens a notebook in a fresh browser context (a reused page started duplicate kernels)."""
-    opened = []
+def notebook_page(lab_app):
+    """Opens a notebook in the shared JupyterLab page, alone, and closes it after the test."""
 
     def open_notebook(relative_path):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        opened.append((context, page))
-        page.goto(f"{lab['base']}/lab/tree/{relative_path}?reset&token={lab['token']}")
+        page = lab_app.page_with_nothing_open()
+        page.evaluate(OPEN_JS, relative_path)
         page.wait_for_function(
-            f"() => window.jupyterapp && {NOTEBOOK_JS} && {NOTEBOOK_JS}.context && {NOTEBOOK_JS}.context.isReady"
+            f"""(path) => {{ const w = {NOTEBOOK_JS};
+                return w && w.context && w.context.path === path && w.context.isReady; }}""",
+            arg=relative_path,
         )
         _wait_for_idle_kernel(page, relative_path)
         return page
 
     yield open_notebook
-    for context, page in opened:
-        try:
-            page.evaluate(f"() => {NOTEBOOK_JS}.sessionContext.shutdown()")
-        except Exception:  # the page may already be broken; the server stops its kernels at the end
-            pass
-        context.close()
+    if lab_app.page is not None:
+        lab_app.close_notebook()
 
 
 def _wait_for_idle_kernel(page, name, timeout=120.0):

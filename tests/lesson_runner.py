@@ -2,7 +2,10 @@
 
 Used by the paste test (``test_exercise_leaks.py``: the namespace a learner has at each exercise)
 and the size-collision test (``test_question_sizes.py``: every prediction's set-up). One run per
-lesson per pytest process, shared by both.
+lesson per pytest process, shared by both. The run stops after the last cell that either test reads
+(an exercise's check, a ``check_shapes`` or a ``check_prediction``): later cells cannot change what
+is recorded, and some of them train (lessons 09, 13). ``test_learner_notebooks.py`` runs every cell
+of every learner notebook in a kernel.
 """
 
 import contextlib
@@ -12,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 CHECK = re.compile(r"^\s*check\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)\s*\)\s*$")
+RECORDED = re.compile(r"\b(check|check_shapes|check_prediction)\s*\(")  # a call the run records
 
 
 @dataclass
@@ -92,9 +96,23 @@ def _torch_state_kept():
         torch.random.set_rng_state(rng)
 
 
+def last_recorded_cell(notebook):
+    """The index of the last code cell that calls ``check``, ``check_shapes`` or ``check_prediction``
+    (-1 if none): the cells after it cannot change what a ``LessonRun`` records."""
+    return max(
+        (
+            i
+            for i, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and RECORDED.search(cell.source)
+        ),
+        default=-1,
+    )
+
+
 @functools.lru_cache(maxsize=None)
 def run_lesson(learner_path):
-    """Execute the learner notebook at ``learner_path`` top to bottom; a cell that raises is skipped."""
+    """Execute the learner notebook at ``learner_path`` from the top to its last recorded cell
+    (``last_recorded_cell``); a cell that raises is skipped."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,8 +123,9 @@ def run_lesson(learner_path):
     notebook = release.read_notebook(learner_path)
     wanted = {where: (eid, name) for where, eid, name in exercises(notebook)}
     run, namespace = LessonRun(), {"__name__": "__lesson__"}
+    last = last_recorded_cell(notebook)
     with _recording(run), _torch_state_kept():
-        for index, cell in enumerate(notebook.cells):
+        for index, cell in enumerate(notebook.cells[: last + 1]):
             if cell.cell_type != "code":
                 continue
             if index in wanted:

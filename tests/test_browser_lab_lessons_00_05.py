@@ -1,7 +1,7 @@
 """JupyterLab in a browser: the answer keys of lessons 00-05 and a learner typing into an exercise (see lab_support.py)."""
 
 from browser_support import browser, require_browser  # noqa: F401  (browser: a fixture)
-from lab_support import answer_key_test, check_learner_feedback, lab, notebook_page  # noqa: F401
+from lab_support import answer_key_test, check_learner_feedback, lab, lab_app, notebook_page  # noqa: F401
 
 require_browser()
 

@@ -206,3 +206,16 @@ def test_course_refuses_a_python_older_than_3_11_and_says_how_to_pick_one(clone)
 def test_course_without_a_command_prints_its_usage(clone):
     result, _ = _course(clone)
     assert result.returncode == 2 and "./course lab | ./course test" in result.stderr
+
+
+def test_the_workers_schedule_names_test_files_that_exist():
+    """``tests/conftest.py`` orders (``LONG_FIRST``) and groups (``SAME_WORKER``) test files by path;
+    a renamed or removed file would lose its place without a word."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tests_conftest", ROOT / "tests" / "conftest.py")
+    settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(settings)
+    named = [*settings.LONG_FIRST, *settings.SAME_WORKER]
+    assert named and not [path for path in named if not (ROOT / path).is_file()]
+    assert set(settings.SAME_WORKER) <= set(settings.LONG_FIRST)

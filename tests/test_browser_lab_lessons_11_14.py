@@ -1,8 +1,0 @@
-"""JupyterLab in a browser: the answer keys of lessons 11-14 (see lab_support.py)."""
-
-from browser_support import browser, require_browser  # noqa: F401  (browser: a fixture)
-from lab_support import answer_key_test, lab, notebook_page  # noqa: F401
-
-require_browser()
-
-test_answer_key_opens_clean_and_shows_clean_in_jupyterlab = answer_key_test("11", "14")
