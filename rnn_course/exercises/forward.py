@@ -797,7 +797,8 @@ _SWAPPED_H0 = (
 _BACKWARD_MISTAKES = (  # (name, message), shared by bidirectional_rnn and rnn_forward
     (
         "backward_not_flipped_back",
-        "the backward direction's outputs are still in reversed time order: put its state for step t at output[t]",
+        "the backward direction's outputs are still in reversed time order: its state after reading "
+        "x_t belongs in the row of x_t",
     ),
     (
         "backward_runs_forwards",

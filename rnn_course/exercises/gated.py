@@ -278,27 +278,27 @@ _GRU_MISTAKES = _mistakes(
     (
         (
             "reset_on_both",
-            "your reset gate scales the input's part of the candidate too; r multiplies only the part "
-            "from h: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))",
+            "your reset gate scales the input's part of the candidate too; the reset gate decides how "
+            "much of the old state reaches the candidate, so it acts on the part that comes from h only",
             dict(pre_n=lambda r, from_x, hidden: r * from_x + hidden),
         ),
         (
             "z_swapped",
-            "you swapped z and 1 - z: torch keeps z of the old state, h_next = (1 - z) * n + z * h",
+            "you swapped z and 1 - z: in torch the update gate z is the share of the old state h that "
+            "is kept, and the candidate n gets the rest",
             dict(mix=lambda z, n, h: z * n + (1 - z) * h),
         ),
         (
             "reset_before_matmul",
-            "the reset gate multiplies h before the matrix product, (r * h) @ W_hn.T: either on purpose "
-            "(the original paper puts it there) or by operator precedence (Python reads `r * h @ W.T` "
-            "left to right, as (r * h) @ W.T); torch applies it after the product: "
-            "r * (h @ W_hn.T + b_hn)",
+            "the reset gate multiplies h before the matrix product: either on purpose (the original "
+            "paper puts it there) or by operator precedence (Python reads `r * h @ W.T` left to right, "
+            "as (r * h) @ W.T); torch applies r to the hidden part after its matrix product and bias",
             dict(hidden_n=lambda r, from_h, h, w, b: (r * h) @ _n_rows(w).T + _n_rows(b)),
         ),
         (
             "b_hn_outside_reset",
-            "your b_hn sits outside the reset gate; torch multiplies r with (W_hn h + b_hn), bias "
-            "included",
+            "your b_hn sits outside the reset gate; in torch r scales the hidden part of the candidate "
+            "with its bias b_hn included",
             dict(hidden_n=lambda r, from_h, h, w, b: r * (from_h - _n_rows(b)) + _n_rows(b)),
         ),
         (
