@@ -22,8 +22,8 @@ import pytest
 from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
-# Round 1's goal (issue 18), and round 2's floor: the rate it reached once tuned on.
-TARGET_RATE = {"attempts": 0.90, "attempts2": 0.93}
+# The floors each round has reached (issue 18 asks 90 % of unseen mistakes; both rounds were tuned on).
+TARGET_RATE = {"attempts": 0.96, "attempts2": 0.96}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 

@@ -491,14 +491,20 @@ def stacked_bias_ih_for_both(x, h0, params, num_layers):
     return x, torch.stack(finals)
 
 
-def _greedy(step, h, sos_index, eos_index, pad_index, max_len, fill=None, dtype=torch.long):
-    """Greedy decoding: tokens (N, T), a finished row padded with ``fill`` (pad_index by default)."""
+def _greedy(
+    step, h, sos_index, eos_index, pad_index, max_len, fill=None, dtype=torch.long, pick="argmax"
+):
+    """Greedy decoding: tokens (N, T), a finished row padded with ``fill`` (pad_index by default);
+    pick="draw" draws each token from the softmax instead of taking the argmax."""
     n = h.shape[0]
     tokens = torch.full((n, max_len), pad_index if fill is None else fill, dtype=dtype)
     y, ended = torch.full((n,), sos_index), torch.zeros(n, dtype=torch.bool)
     for t in range(max_len):
         logits, h = step(y, h)
-        y = logits.argmax(dim=-1)
+        if pick == "draw":
+            y = torch.multinomial(logits.softmax(dim=-1), 1).squeeze(1)
+        else:
+            y = logits.argmax(dim=-1)
         tokens[~ended, t] = y[~ended].to(dtype)
         ended = ended | (y == eos_index)
         if ended.all():
@@ -602,6 +608,160 @@ NAMED += [
         "tanh_slope_square_misplaced_at_h_next",
         "the square is misplaced",
     ),
+]
+
+
+# --- third pass: classes named across exercises -----------------------------------------------
+
+
+def stacked_dropout_between_layers(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        layer_input, h = _run(layer_input, h0[layer], *_weights(params, layer))
+        finals.append(h)
+        if layer < num_layers - 1:
+            layer_input = F.dropout(layer_input, p=0.3)  # dropout is on unless training=False
+    return layer_input, torch.stack(finals)
+
+
+def greedy_draws_a_token(step, h, sos_index, eos_index, pad_index, max_len):
+    return _greedy(step, h, sos_index, eos_index, pad_index, max_len, pick="draw")
+
+
+def lstm_layer_from_the_second_step(x, h0, c0, *weights):
+    h, c, states = h0, c0, [h0]
+    for t in range(1, x.shape[0]):
+        h, c = _lstm(x[t], h, c, *weights)
+        states.append(h)
+    return torch.stack(states), (h, c)
+
+
+def stacked_from_the_second_step(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        h, states = h0[layer], []
+        for t in range(1, layer_input.shape[0]) if layer == 0 else range(layer_input.shape[0]):
+            h = _step(layer_input[t], h, *_weights(params, layer))
+            states.append(h)
+        layer_input = torch.stack(states)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+NAMED += [
+    ("stacked_rnn", stacked_dropout_between_layers, "answer_varies", "draws at random"),
+    ("greedy_decode", greedy_draws_a_token, "answer_varies", "a greedy choice is the argmax"),
+    ("lstm_layer", lstm_layer_from_the_second_step, "h0_in_first_row", "x_1 is never read"),
+    ("stacked_rnn", stacked_from_the_second_step, "first_step_skipped", "starts one step late"),
+]
+
+
+def _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+
+
+def lstm_forget_gate_as_forgetting(x, h, c, *weights):
+    i, f, g, o = _gates(x, h, *weights)
+    c_next = (1 - f) * c + i * g  # f read as how much to forget
+    return o * torch.tanh(c_next), c_next
+
+
+def lstm_without_input_gate(x, h, c, *weights):
+    i, f, g, o = _gates(x, h, *weights)
+    c_next = f * c + g
+    return o * torch.tanh(c_next), c_next
+
+
+def _gru_parts(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    r_x, z_x, n_x = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
+    r_h, z_h, n_h = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(r_x + r_h), torch.sigmoid(z_x + z_h)
+    return torch.tanh(n_x + r * n_h), z
+
+
+def gru_old_state_unweighted(x, h, *weights):
+    n, z = _gru_parts(x, h, *weights)
+    return (1 - z) * n + h
+
+
+def gru_one_minus_z_on_both(x, h, *weights):
+    n, z = _gru_parts(x, h, *weights)
+    return (1 - z) * n + (1 - z) * h
+
+
+def lstm_layer_cell_gets_c_then_h(x, h0, c0, *weights):
+    h, c, states = h0, c0, []
+    for x_t in x:
+        h, c = _lstm(x_t, c, h, *weights)
+        states.append(h)
+    return torch.stack(states), (h, c)
+
+
+NAMED += [
+    ("lstm_cell", lstm_forget_gate_as_forgetting, "f_complement", "1 - f stands where f belongs"),
+    ("lstm_cell", lstm_without_input_gate, "i_left_out", "the input gate i"),
+    ("gru_cell", gru_old_state_unweighted, "z_left_out_in_z_h", "z is left out there"),
+    ("gru_cell", gru_one_minus_z_on_both, "z_complement_in_z_h", "the old state's weight z"),
+    ("lstm_layer", lstm_layer_cell_gets_c_then_h, "state_swapped", "h and c handed to each step's"),
+]
+
+
+def forward_state_carried_on(x, h0, params, num_layers, bidirectional, batch_first):
+    x = x.transpose(0, 1) if batch_first else x
+    layer_input, finals, h = x, [], h0[0]
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(2 if bidirectional else 1):
+            steps = layer_input.flip(0) if d else layer_input
+            out, h = _run(steps, h, *_weights(params, layer, "_reverse" * d))  # h goes on
+            outputs.append(out.flip(0) if d else out)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return (layer_input.transpose(0, 1) if batch_first else layer_input), torch.stack(finals)
+
+
+def bidirectional_backward_from_forward_end(x, h0, params, layer=0):
+    forward, h_forward = _run(x, h0[0], *_weights(params, layer))
+    backward, h_backward = _run(x.flip(0), h_forward, *_weights(params, layer, "_reverse"))
+    return torch.cat([forward, backward.flip(0)], dim=2), torch.stack([h_forward, h_backward])
+
+
+def _forward_with_h0_row(x, h0, params, num_layers, bidirectional, batch_first, row):
+    x = x.transpose(0, 1) if batch_first else x
+    D = 2 if bidirectional else 1
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(D):
+            steps = layer_input.flip(0) if d else layer_input
+            out, h = _run(steps, h0[row(layer, d)], *_weights(params, layer, "_reverse" * d))
+            outputs.append(out.flip(0) if d else out)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return (layer_input.transpose(0, 1) if batch_first else layer_input), torch.stack(finals)
+
+
+def forward_h0_by_layer_only(x, h0, params, num_layers, bidirectional, batch_first):
+    return _forward_with_h0_row(
+        x, h0, params, num_layers, bidirectional, batch_first, lambda k, d: k
+    )
+
+
+NAMED += [
+    (
+        "rnn_forward",
+        forward_state_carried_on,
+        "state_carried_into_h0",
+        "from the state another one",
+    ),
+    (
+        "bidirectional_rnn",
+        bidirectional_backward_from_forward_end,
+        "state_carried_into_h0",
+        "replaced by the final state of the row before it",
+    ),
+    ("rnn_forward", forward_h0_by_layer_only, "h0_row_k", "starting from h0[k] where"),
 ]
 
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -214,6 +214,7 @@ def diagnose(exercise, cases, outcomes):
         return Diagnosis("float32", diagnosis.DTYPE_CAUSE)
     found = (
         _catalogued(exercise, evidence)
+        or _varies(evidence)
         or _altered_input(exercise, evidence)
         or _uncatalogued(exercise, evidence)
     )
@@ -244,6 +245,21 @@ def _catalogued(exercise, evidence):
             if o.error in (None, "exception")
         ):
             return Diagnosis(mistake.name, mistake.message)
+    return None
+
+
+RANDOM_CAUSE = (
+    "your function gives another answer when it runs again on the same inputs: something in it draws "
+    "at random (torch.multinomial, torch.rand, dropout, which is on unless training=False) or keeps "
+    "state from one call to the next, where this answer is fixed by the inputs alone (a greedy choice "
+    "is the argmax)"
+)
+
+
+def _varies(evidence):
+    """A Diagnosis when a second run on the same inputs gave another answer (``Outcome.varies``)."""
+    if any(outcome.varies for _, outcome in evidence):
+        return Diagnosis("answer_varies", RANDOM_CAUSE)
     return None
 
 
@@ -405,6 +421,140 @@ def _time_reversed(exercise, args):
     )
 
 
+def _first_step_skipped(exercise, args):
+    """A loop that starts one step late: torch's answer for ``x`` without its first step, and with a
+    2-D ``h0`` also that answer with h0 stored as the output's first row. With one step nothing is
+    read: the output is h0 alone (or a stack of nothing), and the final states are the initial ones."""
+    names = exercise.arg_names
+    if "x" not in names or "h0" not in names:
+        return
+    position = names.index("x")
+    if not (isinstance(args[position], torch.Tensor) and args[position].dim() == 3):
+        return
+    flag = names.index("batch_first") if "batch_first" in names else None
+    starts = [names.index(n) for n in ("h0", "c0") if n in names]
+    two_d = args[names.index("h0")].dim() == 2
+    for keep_h0 in (True, False) if two_d else (False,):
+        yield Mistake(
+            "h0_in_first_row" if keep_h0 else "first_step_skipped",
+            "your answer is torch's for `x` without its first step"
+            + (", with h0 stored as the output's first row" if keep_h0 else "")
+            + ": the loop starts one step late, so x_1 is never read"
+            + (" and h0 stands where the first step's state belongs" if keep_h0 else "")
+            + " (t runs over 1..L and reads x[t - 1])",
+            _skipping_solve(exercise.solve, position, flag, starts, keep_h0),
+        )
+
+
+def _skipping_solve(solve, position, flag, starts, keep_h0):
+    def altered(*args):
+        args = list(args)
+        axis = 1 if flag is not None and args[flag] is True else 0
+        x = args[position]
+        if x.shape[axis] > 1:
+            args[position] = x.narrow(axis, 1, x.shape[axis] - 1)
+            answer = solve(*args)
+            first = _flat(answer)[0] if isinstance(answer, tuple) else answer
+            if not keep_h0:
+                return answer
+            joined = torch.cat([args[starts[0]].unsqueeze(axis), first], axis)
+            return _with_first(answer, joined)
+        if not keep_h0:
+            return torch.stack([])  # a loop that never runs has nothing to stack
+        answer = solve(*args)
+        initial = iter([args[i] for i in starts])
+        leaves = [args[starts[0]].unsqueeze(axis)] + [next(initial) for _ in _flat(answer)[1:]]
+        return _rebuilt(answer, iter(leaves))
+
+    return altered
+
+
+def _with_first(answer, first):
+    """``answer`` (a tensor, or a possibly nested tuple) with its first leaf replaced by ``first``."""
+    if not isinstance(answer, tuple):
+        return first
+    leaves = [first] + _flat(answer)[1:]
+    return _rebuilt(answer, iter(leaves))
+
+
+def _rebuilt(answer, leaves):
+    """``answer``'s nested tuple form, filled with ``leaves`` in order."""
+    if isinstance(answer, tuple):
+        return tuple(_rebuilt(part, leaves) for part in answer)
+    return next(leaves)
+
+
+def _h0_rows(exercise, args):
+    """Initial states read from the wrong row of a 3-D ``h0`` (one row per layer and direction): each
+    row after the first replaced by the final state of the row before it (a state carried over from
+    the layer below or the other direction), or, with num_layers and bidirectional arguments, the
+    rows indexed by another formula than k * D + d."""
+    names = exercise.arg_names
+    if "h0" not in names:
+        return
+    position = names.index("h0")
+    h0 = args[position]
+    if not (isinstance(h0, torch.Tensor) and h0.dim() == 3 and h0.shape[0] > 1):
+        return
+    yield Mistake(
+        "state_carried_into_h0",
+        "your answer is torch's with every row of `h0` after the first replaced by the final state "
+        "of the row before it: a layer or direction starts from the state another one finished with, "
+        "where it starts from its own row of h0",
+        _carried_solve(exercise.solve, position),
+    )
+    if "num_layers" in names and "bidirectional" in names:
+        for written, row in _H0_ROW_FORMULAS.items():
+            yield Mistake(
+                _identifier("h0_row", written),
+                f"your answer is torch's with layer k, direction d starting from h0[{written}] where "
+                "h0[k * D + d] belongs (D = 2 with two directions, else 1): h0's rows go layer by "
+                "layer, each layer's forward row and then its backward row",
+                _reindexed_solve(exercise.solve, position, names, row),
+            )
+
+
+_H0_ROW_FORMULAS = {
+    "k": lambda k, d, layers: k,
+    "k + d": lambda k, d, layers: k + d,
+    "d * num_layers + k": lambda k, d, layers: d * layers + k,
+}
+
+
+def _carried_solve(solve, position):
+    def altered(*args):
+        args = list(args)
+        h0 = args[position].clone()
+        for row in range(1, h0.shape[0]):
+            args[position] = h0
+            finals = [t for t in _leaves(solve(*args)) if t.shape == h0.shape]
+            h0 = h0.clone()
+            h0[row] = finals[0][row - 1]
+        args[position] = h0
+        return solve(*args)
+
+    return altered
+
+
+def _reindexed_solve(solve, position, names, row):
+    def altered(*args):
+        args = list(args)
+        layers = args[names.index("num_layers")]
+        directions = 2 if args[names.index("bidirectional")] else 1
+        h0 = args[position]
+        picks = [row(k, d, layers) for k in range(layers) for d in range(directions)]
+        if max(picks) >= h0.shape[0]:
+            raise IndexError(f"index {max(picks)} is out of bounds for h0's rows")
+        args[position] = h0[picks]
+        return solve(*args)
+
+    return altered
+
+
+def _leaves(answer):
+    return _flat(answer) if isinstance(answer, tuple) else [answer]
+
+
 def _layout_alterations(exercise, args):
     """For an exercise with a batch_first flag: a 3-D input whose time and batch axes were swapped
     with reshape or view (which keep the numbers' order in memory) in one of the two layouts."""
@@ -498,7 +648,10 @@ def _alterations(exercise, args):
     yield from _int_alterations(exercise, args)
     yield from _mask_alterations(exercise, args)
     yield from _slope_alterations(exercise)
+    yield from _gate_alterations(exercise)
     yield from _time_reversed(exercise, args)
+    yield from _first_step_skipped(exercise, args)
+    yield from _h0_rows(exercise, args)
 
 
 # A nonlinearity's slope written wrong: (function, identifier) -> (slope from output y and input a, how
@@ -563,6 +716,86 @@ def _slope_alterations(exercise):
                 f"your gradients are torch's with the slope of {function} at {where} {written}",
                 solve_with(_acting(function, group, slope)),
             )
+
+
+def _gate_alterations(exercise):
+    """torch's answer with one gate changed where it is used (``Exercise.gates``): its complement
+    (1 - f for f), left out (its factor 1), the other squashing function, or, for the state a layer
+    hands its cell, h and c in each other's places."""
+    if exercise.gates is None:
+        return
+    solve_with, sites = exercise.gates
+    by_gate = {}
+    for site, (function, gate, _, _) in sites.items():
+        by_gate.setdefault((function, gate), []).append(site)
+    for site, (function, gate, words, absent) in sites.items():
+        for kind, change, said in _gate_changes(function, gate, absent):
+            where = () if site == gate else ("in", site)
+            yield Mistake(
+                _identifier(site, kind) if function == "pair" else _identifier(gate, kind, *where),
+                f"your answer is torch's with one change at {words}: {said}",
+                solve_with(_changed_at([site], change)),
+            )
+    for (function, gate), group in by_gate.items():
+        if function == "sigmoid" and len(group) > 1:
+            yield Mistake(
+                _identifier(gate, "complement", "everywhere"),
+                f"your answer is torch's with the gate {gate} replaced by 1 - {gate} at each of its "
+                f"{len(group)} uses: {gate} and 1 - {gate} are in each other's places (check which "
+                f"term {gate} weights, and which 1 - {gate})",
+                solve_with(_changed_at(group, lambda a, y: 1 - y)),
+            )
+
+
+def _gate_changes(function, gate, absent):
+    """(identifier word, change(a, y) from the gate's input a and torch's output y, how it is said)."""
+    if function == "pair":
+        return [
+            (
+                "swapped",
+                lambda a, y: tuple(reversed(y)),
+                "they are in each other's places; check the order in which you pass h and c to the "
+                "cell (torch's cell takes (h, c))",
+            )
+        ]
+    other = "tanh" if function == "sigmoid" else "sigmoid"
+    changes = [
+        (
+            f"{other}_for_{function}",
+            lambda a, y: _FUNCTIONS[other](a),
+            f"{other} squashes it where {function} belongs",
+        )
+    ]
+    if function == "tanh":
+        return changes + [("no_tanh", lambda a, y: a, "its tanh is missing")]
+    changes.append(
+        (
+            "complement",
+            lambda a, y: 1 - y,
+            f"1 - {gate} stands where {gate} belongs (or {gate} where 1 - {gate} belongs): check "
+            "which of the two goes there",
+        )
+    )
+    if absent is not None:
+        changes.append(
+            (
+                "left_out",
+                lambda a, y: torch.full_like(y, float(absent)),
+                f"{gate} is left out there, as if it were {absent}, so that term is not weighted "
+                "by the gate",
+            )
+        )
+    return changes
+
+
+def _changed_at(group, change):
+    """An ``act`` that computes each gate as torch does, and applies ``change`` at the sites of ``group``."""
+
+    def act(site, function, a):
+        y = a if function == "pair" else _FUNCTIONS[function](a)
+        return change(a, y) if site in group else y
+
+    return act
 
 
 def _acting(function, group, slope):

@@ -30,7 +30,8 @@ def size_names(case):
     """{size: [names]} from a case's label ("N=3, L=4, H_in=2, H=5"), the axes of its shapes
     ("(L, N, D*H)"), its ``named_sizes`` ("4*H") and L + 1 (a sequence with h0 kept). A size with two
     names is ambiguous: ``letter`` and ``shape_in_letters`` then give the number, not a letter. A
-    flattened pair of axes (L*N) is named only where no other reading has its size. Sizes 0 and 1 are
+    flattened pair of axes (L*N) is named only where no other reading has its size, twice an axis (two
+    pieces joined along it) included. Sizes 0 and 1 are
     never named: they say nothing about which axis is which."""
     dims = {
         name: int(value)
@@ -54,8 +55,9 @@ def size_names(case):
     for (a, x), (b, y) in itertools.combinations(dims.items(), 2):
         if x > 1 and y > 1:
             pairs.setdefault(x * y, []).append(f"{a}*{b}")
+    doubled = {2 * x for x in dims.values()}  # two pieces of one axis joined (2*L: two sequences)
     for value, found in pairs.items():
-        if value not in names:  # two pairs of one size stay ambiguous: both are listed
+        if value not in names and value not in doubled:  # two pairs of one size stay ambiguous
             names[value] = found
     return {value: found for value, found in names.items() if value > 1}
 
