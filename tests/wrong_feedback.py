@@ -764,4 +764,53 @@ NAMED += [
     ("rnn_forward", forward_h0_by_layer_only, "h0_row_k", "starting from h0[k] where"),
 ]
 
+
+def _lstm_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad_c, wrong=""):
+    """The LSTM cell's gradients by hand; ``wrong`` names one product differentiated wrong."""
+    a_i, a_f, a_g, a_o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
+    c_next = f * c + i * g
+    tanh_c = torch.tanh(c_next)
+    d_o = grad_h * (c_next if wrong == "o takes c_next" else tanh_c)
+    d_c_next = grad_c + grad_h * o * (1 - tanh_c**2)
+    d_i, d_g = (
+        (d_c_next * i, d_c_next * g) if wrong == "own factors" else (d_c_next * g, d_c_next * i)
+    )
+    d_a = torch.cat(
+        [d_i * i * (1 - i), d_c_next * c * f * (1 - f), d_g * (1 - g**2), d_o * o * (1 - o)], dim=1
+    )  # (N, 4H)
+    return {
+        "x": d_a @ weight_ih,
+        "h": d_a @ weight_hh,
+        "c": d_c_next * f,
+        "weight_ih": d_a.T @ x,
+        "weight_hh": d_a.T @ h,
+        "bias_ih": d_a.sum(0),
+        "bias_hh": d_a.sum(0),
+    }
+
+
+def lstm_backward_o_takes_c_next(*args):
+    return _lstm_backward(*args, wrong="o takes c_next")
+
+
+def lstm_backward_own_factors(*args):
+    return _lstm_backward(*args, wrong="own factors")
+
+
+NAMED += [
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_takes_c_next,
+        "o_tanh_c_next_partner_c_next",
+        "multiplied by c_next where tanh(c_next) belongs",
+    ),
+    (
+        "lstm_cell_backward",
+        lstm_backward_own_factors,
+        "i_g_own_factor",
+        "the product rule gives each factor the other one",
+    ),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -648,6 +648,7 @@ def _alterations(exercise, args):
     yield from _int_alterations(exercise, args)
     yield from _mask_alterations(exercise, args)
     yield from _slope_alterations(exercise)
+    yield from _product_alterations(exercise)
     yield from _gate_alterations(exercise)
     yield from _time_reversed(exercise, args)
     yield from _first_step_skipped(exercise, args)
@@ -802,7 +803,69 @@ def _acting(function, group, slope):
     def act(site, name, a):
         if name == function and site in group:
             return _WrongSlope.apply(a, _FUNCTIONS[name], slope)
-        return _FUNCTIONS[name](a)
+        return _plain_act(name, a)
+
+    return act
+
+
+def _plain_act(name, a):
+    """A nonlinearity, or a product (a, b, a_in, b_in) -> a * b, as torch computes it."""
+    return a[0] * a[1] if name == "product" else _FUNCTIONS[name](a)
+
+
+class _WrongPartners(torch.autograd.Function):
+    """``a * b`` whose backward gives a the gradient times ``wa`` and b the gradient times ``wb``,
+    where the product rule gives them b and a."""
+
+    @staticmethod
+    def forward(ctx, a, b, wa, wb):
+        ctx.save_for_backward(wa, wb)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        wa, wb = ctx.saved_tensors
+        return grad * wa, grad * wb, None, None
+
+
+def _product_alterations(exercise):
+    """torch's gradients with one product a * b differentiated wrong: each factor's gradient
+    multiplied by itself instead of by the other factor, or by the other factor's input where the
+    factor itself belongs (c_next for tanh(c_next))."""
+    if exercise.slopes is None:
+        return
+    solve_with, sites = exercise.slopes
+    for site, function in sites.items():
+        if function != "product":
+            continue
+        first, second = site.split(" * ")
+        yield Mistake(
+            _identifier(site, "own_factor"),
+            f"your gradients are torch's with the product {site} differentiated wrong: each factor's "
+            "gradient is multiplied by that factor itself, where the product rule gives each factor "
+            f"the other one ({first} takes {second}, and {second} takes {first})",
+            solve_with(_partners_at(site, lambda a, b, a_in, b_in: (a, b))),
+        )
+        inner = re.fullmatch(r"\w+\((\w+)\)", second)
+        if inner:
+            yield Mistake(
+                _identifier(site, "partner", inner[1]),
+                f"your gradients are torch's with {first}'s gradient through {site} multiplied by "
+                f"{inner[1]} where {second} belongs: {first} multiplies {second}, so that is what "
+                f"its gradient takes",
+                solve_with(_partners_at(site, lambda a, b, a_in, b_in: (b_in, a))),
+            )
+
+
+def _partners_at(where, partners):
+    """An ``act`` with torch's functions everywhere and, at the product ``where``, the gradients'
+    multipliers ``partners(a, b, a_in, b_in)`` -> (for a, for b)."""
+
+    def act(site, name, a):
+        if name == "product" and site == where:
+            wa, wb = partners(*[t.detach() if t is not None else None for t in a])
+            return _WrongPartners.apply(a[0], a[1], wa, wb)
+        return _plain_act(name, a)
 
     return act
 
