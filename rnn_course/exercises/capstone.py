@@ -392,6 +392,23 @@ def _read_at(part, position):
     return read
 
 
+def _softmax_over_positions(logits, temperature, drawn):
+    """The softmax along dim 0 of the scores, (K, V) after the prompt or (1, V) later, then the last row."""
+    rows = logits if logits.dim() == 2 else logits[None]
+    return torch.softmax(rows / temperature, dim=0)[-1]
+
+
+def _history_fed(model, prompt, temperature, max_len, end_index, generator):
+    """The whole sequence so far (prompt and every drawn token) fed at each step, with the state."""
+    history = [prompt]
+
+    def feed(token, fed):
+        history.append(token)
+        return torch.cat(history)
+
+    return sample(model, prompt, temperature, max_len, end_index, generator, feed=feed)
+
+
 def _one_token_too_many(model, prompt, temperature, max_len, end_index, generator):
     return sample(model, prompt, temperature, max_len + 1, end_index, generator)
 
@@ -415,6 +432,18 @@ _SAMPLE_MISTAKES = (
         "your softmax runs over the wrong axis (one of size 1, e.g. dim=0 of a (1, V) row), so "
         "every probability is 1 and the draw is uniform: normalise over the V scores (dim=-1)",
         _sample_variant(weigh=lambda logits, t, drawn: torch.softmax(logits[None] / t, dim=0)[0]),
+    ),
+    (
+        "softmax_over_positions",
+        "your softmax runs over the positions (dim 0 of the (K, V) scores, or of a (1, V) row) "
+        "instead of over the V scores of the vocabulary: normalise along the vocabulary axis (dim=-1)",
+        _sample_variant(read=_read_at(lambda p: p, slice(None)), weigh=_softmax_over_positions),
+    ),
+    (
+        "history_fed_with_state",
+        "each step feeds the whole sequence so far together with the carried state, so the state "
+        "reads every earlier token again: with the state carried, feed only the newest token",
+        _history_fed,
     ),
     (
         "scores_multiply",
