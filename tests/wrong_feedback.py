@@ -813,4 +813,45 @@ NAMED += [
     ),
 ]
 
+
+@torch.no_grad()
+def sample_softmax_across_the_prompt(model, prompt, temperature, max_len, end_index, generator):
+    logits, state = model.step(prompt)  # (K, V)
+    tokens = []
+    while len(tokens) < max_len:
+        probs = F.softmax(logits / temperature, dim=0)[-1]  # normalised over the K positions
+        tokens.append(int(torch.multinomial(probs, 1, generator=generator)))
+        if tokens[-1] == end_index:
+            break
+        logits, state = model.step(torch.tensor(tokens[-1:]), state)
+    return torch.tensor(tokens)
+
+
+@torch.no_grad()
+def sample_whole_text_each_step(model, prompt, temperature, max_len, end_index, generator):
+    text = prompt.tolist()
+    logits, state = model.step(prompt)
+    tokens = []
+    for _ in range(max_len):
+        token = torch.multinomial(
+            torch.softmax(logits[-1] / temperature, -1), 1, generator=generator
+        )
+        tokens.append(token.item())
+        text.append(token.item())
+        if token.item() == end_index:
+            break
+        logits, state = model.step(torch.tensor(text), state)  # the state has read text already
+    return torch.tensor(tokens)
+
+
+NAMED += [
+    ("sample", sample_softmax_across_the_prompt, "softmax_over_positions", "over the positions"),
+    (
+        "sample",
+        sample_whole_text_each_step,
+        "history_fed_with_state",
+        "feed only the newest token",
+    ),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]
