@@ -172,6 +172,35 @@ def _update_by_hand(model, optimizer):
                 parameter -= optimizer.param_groups[0]["lr"] * parameter.grad
 
 
+def _backward_again(when):
+    """train_step with loss.backward() run a second time after clipping, when ``when(total_norm,
+    max_norm)``: fresh unclipped gradients added on top of the clipped ones."""
+
+    def step(model, optimizer, inputs, targets, lengths, max_norm):
+        losses = []
+
+        def gradients(optimizer, loss):
+            optimizer.zero_grad()
+            loss.backward(retain_graph=True)
+            losses.append(loss)
+
+        def clip(parameters, max_norm):
+            if when(clip_grad_norm_(parameters, max_norm), max_norm):
+                losses[0].backward()
+
+        return train_step(
+            model, optimizer, inputs, targets, lengths, max_norm, gradients=gradients, clip=clip
+        )
+
+    return step
+
+
+_BACKWARD_AGAIN = (
+    "loss.backward() runs again after the clipping, which adds fresh unclipped gradients to the "
+    "clipped ones (backward adds into .grad): run backward once, then clip, then step"
+)
+
+
 _NO_CLIP = (
     "your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
     "the gradients) and before optimizer.step() (which uses them)"
@@ -198,6 +227,16 @@ _STEP_MISTAKES = (
         _step_variant(gradients=lambda optimizer, loss: (loss.backward(), optimizer.zero_grad())),
     ),
     ("clip_none", _NO_CLIP, _step_variant(clip=lambda parameters, max_norm: None)),
+    (
+        "backward_again_after_clipping",
+        _BACKWARD_AGAIN,
+        _backward_again(lambda total, max_norm: True),
+    ),
+    (
+        "backward_again_when_clipped",
+        _BACKWARD_AGAIN,
+        _backward_again(lambda total, max_norm: total > max_norm),
+    ),
     (
         "clip_value",
         "you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
