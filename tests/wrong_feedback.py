@@ -875,4 +875,40 @@ NAMED += [
     ),
 ]
 
+
+def final_halves_whatever_the_directions(output, num_directions, batch_first):
+    time_major = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    H = time_major.size(2) // 2  # right only with two directions
+    finals = [time_major[-1, :, :H]] + [time_major[0, :, H:]] * (num_directions - 1)
+    return torch.stack(finals)
+
+
+NAMED += [
+    (
+        "final_states",
+        final_halves_whatever_the_directions,
+        "relation_to_torch",
+        "holds only the first half of its H axis: a size divided by 2",
+    ),
+]
+
+
+def loss_every_target_for_every_row(
+    x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets
+):
+    states, _ = _run(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)  # (L, N, H)
+    log_probs = F.log_softmax(states @ weight_out.T + bias_out, dim=-1)
+    rows = log_probs.reshape(-1, log_probs.shape[-1])  # (L*N, C)
+    return -rows[:, targets.reshape(-1)].mean()  # (L*N, L*N): every row with every target
+
+
+NAMED += [
+    (
+        "rnn_loss",
+        loss_every_target_for_every_row,
+        "every_targets_for_each_position",
+        "scored against all the targets",
+    ),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

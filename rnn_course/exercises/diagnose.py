@@ -555,6 +555,38 @@ def _leaves(answer):
     return _flat(answer) if isinstance(answer, tuple) else [answer]
 
 
+def _every_target(exercise, args):
+    """A tensor of class indices (an argument named like ``targets``) used whole where each position
+    takes its own entry: the answer averaged over every target given to every position."""
+    for position, (name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if "target" not in name and name != "tgt":
+            continue
+        if not (
+            isinstance(arg, torch.Tensor) and arg.dtype == torch.int64 and 1 < arg.numel() <= 64
+        ):
+            continue
+        yield Mistake(
+            _identifier("every", name, "for_each_position"),
+            f"your answer is torch's averaged over every entry of `{name}` given to every position: each "
+            f"position is scored against all the targets where it takes only its own (indexing the "
+            f"class axis with the whole `{name}` tensor pairs every position with every target)",
+            _every_target_solve(exercise.solve, position),
+        )
+
+
+def _every_target_solve(solve, position):
+    def altered(*args):
+        args = list(args)
+        targets = args[position]
+        answers = []
+        for value in targets.flatten():
+            args[position] = torch.full_like(targets, int(value))
+            answers.append(solve(*args))
+        return torch.stack(answers).mean(0)
+
+    return altered
+
+
 def _layout_alterations(exercise, args):
     """For an exercise with a batch_first flag: a 3-D input whose time and batch axes were swapped
     with reshape or view (which keep the numbers' order in memory) in one of the two layouts."""
@@ -653,6 +685,7 @@ def _alterations(exercise, args):
     yield from _time_reversed(exercise, args)
     yield from _first_step_skipped(exercise, args)
     yield from _h0_rows(exercise, args)
+    yield from _every_target(exercise, args)
 
 
 # A nonlinearity's slope written wrong: (function, identifier) -> (slope from output y and input a, how

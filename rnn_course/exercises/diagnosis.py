@@ -1120,6 +1120,12 @@ def _narrowed(name, expected, got, axes):
             f"`{name}` keeps only the {which} entry of its {axes[axis]} axis: an index of size 1 on that "
             "axis (such as gather's index) that is not expanded over it, or a slice that is too short"
         )
+    if short is got and 2 * size == long_.shape[axis]:
+        return (
+            f"`{name}` holds only the {which} half of its {axes[axis]} axis: a size divided by 2, a "
+            "slice to half the axis or a loop that stops halfway, where the whole axis belongs; check "
+            "where that size comes from"
+        )
     if short is got:
         return (
             f"`{name}` has too few entries along its {axes[axis]} axis, and the ones it has are torch's {which} "
