@@ -417,6 +417,13 @@ def _ml_ignore_index_zero(logits, targets, lengths, batch_first):
     return F.cross_entropy(logits.permute(1, 2, 0), targets.T, ignore_index=0)
 
 
+def _ml_padding_as_class_0(logits, targets, lengths, batch_first):
+    """The padded targets set to class 0 and class 0 ignored: real positions of class 0 dropped too."""
+    loss, real = _masked_parts(logits, targets, lengths, batch_first)
+    kept = real & (_time_major(logits, targets, batch_first)[1] != 0)  # (L, N)
+    return (loss * kept).sum() / kept.sum()
+
+
 def _ml_softmax_first(logits, targets, lengths, batch_first):
     return _ml_masked_mean(logits.softmax(-1), targets, lengths, batch_first)
 
@@ -565,6 +572,13 @@ register(
                 "you use ignore_index on the targets as they are, but padded targets may hold any class "
                 "(0 included), and real targets can be that class too: mark the padding from lengths",
                 _ml_ignore_index_zero,
+            ),
+            Mistake(
+                "padding_as_class_0",
+                "you set the padded targets to class 0 and ignore class 0, which also drops every real "
+                "position whose target is class 0: class 0 is a real class; leave out the padding "
+                "through the mask of real positions (from lengths) instead",
+                _ml_padding_as_class_0,
             ),
             Mistake(
                 "softmax_first",
