@@ -960,4 +960,24 @@ NAMED += [
     ("rnn_backward", bptt_h0_loop_ends_early, "h0_grad_one_step_short", "stops one step short"),
 ]
 
+
+def seq2seq_steps_concatenated(step, h, tgt, sos_index, pad_index):
+    previous = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    scores = []
+    for t in range(tgt.shape[1]):
+        logits, h = step(previous[:, t], h)
+        scores.append(logits)
+    flat = torch.cat(scores)  # (L*N, C): step by step, each step's whole batch
+    return F.cross_entropy(flat, tgt.flatten(), ignore_index=pad_index)  # tgt row by row
+
+
+NAMED += [
+    (
+        "seq2seq_loss",
+        seq2seq_steps_concatenated,
+        "steps_flattened_time_first",
+        "paired with another position's target",
+    ),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]
