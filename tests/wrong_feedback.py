@@ -771,7 +771,7 @@ def _lstm_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad
     i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
     c_next = f * c + i * g
     tanh_c = torch.tanh(c_next)
-    d_o = grad_h * (c_next if wrong == "o takes c_next" else tanh_c)
+    d_o = grad_h * {"o takes c_next": c_next, "o takes nothing": 1}.get(wrong, tanh_c)
     d_c_next = grad_c + grad_h * o * (1 - tanh_c**2)
     d_i, d_g = (
         (d_c_next * i, d_c_next * g) if wrong == "own factors" else (d_c_next * g, d_c_next * i)
@@ -977,6 +977,39 @@ NAMED += [
         seq2seq_steps_concatenated,
         "steps_flattened_time_first",
         "paired with another position's target",
+    ),
+]
+
+
+def lstm_backward_o_gradient_alone(*args):
+    return _lstm_backward(*args, wrong="o takes nothing")
+
+
+def stacked_bias_hh_twice(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        w_ih, w_hh, b_ih, b_hh = _weights(params, layer)
+        h, states = h0[layer], []
+        for x_t in layer_input:
+            h = torch.tanh(x_t @ w_ih.T + b_hh + h @ w_hh.T + b_hh + b_ih - b_hh + b_hh)
+            states.append(h)
+        layer_input = torch.stack(states)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+NAMED += [
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_gradient_alone,
+        "o_tanh_c_next_o_without_tanh_c_next",
+        "o's gradient through o * tanh(c_next) not multiplied by tanh(c_next)",
+    ),
+    (
+        "stacked_rnn",
+        stacked_bias_hh_twice,
+        "doubled_every_params_bias_hh_l",
+        "that bias is added twice",
     ),
 ]
 

@@ -267,9 +267,9 @@ def _altered_input(exercise, evidence):
     """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
     if exercise.solve is None or not any(_returned_wrong(c, o, exercise) for c, o in evidence):
         return None  # an altered input that only raises says nothing: its error is the alteration's
-    evidence = sorted(
-        evidence, key=lambda item: not _returned_wrong(*item, exercise)
-    )  # a wrong one first: fast
+    evidence = sorted(  # a wrong one first (fast), the one with the most dict entries (layers) first
+        evidence, key=lambda item: (not _returned_wrong(*item, exercise), -_entries(item[0].args))
+    )
     for mistake in _alterations(exercise, evidence[0][0].args):
         if all(
             _behaves_alike(mistake, c, o, exercise)
@@ -278,6 +278,11 @@ def _altered_input(exercise, evidence):
         ):
             return Diagnosis(mistake.name, mistake.message)
     return None
+
+
+def _entries(args):
+    """How many entries the dict arguments of a case hold (a stacked RNN's parameters: 4 per layer)."""
+    return sum(len(arg) for arg in args if isinstance(arg, dict))
 
 
 _ALTERED = {
@@ -879,6 +884,17 @@ def _product_alterations(exercise):
             f"the other one ({first} takes {second}, and {second} takes {first})",
             solve_with(_partners_at(site, lambda a, b, a_in, b_in: (a, b))),
         )
+        for factor, partner, left_out in (
+            (first, second, lambda a, b, a_in, b_in: (torch.ones_like(b), a)),
+            (second, first, lambda a, b, a_in, b_in: (b, torch.ones_like(a))),
+        ):
+            yield Mistake(
+                _identifier(site, factor, "without", partner),
+                f"your gradients are torch's with {factor}'s gradient through {site} not multiplied "
+                f"by {partner}: {factor} reaches the product only through {partner}, so its gradient "
+                f"is the incoming one times {partner}",
+                solve_with(_partners_at(site, left_out)),
+            )
         inner = re.fullmatch(r"\w+\((\w+)\)", second)
         if inner:
             yield Mistake(
@@ -922,6 +938,13 @@ def _family_alterations(solve, position, arg_name, arg):
             message,
             _altered_family(solve, position, family),
         )
+        if "bias" in family:
+            yield Mistake(
+                _identifier("doubled_every", arg_name, family),
+                f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) doubled: "
+                "that bias is added twice",
+                _altered_family(solve, position, family, lambda d, k: 2 * d[k]),
+            )
         first = keys[0]
         if all(arg[k].shape == arg[first].shape for k in keys):
             yield Mistake(
