@@ -4,11 +4,17 @@
 
 1. the first catalogued Mistake of the exercise that behaves like the learner's function on every
    case run (the same answer, or the same error);
-2. an altered input under which torch's answer (``Exercise.solve``) is the learner's: an argument
+2. an answer that changed when the function ran again on the same inputs (``Outcome.varies``):
+   something draws at random where the answer is fixed;
+3. an altered input under which torch's answer (``Exercise.solve``) is the learner's: an argument
    left out, a square weight (or each gate's square block) transposed, an incoming gradient not
    multiplied in, one input used where another belongs, a layer's entries taken from layer 0, a mask
-   inverted, a literal 0 for an index, or (``Exercise.slopes``) a nonlinearity's slope written wrong;
-3. a cause read off the wrong answers or the error by ``diagnosis`` (no catalogue needed), including
+   inverted, a literal 0 for an index, x without its first step (h0 kept as the first row or not),
+   h0's rows carried over or indexed by another formula, every target given to every position, or
+   torch's computation changed inside: (``Exercise.slopes``) a nonlinearity's slope written wrong or
+   a product's factors given the wrong partners, (``Exercise.gates``) a gate's complement, a gate
+   left out or the other squashing function where the gate is used;
+4. a cause read off the wrong answers or the error by ``diagnosis`` (no catalogue needed), including
    torch's numbers in another kind of dtype and a dict's keys or form.
 
 What it finds is a ``Diagnosis``: the mistake's identifier (``CheckResult.mistake``) and its message.
@@ -267,8 +273,11 @@ def _altered_input(exercise, evidence):
     """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
     if exercise.solve is None or not any(_returned_wrong(c, o, exercise) for c, o in evidence):
         return None  # an altered input that only raises says nothing: its error is the alteration's
-    evidence = sorted(  # a wrong one first (fast), the one with the most dict entries (layers) first
-        evidence, key=lambda item: (not _returned_wrong(*item, exercise), -_entries(item[0].args))
+    evidence = (
+        sorted(  # a wrong one first (fast), the one with the most dict entries (layers) first
+            evidence,
+            key=lambda item: (not _returned_wrong(*item, exercise), -_entries(item[0].args)),
+        )
     )
     for mistake in _alterations(exercise, evidence[0][0].args):
         if all(

@@ -11,7 +11,8 @@ cause instead of "wrong values" or a raw torch error:
   the opposite sign, a constant factor (named: "a factor of N"), reversed or shifted along an axis,
   the right numbers in another layout (reshape instead of transpose), right at some positions of an
   axis only (only the first sequence in the batch, only the forward half), an extra or missing axis,
-  or one entry of the answer (or of an input) in place of the whole.
+  half an axis kept, one entry of the answer (or of an input) in place of the whole, or the mean or
+  sum of one over an axis.
 
 Everything here runs in the checker's own process, on plain data only, and never prints a value.
 """
@@ -976,6 +977,25 @@ def _slice_of_other(name, got, others, names):
                     return f"`{name}` equals {where}"
                 if _same_numbers(got, part):
                     return f"`{name}` holds exactly the numbers of {where}, arranged differently"
+    return _pooled(name, got, others, names)
+
+
+def _pooled(name, got, others, names):
+    """`name` is the mean or the sum of another output or an input over one of its axes: an average
+    (or a total) where one entry of that axis belongs."""
+    for other, tensor in others:
+        shown = other if other.startswith("your") else f"`{other}`"
+        for axis in range(tensor.dim()):
+            if tensor.shape[axis] < 2:
+                continue
+            size = name_size(tensor.shape[axis], names)
+            for pool, words in ((tensor.mean, "mean"), (tensor.sum, "sum")):
+                if _close(got, pool(axis)):
+                    return (
+                        f"`{name}` is the {words} of {shown} over its axis {axis} ({size}): "
+                        f"{'an average' if words == 'mean' else 'a total'} where one entry of that "
+                        "axis belongs (or the wrong axis reduced)"
+                    )
     return None
 
 
