@@ -22,8 +22,8 @@ import pytest
 from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
-# Round 1's goal (issue 18), and round 2's floor: the rate it reached once tuned on.
-TARGET_RATE = {"attempts": 0.90, "attempts2": 0.93}
+# The floors each round has reached (issue 18 asks 90 % of unseen mistakes; both rounds were tuned on).
+TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 
@@ -134,8 +134,8 @@ def test_named_cause_rate_report(capsys, round_):
 
 @pytest.mark.parametrize("round_", ROUNDS)
 def test_named_cause_rate_reaches_target(round_):
-    """Issue 18: the right cause is named for at least 90 % of round 1's independent wrong attempts;
-    round 2 (held out until measured at 82.1 %) keeps the rate it reached once tuned on."""
+    """Issue 18 asks 90 % of unseen mistakes named. Both rounds were tuned on (round 2 was 82.1 % when
+    first measured, held out); each keeps the rate it reached, which is every attempt."""
     table, _, _ = _rates(round_)
     total = sum(t for t, _, _ in table.values())
     right = sum(r for _, _, r in table.values())

@@ -191,6 +191,9 @@ def test_a_size_with_two_readings_gets_no_letter():
     names = size_names(case)
     assert letter(5, names) == "5" and shape_in_letters((5, 3, 5), names) is None
     assert "H or L + 1" in name_size(5, names)
+    # 12 is N*H_in and also 2*L (two sequences joined along time): no pair is named for it
+    doubled = size_names(Case((), None, "L=6, N=3, H_in=4, H=5", ("(L, N, 2*H)",)))
+    assert letter(12, doubled) == "12" and shape_in_letters((12, 3, 5), doubled) is None
 
 
 def test_the_four_mislabels_are_gone():

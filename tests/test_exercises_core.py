@@ -674,3 +674,22 @@ def test_check_leaves_the_global_random_state_alone():
         np.random.seed(0)
         assert torch.equal(after[0], torch.rand(2)), exercise_id
         assert after[1:] == (random.random(), np.random.rand()), exercise_id
+
+
+def test_an_answer_that_changes_between_runs_is_seen_and_travels():
+    """The first wrong answer is run again: one drawn at random differs, a fixed wrong one does not."""
+    exercise = get_exercise("rnn_cell")
+    cases = exercise.cases()
+
+    def drawn(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+        return torch.rand(h.shape, dtype=h.dtype)
+
+    def fixed(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+        return torch.tanh(x @ weight_ih.T + h @ weight_hh.T)
+
+    assert run_learner(exercise, drawn, cases)[0].varies
+    assert not any(o.varies for o in run_learner(exercise, fixed, cases))
+    arrays = {}
+    outcome = run_learner(exercise, drawn, cases)[0]
+    assert Outcome.from_plain(outcome.to_plain(arrays), arrays).varies
+    assert check("rnn_cell", drawn).mistake == "answer_varies"

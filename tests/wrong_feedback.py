@@ -491,14 +491,20 @@ def stacked_bias_ih_for_both(x, h0, params, num_layers):
     return x, torch.stack(finals)
 
 
-def _greedy(step, h, sos_index, eos_index, pad_index, max_len, fill=None, dtype=torch.long):
-    """Greedy decoding: tokens (N, T), a finished row padded with ``fill`` (pad_index by default)."""
+def _greedy(
+    step, h, sos_index, eos_index, pad_index, max_len, fill=None, dtype=torch.long, pick="argmax"
+):
+    """Greedy decoding: tokens (N, T), a finished row padded with ``fill`` (pad_index by default);
+    pick="draw" draws each token from the softmax instead of taking the argmax."""
     n = h.shape[0]
     tokens = torch.full((n, max_len), pad_index if fill is None else fill, dtype=dtype)
     y, ended = torch.full((n,), sos_index), torch.zeros(n, dtype=torch.bool)
     for t in range(max_len):
         logits, h = step(y, h)
-        y = logits.argmax(dim=-1)
+        if pick == "draw":
+            y = torch.multinomial(logits.softmax(dim=-1), 1).squeeze(1)
+        else:
+            y = logits.argmax(dim=-1)
         tokens[~ended, t] = y[~ended].to(dtype)
         ended = ended | (y == eos_index)
         if ended.all():
@@ -601,6 +607,423 @@ NAMED += [
         backward_slope_squared_late,
         "tanh_slope_square_misplaced_at_h_next",
         "the square is misplaced",
+    ),
+]
+
+
+# --- third pass: classes named across exercises -----------------------------------------------
+
+
+def stacked_dropout_between_layers(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        layer_input, h = _run(layer_input, h0[layer], *_weights(params, layer))
+        finals.append(h)
+        if layer < num_layers - 1:
+            layer_input = F.dropout(layer_input, p=0.3)  # dropout is on unless training=False
+    return layer_input, torch.stack(finals)
+
+
+def greedy_draws_a_token(step, h, sos_index, eos_index, pad_index, max_len):
+    return _greedy(step, h, sos_index, eos_index, pad_index, max_len, pick="draw")
+
+
+def lstm_layer_from_the_second_step(x, h0, c0, *weights):
+    h, c, states = h0, c0, [h0]
+    for t in range(1, x.shape[0]):
+        h, c = _lstm(x[t], h, c, *weights)
+        states.append(h)
+    return torch.stack(states), (h, c)
+
+
+def stacked_from_the_second_step(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        h, states = h0[layer], []
+        for t in range(1, layer_input.shape[0]) if layer == 0 else range(layer_input.shape[0]):
+            h = _step(layer_input[t], h, *_weights(params, layer))
+            states.append(h)
+        layer_input = torch.stack(states)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+NAMED += [
+    ("stacked_rnn", stacked_dropout_between_layers, "answer_varies", "draws at random"),
+    ("greedy_decode", greedy_draws_a_token, "answer_varies", "a greedy choice is the argmax"),
+    ("lstm_layer", lstm_layer_from_the_second_step, "h0_in_first_row", "x_1 is never read"),
+    ("stacked_rnn", stacked_from_the_second_step, "first_step_skipped", "starts one step late"),
+]
+
+
+def _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+
+
+def lstm_forget_gate_as_forgetting(x, h, c, *weights):
+    i, f, g, o = _gates(x, h, *weights)
+    c_next = (1 - f) * c + i * g  # f read as how much to forget
+    return o * torch.tanh(c_next), c_next
+
+
+def lstm_without_input_gate(x, h, c, *weights):
+    i, f, g, o = _gates(x, h, *weights)
+    c_next = f * c + g
+    return o * torch.tanh(c_next), c_next
+
+
+def _gru_parts(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    r_x, z_x, n_x = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
+    r_h, z_h, n_h = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(r_x + r_h), torch.sigmoid(z_x + z_h)
+    return torch.tanh(n_x + r * n_h), z
+
+
+def gru_old_state_unweighted(x, h, *weights):
+    n, z = _gru_parts(x, h, *weights)
+    return (1 - z) * n + h
+
+
+def gru_one_minus_z_on_both(x, h, *weights):
+    n, z = _gru_parts(x, h, *weights)
+    return (1 - z) * n + (1 - z) * h
+
+
+def lstm_layer_cell_gets_c_then_h(x, h0, c0, *weights):
+    h, c, states = h0, c0, []
+    for x_t in x:
+        h, c = _lstm(x_t, c, h, *weights)
+        states.append(h)
+    return torch.stack(states), (h, c)
+
+
+NAMED += [
+    ("lstm_cell", lstm_forget_gate_as_forgetting, "f_complement", "1 - f stands where f belongs"),
+    ("lstm_cell", lstm_without_input_gate, "i_left_out", "the input gate i"),
+    ("gru_cell", gru_old_state_unweighted, "z_left_out_in_z_h", "z is left out there"),
+    ("gru_cell", gru_one_minus_z_on_both, "z_complement_in_z_h", "the old state's weight z"),
+    ("lstm_layer", lstm_layer_cell_gets_c_then_h, "state_swapped", "h and c handed to each step's"),
+]
+
+
+def forward_state_carried_on(x, h0, params, num_layers, bidirectional, batch_first):
+    x = x.transpose(0, 1) if batch_first else x
+    layer_input, finals, h = x, [], h0[0]
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(2 if bidirectional else 1):
+            steps = layer_input.flip(0) if d else layer_input
+            out, h = _run(steps, h, *_weights(params, layer, "_reverse" * d))  # h goes on
+            outputs.append(out.flip(0) if d else out)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return (layer_input.transpose(0, 1) if batch_first else layer_input), torch.stack(finals)
+
+
+def bidirectional_backward_from_forward_end(x, h0, params, layer=0):
+    forward, h_forward = _run(x, h0[0], *_weights(params, layer))
+    backward, h_backward = _run(x.flip(0), h_forward, *_weights(params, layer, "_reverse"))
+    return torch.cat([forward, backward.flip(0)], dim=2), torch.stack([h_forward, h_backward])
+
+
+def _forward_with_h0_row(x, h0, params, num_layers, bidirectional, batch_first, row):
+    x = x.transpose(0, 1) if batch_first else x
+    D = 2 if bidirectional else 1
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        outputs = []
+        for d in range(D):
+            steps = layer_input.flip(0) if d else layer_input
+            out, h = _run(steps, h0[row(layer, d)], *_weights(params, layer, "_reverse" * d))
+            outputs.append(out.flip(0) if d else out)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return (layer_input.transpose(0, 1) if batch_first else layer_input), torch.stack(finals)
+
+
+def forward_h0_by_layer_only(x, h0, params, num_layers, bidirectional, batch_first):
+    return _forward_with_h0_row(
+        x, h0, params, num_layers, bidirectional, batch_first, lambda k, d: k
+    )
+
+
+NAMED += [
+    (
+        "rnn_forward",
+        forward_state_carried_on,
+        "state_carried_into_h0",
+        "from the state another one",
+    ),
+    (
+        "bidirectional_rnn",
+        bidirectional_backward_from_forward_end,
+        "state_carried_into_h0",
+        "replaced by the final state of the row before it",
+    ),
+    ("rnn_forward", forward_h0_by_layer_only, "h0_row_k", "starting from h0[k] where"),
+]
+
+
+def _lstm_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad_c, wrong=""):
+    """The LSTM cell's gradients by hand; ``wrong`` names one product differentiated wrong."""
+    a_i, a_f, a_g, a_o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
+    c_next = f * c + i * g
+    tanh_c = torch.tanh(c_next)
+    d_o = grad_h * {"o takes c_next": c_next, "o takes nothing": 1}.get(wrong, tanh_c)
+    d_c_next = grad_c + grad_h * o * (1 - tanh_c**2)
+    d_i, d_g = (
+        (d_c_next * i, d_c_next * g) if wrong == "own factors" else (d_c_next * g, d_c_next * i)
+    )
+    d_a = torch.cat(
+        [d_i * i * (1 - i), d_c_next * c * f * (1 - f), d_g * (1 - g**2), d_o * o * (1 - o)], dim=1
+    )  # (N, 4H)
+    return {
+        "x": d_a @ weight_ih,
+        "h": d_a @ weight_hh,
+        "c": d_c_next * f,
+        "weight_ih": d_a.T @ x,
+        "weight_hh": d_a.T @ h,
+        "bias_ih": d_a.sum(0),
+        "bias_hh": d_a.sum(0),
+    }
+
+
+def lstm_backward_o_takes_c_next(*args):
+    return _lstm_backward(*args, wrong="o takes c_next")
+
+
+def lstm_backward_own_factors(*args):
+    return _lstm_backward(*args, wrong="own factors")
+
+
+NAMED += [
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_takes_c_next,
+        "o_tanh_c_next_partner_c_next",
+        "multiplied by c_next where tanh(c_next) belongs",
+    ),
+    (
+        "lstm_cell_backward",
+        lstm_backward_own_factors,
+        "i_g_own_factor",
+        "the product rule gives each factor the other one",
+    ),
+]
+
+
+@torch.no_grad()
+def sample_softmax_across_the_prompt(model, prompt, temperature, max_len, end_index, generator):
+    logits, state = model.step(prompt)  # (K, V)
+    tokens = []
+    while len(tokens) < max_len:
+        probs = F.softmax(logits / temperature, dim=0)[-1]  # normalised over the K positions
+        tokens.append(int(torch.multinomial(probs, 1, generator=generator)))
+        if tokens[-1] == end_index:
+            break
+        logits, state = model.step(torch.tensor(tokens[-1:]), state)
+    return torch.tensor(tokens)
+
+
+@torch.no_grad()
+def sample_whole_text_each_step(model, prompt, temperature, max_len, end_index, generator):
+    text = prompt.tolist()
+    logits, state = model.step(prompt)
+    tokens = []
+    for _ in range(max_len):
+        token = torch.multinomial(
+            torch.softmax(logits[-1] / temperature, -1), 1, generator=generator
+        )
+        tokens.append(token.item())
+        text.append(token.item())
+        if token.item() == end_index:
+            break
+        logits, state = model.step(torch.tensor(text), state)  # the state has read text already
+    return torch.tensor(tokens)
+
+
+NAMED += [
+    ("sample", sample_softmax_across_the_prompt, "softmax_over_positions", "over the positions"),
+    (
+        "sample",
+        sample_whole_text_each_step,
+        "history_fed_with_state",
+        "feed only the newest token",
+    ),
+]
+
+
+def step_backward_after_clipping_too(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    logits, _ = model.step(inputs)
+    loss = F.cross_entropy(logits.transpose(1, 2), targets, ignore_index=0)
+    loss.backward(retain_graph=True)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    loss.backward()  # "to be sure the gradients are there": they add up with the clipped ones
+    optimizer.step()
+    return loss.detach()
+
+
+NAMED += [
+    (
+        "train_step",
+        step_backward_after_clipping_too,
+        "backward_again_after_clipping",
+        "adds fresh unclipped gradients",
+    ),
+]
+
+
+def final_halves_whatever_the_directions(output, num_directions, batch_first):
+    time_major = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    H = time_major.size(2) // 2  # right only with two directions
+    finals = [time_major[-1, :, :H]] + [time_major[0, :, H:]] * (num_directions - 1)
+    return torch.stack(finals)
+
+
+NAMED += [
+    (
+        "final_states",
+        final_halves_whatever_the_directions,
+        "relation_to_torch",
+        "holds only the first half of its H axis: a size divided by 2",
+    ),
+]
+
+
+def loss_every_target_for_every_row(
+    x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets
+):
+    states, _ = _run(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)  # (L, N, H)
+    log_probs = F.log_softmax(states @ weight_out.T + bias_out, dim=-1)
+    rows = log_probs.reshape(-1, log_probs.shape[-1])  # (L*N, C)
+    return -rows[:, targets.reshape(-1)].mean()  # (L*N, L*N): every row with every target
+
+
+NAMED += [
+    (
+        "rnn_loss",
+        loss_every_target_for_every_row,
+        "every_targets_for_each_position",
+        "scored against all the targets",
+    ),
+]
+
+
+def masked_padding_set_to_class_0(logits, targets, lengths, batch_first):
+    if not batch_first:
+        logits, targets = logits.transpose(0, 1), targets.T  # (N, L, C), (N, L)
+    real = torch.arange(targets.shape[1])[None, :] < lengths[:, None]  # (N, L)
+    padded_to_0 = torch.where(real, targets, torch.zeros_like(targets))
+    log_probs = F.log_softmax(logits, dim=-1).transpose(1, 2)  # (N, C, L)
+    return F.nll_loss(log_probs, padded_to_0, ignore_index=0)
+
+
+NAMED += [
+    (
+        "masked_loss",
+        masked_padding_set_to_class_0,
+        "padding_as_class_0",
+        "class 0 is a real class",
+    ),
+]
+
+
+def bptt_h0_loop_ends_early(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, grad_output):
+    states = [h0]
+    for x_t in x:
+        states.append(_step(x_t, states[-1], weight_ih, weight_hh, bias_ih, bias_hh))
+    grads = {k: 0 for k in ("weight_ih", "weight_hh", "bias")}
+    grad_x, carried, to_h0 = torch.zeros_like(x), torch.zeros_like(h0), torch.zeros_like(h0)
+    for t in reversed(range(len(x))):
+        if t == 0:
+            to_h0 = carried  # taken before x_1's step: one step short
+        da = (grad_output[t] + carried) * (1 - states[t + 1] ** 2)
+        grads["weight_ih"] = grads["weight_ih"] + da.T @ x[t]
+        grads["weight_hh"] = grads["weight_hh"] + da.T @ states[t]
+        grads["bias"] = grads["bias"] + da.sum(0)
+        grad_x[t] = da @ weight_ih
+        carried = da @ weight_hh
+    return {
+        "x": grad_x,
+        "h0": to_h0,
+        "weight_ih": grads["weight_ih"],
+        "weight_hh": grads["weight_hh"],
+        "bias_ih": grads["bias"],
+        "bias_hh": grads["bias"],
+    }
+
+
+NAMED += [
+    ("rnn_backward", bptt_h0_loop_ends_early, "h0_grad_one_step_short", "stops one step short"),
+]
+
+
+def seq2seq_steps_concatenated(step, h, tgt, sos_index, pad_index):
+    previous = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    scores = []
+    for t in range(tgt.shape[1]):
+        logits, h = step(previous[:, t], h)
+        scores.append(logits)
+    flat = torch.cat(scores)  # (L*N, C): step by step, each step's whole batch
+    return F.cross_entropy(flat, tgt.flatten(), ignore_index=pad_index)  # tgt row by row
+
+
+NAMED += [
+    (
+        "seq2seq_loss",
+        seq2seq_steps_concatenated,
+        "steps_flattened_time_first",
+        "paired with another position's target",
+    ),
+]
+
+
+def lstm_backward_o_gradient_alone(*args):
+    return _lstm_backward(*args, wrong="o takes nothing")
+
+
+def stacked_bias_hh_twice(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for layer in range(num_layers):
+        w_ih, w_hh, b_ih, b_hh = _weights(params, layer)
+        h, states = h0[layer], []
+        for x_t in layer_input:
+            h = torch.tanh(x_t @ w_ih.T + b_hh + h @ w_hh.T + b_hh + b_ih - b_hh + b_hh)
+            states.append(h)
+        layer_input = torch.stack(states)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+NAMED += [
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_gradient_alone,
+        "o_tanh_c_next_o_without_tanh_c_next",
+        "o's gradient through o * tanh(c_next) not multiplied by tanh(c_next)",
+    ),
+    (
+        "stacked_rnn",
+        stacked_bias_hh_twice,
+        "doubled_every_params_bias_hh_l",
+        "that bias is added twice",
+    ),
+]
+
+
+def last_mean_over_all_steps(output, lengths, batch_first):
+    return output.mean(dim=1 if batch_first else 0)  # every step, padding too, averaged
+
+
+NAMED += [
+    (
+        "last_valid_output",
+        last_mean_over_all_steps,
+        "relation_to_torch",
+        "is the mean of your input `output` over its axis",
     ),
 ]
 

@@ -272,6 +272,17 @@ def clip_norm_of_whole_list_only_first(grads, max_norm):
     return [grads[0] * coef] + [g.clone() for g in grads[1:]], total
 
 
+def clip_factor_inverted(grads, max_norm):
+    total = _l2(grads)
+    scale = 1 / min(1.0, max_norm / total.item())  # the reciprocal of the cap, not the cap
+    return [g * scale for g in grads], total
+
+
+def clip_factor_flipped_and_capped(grads, max_norm):
+    total = _l2(grads)
+    return [g * min(1.0, (total / max_norm).item()) for g in grads], total
+
+
 # ---------------------------------------------------------------------------------------------
 # last_valid_output(output, lengths, batch_first) -> (N, H)
 # ---------------------------------------------------------------------------------------------
@@ -321,6 +332,12 @@ def last_rows_sorted(output, lengths, batch_first):
 
 def last_ignores_batch_first(output, lengths, batch_first):
     return output[lengths - 1, torch.arange(len(lengths))]
+
+
+def last_index_capped_without_minus_one(output, lengths, batch_first):
+    seq = output if batch_first else output.transpose(0, 1)  # (N, L, H)
+    steps = torch.minimum(lengths, torch.tensor(seq.shape[1] - 1))
+    return torch.stack([seq[i, int(t)] for i, t in enumerate(steps)])
 
 
 def last_first_step(output, lengths, batch_first):
@@ -377,7 +394,10 @@ WRONG = [
     ("clip_grad_norm", clip_in_place, "changed its input `grads`"),
     ("clip_grad_norm", clip_sum_of_norms, "add up the norms of the tensors"),
     ("clip_grad_norm", clip_no_sqrt, "sum of squares"),
-    ("clip_grad_norm", clip_inf_norm, None),
+    ("clip_grad_norm", clip_inf_norm, "the infinity norm"),
+    ("clip_grad_norm", clip_factor_inverted, "your scale factor is upside down"),
+    ("clip_grad_norm", clip_factor_flipped_and_capped, "your scale factor is upside down"),
+    ("last_valid_output", last_index_capped_without_minus_one, "capping the index"),
     ("clip_grad_norm", clip_norm_of_whole_list_only_first, "clipped_grads[1]"),
     ("last_valid_output", last_padded, "last padded step"),
     ("last_valid_output", last_axis0_always, "output[-1] whatever the layout"),
@@ -388,7 +408,7 @@ WRONG = [
     ("last_valid_output", last_rows_sorted, "rows come out sorted by length"),
     ("last_valid_output", last_ignores_batch_first, "even when batch_first=True"),
     ("last_valid_output", last_first_step, "first time step"),
-    ("last_valid_output", last_mean_of_valid, None),
+    ("last_valid_output", last_mean_of_valid, "you average each sequence's outputs"),
     ("last_valid_output", last_longest_for_all, None),
 ]
 

@@ -199,6 +199,35 @@ def _update_by_hand(model, optimizer):
                 parameter -= optimizer.param_groups[0]["lr"] * parameter.grad
 
 
+def _backward_again(when):
+    """train_step with loss.backward() run a second time after clipping, when ``when(total_norm,
+    max_norm)``: fresh unclipped gradients added on top of the clipped ones."""
+
+    def step(model, optimizer, inputs, targets, lengths, max_norm):
+        losses = []
+
+        def gradients(optimizer, loss):
+            optimizer.zero_grad()
+            loss.backward(retain_graph=True)
+            losses.append(loss)
+
+        def clip(parameters, max_norm):
+            if when(clip_grad_norm_(parameters, max_norm), max_norm):
+                losses[0].backward()
+
+        return train_step(
+            model, optimizer, inputs, targets, lengths, max_norm, gradients=gradients, clip=clip
+        )
+
+    return step
+
+
+_BACKWARD_AGAIN = (
+    "loss.backward() runs again after the clipping, which adds fresh unclipped gradients to the "
+    "clipped ones (backward adds into .grad): run backward once, then clip, then step"
+)
+
+
 _NO_CLIP = (
     "your gradients are never clipped: clip_grad_norm_ must run after loss.backward() (which makes "
     "the gradients) and before optimizer.step() (which uses them)"
@@ -225,6 +254,16 @@ _STEP_MISTAKES = (
         _step_variant(gradients=lambda optimizer, loss: (loss.backward(), optimizer.zero_grad())),
     ),
     ("clip_none", _NO_CLIP, _step_variant(clip=lambda parameters, max_norm: None)),
+    (
+        "backward_again_after_clipping",
+        _BACKWARD_AGAIN,
+        _backward_again(lambda total, max_norm: True),
+    ),
+    (
+        "backward_again_when_clipped",
+        _BACKWARD_AGAIN,
+        _backward_again(lambda total, max_norm: total > max_norm),
+    ),
     (
         "clip_value",
         "you clip each gradient entry to [-max_norm, max_norm] (clip_grad_value_); clip the global "
@@ -456,6 +495,23 @@ def _read_at(part, position):
     return read
 
 
+def _softmax_over_positions(logits, temperature, drawn):
+    """The softmax along dim 0 of the scores, (K, V) after the prompt or (1, V) later, then the last row."""
+    rows = logits if logits.dim() == 2 else logits[None]
+    return torch.softmax(rows / temperature, dim=0)[-1]
+
+
+def _history_fed(model, prompt, temperature, max_len, end_index, generator):
+    """The whole sequence so far (prompt and every drawn token) fed at each step, with the state."""
+    history = [prompt]
+
+    def feed(token, fed):
+        history.append(token)
+        return torch.cat(history)
+
+    return sample(model, prompt, temperature, max_len, end_index, generator, feed=feed)
+
+
 def _one_token_too_many(model, prompt, temperature, max_len, end_index, generator):
     return _sample(model, prompt, temperature, max_len + 1, end_index, generator)
 
@@ -479,6 +535,18 @@ _SAMPLE_MISTAKES = (
         "your softmax runs over the wrong axis (one of size 1, e.g. dim=0 of a (1, V) row), so "
         "every probability is 1 and the draw is uniform: normalise over the V scores (dim=-1)",
         _sample_variant(weigh=lambda logits, t, drawn: torch.softmax(logits[None] / t, dim=0)[0]),
+    ),
+    (
+        "softmax_over_positions",
+        "your softmax runs over the positions (dim 0 of the (K, V) scores, or of a (1, V) row) "
+        "instead of over the V scores of the vocabulary: normalise along the vocabulary axis (dim=-1)",
+        _sample_variant(read=_read_at(lambda p: p, slice(None)), weigh=_softmax_over_positions),
+    ),
+    (
+        "history_fed_with_state",
+        "each step feeds the whole sequence so far together with the carried state, so the state "
+        "reads every earlier token again: with the state carried, feed only the newest token",
+        _history_fed,
     ),
     (
         "scores_multiply",

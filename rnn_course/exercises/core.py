@@ -34,6 +34,7 @@ still found here, looked up when first asked for.
 import importlib
 import signal
 import threading
+import time
 import traceback
 import types
 from contextlib import contextmanager, nullcontext
@@ -81,6 +82,8 @@ class Outcome:
         probe: when the function raised a float/double dtype error, or returned float32 tensors from
             float64 inputs: what it returned on the same inputs with torch's default dtype set to
             float64 (None otherwise). Only ever used to name the mistake, never to pass.
+        varies: True when a second run on the same inputs returned another answer (something in the
+            function draws at random); only the first wrong answer is run again, in ``check`` only.
     """
 
     value: Any = None
@@ -90,6 +93,7 @@ class Outcome:
     violations: tuple = ()
     bad_call: bool = False
     probe: Any = None
+    varies: bool = False
 
     def to_plain(self, arrays):
         """A JSON-able dict; tensors go into ``arrays`` (see ``plain.to_plain``)."""
@@ -103,6 +107,7 @@ class Outcome:
             "violations": [list(v) for v in self.violations],
             "bad_call": self.bad_call,
             "probe": probe,
+            "varies": self.varies,
         }
 
     @classmethod
@@ -119,6 +124,7 @@ class Outcome:
             violations=tuple(v for v in violations if len(v) == 2 and v[0] in MESSAGES),
             bad_call=data.get("bad_call") is True,
             probe=from_plain(probe, arrays) if isinstance(probe, dict) else None,
+            varies=data.get("varies") is True,
         )
 
 
@@ -185,8 +191,14 @@ def run_learner(exercise, fn, cases, timeout=None, use_guard=True):
     with _Interrupts() as interrupts:
         try:
             with time_limit(budget):
+                rerun, started = False, time.perf_counter()
                 for case in cases:
+                    before = time.perf_counter()
                     outcome = _run_one(exercise, fn, case, use_guard, interrupts)
+                    took, used = time.perf_counter() - before, time.perf_counter() - started
+                    if not rerun and _worth_rerunning(outcome, case, took, used, budget):
+                        rerun = True
+                        outcome.varies = _varies(exercise, fn, case, outcome.value, use_guard)
                     outcomes.append(outcome)
                     if outcome.error:
                         break
@@ -197,18 +209,21 @@ def run_learner(exercise, fn, cases, timeout=None, use_guard=True):
     return outcomes
 
 
+def _guard(exercise, use_guard):
+    """A fresh from-scratch guard for one call of the learner's function, or None without one."""
+    if not use_guard:
+        return None
+    return Guard(
+        exercise.forbid_rnn,
+        exercise.forbid_autograd,
+        exercise.forbid_modules,
+        exercise.forbid_functions,
+    )
+
+
 def _run_one(exercise, fn, case, use_guard, interrupts=None):
     def guard():
-        return (
-            Guard(
-                exercise.forbid_rnn,
-                exercise.forbid_autograd,
-                exercise.forbid_modules,
-                exercise.forbid_functions,
-            )
-            if use_guard
-            else None
-        )
+        return _guard(exercise, use_guard)
 
     first = guard()
     args = clone(case.args)
@@ -240,6 +255,53 @@ def _run_one(exercise, fn, case, use_guard, interrupts=None):
         bad_call=_bad_call(exc),
         probe=probe,
     )
+
+
+def _worth_rerunning(outcome, case, took, used, budget, runs=2):
+    """Whether to run a case again to see if its answer changes: a wrong answer (never in the grader's
+    child, which holds no expected answers) with time for the reruns well inside the budget, so that
+    a slow function is never timed out by the reruns."""
+    if outcome.error is not None or case.expected is None or _matches(outcome.value, case):
+        return False
+    return budget is None or used + runs * took < budget / 2
+
+
+def _matches(value, case):
+    """Whether an answer is close to the case's expected one."""
+    expected = case.expected
+    if isinstance(expected, torch.Tensor):
+        return (
+            isinstance(value, torch.Tensor)
+            and value.shape == expected.shape
+            and torch.allclose(
+                value.to(torch.float64), expected.to(torch.float64), rtol=1e-5, atol=1e-8
+            )
+        )
+    if isinstance(expected, (tuple, list)):
+        return (
+            isinstance(value, (tuple, list))
+            and len(value) == len(expected)
+            and all(_matches(v, Case((), e, "")) for v, e in zip(value, expected))
+        )
+    if isinstance(expected, dict):
+        return (
+            isinstance(value, dict)
+            and value.keys() == expected.keys()
+            and all(_matches(value[k], Case((), expected[k], "")) for k in expected)
+        )
+    return expected is not None and type(value) is type(expected) and value == expected
+
+
+def _varies(exercise, fn, case, value, use_guard, runs=2):
+    """Whether running ``fn`` again on fresh copies of the case's arguments gives another answer than
+    ``value`` (up to ``runs`` more runs). A function whose answer is fixed by its inputs always gives
+    the same one; one that draws at random (multinomial, dropout, rand) soon does not."""
+    call = _adapted(exercise, fn)
+    for _ in range(runs):
+        again, exc, _ = _call(call, clone(case.args), _guard(exercise, use_guard), None)
+        if exc is None and _exactly_plain((value, again)) and not _identical(value, again):
+            return True  # only plain answers are compared: an odd object may never equal itself
+    return False
 
 
 def _call(fn, args, guard, interrupts):
@@ -459,11 +521,20 @@ def _identical(a, b):
             isinstance(b, torch.Tensor)
             and a.shape == b.shape
             and a.dtype == b.dtype
-            and torch.equal(a, b)
-        )
+            and (torch.equal(a, b) or bool(((a == b) | (a != a) & (b != b)).all()))
+        )  # NaN where NaN was is no change
     if isinstance(a, (tuple, list)):
         return isinstance(b, (tuple, list)) and len(a) == len(b) and all(map(_identical, a, b))
-    return a == b
+    if isinstance(a, dict):
+        return (
+            isinstance(b, dict) and a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in a)
+        )
+    if isinstance(b, (torch.Tensor, tuple, list, dict)):
+        return False
+    try:  # anything else the function returned (a Foreign stand-in, an array) is compared as it can be
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 _MOVED = {

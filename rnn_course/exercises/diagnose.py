@@ -4,11 +4,17 @@
 
 1. the first catalogued Mistake of the exercise that behaves like the learner's function on every
    case run (the same answer, or the same error);
-2. an altered input under which torch's answer (``Exercise.solve``) is the learner's: an argument
+2. an answer that changed when the function ran again on the same inputs (``Outcome.varies``):
+   something draws at random where the answer is fixed;
+3. an altered input under which torch's answer (``Exercise.solve``) is the learner's: an argument
    left out, a square weight (or each gate's square block) transposed, an incoming gradient not
    multiplied in, one input used where another belongs, a layer's entries taken from layer 0, a mask
-   inverted, a literal 0 for an index, or (``Exercise.slopes``) a nonlinearity's slope written wrong;
-3. a cause read off the wrong answers or the error by ``diagnosis`` (no catalogue needed), including
+   inverted, a literal 0 for an index, x without its first step (h0 kept as the first row or not),
+   h0's rows carried over or indexed by another formula, every target given to every position, or
+   torch's computation changed inside: (``Exercise.slopes``) a nonlinearity's slope written wrong or
+   a product's factors given the wrong partners, (``Exercise.gates``) a gate's complement, a gate
+   left out or the other squashing function where the gate is used;
+4. a cause read off the wrong answers or the error by ``diagnosis`` (no catalogue needed), including
    torch's numbers in another kind of dtype and a dict's keys or form.
 
 What it finds is a ``Diagnosis``: the mistake's identifier (``CheckResult.mistake``) and its message.
@@ -214,6 +220,7 @@ def diagnose(exercise, cases, outcomes):
         return Diagnosis("float32", diagnosis.DTYPE_CAUSE)
     found = (
         _catalogued(exercise, evidence)
+        or _varies(evidence)
         or _altered_input(exercise, evidence)
         or _uncatalogued(exercise, evidence)
     )
@@ -247,13 +254,31 @@ def _catalogued(exercise, evidence):
     return None
 
 
+RANDOM_CAUSE = (
+    "your function gives another answer when it runs again on the same inputs: something in it draws "
+    "at random (torch.multinomial, torch.rand, dropout, which is on unless training=False) or keeps "
+    "state from one call to the next, where this answer is fixed by the inputs alone (a greedy choice "
+    "is the argmax)"
+)
+
+
+def _varies(evidence):
+    """A Diagnosis when a second run on the same inputs gave another answer (``Outcome.varies``)."""
+    if any(outcome.varies for _, outcome in evidence):
+        return Diagnosis("answer_varies", RANDOM_CAUSE)
+    return None
+
+
 def _altered_input(exercise, evidence):
     """The first alteration of one input under which torch's answer (``exercise.solve``) is the learner's."""
     if exercise.solve is None or not any(_returned_wrong(c, o, exercise) for c, o in evidence):
         return None  # an altered input that only raises says nothing: its error is the alteration's
-    evidence = sorted(
-        evidence, key=lambda item: not _returned_wrong(*item, exercise)
-    )  # a wrong one first: fast
+    evidence = (
+        sorted(  # a wrong one first (fast), the one with the most dict entries (layers) first
+            evidence,
+            key=lambda item: (not _returned_wrong(*item, exercise), -_entries(item[0].args)),
+        )
+    )
     for mistake in _alterations(exercise, evidence[0][0].args):
         if all(
             _behaves_alike(mistake, c, o, exercise)
@@ -262,6 +287,11 @@ def _altered_input(exercise, evidence):
         ):
             return Diagnosis(mistake.name, mistake.message)
     return None
+
+
+def _entries(args):
+    """How many entries the dict arguments of a case hold (a stacked RNN's parameters: 4 per layer)."""
+    return sum(len(arg) for arg in args if isinstance(arg, dict))
 
 
 _ALTERED = {
@@ -405,6 +435,172 @@ def _time_reversed(exercise, args):
     )
 
 
+def _first_step_skipped(exercise, args):
+    """A loop that starts one step late: torch's answer for ``x`` without its first step, and with a
+    2-D ``h0`` also that answer with h0 stored as the output's first row. With one step nothing is
+    read: the output is h0 alone (or a stack of nothing), and the final states are the initial ones."""
+    names = exercise.arg_names
+    if "x" not in names or "h0" not in names:
+        return
+    position = names.index("x")
+    if not (isinstance(args[position], torch.Tensor) and args[position].dim() == 3):
+        return
+    flag = names.index("batch_first") if "batch_first" in names else None
+    starts = [names.index(n) for n in ("h0", "c0") if n in names]
+    two_d = args[names.index("h0")].dim() == 2
+    for keep_h0 in (True, False) if two_d else (False,):
+        yield Mistake(
+            "h0_in_first_row" if keep_h0 else "first_step_skipped",
+            "your answer is torch's for `x` without its first step"
+            + (", with h0 stored as the output's first row" if keep_h0 else "")
+            + ": the loop starts one step late, so x_1 is never read"
+            + (" and h0 stands where the first step's state belongs" if keep_h0 else "")
+            + " (t runs over 1..L and reads x[t - 1])",
+            _skipping_solve(exercise.solve, position, flag, starts, keep_h0),
+        )
+
+
+def _skipping_solve(solve, position, flag, starts, keep_h0):
+    def altered(*args):
+        args = list(args)
+        axis = 1 if flag is not None and args[flag] is True else 0
+        x = args[position]
+        if x.shape[axis] > 1:
+            args[position] = x.narrow(axis, 1, x.shape[axis] - 1)
+            answer = solve(*args)
+            first = _flat(answer)[0] if isinstance(answer, tuple) else answer
+            if not keep_h0:
+                return answer
+            joined = torch.cat([args[starts[0]].unsqueeze(axis), first], axis)
+            return _with_first(answer, joined)
+        if not keep_h0:
+            return torch.stack([])  # a loop that never runs has nothing to stack
+        answer = solve(*args)
+        initial = iter([args[i] for i in starts])
+        leaves = [args[starts[0]].unsqueeze(axis)] + [next(initial) for _ in _flat(answer)[1:]]
+        return _rebuilt(answer, iter(leaves))
+
+    return altered
+
+
+def _with_first(answer, first):
+    """``answer`` (a tensor, or a possibly nested tuple) with its first leaf replaced by ``first``."""
+    if not isinstance(answer, tuple):
+        return first
+    leaves = [first] + _flat(answer)[1:]
+    return _rebuilt(answer, iter(leaves))
+
+
+def _rebuilt(answer, leaves):
+    """``answer``'s nested tuple form, filled with ``leaves`` in order."""
+    if isinstance(answer, tuple):
+        return tuple(_rebuilt(part, leaves) for part in answer)
+    return next(leaves)
+
+
+def _h0_rows(exercise, args):
+    """Initial states read from the wrong row of a 3-D ``h0`` (one row per layer and direction): each
+    row after the first replaced by the final state of the row before it (a state carried over from
+    the layer below or the other direction), or, with num_layers and bidirectional arguments, the
+    rows indexed by another formula than k * D + d."""
+    names = exercise.arg_names
+    if "h0" not in names:
+        return
+    position = names.index("h0")
+    h0 = args[position]
+    if not (isinstance(h0, torch.Tensor) and h0.dim() == 3 and h0.shape[0] > 1):
+        return
+    yield Mistake(
+        "state_carried_into_h0",
+        "your answer is torch's with every row of `h0` after the first replaced by the final state "
+        "of the row before it: a layer or direction starts from the state another one finished with, "
+        "where it starts from its own row of h0",
+        _carried_solve(exercise.solve, position),
+    )
+    if "num_layers" in names and "bidirectional" in names:
+        for written, row in _H0_ROW_FORMULAS.items():
+            yield Mistake(
+                _identifier("h0_row", written),
+                f"your answer is torch's with layer k, direction d starting from h0[{written}] where "
+                "h0[k * D + d] belongs (D = 2 with two directions, else 1): h0's rows go layer by "
+                "layer, each layer's forward row and then its backward row",
+                _reindexed_solve(exercise.solve, position, names, row),
+            )
+
+
+_H0_ROW_FORMULAS = {
+    "k": lambda k, d, layers: k,
+    "k + d": lambda k, d, layers: k + d,
+    "d * num_layers + k": lambda k, d, layers: d * layers + k,
+}
+
+
+def _carried_solve(solve, position):
+    def altered(*args):
+        args = list(args)
+        h0 = args[position].clone()
+        for row in range(1, h0.shape[0]):
+            args[position] = h0
+            finals = [t for t in _leaves(solve(*args)) if t.shape == h0.shape]
+            h0 = h0.clone()
+            h0[row] = finals[0][row - 1]
+        args[position] = h0
+        return solve(*args)
+
+    return altered
+
+
+def _reindexed_solve(solve, position, names, row):
+    def altered(*args):
+        args = list(args)
+        layers = args[names.index("num_layers")]
+        directions = 2 if args[names.index("bidirectional")] else 1
+        h0 = args[position]
+        picks = [row(k, d, layers) for k in range(layers) for d in range(directions)]
+        if max(picks) >= h0.shape[0]:
+            raise IndexError(f"index {max(picks)} is out of bounds for h0's rows")
+        args[position] = h0[picks]
+        return solve(*args)
+
+    return altered
+
+
+def _leaves(answer):
+    return _flat(answer) if isinstance(answer, tuple) else [answer]
+
+
+def _every_target(exercise, args):
+    """A tensor of class indices (an argument named like ``targets``) used whole where each position
+    takes its own entry: the answer averaged over every target given to every position."""
+    for position, (name, arg) in enumerate(zip(exercise.arg_names, args)):
+        if "target" not in name and name != "tgt":
+            continue
+        if not (
+            isinstance(arg, torch.Tensor) and arg.dtype == torch.int64 and 1 < arg.numel() <= 64
+        ):
+            continue
+        yield Mistake(
+            _identifier("every", name, "for_each_position"),
+            f"your answer is torch's averaged over every entry of `{name}` given to every position: each "
+            f"position is scored against all the targets where it takes only its own (indexing the "
+            f"class axis with the whole `{name}` tensor pairs every position with every target)",
+            _every_target_solve(exercise.solve, position),
+        )
+
+
+def _every_target_solve(solve, position):
+    def altered(*args):
+        args = list(args)
+        targets = args[position]
+        answers = []
+        for value in targets.flatten():
+            args[position] = torch.full_like(targets, int(value))
+            answers.append(solve(*args))
+        return torch.stack(answers).mean(0)
+
+    return altered
+
+
 def _layout_alterations(exercise, args):
     """For an exercise with a batch_first flag: a 3-D input whose time and batch axes were swapped
     with reshape or view (which keep the numbers' order in memory) in one of the two layouts."""
@@ -498,7 +694,12 @@ def _alterations(exercise, args):
     yield from _int_alterations(exercise, args)
     yield from _mask_alterations(exercise, args)
     yield from _slope_alterations(exercise)
+    yield from _product_alterations(exercise)
+    yield from _gate_alterations(exercise)
     yield from _time_reversed(exercise, args)
+    yield from _first_step_skipped(exercise, args)
+    yield from _h0_rows(exercise, args)
+    yield from _every_target(exercise, args)
 
 
 # A nonlinearity's slope written wrong: (function, identifier) -> (slope from output y and input a, how
@@ -565,11 +766,164 @@ def _slope_alterations(exercise):
             )
 
 
+def _gate_alterations(exercise):
+    """torch's answer with one gate changed where it is used (``Exercise.gates``): its complement
+    (1 - f for f), left out (its factor 1), the other squashing function, or, for the state a layer
+    hands its cell, h and c in each other's places."""
+    if exercise.gates is None:
+        return
+    solve_with, sites = exercise.gates
+    by_gate = {}
+    for site, (function, gate, _, _) in sites.items():
+        by_gate.setdefault((function, gate), []).append(site)
+    for site, (function, gate, words, absent) in sites.items():
+        for kind, change, said in _gate_changes(function, gate, absent):
+            where = () if site == gate else ("in", site)
+            yield Mistake(
+                _identifier(site, kind) if function == "pair" else _identifier(gate, kind, *where),
+                f"your answer is torch's with one change at {words}: {said}",
+                solve_with(_changed_at([site], change)),
+            )
+    for (function, gate), group in by_gate.items():
+        if function == "sigmoid" and len(group) > 1:
+            yield Mistake(
+                _identifier(gate, "complement", "everywhere"),
+                f"your answer is torch's with the gate {gate} replaced by 1 - {gate} at each of its "
+                f"{len(group)} uses: {gate} and 1 - {gate} are in each other's places (check which "
+                f"term {gate} weights, and which 1 - {gate})",
+                solve_with(_changed_at(group, lambda a, y: 1 - y)),
+            )
+
+
+def _gate_changes(function, gate, absent):
+    """(identifier word, change(a, y) from the gate's input a and torch's output y, how it is said)."""
+    if function == "pair":
+        return [
+            (
+                "swapped",
+                lambda a, y: tuple(reversed(y)),
+                "they are in each other's places; check the order in which you pass h and c to the "
+                "cell (torch's cell takes (h, c))",
+            )
+        ]
+    other = "tanh" if function == "sigmoid" else "sigmoid"
+    changes = [
+        (
+            f"{other}_for_{function}",
+            lambda a, y: _FUNCTIONS[other](a),
+            f"{other} squashes it where {function} belongs",
+        )
+    ]
+    if function == "tanh":
+        return changes + [("no_tanh", lambda a, y: a, "its tanh is missing")]
+    changes.append(
+        (
+            "complement",
+            lambda a, y: 1 - y,
+            f"1 - {gate} stands where {gate} belongs (or {gate} where 1 - {gate} belongs): check "
+            "which of the two goes there",
+        )
+    )
+    if absent is not None:
+        changes.append(
+            (
+                "left_out",
+                lambda a, y: torch.full_like(y, float(absent)),
+                f"{gate} is left out there, as if it were {absent}, so that term is not weighted "
+                "by the gate",
+            )
+        )
+    return changes
+
+
+def _changed_at(group, change):
+    """An ``act`` that computes each gate as torch does, and applies ``change`` at the sites of ``group``."""
+
+    def act(site, function, a):
+        y = a if function == "pair" else _FUNCTIONS[function](a)
+        return change(a, y) if site in group else y
+
+    return act
+
+
 def _acting(function, group, slope):
     def act(site, name, a):
         if name == function and site in group:
             return _WrongSlope.apply(a, _FUNCTIONS[name], slope)
-        return _FUNCTIONS[name](a)
+        return _plain_act(name, a)
+
+    return act
+
+
+def _plain_act(name, a):
+    """A nonlinearity, or a product (a, b, a_in, b_in) -> a * b, as torch computes it."""
+    return a[0] * a[1] if name == "product" else _FUNCTIONS[name](a)
+
+
+class _WrongPartners(torch.autograd.Function):
+    """``a * b`` whose backward gives a the gradient times ``wa`` and b the gradient times ``wb``,
+    where the product rule gives them b and a."""
+
+    @staticmethod
+    def forward(ctx, a, b, wa, wb):
+        ctx.save_for_backward(wa, wb)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        wa, wb = ctx.saved_tensors
+        return grad * wa, grad * wb, None, None
+
+
+def _product_alterations(exercise):
+    """torch's gradients with one product a * b differentiated wrong: each factor's gradient
+    multiplied by itself instead of by the other factor, or by the other factor's input where the
+    factor itself belongs (c_next for tanh(c_next))."""
+    if exercise.slopes is None:
+        return
+    solve_with, sites = exercise.slopes
+    for site, function in sites.items():
+        if function != "product":
+            continue
+        first, second = site.split(" * ")
+        yield Mistake(
+            _identifier(site, "own_factor"),
+            f"your gradients are torch's with the product {site} differentiated wrong: each factor's "
+            "gradient is multiplied by that factor itself, where the product rule gives each factor "
+            f"the other one ({first} takes {second}, and {second} takes {first})",
+            solve_with(_partners_at(site, lambda a, b, a_in, b_in: (a, b))),
+        )
+        for factor, partner, left_out in (
+            (first, second, lambda a, b, a_in, b_in: (torch.ones_like(b), a)),
+            (second, first, lambda a, b, a_in, b_in: (b, torch.ones_like(a))),
+        ):
+            yield Mistake(
+                _identifier(site, factor, "without", partner),
+                f"your gradients are torch's with {factor}'s gradient through {site} not multiplied "
+                f"by {partner}: {factor} reaches the product only through {partner}, so its gradient "
+                f"is the incoming one times {partner}",
+                solve_with(_partners_at(site, left_out)),
+            )
+        inner = re.fullmatch(r"\w+\((\w+)\)", second)
+        if inner:
+            yield Mistake(
+                _identifier(site, "partner", inner[1]),
+                f"your gradients are torch's with {first}'s gradient through {site} multiplied by "
+                f"{inner[1]} where {second} belongs: {first} multiplies {second}, so that is what "
+                f"its gradient takes",
+                solve_with(_partners_at(site, lambda a, b, a_in, b_in: (b_in, a))),
+            )
+
+
+def _partners_at(where, partners):
+    """An ``act`` with torch's functions everywhere and, at the product ``where``, the gradients'
+    multipliers ``partners(a, b, a_in, b_in)`` -> (for a, for b)."""
+
+    def act(site, name, a):
+        if name == "product" and site == where:
+            wa, wb = partners(*[t.detach() if t is not None else None for t in a])
+            return _WrongPartners.apply(a[0], a[1], wa, wb)
+        return _plain_act(name, a)
 
     return act
 
@@ -593,6 +947,13 @@ def _family_alterations(solve, position, arg_name, arg):
             message,
             _altered_family(solve, position, family),
         )
+        if "bias" in family:
+            yield Mistake(
+                _identifier("doubled_every", arg_name, family),
+                f"your answer is torch's with every {arg_name}['{family}'] (# = any layer) doubled: "
+                "that bias is added twice",
+                _altered_family(solve, position, family, lambda d, k: 2 * d[k]),
+            )
         first = keys[0]
         if all(arg[k].shape == arg[first].shape for k in keys):
             yield Mistake(

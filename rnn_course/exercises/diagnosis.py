@@ -11,7 +11,8 @@ cause instead of "wrong values" or a raw torch error:
   the opposite sign, a constant factor (named: "a factor of N"), reversed or shifted along an axis,
   the right numbers in another layout (reshape instead of transpose), right at some positions of an
   axis only (only the first sequence in the batch, only the forward half), an extra or missing axis,
-  or one entry of the answer (or of an input) in place of the whole.
+  half an axis kept, one entry of the answer (or of an input) in place of the whole, or the mean or
+  sum of one over an axis.
 
 Everything here runs in the checker's own process, on plain data only, and never prints a value.
 """
@@ -30,7 +31,8 @@ def size_names(case):
     """{size: [names]} from a case's label ("N=3, L=4, H_in=2, H=5"), the axes of its shapes
     ("(L, N, D*H)"), its ``named_sizes`` ("4*H") and L + 1 (a sequence with h0 kept). A size with two
     names is ambiguous: ``letter`` and ``shape_in_letters`` then give the number, not a letter. A
-    flattened pair of axes (L*N) is named only where no other reading has its size. Sizes 0 and 1 are
+    flattened pair of axes (L*N) is named only where no other reading has its size, twice an axis (two
+    pieces joined along it) included. Sizes 0 and 1 are
     never named: they say nothing about which axis is which."""
     dims = {
         name: int(value)
@@ -54,8 +56,9 @@ def size_names(case):
     for (a, x), (b, y) in itertools.combinations(dims.items(), 2):
         if x > 1 and y > 1:
             pairs.setdefault(x * y, []).append(f"{a}*{b}")
+    doubled = {2 * x for x in dims.values()}  # two pieces of one axis joined (2*L: two sequences)
     for value, found in pairs.items():
-        if value not in names:  # two pairs of one size stay ambiguous: both are listed
+        if value not in names and value not in doubled:  # two pairs of one size stay ambiguous
             names[value] = found
     return {value: found for value, found in names.items() if value > 1}
 
@@ -974,6 +977,25 @@ def _slice_of_other(name, got, others, names):
                     return f"`{name}` equals {where}"
                 if _same_numbers(got, part):
                     return f"`{name}` holds exactly the numbers of {where}, arranged differently"
+    return _pooled(name, got, others, names)
+
+
+def _pooled(name, got, others, names):
+    """`name` is the mean or the sum of another output or an input over one of its axes: an average
+    (or a total) where one entry of that axis belongs."""
+    for other, tensor in others:
+        shown = other if other.startswith("your") else f"`{other}`"
+        for axis in range(tensor.dim()):
+            if tensor.shape[axis] < 2:
+                continue
+            size = name_size(tensor.shape[axis], names)
+            for pool, words in ((tensor.mean, "mean"), (tensor.sum, "sum")):
+                if _close(got, pool(axis)):
+                    return (
+                        f"`{name}` is the {words} of {shown} over its axis {axis} ({size}): "
+                        f"{'an average' if words == 'mean' else 'a total'} where one entry of that "
+                        "axis belongs (or the wrong axis reduced)"
+                    )
     return None
 
 
@@ -1117,6 +1139,12 @@ def _narrowed(name, expected, got, axes):
         return (
             f"`{name}` keeps only the {which} entry of its {axes[axis]} axis: an index of size 1 on that "
             "axis (such as gather's index) that is not expanded over it, or a slice that is too short"
+        )
+    if short is got and 2 * size == long_.shape[axis]:
+        return (
+            f"`{name}` holds only the {which} half of its {axes[axis]} axis: a size divided by 2, a "
+            "slice to half the axis or a loop that stops halfway, where the whole axis belongs; check "
+            "where that size comes from"
         )
     if short is got:
         return (

@@ -10,6 +10,7 @@ from itertools import permutations
 import torch
 from torch import nn
 
+from . import gate_sites
 from .cases import DTYPE, dims_label, generator, randn
 from .registry import Case, Exercise, Mistake, register, variant
 
@@ -196,6 +197,7 @@ register(
     Exercise(
         id="lstm_cell",
         solve=_solve_lstm_cell,
+        gates=(gate_sites.lstm_cell_with, gate_sites.LSTM_SITES),
         named_sizes=("4*H",),
         title="One step of an LSTM cell",
         signature="lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh) -> (h_next, c_next)",
@@ -336,6 +338,7 @@ register(
     Exercise(
         id="gru_cell",
         solve=_solve_gru_cell,
+        gates=(gate_sites.gru_cell_with, gate_sites.GRU_SITES),
         named_sizes=("3*H",),
         title="One step of a GRU cell",
         signature="gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next",
@@ -434,6 +437,7 @@ register(
     Exercise(
         id="lstm_layer",
         solve=_solve_lstm_layer,
+        gates=(gate_sites.lstm_layer_with, gate_sites.LSTM_LAYER_SITES),
         named_sizes=("4*H",),
         title="An LSTM layer over a sequence",
         signature="lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh) -> (output, (h_n, c_n))",

@@ -46,24 +46,40 @@ def _torch_grads(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, g
 
 
 def _grads_with(act):
-    """torch's gradients through autograd with each nonlinearity computed as act(site, function, a):
-    with torch's tanh and sigmoid it is ``_torch_grads``; the diagnosis swaps one slope for a wrong one."""
+    """torch's gradients through autograd with each nonlinearity computed as act(site, function, a),
+    and each product as act(site, "product", (a, b, a_in, b_in)): with torch's tanh, sigmoid and
+    a * b it is ``_torch_grads``; the diagnosis swaps one slope or one product's partners for wrong ones."""
 
     def solve(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next, grad_c_next):
         leaves = [
             t.clone().requires_grad_() for t in (x, h, c, weight_ih, weight_hh, bias_ih, bias_hh)
         ]
         x, h, c, weight_ih, weight_hh, bias_ih, bias_hh = leaves
-        i, f, g, o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
-        c_next = act("f", "sigmoid", f) * c + act("i", "sigmoid", i) * act("g", "tanh", g)
-        h_next = act("o", "sigmoid", o) * act("c_next", "tanh", c_next)  # (N, H)
+        a_i, a_f, a_g, a_o = (x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+        i, f, g, o = (act(gate, _SITES[gate], a) for gate, a in zip("ifgo", (a_i, a_f, a_g, a_o)))
+        c_next = act("f * c", "product", (f, c, a_f, None)) + act(
+            "i * g", "product", (i, g, a_i, a_g)
+        )
+        tanh_c = act("c_next", "tanh", c_next)
+        h_next = act("o * tanh(c_next)", "product", (o, tanh_c, a_o, c_next))  # (N, H)
         objective = (h_next * grad_h_next).sum() + (c_next * grad_c_next).sum()
         return dict(zip(_GRAD_NAMES, torch.autograd.grad(objective, leaves)))
 
     return solve
 
 
-_SITES = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid", "c_next": "tanh"}
+# Each nonlinearity, and each product of two factors, as act(site, "product", (a, b, what a is
+# computed from, what b is computed from)): the diagnosis changes which partner a factor's gradient takes.
+_SITES = {
+    "i": "sigmoid",
+    "f": "sigmoid",
+    "g": "tanh",
+    "o": "sigmoid",
+    "c_next": "tanh",
+    "f * c": "product",
+    "i * g": "product",
+    "o * tanh(c_next)": "product",
+}
 
 
 def _case(seed, n, input_size, hidden_size):

@@ -212,6 +212,19 @@ _LOSS_MISTAKES = (
         _loss_variant(run=_free_running),
     ),
     (
+        "steps_flattened_time_first",
+        "you stack the steps' logits time first, (L, N, C), and flatten them against tgt flattened in "
+        "its (N, L) order, so each score is paired with another position's target: lay both out the "
+        "same way before flattening",
+        _loss_variant(
+            score=lambda logits, tgt, pad: F.cross_entropy(
+                logits.transpose(0, 1).reshape(-1, logits.shape[-1]),
+                tgt.reshape(-1),
+                ignore_index=pad,
+            )
+        ),
+    ),
+    (
         "padding_scored",
         "your loss scores the padding positions too; leave out every position whose target is pad_index",
         _loss_variant(score=lambda logits, tgt, pad: _per_token(logits, tgt).mean()),

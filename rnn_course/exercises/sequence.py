@@ -125,6 +125,13 @@ def _bptt_weights_transposed(*args):
     return {**grads, "weight_ih": grads["weight_ih"].T, "weight_hh": grads["weight_hh"].T}
 
 
+def _bptt_h0_one_step_short(*args):
+    """h0's gradient taken where the backward loop stops one step early: what the later steps send back
+    to h_1, without the first step's own gradient and without the step from h_1 back to h0."""
+    grads = _bptt(*args, h0_grad=lambda carried, first_dh: first_dh)  # dL/dh_1
+    return {**grads, "h0": grads["h0"] - args[6][0]}  # less grad_output at x_1's step
+
+
 def _bptt_sign(*args):
     return {k: -v for k, v in _bptt(*args).items()}
 
@@ -232,6 +239,13 @@ register(
                 "your gradient for h0 is the gradient at h_1: one more step back, through tanh and "
                 "weight_hh, is still to go",
                 variant(_bptt, h0_grad=lambda carried, first_dh: first_dh),
+            ),
+            Mistake(
+                "h0_grad_one_step_short",
+                "your gradient for h0 stops one step short: it is what the later steps send back to "
+                "h_1, so the first step (its own gradient, then back through tanh and weight_hh to h0) "
+                "is missing; the backward loop runs over every step, down to x_1's",
+                _bptt_h0_one_step_short,
             ),
             Mistake(
                 "weights_transposed",
@@ -417,6 +431,13 @@ def _ml_ignore_index_zero(logits, targets, lengths, batch_first):
     return F.cross_entropy(logits.permute(1, 2, 0), targets.T, ignore_index=0)
 
 
+def _ml_padding_as_class_0(logits, targets, lengths, batch_first):
+    """The padded targets set to class 0 and class 0 ignored: real positions of class 0 dropped too."""
+    loss, real = _masked_parts(logits, targets, lengths, batch_first)
+    kept = real & (_time_major(logits, targets, batch_first)[1] != 0)  # (L, N)
+    return (loss * kept).sum() / kept.sum()
+
+
 def _ml_softmax_first(logits, targets, lengths, batch_first):
     return _ml_masked_mean(logits.softmax(-1), targets, lengths, batch_first)
 
@@ -565,6 +586,13 @@ register(
                 "you use ignore_index on the targets as they are, but padded targets may hold any class "
                 "(0 included), and real targets can be that class too: mark the padding from lengths",
                 _ml_ignore_index_zero,
+            ),
+            Mistake(
+                "padding_as_class_0",
+                "you set the padded targets to class 0 and ignore class 0, which also drops every real "
+                "position whose target is class 0: class 0 is a real class; leave out the padding "
+                "through the mask of real positions (from lengths) instead",
+                _ml_padding_as_class_0,
             ),
             Mistake(
                 "softmax_first",

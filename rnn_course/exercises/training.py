@@ -14,7 +14,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import diagnosis
 from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
-from .registry import Case, Exercise, Mistake, register
+from .registry import Case, Exercise, Mistake, register, variant
 
 # ---------------------------------------------------------------------------------------------
 # 7. rnn_loss
@@ -626,6 +626,34 @@ def _clip_nothing(grads, max_norm):
     return [g.clone() for g in grads], _global_norm(grads)
 
 
+def _clip(grads, max_norm, *, norm=_global_norm, coefficient=_torch_coef):
+    """torch's clipping in two parts, the norm and the scale factor from it; the catalogue's variants
+    replace one part."""
+    total = norm(grads)
+    return _scaled(grads, coefficient(max_norm, total)), total
+
+
+def _largest_entry(grads):
+    """The infinity norm: the largest absolute entry of all the tensors."""
+    return torch.stack([g.abs().max() for g in grads]).max()
+
+
+def _upside_down_when_over(max_norm, total):
+    """total / max_norm, applied only when the norm is over max_norm."""
+    return total / max_norm if total > max_norm else torch.ones((), dtype=total.dtype)
+
+
+def _upside_down_capped(max_norm, total):
+    """total / max_norm, capped at 1 as torch caps its own factor."""
+    return torch.clamp(total / max_norm, max=1.0)
+
+
+_UPSIDE_DOWN = (
+    "your scale factor is upside down: it divides total_norm by max_norm, where torch's divides "
+    "max_norm by the norm (and caps it at 1), so that a norm above max_norm shrinks to max_norm"
+)
+
+
 def _clip_norm_as_number(grads, max_norm):
     clipped, total = _torch_clip(grads, max_norm)
     return clipped, total.item()
@@ -703,6 +731,22 @@ register(
                 _clip_rms,
             ),
             Mistake("unclipped", "your clipped_grads are the inputs unchanged", _clip_nothing),
+            Mistake(
+                "coefficient_upside_down",
+                _UPSIDE_DOWN,
+                variant(_clip, coefficient=_upside_down_when_over),
+            ),
+            Mistake(
+                "coefficient_upside_down_capped",
+                _UPSIDE_DOWN,
+                variant(_clip, coefficient=_upside_down_capped),
+            ),
+            Mistake(
+                "largest_entry_norm",
+                "your norm is the largest absolute entry (the infinity norm); the global norm is "
+                "the L2 norm: the square root of the sum of the squares of all entries",
+                variant(_clip, norm=_largest_entry),
+            ),
         ),
         hints=(
             "Two steps: one number for all the gradients together (their global L2 norm), then one "
@@ -782,6 +826,26 @@ def _rows_at(output, steps, batch_first):
 def _last_rows(output, lengths, batch_first):
     """Row lengths[i] - 1 of sequence i (N, H): the answer for any arguments, to name mistakes by."""
     return _rows_at(output, lengths - 1, batch_first)
+
+
+def _last_output(output, lengths, batch_first, *, steps=None, pool=None):
+    """torch's pick in parts: the step of each sequence (lengths - 1 unless ``steps(lengths, L)``
+    says otherwise), or ``pool(seq, mask)`` over its real steps in place of one pick."""
+    seq = _time_major(output, batch_first)  # (L, N, H)
+    if pool is not None:
+        mask = torch.arange(seq.shape[0])[:, None] < lengths[None, :]  # (L, N): the real steps
+        return pool(seq, mask)
+    chosen = lengths - 1 if steps is None else steps(lengths, seq.shape[0])
+    return seq[chosen, torch.arange(len(lengths))]
+
+
+def _mean_of_real_steps(seq, mask):
+    return (seq * mask[..., None]).sum(0) / mask.sum(0)[:, None]
+
+
+def _lengths_capped(lengths, length):
+    """lengths used as the index without - 1, capped at the last step so that it runs."""
+    return lengths.clamp(max=length - 1)
 
 
 def _last_padded_step(output, lengths, batch_first):
@@ -903,6 +967,19 @@ register(
                 "you index only the time axis, which picks whole time steps (every sequence at each "
                 "length); pick one row per sequence",
                 _whole_steps,
+            ),
+            Mistake(
+                "mean_of_real_steps",
+                "you average each sequence's outputs over its real steps, where the exercise picks "
+                "one of them: the output at that sequence's last real step",
+                variant(_last_output, pool=_mean_of_real_steps),
+            ),
+            Mistake(
+                "off_by_one_capped",
+                "off by one: time steps are counted from 0, so lengths[i] is one past the last real "
+                "step of sequence i (capping the index at the last step hides it only for the "
+                "sequences that fill the whole length)",
+                variant(_last_output, steps=_lengths_capped),
             ),
             Mistake(
                 "summed_over_time",
