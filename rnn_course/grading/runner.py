@@ -8,6 +8,7 @@ a child sends is trusted: ``protocol`` caps and types the frames, arrays are loa
 """
 
 import dataclasses
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -109,17 +110,41 @@ def _settings(exercise):
     return plain
 
 
-def _inputs_frame(job, exercise_ids):
-    """The frame that carries this job's hidden inputs (never the expected answers) to its child."""
-    arrays, specs = {}, []
-    for exercise_id in exercise_ids:
-        exercise = get_exercise(exercise_id)
-        metas = [to_plain(tuple(case.args), arrays)[0] for case in job.cases[exercise_id]]
-        specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    meta = {"kind": "inputs", "exercises": specs, "token": job.token}
-    return protocol.encode(meta, buffer.getvalue())
+def run_salt(submissions):
+    """One salt for a run's hidden cases, from every submission's salt (each a hash of the secret
+    and the file's bytes): an unchanged batch meets the same cases again, and any change to any
+    file (a probe resubmitted, say) draws new ones for all."""
+    digest = hashlib.sha256(b" ".join(str(s.salt).encode() for s in submissions)).digest()
+    return int.from_bytes(digest[:8], "big") % (2**62) + 1
+
+
+class Inputs:
+    """The run's hidden cases, made once per exercise (and torch's answers with them), and the
+    frames of inputs the children get, encoded once per set of exercises: only the token differs."""
+
+    def __init__(self, salt):
+        self.salt, self.cases, self._blobs = salt, {}, {}
+
+    def for_exercises(self, exercise_ids):
+        for exercise_id in exercise_ids:
+            if exercise_id not in self.cases:
+                self.cases[exercise_id] = get_exercise(exercise_id).cases(self.salt)
+        return {e: self.cases[e] for e in exercise_ids}
+
+    def frame(self, job, exercise_ids):
+        """The frame that carries the hidden inputs (never the expected answers) to a child."""
+        key = tuple(exercise_ids)
+        if key not in self._blobs:
+            arrays, specs = {}, []
+            for exercise_id in exercise_ids:
+                exercise = get_exercise(exercise_id)
+                metas = [to_plain(tuple(case.args), arrays)[0] for case in job.cases[exercise_id]]
+                specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+            self._blobs[key] = specs, buffer.getvalue()
+        specs, blob = self._blobs[key]
+        return protocol.encode({"kind": "inputs", "exercises": specs, "token": job.token}, blob)
 
 
 def _read_outcomes(exercise_id, plain, blob, cases=()):
@@ -222,7 +247,7 @@ def grade_submissions(submissions, limits, progress=None, notice=None, workers=N
     if progress:
         progress(len(rows) - len(jobs), len(rows), None)
     if jobs:
-        _run(jobs, limits, workers, progress, notice, len(rows))
+        _run(jobs, Inputs(run_salt(submissions)), limits, workers, progress, notice, len(rows))
     for graded in rows:
         note = getattr(graded.submission, "lesson_note", None)
         if note:
@@ -248,12 +273,12 @@ def _row(sub):
     return graded, taken.programs or None
 
 
-def _run(jobs, limits, workers, progress, notice, total):
+def _run(jobs, inputs, limits, workers, progress, notice, total):
     import torch
 
     torch.set_num_threads(1)
-    for job, graded in jobs.values():  # every hidden case, made here, salted per submission
-        job.cases = {e: get_exercise(e).cases(graded.submission.salt) for e in job.programs}
+    for job, _ in jobs.values():  # every hidden case, made here, once per exercise
+        job.cases = inputs.for_exercises(job.programs)
     done_before = total - len(jobs)
 
     def on_finish(job, count):
@@ -267,7 +292,7 @@ def _run(jobs, limits, workers, progress, notice, total):
             [job for job, _ in jobs.values()],
             limits,
             workers,
-            _inputs_frame,
+            inputs.frame,
             on_finish,
             notice or (lambda text: None),
         )
@@ -298,8 +323,9 @@ def run_probe(source, exercise_id, limits, workers):
     from ..allowlist import Program
 
     job = Job(0, {exercise_id: Program(exercise_id, source, ())}, probe=True)
-    job.cases = {exercise_id: get_exercise(exercise_id).cases(1)}
-    run_jobs([job], limits, workers, _inputs_frame, lambda job, count: None, lambda text: None)
+    inputs = Inputs(1)
+    job.cases = inputs.for_exercises([exercise_id])
+    run_jobs([job], limits, workers, inputs.frame, lambda job, count: None, lambda text: None)
     sent = job.outcomes.get(exercise_id)
     values = [o.get("value", {}).get("value") for o in sent.outcomes] if sent else []
     return status(job.verdict_input(), {}), values
