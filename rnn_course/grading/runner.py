@@ -149,7 +149,7 @@ class Inputs:
 
 def _read_outcomes(exercise_id, plain, blob, cases=()):
     """Outcomes rebuilt from untrusted plain data; a single failing Outcome if anything is off."""
-    limit = len(get_exercise(exercise_id).cases()) + 1
+    limit = len(cases or get_exercise(exercise_id).cases()) + 1
     try:
         if not isinstance(plain, list) or not 0 < len(plain) <= limit:
             raise ValueError("wrong number of outcomes")
@@ -279,6 +279,7 @@ def _run(jobs, inputs, limits, workers, progress, notice, total):
     torch.set_num_threads(1)
     for job, _ in jobs.values():  # every hidden case, made here, once per exercise
         job.cases = inputs.for_exercises(job.programs)
+        job.optimizers = any("optimizer" in get_exercise(e).arg_names for e in job.programs)
     done_before = total - len(jobs)
 
     def on_finish(job, count):

@@ -168,10 +168,11 @@ class Zygote:
         finally:
             self.ctrl.setblocking(True)
 
-    def request(self, job_id, channel, workdir, limits, box):
+    def request(self, job_id, channel, workdir, limits, box, optimizers=False):
         uid, gid = sandbox_user()
         message = {
             "job": job_id,
+            "optimizers": optimizers,
             "workdir": workdir,
             "uid": uid,
             "gid": gid,
@@ -245,6 +246,7 @@ class Job:
         self.id = job_id
         self.programs = programs  # exercise id -> Program (what its child runs)
         self.probe = probe  # runner.run_probe's test-only job: its source runs unchecked
+        self.optimizers = False  # an exercise builds a torch optimizer: the zygote warms them first
         self.cases = {}  # exercise id -> hidden cases (made by the runner, never sent whole)
         self.attempts = 0
         self.reset()
@@ -366,7 +368,7 @@ class _Run:
             box["cgroups"] = job.cgroups
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self.zygote.request(job.id, child_end, job.workdir, self.limits, box)
+            self.zygote.request(job.id, child_end, job.workdir, self.limits, box, job.optimizers)
         except OSError:
             pass  # the zygote just died: its end-of-file is handled in the loop, the job retried
         finally:

@@ -117,7 +117,7 @@ _NEVER_PRELOAD = {
 
 def _warm_up():
     """Run the torch paths the exercises use once, so that their lazy imports happen here, before a
-    child drops privileges (torch.testing.assert_close, for one, imports sympy on first use)."""
+    child drops privileges. Not the optimizers: see ``_warm_optimizers``."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -128,16 +128,35 @@ def _warm_up():
         x = torch.randn(2, 5, 3)
         out, h_n = rnn(x)
         h = nn.RNNCell(3, 4)(x[:, 0])
-        torch.testing.assert_close(h, h)
         repr(h), str(x.tolist()), repr(h.detach().numpy())  # tensor printing
         loss = F.cross_entropy(out.reshape(-1, 8), torch.zeros(10, dtype=torch.long)) + h.sum()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(rnn.parameters(), 1.0)
-        torch.optim.SGD(rnn.parameters(), lr=0.1).step()
         packed = nn.utils.rnn.pack_padded_sequence(x, [5, 3], batch_first=True)
         nn.utils.rnn.pad_packed_sequence(rnn(packed)[0], batch_first=True)
     except Exception:  # warming up is an optimisation; a failure here shows up in the child
         pass
+
+
+def _warm_optimizers():
+    """A torch optimizer's first use imports torch._dynamo and sympy: about half the zygote's start.
+    Done once, on the first request whose exercise builds one (``Job.optimizers``: train_step), and
+    the new heap frozen again, so that a run with no such exercise never pays for it."""
+    global _READ_ONLY, _OPTIMIZERS_WARM
+    import torch
+
+    try:
+        weight = torch.zeros(2, requires_grad=True)
+        torch.optim.SGD([weight], lr=0.1).step()
+        torch.optim.Adam([weight], lr=0.1).step()
+    except Exception:  # as in _warm_up
+        pass
+    gc.collect()
+    gc.freeze()
+    _READ_ONLY = tuple(
+        sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
+    )
+    _OPTIMIZERS_WARM = True
 
 
 # Imported by the zygote so that a child, once it runs as ``nobody``, does not need to read them
@@ -161,6 +180,7 @@ _PRELOAD = (
 
 
 _READ_ONLY = ()  # what a child's new root shows read-only (sandbox.read_only_paths), set by the zygote
+_OPTIMIZERS_WARM = False
 
 
 def zygote_main(ctrl_fd, probe_dir=None):
@@ -195,6 +215,8 @@ def zygote_main(ctrl_fd, probe_dir=None):
         if not msg:
             break
         request = json.loads(msg)
+        if request.get("optimizers") and not _OPTIMIZERS_WARM:
+            _warm_optimizers()
         if len(fds) != 1:
             for fd in fds:
                 os.close(fd)
