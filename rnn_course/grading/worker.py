@@ -81,38 +81,11 @@ def _preload_stdlib():
                 pass
 
 
-_NEVER_PRELOAD = {
-    "antigravity",
-    "this",
-    "idlelib",
-    "tkinter",
-    "turtle",
-    "turtledemo",
-    "ensurepip",
-    "venv",
-    "lib2to3",
-    "pydoc_data",
-    "test",
-    "distutils",
-    "webbrowser",
-    "msilib",
-    "winreg",
-    "winsound",
-    "msvcrt",
-    "nt",
-    "_winapi",
-    "xxsubtype",
-    "xxlimited",
-    "crypt",
-    "nis",
-    "spwd",
-    "ossaudiodev",
-    "sqlite3",
-    "curses",
-    "readline",
-    "dbm",
-    "pydoc",
-}
+_NEVER_PRELOAD = frozenset(
+    "antigravity this idlelib tkinter turtle turtledemo ensurepip venv lib2to3 pydoc_data test "
+    "distutils webbrowser msilib winreg winsound msvcrt nt _winapi xxsubtype xxlimited crypt nis "
+    "spwd ossaudiodev sqlite3 curses readline dbm pydoc".split()
+)
 
 
 def _warm_up():
@@ -162,20 +135,9 @@ def _warm_optimizers():
 # Imported by the zygote so that a child, once it runs as ``nobody``, does not need to read them
 # from disk (a Python installed under a private home is unreadable to ``nobody``).
 _PRELOAD = (
-    "encodings.idna",
-    "encodings.latin_1",
-    "encodings.ascii",
-    "encodings.utf_16",
-    "encodings.utf_32",
-    "zipfile",
-    "torch.testing",
-    "torch.nn.functional",
-    "torch.nn.utils",
-    "torch.nn.utils.rnn",
-    "torch.optim",
-    "torch.autograd",
-    "numpy.testing",
-    "numpy.linalg",
+    "encodings.idna encodings.latin_1 encodings.ascii encodings.utf_16 encodings.utf_32 zipfile "
+    "torch.testing torch.nn.functional torch.nn.utils torch.nn.utils.rnn torch.optim torch.autograd "
+    "numpy.testing numpy.linalg".split()
 )
 
 
