@@ -277,9 +277,6 @@ def _run(jobs, inputs, limits, workers, progress, notice, total):
     import torch
 
     torch.set_num_threads(1)
-    for job, _ in jobs.values():  # every hidden case, made here, once per exercise
-        job.cases = inputs.for_exercises(job.programs)
-        job.optimizers = any("optimizer" in get_exercise(e).arg_names for e in job.programs)
     done_before = total - len(jobs)
 
     def on_finish(job, count):
@@ -289,6 +286,7 @@ def _run(jobs, inputs, limits, workers, progress, notice, total):
     own = workers is None
     workers = workers or Workers()
     try:
+        _prepare([job for job, _ in jobs.values()], inputs, workers)
         isolation = run_jobs(
             [job for job, _ in jobs.values()],
             limits,
@@ -309,6 +307,17 @@ def _run(jobs, inputs, limits, workers, progress, notice, total):
         graded.peak_rss_kb, graded.zygote_rss_kb = job.maxrss_kb, workers.zygote.rss_kb
         graded.private_kb, graded.phases = job.report.private_kb, dict(job.report.phases)
         graded.seconds, graded.cpu_ms = job.seconds, job.cpu_ms
+
+
+def _prepare(jobs, inputs, workers):
+    """Each job's hidden cases (made here, once per exercise for the run); the zygote warms torch's
+    optimizers meanwhile when an exercise takes one."""
+    for job in jobs:
+        job.optimizers = any("optimizer" in get_exercise(e).arg_names for e in job.programs)
+    if any(job.optimizers for job in jobs):
+        workers.zygote.warm_optimizers()
+    for job in jobs:
+        job.cases = inputs.for_exercises(job.programs)
 
 
 def _internal_error(graded, what):
