@@ -55,14 +55,13 @@ def _preload():
     allowlist.program_globals("")  # imports every module a graded function can be given
     for name in _PRELOAD:
         __import__(name)
-    if not sandbox.world_readable(os.path.dirname(os.__file__)):
-        _preload_stdlib()
     _warm_up()
 
 
 def _preload_stdlib():
     """Import the standard library's modules and their direct submodules (for a Python that
-    ``nobody`` cannot read, where a lazy import inside torch or importlib would fail in the child)."""
+    ``nobody`` cannot read, where a lazy import inside torch or importlib would fail in a child
+    that has no root of its own to show it)."""
     import pkgutil
 
     for name in sorted(getattr(sys, "stdlib_module_names", ())):
@@ -112,11 +111,7 @@ def _warm_up():
 
 
 def _warm_optimizers():
-    """A torch optimizer's first use imports torch._dynamo and sympy: about half the zygote's start.
-    Done once, on the grader's hint (``Zygote.warm_optimizers``) or on the first request whose
-    exercise builds one (``Job.optimizers``: train_step), whichever comes first, and the new heap
-    frozen again, so that a run with no such exercise never pays for it."""
-    global _READ_ONLY, _OPTIMIZERS_WARM
+    """A torch optimizer's first use imports torch._dynamo and sympy: about half the zygote's start."""
     import torch
 
     try:
@@ -125,12 +120,28 @@ def _warm_optimizers():
         torch.optim.Adam([weight], lr=0.1).step()
     except Exception:  # as in _warm_up
         pass
-    gc.collect()
-    gc.freeze()
-    _READ_ONLY = tuple(
-        sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
-    )
-    _OPTIMIZERS_WARM = True
+
+
+def _warm_on_demand(request):
+    """What only some runs need, done once, before the first fork that needs it, then the heap
+    frozen again: torch's optimizers on the grader's hint (``Zygote.warm_optimizers``) or for a job
+    whose exercise takes one (``Job.optimizers``: train_step); the standard library for a child
+    without namespaces when ``nobody`` cannot read it. A run that needs neither never pays."""
+    global _READ_ONLY
+    needed = [_warm_optimizers] if request.get("optimizers") else []
+    if "job" in request and not (request.get("sandbox") or {}).get("namespaces"):
+        if not sandbox.world_readable(os.path.dirname(os.__file__)):
+            needed.append(_preload_stdlib)
+    todo = [warm for warm in needed if warm not in _WARMED]
+    for warm in todo:
+        warm()
+        _WARMED.add(warm)
+    if todo:
+        gc.collect()
+        gc.freeze()
+        _READ_ONLY = tuple(
+            sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
+        )
 
 
 # Imported by the zygote so that a child, once it runs as ``nobody``, does not need to read them
@@ -143,7 +154,7 @@ _PRELOAD = (
 
 
 _READ_ONLY = ()  # what a child's new root shows read-only (sandbox.read_only_paths), set by the zygote
-_OPTIMIZERS_WARM = False
+_WARMED = set()  # the _warm_on_demand steps done
 
 
 def zygote_main(ctrl_fd, probe_dir=None):
@@ -178,8 +189,7 @@ def zygote_main(ctrl_fd, probe_dir=None):
         if not msg:
             break
         request = json.loads(msg)
-        if request.get("optimizers") and not _OPTIMIZERS_WARM:
-            _warm_optimizers()
+        _warm_on_demand(request)
         if "job" not in request:  # only the hint to warm the optimizers now: no child to start
             for fd in fds:
                 os.close(fd)
