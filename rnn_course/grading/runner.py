@@ -138,7 +138,7 @@ class Inputs:
             arrays, specs = {}, []
             for exercise_id in exercise_ids:
                 exercise = get_exercise(exercise_id)
-                metas = [to_plain(tuple(case.args), arrays)[0] for case in job.cases[exercise_id]]
+                metas = [to_plain(tuple(case.args), arrays)[0] for case in self.cases[exercise_id]]
                 specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
             buffer = io.BytesIO()
             np.savez(buffer, **arrays)
