@@ -1,11 +1,13 @@
 """Benchmark: grade 40 lesson-01 submissions with --jobs 2 and report throughput and memory.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_grade.py [--count 40] [--jobs 2] [--keep DIR]
-        [--sandbox auto|basic] [--compare N] [--lesson SLUG]
+        [--sandbox auto|basic] [--compare N] [--lesson SLUG] [--preimport]
 
 Per child it reports each phase's median: ``isolate_ms`` (fork to sandbox entered), ``load_ms``
 (compiling the exercise's Program), ``run_ms`` (the hidden cases), as the child reports them, and
-the child's whole wall time by the grader's clock.
+the child's whole wall time by the grader's clock. For the grader itself, its CPU time per phase
+(``GraderPhases``); ``--preimport`` does the imports (torch, the exercises, torch's first optimizer)
+before the clock, so that ``grader_cpu_s`` is the per-submission work and the event loop only.
 
 ``--sandbox auto`` (default) grades with the full sandbox (namespaces, cgroups, a user per child
 where the machine offers them); ``basic`` with the uid-and-rlimits fallback only. ``--compare N``
@@ -106,10 +108,28 @@ def main(argv=None):
     parser.add_argument(
         "--compare", type=int, default=0, metavar="N", help="run auto and basic N times each"
     )
+    parser.add_argument(
+        "--preimport",
+        action="store_true",
+        help="import torch, the exercises and torch's first optimizer before the clock starts, so "
+        "that the grader's CPU is its per-submission work only",
+    )
     args = parser.parse_args(argv)
+    if args.preimport:
+        preimport()
     if args.compare:
         return compare(args)
     return report(run_once(args), "bench_grade.json")
+
+
+def preimport():
+    import torch
+
+    import rnn_course.exercises  # noqa: F401
+    import rnn_course.grading.gradebook  # noqa: F401
+    import rnn_course.grading.runner  # noqa: F401
+
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # imports torch._dynamo
 
 
 def report(results, name):
@@ -183,10 +203,57 @@ def _cpu_s():
     return usage.ru_utime + usage.ru_stime
 
 
+class GraderPhases:
+    """The grader's own CPU time (this process, user + system) per phase, by wrapping the function
+    that does each: reading a notebook, triage (extraction and the allowlist), making the hidden
+    cases and torch's answers, encoding a child's inputs, judging a child's outcomes, writing."""
+
+    def __init__(self):
+        import rnn_course.grading as grading
+        from rnn_course.grading import gradebook, runner
+
+        self.cpu, self._originals = {}, []
+        self._wrap(grading, "read_submission", "read")
+        self._wrap(runner, "_row", "triage")
+        self._wrap(runner.Inputs, "for_exercises", "cases")
+        self._wrap(runner.Inputs, "frame", "inputs_frame")
+        self._wrap(runner, "_conclude", "judge")
+        for name in ("write_gradebook", "write_details", "write_feedback"):
+            self._wrap(gradebook, name, "write")
+
+    def _wrap(self, owner, name, phase):
+        original = getattr(owner, name)
+        self.cpu.setdefault(phase, [])
+
+        def timed(*args, **kwargs):
+            before = time.process_time()  # finer than getrusage's ticks for calls of a millisecond
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.cpu[phase].append(time.process_time() - before)
+
+        setattr(owner, name, timed)
+        self._originals.append((owner, name, original))
+
+    def restore(self):
+        for owner, name, original in self._originals:
+            setattr(owner, name, original)
+
+    def report(self, submissions, total_cpu_s):
+        out = {}
+        for phase, values in self.cpu.items():
+            out[f"grader_{phase}_cpu_s"] = round(sum(values), 3)
+            out[f"grader_{phase}_cpu_ms_per_submission"] = round(
+                1000 * sum(values) / submissions, 1
+            )
+        out["grader_other_cpu_s"] = round(total_cpu_s - sum(map(sum, self.cpu.values())), 3)
+        return out
+
+
 def run_once(args):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from rnn_course.grading import grade
-    from rnn_course.grading.scheduler import Limits
+    from rnn_course.grading.scheduler import Limits, Workers
 
     folder = Path(args.keep or tempfile.mkdtemp(prefix="bench-grade-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -207,19 +274,28 @@ def run_once(args):
     load_before = round(os.getloadavg()[0], 2)
     cpu_before = _cpu_s()
     start = time.perf_counter()
+    workers = Workers()  # as grade() does: the zygote starts first, then the grader imports torch
+    phases = GraderPhases()  # imports the runner (torch, the exercises): the grader's start-up
+    import_cpu_s = _cpu_s() - cpu_before
 
     def progress(done, total, row):
         if row is not None:
             finished.append(time.perf_counter())
 
     notices = []
-    rows = grade(
-        [folder],
-        out=folder / "gradebook.csv",
-        limits=Limits(timeout=args.timeout, jobs=args.jobs, sandbox=args.sandbox),
-        progress=progress,
-        notice=notices.append,
-    )
+    try:
+        rows = grade(
+            [folder],
+            out=folder / "gradebook.csv",
+            limits=Limits(timeout=args.timeout, jobs=args.jobs, sandbox=args.sandbox),
+            progress=progress,
+            notice=notices.append,
+            workers=workers,
+            feedback=folder / "feedback",
+        )
+    finally:
+        workers.close()
+        phases.restore()
     wall = time.perf_counter() - start
     grader_cpu_s = _cpu_s() - cpu_before
     # A child's CPU: its first process's (wait4) plus, in a pid namespace, its process 1's own report
@@ -270,6 +346,11 @@ def run_once(args):
         "child_cpu_ms_total_median": _median(cpus),  # an upper bound: see ``cpus`` above
         "children_with_cpu_report": len(cpus),
         "grader_cpu_s": round(grader_cpu_s, 2),
+        "grader_import_cpu_s": round(import_cpu_s, 2),
+        **phases.report(len(rows), grader_cpu_s - import_cpu_s),
+        "grader_cpu_ms_per_submission_after_imports": round(
+            1000 * (grader_cpu_s - import_cpu_s) / len(rows), 1
+        ),
         "cpu_s_per_submission": round(per_sub_cpu_s, 3),
         "idle_cores_estimate_per_minute": round(60 * args.jobs / per_sub_cpu_s, 1),
         "statuses": {s: sum(r.status == s for r in rows) for s in sorted({r.status for r in rows})},

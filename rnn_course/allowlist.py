@@ -26,7 +26,14 @@ This module imports nothing heavy: torch is imported only where a function needs
 
 import ast
 import builtins
+import functools
 from dataclasses import dataclass
+
+# The grader's promise, as the README, docs/security.md and ``rnn-course grade --help`` state it.
+PROMISE = (
+    "a graded function can only call what the allowlist names, and nothing else from your notebook "
+    "runs while it is graded"
+)
 
 # ---------------------------------------------------------------------------------------------
 # The table (read this to know what a graded function can reach)
@@ -359,21 +366,41 @@ def top_level_pieces(cells):
     to None: it cannot be taken out."""
     pieces = {}
     for number, source in cells:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        for node in tree.body:
-            for name, kind in _binds(node):
-                piece = None
-                if kind:
-                    text = ast.get_source_segment(source, node, padded=False) or ""
-                    if getattr(node, "decorator_list", None):
-                        start = node.decorator_list[0].lineno
-                        text = "\n".join(source.splitlines()[start - 1 : node.end_lineno])
-                    piece = Piece(name, kind, text, number, node.lineno, node)
-                pieces[name] = piece
+        for name, kind, text, line, node in cell_bindings(source):
+            pieces[name] = Piece(name, kind, text, number, line, node) if kind else None
     return pieces
+
+
+_CACHED_CELL_CHARS = 20_000  # the course's own cells repeat in every submission: parsed once
+
+
+def cell_bindings(source):
+    """(name, kind, source text, line, node) for each top-level name the cell binds, in order;
+    empty when the cell does not parse. The nodes are shared: read them, never change them."""
+    if len(source) <= _CACHED_CELL_CHARS:
+        return _cached_bindings(source)
+    return _bindings(source)
+
+
+def _bindings(source):
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    found = []
+    for node in tree.body:
+        for name, kind in _binds(node):
+            text = None
+            if kind:
+                text = ast.get_source_segment(source, node, padded=False) or ""
+                if getattr(node, "decorator_list", None):
+                    start = node.decorator_list[0].lineno
+                    text = "\n".join(source.splitlines()[start - 1 : node.end_lineno])
+            found.append((name, kind, text, node.lineno, node))
+    return tuple(found)
+
+
+_cached_bindings = functools.lru_cache(maxsize=1024)(_bindings)
 
 
 def _binds(node):
@@ -407,11 +434,12 @@ def _is_literal(node):
     return True
 
 
-def extract(cells, exercise_id):
-    """The Program for ``exercise_id`` from ``cells`` [(cell number, source)]; raises Refused with a
-    message in the learner's terms (what was found, where, and the rule) when it cannot be graded.
-    Raises KeyError when the notebook defines no such function."""
-    pieces = top_level_pieces(cells)
+def extract(cells, exercise_id, pieces=None):
+    """The Program for ``exercise_id`` from ``cells`` [(cell number, source)] (or their
+    ``top_level_pieces``, when already taken); raises Refused with a message in the learner's terms
+    (what was found, where, and the rule) when it cannot be graded. Raises KeyError when the
+    notebook defines no such function."""
+    pieces = top_level_pieces(cells) if pieces is None else pieces
     if exercise_id not in pieces:
         raise KeyError(exercise_id)
     return _program(exercise_id, pieces)
@@ -460,20 +488,25 @@ def _where(piece, line=None):
 def _check_piece(piece, exercise_id):
     """The globals the piece reads; raises Refused (with its cell and line) for a refused construct."""
     try:
-        tree = ast.parse(piece.source)
+        return _free_names(piece.source, piece.kind, exercise_id)
     except SyntaxError as exc:  # a decorator spanning lines oddly...
         raise Refused(_where(piece) + f"{piece.name} could not be read ({exc.msg})") from None
-    node = tree.body[0]
-    try:
-        if piece.kind == "constant":
-            return []
-        if piece.kind == "class":
-            return _check_class(node, exercise_id)
-        return _Walker(exercise_id).piece(node)
     except Refused as exc:
         raise Refused(_where(piece, exc.line) + exc.message, exc.line) from None
     except RecursionError:
         raise Refused(_where(piece) + f"{piece.name} is nested too deeply to be read") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _free_names(source, kind, exercise_id):
+    """(name, line) for each global a piece's source reads (a tuple: the same source, the same walk,
+    whichever notebook it comes from); raises Refused for a refused construct."""
+    node = ast.parse(source).body[0]
+    if kind == "constant":
+        return ()
+    if kind == "class":
+        return tuple(_check_class(node, exercise_id))
+    return tuple(_Walker(exercise_id).piece(node))
 
 
 def _check_class(node, exercise_id):

@@ -18,6 +18,8 @@ import argparse
 import os
 import sys
 
+from .allowlist import PROMISE
+
 
 def _positive_float(text):
     try:
@@ -59,8 +61,9 @@ def build_parser():
     grade = commands.add_parser(
         "grade",
         help="grade submitted notebooks into a CSV gradebook",
-        description="Grade submitted notebooks. Each runs in its own sandboxed process; the gradebook "
-        "has one row per file: lesson, points per exercise, total, max_total, status (ok, not-attempted, "
+        description=f"Grade submitted notebooks. The promise: {PROMISE}. Each submission's "
+        "functions run in their own sandboxed process; the gradebook has one row per file: "
+        "lesson, points per exercise, total, max_total, status (ok, not-attempted, "
         "timeout, memory, error, invalid-notebook, unknown-lesson) and a short reason; its "
         "first row gives each exercise's maximum points. Exit status: 0 whenever grading ran, whatever "
         "the scores; 2 for a usage error (nothing graded); 3 when the sandbox or the grading worker "

@@ -262,3 +262,78 @@ def test_the_grading_secret_changes_every_salt_but_keeps_it_stable(monkeypatch):
     secret = submission_salt(b"{}")
     assert secret != public and secret == submission_salt(b"{}") and secret > 0
     assert SECRET_VARIABLE not in _ENV_KEEP  # never handed to the worker or its children
+
+
+def test_the_run_salt_is_stable_for_a_batch_and_changes_with_any_file(tmp_path):
+    from rnn_course.grading.runner import run_salt
+
+    paths = [write_nb(tmp_path / f"{i}_01_rnn_cell.ipynb", f"x = {i}") for i in range(3)]
+    batch = [read_submission(p, secret="s") for p in paths]
+    assert run_salt(batch) == run_salt([read_submission(p, secret="s") for p in paths])
+    write_nb(paths[2], "x = 'probe'")
+    assert run_salt(batch[:2] + [read_submission(paths[2], secret="s")]) != run_salt(batch)
+    assert run_salt([read_submission(p, secret="t") for p in paths]) != run_salt(batch)
+
+
+@pytest.mark.parametrize(
+    "cell, problem",
+    [
+        ("nope", "cell 1: not an object"),
+        ({"cell_type": "python", "source": "", "metadata": {}}, "cell_type is not code"),
+        ({"cell_type": "markdown", "source": ["a", 2], "metadata": {}}, "source is not text"),
+        ({"cell_type": "raw", "source": ""}, "no metadata object"),
+        ({"cell_type": "code", "source": "", "metadata": {}, "execution_count": None}, "outputs"),
+        (
+            {
+                "cell_type": "code",
+                "source": "",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": "1",
+            },
+            "execution_count",
+        ),
+    ],
+)
+def test_a_malformed_cell_is_a_clear_invalid_notebook(tmp_path, cell, problem):
+    path = tmp_path / "01_rnn_cell.ipynb"
+    good = {
+        "cell_type": "code",
+        "source": "x = 1",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": 1,
+    }
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell, good]}
+    path.write_text(json.dumps(notebook))
+    invalid = read_submission(path).invalid
+    assert invalid.startswith("not a valid nbformat 4 notebook (cell 1: ") and problem in invalid
+    notebook["cells"] = [good, good]
+    path.write_text(json.dumps(notebook))
+    assert read_submission(path).invalid is None
+
+
+def test_the_readme_states_the_promise_and_the_non_root_truth_the_grader_prints(monkeypatch):
+    """README's "Security." paragraph quotes the promise (``allowlist.PROMISE``, which
+    ``rnn-course grade --help`` prints) and, for a grader that is not root, the isolation line and
+    the missing-user warning exactly as ``scheduler.mechanisms`` makes them."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from rnn_course.allowlist import PROMISE
+    from rnn_course.cli import build_parser
+    from rnn_course.grading import sandbox, scheduler
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    paragraph = readme.split("**Security.**", 1)[1].split("##", 1)[0]
+    assert f"The grader's promise: {PROMISE}." in paragraph
+    grade_help = build_parser()._subparsers._group_actions[0].choices["grade"].description
+    assert PROMISE in grade_help
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as a normal user
+    namespaces, why = sandbox.namespaces_possible()
+    zygote = SimpleNamespace(namespaces=namespaces, namespaces_why=why)
+    isolation = scheduler.mechanisms(zygote, "not root", Limits())
+    assert isolation.describe() == "isolation: rlimits" and f"`{isolation.describe()}`" in paragraph
+    user_line = next(line for line in isolation.weaker() if line.startswith("no user per child"))
+    assert f"`{user_line}`" in paragraph
+    assert "the grader is not running as root" in user_line

@@ -346,3 +346,23 @@ def test_isolation_names_what_is_weaker():
         and "no namespaces (not root): children share /tmp, /dev/shm, /proc and the network"
         in lines[0]
     )
+
+
+def test_a_lesson_11_answer_key_scores_full_marks_with_optimizers_warmed_on_demand(
+    tmp_path, workers
+):
+    """train_step builds a torch optimizer in the child: the zygote warms the optimizers (torch's
+    dynamo import) on that job's request only, after its start. Two copies grade in full, and both
+    are flagged as the course's answer key; their hidden cases are made once for the run."""
+    from pathlib import Path
+
+    key = Path(rnn_course.__file__).resolve().parents[1] / "notebooks/solutions/11_real_task.ipynb"
+    for name in ("a", "b"):
+        nb = nbformat.read(str(key), as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(f"student = {name!r}"))
+        nbformat.write(nb, str(tmp_path / f"{name}_11_real_task.ipynb"))
+    rows = grade([tmp_path], limits=Limits(timeout=60, jobs=2), workers=workers)
+    assert all(r.status == "ok" and r.total == r.max_total > 0 for r in rows), [
+        (r.total, r.status, r.reason) for r in rows
+    ]
+    assert all(any(f.startswith("answer key") for f in r.flags) for r in rows)

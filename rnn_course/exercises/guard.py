@@ -93,22 +93,12 @@ MESSAGES = {
     "subclass), where the checker cannot watch for delegation",
     "overrides": "it switched off or changed torch's function overrides ({name}), which the checker uses to "
     "watch for delegation",
-    "jit": "it runs compiled TorchScript code ({name}), which the checker cannot watch; write the computation "
-    "in plain Python",
 }
 
 # torch's recurrent kernels: every aten operator that computes an RNN, LSTM or GRU layer or cell.
-RECURRENT_KERNELS = (
-    "rnn_tanh",
-    "rnn_relu",
-    "rnn_tanh_cell",
-    "rnn_relu_cell",
-    "lstm",
-    "gru",
-    "lstm_cell",
-    "gru_cell",
-    "_thnn_fused_lstm_cell",
-    "_thnn_fused_gru_cell",
+RECURRENT_KERNELS = tuple(
+    "rnn_tanh rnn_relu rnn_tanh_cell rnn_relu_cell lstm gru lstm_cell gru_cell "
+    "_thnn_fused_lstm_cell _thnn_fused_gru_cell".split()
 )
 
 

@@ -8,7 +8,7 @@ notebook runs while it is graded.
 
 Modules, by job:
 
-* ``notebook``: find and read every submission (bytes, JSON, nbformat's schema) and tell its lesson.
+* ``notebook``: find and read every submission (bytes, JSON, the cells' shape) and tell its lesson.
 * ``allowlist``: the one table of what a graded function may reach, the AST walk that enforces it,
   and the extraction of an exercise's function, helpers and literal constants from the notebook.
 * ``programs``: per submission, the Program each exercise runs, or why it has none; flags.

@@ -1,17 +1,16 @@
 """Reading submissions: find them, read them all into memory, validate them, and tell their lesson.
 
-Nothing here runs student code. Every submission is read (bytes, then JSON, then nbformat's schema)
-before the first student process starts, so no student can change another's notebook on disk.
+Nothing here runs student code. Every submission is read (bytes, then JSON, then the parts of
+nbformat 4's schema the grader reads) before the first student process starts, so no student can
+change another's notebook on disk.
 Stored outputs are ignored entirely: only the source of the code cells is kept.
 """
 
-import ast
 import hashlib
 import json
 import os
 import re
 import stat
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +38,9 @@ class Submission:
         lesson: the lesson slug, or None when it cannot be told.
         lesson_source: "metadata", "filename" or "functions".
         invalid: None, or why the file is not a usable notebook.
-        salt: the salt of this submission's hidden cases, taken from a hash of its bytes (so an
-            unchanged file always meets the same cases, and no file can know them in advance).
+        salt: a hash of the grading secret and its bytes; the run's hidden cases are salted with
+            all its submissions' salts together (``runner.run_salt``), so that an unchanged batch
+            always meets the same cases, and no file can know them in advance.
     """
 
     path: Path
@@ -195,7 +195,10 @@ def _short(exc):
 
 
 def _validate(notebook):
-    """None when ``notebook`` is a valid nbformat 4 notebook, else the reason it is not."""
+    """None when ``notebook`` has what nbformat 4's schema requires of the parts the grader reads
+    (the version, metadata, each cell's type, source and metadata), else the reason it has not.
+    Stored outputs are never read, so their inner shape is not checked (nor is nbformat imported:
+    its schema validator costs seconds to import and milliseconds per notebook)."""
     if not isinstance(notebook, dict):
         return "not a notebook: the JSON is not an object"
     major = notebook.get("nbformat")
@@ -206,22 +209,43 @@ def _validate(notebook):
     minor = notebook.get("nbformat_minor")
     if type(minor) is not int or not 0 <= minor < 1000:
         return f"not a valid nbformat 4 notebook (nbformat_minor {_short(repr(minor))})"
-    import nbformat  # slow to import; only the grader's own process needs it
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # e.g. MissingIDFieldWarning for older nbformat 4 minors
-            nbformat.validate(nbformat.from_dict(notebook))
-    except nbformat.ValidationError as exc:
-        return f"not a valid nbformat 4 notebook ({_short(exc.message if hasattr(exc, 'message') else exc)})"
-    except (
-        Exception
-    ) as exc:  # nbformat's own asserts and errors on odd input: never the whole batch's end
-        return f"not a valid nbformat 4 notebook ({_short(exc)})"
-    if len(notebook.get("cells", [])) > MAX_CELLS:
+    if not isinstance(notebook.get("metadata"), dict):
+        return "not a valid nbformat 4 notebook (no metadata object)"
+    cells = notebook.get("cells")
+    if not isinstance(cells, list):
+        return "not a valid nbformat 4 notebook (no list of cells)"
+    if len(cells) > MAX_CELLS:
         return f"too many cells (over {MAX_CELLS})"
+    for number, cell in enumerate(cells, start=1):
+        problem = _cell_problem(cell)
+        if problem:
+            return f"not a valid nbformat 4 notebook (cell {number}: {problem})"
+    return None
+
+
+_CELL_TYPES = ("code", "markdown", "raw")
+
+
+def _cell_problem(cell):
+    """What nbformat 4's schema requires of a cell and the grader reads: a type, a source of text,
+    a metadata object; a code cell also has its outputs list and execution count (never read)."""
+    if not isinstance(cell, dict):
+        return "not an object"
+    if cell.get("cell_type") not in _CELL_TYPES:
+        return "cell_type is not code, markdown or raw"
+    source = cell.get("source")
+    if not isinstance(source, str) and not (
+        isinstance(source, list) and all(isinstance(line, str) for line in source)
+    ):
+        return "source is not text"
+    if not isinstance(cell.get("metadata"), dict):
+        return "no metadata object"
+    if cell["cell_type"] == "code":
+        count = cell.get("execution_count", "missing")
+        if not isinstance(cell.get("outputs"), list):
+            return "a code cell without a list of outputs"
+        if count is not None and type(count) is not int:
+            return "a code cell whose execution_count is not a number or null"
     return None
 
 
@@ -301,16 +325,11 @@ def lesson_from_functions(cells):
 
 
 def _defined_functions(cells):
-    defined = set()
-    for _, source in cells:
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue
-        defined.update(
-            n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-        )
-    return defined
+    from ..allowlist import cell_bindings
+
+    return {
+        name for _, source in cells for name, kind, *_ in cell_bindings(source) if kind == "def"
+    }
 
 
 def expected_exercises(lesson):

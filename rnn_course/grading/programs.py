@@ -40,9 +40,10 @@ def take_programs(sub):
     """The Taken for a readable submission of a known lesson."""
     taken = Taken()
     released = released_sources(sub.lesson)
+    pieces = top_level_pieces(sub.cells)
     for exercise_id in _expected(sub.lesson):
         try:
-            program = extract(sub.cells, exercise_id)
+            program = extract(sub.cells, exercise_id, pieces)
         except KeyError:
             taken.results[exercise_id] = failed(exercise_id, missing_message(exercise_id))
             continue

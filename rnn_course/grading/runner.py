@@ -8,6 +8,7 @@ a child sends is trusted: ``protocol`` caps and types the frames, arrays are loa
 """
 
 import dataclasses
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -109,22 +110,46 @@ def _settings(exercise):
     return plain
 
 
-def _inputs_frame(job, exercise_ids):
-    """The frame that carries this job's hidden inputs (never the expected answers) to its child."""
-    arrays, specs = {}, []
-    for exercise_id in exercise_ids:
-        exercise = get_exercise(exercise_id)
-        metas = [to_plain(tuple(case.args), arrays)[0] for case in job.cases[exercise_id]]
-        specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    meta = {"kind": "inputs", "exercises": specs, "token": job.token}
-    return protocol.encode(meta, buffer.getvalue())
+def run_salt(submissions):
+    """One salt for a run's hidden cases, from every submission's salt (each a hash of the secret
+    and the file's bytes): an unchanged batch meets the same cases again, and any change to any
+    file (a probe resubmitted, say) draws new ones for all."""
+    digest = hashlib.sha256(b" ".join(str(s.salt).encode() for s in submissions)).digest()
+    return int.from_bytes(digest[:8], "big") % (2**62) + 1
+
+
+class Inputs:
+    """The run's hidden cases, made once per exercise (and torch's answers with them), and the
+    frames of inputs the children get, encoded once per set of exercises: only the token differs."""
+
+    def __init__(self, salt):
+        self.salt, self.cases, self._blobs = salt, {}, {}
+
+    def for_exercises(self, exercise_ids):
+        for exercise_id in exercise_ids:
+            if exercise_id not in self.cases:
+                self.cases[exercise_id] = get_exercise(exercise_id).cases(self.salt)
+        return {e: self.cases[e] for e in exercise_ids}
+
+    def frame(self, job, exercise_ids):
+        """The frame that carries the hidden inputs (never the expected answers) to a child."""
+        key = tuple(exercise_ids)
+        if key not in self._blobs:
+            arrays, specs = {}, []
+            for exercise_id in exercise_ids:
+                exercise = get_exercise(exercise_id)
+                metas = [to_plain(tuple(case.args), arrays)[0] for case in self.cases[exercise_id]]
+                specs.append({"id": exercise.id, "fields": _settings(exercise), "cases": metas})
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+            self._blobs[key] = specs, buffer.getvalue()
+        specs, blob = self._blobs[key]
+        return protocol.encode({"kind": "inputs", "exercises": specs, "token": job.token}, blob)
 
 
 def _read_outcomes(exercise_id, plain, blob, cases=()):
     """Outcomes rebuilt from untrusted plain data; a single failing Outcome if anything is off."""
-    limit = len(get_exercise(exercise_id).cases()) + 1
+    limit = len(cases or get_exercise(exercise_id).cases()) + 1
     try:
         if not isinstance(plain, list) or not 0 < len(plain) <= limit:
             raise ValueError("wrong number of outcomes")
@@ -222,7 +247,7 @@ def grade_submissions(submissions, limits, progress=None, notice=None, workers=N
     if progress:
         progress(len(rows) - len(jobs), len(rows), None)
     if jobs:
-        _run(jobs, limits, workers, progress, notice, len(rows))
+        _run(jobs, Inputs(run_salt(submissions)), limits, workers, progress, notice, len(rows))
     for graded in rows:
         note = getattr(graded.submission, "lesson_note", None)
         if note:
@@ -248,12 +273,10 @@ def _row(sub):
     return graded, taken.programs or None
 
 
-def _run(jobs, limits, workers, progress, notice, total):
+def _run(jobs, inputs, limits, workers, progress, notice, total):
     import torch
 
     torch.set_num_threads(1)
-    for job, graded in jobs.values():  # every hidden case, made here, salted per submission
-        job.cases = {e: get_exercise(e).cases(graded.submission.salt) for e in job.programs}
     done_before = total - len(jobs)
 
     def on_finish(job, count):
@@ -263,11 +286,12 @@ def _run(jobs, limits, workers, progress, notice, total):
     own = workers is None
     workers = workers or Workers()
     try:
+        _prepare([job for job, _ in jobs.values()], inputs, workers)
         isolation = run_jobs(
             [job for job, _ in jobs.values()],
             limits,
             workers,
-            _inputs_frame,
+            inputs.frame,
             on_finish,
             notice or (lambda text: None),
         )
@@ -285,6 +309,17 @@ def _run(jobs, limits, workers, progress, notice, total):
         graded.seconds, graded.cpu_ms = job.seconds, job.cpu_ms
 
 
+def _prepare(jobs, inputs, workers):
+    """Each job's hidden cases (made here, once per exercise for the run); the zygote warms torch's
+    optimizers meanwhile when an exercise takes one."""
+    for job in jobs:
+        job.optimizers = any("optimizer" in get_exercise(e).arg_names for e in job.programs)
+    if any(job.optimizers for job in jobs):
+        workers.zygote.warm_optimizers()
+    for job in jobs:
+        job.cases = inputs.for_exercises(job.programs)
+
+
 def _internal_error(graded, what):
     graded.results = {e: failed(e, f"not checked: {what}") for e in graded.expected}
     graded.status, graded.reason = "error", f"grader error: {what}"
@@ -298,8 +333,9 @@ def run_probe(source, exercise_id, limits, workers):
     from ..allowlist import Program
 
     job = Job(0, {exercise_id: Program(exercise_id, source, ())}, probe=True)
-    job.cases = {exercise_id: get_exercise(exercise_id).cases(1)}
-    run_jobs([job], limits, workers, _inputs_frame, lambda job, count: None, lambda text: None)
+    inputs = Inputs(1)
+    job.cases = inputs.for_exercises([exercise_id])
+    run_jobs([job], limits, workers, inputs.frame, lambda job, count: None, lambda text: None)
     sent = job.outcomes.get(exercise_id)
     values = [o.get("value", {}).get("value") for o in sent.outcomes] if sent else []
     return status(job.verdict_input(), {}), values

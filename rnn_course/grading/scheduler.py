@@ -168,10 +168,11 @@ class Zygote:
         finally:
             self.ctrl.setblocking(True)
 
-    def request(self, job_id, channel, workdir, limits, box):
+    def request(self, job_id, channel, workdir, limits, box, optimizers=False):
         uid, gid = sandbox_user()
         message = {
             "job": job_id,
+            "optimizers": optimizers,
             "workdir": workdir,
             "uid": uid,
             "gid": gid,
@@ -185,6 +186,14 @@ class Zygote:
             "sandbox": box,
         }
         socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno()])
+
+    def warm_optimizers(self):
+        """Ask the zygote to warm torch's optimizers now (``worker._warm_optimizers``), while the
+        grader makes the hidden cases, rather than on the first request that needs them."""
+        try:
+            self.ctrl.send(json.dumps({"optimizers": True}).encode())
+        except OSError:
+            pass  # it has gone: the restart path starts a fresh one, warmed on request
 
     def close(self):
         self.ctrl.close()
@@ -245,6 +254,7 @@ class Job:
         self.id = job_id
         self.programs = programs  # exercise id -> Program (what its child runs)
         self.probe = probe  # runner.run_probe's test-only job: its source runs unchecked
+        self.optimizers = False  # an exercise builds a torch optimizer: the zygote warms them first
         self.cases = {}  # exercise id -> hidden cases (made by the runner, never sent whole)
         self.attempts = 0
         self.reset()
@@ -366,7 +376,7 @@ class _Run:
             box["cgroups"] = job.cgroups
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self.zygote.request(job.id, child_end, job.workdir, self.limits, box)
+            self.zygote.request(job.id, child_end, job.workdir, self.limits, box, job.optimizers)
         except OSError:
             pass  # the zygote just died: its end-of-file is handled in the loop, the job retried
         finally:
