@@ -215,7 +215,7 @@ def _backward_again(when):
             if when(clip_grad_norm_(parameters, max_norm), max_norm):
                 losses[0].backward()
 
-        return train_step(
+        return _train_step(
             model, optimizer, inputs, targets, lengths, max_norm, gradients=gradients, clip=clip
         )
 
@@ -509,7 +509,7 @@ def _history_fed(model, prompt, temperature, max_len, end_index, generator):
         history.append(token)
         return torch.cat(history)
 
-    return sample(model, prompt, temperature, max_len, end_index, generator, feed=feed)
+    return _sample(model, prompt, temperature, max_len, end_index, generator, feed=feed)
 
 
 def _one_token_too_many(model, prompt, temperature, max_len, end_index, generator):
