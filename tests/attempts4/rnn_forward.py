@@ -18,7 +18,7 @@ def _weights(params, k, d):
     return [params[f"{name}_{suffix}"] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
 
 
-def _forward(x, h0, params, num_layers, D, h0_index, join=torch.cat):
+def _forward(x, h0, params, num_layers, D, h0_index):
     inp, finals = x, []
     for k in range(num_layers):
         outs = []
@@ -26,7 +26,7 @@ def _forward(x, h0, params, num_layers, D, h0_index, join=torch.cat):
             out, h = _run(inp, h0[h0_index(k, d)], *_weights(params, k, d), reverse=d == 1)
             outs.append(out)
             finals.append(h)
-        inp = join(outs, -1) if join is torch.cat else join(outs)
+        inp = torch.cat(outs, -1)  # (L, N, D*H)
     return inp, finals
 
 
