@@ -142,11 +142,7 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
     if problem:
         sub.invalid = problem
         return sub
-    sources = []
-    for number, cell in enumerate(notebook["cells"], start=1):
-        if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            sources.append((number, "".join(source) if isinstance(source, list) else str(source)))
+    sources = code_sources(notebook)
     if sum(len(s) for _, s in sources) > MAX_CODE_CHARS:
         sub.invalid = f"too much code (over {MAX_CODE_CHARS} characters)"
         return sub
@@ -181,6 +177,15 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
         )
         sub.lesson, sub.lesson_source = by_content, "functions"
     return sub
+
+
+def code_sources(notebook):
+    """(cell number, source text) for each code cell, numbered from 1 among all cells."""
+    return [
+        (number, "".join(cell.get("source", "")))
+        for number, cell in enumerate(notebook.get("cells", []), start=1)
+        if cell.get("cell_type") == "code"
+    ]
 
 
 def _defines_any(cells, lesson):

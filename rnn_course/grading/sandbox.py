@@ -262,7 +262,7 @@ class Cgroups:
         if os.path.exists(os.path.join(folders["memory"], "memory.memsw.limit_in_bytes")):
             _write(
                 folders["memory"], "memory.memsw.limit_in_bytes", memory_bytes
-            )  # no swapping past it
+            )  # no swap past it
         _write(folders["pids"], "pids.max", PIDS_MAX)
         return folders
 
@@ -399,13 +399,8 @@ def _build_root(spec):
     _makedirs(root + "/proc")
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     # Read-only from here: the new root's own tmpfs and /dev (their mount points are made)
-    _mount(
-        None,
-        root + "/dev",
-        None,
-        MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
-        "mode=0755,size=64k",
-    )
+    dev_flags = MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY
+    _mount(None, root + "/dev", None, dev_flags, "mode=0755,size=64k")
     _pivot(root)
     _mount(None, "/", None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=0755,size=1m")
     os.chdir("/tmp")
@@ -443,12 +438,14 @@ def _pivot(root):
 # ---------------------------------------------------------------------------------------------
 
 
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
 def remove_tree(path):
     """Remove ``path`` and everything below it, however deep, without following symbolic links
     and without recursion; True when it is gone. Never raises."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _FOLDER)
     except FileNotFoundError:
         return True
     except OSError:
@@ -471,7 +468,7 @@ def remove_tree(path):
                 break
             dev, ino, name = stack.pop()
             me = os.fstat(fd)
-            parent = os.open("..", flags, dir_fd=fd)
+            parent = os.open("..", _FOLDER, dir_fd=fd)
             os.close(fd)
             fd = parent
             there = os.fstat(fd)
@@ -503,13 +500,9 @@ def _first_subfolder(fd, stuck):
                         continue
                     for attempt in range(2):
                         try:
-                            return entry.name, os.open(
-                                entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd
-                            )
-                        except PermissionError:
-                            if (
-                                not attempt
-                            ):  # made unreadable by the child; the grader owns it or is root
+                            return entry.name, os.open(entry.name, _FOLDER, dir_fd=fd)
+                        except PermissionError:  # made unreadable by the child; the grader owns
+                            if not attempt:  # it or is root
                                 os.chmod(entry.name, 0o700, dir_fd=fd)
                     stuck.add((info.st_dev, info.st_ino))
                 else:
