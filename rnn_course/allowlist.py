@@ -226,10 +226,7 @@ class _Walker:
 
     def visit_Name(self, node):
         name = node.id
-        if name.startswith("__"):
-            raise Refused(
-                f"the name `{name}`: names starting with __ are Python's internals", node.lineno
-            )
+        _refuse_dunder(name, node.lineno)
         if name in _CODE_FROM_TEXT:
             raise Refused(
                 f"`{name}` runs code from text, which a graded function may not do", node.lineno
@@ -288,11 +285,12 @@ class _Walker:
             raise Refused(_MESSAGE_RULE.format(what="assert"), node.lineno)
 
     def visit_FunctionDef(self, node):
-        if node.name.startswith("__"):
-            raise Refused(
-                f"the name `{node.name}`: names starting with __ are Python's internals",
-                node.lineno,
-            )
+        _refuse_dunder(node.name, node.lineno)
+
+
+def _refuse_dunder(name, line):
+    if name.startswith("__"):
+        raise Refused(f"the name `{name}`: names starting with __ are Python's internals", line)
 
 
 _MESSAGE_RULE = (

@@ -43,17 +43,8 @@ Mechanisms, strongest first (``Isolation.describe`` names the one in force; the 
     RLIMIT_AS (memory), RLIMIT_CPU, RLIMIT_FSIZE (largest file), RLIMIT_CORE 0; a session of its
     own, killed as a group by the grader at the wall-clock limit.
 
-What is weaker without a mechanism (``Isolation.weaker`` lists it; ``--sandbox strict`` refuses):
-
-* no namespaces (not root, not Linux, or blocked by a container's seccomp profile): children share
-  ``/tmp``, ``/dev/shm``, the network and ``/proc`` with the grader and each other, and can read
-  every world-readable file; a temp folder per child is removed afterwards, but sockets to
-  127.0.0.1 and shared memory are not stopped;
-* no cgroups: memory is capped by RLIMIT_AS only (memfd and ``/dev/shm`` pages are not counted)
-  and processes by RLIMIT_NPROC only;
-* not root: no user of its own: the child runs as the instructor and could signal the grader or
-  write that user's files (``scheduler.py`` restarts a killed zygote; the gradebook is written from
-  memory).
+Without a mechanism a child can do more: ``_MECHANISMS`` says what, and ``Isolation.weaker``
+prints it (``--sandbox strict`` refuses to grade then).
 
 Bubblewrap is not used: it runs a fresh program per child, which would import torch once per
 submission; entering the namespaces in the child of the warm zygote costs milliseconds instead.
@@ -118,36 +109,37 @@ class Isolation:
     missing: dict = field(default_factory=dict)  # mechanism -> why it is missing
 
     def describe(self):
-        parts = [
-            name
-            for name, on in (
-                ("namespaces (mount, pid, net, ipc, uts)", self.namespaces),
-                ("cgroup-v1 memory+pids", self.cgroups),
-                ("a user id per child", self.own_user),
-            )
-            if on
-        ]
-        return "isolation: " + " + ".join(parts + ["rlimits"])
+        on = [_MECHANISMS[name][0] for name in _MECHANISMS if getattr(self, name)]
+        return "isolation: " + " + ".join(on + ["rlimits"])
 
     def weaker(self):
         """One line per missing mechanism: what a child can then do that it otherwise could not."""
-        lines = []
-        if not self.namespaces:
-            lines.append(
-                f"no namespaces ({self.missing.get('namespaces', 'unavailable')}): children share /tmp, "
-                "/dev/shm, /proc and the network, and can read world-readable files"
-            )
-        if not self.cgroups:
-            lines.append(
-                f"no cgroups ({self.missing.get('cgroups', 'unavailable')}): memory is capped by "
-                "RLIMIT_AS only (shared memory and memfd pages are not counted), processes by RLIMIT_NPROC"
-            )
-        if not self.own_user:
-            lines.append(
-                f"no user per child ({self.missing.get('own_user', 'unavailable')}): a child runs as "
-                "the grader's user and could signal it or write that user's files"
-            )
-        return lines
+        return [
+            f"{without} ({self.missing.get(name, 'unavailable')}): {then}"
+            for name, (_, without, then) in _MECHANISMS.items()
+            if not getattr(self, name)
+        ]
+
+
+# Each mechanism: (its name in force, its name missing, what a child can do without it)
+_MECHANISMS = {
+    "namespaces": (
+        "namespaces (mount, pid, net, ipc, uts)",
+        "no namespaces",
+        "children share /tmp, /dev/shm, /proc and the network, and can read world-readable files",
+    ),
+    "cgroups": (
+        "cgroup-v1 memory+pids",
+        "no cgroups",
+        "memory is capped by RLIMIT_AS only (shared memory and memfd pages are not counted), "
+        "processes by RLIMIT_NPROC",
+    ),
+    "own_user": (
+        "a user id per child",
+        "no user per child",
+        "a child runs as the grader's user and could signal it or write that user's files",
+    ),
+}
 
 
 def namespaces_possible():

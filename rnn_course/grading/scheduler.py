@@ -168,21 +168,12 @@ class Zygote:
 
     def request(self, job_id, channel, workdir, limits, box, optimizers=False):
         uid, gid = sandbox_user()
-        message = {
-            "job": job_id,
-            "optimizers": optimizers,
-            "workdir": workdir,
-            "uid": uid,
-            "gid": gid,
-            "own_uid": None if uid is None else own_uid(job_id),
-            "env": {k: v for k, v in self.env.items() if k not in _CHILD_ENV_DROP},
-            "limits": {
-                "memory_mb": limits.memory_mb,
-                "cpu_s": int(limits.timeout) + 5,
-                "fsize_mb": limits.fsize_mb,
-            },
-            "sandbox": box,
-        }
+        own = None if uid is None else own_uid(job_id)
+        env = {k: v for k, v in self.env.items() if k not in _CHILD_ENV_DROP}
+        cpu_s = int(limits.timeout) + 5
+        sizes = {"memory_mb": limits.memory_mb, "cpu_s": cpu_s, "fsize_mb": limits.fsize_mb}
+        message = dict(job=job_id, optimizers=optimizers, workdir=workdir, uid=uid, gid=gid)
+        message.update(own_uid=own, env=env, limits=sizes, sandbox=box)
         socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno()])
 
     def warm_optimizers(self):

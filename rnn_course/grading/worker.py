@@ -312,17 +312,15 @@ def _isolate(request):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     if os.geteuid() == 0 and request.get("uid") is not None:
-        uid = int(request["uid"])
-        if request.get("own_uid") is not None and box.get("namespaces"):
-            uid = int(request["own_uid"])  # its /tmp is its own tmpfs: nothing to hand over
-        elif request.get("own_uid") is not None:
-            # A user of its own, which no other child shares: it can neither signal the other
-            # submissions' processes (kill(-1, ...) as nobody would) nor enter their folders.
-            try:
-                os.chown(workdir, int(request["own_uid"]), int(request["gid"]))
-                uid = int(request["own_uid"])
-            except OSError:
-                pass  # a user namespace that does not map that user: nobody, shared
+        # A user of its own, which no other child shares: it can neither signal the other
+        # submissions' processes (kill(-1, ...) as nobody would) nor enter their folders.
+        uid, own = int(request["uid"]), request.get("own_uid")
+        try:
+            if own is not None and not box.get("namespaces"):  # else /tmp is its own tmpfs
+                os.chown(workdir, int(own), int(request["gid"]))
+            uid = uid if own is None else int(own)
+        except OSError:
+            pass  # a user namespace that does not map that user: nobody, shared
         os.setgroups([])
         os.setgid(int(request["gid"]))
         os.setuid(uid)
