@@ -179,24 +179,16 @@ class Refused(Exception):
         self.message, self.line = message, line
 
 
+@functools.cache
 def _module_members():
     """Names of torch's, F's and math's members: a graded function may not assign them."""
     import importlib
 
-    names = set()
-    for module in MODULES.values():
-        names.update(dir(importlib.import_module(module)))
-    return frozenset(names)
-
-
-_MEMBERS = None
+    return frozenset(n for m in MODULES.values() for n in dir(importlib.import_module(m)))
 
 
 def _assignable(name):
-    global _MEMBERS
-    if _MEMBERS is None:
-        _MEMBERS = _module_members()
-    return name not in _MEMBERS or name in ("grad", "data", "requires_grad")
+    return name not in _module_members() or name in ("grad", "data", "requires_grad")
 
 
 class _Walker:
@@ -234,10 +226,7 @@ class _Walker:
 
     def visit_Name(self, node):
         name = node.id
-        if name.startswith("__"):
-            raise Refused(
-                f"the name `{name}`: names starting with __ are Python's internals", node.lineno
-            )
+        _refuse_dunder(name, node.lineno)
         if name in _CODE_FROM_TEXT:
             raise Refused(
                 f"`{name}` runs code from text, which a graded function may not do", node.lineno
@@ -296,11 +285,12 @@ class _Walker:
             raise Refused(_MESSAGE_RULE.format(what="assert"), node.lineno)
 
     def visit_FunctionDef(self, node):
-        if node.name.startswith("__"):
-            raise Refused(
-                f"the name `{node.name}`: names starting with __ are Python's internals",
-                node.lineno,
-            )
+        _refuse_dunder(node.name, node.lineno)
+
+
+def _refuse_dunder(name, line):
+    if name.startswith("__"):
+        raise Refused(f"the name `{name}`: names starting with __ are Python's internals", line)
 
 
 _MESSAGE_RULE = (
@@ -440,13 +430,11 @@ def extract(cells, exercise_id, pieces=None):
     (what was found, where, and the rule) when it cannot be graded. Raises KeyError when the
     notebook defines no such function."""
     pieces = top_level_pieces(cells) if pieces is None else pieces
-    if exercise_id not in pieces:
-        raise KeyError(exercise_id)
     return _program(exercise_id, pieces)
 
 
 def _program(exercise_id, pieces):
-    root = pieces[exercise_id]
+    root = pieces[exercise_id]  # KeyError when it is not there
     if root is None or root.kind != "def":
         raise Refused(f"{exercise_id} is not defined with `def` at the top level of a cell")
     taken, queue = {}, [exercise_id]
@@ -596,22 +584,21 @@ def function_problem(exercise_id, fn):
 
     Only a function defined in a notebook (module ``__main__``) is walked, as only those are
     graded; a library's or a test module's function goes straight to the checker."""
-    import inspect
-    import textwrap
-
     if getattr(fn, "__module__", None) != "__main__":
         return None
     try:
-        pieces = _pieces_from_globals(exercise_id, fn, inspect, textwrap)
-        _program(exercise_id, pieces)
+        _program(exercise_id, _pieces_from_globals(exercise_id, fn))
     except Refused as exc:
         return exc.message
     except (OSError, TypeError, SyntaxError):
-        return None  # no source to read (a function made in an odd way): the grader will say
+        pass  # no source to read (a function made in an odd way): the grader will say
     return None
 
 
-def _pieces_from_globals(exercise_id, fn, inspect, textwrap):
+def _pieces_from_globals(exercise_id, fn):
+    import inspect
+    import textwrap
+
     names = dict(getattr(fn, "__globals__", {}))
     try:
         names.update(inspect.getclosurevars(fn).nonlocals)

@@ -73,9 +73,8 @@ _AUTOGRAD_FILES = (  # torch.autograd.grad / backward, torch.autograd.functional
     f"torch{_SEP}autograd{_SEP}functional.py",
     f"torch{_SEP}_functorch{_SEP}",
 )
-_AUTOGRAD_C_NAMES = frozenset(
-    {"run_backward", "_make_dual"}
-)  # the engine's entry; forward-mode dual numbers
+# the engine's entry; forward-mode dual numbers
+_AUTOGRAD_C_NAMES = frozenset({"run_backward", "_make_dual"})
 
 MESSAGES = {
     "torch_rnn": "it calls torch's RNN modules (nn.RNN / nn.RNNCell); write the computation yourself "
@@ -107,9 +106,6 @@ class GuardReport:
     """What the guard saw: a list of (kind, name) pairs, most important first."""
 
     violations: list = field(default_factory=list)
-
-    def messages(self):
-        return [MESSAGES[kind].format(name=name) for kind, name in self.violations]
 
 
 def _is_rnn_kernel(name):
@@ -236,9 +232,7 @@ class Guard:
             self._flag("overrides", "DisableTorchFunction")
 
     def _on_python_call(self, filename, name, code=None):
-        if (
-            self._watch_torch and name == "__torch_dispatch__"
-        ):  # runs below the tripwire, where it cannot see
+        if self._watch_torch and name == "__torch_dispatch__":  # runs below the tripwire
             self._flag("overrides", "TorchDispatchMode")
         elif filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
             self._flag("checker", f"rnn_course.exercises.{os.path.basename(filename)[:-3]}")
@@ -274,10 +268,9 @@ class Guard:
             self._flag("autograd", name)
 
     def __enter__(self):
-        self._tripwire = (
-            Tripwire(self.forbid_rnn, self.forbid_functions) if self._watch_torch else None
-        )
-        if self._tripwire:
+        self._tripwire = None
+        if self._watch_torch:
+            self._tripwire = Tripwire(self.forbid_rnn, self.forbid_functions)
             _reference_prints()
             if torch._C._is_torch_function_all_disabled():
                 self._flag("overrides", "DisableTorchFunction")
@@ -288,28 +281,19 @@ class Guard:
         return self
 
     def __exit__(self, exc_type=None, exc=None, tb=None):
-        if (
-            sys.getprofile() is not self._installed
-            and not (
-                sys.getprofile() is None
-                and isinstance(exc_type, type)
-                and issubclass(exc_type, (RecursionError, MemoryError))
-            )
-        ):  # Python itself removes a profiling hook that hits the recursion limit or runs out of memory
+        # Python itself removes a profiling hook that hits the recursion limit or runs out of memory
+        dropped = isinstance(exc_type, type) and issubclass(exc_type, (RecursionError, MemoryError))
+        if sys.getprofile() is not self._installed and not (sys.getprofile() is None and dropped):
             self._flag("tamper", "sys.setprofile")
         sys.setprofile(self._previous)
         if self._tripwire:
             depth = torch._C._len_torch_function_stack()
-            if (
-                depth != self._depth + 1
-                or torch._C._get_function_stack_at(self._depth) is not self._tripwire
-            ):
+            ours = torch._C._get_function_stack_at(self._depth) is self._tripwire
+            if depth != self._depth + 1 or not ours:
                 self._flag("overrides", "TorchFunctionMode")
             if torch._C._is_torch_function_all_disabled():
                 self._flag("overrides", "DisableTorchFunction")
-            for _ in range(
-                depth - self._depth
-            ):  # its own tripwire and whatever the function left on top
+            for _ in range(depth - self._depth):  # its tripwire and what the function left on top
                 torch._C._pop_torch_function_stack()
             for name in self._tripwire.seen:
                 self._flag("rnn_kernel", name)

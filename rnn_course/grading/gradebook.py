@@ -61,16 +61,8 @@ def gradebook_text(graded_rows):
     writer.writerow([POINTS_POSSIBLE, "", *possible, sum(possible), sum(possible), "", ""])
     for row in sorted(graded_rows, key=lambda r: r.submission.name):
         points = [row.results[e].points if e in row.results else "" for e in columns]
-        cells = [
-            row.submission.name,
-            row.lesson or "",
-            *points,
-            row.total,
-            row.max_total,
-            row.status,
-            row.reason,
-        ]
-        writer.writerow([csv_field(c) for c in cells])
+        cells = [row.submission.name, row.lesson or "", *points, row.total, row.max_total]
+        writer.writerow([csv_field(c) for c in [*cells, row.status, row.reason]])
     return buffer.getvalue()
 
 
@@ -207,17 +199,14 @@ def details(graded_rows, root_of=None):
 
     rows = []
     for row in sorted(graded_rows, key=lambda r: r.submission.name):
-        exercises = {}
-        for exercise_id in row.expected:
-            result = row.results.get(exercise_id)
-            exercises[exercise_id] = _exercise_details(exercise_id, result, get_exercise)
+        exercises = {e: _exercise_details(e, row.results.get(e)) for e in row.expected}
         rows.append(
             {
                 "submission": clean(root_of(row) if root_of else row.submission.name, 240),
                 "lesson": row.lesson,
                 "status": row.status,
                 "flags": [clean(str(f)) for f in row.flags],
-                "seconds": round(float(getattr(row, "seconds", 0.0) or 0.0), 3),
+                "seconds": round(float(row.seconds), 3),
                 "exercises": exercises,
             }
         )
@@ -228,7 +217,9 @@ def details(graded_rows, root_of=None):
     return {"version": 1, "lesson_points": dict(sorted(lessons.items())), "submissions": rows}
 
 
-def _exercise_details(exercise_id, result, get_exercise):
+def _exercise_details(exercise_id, result):
+    from ..exercises import get_exercise
+
     if result is None or (result.feedback and result.feedback[0].startswith("not checked")):
         outcome = "error"
     elif result.passed:
@@ -237,7 +228,7 @@ def _exercise_details(exercise_id, result, get_exercise):
         outcome = "not_attempted"
     else:
         outcome = "failed"
-    mistake = getattr(result, "mistake", None) if result is not None else None
+    mistake = result.mistake if result is not None else None
     if outcome == "failed" and mistake is None:
         mistake = "unnamed"
     message = result.feedback[0] if result is not None and result.feedback else ""

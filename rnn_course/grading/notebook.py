@@ -142,45 +142,46 @@ def read_submission(path, max_bytes=MAX_NOTEBOOK_BYTES, secret=None):
     if problem:
         sub.invalid = problem
         return sub
-    sources = []
-    for number, cell in enumerate(notebook["cells"], start=1):
-        if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            sources.append((number, "".join(source) if isinstance(source, list) else str(source)))
+    sources = code_sources(notebook)
     if sum(len(s) for _, s in sources) > MAX_CODE_CHARS:
         sub.invalid = f"too much code (over {MAX_CODE_CHARS} characters)"
         return sub
     sub.cells = [(number, prepare_cell(source)) for number, source in sources]
     sub.lesson, sub.lesson_source = find_lesson(notebook, sub.path, sub.cells)
-    meta = notebook.get("metadata", {}).get("rnn_course")
+    meta = notebook["metadata"].get("rnn_course")
     meta = meta if isinstance(meta, dict) else {}
     sub.kind = meta.get("kind") if isinstance(meta.get("kind"), str) else None
-    named = meta.get("lesson")
-    if named is not None and named not in LESSONS:
-        from .sanitize import clean
-
-        sub.lesson_note = clean(
-            f"its metadata names lesson {named!r}, which does not exist: "
-            + (
-                f"graded as {sub.lesson} (from its {sub.lesson_source})"
-                if sub.lesson
-                else "not graded"
-            ),
-            200,
-        )
-    by_content = lesson_from_functions(sub.cells)
-    if (
-        sub.lesson_source == "metadata"
-        and by_content
-        and by_content != sub.lesson
-        and not _defines_any(sub.cells, sub.lesson)
-    ):
-        sub.lesson_note = (
-            f"its metadata says lesson {sub.lesson}, but it defines the exercises of lesson {by_content}: "
-            f"graded as {by_content}"
-        )
-        sub.lesson, sub.lesson_source = by_content, "functions"
+    sub.lesson_note = _lesson_note(sub, meta.get("lesson"))
     return sub
+
+
+def _lesson_note(sub, named):
+    """Why the lesson graded is not the one the metadata names (and, for the second, re-tell
+    ``sub``'s lesson from its functions), or None."""
+    from .sanitize import clean
+
+    if named is not None and named not in LESSONS:
+        graded = (
+            f"graded as {sub.lesson} (from its {sub.lesson_source})" if sub.lesson else "not graded"
+        )
+        return clean(f"its metadata names lesson {named!r}, which does not exist: {graded}", 200)
+    by_content = lesson_from_functions(sub.cells)
+    if sub.lesson_source != "metadata" or by_content in (None, sub.lesson):
+        return None
+    if _defines_any(sub.cells, sub.lesson):
+        return None
+    note = f"its metadata says lesson {sub.lesson}, but it defines the exercises of lesson {by_content}"
+    sub.lesson, sub.lesson_source = by_content, "functions"
+    return f"{note}: graded as {by_content}"
+
+
+def code_sources(notebook):
+    """(cell number, source text) for each code cell, numbered from 1 among all cells."""
+    return [
+        (number, "".join(cell.get("source", "")))
+        for number, cell in enumerate(notebook.get("cells", []), start=1)
+        if cell.get("cell_type") == "code"
+    ]
 
 
 def _defines_any(cells, lesson):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..allowlist import Refused, extract, top_level_pieces
 from ..exercises.core import CheckResult, get_exercise
-from .notebook import prepare_cell
+from .notebook import code_sources, expected_exercises, prepare_cell
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -41,7 +41,7 @@ def take_programs(sub):
     taken = Taken()
     released = released_sources(sub.lesson)
     pieces = top_level_pieces(sub.cells)
-    for exercise_id in _expected(sub.lesson):
+    for exercise_id in expected_exercises(sub.lesson):
         try:
             program = extract(sub.cells, exercise_id, pieces)
         except KeyError:
@@ -54,16 +54,10 @@ def take_programs(sub):
             continue
         taken.programs[exercise_id] = program
     keyed = [e for e in taken.programs if _is_answer_key(sub.lesson, taken.programs[e])]
-    if keyed or getattr(sub, "kind", None) == "answer-key":
+    if keyed or sub.kind == "answer-key":
         names = ", ".join(keyed) if keyed else "its metadata"
         taken.flags.append(f"answer key: {names} identical to the course's answer key")
     return taken
-
-
-def _expected(lesson):
-    from .notebook import expected_exercises
-
-    return expected_exercises(lesson)
 
 
 def _course_code(cells, refusal, released):
@@ -91,18 +85,12 @@ def _answer_key_pieces(lesson):
 
 
 def _cells(path):
+    """The prepared code cells of a course notebook (none when it is not here)."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    cells = []
-    for number, cell in enumerate(notebook.get("cells", []), start=1):
-        if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            cells.append(
-                (number, prepare_cell("".join(source) if isinstance(source, list) else source))
-            )
-    return cells
+    return [(number, prepare_cell(source)) for number, source in code_sources(notebook)]
 
 
 def _is_answer_key(lesson, program):

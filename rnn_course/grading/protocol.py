@@ -77,11 +77,8 @@ class Reader:
             end = FRAME.size + json_len + blob_len
             if len(self.buffer) < end:
                 break
-            raw, blob = (
-                self.buffer[FRAME.size : FRAME.size + json_len],
-                self.buffer[end - blob_len : end],
-            )
-            meta, blob = _json_object(bytes(raw)), bytes(blob)
+            meta = _json_object(bytes(self.buffer[FRAME.size : FRAME.size + json_len]))
+            blob = bytes(self.buffer[end - blob_len : end])
             del self.buffer[:end]
             self.frames += 1
             if self.frames > self.max_frames:
@@ -122,9 +119,7 @@ class Started:
 @dataclass(frozen=True)
 class Outcomes:
     exercise_id: str
-    outcomes: (
-        list  # Outcome.to_plain dicts, read into Outcomes by the grader (runner._read_outcomes)
-    )
+    outcomes: list  # Outcome.to_plain dicts, read by the grader (runner._read_outcomes)
     blob: bytes = b""
 
     def encode(self, token):
@@ -210,7 +205,6 @@ def zygote_report(raw):
     if "error" in message and isinstance(message.get("job"), int):
         return SpawnFailed(message["job"])
     if isinstance(message.get("exit"), int) and isinstance(message.get("code"), int):
-        cpu = message.get("cpu_ms")
-        cpu = float(cpu) if isinstance(cpu, (int, float)) and not isinstance(cpu, bool) else None
+        cpu = _number(message.get("cpu_ms"))
         return Exited(message["exit"], message["code"], message.get("maxrss_kb"), cpu)
     return None

@@ -65,6 +65,9 @@ class Graded:
 # ---------------------------------------------------------------------------------------------
 
 
+_UNKNOWN_LESSON = "cannot tell the lesson (no rnn_course metadata, no lesson in the file name, no exercise function)"
+
+
 def triage(sub):
     """A Graded for a submission that needs no run (invalid, unknown lesson, ...), else None, plus
     the Programs to run (exercise id -> Program) with the refusals already written into its row."""
@@ -74,11 +77,7 @@ def triage(sub):
         graded.notes = [f"this file could not be graded: {sub.invalid}"]
         return graded, None
     if not sub.lesson:
-        graded.status = "unknown-lesson"
-        graded.reason = (
-            "cannot tell the lesson"
-            " (no rnn_course metadata, no lesson in the file name, no exercise function)"
-        )
+        graded.status, graded.reason = "unknown-lesson", _UNKNOWN_LESSON
         graded.notes = [graded.reason]
         return graded, None
     graded.expected = expected_exercises(sub.lesson)
@@ -147,6 +146,9 @@ class Inputs:
         return protocol.encode({"kind": "inputs", "exercises": specs, "token": job.token}, blob)
 
 
+_UNREADABLE = "the grader could not read what your function returned"
+
+
 def _read_outcomes(exercise_id, plain, blob, cases=()):
     """Outcomes rebuilt from untrusted plain data; a single failing Outcome if anything is off."""
     limit = len(cases or get_exercise(exercise_id).cases()) + 1
@@ -162,11 +164,7 @@ def _read_outcomes(exercise_id, plain, blob, cases=()):
         keys = set().union(*(_keys(case.expected) for case in cases)) if cases else set()
         return [_sanitize(Outcome.from_plain(o, arrays), exercise, sizes, keys) for o in plain]
     except Exception:
-        return [
-            Outcome(
-                error="exception", detail="the grader could not read what your function returned"
-            )
-        ]
+        return [Outcome(error="exception", detail=_UNREADABLE)]
 
 
 # Feedback must never carry hidden inputs. The strings a child sends (an exception's message, a type
@@ -283,18 +281,12 @@ def _run(jobs, inputs, limits, workers, progress, notice, total):
         if progress:
             progress(done_before + count, total, jobs[job.id][1])
 
+    run = [job for job, _ in jobs.values()]
     own = workers is None
     workers = workers or Workers()
     try:
-        _prepare([job for job, _ in jobs.values()], inputs, workers)
-        isolation = run_jobs(
-            [job for job, _ in jobs.values()],
-            limits,
-            workers,
-            inputs.frame,
-            on_finish,
-            notice or (lambda text: None),
-        )
+        _prepare(run, inputs, workers)
+        isolation = run_jobs(run, limits, workers, inputs.frame, on_finish, notice or print_nothing)
     finally:
         if own:
             workers.close()
@@ -307,6 +299,10 @@ def _run(jobs, inputs, limits, workers, progress, notice, total):
         graded.peak_rss_kb, graded.zygote_rss_kb = job.maxrss_kb, workers.zygote.rss_kb
         graded.private_kb, graded.phases = job.report.private_kb, dict(job.report.phases)
         graded.seconds, graded.cpu_ms = job.seconds, job.cpu_ms
+
+
+def print_nothing(text):
+    """The default ``notice``."""
 
 
 def _prepare(jobs, inputs, workers):
@@ -335,7 +331,7 @@ def run_probe(source, exercise_id, limits, workers):
     job = Job(0, {exercise_id: Program(exercise_id, source, ())}, probe=True)
     inputs = Inputs(1)
     job.cases = inputs.for_exercises([exercise_id])
-    run_jobs([job], limits, workers, inputs.frame, lambda job, count: None, lambda text: None)
+    run_jobs([job], limits, workers, inputs.frame, lambda job, count: None, print_nothing)
     sent = job.outcomes.get(exercise_id)
     values = [o.get("value", {}).get("value") for o in sent.outcomes] if sent else []
     return status(job.verdict_input(), {}), values
@@ -357,15 +353,9 @@ def _conclude(job, graded, limits):
 
 def _finish(graded, observed, programs, outcomes, limits, cases=None):
     note = process_note(observed, limits)
-    for exercise_id in programs:
-        graded.results[exercise_id] = _exercise_result(
-            exercise_id,
-            observed,
-            outcomes.get(exercise_id),
-            (cases or {}).get(exercise_id),
-            note,
-            limits,
-        )
+    for e in programs:
+        got, made = outcomes.get(e), (cases or {}).get(e)
+        graded.results[e] = _exercise_result(e, observed, got, made, note, limits)
     graded.results = {e: graded.results[e] for e in graded.expected if e in graded.results}
     graded.status = status(observed, graded.results)
     graded.notes = [note] if note else []
@@ -383,14 +373,10 @@ def _exercise_result(exercise_id, observed, outcomes, cases, note, limits):
         )
     if not outcomes:
         return failed(exercise_id, f"not checked: {note or 'the notebook stopped early'}")
+    late = f"it did not finish within the time limit ({limits.timeout:g} s)"  # never a budget
     outcomes = [
-        dataclasses.replace(
-            o, detail=f"it did not finish within the time limit ({limits.timeout:g} s)"
-        )
-        if o.error == "timeout"
-        else o
-        for o in outcomes
-    ]  # the user's limit, never an internal budget
+        dataclasses.replace(o, detail=late) if o.error == "timeout" else o for o in outcomes
+    ]
     try:
         return judge(get_exercise(exercise_id), cases, outcomes)
     except Exception:

@@ -43,17 +43,8 @@ Mechanisms, strongest first (``Isolation.describe`` names the one in force; the 
     RLIMIT_AS (memory), RLIMIT_CPU, RLIMIT_FSIZE (largest file), RLIMIT_CORE 0; a session of its
     own, killed as a group by the grader at the wall-clock limit.
 
-What is weaker without a mechanism (``Isolation.weaker`` lists it; ``--sandbox strict`` refuses):
-
-* no namespaces (not root, not Linux, or blocked by a container's seccomp profile): children share
-  ``/tmp``, ``/dev/shm``, the network and ``/proc`` with the grader and each other, and can read
-  every world-readable file; a temp folder per child is removed afterwards, but sockets to
-  127.0.0.1 and shared memory are not stopped;
-* no cgroups: memory is capped by RLIMIT_AS only (memfd and ``/dev/shm`` pages are not counted)
-  and processes by RLIMIT_NPROC only;
-* not root: no user of its own: the child runs as the instructor and could signal the grader or
-  write that user's files (``scheduler.py`` restarts a killed zygote; the gradebook is written from
-  memory).
+Without a mechanism a child can do more: ``_MECHANISMS`` says what, and ``Isolation.weaker``
+prints it (``--sandbox strict`` refuses to grade then).
 
 Bubblewrap is not used: it runs a fresh program per child, which would import torch once per
 submission; entering the namespaces in the child of the warm zygote costs milliseconds instead.
@@ -118,36 +109,37 @@ class Isolation:
     missing: dict = field(default_factory=dict)  # mechanism -> why it is missing
 
     def describe(self):
-        parts = [
-            name
-            for name, on in (
-                ("namespaces (mount, pid, net, ipc, uts)", self.namespaces),
-                ("cgroup-v1 memory+pids", self.cgroups),
-                ("a user id per child", self.own_user),
-            )
-            if on
-        ]
-        return "isolation: " + " + ".join(parts + ["rlimits"])
+        on = [_MECHANISMS[name][0] for name in _MECHANISMS if getattr(self, name)]
+        return "isolation: " + " + ".join(on + ["rlimits"])
 
     def weaker(self):
         """One line per missing mechanism: what a child can then do that it otherwise could not."""
-        lines = []
-        if not self.namespaces:
-            lines.append(
-                f"no namespaces ({self.missing.get('namespaces', 'unavailable')}): children share /tmp, "
-                "/dev/shm, /proc and the network, and can read world-readable files"
-            )
-        if not self.cgroups:
-            lines.append(
-                f"no cgroups ({self.missing.get('cgroups', 'unavailable')}): memory is capped by "
-                "RLIMIT_AS only (shared memory and memfd pages are not counted), processes by RLIMIT_NPROC"
-            )
-        if not self.own_user:
-            lines.append(
-                f"no user per child ({self.missing.get('own_user', 'unavailable')}): a child runs as "
-                "the grader's user and could signal it or write that user's files"
-            )
-        return lines
+        return [
+            f"{without} ({self.missing.get(name, 'unavailable')}): {then}"
+            for name, (_, without, then) in _MECHANISMS.items()
+            if not getattr(self, name)
+        ]
+
+
+# Each mechanism: (its name in force, its name missing, what a child can do without it)
+_MECHANISMS = {
+    "namespaces": (
+        "namespaces (mount, pid, net, ipc, uts)",
+        "no namespaces",
+        "children share /tmp, /dev/shm, /proc and the network, and can read world-readable files",
+    ),
+    "cgroups": (
+        "cgroup-v1 memory+pids",
+        "no cgroups",
+        "memory is capped by RLIMIT_AS only (shared memory and memfd pages are not counted), "
+        "processes by RLIMIT_NPROC",
+    ),
+    "own_user": (
+        "a user id per child",
+        "no user per child",
+        "a child runs as the grader's user and could signal it or write that user's files",
+    ),
+}
 
 
 def namespaces_possible():
@@ -262,7 +254,7 @@ class Cgroups:
         if os.path.exists(os.path.join(folders["memory"], "memory.memsw.limit_in_bytes")):
             _write(
                 folders["memory"], "memory.memsw.limit_in_bytes", memory_bytes
-            )  # no swapping past it
+            )  # no swap past it
         _write(folders["pids"], "pids.max", PIDS_MAX)
         return folders
 
@@ -399,13 +391,8 @@ def _build_root(spec):
     _makedirs(root + "/proc")
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     # Read-only from here: the new root's own tmpfs and /dev (their mount points are made)
-    _mount(
-        None,
-        root + "/dev",
-        None,
-        MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
-        "mode=0755,size=64k",
-    )
+    dev_flags = MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY
+    _mount(None, root + "/dev", None, dev_flags, "mode=0755,size=64k")
     _pivot(root)
     _mount(None, "/", None, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=0755,size=1m")
     os.chdir("/tmp")
@@ -443,12 +430,14 @@ def _pivot(root):
 # ---------------------------------------------------------------------------------------------
 
 
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
 def remove_tree(path):
     """Remove ``path`` and everything below it, however deep, without following symbolic links
     and without recursion; True when it is gone. Never raises."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, _FOLDER)
     except FileNotFoundError:
         return True
     except OSError:
@@ -471,7 +460,7 @@ def remove_tree(path):
                 break
             dev, ino, name = stack.pop()
             me = os.fstat(fd)
-            parent = os.open("..", flags, dir_fd=fd)
+            parent = os.open("..", _FOLDER, dir_fd=fd)
             os.close(fd)
             fd = parent
             there = os.fstat(fd)
@@ -503,13 +492,9 @@ def _first_subfolder(fd, stuck):
                         continue
                     for attempt in range(2):
                         try:
-                            return entry.name, os.open(
-                                entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd
-                            )
-                        except PermissionError:
-                            if (
-                                not attempt
-                            ):  # made unreadable by the child; the grader owns it or is root
+                            return entry.name, os.open(entry.name, _FOLDER, dir_fd=fd)
+                        except PermissionError:  # made unreadable by the child; the grader owns
+                            if not attempt:  # it or is root
                                 os.chmod(entry.name, 0o700, dir_fd=fd)
                     stuck.add((info.st_dev, info.st_ino))
                 else:

@@ -31,6 +31,7 @@ BASIC = "--sandbox basic"
 _ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "VIRTUAL_ENV", "TZ")
 _CHILD_ENV_DROP = ("PYTHONPATH", "RNN_COURSE_GRADER_DEBUG")
 _OWN_UID_BASE = 2_000_000_000  # far above any account's uid
+_NO_PROCESS = "the grader could not start a process for it"
 
 
 ZYGOTE_COMMAND = (
@@ -149,10 +150,7 @@ class Zygote:
             self.close()
             raise RuntimeError("the grading worker failed to start")
         self.ready, self.rss_kb = True, ready.get("rss_kb")
-        self.namespaces, self.namespaces_why = (
-            bool(ready.get("namespaces")),
-            str(ready.get("why") or ""),
-        )
+        self.namespaces, self.namespaces_why = bool(ready.get("namespaces")), str(ready.get("why"))
 
     def discard_stale(self):
         """Drop reports left from an earlier run; False when the zygote has gone."""
@@ -170,21 +168,12 @@ class Zygote:
 
     def request(self, job_id, channel, workdir, limits, box, optimizers=False):
         uid, gid = sandbox_user()
-        message = {
-            "job": job_id,
-            "optimizers": optimizers,
-            "workdir": workdir,
-            "uid": uid,
-            "gid": gid,
-            "own_uid": None if uid is None else own_uid(job_id),
-            "env": {k: v for k, v in self.env.items() if k not in _CHILD_ENV_DROP},
-            "limits": {
-                "memory_mb": limits.memory_mb,
-                "cpu_s": int(limits.timeout) + 5,
-                "fsize_mb": limits.fsize_mb,
-            },
-            "sandbox": box,
-        }
+        own = None if uid is None else own_uid(job_id)
+        env = {k: v for k, v in self.env.items() if k not in _CHILD_ENV_DROP}
+        cpu_s = int(limits.timeout) + 5
+        sizes = {"memory_mb": limits.memory_mb, "cpu_s": cpu_s, "fsize_mb": limits.fsize_mb}
+        message = dict(job=job_id, optimizers=optimizers, workdir=workdir, uid=uid, gid=gid)
+        message.update(own_uid=own, env=env, limits=sizes, sandbox=box)
         socket.send_fds(self.ctrl, [json.dumps(message).encode()], [channel.fileno()])
 
     def warm_optimizers(self):
@@ -361,7 +350,7 @@ class _Run:
             try:
                 self._start(job)
             except Exception:  # contained: this job fails, the batch goes on
-                job.observed.protocol_error = "the grader could not start a process for it"
+                job.observed.protocol_error = _NO_PROCESS
 
     def _start(self, job):
         job.started = time.monotonic()
@@ -411,9 +400,7 @@ class _Run:
             job.pid = report.pid
             self.by_pid[job.pid] = job
         elif isinstance(report, protocol.SpawnFailed) and report.job in self.active:
-            self.active[
-                report.job
-            ].observed.protocol_error = "the grader could not start a process for it"
+            self.active[report.job].observed.protocol_error = _NO_PROCESS
         elif isinstance(report, protocol.Exited) and report.pid in self.by_pid:
             job = self.by_pid.pop(report.pid)
             job.observed.exit_code, job.maxrss_kb = report.code, report.maxrss_kb

@@ -127,7 +127,6 @@ def _warm_on_demand(request):
     frozen again: torch's optimizers on the grader's hint (``Zygote.warm_optimizers``) or for a job
     whose exercise takes one (``Job.optimizers``: train_step); the standard library for a child
     without namespaces when ``nobody`` cannot read it. A run that needs neither never pays."""
-    global _READ_ONLY
     needed = [_warm_optimizers] if request.get("optimizers") else []
     if "job" in request and not (request.get("sandbox") or {}).get("namespaces"):
         if not sandbox.world_readable(os.path.dirname(os.__file__)):
@@ -137,11 +136,17 @@ def _warm_on_demand(request):
         warm()
         _WARMED.add(warm)
     if todo:
-        gc.collect()
-        gc.freeze()
-        _READ_ONLY = tuple(
-            sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
-        )
+        _freeze()
+
+
+def _freeze():
+    """Freeze the heap (the children's collector never walks what they share with the zygote) and
+    note what a child's new root must show read-only: every module imported so far."""
+    global _READ_ONLY
+    gc.collect()
+    gc.freeze()
+    modules = {k: v for k, v in sys.modules.items() if k != "__main__"}
+    _READ_ONLY = tuple(sandbox.read_only_paths(modules))
 
 
 # Imported by the zygote so that a child, once it runs as ``nobody``, does not need to read them
@@ -158,25 +163,12 @@ _WARMED = set()  # the _warm_on_demand steps done
 
 
 def zygote_main(ctrl_fd, probe_dir=None):
-    global _READ_ONLY
     ctrl = socket.socket(fileno=ctrl_fd)
     _preload()
-    gc.collect()
-    gc.freeze()  # the children's collector never walks the heap they share with the zygote
-    _READ_ONLY = tuple(
-        sandbox.read_only_paths({k: v for k, v in sys.modules.items() if k != "__main__"})
-    )
+    _freeze()
     namespaces, why = _probe_namespaces(probe_dir)
-    ctrl.sendall(
-        json.dumps(
-            {
-                "ready": True,
-                "rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                "namespaces": namespaces,
-                "why": why,
-            }
-        ).encode()
-    )
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _send(ctrl, ready=True, rss_kb=rss_kb, namespaces=namespaces, why=why)
     while True:
         _reap(ctrl)
         readable, _, _ = select.select([ctrl], [], [], 0.05)
@@ -190,48 +182,41 @@ def zygote_main(ctrl_fd, probe_dir=None):
             break
         request = json.loads(msg)
         _warm_on_demand(request)
-        if "job" not in request:  # only the hint to warm the optimizers now: no child to start
-            for fd in fds:
-                os.close(fd)
-            continue
-        if len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            ctrl.sendall(json.dumps({"job": request["job"], "error": "no channel"}).encode())
-            continue
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            for fd in fds:
-                os.close(fd)
-            ctrl.sendall(
-                json.dumps(
-                    {"job": request["job"], "error": f"fork failed: {exc.strerror}"}
-                ).encode()
-            )
-            continue
-        if pid == 0:  # the child: never returns into the zygote's loop
-            code = 70
-            try:
-                ctrl.close()
-                code = child_main(fds[0], request)
-            except BaseException:
-                code = 70
-                if _DEBUG:  # for developing the grader: where the trusted side of a child failed
-                    import traceback
-
-                    with open(f"{_DEBUG}.{os.getpid()}", "w") as handle:
-                        traceback.print_exc(file=handle)
-            finally:
-                os._exit(code)
+        if "job" in request:  # else only the hint to warm the optimizers now
+            _fork_child(ctrl, request, fds)
         for fd in fds:
             os.close(fd)
-        ctrl.sendall(json.dumps({"job": request["job"], "pid": pid}).encode())
-    deadline = (
-        time.monotonic() + 3.0
-    )  # the grader has killed every child: report their ends, then go
+    deadline = time.monotonic() + 3.0  # the grader has killed every child: report their ends
     while time.monotonic() < deadline and _reap(ctrl):
         time.sleep(0.02)
+
+
+def _send(ctrl, **report):
+    ctrl.sendall(json.dumps(report).encode())
+
+
+def _fork_child(ctrl, request, fds):
+    """Fork the job's child on its channel ``fds[0]``; report its pid, or why there is none."""
+    if len(fds) != 1:
+        return _send(ctrl, job=request["job"], error="no channel")
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        return _send(ctrl, job=request["job"], error=f"fork failed: {exc.strerror}")
+    if pid == 0:  # the child: never returns into the zygote's loop
+        code = 70
+        try:
+            ctrl.close()
+            code = child_main(fds[0], request)
+        except BaseException:
+            if _DEBUG:  # for developing the grader: where the trusted side of a child failed
+                import traceback
+
+                with open(f"{_DEBUG}.{os.getpid()}", "w") as handle:
+                    traceback.print_exc(file=handle)
+        finally:
+            os._exit(code)
+    _send(ctrl, job=request["job"], pid=pid)
 
 
 def _probe_namespaces(probe_dir):
@@ -272,14 +257,10 @@ def _reap(ctrl):
             return False
         if pid == 0:
             return True
-        report = {
-            "exit": pid,
-            "code": os.waitstatus_to_exitcode(status),
-            "maxrss_kb": usage.ru_maxrss,
-            "cpu_ms": round(1000 * (usage.ru_utime + usage.ru_stime), 1),
-        }
+        cpu_ms = round(1000 * (usage.ru_utime + usage.ru_stime), 1)
+        code = os.waitstatus_to_exitcode(status)
         try:
-            ctrl.sendall(json.dumps(report).encode())
+            _send(ctrl, exit=pid, code=code, maxrss_kb=usage.ru_maxrss, cpu_ms=cpu_ms)
         except OSError:
             return False
 
@@ -331,17 +312,15 @@ def _isolate(request):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     if os.geteuid() == 0 and request.get("uid") is not None:
-        uid = int(request["uid"])
-        if request.get("own_uid") is not None and box.get("namespaces"):
-            uid = int(request["own_uid"])  # its /tmp is its own tmpfs: nothing to hand over
-        elif request.get("own_uid") is not None:
-            # A user of its own, which no other child shares: it can neither signal the other
-            # submissions' processes (kill(-1, ...) as nobody would) nor enter their folders.
-            try:
-                os.chown(workdir, int(request["own_uid"]), int(request["gid"]))
-                uid = int(request["own_uid"])
-            except OSError:
-                pass  # a user namespace that does not map that user: nobody, shared
+        # A user of its own, which no other child shares: it can neither signal the other
+        # submissions' processes (kill(-1, ...) as nobody would) nor enter their folders.
+        uid, own = int(request["uid"]), request.get("own_uid")
+        try:
+            if own is not None and not box.get("namespaces"):  # else /tmp is its own tmpfs
+                os.chown(workdir, int(own), int(request["gid"]))
+            uid = uid if own is None else int(own)
+        except OSError:
+            pass  # a user namespace that does not map that user: nobody, shared
         os.setgroups([])
         os.setgid(int(request["gid"]))
         os.setuid(uid)
