@@ -12,7 +12,7 @@ from browser_support import (
     BROKEN_IMAGES_JS,
     MATH_ERRORS_JS,
     ROOT,
-    PageProblems,
+    SharedPage,
     browser,  # noqa: F401  (a fixture)
     figure_problems,
     require_browser,
@@ -69,76 +69,54 @@ def _console_error(message):
     return message.type == "error" and not probe
 
 
-def _open(browser, base, name):
-    """Open a page, refusing every request outside it; return (page, context, problems)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    problems = PageProblems(page, f"instructor-{name}")
-
-    def only_local(route):
-        if route.request.url.startswith((base, "data:")):
-            route.continue_()
-        else:
-            problems.add(f"the page asked for {route.request.url[:100]} (it must work offline)")
-            route.abort()
-
-    context.route("**/*", only_local)
-    page.on("console", lambda m: _console_error(m) and problems.add(f"console error: {m.text}"))
-    page.on("pageerror", lambda e: problems.add(f"page error: {e}"))
-    page.on("response", lambda r: r.status >= 400 and problems.add(f"{r.url} answered {r.status}"))
-    response = page.goto(base + name, wait_until="load")
-    if response is None or response.status != 200:
-        problems.add(f"the page did not load ({response and response.status})")
-    return page, context, problems
+@pytest.fixture(scope="module")
+def shared(browser, served):
+    """The module's one page; every request outside the served folder is refused."""
+    shared = SharedPage(browser, (served,), "instructor", viewport={"width": 1280, "height": 800})
+    shared.on("console", lambda m: _console_error(m) and f"console error: {m.text}")
+    shared.on("pageerror", lambda e: f"page error: {e}")
+    yield shared
+    shared.close()
 
 
-def test_the_report_loads_offline_with_its_figures(browser, served):
-    page, context, problems = _open(browser, served, "report.html")
-    try:
-        for src in page.evaluate(BROKEN_IMAGES_JS):
-            problems.add(f"image did not load: {src!r}")
-        if page.locator("img").count() != 2:
-            problems.add(f"expected 2 figures, found {page.locator('img').count()}")
-        for problem in figure_problems(page, "img"):
-            problems.add(problem)
-        text = page.inner_text("body")
-        if "transposed_w_hh" not in text or "student07" in text:
-            problems.add("the mistakes table is missing, or a student is named")
-        problems.check()
-    finally:
-        context.close()
+def test_the_report_loads_offline_with_its_figures(shared, served):
+    page, problems = shared.open(served + "report.html", "report.html")
+    for src in page.evaluate(BROKEN_IMAGES_JS):
+        problems.add(f"image did not load: {src!r}")
+    if page.locator("img").count() != 2:
+        problems.add(f"expected 2 figures, found {page.locator('img').count()}")
+    for problem in figure_problems(page, "img"):
+        problems.add(problem)
+    text = page.inner_text("body")
+    if "transposed_w_hh" not in text or "student07" in text:
+        problems.add("the mistakes table is missing, or a student is named")
+    problems.check()
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_slides_load_offline_and_a_prediction_pauses_before_its_answer(browser, served, lesson):
-    page, context, problems = _open(browser, served, f"{lesson}.slides.html")
-    try:
+def test_slides_load_offline_and_a_prediction_pauses_before_its_answer(shared, served, lesson):
+    page, problems = shared.open(f"{served}{lesson}.slides.html", f"{lesson}.slides.html")
+    page.evaluate(MATHJAX_DONE_JS)
+    for src in page.evaluate(BROKEN_IMAGES_JS):
+        problems.add(f"image did not load: {src!r}")
+    for error in page.evaluate(MATH_ERRORS_JS):
+        problems.add(f"math error: {error}")
+    if page.locator(".slides > section").count() < 3:
+        problems.add("fewer than 3 slides")
+    if page.evaluate(PRESENT_JS)["index"] != 0:
+        problems.add("the first slide is not the one shown")
+    pause = page.evaluate(FIRST_PAUSE_JS)
+    if pause >= 0:
+        page.goto(f"{served}{lesson}.slides.html#{pause + 1}", wait_until="load")
+        page.reload(wait_until="load")
         page.evaluate(MATHJAX_DONE_JS)
-        for src in page.evaluate(BROKEN_IMAGES_JS):
-            problems.add(f"image did not load: {src!r}")
-        for error in page.evaluate(MATH_ERRORS_JS):
-            problems.add(f"math error: {error}")
-        if page.locator(".slides > section").count() < 3:
-            problems.add("fewer than 3 slides")
-        if page.evaluate(PRESENT_JS)["index"] != 0:
-            problems.add("the first slide is not the one shown")
-        pause = page.evaluate(FIRST_PAUSE_JS)
-        if pause >= 0:
-            page.goto(f"{served}{lesson}.slides.html#{pause + 1}", wait_until="load")
-            page.reload(wait_until="load")
-            page.evaluate(MATHJAX_DONE_JS)
-            state = page.evaluate(PRESENT_JS)
-            if state["index"] != pause or any(state["fragments"]):
-                problems.add(f"slide {pause + 1} shows its answer before the pause: {state}")
-            page.keyboard.press("ArrowRight")
-            if not page.evaluate(PRESENT_JS)["fragments"][0]:
-                problems.add("the right arrow does not reveal the answer")
+        state = page.evaluate(PRESENT_JS)
+        if state["index"] != pause or any(state["fragments"]):
+            problems.add(f"slide {pause + 1} shows its answer before the pause: {state}")
         page.keyboard.press("ArrowRight")
-        if page.evaluate(BLANK_MATH_JS):
-            problems.add(
-                f"math drawn with no width on the slide shown: {page.evaluate(BLANK_MATH_JS)}"
-            )
-        problems.check()
-    finally:
-        context.close()
+        if not page.evaluate(PRESENT_JS)["fragments"][0]:
+            problems.add("the right arrow does not reveal the answer")
+    page.keyboard.press("ArrowRight")
+    if page.evaluate(BLANK_MATH_JS):
+        problems.add(f"math drawn with no width on the slide shown: {page.evaluate(BLANK_MATH_JS)}")
+    problems.check()

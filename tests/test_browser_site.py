@@ -20,7 +20,7 @@ from browser_support import (
     BROKEN_IMAGES_JS,
     MATH_ERRORS_JS,
     ROOT,
-    PageProblems,
+    SharedPage,
     browser,  # noqa: F401  (a fixture)
     require_browser,
 )
@@ -81,32 +81,16 @@ def link_status():
     return {}
 
 
-def _open(browser, site, page_name):
-    """Open a page with every request outside the site refused; return (page, context, problems)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    problems = PageProblems(page, f"site-{page_name}")
-
-    def only_the_site(route):
-        if route.request.url.startswith(site["base"]) or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            problems.add(
-                f"the page asked for {route.request.url[:100]} (the site must work offline)"
-            )
-            route.abort()
-
-    context.route("**/*", only_the_site)
-    page.on("response", lambda r: r.status >= 400 and problems.add(f"{r.url} answered {r.status}"))
-    page.on(
+@pytest.fixture(scope="module")
+def shared(browser, site):
+    """The module's one page; every request outside the site is refused."""
+    shared = SharedPage(browser, (site["base"],), "site")
+    shared.on(
         "requestfailed",
-        lambda r: r.url.startswith(site["base"]) and problems.add(f"{r.url} failed to load"),
+        lambda r: r.url.startswith(site["base"]) and f"{r.url} failed to load",
     )
-    response = page.goto(site["base"] + f"{page_name}.html", wait_until="load")
-    if response is None or response.status != 200:
-        problems.add(f"the page did not load ({response and response.status})")
-    return page, context, problems
+    yield shared
+    shared.close()
 
 
 def _check_links(page, url, site, link_status, problems):
@@ -149,35 +133,32 @@ def _check_math(page, page_name, problems):
 
 
 @pytest.mark.parametrize("page_name", PAGES)
-def test_site_page_loads_offline_with_links_images_and_math(browser, site, link_status, page_name):
-    page, context, problems = _open(browser, site, page_name)
-    try:
-        url = page.url.split("#")[0]
-        _check_math(page, page_name, problems)
-        for src in page.evaluate(BROKEN_IMAGES_JS):
-            problems.add(f"image did not load: {src!r}")
-        _check_links(page, url, site, link_status, problems)
-        hrefs = set(page.evaluate(LINKS_JS))
-        if page_name == "index":
-            missing = [f"{lesson}.html" for lesson in LESSONS if f"{lesson}.html" not in hrefs]
-            if missing:
-                problems.add(f"the index does not link to {missing}")
-        else:
-            if "index.html" not in hrefs:
-                problems.add("no link back to the index")
-            notebook = (
-                f"solutions/{page_name.split('.')[0]}.ipynb"
-                if page_name.endswith(".solution")
-                else f"{page_name}.ipynb"
-            )
-            if notebook not in hrefs:
-                problems.add(f"no link to its notebook {notebook}")
-        if (
-            page_name in LESSONS
-            and "NotImplementedError" in (ROOT / "notebooks" / f"{page_name}.ipynb").read_text()
-        ):
-            if "not attempted" not in page.inner_text("body"):
-                problems.add("the untouched exercises do not show 'not attempted'")
-        problems.check()
-    finally:
-        context.close()
+def test_site_page_loads_offline_with_links_images_and_math(shared, site, link_status, page_name):
+    page, problems = shared.open(site["base"] + f"{page_name}.html", page_name)
+    url = page.url.split("#")[0]
+    _check_math(page, page_name, problems)
+    for src in page.evaluate(BROKEN_IMAGES_JS):
+        problems.add(f"image did not load: {src!r}")
+    _check_links(page, url, site, link_status, problems)
+    hrefs = set(page.evaluate(LINKS_JS))
+    if page_name == "index":
+        missing = [f"{lesson}.html" for lesson in LESSONS if f"{lesson}.html" not in hrefs]
+        if missing:
+            problems.add(f"the index does not link to {missing}")
+    else:
+        if "index.html" not in hrefs:
+            problems.add("no link back to the index")
+        notebook = (
+            f"solutions/{page_name.split('.')[0]}.ipynb"
+            if page_name.endswith(".solution")
+            else f"{page_name}.ipynb"
+        )
+        if notebook not in hrefs:
+            problems.add(f"no link to its notebook {notebook}")
+    if (
+        page_name in LESSONS
+        and "NotImplementedError" in (ROOT / "notebooks" / f"{page_name}.ipynb").read_text()
+    ):
+        if "not attempted" not in page.inner_text("body"):
+            problems.add("the untouched exercises do not show 'not attempted'")
+    problems.check()

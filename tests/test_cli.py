@@ -20,6 +20,26 @@ BLANK = (
 SCRIPT = Path(sys.executable).with_name("rnn-course")
 
 
+@pytest.fixture(scope="module")
+def shared_zygote():
+    """The module's grading commands run end to end through ``main`` but share one zygote (a zygote
+    start costs seconds; issue 19): ``grade`` is given the module's ``Workers``."""
+    from rnn_course import grading
+    from rnn_course.grading.scheduler import Workers
+
+    shared, real = Workers(), grading.grade
+
+    def grade(*args, **kwargs):
+        return real(*args, **kwargs, workers=shared)
+
+    grading.grade = grade
+    try:
+        yield shared
+    finally:
+        grading.grade = real
+        shared.close()
+
+
 def write_nb(path, *cells):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
@@ -60,7 +80,7 @@ def test_usage_errors(tmp_path, capsys):
     assert not (tmp_path / "g.csv").exists()
 
 
-def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
+def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys, shared_zygote):
     subs = tmp_path / "subs"
     write_nb(subs / "alice_01_rnn_cell.ipynb", GOOD)
     write_nb(subs / "bob" / "01_rnn_cell.ipynb", BLANK)
@@ -104,7 +124,7 @@ def test_grade_is_deterministic_and_exits_zero(tmp_path, capsys):
     assert out.read_text() == first  # the secret kept beside the gradebook: the same hidden cases
 
 
-def test_check_prints_results_and_fails_for_ci(tmp_path, capsys):
+def test_check_prints_results_and_fails_for_ci(tmp_path, capsys, shared_zygote):
     wrong = write_nb(tmp_path / "01_rnn_cell.ipynb", GOOD.replace(" + bias_hh)", ")"))
     assert (
         main(["check", str(wrong), "--timeout", "20"]) == 1

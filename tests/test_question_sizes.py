@@ -1,17 +1,25 @@
 """Sizes never collide in a prediction's set-up, so that a swapped axis or a wrong rule cannot pass.
 
-Every lesson is run (``lesson_runner``) and every prediction it asks is recorded. For the shapes of
-an ``nn.RNN`` call (``check_shapes``) the sizes the shapes name (L, N, H_in, H, D * num_layers and,
-with two directions, D * H) must all differ. For any other shape answer, the numbers of each shape
-must differ. A size of 1 is left out: one layer and one direction is a rule, not a coincidence.
+Every lesson that may ask a shape is run (``lesson_runner``) and every prediction it asks is
+recorded. For the shapes of an ``nn.RNN`` call (``check_shapes``) the sizes the shapes name (L, N,
+H_in, H, D * num_layers and, with two directions, D * H) must all differ. For any other shape
+answer, the numbers of each shape must differ. A size of 1 is left out: one layer and one direction
+is a rule, not a coincidence.
+
+A lesson whose questions are all multiple choice (a letter) or numbers (``rel_tol``) asks no shape,
+which the question registry says without running it (``asks_for_a_shape``); such a lesson is not
+run here (lesson 14 trains for a minute). Any other question kind makes the lesson run.
 """
 
+import ast
+import importlib
+import numbers
 import sys
 from pathlib import Path
 
 import pytest
 
-from rnn_course import release
+from rnn_course import predict, release
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lesson_runner import run_lesson  # noqa: E402  (tests/ is not a package)
@@ -82,9 +90,43 @@ def repeated_sizes(actual):
     ]
 
 
-@pytest.mark.parametrize("key", [_waived(k) for k in KEYS])
+def asked_questions(key):
+    """{question id: Question} a lesson can ask: those registered for its number
+    (``rnn_course/questions/lessonNN.py``) and any registered id its learner notebook names."""
+    module = importlib.import_module(f"rnn_course.questions.lesson{key.stem[:2]}")
+    asked = dict(module.QUESTIONS)
+    for cell in release.read_notebook(release.learner_path(key)).cells:
+        if cell.cell_type == "code":
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    entry = predict.question(node.value)
+                    if entry is not None:
+                        asked[node.value] = entry
+    return asked
+
+
+def is_letter_or_number(entry):
+    """A multiple-choice question (answered by a letter) or a number (``rel_tol``): no shape."""
+    return bool(entry.options) or entry.rel_tol > 0
+
+
+def asks_for_a_shape(key):
+    """Whether a lesson may ask a question whose answer is a shape (and so must be run here)."""
+    return not all(is_letter_or_number(e) for e in asked_questions(key).values())
+
+
+@pytest.mark.parametrize("key", [_waived(k) for k in KEYS if asks_for_a_shape(k)])
 def test_every_prediction_set_up_names_distinct_sizes(key):
+    """(The other lessons: test_the_lessons_not_run_ask_letters_and_numbers.)"""
+    asked = asked_questions(key)
     run = run_lesson(release.learner_path(key))
+    seen = {qid for qid, _, _ in run.shape_calls} | {qid for qid, _ in run.predictions}
+    assert seen <= set(asked), f"{key.stem} asks {seen - set(asked)}, unseen by asked_questions"
+    assert all(
+        isinstance(actual, numbers.Real) and not isinstance(actual, bool)
+        for qid, actual in run.predictions
+        if asked[qid].rel_tol and not asked[qid].options
+    ), f"{key.stem}: a question with rel_tol has an answer that is not a number"
     found = [
         f"{qid}: {', '.join(collisions(named_sizes(module, x)))}"
         for qid, module, x in run.shape_calls
@@ -110,13 +152,38 @@ def test_the_collision_check_names_the_puzzle_it_was_written_for():
     assert repeated_sizes(((4, 6, 8), (6, 3))) == []
 
 
-def test_running_a_lesson_leaves_torch_as_it_was():
-    """Lesson 14 turns on flush-to-zero; after run_lesson, a subnormal float survives arithmetic
-    again (hypothesis refuses to draw floats in this worker otherwise)."""
+def test_the_lessons_not_run_ask_letters_and_numbers():
+    """The registry decides which lessons run: lesson 14 asks a number and letters; a question
+    with neither options nor rel_tol (a shape, a tuple, True/False) makes a lesson run."""
+    not_run = {key.stem[:2] for key in KEYS if not asks_for_a_shape(key)}
+    assert "14" in not_run and "01" not in not_run and "04" not in not_run
+    assert not is_letter_or_number(predict.Question(why="?"))
+    assert is_letter_or_number(predict.Question(why="?", options=("a", "b")))
+    assert is_letter_or_number(predict.Question(why="?", rel_tol=0.1))
+
+
+def test_running_a_lesson_leaves_torch_as_it_was(tmp_path):
+    """A lesson that turns on flush-to-zero (lesson 14 does) and changes torch's defaults: after
+    run_lesson, a subnormal float survives arithmetic again (hypothesis refuses to draw floats in
+    this worker otherwise)."""
+    import nbformat
     import torch
 
-    key = next(k for k in KEYS if k.stem.startswith("14_"))
-    run_lesson(release.learner_path(key))
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "import torch\ntorch.set_flush_denormal(True)\n"
+            "torch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)"
+        ),
+        nbformat.v4.new_code_cell(
+            "from rnn_course.predict import check_prediction\n"
+            "tiny = torch.tensor(1e-40, dtype=torch.float32)\n"
+            "check_prediction('14.chance', 0.25, float(tiny * 1.0))"
+        ),
+    ]
+    path = tmp_path / "14_flush.ipynb"
+    nbformat.write(notebook, str(path))
+    assert run_lesson(path).predictions == [("14.chance", 0.0)]  # flush-to-zero was on in the run
     tiny = torch.tensor(1e-40, dtype=torch.float32)
     assert (tiny * 1.0).item() != 0.0
     assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
