@@ -102,7 +102,9 @@ def test_a_wrong_submission_scores_zero_and_shows_the_learners_feedback(autograd
     check_gradescope_fields(results)
     (test,) = results["tests"]
     assert test["score"] == 0 and results["score"] == 0 and test["status"] == "failed"
-    assert test["output"].startswith("[FAILED] rnn_cell: 0/") and "W_hh" in test["output"]
+    output = test["output"]
+    assert output.startswith("[FAILED] rnn_cell: 0/")
+    assert "likely mistake" in output and "weight_hh" in output and "transposed" in output
 
 
 def test_an_unknown_lesson_or_one_without_exercises_is_refused(tmp_path, capsys):
