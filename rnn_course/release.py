@@ -117,8 +117,9 @@ def resolve_lesson(lesson, notebooks_dir):
         if candidate.exists():
             return candidate
         raise ReleaseError(f"{lesson}: no answer key {candidate}")
+    number = text.zfill(2) if text.isdigit() else text  # "1" names lesson 01, as "01" does
     matches = [k for k in keys if k.stem == text] or [
-        k for k in keys if k.stem.split("_")[0] == text
+        k for k in keys if k.stem.split("_")[0] == number
     ]
     if len(matches) == 1:
         return matches[0]

@@ -288,6 +288,7 @@ def test_lesson_can_be_a_path_to_either_notebook(folder):
     assert release.resolve_lesson(str(key), folder) == key.resolve()
     assert release.resolve_lesson(str(folder / "01_rnn_cell.ipynb"), folder) == key.resolve()
     assert release.resolve_lesson("01_rnn_cell", folder) == key
+    assert release.resolve_lesson("01", folder) == release.resolve_lesson("1", folder) == key
     with pytest.raises(ReleaseError, match="unknown lesson '99_nope'; answer keys: 01_rnn_cell"):
         release.resolve_lesson("99_nope", folder)
 
