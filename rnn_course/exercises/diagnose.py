@@ -316,7 +316,14 @@ _ALTERED = {
         "your answer is torch's with `{name}` doubled: `{name}` is added twice",
         lambda t: 2 * t,
     ),
+    "squashed": (
+        "your answer is torch's with `{name}` passed through tanh first: a state is already the "
+        "output of a squashing function and enters the next product as it is",
+        torch.tanh,
+    ),
 }
+
+_STATES = ("h", "h0", "hx")  # a recurrent state handed in: already squashed, never squashed again
 
 
 def _square_blocks(t):
@@ -680,6 +687,7 @@ def _alterations(exercise, args):
             )
             kinds += ["doubled"] if "bias" in name and value.dim() == 1 else []
             kinds += ["blocks"] if _square_blocks(value) else []
+            kinds += ["squashed"] if arg_name in _STATES and key is None else []
             for kind in kinds:
                 message, change = _ALTERED[kind]
                 yield Mistake(

@@ -336,11 +336,12 @@ register(
 
 # (N, H, E, C, (pad, sos, eos), max_len, kind): "all end" cases stop before max_len with rows ending at
 # different steps; in "some run on" cases at least one row ends and one reaches max_len.
+# max_len and max_len + 1 (the length with <sos> kept) differ from every other size too.
 _DECODE_SHAPES = [
-    (3, 4, 6, 9, (0, 1, 2), 8, "all end"),
-    (4, 7, 3, 11, (10, 9, 8), 6, "some run on"),
+    (3, 4, 6, 9, (0, 1, 2), 10, "all end"),
+    (4, 7, 3, 11, (10, 9, 8), 5, "some run on"),
     (2, 5, 8, 7, (3, 0, 6), 10, "all end"),
-    (5, 6, 4, 10, (2, 5, 0), 9, "some run on"),
+    (5, 6, 4, 10, (2, 5, 0), 7, "some run on"),
 ]
 
 
@@ -387,7 +388,7 @@ def _decode_case(seed, n, hidden, embed, vocab, specials, max_len, kind):
         expected = _decode_solve(*args)
         if _decode_kind(expected, eos, max_len) == kind:
             break
-    label = dims_label(N=n, H=hidden, E=embed, C=vocab)
+    label = dims_label(N=n, H=hidden, E=embed, C=vocab, max_len=max_len)
     return Case(args, expected, label, ("(N, T)",))
 
 
@@ -484,6 +485,7 @@ register(
         signature="greedy_decode(step, h, sos_index, eos_index, pad_index, max_len) -> tokens",
         arg_names=("params", "h", "sos_index", "eos_index", "pad_index", "max_len"),
         output_names=("tokens",),
+        named_sizes=("max_len + 1",),
         solve=_decode_solve,
         make_cases=_decode_cases,
         lesson="15_encoder_decoder",
