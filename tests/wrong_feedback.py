@@ -771,8 +771,10 @@ def _lstm_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad
     i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
     c_next = f * c + i * g
     tanh_c = torch.tanh(c_next)
-    d_o = grad_h * {"o takes c_next": c_next, "o takes nothing": 1}.get(wrong, tanh_c)
-    d_c_next = grad_c + grad_h * o * (1 - tanh_c**2)
+    sloped = torch.tanh(c) if wrong == "slope at old c" else tanh_c
+    d_c_next = grad_c + grad_h * o * (1 - sloped**2)
+    reaching_o = d_c_next if wrong == "o from the cell" else grad_h
+    d_o = reaching_o * {"o takes c_next": c_next, "o takes nothing": 1}.get(wrong, tanh_c)
     d_i, d_g = (
         (d_c_next * i, d_c_next * g) if wrong == "own factors" else (d_c_next * g, d_c_next * i)
     )
@@ -1117,6 +1119,43 @@ NAMED += [
     ("stacked_rnn", stacked_steps_kept_across_layers, "relation_to_torch", "not started afresh"),
 ]
 
+
+def lstm_backward_slope_at_old_c(*args):
+    return _lstm_backward(*args, wrong="slope at old c")
+
+
+def lstm_backward_o_from_the_cell(*args):
+    return _lstm_backward(*args, wrong="o from the cell")
+
+
+def gru_reset_scales_x_part(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    gates_x = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)  # r, z, n parts from x
+    gates_h = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r = torch.sigmoid(gates_x[0] + gates_h[0])
+    z = torch.sigmoid(gates_x[1] + gates_h[1])
+    n = torch.tanh(r * gates_x[2] + gates_h[2])
+    return z * h + (1 - z) * n
+
+
+def gru_one_gate_for_both(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    gates_x = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
+    gates_h = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    z = torch.sigmoid(gates_x[1] + gates_h[1])  # used as the reset gate too
+    n = torch.tanh(gates_x[2] + z * gates_h[2])
+    return z * h + (1 - z) * n
+
+
+NAMED += [
+    ("lstm_cell_backward", lstm_backward_slope_at_old_c, "slope_at_the_old_cell", "old cell"),
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_from_the_cell,
+        "output_gate_through_the_cell",
+        "inside c",
+    ),
+    ("gru_cell", gru_reset_scales_x_part, "reset_on_the_input_part", "instead of the old state"),
+    ("gru_cell", gru_one_gate_for_both, "reset_is_the_update_gate", "its own block"),
+]
 
 NAMED += [
     (
