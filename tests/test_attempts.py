@@ -26,7 +26,7 @@ from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
 # The floors each round has reached (issue 18 asks 90 % of unseen mistakes; every round was tuned on).
-TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.94}
+TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.95}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 

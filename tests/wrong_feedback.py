@@ -1145,6 +1145,33 @@ def gru_one_gate_for_both(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return z * h + (1 - z) * n
 
 
+def forward_moves_back_the_wrong_time(x, h0, params, num_layers, bidirectional, batch_first):
+    inputs = x.transpose(0, 1) if batch_first else x  # (L, N, H_in)
+    output, h_n = _forward(
+        inputs, h0, params, num_layers, bidirectional, lambda layer, d, nl, D: layer * D + d
+    )
+    return (output if batch_first else output.transpose(0, 1)), h_n
+
+
+def s2s_loss_stops_one_short(step, h, tgt, sos_index, pad_index):
+    inputs = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    scores = []
+    for t in range(inputs.shape[1] - 1):  # the last target is never an input: left out
+        logits, h = step(inputs[:, t], h)
+        scores.append(logits)
+    scores = torch.stack(scores, dim=1)  # (N, L - 1, C)
+    wanted = tgt[:, : scores.shape[1]]
+    return F.cross_entropy(scores.transpose(1, 2), wanted, ignore_index=pad_index)
+
+
+NAMED += [
+    ("seq2seq_loss", s2s_loss_stops_one_short, "last_position_left_out", "still predicted"),
+]
+
+NAMED += [
+    ("rnn_forward", forward_moves_back_the_wrong_time, "output_layout_inverted", "wrong way round"),
+]
+
 NAMED += [
     ("lstm_cell_backward", lstm_backward_slope_at_old_c, "slope_at_the_old_cell", "old cell"),
     (

@@ -225,6 +225,12 @@ _LOSS_MISTAKES = (
         ),
     ),
     (
+        "last_position_left_out",
+        "your loss leaves out the last target position: the last target is never fed as an input, "
+        "but it is still predicted, from the step before it, and scored like every other position",
+        _loss_variant(score=lambda logits, tgt, pad: token_loss(logits[:, :-1], tgt[:, :-1], pad)),
+    ),
+    (
         "padding_scored",
         "your loss scores the padding positions too; leave out every position whose target is pad_index",
         _loss_variant(score=lambda logits, tgt, pad: _per_token(logits, tgt).mean()),
