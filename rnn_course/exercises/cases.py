@@ -88,3 +88,34 @@ def rnn_params(
 def dims_label(**dims):
     """'N=3, L=5, H_in=2, H=4' from keyword arguments, in the order given."""
     return ", ".join(f"{name}={value}" for name, value in dims.items())
+
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes shared by the exercises that score every position with cross_entropy
+# ---------------------------------------------------------------------------------------------
+
+SCORES_RESHAPED = (
+    "you bring the scores to (N, C, L) for cross_entropy with reshape or view, which keeps the "
+    "order of the numbers in memory, so each position's class scores are mixed with other "
+    "positions' and the classes are no longer along their own axis: moving an axis takes transpose "
+    "or permute"
+)
+
+TARGETS_SHIFTED = (
+    "you shift the targets one step against the scores, as if the scores at step t predicted the "
+    "target of step t + 1; here they already line up: the scores at step t are scored against the "
+    "target at step t, and every real step counts"
+)
+
+
+def reshaped_scores_loss(logits, targets, time_major):
+    """Cross-entropy per position, (N, L), with (L, N, C) ``logits`` (time_major) or (N, L, C) read as
+    (N, C, L) by reshape; ``targets`` (L, N) or (N, L) in the same layout."""
+    if time_major:
+        length, n, classes = logits.shape
+        targets = targets.T  # (N, L)
+    else:
+        n, length, classes = logits.shape
+    return torch.nn.functional.cross_entropy(
+        logits.reshape(n, classes, length), targets, reduction="none"
+    )  # (N, L)

@@ -316,7 +316,14 @@ _ALTERED = {
         "your answer is torch's with `{name}` doubled: `{name}` is added twice",
         lambda t: 2 * t,
     ),
+    "squashed": (
+        "your answer is torch's with `{name}` passed through tanh first: a state is already the "
+        "output of a squashing function and enters the next product as it is",
+        torch.tanh,
+    ),
 }
+
+_STATES = ("h", "h0", "hx")  # a recurrent state handed in: already squashed, never squashed again
 
 
 def _square_blocks(t):
@@ -620,6 +627,30 @@ def _layout_alterations(exercise, args):
             )
 
 
+def _output_layout_inverted(exercise, args):
+    """For an exercise with a batch_first flag whose first output is `output`: that output with its
+    first two axes swapped whatever the flag says (the condition on the way out inverted)."""
+    if "batch_first" not in exercise.arg_names or exercise.output_names[:1] != ("output",):
+        return
+    yield Mistake(
+        "output_layout_inverted",
+        "your `output` comes out with its time and batch axes swapped under both settings of "
+        "batch_first: the condition that decides whether to move them back on the way out is the "
+        "wrong way round (batch_first=True wants (N, L, ...), batch_first=False (L, N, ...))",
+        _swapped_output(exercise.solve),
+    )
+
+
+def _swapped_output(solve):
+    def altered(*args):
+        answer = solve(*args)
+        if isinstance(answer, tuple):
+            return (answer[0].transpose(0, 1), *answer[1:])
+        return answer.transpose(0, 1)
+
+    return altered
+
+
 def _altered_when(solve, position, flag, layout):
     def altered(*args):
         args = list(args)
@@ -680,6 +711,7 @@ def _alterations(exercise, args):
             )
             kinds += ["doubled"] if "bias" in name and value.dim() == 1 else []
             kinds += ["blocks"] if _square_blocks(value) else []
+            kinds += ["squashed"] if arg_name in _STATES and key is None else []
             for kind in kinds:
                 message, change = _ALTERED[kind]
                 yield Mistake(
@@ -689,6 +721,7 @@ def _alterations(exercise, args):
                 )
     yield from _bias_alterations(exercise, args)
     yield from _layout_alterations(exercise, args)
+    yield from _output_layout_inverted(exercise, args)
     yield from _swapped_pairs(exercise, args)
     yield from _in_place_of(exercise, args)
     yield from _int_alterations(exercise, args)

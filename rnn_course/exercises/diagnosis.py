@@ -70,7 +70,10 @@ def _axes(shape):
 
 
 def _evaluate(axis, dims):
-    """The size of an axis written as 'H', '2*H' or 'D*num_layers', or None."""
+    """The size of an axis written as 'H', '2*H', 'D*num_layers' or 'max_len + 1', or None."""
+    if "+" in axis:
+        terms = [_evaluate(term, dims) for term in axis.split("+")]
+        return None if None in terms else sum(terms)
     value = 1
     for factor in axis.split("*"):
         factor = factor.strip()
@@ -273,9 +276,11 @@ def _stacked_shapes(m, names):
         for shape in (first, second)
     ]
     return (
-        f"the tensors you stack differ in shape, {shown[0]} against {shown[1]}: each piece is cut "
-        "from a different part of an axis, or one axis is sized from the wrong number. Write down the "
-        "shape of each piece and the size you slice with"
+        f"torch.stack joins tensors of one shape only, and yours differ: {shown[0]} against "
+        f"{shown[1]}. Tensors that have different shapes by nature (the gradients of different "
+        "parameters, say) cannot be stacked as they are: each must first become one flat axis, and "
+        "flat pieces of different lengths are joined end to end with cat. If instead the pieces are "
+        "cut from one tensor, one is cut from a different part of an axis or sized from the wrong number"
     )
 
 
@@ -836,9 +841,12 @@ def _describe_factor(ratio, names):
         if whole > 1 and abs(value - whole) < 1e-6 * whole:
             size = name_size(whole, names)
             if size != str(whole):
-                return (
-                    f"{words} {size} (a sum where a mean belongs, or a mean over the wrong count?)"
+                cause = (
+                    "a sum where a mean belongs, or a mean divided by too small a count?"
+                    if words == "times"
+                    else "a mean where a sum belongs, or a mean divided by too large a count?"
                 )
+                return f"{words} {size} ({cause})"
             if whole == 2:
                 return (
                     "twice what it should be: something is counted twice"
@@ -886,13 +894,27 @@ def _layout(name, expected, got, axes, names):
     for order in itertools.permutations(range(expected.dim())):
         if list(order) == sorted(order):
             continue
-        if _close(expected.permute(order).reshape(got.shape), got):
+        moved = expected.permute(order)
+        if moved.shape == got.shape and _close(moved, got):
+            return _transposed(name, order, axes)
+        if _close(moved.reshape(got.shape), got):
             return (
                 f"`{name}` holds the right numbers in the wrong places: the axes were rearranged with "
                 "reshape or view, which keeps the order of the numbers in memory; swapping axes takes "
                 "transpose or permute"
             )
     return None
+
+
+def _transposed(name, order, axes):
+    """The answer is torch's with its axes swapped (possible only where the swapped sizes agree)."""
+    swapped = [axes[i] for i, axis in enumerate(order) if axis != i]
+    which = f"two {swapped[0]}" if len(set(swapped)) == 1 else " and ".join(swapped)
+    return (
+        f"`{name}` is torch's answer transposed: its {which} axes are swapped. In a "
+        "matrix product, the order of the factors and which of them is transposed decide which axis "
+        "comes first: write down the shape each factor has and the shape the result must have"
+    )
 
 
 def _permuted(name, expected, got, axes, names):
@@ -1151,7 +1173,17 @@ def _narrowed(name, expected, got, axes):
             f"`{name}` has too few entries along its {axes[axis]} axis, and the ones it has are torch's {which} "
             "ones: a loop that stops early, or a slice that is too short?"
         )
+    where = "before" if which == "last" else "after"
+    times = long_.shape[axis] // size
+    if long_.shape[axis] == times * size and times > 1:
+        many = "twice" if times == 2 else f"{times} times"
+        return (
+            f"`{name}` has {many} the entries it should along its {axes[axis]} axis, and its "
+            f"{which} ones are right: the others come {where} them, as when a list that collects the "
+            "entries of one pass is not started afresh for the next pass (each layer, say)"
+        )
     return (
-        f"`{name}` has too many entries along its {axes[axis]} axis; its {which} ones are right: a slice that "
-        "takes too much?"
+        f"`{name}` has too many entries along its {axes[axis]} axis; its {which} ones are right and "
+        f"the extra ones come {where} them: check where the entries along that axis are collected "
+        "and how far that goes"
     )

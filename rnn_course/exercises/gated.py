@@ -275,6 +275,13 @@ def _gru_cell(
 
 _GRU_ORDER_NAMES = {"zrn": " (Keras's z|r|h order)"}
 
+
+def _update_as_reset(pre):
+    """The gate blocks with r read from z's rows."""
+    blocks = _chunks(pre, _GRU_GATES, _GRU_GATES)
+    return {**blocks, "r": blocks["z"]}
+
+
 _GRU_MISTAKES = _mistakes(
     _gru_cell,
     (
@@ -283,6 +290,21 @@ _GRU_MISTAKES = _mistakes(
             "your reset gate scales the input's part of the candidate too; the reset gate decides how "
             "much of the old state reaches the candidate, so it acts on the part that comes from h only",
             dict(pre_n=lambda r, from_x, hidden: r * from_x + hidden),
+        ),
+        (
+            "reset_on_the_input_part",
+            "your reset gate scales the input's part of the candidate instead of the old state's: the "
+            "reset gate decides how much of h reaches the candidate, so it acts on the part from h only",
+            dict(
+                hidden_n=lambda r, from_h, h, weight_hh, bias_hh: from_h,
+                pre_n=lambda r, from_x, hidden: r * from_x + hidden,
+            ),
+        ),
+        (
+            "reset_is_the_update_gate",
+            "your reset gate is the update gate z: r has its own block of the weights and biases, "
+            "read from its own rows, and its values differ from z's",
+            dict(blocks=_update_as_reset),
         ),
         (
             "z_swapped",

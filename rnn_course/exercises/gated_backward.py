@@ -175,24 +175,31 @@ def _backward(
     bias_grad=_bias_grad,
     input_grads=_input_grads,
     old_c_grad=_old_c_grad,
+    slope_cell=lambda c, c_next: c_next,
+    own_factor=False,
+    o_reads=lambda grad_h_next, grad_c: grad_h_next,
 ):
     """The seven gradients of one LSTM step (shapes as the inputs'), computed by hand.
 
     Every keyword is a part a catalogued mistake replaces: ``order`` the gate order the rows are
     read in, ``stack_order`` the order the gates' gradients are stacked in,
-    ``forget_reads`` which cell state f's gradient is taken with.
+    ``forget_reads`` which cell state f's gradient is taken with, ``slope_cell`` which cell state
+    tanh's slope is taken at, ``own_factor`` each factor of f * c + i * g given itself in place of
+    its partner, ``o_reads`` which incoming gradient o's is taken from.
     """
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order)
     i, f, o = torch.sigmoid(pre["i"]), torch.sigmoid(pre["f"]), torch.sigmoid(pre["o"])
     g = torch.tanh(pre["g"])
     c_next = f * c + i * g
     tanh_c = torch.tanh(c_next)
-    grad_c = into_c(grad_h_next, grad_c_next, o, tanh_c, tanh_slope)  # (N, H)
+    sloped = torch.tanh(slope_cell(c, c_next))
+    grad_c = into_c(grad_h_next, grad_c_next, o, sloped, tanh_slope)  # (N, H)
+    partner = dict(i=i, f=f, g=g) if own_factor else dict(i=g, f=forget_reads(c, c_next), g=i)
     delta = {
-        "i": grad_c * g * sigmoid_slope(i),
-        "f": grad_c * forget_reads(c, c_next) * sigmoid_slope(f),
-        "g": grad_c * i * tanh_slope(g),
-        "o": grad_h_next * tanh_c * sigmoid_slope(o),
+        "i": grad_c * partner["i"] * sigmoid_slope(i),
+        "f": grad_c * partner["f"] * sigmoid_slope(f),
+        "g": grad_c * partner["g"] * tanh_slope(g),
+        "o": o_reads(grad_h_next, grad_c) * tanh_c * sigmoid_slope(o),
     }
     delta = torch.cat(
         [delta[gate] for gate in stack_order], dim=1
@@ -211,6 +218,24 @@ def _backward(
 
 
 _MISTAKES = (
+    Mistake(
+        "slope_at_the_old_cell",
+        "tanh's slope on the road from h_next into the cell is taken at the old cell state c; "
+        "h_next = o * tanh(c_next), so the slope is tanh's at c_next",
+        variant(_backward, slope_cell=lambda c, c_next: c),
+    ),
+    Mistake(
+        "gate_times_itself",
+        "each factor of c_next = f * c + i * g gets the incoming gradient times itself; a product's "
+        "gradient for one factor is the incoming gradient times the other factor",
+        variant(_backward, own_factor=True),
+    ),
+    Mistake(
+        "output_gate_through_the_cell",
+        "o's gradient is taken from the cell state's gradient, as if o were inside c_next; o only "
+        "multiplies tanh(c_next) in h_next, so its gradient comes from grad_h_next",
+        variant(_backward, o_reads=lambda grad_h_next, grad_c: grad_c),
+    ),
     Mistake(
         "no_grad_from_h_next_into_c",
         "your gradient for the cell state leaves out the road through h_next: h_next = o * "

@@ -225,6 +225,12 @@ _LOSS_MISTAKES = (
         ),
     ),
     (
+        "last_position_left_out",
+        "your loss leaves out the last target position: the last target is never fed as an input, "
+        "but it is still predicted, from the step before it, and scored like every other position",
+        _loss_variant(score=lambda logits, tgt, pad: token_loss(logits[:, :-1], tgt[:, :-1], pad)),
+    ),
+    (
         "padding_scored",
         "your loss scores the padding positions too; leave out every position whose target is pad_index",
         _loss_variant(score=lambda logits, tgt, pad: _per_token(logits, tgt).mean()),
@@ -336,11 +342,12 @@ register(
 
 # (N, H, E, C, (pad, sos, eos), max_len, kind): "all end" cases stop before max_len with rows ending at
 # different steps; in "some run on" cases at least one row ends and one reaches max_len.
+# max_len and max_len + 1 (the length with <sos> kept) differ from every other size too.
 _DECODE_SHAPES = [
-    (3, 4, 6, 9, (0, 1, 2), 8, "all end"),
-    (4, 7, 3, 11, (10, 9, 8), 6, "some run on"),
+    (3, 4, 6, 9, (0, 1, 2), 10, "all end"),
+    (4, 7, 3, 11, (10, 9, 8), 5, "some run on"),
     (2, 5, 8, 7, (3, 0, 6), 10, "all end"),
-    (5, 6, 4, 10, (2, 5, 0), 9, "some run on"),
+    (5, 6, 4, 10, (2, 5, 0), 7, "some run on"),
 ]
 
 
@@ -387,7 +394,7 @@ def _decode_case(seed, n, hidden, embed, vocab, specials, max_len, kind):
         expected = _decode_solve(*args)
         if _decode_kind(expected, eos, max_len) == kind:
             break
-    label = dims_label(N=n, H=hidden, E=embed, C=vocab)
+    label = dims_label(N=n, H=hidden, E=embed, C=vocab, max_len=max_len)
     return Case(args, expected, label, ("(N, T)",))
 
 
@@ -484,6 +491,7 @@ register(
         signature="greedy_decode(step, h, sos_index, eos_index, pad_index, max_len) -> tokens",
         arg_names=("params", "h", "sos_index", "eos_index", "pad_index", "max_len"),
         output_names=("tokens",),
+        named_sizes=("max_len + 1",),
         solve=_decode_solve,
         make_cases=_decode_cases,
         lesson="15_encoder_decoder",

@@ -10,7 +10,16 @@ named in the learner's terms; the checker compares a failing answer with each of
 import torch
 import torch.nn.functional as F
 
-from .cases import dims_label, generator, randn, rnn_params, torch_rnn
+from .cases import (
+    SCORES_RESHAPED,
+    TARGETS_SHIFTED,
+    dims_label,
+    generator,
+    randn,
+    reshaped_scores_loss,
+    rnn_params,
+    torch_rnn,
+)
 from .registry import Case, Exercise, Mistake, register, variant
 
 # ---------------------------------------------------------------------------------------------
@@ -157,7 +166,7 @@ register(
             Mistake(
                 "last_output_grad_only",
                 "only the last step's grad_output is used: every step's output is in the objective, "
-                "so grad_output[t] joins the carried gradient at every step",
+                "so step t's output gradient (grad_output[t - 1]) joins the carried gradient at every step",
                 variant(
                     _bptt,
                     arriving=lambda own, carried, t, length: (
@@ -278,8 +287,8 @@ register(
             ),
             Mistake(
                 "grad_output_step_flipped",
-                "you pair grad_output with the wrong step: walking backwards, grad_output[t] still belongs "
-                "to the state of step t, not to the step as many places from the end",
+                "you pair grad_output with the wrong step: walking backwards, grad_output[t - 1] still "
+                "belongs to the state h_t of step t, not to the step as many places from the end",
                 variant(_bptt, own=lambda grad_output, t: grad_output[len(grad_output) - 1 - t]),
             ),
             Mistake(
@@ -501,6 +510,26 @@ def _ml_numerator_over_all_positions(*args):
     return loss.sum() / real.sum()
 
 
+def _ml_scores_reshaped(logits, targets, lengths, batch_first, time_major=False):
+    """The scores read as (N, C, L) by reshape from (N, L, C) (or from (L, N, C) when time_major)."""
+    logits, targets = _time_major(logits, targets, batch_first)  # (L, N, C), (L, N)
+    if not time_major:
+        logits, targets = logits.transpose(0, 1), targets.T  # (N, L, C), (N, L)
+    loss = reshaped_scores_loss(logits, targets, time_major)  # (N, L)
+    real = _real(lengths, loss.shape[1]).T  # (N, L)
+    return (loss * real).sum() / real.sum()
+
+
+def _ml_time_major_scores_reshaped(*args):
+    return _ml_scores_reshaped(*args, time_major=True)
+
+
+def _ml_targets_shifted(logits, targets, lengths, batch_first):
+    logits, targets = _time_major(logits, targets, batch_first)
+    real = _real(lengths - 1, len(targets) - 1)  # (L - 1, N)
+    return (_per_position(logits[:-1], targets[1:]) * real).sum() / real.sum()
+
+
 def _ml_mask_reshaped(*args):
     loss, real = _masked_parts(*args)  # (L, N) both
     wrong = real.reshape(real.shape[1], real.shape[0]).T  # (L, N) read as (N, L) by reshape
@@ -564,16 +593,19 @@ register(
                 "you treat logits as (L, N, C) even when batch_first=True, where it is (N, L, C)",
                 _ml_time_major_always,
             ),
+            Mistake("scores_reshaped", SCORES_RESHAPED, _ml_scores_reshaped),
+            Mistake("time_major_scores_reshaped", SCORES_RESHAPED, _ml_time_major_scores_reshaped),
+            Mistake("targets_shifted", TARGETS_SHIFTED, _ml_targets_shifted),
             Mistake(
                 "one_step_too_many",
-                "off by one: your mask keeps one padded step after each sequence; with time indices "
-                "counted from 0, sequence n's real steps are the first lengths[n]",
+                "off by one: your mask keeps one padded step after each sequence; sequence n's real "
+                "steps are x_1 .. x_{lengths[n]}, and step t sits at index t - 1",
                 _ml_one_step_too_many,
             ),
             Mistake(
                 "one_step_too_few",
-                "off by one: your mask drops each sequence's last real step; with time indices counted "
-                "from 0, sequence n's real steps are the first lengths[n]",
+                "off by one: your mask drops each sequence's last real step; sequence n's real steps "
+                "are x_1 .. x_{lengths[n]}, and step t sits at index t - 1",
                 _ml_one_step_too_few,
             ),
             Mistake(
@@ -652,8 +684,9 @@ register(
         hints=(
             "Three steps: a loss for every position, a mark for every position saying whether it is real, "
             "then one mean over the marked positions. Work out the shape of each.",
-            "A position (time step t, sequence n) is real when t, counted from 0, is below that sequence's "
-            "length; a comparison with broadcasting marks all of them at once. Never look at the targets "
+            "A position (step t of x_1 .. x_L, sequence n) is real when t is at most that sequence's "
+            "length; in code step t sits at index t - 1. A comparison with broadcasting marks all of "
+            "them at once. Never look at the targets "
             "to find the padding: a padded target can be any class.",
             "Bring the logits to one layout first (batch_first only swaps the first two axes). Ask for one "
             "loss per position rather than a mean, keep the real ones, and divide their sum by how many "

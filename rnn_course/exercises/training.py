@@ -13,7 +13,17 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import diagnosis
-from .cases import DTYPE, dims_label, generator, randn, rnn_params, torch_rnn
+from .cases import (
+    DTYPE,
+    SCORES_RESHAPED,
+    TARGETS_SHIFTED,
+    dims_label,
+    generator,
+    randn,
+    reshaped_scores_loss,
+    rnn_params,
+    torch_rnn,
+)
 from .registry import Case, Exercise, Mistake, register, variant
 
 # ---------------------------------------------------------------------------------------------
@@ -73,6 +83,22 @@ def _solve_loss(*args):
     """torch's answer for any arguments: nn.RNN, the output layer and F.cross_entropy, a 0-dim mean."""
     *rnn_args, targets = args
     return _per_position_loss(_logits(*rnn_args), targets).mean()
+
+
+def _loss_reshaped(*args):
+    *rnn_args, targets = args
+    return reshaped_scores_loss(_logits(*rnn_args), targets, time_major=True).mean()
+
+
+def _loss_batch_major_reshaped(*args):
+    *rnn_args, targets = args
+    logits = _logits(*rnn_args).transpose(0, 1)  # (N, L, C)
+    return reshaped_scores_loss(logits, targets.T, time_major=False).mean()
+
+
+def _loss_targets_shifted(*args):
+    *rnn_args, targets = args
+    return _per_position_loss(_logits(*rnn_args)[:-1], targets[1:]).mean()
 
 
 def _loss_sum(*args):
@@ -204,6 +230,9 @@ register(
                 _FLOAT32_MODULE,
                 _loss_float32_module,
             ),
+            Mistake("scores_reshaped", SCORES_RESHAPED, _loss_reshaped),
+            Mistake("batch_major_scores_reshaped", SCORES_RESHAPED, _loss_batch_major_reshaped),
+            Mistake("targets_shifted", TARGETS_SHIFTED, _loss_targets_shifted),
             Mistake(
                 "sum_not_mean",
                 "your loss is the sum over all positions; the exercise asks for the mean over all L×N "
@@ -643,6 +672,11 @@ def _upside_down_when_over(max_norm, total):
     return total / max_norm if total > max_norm else torch.ones((), dtype=total.dtype)
 
 
+def _eps_on_the_quotient(max_norm, total):
+    """max_norm / total + 1e-6: the epsilon joins the quotient, capped at 1."""
+    return torch.clamp(max_norm / total + _EPS, max=1.0)
+
+
 def _upside_down_capped(max_norm, total):
     """total / max_norm, capped at 1 as torch caps its own factor."""
     return torch.clamp(total / max_norm, max=1.0)
@@ -707,6 +741,12 @@ register(
                 "norm_after",
                 "you return the norm after clipping; total_norm is the norm before clipping",
                 _clip_norm_after,
+            ),
+            Mistake(
+                "eps_outside_the_division",
+                "your 1e-6 is added to the quotient max_norm / total_norm, not to the norm it divides "
+                "by: division binds tighter than addition, so the sum that divides needs brackets",
+                variant(_clip, coefficient=_eps_on_the_quotient),
             ),
             Mistake(
                 "without_eps",
@@ -848,6 +888,11 @@ def _lengths_capped(lengths, length):
     return lengths.clamp(max=length - 1)
 
 
+def _from_the_end(lengths, length):
+    """lengths[i] steps back from the padded end: index L - lengths[i]."""
+    return length - lengths
+
+
 def _last_padded_step(output, lengths, batch_first):
     return _time_major(output, batch_first)[-1]
 
@@ -936,8 +981,8 @@ register(
             ),
             Mistake(
                 "off_by_one",
-                "off by one: time steps are counted from 0, so lengths[i] is one past the last real "
-                "step of sequence i",
+                "off by one: sequence i's real steps are x_1 .. x_{lengths[i]}, and step t sits at "
+                "index t - 1, so index lengths[i] is one past its last real step",
                 _off_by_one,
             ),
             Mistake(
@@ -976,10 +1021,18 @@ register(
             ),
             Mistake(
                 "off_by_one_capped",
-                "off by one: time steps are counted from 0, so lengths[i] is one past the last real "
-                "step of sequence i (capping the index at the last step hides it only for the "
+                "off by one: sequence i's real steps are x_1 .. x_{lengths[i]}, and step t sits at "
+                "index t - 1, so index lengths[i] is one past its last real step (capping the index "
+                "at the last step hides it only for the "
                 "sequences that fill the whole length)",
                 variant(_last_output, steps=_lengths_capped),
+            ),
+            Mistake(
+                "counted_from_the_end",
+                "you count lengths[i] steps back from the end of the padded time axis, which lands in "
+                "the padding for a sequence shorter than L: the real steps x_1 .. x_{lengths[i]} come "
+                "first and the padding after them",
+                variant(_last_output, steps=_from_the_end),
             ),
             Mistake(
                 "summed_over_time",
@@ -988,8 +1041,8 @@ register(
             ),
         ),
         hints=(
-            "Sequence i has lengths[i] real steps. Counting from 0, at which time index is its last "
-            "real step? What sits in the time steps after it?",
+            "Sequence i has lengths[i] real steps, x_1 .. x_{lengths[i]}, and step t sits at index t - 1. At "
+            "which time index is its last real step? What sits in the time steps after it?",
             "You need one (time index, batch index) pair per sequence. Indexing a tensor with two "
             "index tensors of the same length picks one element per pair.",
             "With batch_first=True the batch is axis 0 and time axis 1; with batch_first=False it is "
