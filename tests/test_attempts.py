@@ -1,7 +1,8 @@
 """Independent attempts at every exercise, run through `check` as a learner would.
 
-Three rounds, each written from the learner notebooks alone, without reading the checkers'
-diagnosis: tests/attempts/ (round 1), tests/attempts2/ (round 2) and tests/attempts3/ (round 3).
+Four rounds, each written from the learner notebooks alone, without reading the checkers'
+diagnosis: tests/attempts/ (round 1), tests/attempts2/ (round 2), tests/attempts3/ (round 3) and
+tests/attempts4/ (round 4).
 Every correct attempt must pass and every wrong one must fail. How often the feedback names the real
 cause of a wrong attempt is measured from the feedback text only and reported per round. Round 1's
 goal, issue 18's 90 %, is asserted. Round 2 was held out: it was first measured at 82.1 % (165 of
@@ -9,7 +10,9 @@ goal, issue 18's 90 %, is asserted. Round 2 was held out: it was first measured 
 it reached is asserted as a floor, so it measures the machinery's reach, no longer its generality.
 Round 3 was held out until it was measured at 84.0 % on the morning's main and 87.8 % after the
 third diagnosis pass (which never saw it); the fourth pass was tuned on it afterwards, and its floor
-is the rate that pass reached.
+is the rate that pass reached. Round 4 is still held out: nobody who wrote the diagnosis has read it.
+It measured 87.8 % (159 of 181) after the third pass and again after the fourth; its floor is that
+measurement, so a change that loses one of its named causes fails here.
 """
 
 import contextlib
@@ -25,8 +28,9 @@ import pytest
 from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
-# The floors each round has reached (issue 18 asks 90 % of unseen mistakes; every round was tuned on).
-TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.95}
+# The floors each round has reached (issue 18 asks 90 % of unseen mistakes). Rounds 1-3 were tuned
+# on; round 4 is held out, and its floor is its measured rate.
+TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.95, "attempts4": 0.878}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 
@@ -137,8 +141,8 @@ def test_named_cause_rate_report(capsys, round_):
 
 @pytest.mark.parametrize("round_", ROUNDS)
 def test_named_cause_rate_reaches_target(round_):
-    """Issue 18 asks 90 % of unseen mistakes named. Both rounds were tuned on (round 2 was 82.1 % when
-    first measured, held out); each keeps the rate it reached, which is every attempt."""
+    """Issue 18 asks 90 % of unseen mistakes named. Each round keeps the rate it reached: rounds 1-3
+    after being tuned on, round 4 as measured held out (the module's docstring has the history)."""
     table, _, _ = _rates(round_)
     total = sum(t for t, _, _ in table.values())
     right = sum(r for _, _, r in table.values())
