@@ -110,7 +110,7 @@ ATTEMPTS = [
         backward_uses_forward_weights,
         False,
         "runs the backward direction with the forward weights instead of the _reverse ones",
-        ("_reverse|reverse weight|own weight|weight",),
+        ("reverse|weight",),
     ),
     Attempt(
         both_directions_from_h0_0,
