@@ -82,6 +82,14 @@ def averages_the_keys(query, keys, values, mask=None):
     return weights @ keys, weights
 
 
+def adds_the_mask(query, keys, values, mask=None):
+    scores = query @ keys.transpose(1, 2) / math.sqrt(query.shape[-1])  # (N, L, S)
+    if mask is not None:
+        scores = scores + mask[:, None, :]  # an attention mask is added to the scores
+    weights = scores.softmax(dim=-1)
+    return weights @ values, weights
+
+
 def einsum_scaled_query(query, keys, values, mask=None):
     q = query / query.shape[-1] ** 0.5
     scores = torch.einsum("nle,nse->nls", q, keys)  # (N, L, S)
@@ -167,6 +175,13 @@ ATTEMPTS = [
         False,
         "averages the keys with the weights instead of the values",
         ("value",),
+    ),
+    Attempt(
+        adds_the_mask,
+        False,
+        "adds the bool mask to the scores, which adds 1 to the real keys instead of giving the "
+        "padded keys -inf",
+        ("inf|add|bool|float",),
     ),
     Attempt(einsum_scaled_query, True),
     Attempt(exp_times_mask, True),

@@ -94,6 +94,15 @@ def reads_time_backwards(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.stack(outputs), (h, c)
 
 
+def keeps_layer_axis(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c = h0, c0
+    outputs = []
+    for t in range(x.shape[0]):
+        h, c = _cell(x[t], h, c, weight_ih, weight_hh, bias_ih, bias_hh)
+        outputs.append(h)
+    return torch.stack(outputs), (h.unsqueeze(0), c.unsqueeze(0))  # (1, N, H), like nn.LSTM
+
+
 def precomputed_inputs(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
     L, N, _ = x.shape
     H = h0.shape[1]
@@ -172,6 +181,13 @@ ATTEMPTS = [
         False,
         "walks through the sequence from its last step to its first",
         ("revers|direction|backward|last|order",),
+    ),
+    Attempt(
+        keeps_layer_axis,
+        False,
+        "gives h_n and c_n nn.LSTM's leading layer axis, (1, N, H), though this one-layer exercise "
+        "asks for (N, H)",
+        ("shape|axis|dim|leading|(n, h)|unsqueeze",),
     ),
     Attempt(precomputed_inputs, True),
     Attempt(unbind_and_cat, True),
