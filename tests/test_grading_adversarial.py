@@ -120,7 +120,7 @@ REFUSED = {
     ),
     "leaks_inputs": (
         "    raise ValueError(repr(x) + str(x.tolist()))",
-        "message built from values",
+        "whose message is built from values",
     ),
     "leaks_in_type": (
         "    return type(str(x.tolist()), (), {})()",
