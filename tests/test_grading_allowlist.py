@@ -134,6 +134,23 @@ def test_autograd_is_per_exercise():
     assert program(CELL + "    x.sum().backward()\n    return x")
 
 
+def test_rnn_loss_runs_the_learners_own_loop_not_the_reference():
+    loss = "def rnn_loss(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, weight_out, bias_out, targets):\n"
+    delegating = (
+        loss
+        + "    output, _ = reference.rnn_layer(x, h0, weight_ih, weight_hh, bias_ih, bias_hh)\n"
+    )
+    message = refusal(
+        "from rnn_course import reference", delegating + "    return output", exercise_id="rnn_loss"
+    )
+    assert "`.rnn_layer` is not in the allowlist for rnn_loss" in message, message
+    own_loop = (
+        "def layer(x, h):\n    return [torch.tanh(x[0] + h)]",
+        loss + "    return layer(x, h0)[0]",
+    )
+    assert program(*own_loop, exercise_id="rnn_loss")
+
+
 def test_a_class_is_refused_unless_it_is_an_autograd_function_where_autograd_is_allowed():
     assert "a class" in refusal("class Sneaky(object):\n    pass", CELL + "    return Sneaky")
     backward = "def cell_backward(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):\n"
