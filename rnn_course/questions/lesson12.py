@@ -22,7 +22,7 @@ QUESTIONS = {
     "12.parameter_count": Question(
         why="each of the four blocks has one plain RNN cell's parameters: H*H_in + H*H + 2*H.",
         hints=(
-            "Start from lesson 01's count for nn.RNN(10, 20).",
+            "Start from lesson 1's count for nn.RNN(10, 20).",
             "An LSTM layer holds four such blocks.",
         ),
     ),
@@ -38,7 +38,10 @@ QUESTIONS = {
     "12.default_gradient": Question(
         why="along the cell state the gradient is multiplied by the forget gate at every step, and at torch's "
         "default initialisation the forget gate sits near sigmoid(0).",
-        hints=("What is sigmoid(0)?", "Multiply that number by itself 49 times."),
+        hints=(
+            "What is sigmoid(0)?",
+            "Raise that number to the power 48, one factor per step from step 49 back to step 1.",
+        ),
         options=("a", "b", "c"),
     ),
     "12.last_step_cell_grad": Question(

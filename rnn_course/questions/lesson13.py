@@ -7,7 +7,7 @@ QUESTIONS = {
         why="a GRU layer has three blocks (r, z, n), each with one plain RNN cell's parameters: H*H_in + H*H + 2*H.",
         hints=(
             "How many blocks does a GRU compute?",
-            "One block holds what one nn.RNN layer of the same sizes holds: count that as lesson 01 did.",
+            "One block holds what one nn.RNN layer of the same sizes holds: count that as lesson 1 did.",
         ),
     ),
     "13.reset_placement": Question(

@@ -14,7 +14,7 @@ QUESTIONS = {
         "Along the keep path it is multiplied by the keep gate at every step; ask what that gate is at "
         "torch's default initialisation, and what is left of the gradient after 29 such steps.",
         hints=(
-            "Look again at what lessons 12 and 13 measured for the default gates over 50 steps.",
+            "Look again at what lessons 12 and 13 measured for the default gates, from step 49 back to step 1.",
             "What is sigmoid(0)? Raise it to the power 29.",
         ),
         options=("a", "b", "c", "d"),
