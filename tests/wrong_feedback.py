@@ -1199,4 +1199,183 @@ NAMED += [
     ),
 ]
 
+
+# --- fifth pass: round 4's classes, written another way ----------------------------------------
+
+
+def _time_first(output, batch_first):
+    return output.permute(1, 0, 2) if batch_first else output
+
+
+def final_direction_last_features(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)  # (L, N, D*H)
+    N, H = steps.shape[1], steps.shape[2] // num_directions
+    forward = steps[-1].reshape(N, H, num_directions)[:, :, 0]
+    if num_directions == 1:
+        return forward.unsqueeze(0)
+    backward = steps[0].reshape(N, H, num_directions)[:, :, 1]  # features read direction-last
+    return torch.stack((forward, backward))
+
+
+def final_last_d_steps(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)
+    H = steps.shape[2] // num_directions
+    return steps[steps.shape[0] - num_directions :, :, :H]  # like h_n[-D:]
+
+
+def final_backward_at_step_1(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)
+    H = steps.shape[2] // num_directions
+    picks = [steps[-1, :, :H]]
+    if num_directions == 2:
+        picks.append(steps[1, :, H:])  # "the first step", counted from 1
+    return torch.stack(picks)
+
+
+def final_two_direction_branch_reversed(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)
+    if num_directions == 1:
+        return steps[-1:]
+    forward, backward = steps.chunk(2, dim=2)
+    return torch.stack((forward[0], backward[-1]))  # each end taken for the other direction
+
+
+def stacked_recurrent_params_of_layer_0(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for k in range(num_layers):
+        w = [
+            params[f"weight_ih_l{k}"],
+            params["weight_hh_l0"],
+            params[f"bias_ih_l{k}"],
+            params["bias_hh_l0"],
+        ]
+        layer_input, h = _run(layer_input, h0[k], *w)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def _linear_run(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, []
+    for x_t in x:
+        h = x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+        states.append(h)
+    return torch.stack(states), h
+
+
+def stacked_squashes_the_last_layer_only(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for k in range(num_layers):
+        run = _run if k + 1 == num_layers else _linear_run
+        layer_input, h = run(layer_input, h0[k], *_weights(params, k))
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def stacked_linear_top(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for k in range(num_layers):
+        run = _linear_run if k + 1 == num_layers else _run
+        layer_input, h = run(layer_input, h0[k], *_weights(params, k))
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def stacked_outputs_of_all_layers(x, h0, params, num_layers):
+    layer_input, outputs, finals = x, [], []
+    for k in range(num_layers):
+        layer_input, h = _run(layer_input, h0[k], *_weights(params, k))
+        outputs.append(layer_input)
+        finals.append(h)
+    return torch.cat(outputs, dim=2), torch.stack(finals)
+
+
+def bidirectional_adds_directions(x, h0, params, layer=0):
+    forward, h_f = _run(x, h0[0], *_weights(params, layer))
+    backward, h_b = _run(x.flip(0), h0[1], *_weights(params, layer, "_reverse"))
+    return forward + backward.flip(0), torch.stack((h_f, h_b))
+
+
+def cell_backward_h_gets_grad_h_next(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    d_a = grad_h_next * (1 - h_next * h_next)
+    return {
+        "x": d_a @ weight_ih,
+        "h": grad_h_next + d_a @ weight_hh,  # "h_next = ... + h", a residual road that is not there
+        "weight_ih": d_a.T @ x,
+        "weight_hh": d_a.T @ h,
+        "bias_ih": d_a.sum(0),
+        "bias_hh": d_a.sum(0),
+    }
+
+
+def lstm_backward_h_straight_through_o(*args):
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad_c = args
+    grads = _lstm_backward(*args)
+    o = torch.sigmoid((x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)[3])
+    grads["h"] = grads["h"] + o * grad_h
+    return grads
+
+
+def step_sum_then_mean_for_the_report(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    logits = model(inputs, lengths)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        targets, lengths.cpu(), batch_first=True, enforce_sorted=False
+    ).data
+    total = F.cross_entropy(logits, packed, reduction="sum")
+    total.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return total.detach() / packed.numel()
+
+
+def seq2seq_steps_averaged(step, h, tgt, sos_index, pad_index):
+    previous = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    step_losses = []
+    for t in range(tgt.shape[1]):
+        logits, h = step(previous[:, t], h)
+        if (tgt[:, t] != pad_index).any():
+            step_losses.append(F.cross_entropy(logits, tgt[:, t], ignore_index=pad_index))
+    return sum(step_losses) / len(step_losses)
+
+
+def attention_values_zeroed(query, keys, values, mask=None):
+    if mask is not None:
+        values = values.masked_fill(~mask.unsqueeze(-1), 0.0)
+    weights = torch.softmax(query @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5, dim=-1)
+    return weights @ values, weights
+
+
+NAMED += [
+    ("final_states", final_direction_last_features, "interleaved_halves", "alternate features"),
+    ("final_states", final_last_d_steps, "sliced_like_h_n", "the last D steps"),
+    ("final_states", final_backward_at_step_1, "backward_at_index_1", "x_1 is at index 0"),
+    (
+        "final_states",
+        final_two_direction_branch_reversed,
+        "backward_first_step",
+        "those it gets right, such as",
+    ),
+    (
+        "stacked_rnn",
+        stacked_recurrent_params_of_layer_0,
+        "first_for_every_params_weight_hh_l_and_bias_hh_l",
+        "params['weight_hh_l0'] and params['bias_hh_l0'] used for every layer's",
+    ),
+    (
+        "stacked_rnn",
+        stacked_squashes_the_last_layer_only,
+        "tanh_only_on_top",
+        "only your top layer",
+    ),
+    ("stacked_rnn", stacked_linear_top, "top_layer_without_tanh", "as if it were an output layer"),
+    ("stacked_rnn", stacked_outputs_of_all_layers, "every_layer_in_output", "every layer's states"),
+    ("bidirectional_rnn", bidirectional_adds_directions, "directions_added", "add the two"),
+    ("cell_backward", cell_backward_h_gets_grad_h_next, "extra_term", "plus grad_h_next: a second"),
+    ("lstm_cell_backward", lstm_backward_h_straight_through_o, "extra_term", "a factor between 0"),
+    ("train_step", step_sum_then_mean_for_the_report, "trains_on_the_sum", "train on the summed"),
+    ("seq2seq_loss", seq2seq_steps_averaged, "mean_of_step_means", "within each time step"),
+    ("attention", attention_values_zeroed, "masks_the_values", "zero the padded positions' values"),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

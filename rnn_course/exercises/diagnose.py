@@ -222,6 +222,8 @@ def diagnose(exercise, cases, outcomes):
         _catalogued(exercise, evidence)
         or _varies(evidence)
         or _altered_input(exercise, evidence)
+        or _extra_term(exercise, evidence)
+        or _where_wrong(exercise, evidence)
         or _uncatalogued(exercise, evidence)
     )
     if probed:
@@ -287,6 +289,109 @@ def _altered_input(exercise, evidence):
         ):
             return Diagnosis(mistake.name, mistake.message)
     return None
+
+
+def _extra_term(exercise, evidence):
+    """A gradient that is torch's plus an incoming gradient (``grad_*``), itself or times a factor
+    between 0 and 1 (a gate): the same extra term in every wrong case, and nowhere else."""
+    incoming = [n for n in exercise.arg_names if n.startswith("grad")]
+    found = set()
+    for case, outcome in evidence:
+        if not _returned_wrong(case, outcome, exercise):
+            if outcome.error is not None:
+                return None
+            continue
+        answers, problem = answer_items(exercise, case, outcome.value)
+        if problem:
+            return None
+        wrong = [
+            (name, expected, got)
+            for (name, expected, _), got in zip(expected_items(exercise, case), answers)
+            if not _same_answer(expected, got, exercise)
+        ]
+        if len(wrong) != 1 or not isinstance(wrong[0][2], torch.Tensor):
+            return None
+        name, expected, got = wrong[0]
+        terms = dict(zip(exercise.arg_names, case.args))
+        kinds = {
+            (name, g, _term_kind(got.to(expected.dtype) - expected, terms[g]))
+            for g in incoming
+            if isinstance(terms[g], torch.Tensor) and terms[g].shape == expected.shape
+        }
+        found.add(frozenset(k for k in kinds if k[2]))
+    if len(found) != 1 or len(next(iter(found))) != 1:
+        return None
+    name, g, kind = next(iter(next(iter(found))))
+    times = "" if kind == "itself" else " times a factor between 0 and 1 (a gate)"
+    source = re.search(r"\['(\w+)'\]", name)
+    source = source[1] if source else name
+    target = g.removeprefix("grad_")
+    return Diagnosis(
+        "extra_term",
+        f"your {name} is torch's plus {g}{times}: a second road, as if {source} also reached "
+        f"{target} directly; {source} reaches {target} only through its weights inside the "
+        "pre-activations (and the nonlinearities after them), so its gradient comes back by that "
+        "road alone",
+    )
+
+
+def _term_kind(difference, term):
+    """'itself' when ``difference`` is ``term``, 'gate' when it is ``term`` times factors strictly
+    between 0 and 1 that vary, '' otherwise."""
+    if torch.allclose(difference, term, rtol=1e-6, atol=1e-9):
+        return "itself"
+    big = term.abs() > 1e-3
+    if big.sum() < 2 or (difference[~big].abs() > 1e-6).any():
+        return ""
+    ratio = difference[big] / term[big]
+    if ((ratio > 1e-6) & (ratio < 1 - 1e-6)).all() and ratio.std() > 1e-3:
+        return "gate"
+    return ""
+
+
+def _where_wrong(exercise, evidence):
+    """A catalogued mistake or an altered input that behaves like the learner's function on every case
+    it gets wrong, when it gets others right: the slip sits in a branch that only some cases take
+    (the two-direction path, the layers above the first). At least one wrong answer must match, and
+    on the cases the learner gets right the mistake must keep torch's shapes (a slip of values, not of
+    layout, which a right answer would show)."""
+    wrong = [
+        (c, o) for c, o in evidence if o.error == "exception" or _returned_wrong(c, o, exercise)
+    ]
+    right = [c for c, o in evidence if o.error is None and not _returned_wrong(c, o, exercise)]
+    if not right or not any(o.error is None for _, o in wrong):
+        return None
+    found = _catalogued(exercise, wrong) or _altered_input(exercise, wrong)
+    if found is None:
+        return None
+    mistake = next(
+        (
+            m
+            for m in (*exercise.mistakes, *_alterations(exercise, right[0].args))
+            if m.name == found.name
+        ),
+        None,
+    )
+    if mistake is None or not all(
+        _same_shapes(_run_mistake(mistake, case), case.expected) for case in right
+    ):
+        return None
+    return Diagnosis(
+        found.name,
+        f"{found.message} (this fits every case your answer gets wrong; those it gets right, such as "
+        f"{right[0].label}, do not reach that slip)",
+    )
+
+
+def _same_shapes(a, b):
+    """True when ``a`` and ``b`` are tensors, or nested tuples, lists or dicts of them, of the same shapes."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_shapes(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_shapes(a[k], b[k]) for k in a)
+    return type(a) is type(b)
 
 
 def _entries(args):
@@ -995,6 +1100,21 @@ def _family_alterations(solve, position, arg_name, arg):
                 f"{arg_name}['{family}'] (# = the layer): each layer has its own",
                 _altered_family(solve, position, family, lambda d, k, first=first: d[first]),
             )
+    for family, keys in families.items():  # a weight and its bias, both taken from the first layer
+        bias = family.replace("weight", "bias")
+        if bias == family or bias not in families or len(keys) < 2:
+            continue
+        pair = [keys[0], families[bias][0]]
+        if all(
+            arg[k].shape == arg[f].shape for f in pair for k in families[re.sub(r"\d+", "#", f)]
+        ):
+            yield Mistake(
+                _identifier("first_for_every", arg_name, family, "and", bias),
+                f"your answer is torch's with {arg_name}['{pair[0]}'] and {arg_name}['{pair[1]}'] used "
+                f"for every layer's {arg_name}['{family}'] and {arg_name}['{bias}'] (# = the layer): "
+                "each layer has its own, named with its own number",
+                _altered_families(solve, position, (family, bias), lambda d, k: d[_first_of(d, k)]),
+            )
     for family, other in itertools.permutations(families, 2):
         pairs = list(zip(families[family], families[other]))
         if len(families[family]) == len(families[other]) and all(
@@ -1032,6 +1152,28 @@ def _altered_family(solve, position, family, change=None):
             k: (torch.zeros_like(v) if change is None else change(given, k))
             if re.sub(r"\d+", "#", k) == family
             else v
+            for k, v in given.items()
+        }
+        return solve(*args)
+
+    return altered
+
+
+def _first_of(given, key):
+    """The first key of ``given`` in the family of ``key`` (the same name with any layer number)."""
+    family = re.sub(r"\d+", "#", key)
+    return next(k for k in given if re.sub(r"\d+", "#", k) == family)
+
+
+def _altered_families(solve, position, families, change):
+    """``solve`` with every entry of each of ``families`` in the dict argument at ``position`` set to
+    ``change(dict, key)``."""
+
+    def altered(*args):
+        args = list(args)
+        given = args[position]
+        args[position] = {
+            k: change(given, k) if re.sub(r"\d+", "#", k) in families else v
             for k, v in given.items()
         }
         return solve(*args)

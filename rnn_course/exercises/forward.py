@@ -147,6 +147,18 @@ def _layer_weights(params, layer, direction):
     return tuple(params[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
 
+def _linear(pre):
+    """No squashing: a layer left linear."""
+    return pre
+
+
+def _first_columns(weights, layer):
+    """A layer's weights with weight_ih cut to its first H columns above layer 0: what a layer above
+    reads when the directions below were added into H features instead of joined into D*H."""
+    weight_ih, weight_hh, *biases = weights
+    return (weight_ih[:, : weight_hh.shape[0]] if layer else weight_ih, weight_hh, *biases)
+
+
 def _reshaped(t):
     """(A, B, C) -> (B, A, C) by reshape: the right shape, the numbers mixed up."""
     return t.reshape(t.shape[1], t.shape[0], t.shape[2])
@@ -174,6 +186,7 @@ def _rnn(
     top=lambda outputs: outputs[-1],
     stack_h_n=lambda finals, D, batch_first: torch.stack(finals),
     laid_out=lambda output, batch_first: output.transpose(0, 1) if batch_first else output,
+    act=lambda layer, num_layers: torch.tanh,
 ):
     """nn.RNN's forward, torch's way unless a part is replaced (each catalogued mistake of exercises
     2, 4, 5 and 6 replaces one: see ``_RNN_MISTAKES``). x (L, N, H_in) or (N, L, H_in), h0
@@ -191,7 +204,7 @@ def _rnn(
             states = []
             steps = steps_of(layer_input)
             for t in order(range(steps.shape[0])):
-                h = _tanh_cell(steps[t], carry(h, start), *w)  # (N, H)
+                h = _tanh_cell(steps[t], carry(h, start), *w, act=act(layer, num_layers))  # (N, H)
                 states.append(h)
             states = back_in_order(states) if backwards(direction) else states
             output = torch.stack(states)  # (L, N, H)
@@ -242,6 +255,7 @@ _RNN_MISTAKES = {
             next_input=lambda x, output, finals: torch.cat(finals, dim=-1)
         ),
         "output_of_the_first_layer": dict(top=lambda outputs: outputs[0]),
+        "every_layer_in_output": dict(top=lambda outputs: torch.cat(outputs, dim=-1)),
         "h_n_of_the_last_layer_only": dict(
             stack_h_n=lambda finals, D, batch_first: torch.stack(finals[-D:])
         ),
@@ -255,6 +269,19 @@ _RNN_MISTAKES = {
         "loop_skips_first_step": dict(steps_of=lambda x: x[1:]),
         "first_step_reads_x_l": dict(steps_of=lambda x: x.roll(1, 0)),
         "h0_not_indexed_per_layer": dict(initial=lambda h0, i, d, D, below: h0),
+        "tanh_only_on_top": dict(
+            act=lambda layer, num_layers: torch.tanh if layer == num_layers - 1 else _linear
+        ),
+        "top_layer_without_tanh": dict(
+            act=lambda layer, num_layers: _linear if layer == num_layers - 1 else torch.tanh
+        ),
+        "directions_added": dict(join=sum),
+        "directions_summed": dict(
+            join=sum,
+            weights=lambda params, layer, d: _first_columns(
+                _layer_weights(params, layer, d), layer
+            ),
+        ),
         "h0_read_direction_major": dict(
             initial=lambda h0, i, d, D, below: h0[d * (h0.shape[0] // D) + i // D]
         ),
@@ -499,6 +526,17 @@ _AXIS_1 = (
 )
 
 
+def _interleaved(halves):
+    """D halves (L, N, H) cut as if the D*H features were laid out (H, D): alternate features."""
+    features = torch.cat(halves, dim=-1)  # (L, N, D*H)
+    return list(features.unflatten(-1, (-1, len(halves))).unbind(-1))
+
+
+def _final_sliced_like_h_n(output, num_directions, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    return steps[-num_directions:, :, : steps.shape[-1] // num_directions]  # the last D steps
+
+
 def _final_h_from_whole_feature_axis(output, num_directions, batch_first):
     steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
     size = steps.shape[-1]  # D*H, taken as H
@@ -581,8 +619,29 @@ register(
                 variant(_picked, halves=lambda halves: halves[::-1]),
             ),
             Mistake(
+                "interleaved_halves",
+                "you split each step's D*H features as (H, D), direction last, so your halves take "
+                "alternate features; output holds the whole forward block, then the whole backward "
+                "block: [forward | backward], H each",
+                variant(_picked, halves=_interleaved),
+            ),
+            Mistake(
+                "sliced_like_h_n",
+                "you slice output like h_n, its last D entries along the first axis (output[-D:]): "
+                "output's first axis is time, so that gives the states of the last D steps, not the D "
+                "directions; the directions sit side by side in the last axis, [forward | backward]",
+                _final_sliced_like_h_n,
+            ),
+            Mistake(
+                "backward_at_index_1",
+                "you read the backward direction's state at index 1 of the time axis: that direction "
+                "stops at x_1, and x_t sits at index t - 1 in Python, so x_1 is at index 0",
+                variant(_picked, backward_step=1),
+            ),
+            Mistake(
                 "n_first",
-                "your result is (N, D, H); h_n puts the directions first: (D, N, H)",
+                "you stack the directions on axis 1, so your result is (N, D, H); h_n stacks them on a "
+                "new first axis: (D, N, H)",
                 variant(_picked, laid_out=lambda picks: torch.stack(picks, dim=1)),  # (N, D, H)
             ),
             Mistake(
@@ -699,6 +758,21 @@ register(
                 "with time in the outer loop, your layer l at step t reads the state of the layer below "
                 "from step t - 1: it must read the one that layer has just computed at step t",
                 _stacked_layer_delay,
+            ),
+            (
+                "every_layer_in_output",
+                "your output joins every layer's states along the feature axis; output holds the top "
+                "layer's states only (h_n is where every layer has its place)",
+            ),
+            (
+                "tanh_only_on_top",
+                "only your top layer applies tanh: the layers below pass on their weighted sums "
+                "unsquashed; every layer is an RNN layer with its own tanh",
+            ),
+            (
+                "top_layer_without_tanh",
+                "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
+                "one too, is an RNN layer whose state is squashed by tanh",
             ),
             (
                 "x_to_every_layer",
@@ -839,6 +913,11 @@ register(
             _as_bidirectional,
             *_BACKWARD_MISTAKES,
             (
+                "directions_added",
+                "you add the two directions' states together where output joins them side by side: "
+                "each step of output is [forward | backward], 2*H features",
+            ),
+            (
                 "ignores_layer",
                 "`layer` is ignored: the layer-0 weights are used for every layer; layer k's keys end in "
                 "_l{k} and _l{k}_reverse",
@@ -935,6 +1014,33 @@ register(
         lesson="06_bidirectional_rnns",
         mistakes=_catalogue(
             lambda rnn: rnn,
+            (
+                "every_layer_in_output",
+                "your output joins every layer's states along the feature axis; output holds the top "
+                "layer's states only (h_n is where every layer has its place)",
+            ),
+            (
+                "tanh_only_on_top",
+                "only your top layer applies tanh: the layers below pass on their weighted sums "
+                "unsquashed; every layer is an RNN layer with its own tanh",
+            ),
+            (
+                "top_layer_without_tanh",
+                "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
+                "one too, is an RNN layer whose state is squashed by tanh",
+            ),
+            (
+                "directions_summed",
+                "you add the two directions' states together where output joins them side by side: "
+                "each step of output is [forward | backward], D*H features, and the layer above reads "
+                "all of them",
+            ),
+            (
+                "directions_added",
+                "you add the two directions' states together where output joins them side by side: "
+                "each step of output is [forward | backward], D*H features, and the layer above reads "
+                "all of them",
+            ),
             (
                 "h0_read_direction_major",
                 "you read each layer's initial state from h0 direction-major (h0[direction * num_layers + "

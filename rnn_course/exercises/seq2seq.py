@@ -174,6 +174,13 @@ def _per_token(logits, tgt):
     return F.cross_entropy(logits.transpose(1, 2), tgt, reduction="none")
 
 
+def _mean_of_step_means(logits, tgt, pad_index):
+    real = tgt != pad_index  # (N, L)
+    steps = real.any(0)  # the steps with at least one real token
+    per_step = (_per_token(logits, tgt) * real).sum(0)[steps] / real.sum(0)[steps]  # (steps,)
+    return per_step.mean()
+
+
 def _free_running(step, h, inputs):
     """Logits (N, L, C) with the decoder fed its own argmax after the first input."""
     y, logits = inputs[:, 0], []
@@ -265,6 +272,13 @@ _LOSS_MISTAKES = (
                 (_per_token(logits, tgt) * (tgt != pad)).sum(1) / (tgt != pad).sum(1)
             ).mean()
         ),
+    ),
+    (
+        "mean_of_step_means",
+        "you average the loss within each time step and then over the steps, so a step with few real "
+        "tokens (late in the sequences) weighs as much as a full one; the loss is one mean over all "
+        "the real target tokens",
+        _loss_variant(score=_mean_of_step_means),
     ),
     (
         "divided_by_batch",
@@ -561,6 +575,12 @@ def _attention_variant(**part):
     return variant(_attention, **part)
 
 
+def _masked_values(query, keys, values, mask=None):
+    if mask is not None:
+        values = values * mask[:, :, None]  # (N, S, Ev): padded values zeroed
+    return _attention(query, keys, values)
+
+
 def _outputs_swapped(query, keys, values, mask=None):
     context, weights = _attention(query, keys, values, mask)
     return weights, context
@@ -639,6 +659,13 @@ _ATTENTION_MISTAKES = (
         "weighted_keys",
         "your context is a weighted sum of the keys; it is a weighted sum of the values",
         _attention_variant(mixed=lambda keys, values: keys),
+    ),
+    (
+        "masks_the_values",
+        "you zero the padded positions' values instead of hiding their scores: their weights still "
+        "take a share of the softmax, so the real positions' weights no longer sum to 1; a padded "
+        "position must get weight 0, which only hiding its score before the softmax gives",
+        _masked_values,
     ),
     (
         "outputs_swapped",
