@@ -1262,22 +1262,20 @@ def _linear_run(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
     return torch.stack(states), h
 
 
-def stacked_squashes_the_last_layer_only(x, h0, params, num_layers):
-    layer_input, finals = x, []
-    for k in range(num_layers):
-        run = _run if k + 1 == num_layers else _linear_run
-        layer_input, h = run(layer_input, h0[k], *_weights(params, k))
-        finals.append(h)
-    return layer_input, torch.stack(finals)
+def _stack_run_by(top_run, lower_run):
+    def stacked(x, h0, params, num_layers):
+        layer_input, finals = x, []
+        for k in range(num_layers):
+            run = top_run if k + 1 == num_layers else lower_run
+            layer_input, h = run(layer_input, h0[k], *_weights(params, k))
+            finals.append(h)
+        return layer_input, torch.stack(finals)
+
+    return stacked
 
 
-def stacked_linear_top(x, h0, params, num_layers):
-    layer_input, finals = x, []
-    for k in range(num_layers):
-        run = _linear_run if k + 1 == num_layers else _run
-        layer_input, h = run(layer_input, h0[k], *_weights(params, k))
-        finals.append(h)
-    return layer_input, torch.stack(finals)
+stacked_squashes_the_last_layer_only = _stack_run_by(_run, _linear_run)
+stacked_linear_top = _stack_run_by(_linear_run, _run)
 
 
 def stacked_outputs_of_all_layers(x, h0, params, num_layers):
@@ -1376,6 +1374,141 @@ NAMED += [
     ("train_step", step_sum_then_mean_for_the_report, "trains_on_the_sum", "train on the summed"),
     ("seq2seq_loss", seq2seq_steps_averaged, "mean_of_step_means", "within each time step"),
     ("attention", attention_values_zeroed, "masks_the_values", "zero the padded positions' values"),
+]
+
+
+def _pre(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return x @ weight_ih.T + bias_ih, h @ weight_hh.T + bias_hh
+
+
+def gru_update_gate_reads_x_only(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    (x_r, x_z, x_n), (h_r, _, h_n) = (
+        p.chunk(3, 1) for p in _pre(x, h, *[weight_ih, weight_hh, bias_ih, bias_hh])
+    )
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z)
+    return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+
+def lstm_forget_gate_reads_h_only(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    from_x, from_h = _pre(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    a_i, _, a_g, a_o = (from_x + from_h).chunk(4, 1)
+    f = torch.sigmoid(from_h.chunk(4, 1)[1])  # x left out of the forget gate
+    c_next = f * c + torch.sigmoid(a_i) * torch.tanh(a_g)
+    return torch.sigmoid(a_o) * torch.tanh(c_next), c_next
+
+
+def lstm_one_gate_for_keep_and_write(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    _, f, g, o = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    c_next = f * c + (1.0 - f) * g  # what is not kept is written
+    return o * torch.tanh(c_next), c_next
+
+
+def lstm_squash_after_gating(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    c_next = f * c + i * g
+    return torch.tanh(o * c_next), c_next
+
+
+def lstm_gates_viewed_batch_major(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    pre = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh  # (N, 4H)
+    i, f, g, o = pre.view(4, x.shape[0], -1).unbind(0)
+    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_next), c_next
+
+
+def gru_blocks_viewed_batch_major(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    from_x, from_h = _pre(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    x_r, x_z, x_n = from_x.reshape(3, x.shape[0], -1)
+    h_r, h_z, h_n = from_h.reshape(3, x.shape[0], -1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+
+def lstm_layer_steps_side_by_side(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c, states = h0, c0, []
+    for x_t in x:
+        i, f, g, o = _gates(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        states.append(h)
+    return torch.stack(states, 1), (h, c)  # steps on axis 1
+
+
+def rnn_layer_h0_first_one_step_short(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, [h0]
+    for t in range(x.shape[0] - 1):
+        h = _step(x[t], h, weight_ih, weight_hh, bias_ih, bias_hh)
+        states.append(h)
+    return torch.stack(states), h
+
+
+NAMED += [
+    ("gru_cell", gru_update_gate_reads_x_only, "gate_z_without_hidden_part", "from x alone"),
+    ("lstm_cell", lstm_forget_gate_reads_h_only, "gate_f_without_input_part", "from h alone"),
+    (
+        "lstm_cell",
+        lstm_one_gate_for_keep_and_write,
+        "input_gate_is_1_minus_f",
+        "input gate is 1 - f",
+    ),
+    ("lstm_cell", lstm_squash_after_gating, "tanh_after_the_output_gate", "tanh squashes the cell"),
+    ("lstm_cell", lstm_gates_viewed_batch_major, "gates_cut_across_the_batch", "across the rows"),
+    (
+        "gru_cell",
+        gru_blocks_viewed_batch_major,
+        "gates_cut_across_the_batch",
+        "(N, 3*H) to (3, N, H)",
+    ),
+    (
+        "lstm_layer",
+        lstm_layer_steps_side_by_side,
+        "relation_to_torch",
+        "the axis along which you stack",
+    ),
+    (
+        "rnn_layer",
+        rnn_layer_h0_first_one_step_short,
+        "relation_to_torch",
+        "loop stops one step early",
+    ),
+]
+
+
+def last_transposed_under_the_wrong_flag(output, lengths, batch_first):
+    by_row = output if not batch_first else output.permute(1, 0, 2)  # "make it (N, L, H)"
+    return torch.stack([by_row[n, int(k) - 1] for n, k in enumerate(lengths)])
+
+
+def bidirectional_reversed_rows(x, h0, params, layer=0):
+    forward, h_f = _run(x, h0[0], *_weights(params, layer))
+    rows_reversed = torch.flip(x, dims=(1,))  # meant to reverse the sequence
+    backward, h_b = _run(rows_reversed, h0[1], *_weights(params, layer, "_reverse"))
+    return torch.cat((forward, torch.flip(backward, dims=(1,))), 2), torch.stack((h_f, h_b))
+
+
+def masked_viewed_batch_first(logits, targets, lengths, batch_first):
+    if not batch_first:
+        logits = logits.reshape(logits.shape[1], logits.shape[0], -1)  # (L, N, C) -> "(N, L, C)"
+        targets = targets.reshape(targets.shape[1], targets.shape[0])
+    real = torch.arange(targets.shape[1])[None, :] < lengths[:, None]  # (N, L)
+    losses = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
+    return losses[real].mean()
+
+
+NAMED += [
+    (
+        "last_valid_output",
+        last_transposed_under_the_wrong_flag,
+        "layout_flag_inverted",
+        "read the wrong way round",
+    ),
+    (
+        "bidirectional_rnn",
+        bidirectional_reversed_rows,
+        "backward_flips_the_batch",
+        "flips the batch axis",
+    ),
+    ("masked_loss", masked_viewed_batch_first, "mask_batch_major_always", "by reshape or view"),
 ]
 
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -799,6 +799,52 @@ def _bias_alterations(exercise, args):
     )
 
 
+# A gated cell's gates in the order of their blocks in the stacked weights, by the number of blocks.
+_GATE_ORDER = {4: ("i", "f", "g", "o"), 3: ("r", "z", "n")}
+_PARTS = {"hh": ("hidden part", "h"), "ih": ("input part", "x")}
+
+
+def _gate_block_alterations(exercise, args):
+    """torch's answer with one gate's block of weight_hh (and bias_hh), or of weight_ih (and
+    bias_ih), set to zero: that gate computed from x alone, or from h alone."""
+    given = dict(zip(exercise.arg_names, args))
+    if exercise.solve is None or not all(
+        isinstance(given.get(n), torch.Tensor) for n in ("weight_hh", "bias_hh", "weight_ih")
+    ):
+        return
+    rows, hidden = given["weight_hh"].shape
+    gates = _GATE_ORDER.get(rows // hidden) if rows % hidden == 0 else None
+    if gates is None:
+        return
+    for road, (part, source) in _PARTS.items():
+        other = "h" if source == "x" else "x"
+        for k, gate in enumerate(gates):
+            yield Mistake(
+                _identifier("gate", gate, "without", part),
+                f"your answer is torch's with the {part} of the gate {gate} left out (its block of "
+                f"weight_{road} and bias_{road}): {gate} is computed from {other} alone, where every "
+                f"gate reads both x and h",
+                _zero_blocks(exercise, (f"weight_{road}", f"bias_{road}"), k),
+            )
+
+
+def _zero_blocks(exercise, names, k):
+    """``exercise.solve`` with the ``k``-th block of H rows of each input in ``names`` set to zero."""
+    positions = [exercise.arg_names.index(n) for n in names if n in exercise.arg_names]
+    hidden_at = exercise.arg_names.index("weight_hh")
+
+    def altered(*args):
+        args = list(args)
+        hidden = args[hidden_at].shape[1]
+        block = slice(k * hidden, (k + 1) * hidden)
+        for p in positions:
+            args[p] = args[p].clone()
+            args[p][block] = 0
+        return exercise.solve(*args)
+
+    return altered
+
+
 def _alterations(exercise, args):
     """A Mistake (``zero_bias_hh``, ``transposed_weight_hh``...) for each alteration that fits these
     arguments."""
@@ -824,6 +870,7 @@ def _alterations(exercise, args):
                     message.format(name=name),
                     _altered_solve(exercise.solve, position, key, change),
                 )
+    yield from _gate_block_alterations(exercise, args)
     yield from _bias_alterations(exercise, args)
     yield from _layout_alterations(exercise, args)
     yield from _output_layout_inverted(exercise, args)

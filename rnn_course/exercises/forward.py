@@ -295,6 +295,26 @@ _RNN_MISTAKES["reshape_for_batch_first"] = variant(
 )
 
 
+# (name, message) of the mistakes of a stack of layers, shared by stacked_rnn and rnn_forward.
+_LAYER_MISTAKES = (
+    (
+        "every_layer_in_output",
+        "your output joins every layer's states along the feature axis; output holds the top "
+        "layer's states only (h_n is where every layer has its place)",
+    ),
+    (
+        "tanh_only_on_top",
+        "only your top layer applies tanh: the layers below pass on their weighted sums "
+        "unsquashed; every layer is an RNN layer with its own tanh",
+    ),
+    (
+        "top_layer_without_tanh",
+        "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
+        "one too, is an RNN layer whose state is squashed by tanh",
+    ),
+)
+
+
 def _rnn_mistake(name):
     """The catalogued RNN forward mistake ``name``; a ValueError for a name it does not have."""
     if name not in _RNN_MISTAKES:
@@ -759,21 +779,7 @@ register(
                 "from step t - 1: it must read the one that layer has just computed at step t",
                 _stacked_layer_delay,
             ),
-            (
-                "every_layer_in_output",
-                "your output joins every layer's states along the feature axis; output holds the top "
-                "layer's states only (h_n is where every layer has its place)",
-            ),
-            (
-                "tanh_only_on_top",
-                "only your top layer applies tanh: the layers below pass on their weighted sums "
-                "unsquashed; every layer is an RNN layer with its own tanh",
-            ),
-            (
-                "top_layer_without_tanh",
-                "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
-                "one too, is an RNN layer whose state is squashed by tanh",
-            ),
+            *_LAYER_MISTAKES,
             (
                 "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
@@ -849,6 +855,20 @@ def _bidirectional_cases():
     return cases + [_upper_layer_case(520, 5, 3, 4)]
 
 
+def _flipped_on_the_batch(x, h0, params, layer=0):
+    """bidirectional_rnn with the backward direction's flip on the batch axis instead of time."""
+    outputs, finals = [], []
+    for direction in (0, 1):
+        h, states = h0[direction], []
+        for x_t in x.flip(1) if direction else x:  # (N, H_in)
+            h = _tanh_cell(x_t, h, *_layer_weights(params, layer, direction))
+            states.append(h)
+        output = torch.stack(states)  # (L, N, H)
+        outputs.append(output.flip(1) if direction else output)
+        finals.append(h)
+    return torch.cat(outputs, dim=2), torch.stack(finals)
+
+
 def _as_bidirectional(rnn):
     """The RNN forward ``rnn`` with bidirectional_rnn's signature."""
 
@@ -916,6 +936,13 @@ register(
                 "directions_added",
                 "you add the two directions' states together where output joins them side by side: "
                 "each step of output is [forward | backward], 2*H features",
+            ),
+            (
+                "backward_flips_the_batch",
+                "your backward direction flips the batch axis (axis 1 of x) instead of time: it reads "
+                "each sequence forwards, from another row's initial state; the backward direction "
+                "reverses the steps, axis 0",
+                _flipped_on_the_batch,
             ),
             (
                 "ignores_layer",
@@ -1014,21 +1041,7 @@ register(
         lesson="06_bidirectional_rnns",
         mistakes=_catalogue(
             lambda rnn: rnn,
-            (
-                "every_layer_in_output",
-                "your output joins every layer's states along the feature axis; output holds the top "
-                "layer's states only (h_n is where every layer has its place)",
-            ),
-            (
-                "tanh_only_on_top",
-                "only your top layer applies tanh: the layers below pass on their weighted sums "
-                "unsquashed; every layer is an RNN layer with its own tanh",
-            ),
-            (
-                "top_layer_without_tanh",
-                "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
-                "one too, is an RNN layer whose state is squashed by tanh",
-            ),
+            *_LAYER_MISTAKES,
             (
                 "directions_summed",
                 "you add the two directions' states together where output joins them side by side: "
@@ -1037,9 +1050,10 @@ register(
             ),
             (
                 "directions_added",
-                "you add the two directions' states together where output joins them side by side: "
-                "each step of output is [forward | backward], D*H features, and the layer above reads "
-                "all of them",
+                "the layer above receives H features per step where it reads D*H: either the two "
+                "directions' states are added together, or only one direction's half is passed up; "
+                "each step of output joins them side by side, [forward | backward], and the layer "
+                "above reads all of them",
             ),
             (
                 "h0_read_direction_major",

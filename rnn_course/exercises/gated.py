@@ -138,6 +138,24 @@ _LSTM_ORDER_NAMES = {
     "iofg": " (ONNX's i|o|f|c order)",
 }
 
+
+def _input_gate_from_forget(pre):
+    """The gate blocks with i's pre-activation replaced by -f's: sigmoid(-a) = 1 - sigmoid(a)."""
+    blocks = _chunks(pre, _LSTM_GATES, _LSTM_GATES)
+    return {**blocks, "i": -blocks["f"]}
+
+
+def _batch_blocks(gates):
+    """A ``blocks`` part that cuts (N, G*H) as (G, N, H): across the batch's rows, not into column blocks."""
+    return lambda pre: dict(zip(gates, pre.reshape(len(gates), -1, pre.shape[-1] // len(gates))))
+
+
+_ACROSS_THE_BATCH = (
+    "you reshape the stacked pre-activation (N, {G}*H) to ({G}, N, H): that cuts it across the rows "
+    "of the batch instead of into the gates, and each gate mixes rows of different sequences; each "
+    "gate is a block of H columns along the last axis"
+)
+
 _LSTM_MISTAKES = _mistakes(
     _lstm_cell,
     (
@@ -182,6 +200,26 @@ _LSTM_MISTAKES = _mistakes(
             "returns_c_then_h",
             "you return (c_next, h_next); torch's order is (h_next, c_next)",
             dict(returned=lambda h_next, c_next: (c_next, h_next)),
+        ),
+        (
+            "input_gate_is_1_minus_f",
+            "your input gate is 1 - f, coupled to the forget gate as in a GRU, instead of the LSTM's own "
+            "input gate i, which has its own block of the weights: the LSTM learns i and f separately",
+            dict(blocks=_input_gate_from_forget),
+        ),
+        (
+            "tanh_after_the_output_gate",
+            "you apply tanh after multiplying by the output gate, tanh(o * c_next): tanh squashes the "
+            "cell state alone, and o then scales what comes out of it",
+            dict(
+                squash=lambda c_next: c_next,
+                returned=lambda h_next, c_next: (torch.tanh(h_next), c_next),
+            ),
+        ),
+        (
+            "gates_cut_across_the_batch",
+            _ACROSS_THE_BATCH.format(G=4),
+            dict(blocks=_batch_blocks(_LSTM_GATES)),
         ),
         (
             "forget_bias_1",
@@ -285,6 +323,11 @@ def _update_as_reset(pre):
 _GRU_MISTAKES = _mistakes(
     _gru_cell,
     (
+        (
+            "gates_cut_across_the_batch",
+            _ACROSS_THE_BATCH.format(G=3),
+            dict(blocks=_batch_blocks(_GRU_GATES)),
+        ),
         (
             "reset_on_both",
             "your reset gate scales the input's part of the candidate too; the reset gate decides how "
