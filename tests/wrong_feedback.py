@@ -1511,4 +1511,151 @@ NAMED += [
     ("masked_loss", masked_viewed_batch_first, "mask_batch_major_always", "by reshape or view"),
 ]
 
+
+def lstm_backward_o_with_old_tanh(*args):
+    return _o_at_the_old_cell(_lstm_backward(*args), *args)
+
+
+def lstm_backward_old_cell_on_h_next_road(*args):
+    return _o_at_the_old_cell(_lstm_backward(*args, wrong="slope at old c"), *args)
+
+
+def _o_at_the_old_cell(grads, x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad_c):
+    """``grads`` with o's gradient taken with tanh(c) where tanh(c_next) belongs."""
+    pre = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+    o = torch.sigmoid(pre.chunk(4, dim=1)[3])
+    right = grad_h * torch.tanh(_lstm_c_next(pre, c)) * o * (1 - o)
+    wrong = grad_h * torch.tanh(c) * o * (1 - o)  # tanh of the cell state handed in
+    d_a = torch.zeros_like(pre)
+    d_a[:, 3 * c.shape[1] :] = wrong - right
+    return {
+        **grads,
+        "x": grads["x"] + d_a @ weight_ih,
+        "h": grads["h"] + d_a @ weight_hh,
+        "weight_ih": grads["weight_ih"] + d_a.T @ x,
+        "weight_hh": grads["weight_hh"] + d_a.T @ h,
+        "bias_ih": grads["bias_ih"] + d_a.sum(0),
+        "bias_hh": grads["bias_hh"] + d_a.sum(0),
+    }
+
+
+def _lstm_c_next(pre, c):
+    i, f, g, _ = pre.chunk(4, dim=1)
+    return torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+
+
+def greedy_seeded_draw(step, h, sos_index, eos_index, pad_index, max_len):
+    torch.manual_seed(42)  # "so that the answer is reproducible"
+    y = torch.full((h.shape[0],), sos_index)
+    finished = torch.zeros(h.shape[0], dtype=torch.bool)
+    out = []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = torch.multinomial(torch.softmax(logits, dim=1), num_samples=1).view(-1)
+        out.append(y.masked_fill(finished, pad_index))
+        finished |= y == eos_index
+        if finished.all():
+            break
+    return torch.stack(out, 1)
+
+
+NAMED += [
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_with_old_tanh,
+        "output_gate_with_the_old_cell",
+        "tanh of the old cell state c",
+    ),
+    (
+        "lstm_cell_backward",
+        lstm_backward_old_cell_on_h_next_road,
+        "h_next_read_at_the_old_cell",
+        "both tanh's slope",
+    ),
+    ("greedy_decode", greedy_seeded_draw, "drawn_with_seed_42", "drawn at random from the softmax"),
+]
+
+
+def bidirectional_zipped_features(x, h0, params, layer=0):
+    forward, h_f = _run(x, h0[0], *_weights(params, layer))
+    backward, h_b = _run(x.flip(0), h0[1], *_weights(params, layer, "_reverse"))
+    pairs = torch.stack((forward, backward.flip(0)), dim=-1)  # (L, N, H, 2)
+    return pairs.reshape(x.shape[0], x.shape[1], -1), torch.stack((h_f, h_b))
+
+
+NAMED += [
+    (
+        "bidirectional_rnn",
+        bidirectional_zipped_features,
+        "directions_interleaved",
+        "interleaves the two directions",
+    ),
+]
+
+
+def stacked_bias_hh_in_layer_0_only(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for k in range(num_layers):
+        w = _weights(params, k)
+        if k > 0:
+            w[3] = torch.zeros_like(w[3])  # "the recurrent bias is only needed once"
+        layer_input, h = _run(layer_input, h0[k], *w)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def lstm_writes_through_the_output_gate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    _, f, g, o = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    c_next = f * c + o * g  # o where i belongs
+    return o * torch.tanh(c_next), c_next
+
+
+NAMED += [
+    (
+        "stacked_rnn",
+        stacked_bias_hh_in_layer_0_only,
+        "zero_above_first_params_bias_hh_l",
+        "in every layer above the first",
+    ),
+    ("lstm_cell", lstm_writes_through_the_output_gate, "gate_i_from_o_block", "o stands where i"),
+]
+
+
+def forward_recurrent_params_of_layer_0(x, h0, params, num_layers, bidirectional, batch_first):
+    D = 2 if bidirectional else 1
+    layer_input, finals = (x.transpose(0, 1) if batch_first else x), []
+    for k in range(num_layers):
+        outputs = []
+        for d, suffix in enumerate(["", "_reverse"][:D]):
+            w = _weights(params, k, suffix)
+            w[1], w[3] = params[f"weight_hh_l0{suffix}"], params[f"bias_hh_l0{suffix}"]
+            steps = layer_input.flip(0) if d else layer_input
+            output, h = _run(steps, h0[k * D + d], *w)
+            outputs.append(output.flip(0) if d else output)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    output = layer_input.transpose(0, 1) if batch_first else layer_input
+    return output, torch.stack(finals)
+
+
+def lstm_layer_collects_h0(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c, hs = h0, c0, [h0]
+    for x_t in x:
+        i, f, g, o = _gates(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        hs.append(h)
+    return torch.stack(hs), (h, c)
+
+
+NAMED += [
+    (
+        "rnn_forward",
+        forward_recurrent_params_of_layer_0,
+        "first_for_every_params_weight_hh_l_and_bias_hh_l_and_weight_hh_l_reverse_and_bias_hh_l_reverse",
+        "params['weight_hh_l0_reverse'] and params['bias_hh_l0_reverse'] used for every layer's",
+    ),
+    ("lstm_layer", lstm_layer_collects_h0, "relation_to_torch", "the initial state (h0)"),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -808,14 +808,20 @@ def _gate_block_alterations(exercise, args):
     """torch's answer with one gate's block of weight_hh (and bias_hh), or of weight_ih (and
     bias_ih), set to zero: that gate computed from x alone, or from h alone."""
     given = dict(zip(exercise.arg_names, args))
-    if exercise.solve is None or not all(
-        isinstance(given.get(n), torch.Tensor) for n in ("weight_hh", "bias_hh", "weight_ih")
-    ):
+    if exercise.solve is None or not all(isinstance(given.get(n), torch.Tensor) for n in _STACKED):
         return
     rows, hidden = given["weight_hh"].shape
     gates = _GATE_ORDER.get(rows // hidden) if rows % hidden == 0 else None
     if gates is None:
         return
+    for (k, gate), (j, other) in itertools.permutations(enumerate(gates), 2):
+        yield Mistake(
+            _identifier("gate", gate, "from", other, "block"),
+            f"your answer is torch's with the gate {gate} computed from the block of the weights "
+            f"and biases that belongs to {other}: {other} stands where {gate} belongs; each gate has "
+            f"its own block, in torch's order {'|'.join(gates)}",
+            _copied_blocks(exercise, k, j),
+        )
     for road, (part, source) in _PARTS.items():
         other = "h" if source == "x" else "x"
         for k, gate in enumerate(gates):
@@ -826,6 +832,25 @@ def _gate_block_alterations(exercise, args):
                 f"gate reads both x and h",
                 _zero_blocks(exercise, (f"weight_{road}", f"bias_{road}"), k),
             )
+
+
+_STACKED = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _copied_blocks(exercise, k, j):
+    """``exercise.solve`` with the ``k``-th block of H rows of every stacked weight and bias replaced
+    by the ``j``-th: gate k computed as gate j."""
+    positions = [exercise.arg_names.index(n) for n in _STACKED]
+
+    def altered(*args):
+        args = list(args)
+        hidden = args[positions[1]].shape[1]
+        for p in positions:
+            args[p] = args[p].clone()
+            args[p][k * hidden : (k + 1) * hidden] = args[p][j * hidden : (j + 1) * hidden]
+        return exercise.solve(*args)
+
+    return altered
 
 
 def _zero_blocks(exercise, names, k):
@@ -1139,6 +1164,17 @@ def _family_alterations(solve, position, arg_name, arg):
                 "that bias is added twice",
                 _altered_family(solve, position, family, lambda d, k: 2 * d[k]),
             )
+        yield Mistake(
+            _identifier("zero_above_first", arg_name, family),
+            f"your answer is torch's with {arg_name}['{family}'] (# = the layer) set to zero in every "
+            f"layer above the first: the layers above leave it out, where each layer uses its own",
+            _altered_families(
+                solve,
+                position,
+                (family,),
+                lambda d, k: d[k] if k == _first_of(d, k) else torch.zeros_like(d[k]),
+            ),
+        )
         first = keys[0]
         if all(arg[k].shape == arg[first].shape for k in keys):
             yield Mistake(
@@ -1147,20 +1183,15 @@ def _family_alterations(solve, position, arg_name, arg):
                 f"{arg_name}['{family}'] (# = the layer): each layer has its own",
                 _altered_family(solve, position, family, lambda d, k, first=first: d[first]),
             )
-    for family, keys in families.items():  # a weight and its bias, both taken from the first layer
-        bias = family.replace("weight", "bias")
-        if bias == family or bias not in families or len(keys) < 2:
-            continue
-        pair = [keys[0], families[bias][0]]
-        if all(
-            arg[k].shape == arg[f].shape for f in pair for k in families[re.sub(r"\d+", "#", f)]
-        ):
+    for group in _stale_groups(families):  # taken from the first layer together
+        if all(arg[k].shape == arg[families[f][0]].shape for f in group for k in families[f]):
+            firsts = " and ".join(f"{arg_name}['{families[f][0]}']" for f in group)
+            every = " and ".join(f"{arg_name}['{f}']" for f in group)
             yield Mistake(
-                _identifier("first_for_every", arg_name, family, "and", bias),
-                f"your answer is torch's with {arg_name}['{pair[0]}'] and {arg_name}['{pair[1]}'] used "
-                f"for every layer's {arg_name}['{family}'] and {arg_name}['{bias}'] (# = the layer): "
-                "each layer has its own, named with its own number",
-                _altered_families(solve, position, (family, bias), lambda d, k: d[_first_of(d, k)]),
+                _identifier("first_for_every", arg_name, "_and_".join(group)),
+                f"your answer is torch's with {firsts} used for every layer's {every} (# = the "
+                "layer): each layer has its own, named with its own number",
+                _altered_families(solve, position, group, lambda d, k: d[_first_of(d, k)]),
             )
     for family, other in itertools.permutations(families, 2):
         pairs = list(zip(families[family], families[other]))
@@ -1175,6 +1206,22 @@ def _family_alterations(solve, position, arg_name, arg):
                     solve, position, other, lambda d, k, family=family: d[_same_layer(family, k)]
                 ),
             )
+
+
+def _stale_groups(families):
+    """Families of a dict's entries a learner takes from the first layer together: a weight and its
+    bias ('weight_hh_l#', 'bias_hh_l#'), and every family of one road, both directions included."""
+    multi = [f for f, keys in families.items() if len(keys) > 1]
+    groups = [
+        (f, f.replace("weight", "bias"))
+        for f in multi
+        if f.startswith("weight") and f.replace("weight", "bias") in multi
+    ]
+    for road in ("_hh_", "_ih_"):
+        road_group = tuple(f for f in multi if road in f)
+        if len(road_group) > 2:
+            groups.append(road_group)
+    return groups
 
 
 def _same_layer(family, key):

@@ -1203,6 +1203,12 @@ def _narrowed(name, expected, got, axes):
             "ones: a loop that stops early, or a slice that is too short?"
         )
     where = "before" if which == "last" else "after"
+    if which == "last" and long_.shape[axis] == size + 1 and axes[axis] == "L":
+        return (
+            f"`{name}` has one entry too many along its L axis, before the L right ones: it holds the "
+            "states after reading x_1..x_L, L of them, so the initial state (h0), where the loop "
+            "starts, is collected in it too"
+        )
     times = long_.shape[axis] // size
     if long_.shape[axis] == times * size and times > 1:
         many = "twice" if times == 2 else f"{times} times"

@@ -276,6 +276,7 @@ _RNN_MISTAKES = {
             act=lambda layer, num_layers: _linear if layer == num_layers - 1 else torch.tanh
         ),
         "directions_added": dict(join=sum),
+        "directions_interleaved": dict(join=lambda outputs: torch.stack(outputs, dim=3).flatten(2)),
         "directions_summed": dict(
             join=sum,
             weights=lambda params, layer, d: _first_columns(
@@ -312,6 +313,14 @@ _LAYER_MISTAKES = (
         "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
         "one too, is an RNN layer whose state is squashed by tanh",
     ),
+)
+
+
+_INTERLEAVED = (
+    "directions_interleaved",
+    "your output interleaves the two directions feature by feature (stacked on a last axis, then "
+    "flattened): each step of output holds the whole forward block, then the whole backward block, "
+    "[forward | backward], H each",
 )
 
 
@@ -937,6 +946,7 @@ register(
                 "you add the two directions' states together where output joins them side by side: "
                 "each step of output is [forward | backward], 2*H features",
             ),
+            _INTERLEAVED,
             (
                 "backward_flips_the_batch",
                 "your backward direction flips the batch axis (axis 1 of x) instead of time: it reads "
@@ -1042,6 +1052,7 @@ register(
         mistakes=_catalogue(
             lambda rnn: rnn,
             *_LAYER_MISTAKES,
+            _INTERLEAVED,
             (
                 "directions_summed",
                 "you add the two directions' states together where output joins them side by side: "

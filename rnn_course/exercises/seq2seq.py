@@ -440,7 +440,33 @@ def _decoded_for(steps):
     return mistake
 
 
-_DECODE_MISTAKES = (
+def _drawn(seed):
+    """A mistake that draws each token from the softmax with a generator seeded ``seed`` in the call."""
+
+    def mistake(step, h, sos_index, eos_index, pad_index, max_len):
+        gen = torch.Generator().manual_seed(seed)
+
+        def pick(logits):  # (N, C) -> (N,)
+            return torch.multinomial(logits.softmax(-1), 1, generator=gen).squeeze(1)
+
+        return _greedy_decode(step, h, sos_index, eos_index, pad_index, max_len, pick=pick)
+
+    return mistake
+
+
+# A draw seeded inside the function gives the same answer every run, so it cannot show as an answer
+# that varies: the seeds learners reach for first.
+_DRAWN = tuple(
+    (
+        f"drawn_with_seed_{seed}",
+        f"your tokens are drawn at random from the softmax (torch.multinomial, seeded with {seed}), "
+        "where greedy decoding takes each step's most likely token, the argmax of its C scores",
+        _drawn(seed),
+    )
+    for seed in (0, 42)
+)
+
+_DECODE_MISTAKES = _DRAWN + (
     (
         "never_stops_early",
         "your loop always runs max_len steps; stop as soon as every row has produced <eos>",
