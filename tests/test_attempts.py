@@ -33,7 +33,7 @@ from rnn_course.exercises import check
 sys.path.insert(0, str(Path(__file__).parent))
 # The floors each round has reached (issue 18 asks 90 % of unseen mistakes). Every round has been
 # tuned on since it was measured held out.
-TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.957, "attempts4": 1.0}
+TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.968, "attempts4": 1.0}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 

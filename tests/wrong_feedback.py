@@ -1658,4 +1658,35 @@ NAMED += [
     ("lstm_layer", lstm_layer_collects_h0, "relation_to_torch", "the initial state (h0)"),
 ]
 
+
+def lstm_layer_every_step_from_h0(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    c, hs = c0, []
+    for x_t in x:
+        i, f, g, o = _gates(x_t, h0, weight_ih, weight_hh, bias_ih, bias_hh)  # h0, not h
+        c = f * c + i * g
+        hs.append(o * torch.tanh(c))
+    return torch.stack(hs), (hs[-1], c)
+
+
+NAMED += [("lstm_layer", lstm_layer_every_step_from_h0, "h_not_carried", "every step reads h0")]
+
+
+def stacked_final_state_fed_up(x, h0, params, num_layers):
+    below, finals = x, []
+    for k in range(num_layers):
+        output, h = _run(below, h0[k], *_weights(params, k))
+        finals.append(h)
+        below = h.expand(x.shape[0], -1, -1)  # the layer's summary, at every step
+    return output, torch.stack(finals)
+
+
+NAMED += [
+    (
+        "stacked_rnn",
+        stacked_final_state_fed_up,
+        "final_state_at_every_step",
+        "only the final state",
+    ),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

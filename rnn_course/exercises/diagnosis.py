@@ -236,7 +236,8 @@ def _broadcast(m, names):
         )
     if pair == {"L", "N"}:
         return (
-            f"the time axis ({name_size(_size_of('L', a, b, names), names)}) meets the batch axis "
+            "two sizes that must agree are the number of time steps "
+            f"({name_size(_size_of('L', a, b, names), names)}) and the batch size "
             f"({name_size(_size_of('N', a, b, names), names)}): somewhere time and batch are swapped, e.g. "
             "an index or a loop over the wrong axis, or batch-first data read as time-major (or the reverse)"
         )

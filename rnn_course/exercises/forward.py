@@ -254,6 +254,9 @@ _RNN_MISTAKES = {
         "final_state_to_the_next_layer": dict(
             next_input=lambda x, output, finals: torch.cat(finals, dim=-1)
         ),
+        "final_state_at_every_step": dict(
+            next_input=lambda x, output, finals: torch.cat(finals, dim=-1).expand(len(x), -1, -1)
+        ),
         "output_of_the_first_layer": dict(top=lambda outputs: outputs[0]),
         "every_layer_in_output": dict(top=lambda outputs: torch.cat(outputs, dim=-1)),
         "h_n_of_the_last_layer_only": dict(
@@ -803,6 +806,7 @@ register(
             ),
             ("state_carried_across_layers", _CARRIED),
             ("final_state_to_the_next_layer", _FINAL_ONLY),
+            ("final_state_at_every_step", _FINAL_ONLY),
             (
                 "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
@@ -1114,6 +1118,12 @@ register(
             ("state_carried_across_layers", _CARRIED.replace("h0[l]", "h0[l*D + d]")),
             (
                 "final_state_to_the_next_layer",
+                _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
+                    "(L, N, H)", "(L, N, D*H)"
+                ),
+            ),
+            (
+                "final_state_at_every_step",
                 _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
                     "(L, N, H)", "(L, N, D*H)"
                 ),

@@ -477,6 +477,7 @@ def _lstm_layer(
     start=lambda h0, c0: (h0, c0),
     in_time=lambda sequence: sequence,
     carried_c=lambda c, c0: c,
+    carried_h=lambda h, h0: h,
     kept=lambda h, c: h,
     returned=lambda output, h_n, c_n: (output, (h_n, c_n)),
 ):
@@ -484,7 +485,7 @@ def _lstm_layer(
     one). x (L, N, H_in), h0 and c0 (N, H) -> output (L, N, H), (h_n, c_n) (N, H)."""
     (h, c), outputs = start(h0, c0), []
     for x_t in in_time(x):  # (N, H_in)
-        h, c = cell(x_t, h, carried_c(c, c0), weight_ih, weight_hh, bias_ih, bias_hh)
+        h, c = cell(x_t, carried_h(h, h0), carried_c(c, c0), weight_ih, weight_hh, bias_ih, bias_hh)
         outputs.append(kept(h, c))
     return returned(in_time(torch.stack(outputs)), h, c)  # (L, N, H)
 
@@ -528,6 +529,12 @@ register(
                     "c_not_carried",
                     "the cell state is not carried from step to step: every step starts from c0",
                     dict(carried_c=lambda c, c0: c0),
+                ),
+                (
+                    "h_not_carried",
+                    "the hidden state is not carried from step to step: every step reads h0, so only "
+                    "the cell state links the steps; the h one step returns is the one the next reads",
+                    dict(carried_h=lambda h, h0: h0),
                 ),
                 (
                     "output_holds_c",
