@@ -1188,8 +1188,8 @@ NAMED += [
     (
         "cell_backward",
         backward_weight_hh_transposed,
-        "relation_to_torch",
-        "torch's answer transposed",
+        "weights_transposed",
+        "holds in grads['weight_hh'] only",
     ),
     (
         "clip_grad_norm",
@@ -1686,6 +1686,27 @@ NAMED += [
         stacked_final_state_fed_up,
         "final_state_at_every_step",
         "only the final state",
+    ),
+]
+
+
+def cell_backward_x_skips_the_slope(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    grad_pre = grad_h_next * (1 - h_next.pow(2))
+    grads = {name: None for name in ("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    grads["x"] = grad_h_next @ weight_ih  # straight from grad_h_next
+    grads["h"] = grad_pre @ weight_hh
+    grads["weight_ih"], grads["weight_hh"] = grad_pre.T @ x, grad_pre.T @ h
+    grads["bias_ih"] = grads["bias_hh"] = grad_pre.sum(dim=0)
+    return grads
+
+
+NAMED += [
+    (
+        "cell_backward",
+        cell_backward_x_skips_the_slope,
+        "no_tanh_derivative",
+        "holds in grads['x'] only",
     ),
 ]
 

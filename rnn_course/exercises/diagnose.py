@@ -224,6 +224,7 @@ def diagnose(exercise, cases, outcomes):
         or _altered_input(exercise, evidence)
         or _extra_term(exercise, evidence)
         or _where_wrong(exercise, evidence)
+        or _in_some_outputs(exercise, evidence)
         or _uncatalogued(exercise, evidence)
     )
     if probed:
@@ -381,6 +382,59 @@ def _where_wrong(exercise, evidence):
         f"{found.message} (this fits every case your answer gets wrong; those it gets right, such as "
         f"{right[0].label}, do not reach that slip)",
     )
+
+
+def _in_some_outputs(exercise, evidence):
+    """A catalogued mistake or an altered input whose answer is the learner's in every output the
+    learner gets wrong, while the learner's other outputs are torch's: a slip in the formula of
+    those outputs alone (one gradient of several, say)."""
+    returned = [(c, o) for c, o in evidence if o.error is None]
+    if len(returned) < len(evidence) or not any(
+        _returned_wrong(c, o, exercise) for c, o in returned
+    ):
+        return None
+    if len(expected_items(exercise, returned[0][0])) < 2:
+        return None
+    read = []
+    for case, outcome in returned:
+        answers, problem = answer_items(exercise, case, outcome.value)
+        if problem:
+            return None
+        read.append((case, answers))
+    for mistake in (*exercise.mistakes, *_alterations(exercise, read[0][0].args)):
+        names = _outputs_it_explains(exercise, mistake, read)
+        if names:
+            return Diagnosis(
+                mistake.name,
+                f"{mistake.message}; this holds in {', '.join(names)} only, and your other outputs "
+                "are right, so look at the formula of those alone",
+            )
+    return None
+
+
+def _outputs_it_explains(exercise, mistake, read):
+    """The names of the outputs where the learner's answers (``read``: (case, answers)) are the
+    mistake's and not torch's, when every other output is torch's; None when that does not hold."""
+    names = []
+    for case, answers in read:
+        theirs = _run_mistake(mistake, case)
+        if isinstance(theirs, _Raised):
+            return None
+        items, problem = answer_items(exercise, case, theirs)
+        if problem:
+            return None
+        for (name, expected, _), got, alt in zip(expected_items(exercise, case), answers, items):
+            if _same_answer(expected, got, exercise):
+                continue
+            if not _same_answer(alt, got, exercise) or _constant(alt):
+                return None  # a constant (all zeros) fits many slips, so it names none
+            names += [name] if name not in names else []
+    return names or None
+
+
+def _constant(t):
+    """True for a tensor whose entries are all one number."""
+    return isinstance(t, torch.Tensor) and t.numel() > 0 and bool((t == t.flatten()[0]).all())
 
 
 def _same_shapes(a, b):
@@ -1311,7 +1365,16 @@ def _uncatalogued(exercise, evidence):
         # most cases agree, or at least two do and no other reading is as common (a case whose
         # sizes hide the cause, L = 1 or N = 1, reads it another way)
         if 2 * counts[0] > len(messages) or counts[0] >= 2 and counts[0] > counts[1]:
-            return Diagnosis("relation_to_torch", found[kinds.index(best)])
+            raised = any(o.error == "exception" for _, o in evidence)
+            return Diagnosis(
+                "relation_to_torch",
+                found[kinds.index(best)]
+                + (
+                    " (in the cases where your function returned; in another it raised)"
+                    if raised
+                    else ""
+                ),
+            )
     low = _low_precision_output(exercise, evidence)
     if low:
         return low
