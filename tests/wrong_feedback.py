@@ -1710,4 +1710,40 @@ NAMED += [
     ),
 ]
 
+
+def forward_one_start_per_layer(x, h0, params, num_layers, bidirectional, batch_first):
+    D = 2 if bidirectional else 1
+    layer_input, finals = (x.transpose(0, 1) if batch_first else x), []
+    for k in range(num_layers):
+        outputs = []
+        for d, suffix in enumerate(["", "_reverse"][:D]):
+            steps = layer_input.flip(0) if d else layer_input
+            output, h = _run(
+                steps, h0[k * D], *_weights(params, k, suffix)
+            )  # the layer's first row
+            outputs.append(output.flip(0) if d else output)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return (layer_input.transpose(0, 1) if batch_first else layer_input), torch.stack(finals)
+
+
+def greedy_fixed_length(step, h, sos_index, eos_index, pad_index, max_len):
+    token, tokens = torch.full((h.shape[0],), sos_index), []
+    for _ in range(max_len):  # "max_len tokens per row"
+        logits, h = step(token, h)
+        token = logits.argmax(dim=1)
+        tokens.append(token)
+    return torch.stack(tokens, dim=1)
+
+
+NAMED += [
+    (
+        "rnn_forward",
+        forward_one_start_per_layer,
+        "backward_starts_from_forward_h0",
+        "starts from the forward direction's initial state",
+    ),
+    ("greedy_decode", greedy_fixed_length, "neither_pads_nor_stops", "always runs max_len steps"),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -224,6 +224,7 @@ _RNN_MISTAKES = {
     for name, part in {
         "every_layer_starts_from_h0_0": dict(initial=lambda h0, i, d, D, below: h0[0]),
         "every_layer_starts_from_h0_d": dict(initial=lambda h0, i, d, D, below: h0[d]),
+        "backward_starts_from_forward_h0": dict(initial=lambda h0, i, d, D, below: h0[i - d]),
         "state_carried_across_layers": dict(
             initial=lambda h0, i, d, D, below: h0[i] if below is None else below[d]
         ),
@@ -1114,6 +1115,12 @@ register(
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
             ),
             *_BACKWARD_MISTAKES,
+            (
+                "backward_starts_from_forward_h0",
+                "your backward direction starts from the forward direction's initial state; each "
+                "direction has its own row of h0, forward then backward for each layer "
+                "(h0[l*D + d])",
+            ),
             ("h0_directions_swapped", _SWAPPED_H0),
             ("state_carried_across_layers", _CARRIED.replace("h0[l]", "h0[l*D + d]")),
             (

@@ -473,6 +473,13 @@ _DECODE_MISTAKES = _DRAWN + (
         _decode_variant(stop=lambda done: False),
     ),
     (
+        "neither_pads_nor_stops",
+        "your rows go on decoding after their <eos> and your loop always runs max_len steps: every "
+        "position after a row's <eos> holds pad_index, and the loop stops as soon as every row has "
+        "produced <eos>",
+        _decode_variant(stop=lambda done: False, finish=lambda y, done, eos, pad: y),
+    ),
+    (
         "no_padding_after_eos",
         "your rows go on decoding after their <eos>; every position after a row's <eos> holds pad_index",
         _decode_variant(finish=lambda y, done, eos, pad: y),
