@@ -1746,4 +1746,31 @@ NAMED += [
     ("greedy_decode", greedy_fixed_length, "neither_pads_nor_stops", "always runs max_len steps"),
 ]
 
+
+def layer_reads_x_1_throughout(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, []
+    for _ in x:
+        h = _step(x[0], h, weight_ih, weight_hh, bias_ih, bias_hh)  # x[0] where x[t] belongs
+        states.append(h)
+    return torch.stack(states), h
+
+
+def sample_from_the_prompts_end(model, prompt, temperature, max_len, end_index, generator):
+    logits, state = model.step(prompt[len(prompt) - 1 :])  # the newest token alone
+    drawn = []
+    while len(drawn) < max_len:
+        probs = F.softmax(logits[-1] / temperature, dim=-1)
+        token = torch.multinomial(probs, 1, generator=generator)
+        drawn.append(token)
+        if token.item() == end_index:
+            break
+        logits, state = model.step(token, state)
+    return torch.cat(drawn)
+
+
+NAMED += [
+    ("rnn_layer", layer_reads_x_1_throughout, "x_1_at_every_step", "each step reads the first"),
+    ("sample", sample_from_the_prompts_end, "prompt_read_last_only", "only the last token"),
+]
+
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -620,6 +620,12 @@ _SAMPLE_MISTAKES = (
         _sample_variant(read=_read_at(lambda prompt: prompt[:1], -1)),
     ),
     (
+        "prompt_read_last_only",
+        "you read only the last token of the prompt, so the model starts from a fresh state and "
+        "knows nothing of the tokens before it; read the whole prompt before the first draw",
+        _sample_variant(read=_read_at(lambda prompt: prompt[-1:], -1)),
+    ),
+    (
         "first_step_logits",
         "your first draw uses the logits after the prompt's first token; use those after its last "
         "token",

@@ -600,6 +600,20 @@ def _time_reversed(exercise, args):
         altered,
     )
 
+    def one_step(*args):
+        args = list(args)
+        axis = 1 if flag is not None and args[flag] is True else 0
+        first = args[position].narrow(axis, 0, 1)
+        args[position] = first.expand_as(args[position]).contiguous()
+        return exercise.solve(*args)
+
+    yield Mistake(
+        "x_1_at_every_step",
+        "your answer is torch's with `x` holding x_1 at every step: each step reads the first "
+        "input, where step t reads its own, x_t (x[t - 1] for t = 1..L)",
+        one_step,
+    )
+
 
 def _first_step_skipped(exercise, args):
     """A loop that starts one step late: torch's answer for ``x`` without its first step, and with a
