@@ -320,3 +320,21 @@ def test_the_time_check_can_fail():
     for text in ("finishes at t = 0", "from t = L-1 down to 0", "at t = L - 1"):
         assert _ZERO_BASED_TIME.search(text), text
     assert not _ZERO_BASED_TIME.search("reads x_L first and x_1 last, x[t - 1] in code")
+
+
+def test_a_relation_read_off_the_returned_cases_says_another_raised():
+    """The relation is read off the cases that returned; when another raised, the cause says so
+    (round 4's reader found 'right at some positions' odd beside an IndexError)."""
+    from rnn_course.exercises.core import Outcome
+    from rnn_course.exercises.diagnose import diagnose
+
+    exercise = get_exercise("rnn_layer")
+    cases = exercise.cases()
+    outcomes = [
+        Outcome(value=(case.expected[0], case.args[1].clone())) for case in cases[:-1]
+    ]  # h_n is h0 itself
+    outcomes.append(Outcome(error="exception", detail="IndexError: index 4 is out of bounds"))
+    found = diagnose(exercise, cases, outcomes)
+    assert found.name == "relation_to_torch", found
+    assert "`h_n` equals your input `h0` itself" in found.message, found.message
+    assert found.message.endswith("in another it raised)"), found.message
