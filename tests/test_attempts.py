@@ -9,10 +9,13 @@ goal, issue 18's 90 %, is asserted. Round 2 was held out: it was first measured 
 201) with the diagnosis tuned on round 1 only, and the diagnosis was tuned on it afterwards; the rate
 it reached is asserted as a floor, so it measures the machinery's reach, no longer its generality.
 Round 3 was held out until it was measured at 84.0 % on the morning's main and 87.8 % after the
-third diagnosis pass (which never saw it); the fourth pass was tuned on it afterwards, and its floor
-is the rate that pass reached. Round 4 is still held out: nobody who wrote the diagnosis has read it.
-It measured 87.8 % (159 of 181) after the third pass and again after the fourth; its floor is that
-measurement, so a change that loses one of its named causes fails here.
+third diagnosis pass (which never saw it); the fourth and fifth passes were tuned on it afterwards,
+and its floor is the rate the fifth reached. Round 4 was held out until it was measured at 87.8 % (159 of 181,
+keyword proxy) after the third pass and again after the fourth, and at 86.2 % by a fresh reader (156
+right, 7 partly, 0 wrong, 18 none); the fifth pass was tuned on its misses afterwards (generalised to
+classes across exercises, each with an independent wrong answer in tests/wrong_feedback.py), and its
+floor is the rate that pass reached, so it too measures reach, not generality: a later held-out
+round does that.
 """
 
 import contextlib
@@ -28,9 +31,9 @@ import pytest
 from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
-# The floors each round has reached (issue 18 asks 90 % of unseen mistakes). Rounds 1-3 were tuned
-# on; round 4 is held out, and its floor is its measured rate.
-TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.95, "attempts4": 0.878}
+# The floors each round has reached (issue 18 asks 90 % of unseen mistakes). Every round has been
+# tuned on since it was measured held out.
+TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.968, "attempts4": 1.0}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 
@@ -141,8 +144,8 @@ def test_named_cause_rate_report(capsys, round_):
 
 @pytest.mark.parametrize("round_", ROUNDS)
 def test_named_cause_rate_reaches_target(round_):
-    """Issue 18 asks 90 % of unseen mistakes named. Each round keeps the rate it reached: rounds 1-3
-    after being tuned on, round 4 as measured held out (the module's docstring has the history)."""
+    """Issue 18 asks 90 % of unseen mistakes named. Each round keeps the rate it reached after being
+    tuned on (the module's docstring has the history)."""
     table, _, _ = _rates(round_)
     total = sum(t for t, _, _ in table.values())
     right = sum(r for _, _, r in table.values())

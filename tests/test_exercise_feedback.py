@@ -214,6 +214,54 @@ def test_a_size_with_two_readings_gets_no_letter():
     assert letter(12, doubled) == "12" and shape_in_letters((12, 3, 5), doubled) is None
 
 
+def _run_decided_axes(case):
+    """(position, expected size) of each axis of each output whose length the run decides (T)."""
+    from rnn_course.exercises.diagnose import expected_items
+    from rnn_course.exercises.diagnosis import _axes, _dims, _evaluate
+
+    for name, expected, symbolic in expected_items(get_exercise(case[0]), case[1]):
+        for position, axis in enumerate(_axes(symbolic)):
+            if _evaluate(axis, _dims(case[1])) is None:
+                yield expected.shape, symbolic, position
+
+
+RUN_DECIDED = [(e, i) for e, i in CASES if any(_run_decided_axes((e, get_exercise(e).cases()[i])))]
+
+
+@pytest.mark.parametrize(
+    "exercise_id, index", RUN_DECIDED, ids=[f"{e}-{i}" for e, i in RUN_DECIDED]
+)
+def test_a_size_the_run_decides_gets_no_letter_but_its_own(exercise_id, index):
+    """T (tokens drawn before an end token) is no size of the case: T + 1, or a count that equals K,
+    V or max_len by chance, must not be printed as that letter."""
+    from rnn_course.exercises.diagnosis import answer_shape_in_letters
+
+    case = get_exercise(exercise_id).cases()[index]
+    for shape, symbolic, position in _run_decided_axes((exercise_id, case)):
+        for size in range(2, max(shape) + 12):
+            if size == shape[position]:
+                continue
+            wrong = tuple(size if i == position else s for i, s in enumerate(shape))
+            assert answer_shape_in_letters(wrong, tuple(shape), symbolic, case) is None, (
+                case.label,
+                wrong,
+            )
+
+
+def test_the_round_4_mislabels_are_gone():
+    """T + 1 printed as V and as max_len, a count printed as K."""
+    from rnn_course.exercises.diagnosis import answer_shape_in_letters
+
+    sample = Case((), None, "temperature=0.7, max_len=7, K=1, V=8", ("(T,)",))
+    assert answer_shape_in_letters((8,), (7,), "(T,)", sample) is None  # T + 1, not V
+    counted = Case((), None, "temperature=0.5, max_len=5, K=3, V=7", ("(T,)",))
+    assert answer_shape_in_letters((3,), (5,), "(T,)", counted) is None  # not K
+    greedy = Case((), None, "N=3, H=4, E=6, C=9, max_len=10", ("(N, T)",))
+    assert answer_shape_in_letters((3, 10), (3, 9), "(N, T)", greedy) is None  # not max_len
+    layer = Case((), None, "L=4, N=3, H_in=2, H=6", ("(L, N, H)",))  # fixed axes keep their letters
+    assert answer_shape_in_letters((5, 3, 6), (4, 3, 6), "(L, N, H)", layer) == "(L + 1, N, H)"
+
+
 def test_the_four_mislabels_are_gone():
     """The issue's four: 4H printed as H_in*H, L + 1 as H and as N*H, 2H as H_in."""
     lstm = str(check("lstm_cell", attempts.lstm_untransposed_weight_ih))
@@ -221,8 +269,9 @@ def test_the_four_mislabels_are_gone():
     kept = str(check("rnn_layer", attempts.layer_keeps_h0))
     assert "(H, N, H)" not in kept and "(N*H, N, H)" not in kept and "L + 1" in kept, kept
     forward = str(check("rnn_forward", attempts.forward_next_layer_gets_forward_half))
-    assert "@" in forward and "H_in" not in forward.split("@")[1], forward
-    assert "D*H=10" in forward, forward  # the layer above reads D*H features, not H_in
+    # the error is now read as its cause (named with the other cause that fits), not as sizes
+    assert "only one direction's half is passed up" in forward, forward
+    assert "reads D*H" in forward and "H_in" not in forward.split("\n")[1], forward
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,3 +320,21 @@ def test_the_time_check_can_fail():
     for text in ("finishes at t = 0", "from t = L-1 down to 0", "at t = L - 1"):
         assert _ZERO_BASED_TIME.search(text), text
     assert not _ZERO_BASED_TIME.search("reads x_L first and x_1 last, x[t - 1] in code")
+
+
+def test_a_relation_read_off_the_returned_cases_says_another_raised():
+    """The relation is read off the cases that returned; when another raised, the cause says so
+    (round 4's reader found 'right at some positions' odd beside an IndexError)."""
+    from rnn_course.exercises.core import Outcome
+    from rnn_course.exercises.diagnose import diagnose
+
+    exercise = get_exercise("rnn_layer")
+    cases = exercise.cases()
+    outcomes = [
+        Outcome(value=(case.expected[0], case.args[1].clone())) for case in cases[:-1]
+    ]  # h_n is h0 itself
+    outcomes.append(Outcome(error="exception", detail="IndexError: index 4 is out of bounds"))
+    found = diagnose(exercise, cases, outcomes)
+    assert found.name == "relation_to_torch", found
+    assert "`h_n` equals your input `h0` itself" in found.message, found.message
+    assert found.message.endswith("in another it raised)"), found.message

@@ -619,7 +619,7 @@ def test_sizes_are_named_with_the_cases_letters_and_ambiguity_is_said():
     [
         (
             "RuntimeError: The size of tensor a (4) must match the size of tensor b (3) at non-singleton dimension 0",
-            "the time axis (L=4) meets the batch axis (N=3)",
+            "the number of time steps (L=4) and the batch size (N=3)",
         ),
         (
             "RuntimeError: expected m1 and m2 to have the same dtype, but got: float != double",

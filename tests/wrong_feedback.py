@@ -1188,8 +1188,8 @@ NAMED += [
     (
         "cell_backward",
         backward_weight_hh_transposed,
-        "relation_to_torch",
-        "torch's answer transposed",
+        "weights_transposed",
+        "holds in grads['weight_hh'] only",
     ),
     (
         "clip_grad_norm",
@@ -1197,6 +1197,580 @@ NAMED += [
         "stacked_pieces_differ",
         "stack joins tensors of one shape",
     ),
+]
+
+
+# --- fifth pass: round 4's classes, written another way ----------------------------------------
+
+
+def _time_first(output, batch_first):
+    return output.permute(1, 0, 2) if batch_first else output
+
+
+def final_direction_last_features(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)  # (L, N, D*H)
+    N, H = steps.shape[1], steps.shape[2] // num_directions
+    forward = steps[-1].reshape(N, H, num_directions)[:, :, 0]
+    if num_directions == 1:
+        return forward.unsqueeze(0)
+    backward = steps[0].reshape(N, H, num_directions)[:, :, 1]  # features read direction-last
+    return torch.stack((forward, backward))
+
+
+def final_last_d_steps(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)
+    H = steps.shape[2] // num_directions
+    return steps[steps.shape[0] - num_directions :, :, :H]  # like h_n[-D:]
+
+
+def final_backward_at_step_1(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)
+    H = steps.shape[2] // num_directions
+    picks = [steps[-1, :, :H]]
+    if num_directions == 2:
+        picks.append(steps[1, :, H:])  # "the first step", counted from 1
+    return torch.stack(picks)
+
+
+def final_two_direction_branch_reversed(output, num_directions, batch_first):
+    steps = _time_first(output, batch_first)
+    if num_directions == 1:
+        return steps[-1:]
+    forward, backward = steps.chunk(2, dim=2)
+    return torch.stack((forward[0], backward[-1]))  # each end taken for the other direction
+
+
+def stacked_recurrent_params_of_layer_0(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for k in range(num_layers):
+        w = [
+            params[f"weight_ih_l{k}"],
+            params["weight_hh_l0"],
+            params[f"bias_ih_l{k}"],
+            params["bias_hh_l0"],
+        ]
+        layer_input, h = _run(layer_input, h0[k], *w)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def _linear_run(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, []
+    for x_t in x:
+        h = x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+        states.append(h)
+    return torch.stack(states), h
+
+
+def _stack_run_by(top_run, lower_run):
+    def stacked(x, h0, params, num_layers):
+        layer_input, finals = x, []
+        for k in range(num_layers):
+            run = top_run if k + 1 == num_layers else lower_run
+            layer_input, h = run(layer_input, h0[k], *_weights(params, k))
+            finals.append(h)
+        return layer_input, torch.stack(finals)
+
+    return stacked
+
+
+stacked_squashes_the_last_layer_only = _stack_run_by(_run, _linear_run)
+stacked_linear_top = _stack_run_by(_linear_run, _run)
+
+
+def stacked_outputs_of_all_layers(x, h0, params, num_layers):
+    layer_input, outputs, finals = x, [], []
+    for k in range(num_layers):
+        layer_input, h = _run(layer_input, h0[k], *_weights(params, k))
+        outputs.append(layer_input)
+        finals.append(h)
+    return torch.cat(outputs, dim=2), torch.stack(finals)
+
+
+def bidirectional_adds_directions(x, h0, params, layer=0):
+    forward, h_f = _run(x, h0[0], *_weights(params, layer))
+    backward, h_b = _run(x.flip(0), h0[1], *_weights(params, layer, "_reverse"))
+    return forward + backward.flip(0), torch.stack((h_f, h_b))
+
+
+def cell_backward_h_gets_grad_h_next(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    d_a = grad_h_next * (1 - h_next * h_next)
+    return {
+        "x": d_a @ weight_ih,
+        "h": grad_h_next + d_a @ weight_hh,  # "h_next = ... + h", a residual road that is not there
+        "weight_ih": d_a.T @ x,
+        "weight_hh": d_a.T @ h,
+        "bias_ih": d_a.sum(0),
+        "bias_hh": d_a.sum(0),
+    }
+
+
+def lstm_backward_h_straight_through_o(*args):
+    x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad_c = args
+    grads = _lstm_backward(*args)
+    o = torch.sigmoid((x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)[3])
+    grads["h"] = grads["h"] + o * grad_h
+    return grads
+
+
+def step_sum_then_mean_for_the_report(model, optimizer, inputs, targets, lengths, max_norm):
+    optimizer.zero_grad()
+    logits = model(inputs, lengths)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        targets, lengths.cpu(), batch_first=True, enforce_sorted=False
+    ).data
+    total = F.cross_entropy(logits, packed, reduction="sum")
+    total.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return total.detach() / packed.numel()
+
+
+def seq2seq_steps_averaged(step, h, tgt, sos_index, pad_index):
+    previous = torch.cat([torch.full_like(tgt[:, :1], sos_index), tgt[:, :-1]], dim=1)  # (N, L)
+    step_losses = []
+    for t in range(tgt.shape[1]):
+        logits, h = step(previous[:, t], h)
+        if (tgt[:, t] != pad_index).any():
+            step_losses.append(F.cross_entropy(logits, tgt[:, t], ignore_index=pad_index))
+    return sum(step_losses) / len(step_losses)
+
+
+def attention_values_zeroed(query, keys, values, mask=None):
+    if mask is not None:
+        values = values.masked_fill(~mask.unsqueeze(-1), 0.0)
+    weights = torch.softmax(query @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5, dim=-1)
+    return weights @ values, weights
+
+
+NAMED += [
+    ("final_states", final_direction_last_features, "interleaved_halves", "alternate features"),
+    ("final_states", final_last_d_steps, "sliced_like_h_n", "the last D steps"),
+    ("final_states", final_backward_at_step_1, "backward_at_index_1", "x_1 is at index 0"),
+    (
+        "final_states",
+        final_two_direction_branch_reversed,
+        "backward_first_step",
+        "those it gets right, such as",
+    ),
+    (
+        "stacked_rnn",
+        stacked_recurrent_params_of_layer_0,
+        "first_for_every_params_weight_hh_l_and_bias_hh_l",
+        "params['weight_hh_l0'] and params['bias_hh_l0'] used for every layer's",
+    ),
+    (
+        "stacked_rnn",
+        stacked_squashes_the_last_layer_only,
+        "tanh_only_on_top",
+        "only your top layer",
+    ),
+    ("stacked_rnn", stacked_linear_top, "top_layer_without_tanh", "as if it were an output layer"),
+    ("stacked_rnn", stacked_outputs_of_all_layers, "every_layer_in_output", "every layer's states"),
+    ("bidirectional_rnn", bidirectional_adds_directions, "directions_added", "add the two"),
+    ("cell_backward", cell_backward_h_gets_grad_h_next, "extra_term", "plus grad_h_next: a second"),
+    ("lstm_cell_backward", lstm_backward_h_straight_through_o, "extra_term", "a factor between 0"),
+    ("train_step", step_sum_then_mean_for_the_report, "trains_on_the_sum", "train on the summed"),
+    ("seq2seq_loss", seq2seq_steps_averaged, "mean_of_step_means", "within each time step"),
+    ("attention", attention_values_zeroed, "masks_the_values", "zero the padded positions' values"),
+]
+
+
+def _pre(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return x @ weight_ih.T + bias_ih, h @ weight_hh.T + bias_hh
+
+
+def gru_update_gate_reads_x_only(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    (x_r, x_z, x_n), (h_r, _, h_n) = (
+        p.chunk(3, 1) for p in _pre(x, h, *[weight_ih, weight_hh, bias_ih, bias_hh])
+    )
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z)
+    return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+
+def lstm_forget_gate_reads_h_only(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    from_x, from_h = _pre(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    a_i, _, a_g, a_o = (from_x + from_h).chunk(4, 1)
+    f = torch.sigmoid(from_h.chunk(4, 1)[1])  # x left out of the forget gate
+    c_next = f * c + torch.sigmoid(a_i) * torch.tanh(a_g)
+    return torch.sigmoid(a_o) * torch.tanh(c_next), c_next
+
+
+def lstm_one_gate_for_keep_and_write(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    _, f, g, o = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    c_next = f * c + (1.0 - f) * g  # what is not kept is written
+    return o * torch.tanh(c_next), c_next
+
+
+def lstm_squash_after_gating(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    i, f, g, o = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    c_next = f * c + i * g
+    return torch.tanh(o * c_next), c_next
+
+
+def lstm_gates_viewed_batch_major(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    pre = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh  # (N, 4H)
+    i, f, g, o = pre.view(4, x.shape[0], -1).unbind(0)
+    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c_next), c_next
+
+
+def gru_blocks_viewed_batch_major(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    from_x, from_h = _pre(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    x_r, x_z, x_n = from_x.reshape(3, x.shape[0], -1)
+    h_r, h_z, h_n = from_h.reshape(3, x.shape[0], -1)
+    r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+    return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+
+def lstm_layer_steps_side_by_side(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c, states = h0, c0, []
+    for x_t in x:
+        i, f, g, o = _gates(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        states.append(h)
+    return torch.stack(states, 1), (h, c)  # steps on axis 1
+
+
+def rnn_layer_h0_first_one_step_short(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, [h0]
+    for t in range(x.shape[0] - 1):
+        h = _step(x[t], h, weight_ih, weight_hh, bias_ih, bias_hh)
+        states.append(h)
+    return torch.stack(states), h
+
+
+NAMED += [
+    ("gru_cell", gru_update_gate_reads_x_only, "gate_z_without_hidden_part", "from x alone"),
+    ("lstm_cell", lstm_forget_gate_reads_h_only, "gate_f_without_input_part", "from h alone"),
+    (
+        "lstm_cell",
+        lstm_one_gate_for_keep_and_write,
+        "input_gate_is_1_minus_f",
+        "input gate is 1 - f",
+    ),
+    ("lstm_cell", lstm_squash_after_gating, "tanh_after_the_output_gate", "tanh squashes the cell"),
+    ("lstm_cell", lstm_gates_viewed_batch_major, "gates_cut_across_the_batch", "across the rows"),
+    (
+        "gru_cell",
+        gru_blocks_viewed_batch_major,
+        "gates_cut_across_the_batch",
+        "(N, 3*H) to (3, N, H)",
+    ),
+    (
+        "lstm_layer",
+        lstm_layer_steps_side_by_side,
+        "relation_to_torch",
+        "the axis along which you stack",
+    ),
+    (
+        "rnn_layer",
+        rnn_layer_h0_first_one_step_short,
+        "relation_to_torch",
+        "loop stops one step early",
+    ),
+]
+
+
+def last_transposed_under_the_wrong_flag(output, lengths, batch_first):
+    by_row = output if not batch_first else output.permute(1, 0, 2)  # "make it (N, L, H)"
+    return torch.stack([by_row[n, int(k) - 1] for n, k in enumerate(lengths)])
+
+
+def bidirectional_reversed_rows(x, h0, params, layer=0):
+    forward, h_f = _run(x, h0[0], *_weights(params, layer))
+    rows_reversed = torch.flip(x, dims=(1,))  # meant to reverse the sequence
+    backward, h_b = _run(rows_reversed, h0[1], *_weights(params, layer, "_reverse"))
+    return torch.cat((forward, torch.flip(backward, dims=(1,))), 2), torch.stack((h_f, h_b))
+
+
+def masked_viewed_batch_first(logits, targets, lengths, batch_first):
+    if not batch_first:
+        logits = logits.reshape(logits.shape[1], logits.shape[0], -1)  # (L, N, C) -> "(N, L, C)"
+        targets = targets.reshape(targets.shape[1], targets.shape[0])
+    real = torch.arange(targets.shape[1])[None, :] < lengths[:, None]  # (N, L)
+    losses = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
+    return losses[real].mean()
+
+
+NAMED += [
+    (
+        "last_valid_output",
+        last_transposed_under_the_wrong_flag,
+        "layout_flag_inverted",
+        "read the wrong way round",
+    ),
+    (
+        "bidirectional_rnn",
+        bidirectional_reversed_rows,
+        "backward_flips_the_batch",
+        "flips the batch axis",
+    ),
+    ("masked_loss", masked_viewed_batch_first, "mask_batch_major_always", "by reshape or view"),
+]
+
+
+def lstm_backward_o_with_old_tanh(*args):
+    return _o_at_the_old_cell(_lstm_backward(*args), *args)
+
+
+def lstm_backward_old_cell_on_h_next_road(*args):
+    return _o_at_the_old_cell(_lstm_backward(*args, wrong="slope at old c"), *args)
+
+
+def _o_at_the_old_cell(grads, x, h, c, weight_ih, weight_hh, bias_ih, bias_hh, grad_h, grad_c):
+    """``grads`` with o's gradient taken with tanh(c) where tanh(c_next) belongs."""
+    pre = x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+    o = torch.sigmoid(pre.chunk(4, dim=1)[3])
+    right = grad_h * torch.tanh(_lstm_c_next(pre, c)) * o * (1 - o)
+    wrong = grad_h * torch.tanh(c) * o * (1 - o)  # tanh of the cell state handed in
+    d_a = torch.zeros_like(pre)
+    d_a[:, 3 * c.shape[1] :] = wrong - right
+    return {
+        **grads,
+        "x": grads["x"] + d_a @ weight_ih,
+        "h": grads["h"] + d_a @ weight_hh,
+        "weight_ih": grads["weight_ih"] + d_a.T @ x,
+        "weight_hh": grads["weight_hh"] + d_a.T @ h,
+        "bias_ih": grads["bias_ih"] + d_a.sum(0),
+        "bias_hh": grads["bias_hh"] + d_a.sum(0),
+    }
+
+
+def _lstm_c_next(pre, c):
+    i, f, g, _ = pre.chunk(4, dim=1)
+    return torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+
+
+def greedy_seeded_draw(step, h, sos_index, eos_index, pad_index, max_len):
+    torch.manual_seed(42)  # "so that the answer is reproducible"
+    y = torch.full((h.shape[0],), sos_index)
+    finished = torch.zeros(h.shape[0], dtype=torch.bool)
+    out = []
+    for _ in range(max_len):
+        logits, h = step(y, h)
+        y = torch.multinomial(torch.softmax(logits, dim=1), num_samples=1).view(-1)
+        out.append(y.masked_fill(finished, pad_index))
+        finished |= y == eos_index
+        if finished.all():
+            break
+    return torch.stack(out, 1)
+
+
+NAMED += [
+    (
+        "lstm_cell_backward",
+        lstm_backward_o_with_old_tanh,
+        "output_gate_with_the_old_cell",
+        "tanh of the old cell state c",
+    ),
+    (
+        "lstm_cell_backward",
+        lstm_backward_old_cell_on_h_next_road,
+        "h_next_read_at_the_old_cell",
+        "both tanh's slope",
+    ),
+    ("greedy_decode", greedy_seeded_draw, "drawn_with_seed_42", "drawn at random from the softmax"),
+]
+
+
+def bidirectional_zipped_features(x, h0, params, layer=0):
+    forward, h_f = _run(x, h0[0], *_weights(params, layer))
+    backward, h_b = _run(x.flip(0), h0[1], *_weights(params, layer, "_reverse"))
+    pairs = torch.stack((forward, backward.flip(0)), dim=-1)  # (L, N, H, 2)
+    return pairs.reshape(x.shape[0], x.shape[1], -1), torch.stack((h_f, h_b))
+
+
+NAMED += [
+    (
+        "bidirectional_rnn",
+        bidirectional_zipped_features,
+        "directions_interleaved",
+        "interleaves the two directions",
+    ),
+]
+
+
+def stacked_bias_hh_in_layer_0_only(x, h0, params, num_layers):
+    layer_input, finals = x, []
+    for k in range(num_layers):
+        w = _weights(params, k)
+        if k > 0:
+            w[3] = torch.zeros_like(w[3])  # "the recurrent bias is only needed once"
+        layer_input, h = _run(layer_input, h0[k], *w)
+        finals.append(h)
+    return layer_input, torch.stack(finals)
+
+
+def lstm_writes_through_the_output_gate(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh):
+    _, f, g, o = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh)
+    c_next = f * c + o * g  # o where i belongs
+    return o * torch.tanh(c_next), c_next
+
+
+NAMED += [
+    (
+        "stacked_rnn",
+        stacked_bias_hh_in_layer_0_only,
+        "zero_above_first_params_bias_hh_l",
+        "in every layer above the first",
+    ),
+    ("lstm_cell", lstm_writes_through_the_output_gate, "gate_i_from_o_block", "o stands where i"),
+]
+
+
+def forward_recurrent_params_of_layer_0(x, h0, params, num_layers, bidirectional, batch_first):
+    D = 2 if bidirectional else 1
+    layer_input, finals = (x.transpose(0, 1) if batch_first else x), []
+    for k in range(num_layers):
+        outputs = []
+        for d, suffix in enumerate(["", "_reverse"][:D]):
+            w = _weights(params, k, suffix)
+            w[1], w[3] = params[f"weight_hh_l0{suffix}"], params[f"bias_hh_l0{suffix}"]
+            steps = layer_input.flip(0) if d else layer_input
+            output, h = _run(steps, h0[k * D + d], *w)
+            outputs.append(output.flip(0) if d else output)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    output = layer_input.transpose(0, 1) if batch_first else layer_input
+    return output, torch.stack(finals)
+
+
+def lstm_layer_collects_h0(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c, hs = h0, c0, [h0]
+    for x_t in x:
+        i, f, g, o = _gates(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        hs.append(h)
+    return torch.stack(hs), (h, c)
+
+
+NAMED += [
+    (
+        "rnn_forward",
+        forward_recurrent_params_of_layer_0,
+        "first_for_every_params_weight_hh_l_and_bias_hh_l_and_weight_hh_l_reverse_and_bias_hh_l_reverse",
+        "params['weight_hh_l0_reverse'] and params['bias_hh_l0_reverse'] used for every layer's",
+    ),
+    ("lstm_layer", lstm_layer_collects_h0, "relation_to_torch", "the initial state (h0)"),
+]
+
+
+def lstm_layer_every_step_from_h0(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    c, hs = c0, []
+    for x_t in x:
+        i, f, g, o = _gates(x_t, h0, weight_ih, weight_hh, bias_ih, bias_hh)  # h0, not h
+        c = f * c + i * g
+        hs.append(o * torch.tanh(c))
+    return torch.stack(hs), (hs[-1], c)
+
+
+NAMED += [("lstm_layer", lstm_layer_every_step_from_h0, "h_not_carried", "every step reads h0")]
+
+
+def stacked_final_state_fed_up(x, h0, params, num_layers):
+    below, finals = x, []
+    for k in range(num_layers):
+        output, h = _run(below, h0[k], *_weights(params, k))
+        finals.append(h)
+        below = h.expand(x.shape[0], -1, -1)  # the layer's summary, at every step
+    return output, torch.stack(finals)
+
+
+NAMED += [
+    (
+        "stacked_rnn",
+        stacked_final_state_fed_up,
+        "final_state_at_every_step",
+        "only the final state",
+    ),
+]
+
+
+def cell_backward_x_skips_the_slope(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+    h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+    grad_pre = grad_h_next * (1 - h_next.pow(2))
+    grads = {name: None for name in ("x", "h", "weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    grads["x"] = grad_h_next @ weight_ih  # straight from grad_h_next
+    grads["h"] = grad_pre @ weight_hh
+    grads["weight_ih"], grads["weight_hh"] = grad_pre.T @ x, grad_pre.T @ h
+    grads["bias_ih"] = grads["bias_hh"] = grad_pre.sum(dim=0)
+    return grads
+
+
+NAMED += [
+    (
+        "cell_backward",
+        cell_backward_x_skips_the_slope,
+        "no_tanh_derivative",
+        "holds in grads['x'] only",
+    ),
+]
+
+
+def forward_one_start_per_layer(x, h0, params, num_layers, bidirectional, batch_first):
+    D = 2 if bidirectional else 1
+    layer_input, finals = (x.transpose(0, 1) if batch_first else x), []
+    for k in range(num_layers):
+        outputs = []
+        for d, suffix in enumerate(["", "_reverse"][:D]):
+            steps = layer_input.flip(0) if d else layer_input
+            output, h = _run(
+                steps, h0[k * D], *_weights(params, k, suffix)
+            )  # the layer's first row
+            outputs.append(output.flip(0) if d else output)
+            finals.append(h)
+        layer_input = torch.cat(outputs, dim=2)
+    return (layer_input.transpose(0, 1) if batch_first else layer_input), torch.stack(finals)
+
+
+def greedy_fixed_length(step, h, sos_index, eos_index, pad_index, max_len):
+    token, tokens = torch.full((h.shape[0],), sos_index), []
+    for _ in range(max_len):  # "max_len tokens per row"
+        logits, h = step(token, h)
+        token = logits.argmax(dim=1)
+        tokens.append(token)
+    return torch.stack(tokens, dim=1)
+
+
+NAMED += [
+    (
+        "rnn_forward",
+        forward_one_start_per_layer,
+        "backward_starts_from_forward_h0",
+        "starts from the forward direction's initial state",
+    ),
+    ("greedy_decode", greedy_fixed_length, "neither_pads_nor_stops", "always runs max_len steps"),
+]
+
+
+def layer_reads_x_1_throughout(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, states = h0, []
+    for _ in x:
+        h = _step(x[0], h, weight_ih, weight_hh, bias_ih, bias_hh)  # x[0] where x[t] belongs
+        states.append(h)
+    return torch.stack(states), h
+
+
+def sample_from_the_prompts_end(model, prompt, temperature, max_len, end_index, generator):
+    logits, state = model.step(prompt[len(prompt) - 1 :])  # the newest token alone
+    drawn = []
+    while len(drawn) < max_len:
+        probs = F.softmax(logits[-1] / temperature, dim=-1)
+        token = torch.multinomial(probs, 1, generator=generator)
+        drawn.append(token)
+        if token.item() == end_index:
+            break
+        logits, state = model.step(token, state)
+    return torch.cat(drawn)
+
+
+NAMED += [
+    ("rnn_layer", layer_reads_x_1_throughout, "x_1_at_every_step", "each step reads the first"),
+    ("sample", sample_from_the_prompts_end, "prompt_read_last_only", "only the last token"),
 ]
 
 WRONG = [(exercise, fn, words) for exercise, fn, _, words in NAMED]

@@ -545,7 +545,7 @@ WRONG = [
     ("rnn_layer", layer_zero_h0, "`h0` set to zero"),
     ("rnn_layer", layer_no_carry, "every time step starts from h0"),
     ("rnn_layer", layer_h_n_first, "`h_n` equals the first entry of `output`"),
-    ("rnn_layer", layer_append_before, "`output` is shifted by one along its L axis"),
+    ("rnn_layer", layer_append_before, "stores the state before updating it"),
     ("rnn_layer", layer_backwards, "runs backwards in time"),
     ("rnn_layer", layer_stacked_on_axis_1, "output is batch-first"),
     ("rnn_layer", layer_h_n_like_nn_rnn, "an extra axis of size 1"),

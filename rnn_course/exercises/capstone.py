@@ -148,13 +148,15 @@ def _train_step(
     gradients=_fresh_gradients,
     clip=clip_grad_norm_,
     update=lambda model, optimizer: optimizer.step(),
+    reported=lambda loss, lengths: loss.detach(),
 ):
-    """rnn_course.train.train_step in parts: the loss, the gradients, the clipping, the update."""
+    """rnn_course.train.train_step in parts: the loss, the gradients, the clipping, the update, the
+    loss returned."""
     loss = loss_of(model, inputs, targets, lengths)
     gradients(optimizer, loss)
     clip(model.parameters(), max_norm)
     update(model, optimizer)
-    return loss.detach()
+    return reported(loss, lengths)
 
 
 def _step_variant(**part):
@@ -299,6 +301,18 @@ _STEP_MISTAKES = (
             loss_of=lambda model, inputs, targets, lengths: F.cross_entropy(
                 model(inputs, lengths), packed_targets(targets, lengths), reduction="sum"
             )
+        ),
+    ),
+    (
+        "trains_on_the_sum",
+        "you train on the summed loss (reduction='sum') and only divide it by the count for the value "
+        "you return: the gradients, and so the step, are those of the sum; the loss you train on is "
+        "the mean over the real positions",
+        _step_variant(
+            loss_of=lambda model, inputs, targets, lengths: F.cross_entropy(
+                model(inputs, lengths), packed_targets(targets, lengths), reduction="sum"
+            ),
+            reported=lambda loss, lengths: loss.detach() / lengths.sum(),
         ),
     ),
     (
@@ -604,6 +618,12 @@ _SAMPLE_MISTAKES = (
         "prompt_read_first",
         "you read only the first token of the prompt; read the whole prompt before the first draw",
         _sample_variant(read=_read_at(lambda prompt: prompt[:1], -1)),
+    ),
+    (
+        "prompt_read_last_only",
+        "you read only the last token of the prompt, so the model starts from a fresh state and "
+        "knows nothing of the tokens before it; read the whole prompt before the first draw",
+        _sample_variant(read=_read_at(lambda prompt: prompt[-1:], -1)),
     ),
     (
         "first_step_logits",

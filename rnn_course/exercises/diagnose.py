@@ -222,6 +222,9 @@ def diagnose(exercise, cases, outcomes):
         _catalogued(exercise, evidence)
         or _varies(evidence)
         or _altered_input(exercise, evidence)
+        or _extra_term(exercise, evidence)
+        or _where_wrong(exercise, evidence)
+        or _in_some_outputs(exercise, evidence)
         or _uncatalogued(exercise, evidence)
     )
     if probed:
@@ -287,6 +290,162 @@ def _altered_input(exercise, evidence):
         ):
             return Diagnosis(mistake.name, mistake.message)
     return None
+
+
+def _extra_term(exercise, evidence):
+    """A gradient that is torch's plus an incoming gradient (``grad_*``), itself or times a factor
+    between 0 and 1 (a gate): the same extra term in every wrong case, and nowhere else."""
+    incoming = [n for n in exercise.arg_names if n.startswith("grad")]
+    found = set()
+    for case, outcome in evidence:
+        if not _returned_wrong(case, outcome, exercise):
+            if outcome.error is not None:
+                return None
+            continue
+        answers, problem = answer_items(exercise, case, outcome.value)
+        if problem:
+            return None
+        wrong = [
+            (name, expected, got)
+            for (name, expected, _), got in zip(expected_items(exercise, case), answers)
+            if not _same_answer(expected, got, exercise)
+        ]
+        if len(wrong) != 1 or not isinstance(wrong[0][2], torch.Tensor):
+            return None
+        name, expected, got = wrong[0]
+        terms = dict(zip(exercise.arg_names, case.args))
+        kinds = {
+            (name, g, _term_kind(got.to(expected.dtype) - expected, terms[g]))
+            for g in incoming
+            if isinstance(terms[g], torch.Tensor) and terms[g].shape == expected.shape
+        }
+        found.add(frozenset(k for k in kinds if k[2]))
+    if len(found) != 1 or len(next(iter(found))) != 1:
+        return None
+    name, g, kind = next(iter(next(iter(found))))
+    times = "" if kind == "itself" else " times a factor between 0 and 1 (a gate)"
+    source = re.search(r"\['(\w+)'\]", name)
+    source = source[1] if source else name
+    target = g.removeprefix("grad_")
+    return Diagnosis(
+        "extra_term",
+        f"your {name} is torch's plus {g}{times}: a second road, as if {source} also reached "
+        f"{target} directly; {source} reaches {target} only through its weights inside the "
+        "pre-activations (and the nonlinearities after them), so its gradient comes back by that "
+        "road alone",
+    )
+
+
+def _term_kind(difference, term):
+    """'itself' when ``difference`` is ``term``, 'gate' when it is ``term`` times factors strictly
+    between 0 and 1 that vary, '' otherwise."""
+    if torch.allclose(difference, term, rtol=1e-6, atol=1e-9):
+        return "itself"
+    big = term.abs() > 1e-3
+    if big.sum() < 2 or (difference[~big].abs() > 1e-6).any():
+        return ""
+    ratio = difference[big] / term[big]
+    if ((ratio > 1e-6) & (ratio < 1 - 1e-6)).all() and ratio.std() > 1e-3:
+        return "gate"
+    return ""
+
+
+def _where_wrong(exercise, evidence):
+    """A catalogued mistake or an altered input that behaves like the learner's function on every case
+    it gets wrong, when it gets others right: the slip sits in a branch that only some cases take
+    (the two-direction path, the layers above the first). At least one wrong answer must match, and
+    on the cases the learner gets right the mistake must keep torch's shapes (a slip of values, not of
+    layout, which a right answer would show)."""
+    wrong = [
+        (c, o) for c, o in evidence if o.error == "exception" or _returned_wrong(c, o, exercise)
+    ]
+    right = [c for c, o in evidence if o.error is None and not _returned_wrong(c, o, exercise)]
+    if not right or not any(o.error is None for _, o in wrong):
+        return None
+    found = _catalogued(exercise, wrong) or _altered_input(exercise, wrong)
+    if found is None:
+        return None
+    mistake = next(
+        (
+            m
+            for m in (*exercise.mistakes, *_alterations(exercise, right[0].args))
+            if m.name == found.name
+        ),
+        None,
+    )
+    if mistake is None or not all(
+        _same_shapes(_run_mistake(mistake, case), case.expected) for case in right
+    ):
+        return None
+    return Diagnosis(
+        found.name,
+        f"{found.message} (this fits every case your answer gets wrong; those it gets right, such as "
+        f"{right[0].label}, do not reach that slip)",
+    )
+
+
+def _in_some_outputs(exercise, evidence):
+    """A catalogued mistake or an altered input whose answer is the learner's in every output the
+    learner gets wrong, while the learner's other outputs are torch's: a slip in the formula of
+    those outputs alone (one gradient of several, say)."""
+    returned = [(c, o) for c, o in evidence if o.error is None]
+    if len(returned) < len(evidence) or not any(
+        _returned_wrong(c, o, exercise) for c, o in returned
+    ):
+        return None
+    if len(expected_items(exercise, returned[0][0])) < 2:
+        return None
+    read = []
+    for case, outcome in returned:
+        answers, problem = answer_items(exercise, case, outcome.value)
+        if problem:
+            return None
+        read.append((case, answers))
+    for mistake in (*exercise.mistakes, *_alterations(exercise, read[0][0].args)):
+        names = _outputs_it_explains(exercise, mistake, read)
+        if names:
+            return Diagnosis(
+                mistake.name,
+                f"{mistake.message}; this holds in {', '.join(names)} only, and your other outputs "
+                "are right, so look at the formula of those alone",
+            )
+    return None
+
+
+def _outputs_it_explains(exercise, mistake, read):
+    """The names of the outputs where the learner's answers (``read``: (case, answers)) are the
+    mistake's and not torch's, when every other output is torch's; None when that does not hold."""
+    names = []
+    for case, answers in read:
+        theirs = _run_mistake(mistake, case)
+        if isinstance(theirs, _Raised):
+            return None
+        items, problem = answer_items(exercise, case, theirs)
+        if problem:
+            return None
+        for (name, expected, _), got, alt in zip(expected_items(exercise, case), answers, items):
+            if _same_answer(expected, got, exercise):
+                continue
+            if not _same_answer(alt, got, exercise) or _constant(alt):
+                return None  # a constant (all zeros) fits many slips, so it names none
+            names += [name] if name not in names else []
+    return names or None
+
+
+def _constant(t):
+    """True for a tensor whose entries are all one number."""
+    return isinstance(t, torch.Tensor) and t.numel() > 0 and bool((t == t.flatten()[0]).all())
+
+
+def _same_shapes(a, b):
+    """True when ``a`` and ``b`` are tensors, or nested tuples, lists or dicts of them, of the same shapes."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_shapes(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_shapes(a[k], b[k]) for k in a)
+    return type(a) is type(b)
 
 
 def _entries(args):
@@ -439,6 +598,20 @@ def _time_reversed(exercise, args):
         "your answer is torch's with `x` read from its last step to its first: the forward "
         "direction reads x_1 first and x_L last (x[t - 1] for t = 1..L)",
         altered,
+    )
+
+    def one_step(*args):
+        args = list(args)
+        axis = 1 if flag is not None and args[flag] is True else 0
+        first = args[position].narrow(axis, 0, 1)
+        args[position] = first.expand_as(args[position]).contiguous()
+        return exercise.solve(*args)
+
+    yield Mistake(
+        "x_1_at_every_step",
+        "your answer is torch's with `x` holding x_1 at every step: each step reads the first "
+        "input, where step t reads its own, x_t (x[t - 1] for t = 1..L)",
+        one_step,
     )
 
 
@@ -694,6 +867,77 @@ def _bias_alterations(exercise, args):
     )
 
 
+# A gated cell's gates in the order of their blocks in the stacked weights, by the number of blocks.
+_GATE_ORDER = {4: ("i", "f", "g", "o"), 3: ("r", "z", "n")}
+_PARTS = {"hh": ("hidden part", "h"), "ih": ("input part", "x")}
+
+
+def _gate_block_alterations(exercise, args):
+    """torch's answer with one gate's block of weight_hh (and bias_hh), or of weight_ih (and
+    bias_ih), set to zero: that gate computed from x alone, or from h alone."""
+    given = dict(zip(exercise.arg_names, args))
+    if exercise.solve is None or not all(isinstance(given.get(n), torch.Tensor) for n in _STACKED):
+        return
+    rows, hidden = given["weight_hh"].shape
+    gates = _GATE_ORDER.get(rows // hidden) if rows % hidden == 0 else None
+    if gates is None:
+        return
+    for (k, gate), (j, other) in itertools.permutations(enumerate(gates), 2):
+        yield Mistake(
+            _identifier("gate", gate, "from", other, "block"),
+            f"your answer is torch's with the gate {gate} computed from the block of the weights "
+            f"and biases that belongs to {other}: {other} stands where {gate} belongs; each gate has "
+            f"its own block, in torch's order {'|'.join(gates)}",
+            _copied_blocks(exercise, k, j),
+        )
+    for road, (part, source) in _PARTS.items():
+        other = "h" if source == "x" else "x"
+        for k, gate in enumerate(gates):
+            yield Mistake(
+                _identifier("gate", gate, "without", part),
+                f"your answer is torch's with the {part} of the gate {gate} left out (its block of "
+                f"weight_{road} and bias_{road}): {gate} is computed from {other} alone, where every "
+                f"gate reads both x and h",
+                _zero_blocks(exercise, (f"weight_{road}", f"bias_{road}"), k),
+            )
+
+
+_STACKED = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _copied_blocks(exercise, k, j):
+    """``exercise.solve`` with the ``k``-th block of H rows of every stacked weight and bias replaced
+    by the ``j``-th: gate k computed as gate j."""
+    positions = [exercise.arg_names.index(n) for n in _STACKED]
+
+    def altered(*args):
+        args = list(args)
+        hidden = args[positions[1]].shape[1]
+        for p in positions:
+            args[p] = args[p].clone()
+            args[p][k * hidden : (k + 1) * hidden] = args[p][j * hidden : (j + 1) * hidden]
+        return exercise.solve(*args)
+
+    return altered
+
+
+def _zero_blocks(exercise, names, k):
+    """``exercise.solve`` with the ``k``-th block of H rows of each input in ``names`` set to zero."""
+    positions = [exercise.arg_names.index(n) for n in names if n in exercise.arg_names]
+    hidden_at = exercise.arg_names.index("weight_hh")
+
+    def altered(*args):
+        args = list(args)
+        hidden = args[hidden_at].shape[1]
+        block = slice(k * hidden, (k + 1) * hidden)
+        for p in positions:
+            args[p] = args[p].clone()
+            args[p][block] = 0
+        return exercise.solve(*args)
+
+    return altered
+
+
 def _alterations(exercise, args):
     """A Mistake (``zero_bias_hh``, ``transposed_weight_hh``...) for each alteration that fits these
     arguments."""
@@ -719,6 +963,7 @@ def _alterations(exercise, args):
                     message.format(name=name),
                     _altered_solve(exercise.solve, position, key, change),
                 )
+    yield from _gate_block_alterations(exercise, args)
     yield from _bias_alterations(exercise, args)
     yield from _layout_alterations(exercise, args)
     yield from _output_layout_inverted(exercise, args)
@@ -987,6 +1232,17 @@ def _family_alterations(solve, position, arg_name, arg):
                 "that bias is added twice",
                 _altered_family(solve, position, family, lambda d, k: 2 * d[k]),
             )
+        yield Mistake(
+            _identifier("zero_above_first", arg_name, family),
+            f"your answer is torch's with {arg_name}['{family}'] (# = the layer) set to zero in every "
+            f"layer above the first: the layers above leave it out, where each layer uses its own",
+            _altered_families(
+                solve,
+                position,
+                (family,),
+                lambda d, k: d[k] if k == _first_of(d, k) else torch.zeros_like(d[k]),
+            ),
+        )
         first = keys[0]
         if all(arg[k].shape == arg[first].shape for k in keys):
             yield Mistake(
@@ -994,6 +1250,16 @@ def _family_alterations(solve, position, arg_name, arg):
                 f"your answer is torch's with {arg_name}['{first}'] used for every layer's "
                 f"{arg_name}['{family}'] (# = the layer): each layer has its own",
                 _altered_family(solve, position, family, lambda d, k, first=first: d[first]),
+            )
+    for group in _stale_groups(families):  # taken from the first layer together
+        if all(arg[k].shape == arg[families[f][0]].shape for f in group for k in families[f]):
+            firsts = " and ".join(f"{arg_name}['{families[f][0]}']" for f in group)
+            every = " and ".join(f"{arg_name}['{f}']" for f in group)
+            yield Mistake(
+                _identifier("first_for_every", arg_name, "_and_".join(group)),
+                f"your answer is torch's with {firsts} used for every layer's {every} (# = the "
+                "layer): each layer has its own, named with its own number",
+                _altered_families(solve, position, group, lambda d, k: d[_first_of(d, k)]),
             )
     for family, other in itertools.permutations(families, 2):
         pairs = list(zip(families[family], families[other]))
@@ -1008,6 +1274,22 @@ def _family_alterations(solve, position, arg_name, arg):
                     solve, position, other, lambda d, k, family=family: d[_same_layer(family, k)]
                 ),
             )
+
+
+def _stale_groups(families):
+    """Families of a dict's entries a learner takes from the first layer together: a weight and its
+    bias ('weight_hh_l#', 'bias_hh_l#'), and every family of one road, both directions included."""
+    multi = [f for f, keys in families.items() if len(keys) > 1]
+    groups = [
+        (f, f.replace("weight", "bias"))
+        for f in multi
+        if f.startswith("weight") and f.replace("weight", "bias") in multi
+    ]
+    for road in ("_hh_", "_ih_"):
+        road_group = tuple(f for f in multi if road in f)
+        if len(road_group) > 2:
+            groups.append(road_group)
+    return groups
 
 
 def _same_layer(family, key):
@@ -1032,6 +1314,28 @@ def _altered_family(solve, position, family, change=None):
             k: (torch.zeros_like(v) if change is None else change(given, k))
             if re.sub(r"\d+", "#", k) == family
             else v
+            for k, v in given.items()
+        }
+        return solve(*args)
+
+    return altered
+
+
+def _first_of(given, key):
+    """The first key of ``given`` in the family of ``key`` (the same name with any layer number)."""
+    family = re.sub(r"\d+", "#", key)
+    return next(k for k in given if re.sub(r"\d+", "#", k) == family)
+
+
+def _altered_families(solve, position, families, change):
+    """``solve`` with every entry of each of ``families`` in the dict argument at ``position`` set to
+    ``change(dict, key)``."""
+
+    def altered(*args):
+        args = list(args)
+        given = args[position]
+        args[position] = {
+            k: change(given, k) if re.sub(r"\d+", "#", k) in families else v
             for k, v in given.items()
         }
         return solve(*args)
@@ -1075,7 +1379,16 @@ def _uncatalogued(exercise, evidence):
         # most cases agree, or at least two do and no other reading is as common (a case whose
         # sizes hide the cause, L = 1 or N = 1, reads it another way)
         if 2 * counts[0] > len(messages) or counts[0] >= 2 and counts[0] > counts[1]:
-            return Diagnosis("relation_to_torch", found[kinds.index(best)])
+            raised = any(o.error == "exception" for _, o in evidence)
+            return Diagnosis(
+                "relation_to_torch",
+                found[kinds.index(best)]
+                + (
+                    " (in the cases where your function returned; in another it raised)"
+                    if raised
+                    else ""
+                ),
+            )
     low = _low_precision_output(exercise, evidence)
     if low:
         return low

@@ -34,13 +34,7 @@ def size_names(case):
     flattened pair of axes (L*N) is named only where no other reading has its size, twice an axis (two
     pieces joined along it) included. Sizes 0 and 1 are
     never named: they say nothing about which axis is which."""
-    dims = {
-        name: int(value)
-        for name, value in re.findall(r"\b([A-Za-z_]\w*)=(\d+)(?![.\d])", case.label)
-    }
-    flag = re.search(r"\bbidirectional=(True|False)\b", case.label)
-    if flag and "D" not in dims:  # the number of directions, which axes such as D*H are written in
-        dims["D"] = 2 if flag[1] == "True" else 1
+    dims = _dims(case)
     names = {}
     for name, value in dims.items():
         names.setdefault(value, []).append(name)
@@ -61,6 +55,31 @@ def size_names(case):
         if value not in names and value not in doubled:  # two pairs of one size stay ambiguous
             names[value] = found
     return {value: found for value, found in names.items() if value > 1}
+
+
+def _dims(case):
+    """{letter: size} from a case's label, with D from a bidirectional flag."""
+    dims = {
+        name: int(value)
+        for name, value in re.findall(r"\b([A-Za-z_]\w*)=(\d+)(?![.\d])", case.label)
+    }
+    flag = re.search(r"\bbidirectional=(True|False)\b", case.label)
+    if flag and "D" not in dims:  # the number of directions, which axes such as D*H are written in
+        dims["D"] = 2 if flag[1] == "True" else 1
+    return dims
+
+
+def answer_shape_in_letters(shape, expected_shape, symbolic, case):
+    """Letters for a wrong answer's ``shape``, or None. Where the expected axis has a length the run
+    decides (T, the tokens drawn before an end token), a size other than its own gets no letter:
+    any letter it happens to equal would be a coincidence, not a reading."""
+    axes, dims = _axes(symbolic), _dims(case)
+    if len(axes) == len(shape) == len(expected_shape) and any(
+        _evaluate(axis, dims) is None and size != wanted
+        for axis, size, wanted in zip(axes, shape, expected_shape)
+    ):
+        return None
+    return shape_in_letters(shape, size_names(case))
 
 
 def _axes(shape):
@@ -217,7 +236,8 @@ def _broadcast(m, names):
         )
     if pair == {"L", "N"}:
         return (
-            f"the time axis ({name_size(_size_of('L', a, b, names), names)}) meets the batch axis "
+            "two sizes that must agree are the number of time steps "
+            f"({name_size(_size_of('L', a, b, names), names)}) and the batch size "
             f"({name_size(_size_of('N', a, b, names), names)}): somewhere time and batch are swapped, e.g. "
             "an index or a loop over the wrong axis, or batch-first data read as time-major (or the reverse)"
         )
@@ -884,6 +904,13 @@ def _shifted(name, expected, got, axes, names):
             continue
         late = _close(got.narrow(axis, 1, size - 1), expected.narrow(axis, 0, size - 1))
         early = _close(got.narrow(axis, 0, size - 1), expected.narrow(axis, 1, size - 1))
+        if late and axes[axis] == "L":
+            return (
+                f"`{name}` is one step late along its L axis: the entry for x_t holds the state after "
+                "x_(t-1): either each step stores the state before updating it, or the states start "
+                "from h0 and the loop stops one step early, so x_L is never read (compare the last "
+                "state you return too)"
+            )
         if late or early:
             where = "one position later" if late else "one position earlier"
             return f"`{name}` is shifted by one along its {axes[axis]} axis: each value sits {where} than it should"
@@ -1031,8 +1058,10 @@ def _same_numbers(a, b):
 
 
 def _other_shape(name, expected, got, axes, names, others):
-    if got.squeeze().shape == expected.squeeze().shape and _close(
-        got.squeeze(), expected.squeeze()
+    if (
+        got.dim() != expected.dim()  # the same number of axes: an axis of size 1 moved, read below
+        and got.squeeze().shape == expected.squeeze().shape
+        and _close(got.squeeze(), expected.squeeze())
     ):
         if got.dim() > expected.dim():
             return (
@@ -1058,7 +1087,8 @@ def _other_shape(name, expected, got, axes, names, others):
                 mine = ", ".join(axes[i] for i in order)
                 return (
                     f"`{name}` has the right values with its axes in another order:"
-                    f" ({mine}) instead of ({', '.join(axes)})"
+                    f" ({mine}) instead of ({', '.join(axes)}): check the axis along which you stack "
+                    "or join its pieces, and any transpose"
                 )
     if got.numel() == expected.numel() and _close(got.reshape(expected.shape), expected):
         return f"`{name}` has the right values in the wrong shape"
@@ -1174,6 +1204,12 @@ def _narrowed(name, expected, got, axes):
             "ones: a loop that stops early, or a slice that is too short?"
         )
     where = "before" if which == "last" else "after"
+    if which == "last" and long_.shape[axis] == size + 1 and axes[axis] == "L":
+        return (
+            f"`{name}` has one entry too many along its L axis, before the L right ones: it holds the "
+            "states after reading x_1..x_L, L of them, so the initial state (h0), where the loop "
+            "starts, is collected in it too"
+        )
     times = long_.shape[axis] // size
     if long_.shape[axis] == times * size and times > 1:
         many = "twice" if times == 2 else f"{times} times"

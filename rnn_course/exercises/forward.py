@@ -147,6 +147,18 @@ def _layer_weights(params, layer, direction):
     return tuple(params[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
 
+def _linear(pre):
+    """No squashing: a layer left linear."""
+    return pre
+
+
+def _first_columns(weights, layer):
+    """A layer's weights with weight_ih cut to its first H columns above layer 0: what a layer above
+    reads when the directions below were added into H features instead of joined into D*H."""
+    weight_ih, weight_hh, *biases = weights
+    return (weight_ih[:, : weight_hh.shape[0]] if layer else weight_ih, weight_hh, *biases)
+
+
 def _reshaped(t):
     """(A, B, C) -> (B, A, C) by reshape: the right shape, the numbers mixed up."""
     return t.reshape(t.shape[1], t.shape[0], t.shape[2])
@@ -174,6 +186,7 @@ def _rnn(
     top=lambda outputs: outputs[-1],
     stack_h_n=lambda finals, D, batch_first: torch.stack(finals),
     laid_out=lambda output, batch_first: output.transpose(0, 1) if batch_first else output,
+    act=lambda layer, num_layers: torch.tanh,
 ):
     """nn.RNN's forward, torch's way unless a part is replaced (each catalogued mistake of exercises
     2, 4, 5 and 6 replaces one: see ``_RNN_MISTAKES``). x (L, N, H_in) or (N, L, H_in), h0
@@ -191,7 +204,7 @@ def _rnn(
             states = []
             steps = steps_of(layer_input)
             for t in order(range(steps.shape[0])):
-                h = _tanh_cell(steps[t], carry(h, start), *w)  # (N, H)
+                h = _tanh_cell(steps[t], carry(h, start), *w, act=act(layer, num_layers))  # (N, H)
                 states.append(h)
             states = back_in_order(states) if backwards(direction) else states
             output = torch.stack(states)  # (L, N, H)
@@ -211,6 +224,7 @@ _RNN_MISTAKES = {
     for name, part in {
         "every_layer_starts_from_h0_0": dict(initial=lambda h0, i, d, D, below: h0[0]),
         "every_layer_starts_from_h0_d": dict(initial=lambda h0, i, d, D, below: h0[d]),
+        "backward_starts_from_forward_h0": dict(initial=lambda h0, i, d, D, below: h0[i - d]),
         "state_carried_across_layers": dict(
             initial=lambda h0, i, d, D, below: h0[i] if below is None else below[d]
         ),
@@ -241,7 +255,11 @@ _RNN_MISTAKES = {
         "final_state_to_the_next_layer": dict(
             next_input=lambda x, output, finals: torch.cat(finals, dim=-1)
         ),
+        "final_state_at_every_step": dict(
+            next_input=lambda x, output, finals: torch.cat(finals, dim=-1).expand(len(x), -1, -1)
+        ),
         "output_of_the_first_layer": dict(top=lambda outputs: outputs[0]),
+        "every_layer_in_output": dict(top=lambda outputs: torch.cat(outputs, dim=-1)),
         "h_n_of_the_last_layer_only": dict(
             stack_h_n=lambda finals, D, batch_first: torch.stack(finals[-D:])
         ),
@@ -255,6 +273,20 @@ _RNN_MISTAKES = {
         "loop_skips_first_step": dict(steps_of=lambda x: x[1:]),
         "first_step_reads_x_l": dict(steps_of=lambda x: x.roll(1, 0)),
         "h0_not_indexed_per_layer": dict(initial=lambda h0, i, d, D, below: h0),
+        "tanh_only_on_top": dict(
+            act=lambda layer, num_layers: torch.tanh if layer == num_layers - 1 else _linear
+        ),
+        "top_layer_without_tanh": dict(
+            act=lambda layer, num_layers: _linear if layer == num_layers - 1 else torch.tanh
+        ),
+        "directions_added": dict(join=sum),
+        "directions_interleaved": dict(join=lambda outputs: torch.stack(outputs, dim=3).flatten(2)),
+        "directions_summed": dict(
+            join=sum,
+            weights=lambda params, layer, d: _first_columns(
+                _layer_weights(params, layer, d), layer
+            ),
+        ),
         "h0_read_direction_major": dict(
             initial=lambda h0, i, d, D, below: h0[d * (h0.shape[0] // D) + i // D]
         ),
@@ -265,6 +297,34 @@ _RNN_MISTAKES["reshape_for_batch_first"] = variant(
     _rnn,
     time_major=lambda x, batch_first: _reshaped(x) if batch_first else x,
     laid_out=lambda output, batch_first: _reshaped(output) if batch_first else output,
+)
+
+
+# (name, message) of the mistakes of a stack of layers, shared by stacked_rnn and rnn_forward.
+_LAYER_MISTAKES = (
+    (
+        "every_layer_in_output",
+        "your output joins every layer's states along the feature axis; output holds the top "
+        "layer's states only (h_n is where every layer has its place)",
+    ),
+    (
+        "tanh_only_on_top",
+        "only your top layer applies tanh: the layers below pass on their weighted sums "
+        "unsquashed; every layer is an RNN layer with its own tanh",
+    ),
+    (
+        "top_layer_without_tanh",
+        "your top layer leaves out tanh, as if it were an output layer: every layer, the top "
+        "one too, is an RNN layer whose state is squashed by tanh",
+    ),
+)
+
+
+_INTERLEAVED = (
+    "directions_interleaved",
+    "your output interleaves the two directions feature by feature (stacked on a last axis, then "
+    "flattened): each step of output holds the whole forward block, then the whole backward block, "
+    "[forward | backward], H each",
 )
 
 
@@ -499,6 +559,17 @@ _AXIS_1 = (
 )
 
 
+def _interleaved(halves):
+    """D halves (L, N, H) cut as if the D*H features were laid out (H, D): alternate features."""
+    features = torch.cat(halves, dim=-1)  # (L, N, D*H)
+    return list(features.unflatten(-1, (-1, len(halves))).unbind(-1))
+
+
+def _final_sliced_like_h_n(output, num_directions, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    return steps[-num_directions:, :, : steps.shape[-1] // num_directions]  # the last D steps
+
+
 def _final_h_from_whole_feature_axis(output, num_directions, batch_first):
     steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
     size = steps.shape[-1]  # D*H, taken as H
@@ -581,8 +652,29 @@ register(
                 variant(_picked, halves=lambda halves: halves[::-1]),
             ),
             Mistake(
+                "interleaved_halves",
+                "you split each step's D*H features as (H, D), direction last, so your halves take "
+                "alternate features; output holds the whole forward block, then the whole backward "
+                "block: [forward | backward], H each",
+                variant(_picked, halves=_interleaved),
+            ),
+            Mistake(
+                "sliced_like_h_n",
+                "you slice output like h_n, its last D entries along the first axis (output[-D:]): "
+                "output's first axis is time, so that gives the states of the last D steps, not the D "
+                "directions; the directions sit side by side in the last axis, [forward | backward]",
+                _final_sliced_like_h_n,
+            ),
+            Mistake(
+                "backward_at_index_1",
+                "you read the backward direction's state at index 1 of the time axis: that direction "
+                "stops at x_1, and x_t sits at index t - 1 in Python, so x_1 is at index 0",
+                variant(_picked, backward_step=1),
+            ),
+            Mistake(
                 "n_first",
-                "your result is (N, D, H); h_n puts the directions first: (D, N, H)",
+                "you stack the directions on axis 1, so your result is (N, D, H); h_n stacks them on a "
+                "new first axis: (D, N, H)",
                 variant(_picked, laid_out=lambda picks: torch.stack(picks, dim=1)),  # (N, D, H)
             ),
             Mistake(
@@ -700,6 +792,7 @@ register(
                 "from step t - 1: it must read the one that layer has just computed at step t",
                 _stacked_layer_delay,
             ),
+            *_LAYER_MISTAKES,
             (
                 "x_to_every_layer",
                 "every layer after the first receives x instead of the previous layer's output",
@@ -714,6 +807,7 @@ register(
             ),
             ("state_carried_across_layers", _CARRIED),
             ("final_state_to_the_next_layer", _FINAL_ONLY),
+            ("final_state_at_every_step", _FINAL_ONLY),
             (
                 "output_of_the_first_layer",
                 "output holds the first layer's outputs; it should hold the last layer's",
@@ -773,6 +867,20 @@ def _upper_layer_case(seed, seq_len, n, hidden_size):
 def _bidirectional_cases():
     cases = [_bidirectional_case(500 + i, *shape) for i, shape in enumerate(_LAYER_SHAPES)]
     return cases + [_upper_layer_case(520, 5, 3, 4)]
+
+
+def _flipped_on_the_batch(x, h0, params, layer=0):
+    """bidirectional_rnn with the backward direction's flip on the batch axis instead of time."""
+    outputs, finals = [], []
+    for direction in (0, 1):
+        h, states = h0[direction], []
+        for x_t in x.flip(1) if direction else x:  # (N, H_in)
+            h = _tanh_cell(x_t, h, *_layer_weights(params, layer, direction))
+            states.append(h)
+        output = torch.stack(states)  # (L, N, H)
+        outputs.append(output.flip(1) if direction else output)
+        finals.append(h)
+    return torch.cat(outputs, dim=2), torch.stack(finals)
 
 
 def _as_bidirectional(rnn):
@@ -838,6 +946,19 @@ register(
         mistakes=_catalogue(
             _as_bidirectional,
             *_BACKWARD_MISTAKES,
+            (
+                "directions_added",
+                "you add the two directions' states together where output joins them side by side: "
+                "each step of output is [forward | backward], 2*H features",
+            ),
+            _INTERLEAVED,
+            (
+                "backward_flips_the_batch",
+                "your backward direction flips the batch axis (axis 1 of x) instead of time: it reads "
+                "each sequence forwards, from another row's initial state; the backward direction "
+                "reverses the steps, axis 0",
+                _flipped_on_the_batch,
+            ),
             (
                 "ignores_layer",
                 "`layer` is ignored: the layer-0 weights are used for every layer; layer k's keys end in "
@@ -935,6 +1056,21 @@ register(
         lesson="06_bidirectional_rnns",
         mistakes=_catalogue(
             lambda rnn: rnn,
+            *_LAYER_MISTAKES,
+            _INTERLEAVED,
+            (
+                "directions_summed",
+                "you add the two directions' states together where output joins them side by side: "
+                "each step of output is [forward | backward], D*H features, and the layer above reads "
+                "all of them",
+            ),
+            (
+                "directions_added",
+                "the layer above receives H features per step where it reads D*H: either the two "
+                "directions' states are added together, or only one direction's half is passed up; "
+                "each step of output joins them side by side, [forward | backward], and the layer "
+                "above reads all of them",
+            ),
             (
                 "h0_read_direction_major",
                 "you read each layer's initial state from h0 direction-major (h0[direction * num_layers + "
@@ -979,10 +1115,22 @@ register(
                 "every layer uses layer 0's weights; layer l has its own, ending in _l{l}",
             ),
             *_BACKWARD_MISTAKES,
+            (
+                "backward_starts_from_forward_h0",
+                "your backward direction starts from the forward direction's initial state; each "
+                "direction has its own row of h0, forward then backward for each layer "
+                "(h0[l*D + d])",
+            ),
             ("h0_directions_swapped", _SWAPPED_H0),
             ("state_carried_across_layers", _CARRIED.replace("h0[l]", "h0[l*D + d]")),
             (
                 "final_state_to_the_next_layer",
+                _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
+                    "(L, N, H)", "(L, N, D*H)"
+                ),
+            ),
+            (
+                "final_state_at_every_step",
                 _FINAL_ONLY.replace("(N, H) state", "(N, D*H) state").replace(
                     "(L, N, H)", "(L, N, D*H)"
                 ),

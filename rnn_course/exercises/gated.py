@@ -138,6 +138,24 @@ _LSTM_ORDER_NAMES = {
     "iofg": " (ONNX's i|o|f|c order)",
 }
 
+
+def _input_gate_from_forget(pre):
+    """The gate blocks with i's pre-activation replaced by -f's: sigmoid(-a) = 1 - sigmoid(a)."""
+    blocks = _chunks(pre, _LSTM_GATES, _LSTM_GATES)
+    return {**blocks, "i": -blocks["f"]}
+
+
+def _batch_blocks(gates):
+    """A ``blocks`` part that cuts (N, G*H) as (G, N, H): across the batch's rows, not into column blocks."""
+    return lambda pre: dict(zip(gates, pre.reshape(len(gates), -1, pre.shape[-1] // len(gates))))
+
+
+_ACROSS_THE_BATCH = (
+    "you reshape the stacked pre-activation (N, {G}*H) to ({G}, N, H): that cuts it across the rows "
+    "of the batch instead of into the gates, and each gate mixes rows of different sequences; each "
+    "gate is a block of H columns along the last axis"
+)
+
 _LSTM_MISTAKES = _mistakes(
     _lstm_cell,
     (
@@ -182,6 +200,26 @@ _LSTM_MISTAKES = _mistakes(
             "returns_c_then_h",
             "you return (c_next, h_next); torch's order is (h_next, c_next)",
             dict(returned=lambda h_next, c_next: (c_next, h_next)),
+        ),
+        (
+            "input_gate_is_1_minus_f",
+            "your input gate is 1 - f, coupled to the forget gate as in a GRU, instead of the LSTM's own "
+            "input gate i, which has its own block of the weights: the LSTM learns i and f separately",
+            dict(blocks=_input_gate_from_forget),
+        ),
+        (
+            "tanh_after_the_output_gate",
+            "you apply tanh after multiplying by the output gate, tanh(o * c_next): tanh squashes the "
+            "cell state alone, and o then scales what comes out of it",
+            dict(
+                squash=lambda c_next: c_next,
+                returned=lambda h_next, c_next: (torch.tanh(h_next), c_next),
+            ),
+        ),
+        (
+            "gates_cut_across_the_batch",
+            _ACROSS_THE_BATCH.format(G=4),
+            dict(blocks=_batch_blocks(_LSTM_GATES)),
         ),
         (
             "forget_bias_1",
@@ -285,6 +323,11 @@ def _update_as_reset(pre):
 _GRU_MISTAKES = _mistakes(
     _gru_cell,
     (
+        (
+            "gates_cut_across_the_batch",
+            _ACROSS_THE_BATCH.format(G=3),
+            dict(blocks=_batch_blocks(_GRU_GATES)),
+        ),
         (
             "reset_on_both",
             "your reset gate scales the input's part of the candidate too; the reset gate decides how "
@@ -434,6 +477,7 @@ def _lstm_layer(
     start=lambda h0, c0: (h0, c0),
     in_time=lambda sequence: sequence,
     carried_c=lambda c, c0: c,
+    carried_h=lambda h, h0: h,
     kept=lambda h, c: h,
     returned=lambda output, h_n, c_n: (output, (h_n, c_n)),
 ):
@@ -441,7 +485,7 @@ def _lstm_layer(
     one). x (L, N, H_in), h0 and c0 (N, H) -> output (L, N, H), (h_n, c_n) (N, H)."""
     (h, c), outputs = start(h0, c0), []
     for x_t in in_time(x):  # (N, H_in)
-        h, c = cell(x_t, h, carried_c(c, c0), weight_ih, weight_hh, bias_ih, bias_hh)
+        h, c = cell(x_t, carried_h(h, h0), carried_c(c, c0), weight_ih, weight_hh, bias_ih, bias_hh)
         outputs.append(kept(h, c))
     return returned(in_time(torch.stack(outputs)), h, c)  # (L, N, H)
 
@@ -485,6 +529,12 @@ register(
                     "c_not_carried",
                     "the cell state is not carried from step to step: every step starts from c0",
                     dict(carried_c=lambda c, c0: c0),
+                ),
+                (
+                    "h_not_carried",
+                    "the hidden state is not carried from step to step: every step reads h0, so only "
+                    "the cell state links the steps; the h one step returns is the one the next reads",
+                    dict(carried_h=lambda h, h0: h0),
                 ),
                 (
                     "output_holds_c",

@@ -178,6 +178,7 @@ def _backward(
     slope_cell=lambda c, c_next: c_next,
     own_factor=False,
     o_reads=lambda grad_h_next, grad_c: grad_h_next,
+    o_partner=lambda c, c_next: c_next,
 ):
     """The seven gradients of one LSTM step (shapes as the inputs'), computed by hand.
 
@@ -185,13 +186,13 @@ def _backward(
     read in, ``stack_order`` the order the gates' gradients are stacked in,
     ``forget_reads`` which cell state f's gradient is taken with, ``slope_cell`` which cell state
     tanh's slope is taken at, ``own_factor`` each factor of f * c + i * g given itself in place of
-    its partner, ``o_reads`` which incoming gradient o's is taken from.
+    its partner, ``o_reads`` which incoming gradient o's is taken from, ``o_partner`` which cell
+    state the tanh that o's gradient takes is of.
     """
     pre = _gates(x, h, weight_ih, weight_hh, bias_ih, bias_hh, order)
     i, f, o = torch.sigmoid(pre["i"]), torch.sigmoid(pre["f"]), torch.sigmoid(pre["o"])
     g = torch.tanh(pre["g"])
     c_next = f * c + i * g
-    tanh_c = torch.tanh(c_next)
     sloped = torch.tanh(slope_cell(c, c_next))
     grad_c = into_c(grad_h_next, grad_c_next, o, sloped, tanh_slope)  # (N, H)
     partner = dict(i=i, f=f, g=g) if own_factor else dict(i=g, f=forget_reads(c, c_next), g=i)
@@ -199,7 +200,7 @@ def _backward(
         "i": grad_c * partner["i"] * sigmoid_slope(i),
         "f": grad_c * partner["f"] * sigmoid_slope(f),
         "g": grad_c * partner["g"] * tanh_slope(g),
-        "o": o_reads(grad_h_next, grad_c) * tanh_c * sigmoid_slope(o),
+        "o": o_reads(grad_h_next, grad_c) * torch.tanh(o_partner(c, c_next)) * sigmoid_slope(o),
     }
     delta = torch.cat(
         [delta[gate] for gate in stack_order], dim=1
@@ -223,6 +224,19 @@ _MISTAKES = (
         "tanh's slope on the road from h_next into the cell is taken at the old cell state c; "
         "h_next = o * tanh(c_next), so the slope is tanh's at c_next",
         variant(_backward, slope_cell=lambda c, c_next: c),
+    ),
+    Mistake(
+        "output_gate_with_the_old_cell",
+        "o's gradient takes tanh of the old cell state c; h_next = o * tanh(c_next), so o's "
+        "partner, and what its gradient is multiplied by, is tanh(c_next)",
+        variant(_backward, o_partner=lambda c, c_next: c),
+    ),
+    Mistake(
+        "h_next_read_at_the_old_cell",
+        "both tanh's slope on the road from h_next into the cell and o's gradient are taken at the "
+        "old cell state c; h_next = o * tanh(c_next) reads the new cell state, so both are taken "
+        "at c_next",
+        variant(_backward, slope_cell=lambda c, c_next: c, o_partner=lambda c, c_next: c),
     ),
     Mistake(
         "gate_times_itself",

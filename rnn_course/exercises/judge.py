@@ -180,7 +180,7 @@ def _tensor_problem(name, expected, shape, got, case=None, number_note=""):
     if got.shape != expected.shape:
         symbolic = f"{shape} = " if shape else ""
         letters = (
-            diagnosis.shape_in_letters(tuple(got.shape), diagnosis.size_names(case))
+            diagnosis.answer_shape_in_letters(tuple(got.shape), tuple(expected.shape), shape, case)
             if case
             else None
         )

@@ -174,6 +174,13 @@ def _per_token(logits, tgt):
     return F.cross_entropy(logits.transpose(1, 2), tgt, reduction="none")
 
 
+def _mean_of_step_means(logits, tgt, pad_index):
+    real = tgt != pad_index  # (N, L)
+    steps = real.any(0)  # the steps with at least one real token
+    per_step = (_per_token(logits, tgt) * real).sum(0)[steps] / real.sum(0)[steps]  # (steps,)
+    return per_step.mean()
+
+
 def _free_running(step, h, inputs):
     """Logits (N, L, C) with the decoder fed its own argmax after the first input."""
     y, logits = inputs[:, 0], []
@@ -265,6 +272,13 @@ _LOSS_MISTAKES = (
                 (_per_token(logits, tgt) * (tgt != pad)).sum(1) / (tgt != pad).sum(1)
             ).mean()
         ),
+    ),
+    (
+        "mean_of_step_means",
+        "you average the loss within each time step and then over the steps, so a step with few real "
+        "tokens (late in the sequences) weighs as much as a full one; the loss is one mean over all "
+        "the real target tokens",
+        _loss_variant(score=_mean_of_step_means),
     ),
     (
         "divided_by_batch",
@@ -426,11 +440,44 @@ def _decoded_for(steps):
     return mistake
 
 
-_DECODE_MISTAKES = (
+def _drawn(seed):
+    """A mistake that draws each token from the softmax with a generator seeded ``seed`` in the call."""
+
+    def mistake(step, h, sos_index, eos_index, pad_index, max_len):
+        gen = torch.Generator().manual_seed(seed)
+
+        def pick(logits):  # (N, C) -> (N,)
+            return torch.multinomial(logits.softmax(-1), 1, generator=gen).squeeze(1)
+
+        return _greedy_decode(step, h, sos_index, eos_index, pad_index, max_len, pick=pick)
+
+    return mistake
+
+
+# A draw seeded inside the function gives the same answer every run, so it cannot show as an answer
+# that varies: the seeds learners reach for first.
+_DRAWN = tuple(
+    (
+        f"drawn_with_seed_{seed}",
+        f"your tokens are drawn at random from the softmax (torch.multinomial, seeded with {seed}), "
+        "where greedy decoding takes each step's most likely token, the argmax of its C scores",
+        _drawn(seed),
+    )
+    for seed in (0, 42)
+)
+
+_DECODE_MISTAKES = _DRAWN + (
     (
         "never_stops_early",
         "your loop always runs max_len steps; stop as soon as every row has produced <eos>",
         _decode_variant(stop=lambda done: False),
+    ),
+    (
+        "neither_pads_nor_stops",
+        "your rows go on decoding after their <eos> and your loop always runs max_len steps: every "
+        "position after a row's <eos> holds pad_index, and the loop stops as soon as every row has "
+        "produced <eos>",
+        _decode_variant(stop=lambda done: False, finish=lambda y, done, eos, pad: y),
     ),
     (
         "no_padding_after_eos",
@@ -561,6 +608,12 @@ def _attention_variant(**part):
     return variant(_attention, **part)
 
 
+def _masked_values(query, keys, values, mask=None):
+    if mask is not None:
+        values = values * mask[:, :, None]  # (N, S, Ev): padded values zeroed
+    return _attention(query, keys, values)
+
+
 def _outputs_swapped(query, keys, values, mask=None):
     context, weights = _attention(query, keys, values, mask)
     return weights, context
@@ -639,6 +692,13 @@ _ATTENTION_MISTAKES = (
         "weighted_keys",
         "your context is a weighted sum of the keys; it is a weighted sum of the values",
         _attention_variant(mixed=lambda keys, values: keys),
+    ),
+    (
+        "masks_the_values",
+        "you zero the padded positions' values instead of hiding their scores: their weights still "
+        "take a share of the softmax, so the real positions' weights no longer sum to 1; a padded "
+        "position must get weight 0, which only hiding its score before the softmax gives",
+        _masked_values,
     ),
     (
         "outputs_swapped",

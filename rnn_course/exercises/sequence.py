@@ -658,8 +658,11 @@ register(
             ),
             Mistake(
                 "mask_batch_major_always",
-                "your mask is laid out (N, L) but your losses are time-major (L, N) when batch_first=False: "
-                "lay them out, or flatten them, the same way",
+                "your mask is laid out (N, L) but your losses keep the time-major order (L, N) when "
+                "batch_first=False: either the mask is built batch-major against time-major losses, or "
+                "the time-major tensors were made (N, L, ...) by reshape or view, which keep the "
+                "time-major order of the entries and so scramble the positions (only transpose moves "
+                "an axis): lay the mask and the losses out the same way",
                 _ml_mask_batch_major_always,
             ),
             Mistake(

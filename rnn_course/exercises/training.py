@@ -939,6 +939,11 @@ def _summed_over_time(output, lengths, batch_first):
     return _time_major(output, batch_first).sum(0)
 
 
+def _layout_flag_inverted(output, lengths, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # batch-first only when it was not
+    return steps[torch.arange(len(lengths)), lengths - 1]
+
+
 def _batch_first_always(output, lengths, batch_first):
     index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, output.shape[-1])  # (N, 1, H)
     return output.gather(1, index).squeeze(1)
@@ -961,6 +966,13 @@ register(
                 "you read the time steps from axis 1 whatever the layout: with batch_first=False, output "
                 "is (L, N, H) and axis 1 is the batch, so lengths - 1 indexes the wrong axis",
                 _batch_first_always,
+            ),
+            Mistake(
+                "layout_flag_inverted",
+                "batch_first is read the wrong way round: you move time to the front when "
+                "batch_first=True and index as if the batch came first, so in both layouts lengths - 1 "
+                "indexes the wrong axis (batch_first=True means output is (N, L, H))",
+                _layout_flag_inverted,
             ),
             Mistake(
                 "last_padded_step",
