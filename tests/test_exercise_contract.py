@@ -153,7 +153,7 @@ def test_an_unknown_or_misspelt_mistake_is_an_error():
     with pytest.raises(ValueError, match="no RNN forward mistake"):
         forward._rnn_mistake("h0_ignord")
     with pytest.raises(ValueError, match="no part"):
-        variant(gated._lstm_cell, forgt=lambda pre_f, i: 1 - i)
+        variant(gated._lstm_cell, forgt=lambda f, i: 1 - i)
     with pytest.raises(ValueError, match="no part"):
         capstone._step_variant(clpi=lambda parameters, max_norm: None)
     with pytest.raises(ValueError, match="no part"):

@@ -1,8 +1,9 @@
-"""The gated cells written gate by gate (``exercises.gate_sites``) are torch's cells, on every case.
+"""The gated cells with every use of a gate at a site (``exercises.gated`` through ``gate_sites``'
+``torch_act``) are torch's cells, on every case.
 
-The diagnosis changes one gate at a time in these computations to name a mistake, so they must agree
-with torch.lstm_cell and torch.gru_cell when nothing is changed. The wrong answers that the changes name
-are in ``wrong_feedback.NAMED``.
+The catalogued mistakes and the diagnosis change one part or one gate at a time in these computations,
+so they must agree with torch.lstm_cell and torch.gru_cell when nothing is changed. The wrong
+answers that the changes name are in ``wrong_feedback.NAMED``.
 """
 
 import pytest

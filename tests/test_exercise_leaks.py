@@ -22,12 +22,13 @@ import itertools
 import re
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
+import torch
+import torch.nn.functional as F
 
 from rnn_course import release
-from rnn_course.exercises import check, get_exercise, judge
+from rnn_course.exercises import check, get_exercise
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lesson_runner import exercises, run_lesson  # noqa: E402  (tests/ is not a package)
@@ -214,12 +215,12 @@ def _leaks(namespace, exercise_id, name, arguments, body):
 
 
 def _passes(exercise_id, fn):
-    """Whether ``fn`` passes the checker. The search for the likely mistake is switched off: it runs
-    only after a failure and adds words, never changes the verdict, and a pasted cell that fails
-    (a central-difference loop, say) would otherwise run again on every altered input."""
-    with mock.patch.object(judge, "diagnose", lambda *args: None):
-        with contextlib.redirect_stdout(io.StringIO()):
-            return check(exercise_id, fn).passed
+    """Whether ``fn`` passes the checker. The search for the likely mistake is switched off
+    (``verdict_only``): it runs only after a failure and never changes the verdict, and a pasted
+    cell that fails (a central-difference loop, say) would otherwise run again on every altered
+    input."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return check(exercise_id, fn, verdict_only=True).passed
 
 
 def _function_arguments(source, name):
@@ -348,3 +349,63 @@ def test_the_paste_test_catches_a_demonstration_that_computes_the_exercise():
     black_box = "cell = nn.RNNCell(3, 4)\nh_next = cell(x, h)\n"
     body = pasted_bodies(black_box, arguments)
     assert not _leaks(namespace, "rnn_cell", "rnn_cell", arguments, body)
+
+
+# --- the verdict without the mistake search, which the paste test relies on ------------------
+
+
+def _cell_right(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)
+
+
+def _cell_right_linear(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh))
+
+
+def _cell_weight_hh_transposed(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh + bias_hh)
+
+
+def _cell_without_tanh(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+
+
+def _cell_raises(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return torch.tanh(x @ weight_ih + bias_ih + h @ weight_hh.T + bias_hh)  # (N, H_in) @ (H, H_in)
+
+
+def _cell_axes_swapped(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    return _cell_right(x, h, weight_ih, weight_hh, bias_ih, bias_hh).T  # (H, N)
+
+
+@pytest.mark.parametrize(
+    "fn, mistake",
+    [
+        (_cell_right, None),
+        (_cell_right_linear, None),
+        (_cell_weight_hh_transposed, "transposed_weight_hh"),  # the values stage
+        (_cell_without_tanh, "without_tanh"),
+        (_cell_raises, "error_as_cause"),  # the error stage
+        (_cell_axes_swapped, "relation_to_torch"),  # the structure stage
+        ("not a function", "unnamed"),
+    ],
+    ids=[
+        "right",
+        "right_linear",
+        "transposed",
+        "no_tanh",
+        "raises",
+        "axes_swapped",
+        "not_callable",
+    ],
+)
+def test_verdict_only_gives_the_same_verdict_without_searching_for_the_mistake(fn, mistake):
+    full = check("rnn_cell", fn)
+    quick = check("rnn_cell", fn, verdict_only=True)
+    assert (quick.passed, quick.status, quick.points) == (full.passed, full.status, full.points)
+    assert full.passed == (mistake is None)
+    assert full.mistake == mistake and quick.mistake is None
+    assert not any(line.startswith("likely mistake") for line in quick.feedback)
+    named = full.feedback[0].startswith("likely mistake: ")
+    assert named == (mistake not in (None, "unnamed"))
+    assert quick.feedback == full.feedback[named:]  # the stage's own lines, the search's left out

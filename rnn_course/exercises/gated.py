@@ -5,13 +5,14 @@ torch stacks each cell's gates in one weight matrix, in a fixed order: LSTM's ``
 right equations read with another framework's order, so the catalogue tries every other order.
 """
 
+from functools import partial
 from itertools import permutations
 
 import torch
 from torch import nn
 
-from . import gate_sites
 from .cases import DTYPE, dims_label, generator, randn
+from .gate_sites import GRU_SITES, LSTM_LAYER_SITES, LSTM_SITES, act_at, torch_act
 from .registry import Case, Exercise, Mistake, register, variant
 
 _LSTM_GATES = "ifgo"
@@ -92,20 +93,20 @@ def _lstm_cell(
     bias_ih,
     bias_hh,
     *,
+    act=torch_act,
     blocks=_read_in(_LSTM_GATES, _LSTM_GATES),
-    forget=lambda pre_f, i: torch.sigmoid(pre_f),
-    candidate=torch.tanh,
+    forget=lambda f, i: f,
     read_c=lambda c, c_next: c_next,
-    squash=torch.tanh,
     kept_c=lambda c_next: c_next,
     returned=lambda h_next, c_next: (h_next, c_next),
 ):
     """torch's LSTM step unless a part is replaced (each catalogued mistake of lstm_cell replaces
-    one). x (N, H_in), h and c (N, H) -> h_next, c_next (N, H)."""
+    one; the diagnosis replaces ``act``, every use of a gate, at ``LSTM_SITES``).
+    x (N, H_in), h and c (N, H) -> h_next, c_next (N, H)."""
     g = blocks(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)  # four blocks (N, H)
-    i, o = torch.sigmoid(g["i"]), torch.sigmoid(g["o"])
-    c_next = forget(g["f"], i) * c + i * candidate(g["g"])
-    h_next = o * squash(read_c(c, c_next))
+    i = act("i", "sigmoid", g["i"])
+    c_next = forget(act("f", "sigmoid", g["f"]), i) * c + i * act("g", "tanh", g["g"])
+    h_next = act("o", "sigmoid", g["o"]) * act("c_next", "tanh", read_c(c, c_next))
     return returned(h_next, kept_c(c_next))
 
 
@@ -174,22 +175,22 @@ _LSTM_MISTAKES = _mistakes(
         (
             "no_tanh_on_g",
             "your candidate g has no tanh: g = tanh(pre_g)",
-            dict(candidate=lambda g: g),
+            dict(act=act_at("g", lambda g: g)),
         ),
         (
             "sigmoid_on_g",
             "your candidate g uses sigmoid; the gates i, f, o are sigmoids but g is a tanh",
-            dict(candidate=torch.sigmoid),
+            dict(act=act_at("g", torch.sigmoid)),
         ),
         (
             "no_tanh_on_c",
             "your h_next is o * c_next without the tanh on the cell state",
-            dict(squash=lambda c_next: c_next),
+            dict(act=act_at("c_next", lambda c_next: c_next)),
         ),
         (
             "coupled_gates",
             "your forget gate is coupled to the input gate (f = 1 - i); torch's LSTM learns f on its own",
-            dict(forget=lambda pre_f, i: 1 - i),
+            dict(forget=lambda f, i: 1 - i),
         ),
         (
             "h_from_old_c",
@@ -225,7 +226,7 @@ _LSTM_MISTAKES = _mistakes(
             "forget_bias_1",
             "you add 1 to the forget gate's pre-activation (another library's forget_bias); torch adds "
             "nothing",
-            dict(forget=lambda pre_f, i: torch.sigmoid(pre_f + 1)),
+            dict(act=act_at("f", lambda pre_f: torch.sigmoid(pre_f + 1))),
         ),
     )
     + _gate_orders(_LSTM_GATES, _LSTM_ORDER_NAMES),
@@ -235,7 +236,7 @@ register(
     Exercise(
         id="lstm_cell",
         solve=_solve_lstm_cell,
-        gates=(gate_sites.lstm_cell_with, gate_sites.LSTM_SITES),
+        gates=(lambda act: partial(_lstm_cell, act=act), LSTM_SITES),
         named_sizes=("4*H",),
         title="One step of an LSTM cell",
         signature="lstm_cell(x, h, c, weight_ih, weight_hh, bias_ih, bias_hh) -> (h_next, c_next)",
@@ -295,20 +296,21 @@ def _gru_cell(
     bias_ih,
     bias_hh,
     *,
+    act=torch_act,
     blocks=_read_in(_GRU_GATES, _GRU_GATES),
-    gate=lambda from_x, from_h: torch.sigmoid(from_x + from_h),
+    pre_gate=lambda from_x, from_h: from_x + from_h,
     hidden_n=lambda r, from_h, h, weight_hh, bias_hh: r * from_h,
     pre_n=lambda r, from_x, hidden: from_x + hidden,
-    candidate=torch.tanh,
-    mix=lambda z, n, h: (1 - z) * n + z * h,
+    mix=lambda z_n, z_h, n, h: (1 - z_n) * n + z_h * h,
 ):
-    """torch's GRU step unless a part is replaced (each catalogued mistake of gru_cell replaces one).
-    x (N, H_in), h (N, H) -> h_next (N, H)."""
+    """torch's GRU step unless a part is replaced (each catalogued mistake of gru_cell replaces one;
+    the diagnosis replaces ``act``, every use of a gate, at ``GRU_SITES``: z has two, ``mix``'s z_n
+    and z_h). x (N, H_in), h (N, H) -> h_next (N, H)."""
     gx = blocks(x @ weight_ih.T + bias_ih)  # three blocks (N, H)
     gh = blocks(h @ weight_hh.T + bias_hh)
-    r, z = gate(gx["r"], gh["r"]), gate(gx["z"], gh["z"])
-    n = candidate(pre_n(r, gx["n"], hidden_n(r, gh["n"], h, weight_hh, bias_hh)))
-    return mix(z, n, h)
+    r, pre_z = act("r", "sigmoid", pre_gate(gx["r"], gh["r"])), pre_gate(gx["z"], gh["z"])
+    n = act("n", "tanh", pre_n(r, gx["n"], hidden_n(r, gh["n"], h, weight_hh, bias_hh)))
+    return mix(act("z_n", "sigmoid", pre_z), act("z_h", "sigmoid", pre_z), n, h)
 
 
 _GRU_ORDER_NAMES = {"zrn": " (Keras's z|r|h order)"}
@@ -353,7 +355,7 @@ _GRU_MISTAKES = _mistakes(
             "z_swapped",
             "you swapped z and 1 - z: in torch the update gate z is the share of the old state h that "
             "is kept, and the candidate n gets the rest",
-            dict(mix=lambda z, n, h: z * n + (1 - z) * h),
+            dict(mix=lambda z_n, z_h, n, h: z_n * n + (1 - z_h) * h),
         ),
         (
             "reset_before_matmul",
@@ -371,23 +373,23 @@ _GRU_MISTAKES = _mistakes(
         (
             "gates_from_input_only",
             "your gates r and z are computed from the input only; they also see h through weight_hh",
-            dict(gate=lambda from_x, from_h: torch.sigmoid(from_x)),
+            dict(pre_gate=lambda from_x, from_h: from_x),
         ),
         (
             "no_reset",
             "your candidate n ignores the reset gate r",
             dict(hidden_n=lambda r, from_h, h, w, b: from_h),
         ),
-        ("no_tanh_on_n", "your candidate n has no tanh", dict(candidate=lambda n: n)),
+        ("no_tanh_on_n", "your candidate n has no tanh", dict(act=act_at("n", lambda n: n))),
         (
             "sigmoid_on_n",
             "your candidate n uses sigmoid; r and z are sigmoids but n is a tanh",
-            dict(candidate=torch.sigmoid),
+            dict(act=act_at("n", torch.sigmoid)),
         ),
         (
             "returns_n",
             "you return the candidate n; h_next mixes n with the old h through z",
-            dict(mix=lambda z, n, h: n),
+            dict(mix=lambda z_n, z_h, n, h: n),
         ),
         (
             "interleaved",
@@ -403,7 +405,7 @@ register(
     Exercise(
         id="gru_cell",
         solve=_solve_gru_cell,
-        gates=(gate_sites.gru_cell_with, gate_sites.GRU_SITES),
+        gates=(lambda act: partial(_gru_cell, act=act), GRU_SITES),
         named_sizes=("3*H",),
         title="One step of a GRU cell",
         signature="gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh) -> h_next",
@@ -473,6 +475,7 @@ def _lstm_layer(
     bias_ih,
     bias_hh,
     *,
+    act=torch_act,
     cell=_lstm_cell,
     start=lambda h0, c0: (h0, c0),
     in_time=lambda sequence: sequence,
@@ -482,10 +485,14 @@ def _lstm_layer(
     returned=lambda output, h_n, c_n: (output, (h_n, c_n)),
 ):
     """torch's LSTM layer unless a part is replaced (each catalogued mistake of lstm_layer replaces
-    one). x (L, N, H_in), h0 and c0 (N, H) -> output (L, N, H), (h_n, c_n) (N, H)."""
+    one; the diagnosis replaces ``act`` here and in ``cell``: the state handed to the cell is the
+    site "state"). x (L, N, H_in), h0 and c0 (N, H) -> output (L, N, H), (h_n, c_n) (N, H)."""
     (h, c), outputs = start(h0, c0), []
     for x_t in in_time(x):  # (N, H_in)
-        h, c = cell(x_t, carried_h(h, h0), carried_c(c, c0), weight_ih, weight_hh, bias_ih, bias_hh)
+        state = act(
+            "state", "pair", (carried_h(h, h0), carried_c(c, c0))
+        )  # (h, c) handed to the cell
+        h, c = cell(x_t, *state, weight_ih, weight_hh, bias_ih, bias_hh)
         outputs.append(kept(h, c))
     return returned(in_time(torch.stack(outputs)), h, c)  # (L, N, H)
 
@@ -503,7 +510,10 @@ register(
     Exercise(
         id="lstm_layer",
         solve=_solve_lstm_layer,
-        gates=(gate_sites.lstm_layer_with, gate_sites.LSTM_LAYER_SITES),
+        gates=(
+            lambda act: partial(_lstm_layer, act=act, cell=partial(_lstm_cell, act=act)),
+            LSTM_LAYER_SITES,
+        ),
         named_sizes=("4*H",),
         title="An LSTM layer over a sequence",
         signature="lstm_layer(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh) -> (output, (h_n, c_n))",

@@ -5,7 +5,9 @@ stage that finds a problem gives the feedback: the from-scratch guard, an error,
 structure (type, shape, dtype, finiteness), an input changed in place, then the values. Where it can,
 ``diagnose`` names the likely mistake; it comes first in the feedback and its identifier is
 ``CheckResult.mistake``. ``check(exercise_id, fn)`` runs and judges in the learner's own process, and
-never raises because of ``fn``.
+never raises because of ``fn``. ``verdict_only=True`` (to either) gives the same verdict without the
+search for the likely mistake, which runs only after a failure and can take far longer than the
+check itself: for tests that ask only whether an answer passes.
 
 Uses ``registry``, ``cases`` (the global random state kept), ``core`` (running the learner),
 ``diagnose``, ``diagnosis`` (sizes in letters), ``render`` (the card) and ``guard`` (its messages).
@@ -37,6 +39,7 @@ class CheckResult:
     feedback: list
     status: str = "passed"  # "passed", "failed" or "not attempted"
     mistake: str = None  # the likely mistake's identifier, "unnamed" if none, None unless failed
+    # (or when not searched for: ``verdict_only``)
 
     def __bool__(self):
         return self.passed
@@ -65,15 +68,22 @@ class CheckResult:
         }
 
 
-def judge(exercise, cases, outcomes):
-    """Turn the outcomes of ``run_learner`` into a CheckResult (runs in trusted code only)."""
+def judge(exercise, cases, outcomes, *, verdict_only=False):
+    """Turn the outcomes of ``run_learner`` into a CheckResult (runs in trusted code only).
+
+    With ``verdict_only=True``, ``passed``, ``status`` and the points are the same, but the likely
+    mistake is not searched for: a failure's feedback is what its stage saw, and ``mistake`` is
+    None (not searched) instead of an identifier or "unnamed".
+    """
     if any(o.error == "not_attempted" for o in outcomes):
         return _result(exercise, "not attempted", [_NOT_ATTEMPTED.format(id=exercise.id)])
+    search = _not_searched if verdict_only else diagnose
     for stage in (_guard_stage, _error_stage, _structure_stage, _mutation_stage, _value_stage):
-        feedback = stage(exercise, cases, outcomes)
+        feedback = stage(exercise, cases, outcomes, search)
         if feedback:
             lines, found = feedback if isinstance(feedback, tuple) else (feedback, None)
-            return _result(exercise, "failed", lines, found.name if found else "unnamed")
+            mistake = None if verdict_only else found.name if found else "unnamed"
+            return _result(exercise, "failed", lines, mistake)
     if len(outcomes) < len(cases):
         return _result(exercise, "failed", ["the check stopped before every case had run"])
     return _result(exercise, "passed", [f"all {len(cases)} hidden cases match torch"])
@@ -82,14 +92,19 @@ def judge(exercise, cases, outcomes):
 _NOT_ATTEMPTED = "not attempted yet: replace `raise NotImplementedError` in {id} with your code"
 
 
-def _result(exercise, status, feedback, mistake=None):
+def _result(exercise, status, feedback, mistake="unnamed"):
     passed = status == "passed"
     points = exercise.points if passed else 0
-    mistake = (mistake or "unnamed") if status == "failed" else None
+    mistake = mistake if status == "failed" else None
     return CheckResult(exercise.id, passed, points, exercise.points, feedback, status, mistake)
 
 
-def _guard_stage(exercise, cases, outcomes):
+def _not_searched(exercise, cases, outcomes):
+    """The search for the likely mistake, skipped (``verdict_only``)."""
+    return None
+
+
+def _guard_stage(exercise, cases, outcomes, search):
     for outcome in outcomes:
         for kind, name in outcome.violations:
             return [
@@ -99,14 +114,14 @@ def _guard_stage(exercise, cases, outcomes):
     return None
 
 
-def _error_stage(exercise, cases, outcomes):
+def _error_stage(exercise, cases, outcomes, search):
     for case, outcome in zip(cases, outcomes):
         if outcome.error == "exception":
             lines = [
                 f"your function raised {outcome.detail}",
                 f"it happened in the case {case.label}",
             ]
-            return _with_diagnosis(exercise, cases, outcomes, lines)
+            return _with_diagnosis(search, exercise, cases, outcomes, lines)
         if outcome.error in ("timeout", "exit"):
             return [
                 f"your function did not return: {outcome.detail}",
@@ -117,17 +132,17 @@ def _error_stage(exercise, cases, outcomes):
     return None
 
 
-def _structure_stage(exercise, cases, outcomes):
+def _structure_stage(exercise, cases, outcomes, search):
     for case, outcome in zip(cases, outcomes):
         problem = _structure_problem(exercise, case, outcome.value)
         if problem:
             return _with_diagnosis(
-                exercise, cases, outcomes, [problem, f"seen in the case {case.label}"]
+                search, exercise, cases, outcomes, [problem, f"seen in the case {case.label}"]
             )
     return None
 
 
-def _mutation_stage(exercise, cases, outcomes):
+def _mutation_stage(exercise, cases, outcomes, search):
     for outcome in outcomes:
         if outcome.mutated:
             names = ", ".join(f"`{n}`" for n in outcome.mutated)
@@ -140,7 +155,7 @@ def _mutation_stage(exercise, cases, outcomes):
     return None
 
 
-def _value_stage(exercise, cases, outcomes):
+def _value_stage(exercise, cases, outcomes, search):
     for case, outcome in zip(cases, outcomes):
         wrong = _wrong_outputs(exercise, case, outcome.value)
         if wrong:
@@ -153,7 +168,7 @@ def _value_stage(exercise, cases, outcomes):
                 right = [n for n in names if n not in dict(wrong)]
                 lines.append("these are right: " + ", ".join(f"`{n}`" for n in right))
             lines.append(f"first seen in the case {case.label}")
-            return _with_diagnosis(exercise, cases, outcomes, lines)
+            return _with_diagnosis(search, exercise, cases, outcomes, lines)
     return None
 
 
@@ -208,11 +223,11 @@ def _wrong_outputs(exercise, case, value):
     return wrong
 
 
-def _with_diagnosis(exercise, cases, outcomes, lines):
-    """(feedback, Diagnosis or None): the likely mistake first, in every kind of report, when one can
-    be named."""
+def _with_diagnosis(search, exercise, cases, outcomes, lines):
+    """(feedback, Diagnosis or None): the likely mistake that ``search`` (``diagnose``) names first,
+    in every kind of report, when one can be named."""
     try:
-        found = diagnose(exercise, cases, outcomes)
+        found = search(exercise, cases, outcomes)
     except Exception:  # naming the mistake is a help: a failure there must not hide the verdict
         found = None
     if found is None:
@@ -220,29 +235,33 @@ def _with_diagnosis(exercise, cases, outcomes, lines):
     return [f"likely mistake: {found.message}"] + lines, found
 
 
-def check(exercise_id, fn, timeout=None):
+def check(exercise_id, fn, timeout=None, *, verdict_only=False):
     """Check the learner's ``fn`` for exercise ``exercise_id``; return a CheckResult.
 
     Never raises because of ``fn``: whatever it does, returns or raises becomes a failing result with
     a message. Raises ValueError only for an unknown ``exercise_id``, and KeyboardInterrupt for a real
-    Ctrl-C.
+    Ctrl-C. ``verdict_only=True`` (for tests that ask only whether an answer passes): the same
+    verdict, without the search for the likely mistake (``judge``); ``mistake`` is then None.
     """
     exercise = get_exercise(exercise_id)
+    unnamed = None if verdict_only else "unnamed"
     if not callable(fn):
         return _result(
             exercise,
             "failed",
             [f"expected your function {exercise.signature}, but got {a_or_an(fn)}"],
+            unnamed,
         )
     from ..allowlist import function_problem  # the grader's own rule, checked first
 
     refused = function_problem(exercise_id, fn)
     if refused:
-        return _result(exercise, "failed", [f"cannot be graded: {refused}"])
+        return _result(exercise, "failed", [f"cannot be graded: {refused}"], unnamed)
     cases = exercise.cases()
     try:
         with global_rng_kept():  # the notebook's later random draws stay where they were
-            return judge(exercise, cases, run_learner(exercise, fn, cases, timeout))
+            outcomes = run_learner(exercise, fn, cases, timeout)
+            return judge(exercise, cases, outcomes, verdict_only=verdict_only)
     except KeyboardInterrupt:
         raise
     except BaseException:  # a last resort: no answer, however odd, may stop the learner's notebook
@@ -253,4 +272,5 @@ def check(exercise_id, fn, timeout=None):
                 "the checker could not read what your function did; return plain "
                 "tensors (in a tuple, list or dict where the exercise asks for one)"
             ],
+            unnamed,
         )
