@@ -213,7 +213,7 @@ _LSTM_MISTAKES = _mistakes(
             "you apply tanh after multiplying by the output gate, tanh(o * c_next): tanh squashes the "
             "cell state alone, and o then scales what comes out of it",
             dict(
-                squash=lambda c_next: c_next,
+                act=act_at("c_next", lambda c_next: c_next),
                 returned=lambda h_next, c_next: (torch.tanh(h_next), c_next),
             ),
         ),
