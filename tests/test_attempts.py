@@ -1,8 +1,8 @@
 """Independent attempts at every exercise, run through `check` as a learner would.
 
-Four rounds, each written from the learner notebooks alone, without reading the checkers'
-diagnosis: tests/attempts/ (round 1), tests/attempts2/ (round 2), tests/attempts3/ (round 3) and
-tests/attempts4/ (round 4).
+Five rounds, each written from the learner notebooks alone, without reading the checkers'
+diagnosis: tests/attempts/ (round 1), tests/attempts2/ (round 2), tests/attempts3/ (round 3),
+tests/attempts4/ (round 4) and tests/attempts5/ (round 5).
 Every correct attempt must pass and every wrong one must fail. How often the feedback names the real
 cause of a wrong attempt is measured from the feedback text only and reported per round. Round 1's
 goal, issue 18's 90 %, is asserted. Round 2 was held out: it was first measured at 82.1 % (165 of
@@ -14,8 +14,11 @@ and its floor is the rate the fifth reached. Round 4 was held out until it was m
 keyword proxy) after the third pass and again after the fourth, and at 86.2 % by a fresh reader (156
 right, 7 partly, 0 wrong, 18 none); the fifth pass was tuned on its misses afterwards (generalised to
 classes across exercises, each with an independent wrong answer in tests/wrong_feedback.py), and its
-floor is the rate that pass reached, so it too measures reach, not generality: a later held-out
-round does that.
+floor is the rate that pass reached, so it too measures reach, not generality. Round 5 (192 wrong
+and 47 correct attempts) was held out from both the fourth and the fifth pass: it measured 90.6 %
+(174 of 192, keyword proxy) and 89.6 % by two fresh readers (172 right, 9 partly, 2 wrong, 9 none)
+after the fourth, and 92.2 % by both measures (177 of 192) after the fifth. Its floor is that
+held-out rate.
 """
 
 import contextlib
@@ -31,9 +34,15 @@ import pytest
 from rnn_course.exercises import check
 
 sys.path.insert(0, str(Path(__file__).parent))
-# The floors each round has reached (issue 18 asks 90 % of unseen mistakes). Every round has been
-# tuned on since it was measured held out.
-TARGET_RATE = {"attempts": 1.0, "attempts2": 1.0, "attempts3": 0.968, "attempts4": 1.0}
+# The floors each round has reached (issue 18 asks 90 % of unseen mistakes). Rounds 1-4 have been
+# tuned on since they were measured held out; round 5's floor is its held-out rate.
+TARGET_RATE = {
+    "attempts": 1.0,
+    "attempts2": 1.0,
+    "attempts3": 0.968,
+    "attempts4": 1.0,
+    "attempts5": 0.921,  # 177 of 192
+}
 ROUNDS = tuple(TARGET_RATE)
 _ECHOED_CODE = re.compile(r"\(in your code: `.*?`\)")
 
