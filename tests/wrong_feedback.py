@@ -1768,7 +1768,24 @@ def sample_from_the_prompts_end(model, prompt, temperature, max_len, end_index, 
     return torch.cat(drawn)
 
 
+def final_mean_over_time(output, num_directions, batch_first):
+    steps = output.transpose(0, 1) if batch_first else output  # (L, N, D*H)
+    summary = steps.mean(dim=0)  # (N, D*H): an average where one step's state belongs
+    return torch.stack(summary.chunk(num_directions, dim=-1))  # (D, N, H)
+
+
+def gru_gates_in_each_others_places(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
+    x_r, x_z, x_n = (x @ weight_ih.T + bias_ih).chunk(3, dim=1)  # (N, H) each, read right
+    h_r, h_z, h_n = (h @ weight_hh.T + bias_hh).chunk(3, dim=1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + z * h_n)  # z where r belongs ...
+    return (1 - r) * n + r * h  # ... and r where z belongs
+
+
 NAMED += [
+    ("gru_cell", gru_gates_in_each_others_places, "gate_order_zrn", "r is used where z belongs"),
+    ("final_states", final_mean_over_time, "relation_to_torch", "appear nowhere in your input"),
     ("rnn_layer", layer_reads_x_1_throughout, "x_1_at_every_step", "each step reads the first"),
     ("sample", sample_from_the_prompts_end, "prompt_read_last_only", "only the last token"),
 ]

@@ -750,12 +750,16 @@ def explain_answer(items, case, arg_names=()):
         if whole:
             return f"`{name}` equals {whole[0] if whole[0].startswith('your') else f'`{whole[0]}`'} itself"
         if in_range and got.shape == expected.shape and got.abs().max() > 1 + 1e-9:
-            return _shifted(name, expected, got, axes, names) or (  # h0 kept as a step's output
-                f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
+            return (
+                _shifted(name, expected, got, axes, names)  # h0 kept as a step's output
+                or _picked_from(name, expected, got, _named_inputs(case, arg_names))
+                or f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
                 "is not tanh (is it missing, replaced, or is something added after it?)"
             )
         if got.shape == expected.shape:
-            return _same_shape(name, expected, got, axes, names, others)
+            return _same_shape(name, expected, got, axes, names, others) or _picked_from(
+                name, expected, got, _named_inputs(case, arg_names)
+            )
         return _other_shape(name, expected, got, axes, names, others)
     return None
 
@@ -781,6 +785,20 @@ def _axis_letters(shape, symbolic, names):
     if len(axes) == len(shape):
         return axes
     return [letter(size, names) for size in shape]
+
+
+def _picked_from(name, expected, got, inputs):
+    """When every value of the answer is copied from one input and some of the learner's are not:
+    the learner computed values (a sum, a mean...) where the answer picks them."""
+    if not isinstance(got, torch.Tensor) or got.numel() == 0:
+        return None
+    for source, tensor in inputs:
+        if torch.isin(expected, tensor).all() and not torch.isin(got, tensor).all():
+            return (
+                f"`{name}` holds values that appear nowhere in {source}: the answer only picks values "
+                f"out of it, while yours are computed from them (a sum, a mean, a product?)"
+            )
+    return None
 
 
 def _named_inputs(case, arg_names):

@@ -110,19 +110,32 @@ def _lstm_cell(
     return returned(h_next, kept_c(c_next))
 
 
-def _gate_orders(gates, known):
+def _gate_orders(gates, known, sigmoids):
     """(name, message, parts) of reading the gate blocks in each order but torch's ``gates``;
-    ``known`` names the orders other frameworks use."""
+    ``known`` names the orders other frameworks use. Two ``sigmoids`` read from each other's blocks
+    give the same numbers as two gates read right and then used in each other's places: both are said."""
     orders = ("".join(p) for p in permutations(gates))
     return tuple(
         (
             "gate_order_" + order,
             f"you read the gate blocks in the order {'|'.join(order)}{known.get(order, '')}; torch "
-            f"stacks them as {'|'.join(gates)}",
+            f"stacks them as {'|'.join(gates)}{_or_swapped_uses(order, gates, sigmoids)}",
             dict(blocks=_read_in(order, gates)),
         )
         for order in orders
         if order != gates
+    )
+
+
+def _or_swapped_uses(order, gates, sigmoids):
+    """The other reading of two sigmoid gates whose blocks are swapped, or ''."""
+    moved = [gate for gate, read in zip(gates, order) if gate != read]
+    if len(moved) != 2 or not set(moved) <= set(sigmoids):
+        return ""
+    a, b = moved
+    return (
+        f". Or, with the blocks read right, {a} is used where {b} belongs and {b} where {a} "
+        "belongs: the two mistakes give the same numbers"
     )
 
 
@@ -229,7 +242,7 @@ _LSTM_MISTAKES = _mistakes(
             dict(act=act_at("f", lambda pre_f: torch.sigmoid(pre_f + 1))),
         ),
     )
-    + _gate_orders(_LSTM_GATES, _LSTM_ORDER_NAMES),
+    + _gate_orders(_LSTM_GATES, _LSTM_ORDER_NAMES, sigmoids="ifo"),
 )
 
 register(
@@ -398,7 +411,7 @@ _GRU_MISTAKES = _mistakes(
             dict(blocks=lambda pre: _interleaved(pre, _GRU_GATES)),
         ),
     )
-    + _gate_orders(_GRU_GATES, _GRU_ORDER_NAMES),
+    + _gate_orders(_GRU_GATES, _GRU_ORDER_NAMES, sigmoids="rz"),
 )
 
 register(
