@@ -447,7 +447,7 @@ register(
             (
                 "first_sequences_h0",
                 "every sequence in the batch starts from h0[0], the first sequence's initial state: here h0 is "
-                "(N, H), one row per sequence (lesson 02's cells had h0 of shape (1, N, H), where h0[0] was the "
+                "(N, H), one row per sequence (lesson 2's cells had h0 of shape (1, N, H), where h0[0] was the "
                 "whole batch); broadcasting hid the mistake",
             ),
             (

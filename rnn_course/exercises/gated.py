@@ -259,7 +259,7 @@ register(
         lesson="12_lstm",
         mistakes=_LSTM_MISTAKES,
         hints=(
-            "Each of the four gates is computed from the same two inputs, x and h, the way lesson 01's cell "
+            "Each of the four gates is computed from the same two inputs, x and h, the way lesson 1's cell "
             "computes its pre-activation. torch stacks the four gates' weights in one matrix, so one "
             "pre-activation can serve all four gates at once. What shape does it have?",
             "Cut that stacked pre-activation into four (N, H) blocks along its last axis, in torch's order "

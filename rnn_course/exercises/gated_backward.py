@@ -363,7 +363,7 @@ register(
             "gradient from h_next alone.",
             "Through each squashing function multiply by its slope, written with its own output: "
             "s(1 - s) for a sigmoid, 1 - t² for a tanh. Put the four results side by side in "
-            "torch's order i, f, g, o: that (N, 4H) tensor plays the part lesson 08's "
+            "torch's order i, f, g, o: that (N, 4H) tensor plays the part lesson 8's "
             "pre-activation gradient did, for x, h, the weights and the biases. The old c is "
             "reached through f alone.",
         ),

@@ -133,7 +133,7 @@ _LOSS_SHAPES = [
 
 
 def _target_rows(gen, lengths, length, vocab, specials):
-    """tgt (N, L) int64: each row is ordinary tokens, then <eos> at lengths[n] - 1, then <pad>."""
+    """tgt (N, L) int64: each row is ordinary tokens, then EOS at lengths[n] - 1, then PAD."""
     pad, sos, eos = specials
     ordinary = torch.tensor([k for k in range(vocab) if k not in specials])
     picks = torch.randint(len(ordinary), (len(lengths), length), generator=gen)
@@ -209,7 +209,7 @@ _LOSS_MISTAKES = (
     (
         "unshifted_inputs",
         "your decoder is fed the very token it must predict: its input at step t is the target of step "
-        "t - 1 (<sos> at the first step), i.e. the targets shifted right by one",
+        "t - 1 (SOS at the first step), i.e. the targets shifted right by one",
         _loss_variant(inputs=lambda tgt, sos_index: tgt),
     ),
     (
@@ -250,7 +250,7 @@ _LOSS_MISTAKES = (
     ),
     (
         "eos_not_scored",
-        "your loss leaves out <eos>; predicting where a sequence ends is part of the task, so <eos> is "
+        "your loss leaves out EOS; predicting where a sequence ends is part of the task, so EOS is "
         "scored like any other target (only padding is left out)",
         _loss_variant(score=_eos_left_out),
     ),
@@ -259,7 +259,7 @@ _LOSS_MISTAKES = (
         "your mask is read off the decoder's inputs, which are shifted by one; read it off the targets",
         _loss_variant(
             score=lambda logits, tgt, pad: _per_token(logits, tgt)[
-                F.pad(tgt[:, :-1] != pad, (1, 0), value=True)  # the inputs' mask: <sos> first
+                F.pad(tgt[:, :-1] != pad, (1, 0), value=True)  # the inputs' mask: SOS first
             ].mean()
         ),
     ),
@@ -304,8 +304,8 @@ _LOSS_MISTAKES = (
     ),
     (
         "sos_never_fed",
-        "your decoder never sees <sos>: it starts from the first target and so never predicts it; feed "
-        "<sos> first and score every target",
+        "your decoder never sees SOS: it starts from the first target and so never predicts it; feed "
+        "SOS first and score every target",
         _sos_never_fed,
     ),
     (
@@ -356,7 +356,7 @@ register(
 
 # (N, H, E, C, (pad, sos, eos), max_len, kind): "all end" cases stop before max_len with rows ending at
 # different steps; in "some run on" cases at least one row ends and one reaches max_len.
-# max_len and max_len + 1 (the length with <sos> kept) differ from every other size too.
+# max_len and max_len + 1 (the length with SOS kept) differ from every other size too.
 _DECODE_SHAPES = [
     (3, 4, 6, 9, (0, 1, 2), 10, "all end"),
     (4, 7, 3, 11, (10, 9, 8), 5, "some run on"),
@@ -366,7 +366,7 @@ _DECODE_SHAPES = [
 
 
 def _decode_solve(params, h, sos_index, eos_index, pad_index, max_len):
-    """torch's answer: nn.GRU fed its argmax for max_len steps, then cut after each row's <eos>."""
+    """torch's answer: nn.GRU fed its argmax for max_len steps, then cut after each row's EOS."""
     embedding, gru, out = _torch_decoder(params)
     y, state, tokens = torch.full((h.shape[0], 1), sos_index), h[None], []
     with torch.no_grad():
@@ -376,7 +376,7 @@ def _decode_solve(params, h, sos_index, eos_index, pad_index, max_len):
             tokens.append(y)
     tokens = torch.cat(tokens, dim=1)  # (N, max_len)
     is_eos = (tokens == eos_index).long()
-    after_eos = (is_eos.cumsum(dim=1) - is_eos) > 0  # strictly after the first <eos>
+    after_eos = (is_eos.cumsum(dim=1) - is_eos) > 0  # strictly after the first EOS
     tokens[after_eos] = pad_index
     ended = is_eos.any(dim=1)
     if not ended.all():
@@ -469,46 +469,46 @@ _DRAWN = tuple(
 _DECODE_MISTAKES = _DRAWN + (
     (
         "never_stops_early",
-        "your loop always runs max_len steps; stop as soon as every row has produced <eos>",
+        "your loop always runs max_len steps; stop as soon as every row has produced EOS",
         _decode_variant(stop=lambda done: False),
     ),
     (
         "neither_pads_nor_stops",
-        "your rows go on decoding after their <eos> and your loop always runs max_len steps: every "
-        "position after a row's <eos> holds pad_index, and the loop stops as soon as every row has "
-        "produced <eos>",
+        "your rows go on decoding after their EOS and your loop always runs max_len steps: every "
+        "position after a row's EOS holds pad_index, and the loop stops as soon as every row has "
+        "produced EOS",
         _decode_variant(stop=lambda done: False, finish=lambda y, done, eos, pad: y),
     ),
     (
         "no_padding_after_eos",
-        "your rows go on decoding after their <eos>; every position after a row's <eos> holds pad_index",
+        "your rows go on decoding after their EOS; every position after a row's EOS holds pad_index",
         _decode_variant(finish=lambda y, done, eos, pad: y),
     ),
     (
         "eos_after_eos",
-        "you fill the positions after a row's <eos> with <eos>; fill them with pad_index",
+        "you fill the positions after a row's EOS with EOS; fill them with pad_index",
         _decode_variant(finish=lambda y, done, eos, pad: y.masked_fill(done, eos)),
     ),
     (
         "stops_at_first_eos",
-        "you stop when the first row produces <eos>; the other rows are not done yet: stop when every "
-        "row has produced <eos> (or after max_len steps)",
+        "you stop when the first row produces EOS; the other rows are not done yet: stop when every "
+        "row has produced EOS (or after max_len steps)",
         _decode_variant(stop=torch.any),
     ),
     (
         "sos_kept",
-        "your tokens start with <sos>; <sos> is what you feed first, not a prediction: return only what "
+        "your tokens start with SOS; SOS is what you feed first, not a prediction: return only what "
         "the decoder predicted",
         _decoded(lambda tokens, sos, eos, pad: F.pad(tokens, (1, 0), value=sos)),
     ),
     (
         "eos_dropped",
-        "your rows lose their <eos>; keep it: it is a prediction, the one that says where the row ends",
+        "your rows lose their EOS; keep it: it is a prediction, the one that says where the row ends",
         _decoded(lambda tokens, sos, eos, pad: tokens.masked_fill(tokens == eos, pad)),
     ),
     (
         "sos_fed_every_step",
-        "you feed <sos> at every step; from the second step on, feed each row's previous prediction",
+        "you feed SOS at every step; from the second step on, feed each row's previous prediction",
         _decode_variant(feed=lambda y, first: first),
     ),
     (
@@ -534,7 +534,7 @@ _DECODE_MISTAKES = _DRAWN + (
 register(
     Exercise(
         id="greedy_decode",
-        title="Greedy decoding of a batch, stopping at <eos>",
+        title="Greedy decoding of a batch, stopping at EOS",
         signature="greedy_decode(step, h, sos_index, eos_index, pad_index, max_len) -> tokens",
         arg_names=("params", "h", "sos_index", "eos_index", "pad_index", "max_len"),
         output_names=("tokens",),
@@ -548,7 +548,7 @@ register(
         mistakes=tuple(Mistake(n, m, greedy_decode_adapter(fn)) for n, m, fn in _DECODE_MISTAKES),
         hints=(
             "Greedy means: at each step, take the most likely token and feed it back as the next input. "
-            "The first input of every row is <sos>.",
+            "The first input of every row is SOS.",
             "Keep a boolean vector of the rows that have finished. A finished row's later positions must "
             "not hold what its decoder still predicts.",
             "The loop ends in one of two ways: every row has finished, or max_len tokens have been made. "

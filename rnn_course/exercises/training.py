@@ -291,7 +291,7 @@ register(
             Mistake(
                 "classes_last",
                 "you pass the (L, N, C) scores straight to F.cross_entropy, which reads the classes from "
-                "axis 1: there it finds N, not C (lesson 07's pitfall). Put the classes on axis 1, or merge "
+                "axis 1: there it finds N, not C (lesson 7's pitfall). Put the classes on axis 1, or merge "
                 "the positions into one batch axis",
                 _loss_classes_last,
             ),
