@@ -214,6 +214,15 @@ def test_a_size_with_two_readings_gets_no_letter():
     assert letter(12, doubled) == "12" and shape_in_letters((12, 3, 5), doubled) is None
 
 
+def test_cross_entropys_axis_0_is_labelled_only_as_a_count_of_positions():
+    """Axis 0 of cross_entropy's inputs counts positions: a count of real (packed) positions that
+    happens to equal V is not labelled V, while N*L keeps its letters."""
+    case = Case((), None, "N=3, L=5, V=7", ("(N, L, V)",))
+    detail = "ValueError: Expected input batch_size (15) to match target batch_size (7)."
+    message = explain_error(detail, case)
+    assert "axis 0 (N*L=15)" in message and "axis 0 (7)" in message, message
+
+
 def _run_decided_axes(case):
     """(position, expected size) of each axis of each output whose length the run decides (T)."""
     from rnn_course.exercises.diagnose import expected_items

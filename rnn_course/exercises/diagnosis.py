@@ -318,8 +318,23 @@ def _unpacked(m, names):
     )
 
 
+_POSITION_AXES = {"N", "L", "S", "T", "1"}  # what cross_entropy's axis 0 counts: positions
+
+
+def _positions_only(names):
+    """``names`` with only the sizes that count positions (N, L, N*L...): a count of real positions
+    (sum(lengths), packed) may equal V or H by chance, and is not V or H."""
+    kept = {}
+    for value, found in names.items():
+        positions = [n for n in found if set(re.findall(r"[A-Za-z_]+|\d+", n)) <= _POSITION_AXES]
+        if positions:
+            kept[value] = positions
+    return kept
+
+
 def _batch_sizes(m, names):
     a, b = int(m["a"]), int(m["b"])
+    names = _positions_only(names)
     return (
         f"F.cross_entropy pairs the scores' axis 0 ({name_size(a, names)}) with the targets' axis 0 "
         f"({name_size(b, names)}): the targets must be laid out like the scores without their class "
