@@ -94,9 +94,10 @@ class Exercise:
     exercise): (solve_with, sites), where solve_with(act) is torch's answer through autograd with every
     nonlinearity computed as act(site, function, a), and sites maps each site ("g", "c_next") to its
     function ("tanh" or "sigmoid"); the diagnosis swaps in nonlinearities whose slope is written wrong.
-    ``gates`` (optional, for a gated cell or layer): (solve_with, sites) from ``gate_sites``, where
-    solve_with(act) is torch's answer with every use of a gate computed as act(site, function, a); the
-    diagnosis swaps in a gate's complement, the gate left out, or the other squashing function.
+    ``gates`` (optional, for a gated cell or layer): (solve_with, sites). solve_with(act) is
+    ``gated.py``'s cell with every use of a gate computed as act(site, function, a), torch's answer
+    under ``gate_sites.torch_act``; sites is one of ``gate_sites``'s tables. The diagnosis swaps in a
+    gate's complement, the gate left out, or the other squashing function.
     """
 
     id: str
