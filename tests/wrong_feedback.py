@@ -1783,7 +1783,39 @@ def gru_gates_in_each_others_places(x, h, weight_ih, weight_hh, bias_ih, bias_hh
     return (1 - r) * n + r * h  # ... and r where z belongs
 
 
+def seq2seq_step_losses_added(step, h, tgt, sos_index, pad_index):
+    y, total = torch.full_like(tgt[:, 0], sos_index), 0.0
+    for t in range(tgt.shape[1]):
+        logits, h = step(y, h)  # (N, C)
+        real = tgt[:, t] != pad_index  # (N,)
+        if real.any():
+            total = total + F.cross_entropy(logits[real], tgt[real, t])  # this step's mean
+        y = tgt[:, t]
+    return total
+
+
+def lstm_layer_squashed_cell(x, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c, outputs = h0, c0, []
+    for x_t in x:
+        i, f, g, o = (x_t @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh).chunk(4, dim=1)
+        c = torch.tanh(torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g))  # squashed here ...
+        h = torch.sigmoid(o) * torch.tanh(c)  # ... and again here
+        outputs.append(h)
+    return torch.stack(outputs), (h, c)
+
+
+def attention_mask_as_bias(query, keys, values, mask=None):
+    scores = torch.einsum("nle,nse->nls", query, keys) / query.shape[-1] ** 0.5  # (N, L, S)
+    if mask is not None:
+        scores = scores + mask.unsqueeze(1).to(scores.dtype)  # 1.0 for real keys, 0.0 for padding
+    weights = torch.softmax(scores, dim=2)
+    return weights @ values, weights
+
+
 NAMED += [
+    ("seq2seq_loss", seq2seq_step_losses_added, "sum_of_step_means", "add up the mean loss"),
+    ("lstm_layer", lstm_layer_squashed_cell, "cell_c_squashed_then_read", "tanh of it again"),
+    ("attention", attention_mask_as_bias, "mask_added_as_numbers", "add the bool mask"),
     ("gru_cell", gru_gates_in_each_others_places, "gate_order_zrn", "r is used where z belongs"),
     ("final_states", final_mean_over_time, "relation_to_torch", "appear nowhere in your input"),
     ("rnn_layer", layer_reads_x_1_throughout, "x_1_at_every_step", "each step reads the first"),

@@ -180,6 +180,13 @@ _LSTM_MISTAKES = _mistakes(
             dict(kept_c=torch.tanh),
         ),
         (
+            "c_squashed_then_read",
+            "you store tanh(f * c + i * g) as c_next and then take tanh of it again for h_next: the cell "
+            "state is f * c + i * g itself, unsquashed (that is what lets it carry a value for long); "
+            "tanh is applied once, on the way to h_next",
+            dict(kept_c=torch.tanh, read_c=lambda c, c_next: torch.tanh(c_next)),
+        ),
+        (
             "interleaved",
             "your i, f, g and o blocks are interleaved unit by unit; torch stacks the gates in four "
             "contiguous blocks of H rows: slice with chunk(4, dim=1) or [k*H:(k+1)*H]",

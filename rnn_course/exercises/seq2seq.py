@@ -181,6 +181,13 @@ def _mean_of_step_means(logits, tgt, pad_index):
     return per_step.mean()
 
 
+def _sum_of_step_means(logits, tgt, pad_index):
+    """Each step's mean over its real tokens, added up over the steps."""
+    real = tgt != pad_index  # (N, L)
+    steps = real.any(0)  # the steps with at least one real token
+    return ((_per_token(logits, tgt) * real).sum(0)[steps] / real.sum(0)[steps]).sum()
+
+
 def _free_running(step, h, inputs):
     """Logits (N, L, C) with the decoder fed its own argmax after the first input."""
     y, logits = inputs[:, 0], []
@@ -279,6 +286,13 @@ _LOSS_MISTAKES = (
         "tokens (late in the sequences) weighs as much as a full one; the loss is one mean over all "
         "the real target tokens",
         _loss_variant(score=_mean_of_step_means),
+    ),
+    (
+        "sum_of_step_means",
+        "you add up the mean loss of every time step, so the loss grows with the length of the "
+        "targets and a step with few real tokens weighs as much as a full one; the loss is one mean "
+        "over all the real target tokens",
+        _loss_variant(score=_sum_of_step_means),
     ),
     (
         "divided_by_batch",
@@ -692,6 +706,19 @@ _ATTENTION_MISTAKES = (
         "weighted_keys",
         "your context is a weighted sum of the keys; it is a weighted sum of the values",
         _attention_variant(mixed=lambda keys, values: keys),
+    ),
+    (
+        "mask_added_as_numbers",
+        "you add the bool mask to the scores, which adds 1 to every real key's score and leaves the "
+        "padded ones in the softmax; a padded key must have its score set to -inf before the softmax "
+        "(torch.where or masked_fill), not shifted",
+        _attention_variant(
+            weigh=lambda scores, mask: (
+                (
+                    scores if mask is None else scores + mask[:, None, :]  # (N, L, S) + (N, 1, S)
+                ).softmax(dim=-1)
+            )
+        ),
     ),
     (
         "masks_the_values",
