@@ -760,20 +760,21 @@ def explain_answer(items, case, arg_names=()):
             continue
         symbolic = {n: s for n, _, _, s in items}.get(name, "")
         axes = _axis_letters(expected.shape, symbolic, names)
-        others = [(n, e) for n, e, _ in outputs if n != name] + _named_inputs(case, arg_names)
+        inputs = _named_inputs(case, arg_names)
+        others = [(n, e) for n, e, _ in outputs if n != name] + inputs
         whole = [other for other, tensor in others if _close(got, tensor)]
         if whole:
             return f"`{name}` equals {whole[0] if whole[0].startswith('your') else f'`{whole[0]}`'} itself"
         if in_range and got.shape == expected.shape and got.abs().max() > 1 + 1e-9:
             return (
                 _shifted(name, expected, got, axes, names)  # h0 kept as a step's output
-                or _picked_from(name, expected, got, _named_inputs(case, arg_names))
+                or _picked_from(name, expected, got, inputs)
                 or f"`{name}` has values outside (-1, 1), which tanh never gives: the last operation of each step "
                 "is not tanh (is it missing, replaced, or is something added after it?)"
             )
         if got.shape == expected.shape:
             return _same_shape(name, expected, got, axes, names, others) or _picked_from(
-                name, expected, got, _named_inputs(case, arg_names)
+                name, expected, got, inputs
             )
         return _other_shape(name, expected, got, axes, names, others)
     return None

@@ -174,18 +174,11 @@ def _per_token(logits, tgt):
     return F.cross_entropy(logits.transpose(1, 2), tgt, reduction="none")
 
 
-def _mean_of_step_means(logits, tgt, pad_index):
+def _step_means(logits, tgt, pad_index):
+    """Each step's mean loss over its real tokens, (steps,): only the steps with a real token."""
     real = tgt != pad_index  # (N, L)
     steps = real.any(0)  # the steps with at least one real token
-    per_step = (_per_token(logits, tgt) * real).sum(0)[steps] / real.sum(0)[steps]  # (steps,)
-    return per_step.mean()
-
-
-def _sum_of_step_means(logits, tgt, pad_index):
-    """Each step's mean over its real tokens, added up over the steps."""
-    real = tgt != pad_index  # (N, L)
-    steps = real.any(0)  # the steps with at least one real token
-    return ((_per_token(logits, tgt) * real).sum(0)[steps] / real.sum(0)[steps]).sum()
+    return (_per_token(logits, tgt) * real).sum(0)[steps] / real.sum(0)[steps]  # (steps,)
 
 
 def _free_running(step, h, inputs):
@@ -285,14 +278,14 @@ _LOSS_MISTAKES = (
         "you average the loss within each time step and then over the steps, so a step with few real "
         "tokens (late in the sequences) weighs as much as a full one; the loss is one mean over all "
         "the real target tokens",
-        _loss_variant(score=_mean_of_step_means),
+        _loss_variant(score=lambda logits, tgt, pad: _step_means(logits, tgt, pad).mean()),
     ),
     (
         "sum_of_step_means",
         "you add up the mean loss of every time step, so the loss grows with the length of the "
         "targets and a step with few real tokens weighs as much as a full one; the loss is one mean "
         "over all the real target tokens",
-        _loss_variant(score=_sum_of_step_means),
+        _loss_variant(score=lambda logits, tgt, pad: _step_means(logits, tgt, pad).sum()),
     ),
     (
         "divided_by_batch",
