@@ -54,6 +54,14 @@ class _DropLearnerNoise(ast.NodeTransformer):
     def visit_Assign(self, node):
         return None if self.NOISE.match(ast.unparse(node.value)) else node
 
+    def generic_visit(self, node):
+        """A loop, ``if`` or ``with`` whose body was all noise keeps a ``pass``: an empty body is not
+        Python, and the probe and the pasted function would fail to compile."""
+        node = super().generic_visit(node)
+        if not isinstance(node, ast.Module) and getattr(node, "body", None) == []:
+            node.body = [ast.Pass()]
+        return node
+
 
 def _assigned(statements):
     names = []
@@ -345,6 +353,10 @@ def test_the_paste_test_catches_a_demonstration_that_computes_the_exercise():
 
     namespace = {"torch": torch, "nn": nn}
     body = pasted_bodies(demo, arguments)
+    assert _leaks(namespace, "rnn_cell", "rnn_cell", arguments, body)
+    printed = demo + "for row in h_next:\n    print(row)\n"  # a loop left empty once prints go
+    body = pasted_bodies(printed, arguments)
+    assert "h_next" in _probe(namespace, arguments, body, get_exercise("rnn_cell").cases()[0].args)
     assert _leaks(namespace, "rnn_cell", "rnn_cell", arguments, body)
     black_box = "cell = nn.RNNCell(3, 4)\nh_next = cell(x, h)\n"
     body = pasted_bodies(black_box, arguments)
