@@ -49,6 +49,14 @@ KERNEL_STATUS_JS = f"""() => {{
     const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
     return kernel ? kernel.status : 'none';
 }}"""
+WATCH_KERNEL_JS = f"""() => {{
+    const w = {NOTEBOOK_JS};
+    window.kernelStatuses = [];
+    w.sessionContext.statusChanged.connect((_, status) => window.kernelStatuses.push(status));
+    return w.sessionContext.session.kernel.id;
+}}"""
+KERNEL_AFTER_JS = f"""() => ({{id: {NOTEBOOK_JS}.sessionContext.session.kernel.id,
+    statuses: window.kernelStatuses}})"""
 RUNNING_CELLS_JS = f"""() => {NOTEBOOK_JS}.content.widgets
     .filter(c => c.model.type === 'code' && (c.model.executionState === 'running'
         || (c.promptNode && c.promptNode.textContent.includes('*')))).length"""
@@ -225,7 +233,8 @@ def lab_app(browser, lab):
 def notebook_page(lab_app):
     """Opens a notebook in the shared JupyterLab page, alone, and closes it after the test."""
 
-    def open_notebook(relative_path):
+    def open_notebook(relative_path, hold=KERNEL_IDLE_HOLD_S):
+        """``hold``: seconds the kernel must stay idle before the test goes on."""
         page = lab_app.page_with_nothing_open()
         page.evaluate(OPEN_JS, relative_path)
         page.wait_for_function(
@@ -233,7 +242,7 @@ def notebook_page(lab_app):
                 return w && w.context && w.context.path === path && w.context.isReady; }}""",
             arg=relative_path,
         )
-        _wait_for_idle_kernel(page, relative_path)
+        _wait_for_idle_kernel(page, relative_path, hold)
         return page
 
     yield open_notebook
@@ -241,8 +250,8 @@ def notebook_page(lab_app):
         lab_app.close_notebook()
 
 
-def _wait_for_idle_kernel(page, name, timeout=120.0):
-    """Wait until the kernel has been idle for KERNEL_IDLE_HOLD_S without a break."""
+def _wait_for_idle_kernel(page, name, hold, timeout=120.0):
+    """Wait until the kernel has been idle for ``hold`` seconds without a break."""
     deadline = time.monotonic() + timeout
     idle_since = None
     while time.monotonic() < deadline:
@@ -254,7 +263,7 @@ def _wait_for_idle_kernel(page, name, timeout=120.0):
             PageProblems(page, name).check()
         if page.evaluate(KERNEL_STATUS_JS) == "idle":
             idle_since = idle_since or time.monotonic()
-            if time.monotonic() - idle_since >= KERNEL_IDLE_HOLD_S:
+            if time.monotonic() - idle_since >= hold:
                 return
         else:
             idle_since = None
@@ -342,8 +351,13 @@ def answer_key_test(first, last):
 
 def check_answer_key(notebook_page, name):
     """Open an answer key, check that opening did not modify it, and check what its stored outputs
-    show. Not Run All: nbval's strict run has just checked that running it gives those outputs."""
-    page = notebook_page(f"solutions/{name}")
+    show. Not Run All: nbval's strict run has just checked that running it gives those outputs.
+
+    Nothing runs in its kernel, so the test does not wait for the kernel to stay idle before it
+    looks (3 s a key): it watches the kernel instead, from the moment it is first idle to the end,
+    and fails if it changed, restarted or died, or if a dialog opened."""
+    page = notebook_page(f"solutions/{name}", hold=0)
+    kernel = page.evaluate(WATCH_KERNEL_JS)
     problems = PageProblems(page, f"lab-{name}")
     dirty = page.evaluate(DIRTY_JS)
     if dirty["model"] or dirty["tab"]:
@@ -353,7 +367,21 @@ def check_answer_key(notebook_page, name):
     cells = page.evaluate(CELLS_JS)
     for problem in _output_problems(cells) + _page_problems(page):
         problems.add(problem)
+    dialog = page.query_selector(".jp-Dialog")
+    if dialog:
+        problems.add(f"a dialog opened: {dialog.inner_text()[:200]!r}")
+    if kernel_changed(page, kernel):
+        problems.add(kernel_changed(page, kernel))
     problems.check()
+
+
+def kernel_changed(page, kernel):
+    """What happened to the kernel ``WATCH_KERNEL_JS`` started watching (its id is ``kernel``) if it
+    was replaced, restarted or died since; None if it only went busy and idle."""
+    after = page.evaluate(KERNEL_AFTER_JS)
+    if after["id"] != kernel or set(after["statuses"]) - {"idle", "busy"}:
+        return f"the kernel did not stay up while the notebook was open: {after}"
+    return None
 
 
 # --- a learner answering an exercise ------------------------------------------------------------
