@@ -3,11 +3,14 @@
 Used by the paste test (``test_exercise_leaks.py``: the namespace a learner has at each exercise)
 and the size-collision test (``test_question_sizes.py``: every prediction's set-up). One run per
 lesson per pytest process, shared by both. The run stops after the last cell that either test reads
-(an exercise's check, a ``check_shapes`` or a ``check_prediction``): later cells cannot change what
-is recorded, and some of them train (lessons 09, 13). ``test_learner_notebooks.py`` runs every cell
-of every learner notebook in a kernel.
+(an exercise's check, a ``check_shapes``, or a ``check_prediction`` whose answer is not a letter):
+later cells cannot change what is recorded, and some of them train (lessons 09, 13, 15, 16). A
+multiple-choice answer is a letter, which neither test reads, so a cell that only asks one does not
+keep the run going. ``test_learner_notebooks.py`` runs every cell of every learner notebook in a
+kernel.
 """
 
+import ast
 import contextlib
 import functools
 import io
@@ -97,16 +100,37 @@ def _torch_state_kept():
 
 
 def last_recorded_cell(notebook):
-    """The index of the last code cell that calls ``check``, ``check_shapes`` or ``check_prediction``
-    (-1 if none): the cells after it cannot change what a ``LessonRun`` records."""
+    """The index of the last code cell whose record either test reads (-1 if none): one that calls
+    ``check`` or ``check_shapes``, or ``check_prediction`` for a question that is not multiple
+    choice. The cells after it cannot change what a ``LessonRun`` records and the tests read."""
     return max(
         (
             i
             for i, cell in enumerate(notebook.cells)
-            if cell.cell_type == "code" and RECORDED.search(cell.source)
+            if cell.cell_type == "code" and RECORDED.search(cell.source) and not _letters_only(cell)
         ),
         default=-1,
     )
+
+
+def _letters_only(cell):
+    """Whether the cell's only recorded calls are ``check_prediction`` of multiple-choice questions
+    (found by the question ids the cell names, as ``test_question_sizes.asked_questions`` does)."""
+    from rnn_course import predict
+
+    if {match.group(1) for match in RECORDED.finditer(cell.source)} != {"check_prediction"}:
+        return False
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return False
+    asked = [
+        predict.question(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    asked = [entry for entry in asked if entry is not None]
+    return bool(asked) and all(entry.options for entry in asked)
 
 
 @functools.lru_cache(maxsize=None)

@@ -107,9 +107,10 @@ def test_slides_load_offline_and_a_prediction_pauses_before_its_answer(shared, s
         problems.add("the first slide is not the one shown")
     pause = page.evaluate(FIRST_PAUSE_JS)
     if pause >= 0:
-        page.goto(f"{served}{lesson}.slides.html#{pause + 1}", wait_until="load")
-        page.reload(wait_until="load")
-        page.evaluate(MATHJAX_DONE_JS)
+        # Go there as a presenter does, with the right arrow: the slides before it have no pause, so
+        # one press each. (One load of the deck, not a second one at #pause.)
+        for _ in range(pause):
+            page.keyboard.press("ArrowRight")
         state = page.evaluate(PRESENT_JS)
         if state["index"] != pause or any(state["fragments"]):
             problems.add(f"slide {pause + 1} shows its answer before the pause: {state}")

@@ -187,3 +187,21 @@ def test_running_a_lesson_leaves_torch_as_it_was(tmp_path):
     tiny = torch.tensor(1e-40, dtype=torch.float32)
     assert (tiny * 1.0).item() != 0.0
     assert torch.get_default_dtype() == torch.float32 and torch.is_grad_enabled()
+
+
+def test_the_run_stops_after_the_last_answer_that_is_not_a_letter(tmp_path):
+    """A multiple-choice answer is a letter, which no test reads: the run does not go on for it
+    (lessons 15 and 16 train before their last letter question), but a letter question before a
+    number question still runs."""
+    import nbformat
+
+    asks = "from rnn_course.predict import check_prediction\n"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(asks + "check_prediction('14.default_init', 'd', 'd')"),
+        nbformat.v4.new_code_cell(asks + "check_prediction('14.chance', 0.25, 0.25)"),
+        nbformat.v4.new_code_cell(asks + "check_prediction('14.which_learn', 'c', 'c')"),
+    ]
+    path = tmp_path / "14_letters.ipynb"
+    nbformat.write(notebook, str(path))
+    assert run_lesson(path).predictions == [("14.default_init", "d"), ("14.chance", 0.25)]
