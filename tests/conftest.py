@@ -33,16 +33,18 @@ LONG_FIRST = [
     "tests/test_learner_notebooks.py",
     "tests/test_exercise_leaks.py",
     "tests/test_question_sizes.py",
+    "tests/test_exercise_contract.py",
+    "tests/test_attempts.py",
+    "tests/test_browser_lab_lessons_06_16.py",
+    "tests/test_browser_lab_lessons_00_05.py",
     "tests/test_browser_instructor.py",
     "tests/test_instructor_nbgrader.py",
-    "tests/test_browser_lab_lessons_06_16.py",
-    "tests/test_exercise_contract.py",
-    "tests/test_browser_lab_lessons_00_05.py",
     # the answer keys that take longest under nbval (the other keys, short, fill in at the end)
-    "notebooks/solutions/14_when_gating_helps.ipynb",
-    "notebooks/solutions/11_real_task.ipynb",
-    "notebooks/solutions/15_encoder_decoder.ipynb",
     "notebooks/solutions/16_attention.ipynb",
+    "notebooks/solutions/14_when_gating_helps.ipynb",
+    "tests/test_grading_isolation.py",
+    "notebooks/solutions/15_encoder_decoder.ipynb",
+    "notebooks/solutions/11_real_task.ipynb",
 ]
 
 
