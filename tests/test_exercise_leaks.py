@@ -17,6 +17,7 @@ compute what the exercise asks for.
 import ast
 import contextlib
 import copy
+import functools
 import io
 import itertools
 import re
@@ -249,6 +250,21 @@ def _hint_code(exercise_id):
     return spans
 
 
+@functools.cache
+def _answers_differ(exercise_id):
+    """Whether two of the exercise's cases expect different answers, so that a function that never
+    reads its arguments (and so answers every case alike) cannot pass."""
+    expected = [case.expected for case in get_exercise(exercise_id).cases()]
+    return any(not _close(a, b) for a, b in itertools.combinations(expected, 2))
+
+
+def _could_pass(body, arguments, exercise_id):
+    """False for a pasted body that reads none of the function's arguments when the cases expect
+    different answers: it cannot pass, and running it (lesson 15's training cell) costs seconds."""
+    reads = set().union(*(_names(statement, ast.Load) for statement in body))
+    return bool(reads & set(arguments)) or not _answers_differ(exercise_id)
+
+
 def paste_report(key):
     """Every (exercise, where, pasted function) of a lesson that passes its checker."""
     learner = release.learner_path(key)
@@ -258,7 +274,7 @@ def paste_report(key):
         arguments = _function_arguments(notebook.cells[index].source, name)
         for above, earlier in enumerate(notebook.cells[:index]):
             body = pasted_bodies(earlier.source, arguments) if earlier.cell_type == "code" else None
-            if body:
+            if body and _could_pass(body, arguments, exercise_id):
                 leaks += [
                     (exercise_id, f"cell {above}", text)
                     for text in _leaks(namespace, exercise_id, name, arguments, body)
@@ -358,6 +374,9 @@ def test_the_paste_test_catches_a_demonstration_that_computes_the_exercise():
     body = pasted_bodies(printed, arguments)
     assert "h_next" in _probe(namespace, arguments, body, get_exercise("rnn_cell").cases()[0].args)
     assert _leaks(namespace, "rnn_cell", "rnn_cell", arguments, body)
+    assert _could_pass(body, arguments, "rnn_cell")
+    ignores = pasted_bodies("w = torch.randn(4, 3)\nh_next = torch.tanh(w.sum(0))\n", arguments)
+    assert _answers_differ("rnn_cell") and not _could_pass(ignores, arguments, "rnn_cell")
     black_box = "cell = nn.RNNCell(3, 4)\nh_next = cell(x, h)\n"
     body = pasted_bodies(black_box, arguments)
     assert not _leaks(namespace, "rnn_cell", "rnn_cell", arguments, body)
