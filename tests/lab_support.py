@@ -370,8 +370,9 @@ def check_answer_key(notebook_page, name):
     dialog = page.query_selector(".jp-Dialog")
     if dialog:
         problems.add(f"a dialog opened: {dialog.inner_text()[:200]!r}")
-    if kernel_changed(page, kernel):
-        problems.add(kernel_changed(page, kernel))
+    changed = kernel_changed(page, kernel)
+    if changed:
+        problems.add(changed)
     problems.check()
 
 
