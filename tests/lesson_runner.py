@@ -113,23 +113,29 @@ def last_recorded_cell(notebook):
     )
 
 
-def _letters_only(cell):
-    """Whether the cell's only recorded calls are ``check_prediction`` of multiple-choice questions
-    (found by the question ids the cell names, as ``test_question_sizes.asked_questions`` does)."""
+def questions_named(source):
+    """{question id: Question} for every registered question id the code ``source`` names as a
+    string (raises SyntaxError for code that is not Python)."""
     from rnn_course import predict
 
+    named = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            entry = predict.question(node.value)
+            if entry is not None:
+                named[node.value] = entry
+    return named
+
+
+def _letters_only(cell):
+    """Whether the cell's only recorded calls are ``check_prediction`` of multiple-choice questions
+    (by the question ids it names, ``questions_named``)."""
     if {match.group(1) for match in RECORDED.finditer(cell.source)} != {"check_prediction"}:
         return False
     try:
-        tree = ast.parse(cell.source)
+        asked = questions_named(cell.source).values()
     except SyntaxError:
         return False
-    asked = [
-        predict.question(node.value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    ]
-    asked = [entry for entry in asked if entry is not None]
     return bool(asked) and all(entry.options for entry in asked)
 
 

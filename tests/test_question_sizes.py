@@ -11,7 +11,6 @@ which the question registry says without running it (``asks_for_a_shape``); such
 run here (lesson 14 trains for a minute). Any other question kind makes the lesson run.
 """
 
-import ast
 import importlib
 import numbers
 import sys
@@ -22,7 +21,7 @@ import pytest
 from rnn_course import predict, release
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lesson_runner import run_lesson  # noqa: E402  (tests/ is not a package)
+from lesson_runner import questions_named, run_lesson  # noqa: E402  (tests/ is not a package)
 
 KEYS = release.answer_keys(release.default_notebooks_dir())
 
@@ -97,11 +96,7 @@ def asked_questions(key):
     asked = dict(module.QUESTIONS)
     for cell in release.read_notebook(release.learner_path(key)).cells:
         if cell.cell_type == "code":
-            for node in ast.walk(ast.parse(cell.source)):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    entry = predict.question(node.value)
-                    if entry is not None:
-                        asked[node.value] = entry
+            asked.update(questions_named(cell.source))
     return asked
 
 
