@@ -19,6 +19,14 @@ from rnn_course.files import write_atomic
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CELL_TIMEOUT = 600  # seconds per cell, as `rnn-course site`
+# The learner notebooks that take longest to run, longest first (--durations in a fresh-clone
+# .ci/run, benchmarks/README.md). test_learner_notebooks.py takes them first; the website's test
+# takes the others, shortest first, so the two meet at short lessons and neither waits long for
+# the lesson the other is running.
+SLOWEST = ["14_when_gating_helps", "16_attention", "15_encoder_decoder", "11_real_task"]
+LEARNER_NOTEBOOKS = [f"{stem}.ipynb" for stem in SLOWEST] + sorted(
+    p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if p.stem not in SLOWEST
+)
 
 
 def executed_dir(tmp_path_factory):
@@ -51,16 +59,17 @@ def executed_learner(name, tmp_path_factory, wait=True):
     return done
 
 
-def all_executed_learners(names, tmp_path_factory):
-    """``executed_learner`` for every name; returns the folder that holds them all.
+def all_executed_learners(tmp_path_factory):
+    """``executed_learner`` for every learner notebook; returns the folder that holds them all.
 
-    The names are taken last first, skipping any that another worker is running right now (those are
-    waited for at the end): ``test_learner_notebooks.py`` takes them first to last, so when both run
-    at once they meet in the middle instead of one worker idling behind the other.
+    The names are taken from the end of ``LEARNER_NOTEBOOKS``, skipping any that another worker is
+    running right now (those are waited for at the end): ``test_learner_notebooks.py`` takes them
+    from the start, so when both run at once they meet in the middle instead of one worker idling
+    behind the other.
     """
     busy = [
         name
-        for name in reversed(names)
+        for name in reversed(LEARNER_NOTEBOOKS)
         if executed_learner(name, tmp_path_factory, wait=False) is None
     ]
     for name in busy:

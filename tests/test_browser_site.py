@@ -59,9 +59,7 @@ def site(tmp_path_factory):
         out = Path(os.environ["RNN_COURSE_SITE"])
     else:
         out = tmp_path_factory.mktemp("site")
-        executed = all_executed_learners(
-            [f"{lesson}.ipynb" for lesson in LESSONS], tmp_path_factory
-        )
+        executed = all_executed_learners(tmp_path_factory)
         build_site(out, ROOT / "notebooks", with_solutions=True, executed=executed)
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(out))

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.skipif(
     reason="RNN_COURSE_FRESH_KERNELS is set, so this run's kernels are not forked",
 )
 
+LOADED = "import sys\nprint('torch' in sys.modules)"  # before the notebook imports it
 # What a notebook sees of its process, printed one fact per line.
 PROBE = """\
 import os, sys
@@ -51,30 +52,21 @@ def fresh(monkeypatch):
 
 
 def test_a_forked_kernel_has_torch_loaded_and_a_fresh_namespace(tmp_path):
-    nb = run(
-        "import sys\nprint('torch' in sys.modules)",
-        "print('torch' in dir())",
-        folder=tmp_path,
-    )
+    nb = run(LOADED, "print('torch' in dir())", folder=tmp_path)
     assert printed(nb.cells[0]) == "True\n", "this kernel was not forked from the zygote"
     assert printed(nb.cells[1]) == "False\n"
 
 
-def test_an_ordinary_kernel_starts_without_torch(tmp_path, monkeypatch):
-    fresh(monkeypatch)
-    nb = run("import sys\nprint('torch' in sys.modules)", folder=tmp_path)
-    assert printed(nb.cells[0]) == "False\n"
-
-
 def test_a_forked_kernel_sees_what_a_fresh_one_sees(tmp_path, monkeypatch):
-    forked = run(PROBE, FIGURE, folder=tmp_path)
+    forked = run(LOADED, PROBE, FIGURE, folder=tmp_path)
     fresh(monkeypatch)
-    ordinary = run(PROBE, FIGURE, folder=tmp_path)
-    assert printed(forked.cells[0]) == printed(ordinary.cells[0])
-    assert f"folder {tmp_path}\n" in printed(forked.cells[0])
-    assert "streams True" in printed(forked.cells[0])
+    ordinary = run(LOADED, PROBE, FIGURE, folder=tmp_path)
+    assert (printed(forked.cells[0]), printed(ordinary.cells[0])) == ("True\n", "False\n")
+    assert printed(forked.cells[1]) == printed(ordinary.cells[1])
+    assert f"folder {tmp_path}\n" in printed(forked.cells[1])
+    assert "streams True" in printed(forked.cells[1])
     figures = [
-        [sorted(o.get("data", {})) for o in nb.cells[1].outputs] for nb in (forked, ordinary)
+        [sorted(o.get("data", {})) for o in nb.cells[2].outputs] for nb in (forked, ordinary)
     ]
     assert figures[0] == figures[1] == [["image/png", "text/plain"]]
 

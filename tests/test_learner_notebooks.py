@@ -10,9 +10,7 @@ browser test (``executed_notebooks.py``).
 
 import nbformat
 import pytest
-from executed_notebooks import NOTEBOOKS, executed_learner
-
-LEARNER_NOTEBOOKS = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+from executed_notebooks import LEARNER_NOTEBOOKS, executed_learner
 
 
 def _text(cell):
