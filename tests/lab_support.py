@@ -255,12 +255,11 @@ def _wait_for_idle_kernel(page, name, hold, timeout=120.0):
     deadline = time.monotonic() + timeout
     idle_since = None
     while time.monotonic() < deadline:
-        dialog = page.query_selector(".jp-Dialog")
+        dialog = open_dialog(page)
         if dialog:
-            PageProblems(page, name).add(
-                f"a dialog opened instead of the kernel starting: {dialog.inner_text()[:200]!r}"
-            )
-            PageProblems(page, name).check()
+            problems = PageProblems(page, name)
+            problems.add(f"a dialog opened instead of the kernel starting: {dialog}")
+            problems.check()
         if page.evaluate(KERNEL_STATUS_JS) == "idle":
             idle_since = idle_since or time.monotonic()
             if time.monotonic() - idle_since >= hold:
@@ -367,13 +366,19 @@ def check_answer_key(notebook_page, name):
     cells = page.evaluate(CELLS_JS)
     for problem in _output_problems(cells) + _page_problems(page):
         problems.add(problem)
-    dialog = page.query_selector(".jp-Dialog")
+    dialog = open_dialog(page)
     if dialog:
-        problems.add(f"a dialog opened: {dialog.inner_text()[:200]!r}")
+        problems.add(f"a dialog opened: {dialog}")
     changed = kernel_changed(page, kernel)
     if changed:
         problems.add(changed)
     problems.check()
+
+
+def open_dialog(page):
+    """The first 200 characters of the JupyterLab dialog open on ``page``, quoted; None if none is."""
+    dialog = page.query_selector(".jp-Dialog")
+    return repr(dialog.inner_text()[:200]) if dialog else None
 
 
 def kernel_changed(page, kernel):
