@@ -13,6 +13,7 @@ shares with a fresh one). ``RNN_COURSE_FRESH_KERNELS=1`` keeps ordinary kernels.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,4 @@ def pytest_unconfigure(config):
         _zygote["process"].wait()
     if "folder" in _zygote:
         os.environ.pop(ZYGOTE_SOCKET, None)
-        for name in os.listdir(_zygote["folder"]):
-            os.unlink(os.path.join(_zygote["folder"], name))
-        os.rmdir(_zygote["folder"])
+        shutil.rmtree(_zygote["folder"])
