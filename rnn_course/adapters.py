@@ -89,7 +89,7 @@ def sample_adapter(fn):
 
     The wrapped function takes (config, state, prompt, temperature, max_len, end_index, seed): it
     builds the model (in eval mode) and ``torch.Generator().manual_seed(seed)``, and returns the
-    tokens as a 1-D int64 tensor. While ``fn`` runs, torch's global random generator is seeded from
+    tokens as a 1-D int64 tensor. While ``fn`` runs, torch's global CPU generator is seeded from
     ``seed`` as well (and put back afterwards), so that a function that forgets the generator draws
     the same wrong tokens every time, and the checker can recognise that mistake.
     """
@@ -97,8 +97,10 @@ def sample_adapter(fn):
     def run(config, state, prompt, temperature, max_len, end_index, seed):
         model = build_char_model(config, state).eval()
         generator = torch.Generator().manual_seed(seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed + 1)
+        with torch.random.fork_rng(devices=[]):  # the CPU generator is kept and put back
+            # The CPU generator alone: torch.manual_seed would queue the seed for CUDA as well, with a
+            # copy of the call's stack, which costs more than the rest of a short check.
+            torch.default_generator.manual_seed(seed + 1)
             tokens = fn(model, prompt, temperature, max_len, end_index, generator)
         return _as_tokens(tokens)
 

@@ -80,6 +80,34 @@ def test_a_catalogued_mistake_is_named_first():
     assert "these are right: `linear`" in result.feedback[2]
 
 
+def test_a_mistake_runs_once_per_case_however_many_answers_are_diagnosed():
+    """diagnose keeps each mistake's answer on each case (both are fixed), as grading a class needs;
+    other cases (a grading run's salted ones) run it again, and a reader cannot change what is kept."""
+    from rnn_course.exercises.diagnose import _run_mistake
+
+    runs = []
+
+    def forgot_tanh(x, w):
+        runs.append(tuple(x.shape))
+        return _forgot_tanh(x, w)
+
+    mistake = Mistake("forgot_tanh", "you forgot the tanh", forgot_tanh)
+    exercise = Exercise(
+        "counted", "t", "counted(x, w)", ("x", "w"), ("linear", "activated"),
+        make_cases=lambda: [_case(1, 3, 4, 5), _case(2, 1, 2, 3)], mistakes=(mistake,),
+    )  # fmt: skip
+    for cases in (exercise.cases(), exercise.cases(), exercise.cases(salt=7)):
+        for _ in range(3):
+            assert judge(exercise, cases, run_learner(exercise, _forgot_tanh, cases)).mistake == (
+                "forgot_tanh"
+            )
+    assert runs == [(3, 4), (1, 2)] * 2  # the fixed cases once, the salted ones once
+    case = exercise.cases()[0]
+    kept = _run_mistake(mistake, case)
+    kept[0].zero_()
+    assert torch.equal(_run_mistake(mistake, case)[0], _forgot_tanh(*case.args)[0])
+
+
 def test_the_result_carries_the_mistakes_identifier():
     """CheckResult.mistake: the catalogued name, a general cause's name, "unnamed", or None."""
     assert _judge(_forgot_tanh).mistake == "forgot_tanh"

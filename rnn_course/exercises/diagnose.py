@@ -282,7 +282,7 @@ def _altered_input(exercise, evidence):
             key=lambda item: (not _returned_wrong(*item, exercise), -_entries(item[0].args)),
         )
     )
-    for mistake in _alterations(exercise, evidence[0][0].args):
+    for mistake in _alterations_of(exercise, evidence[0][0]):
         if all(
             _behaves_alike(mistake, c, o, exercise)
             for c, o in evidence
@@ -368,7 +368,7 @@ def _where_wrong(exercise, evidence):
     mistake = next(
         (
             m
-            for m in (*exercise.mistakes, *_alterations(exercise, right[0].args))
+            for m in (*exercise.mistakes, *_alterations_of(exercise, right[0]))
             if m.name == found.name
         ),
         None,
@@ -401,7 +401,7 @@ def _in_some_outputs(exercise, evidence):
         if problem:
             return None
         read.append((case, answers))
-    for mistake in (*exercise.mistakes, *_alterations(exercise, read[0][0].args)):
+    for mistake in (*exercise.mistakes, *_alterations_of(exercise, read[0][0])):
         names = _outputs_it_explains(exercise, mistake, read)
         if names:
             return Diagnosis(
@@ -936,6 +936,14 @@ def _zero_blocks(exercise, names, k):
         return exercise.solve(*args)
 
     return altered
+
+
+def _alterations_of(exercise, case):
+    """``_alterations`` of the case's arguments, made once and kept by the case, so that each is one
+    Mistake whose answers ``_run_mistake`` can keep."""
+    if case.alterations is None:
+        case.alterations = tuple(_alterations(exercise, case.args))
+    return case.alterations
 
 
 def _alterations(exercise, args):
@@ -1564,6 +1572,16 @@ class _Raised:
 
 
 def _run_mistake(mistake, case):
+    """What ``mistake`` returns on ``case``, or a ``_Raised``: run once, then kept by the case.
+
+    Grading a class (or the tests) diagnoses many answers against the same cases and the same
+    mistakes; an altered input is the same mistake again only through ``_alterations_of``."""
+    if mistake not in case.known_answers:
+        case.known_answers[mistake] = _answer_of(mistake, case)
+    return clone(case.known_answers[mistake])  # a copy, so that no reader can change the kept one
+
+
+def _answer_of(mistake, case):
     try:
         return mistake.fn(*clone(case.args))
     except (

@@ -70,6 +70,9 @@ class Case:
         shapes: for each output, its shape in torch's letters, e.g. ("(L, N, H)", "(N, H)").
         named_sizes: sizes a message may name besides the label's and the shapes' axes, such as
             "4*H" (an LSTM's stacked gates); filled in from ``Exercise.named_sizes``.
+        alterations, known_answers: kept by ``diagnose`` (trusted code only): the altered inputs
+            that fit this case's arguments, and what each mistake returned on this case. A mistake
+            and a case are both fixed, so the next diagnosis looks its answer up.
     """
 
     args: tuple
@@ -77,6 +80,8 @@ class Case:
     label: str
     shapes: tuple = ()
     named_sizes: tuple = ()
+    alterations: tuple = field(default=None, repr=False, compare=False)
+    known_answers: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
