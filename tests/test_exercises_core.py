@@ -5,6 +5,7 @@ A private exercise (never registered) keeps these tests independent of the cours
 """
 
 import functools
+import inspect
 import random
 import sys
 
@@ -314,6 +315,72 @@ def test_guard_sees_autograd_only_when_forbidden():
 def test_guard_reports_a_function_that_removes_its_hook():
     assert _guarded(lambda: sys.setprofile(None)) == ["tamper"]
     assert sys.getprofile() is None
+
+
+def test_guard_sees_torch_s_overrides_switched_off_or_changed():
+    """The tripwire rests on torch's function overrides; a function that switches them off (even
+    around an operator alone, which makes no call the hook sees), leaves them off, pushes or pops a
+    mode, or runs a dispatch mode is flagged. Honest code is not."""
+    x, w = torch.randn(2, 3), torch.randn(4, 3)
+    cell = nn.RNNCell(3, 4)
+
+    def kernel_with_overrides_off():
+        with torch._C.DisableTorchFunction():
+            list(
+                map(
+                    functools.partial(torch.rnn_tanh_cell, x),
+                    [torch.zeros(2, 4)],
+                    [cell.weight_ih],
+                    [cell.weight_hh],
+                )
+            )
+
+    def operator_with_overrides_off():
+        with torch._C.DisableTorchFunction():
+            x @ w.T
+
+    left_off = torch._C.DisableTorchFunction()
+
+    class Mode(torch.overrides.TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+    class Recorder(torch.utils._python_dispatch.TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+    def dispatch_mode():
+        with Recorder():
+            x @ w.T
+
+    assert "overrides" in _guarded(kernel_with_overrides_off)
+    assert _guarded(operator_with_overrides_off) == ["overrides"]
+    try:
+        assert _guarded(left_off.__enter__) == ["overrides"]
+    finally:
+        left_off.__exit__(None, None, None)
+    assert _guarded(Mode().__enter__) == ["overrides"]  # the guard takes it off again on leaving
+    assert _guarded(torch._C._pop_torch_function_stack) == ["overrides"]
+    assert "overrides" in _guarded(dispatch_mode)
+    assert _guarded(lambda: torch.tanh(x @ w.T).sum().item()) == []
+
+
+def test_guard_sees_a_copy_of_the_reference_run_with_exec():
+    from rnn_course import reference
+
+    source = inspect.getsource(reference.rnn_cell).replace("def rnn_cell(", "def my_cell(")
+    # its helpers are the test's own, so that only the copy itself can be flagged
+    namespace = {"F": F, "activation_function": lambda name: torch.tanh}
+    namespace["_check_step_shapes"] = lambda *args: None
+    exec(source, namespace)  # the copy, renamed, in a file of its own ("<string>")
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    weights = torch.randn(4, 3), torch.randn(4, 4)
+    assert _guarded(lambda: namespace["my_cell"](x, h, *weights)) == ["reference"]
+
+    def own_cell(x, h, weight_ih, weight_hh):
+        return torch.tanh(x @ weight_ih.T + h @ weight_hh.T)
+
+    assert _guarded(lambda: own_cell(x, h, *weights)) == []
 
 
 def test_autograd_inside_a_forbidding_exercise_fails_the_check():

@@ -27,14 +27,16 @@ subclass, which runs below the tripwire) is reported as tampering, and so is the
 run by torch inside a torch function (a custom op's Python kernel), where the tripwire is off the
 stack.
 
-A function whose code is a byte-for-byte copy of one in ``rnn_course/reference.py`` (its source
-read with ``inspect.getsource`` or ``open`` and run with ``exec``) counts as calling the reference.
+A function whose code is a copy of one in ``rnn_course/reference.py`` (its source read with
+``inspect.getsource`` or ``open`` and run with ``exec``, under any name) counts as calling the
+reference.
 
 This watching is what the learner's own ``check()`` uses: it is light, and a learner who wants to
 fool it can. The grader does not rely on it: it runs only code that passed its allowlist
 (``rnn_course/allowlist.py``), in a child where nothing else from the notebook runs.
 """
 
+import dis
 import os
 import sys
 import types
@@ -75,6 +77,7 @@ _AUTOGRAD_FILES = (  # torch.autograd.grad / backward, torch.autograd.functional
 )
 # the engine's entry; forward-mode dual numbers
 _AUTOGRAD_C_NAMES = frozenset({"run_backward", "_make_dual"})
+_all_disabled = torch._C._is_torch_function_all_disabled  # True while torch's overrides are off
 
 MESSAGES = {
     "torch_rnn": "it calls torch's RNN modules (nn.RNN / nn.RNNCell); write the computation yourself "
@@ -128,17 +131,49 @@ def _fingerprint(code):
         _fingerprint(c) if isinstance(c, types.CodeType) else (type(c).__name__, repr(c))
         for c in code.co_consts
     )
-    return (code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts)
+    return (_instructions(code), _outline(code), consts)
+
+
+def _outline(code):
+    """The names, local names and number of arguments of ``code``: a first, cheap comparison."""
+    return code.co_names, code.co_varnames, code.co_argcount
+
+
+# Python compiles `F.linear(...)` to LOAD_METHOD, or to LOAD_ATTR when `F` is imported in the same
+# source (as in reference.py, and not in a function copied on its own): both are one instruction here.
+_SAME_INSTRUCTION = {"LOAD_METHOD": "LOAD_ATTR"}
+
+
+def _instructions(code):
+    """(name, argument) of each instruction. A jump's argument is its target's place in the list, as
+    the two forms above differ in length; a nested function's code is compared in ``consts``."""
+    instructions = list(dis.get_instructions(code))
+    place = {i.offset: n for n, i in enumerate(instructions)}
+    return tuple(
+        (_SAME_INSTRUCTION.get(i.opname, i.opname), _argument(i, place)) for i in instructions
+    )
+
+
+def _argument(instruction, place):
+    if instruction.opcode in _JUMPS:
+        return place.get(instruction.argval)
+    if isinstance(instruction.argval, types.CodeType):
+        return "code"
+    return repr(instruction.argval)
+
+
+_JUMPS = frozenset(dis.hasjrel + dis.hasjabs)
 
 
 # Read-only, like the other tables here: a learner's cell could change a mutable one in place, and the
 # grader's child restores the module's names, not what they hold.
 _REFERENCE_PRINTS = None  # fingerprint -> function name, for every function in rnn_course.reference
+_REFERENCE_OUTLINES = frozenset()  # their _outline: a code whose outline is not here copies none
 
 
 def _reference_prints():
     """Made once, by Guard.__enter__ (never inside the hook, where an error would remove it)."""
-    global _REFERENCE_PRINTS
+    global _REFERENCE_PRINTS, _REFERENCE_OUTLINES
     if _REFERENCE_PRINTS is None:
         try:
             from .. import reference
@@ -161,7 +196,15 @@ def _reference_prints():
             prints[_fingerprint(code)] = code.co_name
             codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
         _REFERENCE_PRINTS = types.MappingProxyType(prints)
+        _REFERENCE_OUTLINES = frozenset(outline for _, outline, _ in prints)
     return _REFERENCE_PRINTS
+
+
+def _copied_reference(code):
+    """The name of the reference function that ``code`` is a copy of, or None."""
+    if _outline(code) not in _REFERENCE_OUTLINES:  # most code: no fingerprint needed
+        return None
+    return _reference_prints().get(_fingerprint(code))
 
 
 class Tripwire(TorchFunctionMode):
@@ -172,17 +215,19 @@ class Tripwire(TorchFunctionMode):
     def __init__(self, kernels=True, forbidden=()):
         super().__init__()
         self.kernels, self.forbidden = kernels, tuple(forbidden)
-        self.seen, self.forbidden_seen = [], []
+        self.seen, self.forbidden_seen, self._checked = [], [], set()
         self.depth = 0  # > 0 while a torch function runs below it (where it is off the stack)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = getattr(func, "__name__", "")
         if type(name) is not str:
             name = "?"
-        if self.kernels and _is_rnn_kernel(name) and name not in self.seen:
-            self.seen.append(name)
-        if any(part in name for part in self.forbidden) and name not in self.forbidden_seen:
-            self.forbidden_seen.append(name)
+        if name not in self._checked:  # the same name, the same verdict: each is looked at once
+            self._checked.add(name)
+            if self.kernels and _is_rnn_kernel(name):
+                self.seen.append(name)
+            if any(part in name for part in self.forbidden):
+                self.forbidden_seen.append(name)
         self.depth += 1
         try:
             return func(*args, **(kwargs or {}))
@@ -214,7 +259,8 @@ class Guard:
         self._seen = set()
         self._previous = None
         self._installed = self._hook  # one bound method, so that `is` can recognise it later
-        self._verdicts = {}  # id(code) -> (code, the reference function it copies or None)
+        self._verdicts = {}  # id(code) -> (code, what a call of it is flagged with)
+        self._c_names_seen = set()
 
     def _flag(self, kind, name):
         if (kind, name) not in self._seen:
@@ -222,46 +268,55 @@ class Guard:
             self.report.violations.append((kind, name))
 
     def _hook(self, frame, event, arg):
+        # Only calls are looked at: switching torch's overrides off or on again is itself a call, so a
+        # function cannot have them off around another call without a call seeing it.
         if event == "call":
             if self._tripwire and self._tripwire.depth and _learners_code(frame):
                 self._flag("nested", frame.f_code.co_name)  # run by torch inside a torch function
-            self._on_python_call(frame.f_code.co_filename, frame.f_code.co_name, frame.f_code)
+            for kind, name in self._code_verdict(frame.f_code):
+                self._flag(kind, name)
         elif event == "c_call":
             self._on_c_call(getattr(arg, "__name__", ""))
-        if self._watch_torch and torch._C._is_torch_function_all_disabled():
+        else:
+            return
+        if self._watch_torch and _all_disabled():
             self._flag("overrides", "DisableTorchFunction")
 
-    def _on_python_call(self, filename, name, code=None):
+    def _code_verdict(self, code):
+        """The (kind, name) pairs a call of ``code`` is flagged with, worked out once per code object
+        (kept with it, so that its id cannot be reused while the guard runs)."""
+        kept = self._verdicts.get(id(code))
+        if kept is None or kept[0] is not code:
+            kept = self._verdicts[id(code)] = (code, tuple(self._call_flags(code)))
+        return kept[1]
+
+    def _call_flags(self, code):
+        filename, name = code.co_filename, code.co_name
         if self._watch_torch and name == "__torch_dispatch__":  # runs below the tripwire
-            self._flag("overrides", "TorchDispatchMode")
+            yield "overrides", "TorchDispatchMode"
         elif filename.startswith(_EXERCISES_DIR) and filename not in _MACHINERY:
-            self._flag("checker", f"rnn_course.exercises.{os.path.basename(filename)[:-3]}")
+            yield "checker", f"rnn_course.exercises.{os.path.basename(filename)[:-3]}"
         elif self.forbid_rnn and filename.endswith(_RNN_MODULES):
-            self._flag("torch_rnn", "nn.RNN")
+            yield "torch_rnn", "nn.RNN"
         elif self.forbid_rnn and filename.endswith(_REFERENCE):
-            self._flag("reference", name)
-        elif self.forbid_rnn and code is not None and self._copied_reference(code):
-            self._flag("reference", self._copied_reference(code))
+            yield "reference", name
+        elif self.forbid_rnn and _copied_reference(code):  # a copy, run with exec
+            yield "reference", _copied_reference(code)
         elif self.forbid_autograd and any(part in filename for part in _AUTOGRAD_FILES):
-            self._flag("autograd", name)
+            yield "autograd", name
         else:
-            self._on_forbidden_module(filename)
-
-    def _copied_reference(self, code):
-        """The reference function that ``code`` is a copy of, or None."""
-        verdict = self._verdicts.get(id(code))
-        if verdict is None or verdict[0] is not code:
-            verdict = self._verdicts[id(code)] = (code, _reference_prints().get(_fingerprint(code)))
-        return verdict[1]
-
-    def _on_forbidden_module(self, filename):
-        for path, module in self._forbidden_files.items():
-            if filename.endswith(path):
-                self._flag("delegate", module)
+            for path, module in self._forbidden_files.items():
+                if filename.endswith(path):
+                    yield "delegate", module
 
     def _on_c_call(self, name):
         if type(name) is not str:
             name = "?"
+        if (
+            name in self._c_names_seen
+        ):  # each name is looked at once: the same name, the same verdict
+            return
+        self._c_names_seen.add(name)
         if self.forbid_rnn and _is_rnn_kernel(name):
             self._flag("rnn_kernel", name)
         elif self.forbid_autograd and name in _AUTOGRAD_C_NAMES:
@@ -272,7 +327,7 @@ class Guard:
         if self._watch_torch:
             self._tripwire = Tripwire(self.forbid_rnn, self.forbid_functions)
             _reference_prints()
-            if torch._C._is_torch_function_all_disabled():
+            if _all_disabled():
                 self._flag("overrides", "DisableTorchFunction")
             self._depth = torch._C._len_torch_function_stack()
             self._tripwire.__enter__()
@@ -288,10 +343,12 @@ class Guard:
         sys.setprofile(self._previous)
         if self._tripwire:
             depth = torch._C._len_torch_function_stack()
-            ours = torch._C._get_function_stack_at(self._depth) is self._tripwire
+            ours = depth > self._depth and (
+                torch._C._get_function_stack_at(self._depth) is self._tripwire
+            )  # (a function that popped the tripwire off leaves the stack too short to look at)
             if depth != self._depth + 1 or not ours:
                 self._flag("overrides", "TorchFunctionMode")
-            if torch._C._is_torch_function_all_disabled():
+            if _all_disabled():
                 self._flag("overrides", "DisableTorchFunction")
             for _ in range(depth - self._depth):  # its tripwire and what the function left on top
                 torch._C._pop_torch_function_stack()
