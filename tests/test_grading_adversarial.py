@@ -165,7 +165,8 @@ CASES = {
     "memory_message": function(  # a learner's message that looks like the allocator's
         '    raise RuntimeError("DefaultCPUAllocator: can\'t allocate memory: timeout")'
     ),
-    "leaks_as_integers": function("    return torch.zeros(3)[int(x[0, 0] * 1000) + 5]"),
+    # an index made from a hidden input, always out of range (abs), so that the error would echo it
+    "leaks_as_integers": function("    return torch.zeros(3)[abs(int(x[0, 0] * 1000)) + 5]"),
     "surrogate_message": function('    raise ValueError("\\ud800 \\x1b[31mred")'),
     "lookup_table": None,  # filled below
     "unknown_lesson": notebook("x = 1", lesson=None),
