@@ -74,6 +74,17 @@ def test_every_lesson_becomes_an_executed_page_with_its_notebook(built):
     assert 'href="00_hello.ipynb"' in (out / "00_hello.html").read_text()
 
 
+def test_code_with_markup_in_it_is_shown_as_text(tmp_path):
+    """The code of a cell is written as pygments escapes it (the site skips nbconvert's second
+    cleaning of it): markup in the source is text on the page, never markup."""
+    code = 'shown = "<b>bold</b> & <script>alert(1)</script>"'
+    out = tmp_path / "site"
+    build_site(out, _course(tmp_path, second_code=code))
+    page = (out / "01_more.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&amp;" in page
+    assert "<script>alert" not in page and "<b>bold" not in page
+
+
 def test_no_answer_keys_without_with_solutions(built):
     out, _ = built
     assert not list(out.glob("*.solution.html")) and not (out / "solutions").exists()

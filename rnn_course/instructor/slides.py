@@ -149,9 +149,10 @@ def _exporter():
     from jinja2 import DictLoader
     from nbconvert import SlidesExporter
 
-    from ..site import MATHJAX_URL
+    from ..site import CODE_INPUT_BLOCK, MATHJAX_URL
 
-    exporter = SlidesExporter(extra_loaders=[DictLoader({"course-slides.html.j2": _TEMPLATE})])
+    template = _TEMPLATE + CODE_INPUT_BLOCK
+    exporter = SlidesExporter(extra_loaders=[DictLoader({"course-slides.html.j2": template})])
     exporter.template_file = "course-slides.html.j2"
     exporter.mathjax_url = MATHJAX_URL
     exporter.exclude_input_prompt = exporter.exclude_output_prompt = True
