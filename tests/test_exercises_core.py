@@ -4,6 +4,7 @@ A private exercise (never registered) keeps these tests independent of the cours
 "two_outputs(x, w) -> (x @ w.T, tanh of it)", with torch.nn.functional as the oracle.
 """
 
+import dataclasses
 import functools
 import inspect
 import random
@@ -107,6 +108,37 @@ def test_a_mistake_runs_once_per_case_however_many_answers_are_diagnosed():
     kept = _run_mistake(mistake, case)
     kept[0].zero_()
     assert torch.equal(_run_mistake(mistake, case)[0], _forgot_tanh(*case.args)[0])
+    assert dataclasses.replace(case, args=()).known_answers == {}  # a copy keeps nothing
+
+
+def test_what_is_kept_does_not_depend_on_the_notebook_s_torch_settings():
+    """A check run once under no_grad (whose altered inputs need autograd) still names the mistake,
+    then and afterwards; an error is not kept; a mistake whose function cannot be hashed is fine."""
+
+    def without_bias_hh(x, h, weight_ih, weight_hh, bias_ih, bias_hh, grad_h_next):
+        h_next = torch.tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T)
+        grad_pre = grad_h_next * (1 - h_next**2)  # (N, H)
+        grads = {"x": grad_pre @ weight_ih, "h": grad_pre @ weight_hh}
+        grads.update(weight_ih=grad_pre.T @ x, weight_hh=grad_pre.T @ h)
+        return {**grads, "bias_ih": grad_pre.sum(0), "bias_hh": grad_pre.sum(0)}
+
+    with torch.no_grad():
+        assert check("cell_backward", without_bias_hh).mistake == "zero_bias_hh"
+    assert check("cell_backward", without_bias_hh).mistake == "zero_bias_hh"
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self, x, w):
+            return _forgot_tanh(x, w)
+
+    raises = Mistake("raises", "never", lambda x, w: (x @ w).sum())  # (N, K) @ (M, K): raises
+    unhashable = Mistake("forgot_tanh", "you forgot the tanh", Unhashable())
+    exercise = dataclasses.replace(EXERCISE, id="unhashable", mistakes=(raises, unhashable))
+    cases = exercise.cases()
+    outcomes = run_learner(exercise, _forgot_tanh, cases)
+    assert judge(exercise, cases, outcomes).mistake == "forgot_tanh"
+    assert all(id(raises) not in case.known_answers for case in cases)
 
 
 def test_the_result_carries_the_mistakes_identifier():
@@ -364,6 +396,19 @@ def test_guard_sees_torch_s_overrides_switched_off_or_changed():
     assert "overrides" in _guarded(dispatch_mode)
     assert _guarded(lambda: torch.tanh(x @ w.T).sum().item()) == []
 
+    kernel, arguments = functools.partial(torch.rnn_tanh_cell, x), [torch.zeros(2, 4)]
+    arguments = [arguments, [cell.weight_ih], [cell.weight_hh]]
+    switch = torch._C.DisableTorchFunction()
+    switch_on = (type(switch).__exit__, [switch], [None], [None], [None])
+
+    def switched_back_on_from_c():
+        """Between switching off and back on, no call the hook sees: map and list call from C."""
+        switch.__enter__()
+        list(map(kernel, *arguments))
+        list(map(*switch_on))
+
+    assert "overrides" in _guarded(switched_back_on_from_c)
+
 
 def test_guard_sees_a_copy_of_the_reference_run_with_exec():
     from rnn_course import reference
@@ -381,6 +426,9 @@ def test_guard_sees_a_copy_of_the_reference_run_with_exec():
         return torch.tanh(x @ weight_ih.T + h @ weight_hh.T)
 
     assert _guarded(lambda: own_cell(x, h, *weights)) == []
+    # the reference's comprehensions are not fingerprints of their own: honest code writes the same
+    assert _guarded(lambda: tuple(torch.tanh(part) for part in (x, h))) == []
+    assert _guarded(lambda: torch.cat([part.unsqueeze(1) for part in (h, h)], dim=1)) == []
 
 
 def test_autograd_inside_a_forbidding_exercise_fails_the_check():

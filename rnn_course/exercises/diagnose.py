@@ -1572,18 +1572,25 @@ class _Raised:
 
 
 def _run_mistake(mistake, case):
-    """What ``mistake`` returns on ``case``, or a ``_Raised``: run once, then kept by the case.
+    """What ``mistake`` returns on ``case``, or a ``_Raised``.
 
     Grading a class (or the tests) diagnoses many answers against the same cases and the same
-    mistakes; an altered input is the same mistake again only through ``_alterations_of``."""
-    if mistake not in case.known_answers:
-        case.known_answers[mistake] = _answer_of(mistake, case)
-    return clone(case.known_answers[mistake])  # a copy, so that no reader can change the kept one
+    mistakes, so an answer is kept by the case, by the mistake's identity (an altered input is the
+    same mistake again only through ``_alterations_of``). An error is not kept: it can come from the
+    notebook's torch settings of the moment (a default dtype, say) rather than from the mistake."""
+    kept = case.known_answers.get(id(mistake))
+    if kept is not None and kept[0] is mistake:  # kept with it, so that its id is not reused
+        return clone(kept[1])  # a copy, so that no reader can change the kept one
+    answer = _answer_of(mistake, case)
+    if not isinstance(answer, _Raised):
+        case.known_answers[id(mistake)] = (mistake, clone(answer))
+    return answer
 
 
 def _answer_of(mistake, case):
     try:
-        return mistake.fn(*clone(case.args))
+        with torch.enable_grad():  # the altered inputs' torch answers use autograd
+            return mistake.fn(*clone(case.args))
     except (
         Exception
     ) as exc:  # a mistake that cannot run on this case cannot return the learner's answer

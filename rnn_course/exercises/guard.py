@@ -145,13 +145,15 @@ _SAME_INSTRUCTION = {"LOAD_METHOD": "LOAD_ATTR"}
 
 
 def _instructions(code):
-    """(name, argument) of each instruction. A jump's argument is its target's place in the list, as
-    the two forms above differ in length; a nested function's code is compared in ``consts``."""
-    instructions = list(dis.get_instructions(code))
-    place = {i.offset: n for n, i in enumerate(instructions)}
-    return tuple(
-        (_SAME_INSTRUCTION.get(i.opname, i.opname), _argument(i, place)) for i in instructions
-    )
+    """(name, argument) of each instruction, but PUSH_NULL, which Python 3.13 adds to the LOAD_ATTR
+    form. A jump's argument is its target's place in the list, as the two forms differ in length;
+    a nested function's code is compared in ``consts``."""
+    kept, place = [], {}
+    for instruction in dis.get_instructions(code):
+        place[instruction.offset] = len(kept)
+        if instruction.opname != "PUSH_NULL":
+            kept.append(instruction)
+    return tuple((_SAME_INSTRUCTION.get(i.opname, i.opname), _argument(i, place)) for i in kept)
 
 
 def _argument(instruction, place):
@@ -194,7 +196,12 @@ def _reference_prints():
         while codes:
             code = codes.pop()
             prints[_fingerprint(code)] = code.co_name
-            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+            # a nested function too, but not a comprehension or a lambda: honest code has the same
+            codes += [
+                c
+                for c in code.co_consts
+                if isinstance(c, types.CodeType) and not c.co_name.startswith("<")
+            ]
         _REFERENCE_PRINTS = types.MappingProxyType(prints)
         _REFERENCE_OUTLINES = frozenset(outline for _, outline, _ in prints)
     return _REFERENCE_PRINTS
@@ -268,8 +275,6 @@ class Guard:
             self.report.violations.append((kind, name))
 
     def _hook(self, frame, event, arg):
-        # Only calls are looked at: switching torch's overrides off or on again is itself a call, so a
-        # function cannot have them off around another call without a call seeing it.
         if event == "call":
             if self._tripwire and self._tripwire.depth and _learners_code(frame):
                 self._flag("nested", frame.f_code.co_name)  # run by torch inside a torch function
@@ -277,8 +282,7 @@ class Guard:
                 self._flag(kind, name)
         elif event == "c_call":
             self._on_c_call(getattr(arg, "__name__", ""))
-        else:
-            return
+        # at every event, returns included: C can switch the overrides off and on again unseen
         if self._watch_torch and _all_disabled():
             self._flag("overrides", "DisableTorchFunction")
 

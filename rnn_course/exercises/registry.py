@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import torch
+
 from .cases import global_rng_kept, salted
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
@@ -70,9 +72,9 @@ class Case:
         shapes: for each output, its shape in torch's letters, e.g. ("(L, N, H)", "(N, H)").
         named_sizes: sizes a message may name besides the label's and the shapes' axes, such as
             "4*H" (an LSTM's stacked gates); filled in from ``Exercise.named_sizes``.
-        alterations, known_answers: kept by ``diagnose`` (trusted code only): the altered inputs
-            that fit this case's arguments, and what each mistake returned on this case. A mistake
-            and a case are both fixed, so the next diagnosis looks its answer up.
+        alterations, known_answers: kept by ``diagnose`` (trusted code only, never passed in):
+            the altered inputs that fit this case's arguments, and what each mistake returned on
+            this case. A mistake and a case are both fixed, so the next diagnosis looks it up.
     """
 
     args: tuple
@@ -80,8 +82,8 @@ class Case:
     label: str
     shapes: tuple = ()
     named_sizes: tuple = ()
-    alterations: tuple = field(default=None, repr=False, compare=False)
-    known_answers: dict = field(default_factory=dict, repr=False, compare=False)
+    alterations: tuple = field(default=None, init=False, repr=False, compare=False)
+    known_answers: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass
@@ -152,10 +154,10 @@ class Exercise:
         salt gives cases with the same shapes and flags but other numbers (see ``cases.salted``).
         """
         if salt:
-            with salted(salt), global_rng_kept():
+            with salted(salt), global_rng_kept(), torch.enable_grad():
                 return self._named(self.make_cases())
-        if self._cases is None:
-            with global_rng_kept():
+        if self._cases is None:  # torch's answers may use autograd, even in a no_grad block
+            with global_rng_kept(), torch.enable_grad():
                 self._cases = self._named(self.make_cases())
         return self._cases
 
