@@ -729,15 +729,21 @@ def test_a_swapped_argument_class_neither_crashes_the_check_nor_reaches_the_hidd
 
 
 def test_a_real_ctrl_c_still_stops_the_check():
+    """With Python's own Ctrl-C handler in place, as in a kernel. (An earlier test in the same
+    pytest worker can leave another one: the check then leaves Ctrl-C to it, and so does this test.)"""
     import signal
 
     def interrupted(x, w):
         signal.raise_signal(signal.SIGINT)
         return _right(x, w)
 
-    with pytest.raises(KeyboardInterrupt):
-        _judge(interrupted)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _judge(interrupted)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # --- the catalogue-free diagnosis: errors read as causes, sizes named with the case's letters ------
