@@ -304,8 +304,8 @@ class Guard:
             yield "torch_rnn", "nn.RNN"
         elif self.forbid_rnn and filename.endswith(_REFERENCE):
             yield "reference", name
-        elif self.forbid_rnn and _copied_reference(code):  # a copy, run with exec
-            yield "reference", _copied_reference(code)
+        elif self.forbid_rnn and (copied := _copied_reference(code)):  # a copy, run with exec
+            yield "reference", copied
         elif self.forbid_autograd and any(part in filename for part in _AUTOGRAD_FILES):
             yield "autograd", name
         else:
@@ -316,9 +316,8 @@ class Guard:
     def _on_c_call(self, name):
         if type(name) is not str:
             name = "?"
-        if (
-            name in self._c_names_seen
-        ):  # each name is looked at once: the same name, the same verdict
+        # the same name, the same verdict: each is looked at once
+        if name in self._c_names_seen:
             return
         self._c_names_seen.add(name)
         if self.forbid_rnn and _is_rnn_kernel(name):

@@ -154,15 +154,17 @@ class Exercise:
         salt gives cases with the same shapes and flags but other numbers (see ``cases.salted``).
         """
         if salt:
-            with salted(salt), global_rng_kept(), torch.enable_grad():
-                return self._named(self.make_cases())
-        if self._cases is None:  # torch's answers may use autograd, even in a no_grad block
-            with global_rng_kept(), torch.enable_grad():
-                self._cases = self._named(self.make_cases())
+            with salted(salt):
+                return self._made()
+        if self._cases is None:
+            self._cases = self._made()
         return self._cases
 
-    def _named(self, cases):
-        cases = list(cases)
+    def _made(self):
+        """New cases, leaving the global random state as it was; torch's answers may use autograd,
+        so gradients are on even inside the notebook's no_grad block."""
+        with global_rng_kept(), torch.enable_grad():
+            cases = list(self.make_cases())
         for case in cases:
             case.named_sizes = tuple(self.named_sizes)
         return cases
