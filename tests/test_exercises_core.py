@@ -109,6 +109,7 @@ def test_a_mistake_runs_once_per_case_however_many_answers_are_diagnosed():
     kept[0].zero_()
     assert torch.equal(_run_mistake(mistake, case)[0], _forgot_tanh(*case.args)[0])
     assert dataclasses.replace(case, args=()).known_answers == {}  # a copy keeps nothing
+    assert dataclasses.replace(exercise, id="copied")._cases is None  # nor a copied exercise
 
 
 def test_what_is_kept_does_not_depend_on_the_notebook_s_torch_settings():

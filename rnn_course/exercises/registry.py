@@ -130,7 +130,7 @@ class Exercise:
     named_sizes: tuple = ()
     slopes: tuple = None
     gates: tuple = None
-    _cases: list = field(default=None, repr=False, compare=False)
+    _cases: list = field(default=None, init=False, repr=False, compare=False)  # made by cases()
 
     def __post_init__(self):
         self.mistakes = tuple(self.mistakes)
