@@ -10,6 +10,9 @@ nbval (``--nbval-current-env``) and ``rnn_course.executor`` both build their ker
 kernelspec that runs ``tests/kernel_launcher.py``, whose kernels are forked from a process that has
 already imported torch and matplotlib (``tests/kernel_zygote.py`` says why, and what a forked kernel
 shares with a fresh one). ``RNN_COURSE_FRESH_KERNELS=1`` keeps ordinary kernels.
+
+The run's first process (xdist's controller, or the only one) also makes the folder where the
+lessons' trainings are kept for the whole run (``tests/training_memo.py``), and removes it at the end.
 """
 
 import os
@@ -23,10 +26,15 @@ collect_ignore_glob = ["notebooks/[0-9][0-9]_*.ipynb"]
 
 TESTS = Path(__file__).resolve().parent / "tests"
 ZYGOTE_SOCKET = "RNN_COURSE_KERNEL_ZYGOTE"
+TRAINING_MEMO = "RNN_COURSE_TRAINING_MEMO"  # tests/training_memo.py reads it
 _zygote = {}  # its "folder", and its "process" once this process's first kernel has started it
+_memo = {}  # the run's training memo "folder", in the process that made it
 
 
 def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # xdist's workers inherit the variable
+        _memo["folder"] = tempfile.mkdtemp(prefix="rnn-course-training-")
+        os.environ[TRAINING_MEMO] = _memo["folder"]
     runs_tests = hasattr(config, "workerinput") or not config.getoption("numprocesses", None)
     if not runs_tests or os.environ.get("RNN_COURSE_FRESH_KERNELS"):
         return
@@ -71,3 +79,6 @@ def pytest_unconfigure(config):
     if "folder" in _zygote:
         os.environ.pop(ZYGOTE_SOCKET, None)
         shutil.rmtree(_zygote["folder"])
+    if "folder" in _memo:
+        os.environ.pop(TRAINING_MEMO, None)
+        shutil.rmtree(_memo["folder"])

@@ -20,6 +20,10 @@ variables in ``PER_KERNEL``: torch and matplotlib read some variables (``OMP_NUM
 ``MPLBACKEND``...) once, when imported. For any other environment it answers ``fresh`` and the
 launcher starts an ordinary kernel.
 
+One thing differs on purpose: the zygote wraps the lessons' training functions in the run's training
+memo (``training_memo.py``), so that a model the run has already trained from the same inputs is put
+back instead of trained again.
+
 The root ``conftest.py`` starts one zygote per pytest process, at its first kernel, and stops it at
 the end; ``RNN_COURSE_FRESH_KERNELS=1`` turns it off. JupyterLab's tests, nbgrader's test and the
 command line run in subprocesses start ordinary kernels, so an ordinary start stays tested.
@@ -59,6 +63,10 @@ def serve(path):
     import matplotlib.pyplot  # noqa: F401
     import torch._dynamo  # noqa: F401
     import torch.optim  # noqa: F401
+
+    memo_folder = training_memo.folder()
+    if memo_folder is not None:
+        training_memo.install(memo_folder)  # the kernels share the run's trainings
 
     os.environ.clear()
     os.environ.update(own_env)
@@ -145,6 +153,8 @@ def _exit_with_launcher(conn):
 
 
 if __name__ == "__main__":
+    import training_memo  # beside this file, so imported before the folder leaves sys.path
+
     del sys.path[0]  # this folder: a kernel must not import the tests' modules
     child = serve(sys.argv[1])
     if child is not None:

@@ -7,7 +7,8 @@ lesson per pytest process, shared by both. The run stops after the last cell tha
 later cells cannot change what is recorded, and some of them train (lessons 09, 13, 15, 16). A
 multiple-choice answer is a letter, which neither test reads, so a cell that only asks one does not
 keep the run going. ``test_learner_notebooks.py`` runs every cell of every learner notebook in a
-kernel.
+kernel. A training that this run's kernels have done already (lesson 15's) is put back from the
+run's training memo instead of done again (``training_memo.py``).
 """
 
 import ast
@@ -16,6 +17,8 @@ import functools
 import io
 import re
 from dataclasses import dataclass, field
+
+import training_memo  # beside this file (tests/ is on sys.path)
 
 CHECK = re.compile(r"^\s*check\(\s*[\"'](\w+)[\"']\s*,\s*(\w+)\s*\)\s*$")
 RECORDED = re.compile(r"\b(check|check_shapes|check_prediction)\s*\(")  # a call the run records
@@ -154,7 +157,7 @@ def run_lesson(learner_path):
     wanted = {where: (eid, name) for where, eid, name in exercises(notebook)}
     run, namespace = LessonRun(), {"__name__": "__lesson__"}
     last = last_recorded_cell(notebook)
-    with _recording(run), _torch_state_kept():
+    with _recording(run), _torch_state_kept(), training_memo.installed(training_memo.folder()):
         for index, cell in enumerate(notebook.cells[: last + 1]):
             if cell.cell_type != "code":
                 continue

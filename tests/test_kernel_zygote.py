@@ -72,6 +72,15 @@ def test_a_forked_kernel_sees_what_a_fresh_one_sees(tmp_path, monkeypatch):
     assert figures[0] == figures[1] == [["image/png", "text/plain"]]
 
 
+def test_a_forked_kernel_keeps_its_trainings_in_the_run_s_memo(tmp_path):
+    wrapped = (
+        "from rnn_course import gating, seq2seq\n"
+        "print(hasattr(gating.train_remember_first, '__wrapped__'), hasattr(seq2seq.train, '__wrapped__'))"
+    )
+    expected = "True True\n" if os.environ.get("RNN_COURSE_TRAINING_MEMO") else "False False\n"
+    assert printed(run(wrapped, folder=tmp_path).cells[0]) == expected
+
+
 def test_two_forked_kernels_draw_different_unseeded_numbers(tmp_path):
     draw = "import random, numpy, torch\nprint(random.random(), numpy.random.rand(), torch.rand(1).item())"
     first, second = (printed(run(draw, folder=tmp_path).cells[0]).split() for _ in range(2))
