@@ -35,8 +35,7 @@ LONG_FIRST = [
     "tests/test_question_sizes.py",
     "tests/test_exercise_contract.py",
     "tests/test_attempts.py",
-    "tests/test_browser_lab_lessons_06_16.py",
-    "tests/test_browser_lab_lessons_00_05.py",
+    "tests/test_browser_lab.py",
     "tests/test_browser_instructor.py",
     "tests/test_instructor_nbgrader.py",
     # the answer keys that take longest under nbval (the other keys, short, fill in at the end)

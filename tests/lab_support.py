@@ -15,9 +15,10 @@ One lesson still runs in JupyterLab end to end, as a learner would: the learner 
 01 runs all its cells, then a wrong answer typed into its exercise gets failure feedback that names
 the mistake, and a correct one gets "passed".
 
-The tests are ``tests/test_browser_lab_lessons_*.py``, two files (00-05 with the learner typing,
-and 06-16), so that ``--dist loadfile`` spreads them over the workers; each file starts its own
-server and browser, and its tests share one JupyterLab page (``_LabApp``), one notebook at a time.
+The tests are in ``tests/test_browser_lab.py``, one file, so that its tests share one server, one
+browser and one JupyterLab page (``_LabApp``), one notebook at a time. (They were two files, one per
+worker, while each answer key still ran here; without those runs, a second server and a second
+JupyterLab page cost more than the file takes on one worker.)
 """
 
 import json
@@ -330,22 +331,6 @@ def _page_problems(page, figures=True):
     if figures:
         problems += figure_problems(page, ".jp-OutputArea-output img")
     return problems
-
-
-def answer_keys(first, last):
-    """The answer keys of lessons ``first`` to ``last`` (two-digit numbers, both included)."""
-    return [name for name in ANSWER_KEYS if first <= name[:2] <= last]
-
-
-def answer_key_test(first, last):
-    """The test of the answer keys of lessons ``first`` to ``last``, for a test file to bind to a
-    ``test_`` name (each file also imports the ``browser``, ``lab`` and ``notebook_page`` fixtures)."""
-
-    @pytest.mark.parametrize("name", answer_keys(first, last))
-    def test_answer_key_opens_clean_and_shows_clean_in_jupyterlab(notebook_page, name):
-        check_answer_key(notebook_page, name)
-
-    return test_answer_key_opens_clean_and_shows_clean_in_jupyterlab
 
 
 def check_answer_key(notebook_page, name):

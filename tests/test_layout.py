@@ -3,11 +3,9 @@ rooms below it, never upward. And the browser tests, split over several files, s
 answer key."""
 
 import ast
-import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "rnn_course"
-TESTS = Path(__file__).resolve().parent
 
 # The rooms of rnn_course, lowest first. A module may import from its own row and the rows above it.
 ROOMS = [
@@ -100,16 +98,3 @@ def test_the_layout_check_names_upward_imports_and_accepts_downward_ones(tmp_pat
         "reference.py imports models",
         "site.py imports cli",
     ]
-
-
-def test_the_jupyterlab_browser_files_cover_every_answer_key_once():
-    ranges = []
-    for path in sorted(TESTS.glob("test_browser_lab_lessons_*.py")):
-        ranges += re.findall(r'answer_key_test\("(\d\d)", "(\d\d)"\)', path.read_text())
-    keys = sorted(
-        p.name[:2] for p in (PACKAGE.parent / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")
-    )
-    covered = sorted(key for key in keys for first, last in ranges if first <= key <= last)
-    assert covered == keys, (
-        f"answer keys per lesson in the browser files: {covered}, expected {keys}"
-    )

@@ -1,9 +1,13 @@
-"""JupyterLab in a browser: the answer keys of lessons 06-16 (see lab_support.py)."""
+"""JupyterLab in a browser: every answer key as stored, and a learner typing into an exercise (see
+lab_support.py). One file, so one server, one browser and one JupyterLab page serve all its tests."""
 
+import pytest
 from browser_support import browser, require_browser  # noqa: F401  (browser: a fixture)
 from lab_support import (  # noqa: F401  (lab, lab_app: fixtures)
+    ANSWER_KEYS,
     WATCH_KERNEL_JS,
-    answer_key_test,
+    check_answer_key,
+    check_learner_feedback,
     kernel_changed,
     lab,
     lab_app,
@@ -12,7 +16,14 @@ from lab_support import (  # noqa: F401  (lab, lab_app: fixtures)
 
 require_browser()
 
-test_answer_key_opens_clean_and_shows_clean_in_jupyterlab = answer_key_test("06", "16")
+
+@pytest.mark.parametrize("name", ANSWER_KEYS)
+def test_answer_key_opens_clean_and_shows_clean_in_jupyterlab(notebook_page, name):
+    check_answer_key(notebook_page, name)
+
+
+def test_learner_sees_failure_feedback_then_passed(notebook_page):
+    check_learner_feedback(notebook_page)
 
 
 def test_the_kernel_watch_sees_a_restart(notebook_page):
