@@ -64,6 +64,11 @@ _TEMPLATE = (
 .site-nav a { color: #0969da; text-decoration: none; }
 .site-nav a:hover { text-decoration: underline; }
 .site-nav .spacer { flex: 1; }
+/* The browser lays out only the cells near the screen, and the others when they are scrolled to or
+   measured: a long lesson opens sooner, and MathJax, which measures every formula, typesets it in
+   about a third less time (benchmarks/README.md). */
+.jp-Cell { content-visibility: auto; contain-intrinsic-size: auto 120px; }
+@media print { .jp-Cell { content-visibility: visible; } }
 </style>
 {% endblock extra_css %}
 {%- block html_head_js_mathjax -%}

@@ -44,6 +44,11 @@ LINKS_JS = (
 )
 MATH_RENDERED_JS = """() => document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG').length"""
 MATHJAX_DONE_JS = """() => new Promise(resolve => MathJax.Hub.Queue(() => resolve(true)))"""
+# The site lays out only the cells near the screen (``content-visibility: auto`` in rnn_course/site.py),
+# and innerText leaves out what is not laid out: every cell is laid out first, as scrolling through
+# the page would, before the test reads the text a learner sees.
+LAY_OUT_EVERY_CELL_JS = """() => document.querySelectorAll('.jp-Cell')
+    .forEach(cell => { cell.style.contentVisibility = 'visible'; })"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -157,6 +162,7 @@ def test_site_page_loads_offline_with_links_images_and_math(shared, site, link_s
         page_name in LESSONS
         and "NotImplementedError" in (ROOT / "notebooks" / f"{page_name}.ipynb").read_text()
     ):
+        page.evaluate(LAY_OUT_EVERY_CELL_JS)
         if "not attempted" not in page.inner_text("body"):
             problems.add("the untouched exercises do not show 'not attempted'")
     problems.check()
