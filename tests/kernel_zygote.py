@@ -3,7 +3,8 @@
 Every notebook the suite runs gets a kernel of its own: each answer key under nbval, and each learner
 copy through ``rnn_course.executor``. In a fresh kernel most of a short lesson's time is the same
 imports, every time: torch (about 1.4 s on the CI machine), ``torch._dynamo``, which torch.optim
-imports at the first ``step()`` (1.3 s), matplotlib (0.5 s), and the kernel itself (0.3 s).
+imports at the first ``step()`` (1.3 s), matplotlib (0.5 s), and the kernel itself (0.3 s; ipykernel,
+IPython and debugpy, 0.2 s of it).
 
 ``python tests/kernel_zygote.py SOCKET`` does those imports once and waits on a Unix socket. The
 kernelspec the suite uses runs ``tests/kernel_launcher.py`` instead of ``-m ipykernel_launcher``:
@@ -63,6 +64,7 @@ def serve(path):
     import matplotlib.pyplot  # noqa: F401
     import torch._dynamo  # noqa: F401
     import torch.optim  # noqa: F401
+    from ipykernel import ipkernel, kernelapp  # noqa: F401  (the kernel's own, debugpy included)
 
     memo_folder = training_memo.folder()
     if memo_folder is not None:
