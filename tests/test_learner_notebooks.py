@@ -10,7 +10,7 @@ browser test (``executed_notebooks.py``).
 
 import nbformat
 import pytest
-from executed_notebooks import LEARNER_NOTEBOOKS, executed_learner
+from executed_notebooks import LEARNER_NOTEBOOKS, executed_learner_or_help
 
 
 def _text(cell):
@@ -25,7 +25,7 @@ def _text(cell):
 
 @pytest.mark.parametrize("name", LEARNER_NOTEBOOKS)
 def test_learner_notebook_runs_and_untouched_exercises_are_not_attempted(name, tmp_path_factory):
-    nb = nbformat.read(executed_learner(name, tmp_path_factory), as_version=4)
+    nb = nbformat.read(executed_learner_or_help(name, tmp_path_factory), as_version=4)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     skipped = [i for i, c in enumerate(code) if c.source.strip() and c.execution_count is None]
     assert not skipped, f"{name}: code cells {skipped} did not run"
