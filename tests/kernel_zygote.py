@@ -26,8 +26,9 @@ memo (``training_memo.py``), so that a model the run has already trained from th
 back instead of trained again.
 
 The root ``conftest.py`` starts one zygote per pytest process, at its first kernel, and stops it at
-the end; ``RNN_COURSE_FRESH_KERNELS=1`` turns it off. JupyterLab's tests, nbgrader's test and the
-command line run in subprocesses start ordinary kernels, so an ordinary start stays tested.
+the end; ``RNN_COURSE_FRESH_KERNELS=1`` turns it off. JupyterLab's test server gets a zygote of its
+own, started with the server's environment (``lab_support.py``). nbgrader's test and the command
+line run in subprocesses start ordinary kernels, so an ordinary start stays tested.
 """
 
 import json

@@ -1,7 +1,8 @@
 """JupyterLab end to end, in a real browser: what a learner sees, which nbval cannot.
 
 A JupyterLab server runs on 127.0.0.1 with a token, over a scratch copy of notebooks/ (so nothing it
-saves reaches the repository).
+saves reaches the repository). Its kernels are forked from a zygote, like the rest of the suite's
+(``_kernel_zygote``): a kernel for an answer key that nothing runs cost about 0.9 s of CPU to start.
 
 Each notebook executes once per test run. The answer keys are executed by nbval in strict mode
 (``addopts`` in pyproject.toml), which fails when a fresh run's outputs differ from those stored in
@@ -24,11 +25,14 @@ JupyterLab page cost more than the file takes on one worker.)
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from browser_support import (
@@ -138,6 +142,7 @@ def lab(tmp_path_factory):
         JUPYTERLAB_WORKSPACES_DIR=str(scratch / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
     )
+    zygote = _kernel_zygote(scratch, env)
     log = scratch / "jupyterlab.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -158,6 +163,32 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if zygote is not None:
+            zygote.kill()
+            zygote.wait()
+            shutil.rmtree(Path(env["RNN_COURSE_KERNEL_ZYGOTE"]).parent, ignore_errors=True)
+
+
+def _kernel_zygote(scratch, env):
+    """Fork the server's kernels from a zygote of their own, as the suite's other kernels are
+    (tests/kernel_zygote.py): a kernelspec named python3, first in ``JUPYTER_PATH``, runs
+    tests/kernel_launcher.py, and the zygote has the server's environment. Adds both to ``env`` and
+    returns the zygote's process; None where the suite's kernels are ordinary
+    (``RNN_COURSE_FRESH_KERNELS``). The zygote starts beside the server; a kernel asked for before
+    it is ready, or if it fails, starts as an ordinary one (tests/kernel_launcher.py)."""
+    import ipykernel.kernelspec
+
+    spec = ipykernel.kernelspec.get_kernel_dict()  # the suite's, from the root conftest.py
+    if not any(part.endswith("kernel_launcher.py") for part in spec["argv"]):
+        return None
+    kernels = scratch / "jupyter-path" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps(spec))
+    env["JUPYTER_PATH"] = str(scratch / "jupyter-path")
+    socket_path = Path(tempfile.mkdtemp(prefix="rnn-lab-")) / "zygote.sock"  # short: a socket path
+    env["RNN_COURSE_KERNEL_ZYGOTE"] = str(socket_path)
+    command = [sys.executable, str(ROOT / "tests" / "kernel_zygote.py"), str(socket_path)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
 class _LabApp:
