@@ -31,13 +31,14 @@ SAME_WORKER = {
 LONG_FIRST = [
     "tests/test_browser_site.py",
     "tests/test_learner_notebooks.py",
+    # mostly waiting on nbgrader's commands, one at a time: beside the notebooks, not at the end
+    "tests/test_instructor_nbgrader.py",
     "tests/test_exercise_leaks.py",
     "tests/test_question_sizes.py",
     "tests/test_exercise_contract.py",
     "tests/test_attempts.py",
     "tests/test_browser_lab.py",
     "tests/test_browser_instructor.py",
-    "tests/test_instructor_nbgrader.py",
     # the answer keys that take longest under nbval (the other keys, short, fill in at the end)
     "notebooks/solutions/16_attention.ipynb",
     "notebooks/solutions/14_when_gating_helps.ipynb",
