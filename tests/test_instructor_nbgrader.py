@@ -4,8 +4,9 @@ The unit tests read the converted notebooks. The end-to-end test runs nbgrader i
 (``generate_assignment``, then ``autograde`` of a correct and a wrong submission); it needs an
 nbgrader whose Python also has torch. ``.ci/run`` installs one in ``.venv/nbgrader`` (a venv of its
 own that sees ``.venv``'s packages, so nbgrader's JupyterLab extensions stay out of the learner's
-JupyterLab) and points ``RNN_COURSE_NBGRADER`` at it; under CI a missing nbgrader is a failure,
-elsewhere the test is skipped with the reason. To run it by hand after ``.ci/run``:
+JupyterLab) and points ``RNN_COURSE_NBGRADER`` at it. It installs it while the tests start, so the
+test first waits for the file ``RNN_COURSE_NBGRADER_READY`` names. Under CI a missing nbgrader is a
+failure, elsewhere the test is skipped with the reason. To run it by hand after ``.ci/run``:
 
     RNN_COURSE_NBGRADER=.venv/nbgrader/bin/nbgrader .venv/bin/python -m pytest tests/test_instructor_nbgrader.py
 """
@@ -15,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -103,6 +105,7 @@ def _submit(course_dir, student, body):
 
 def _require_nbgrader():
     """Skip without nbgrader; under CI (``CI`` set), where ``.ci/run`` installs it, fail instead."""
+    _wait_for_the_install()
     if NBGRADER:
         return
     reason = (
@@ -112,6 +115,23 @@ def _require_nbgrader():
     if os.environ.get("CI"):
         pytest.fail(f"the nbgrader test cannot run under CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def _wait_for_the_install(timeout=600.0):
+    """``.ci/run`` installs nbgrader while the tests start; when it is done, the file named by
+    ``RNN_COURSE_NBGRADER_READY`` says "installed", or "failed" and pip's last lines. Without that
+    variable there is nothing to wait for."""
+    status = os.environ.get("RNN_COURSE_NBGRADER_READY")
+    if not status:
+        return
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(status):
+        if time.monotonic() > deadline:
+            pytest.fail(f"nbgrader's install did not finish within {timeout:.0f} s", pytrace=False)
+        time.sleep(0.5)
+    said = Path(status).read_text()
+    if said.strip() != "installed":
+        pytest.fail(f"nbgrader's install by .ci/run failed:\n{said}", pytrace=False)
 
 
 def test_nbgrader_generates_and_autogrades_a_right_and_a_wrong_submission(tmp_path):
