@@ -185,3 +185,14 @@ def test_a_training_that_draws_from_the_global_generator_leaves_it_as_a_real_one
         model = torch.nn.Linear(3, 2)
         assert_same(outcome(model, once(model, 1)), real)
         assert spy.calls == calls
+
+
+def test_keyword_arguments_are_kept_by_name(tmp_path):
+    spy = counted(gating.train_remember_first)
+    once = training_memo.memoised(spy, tmp_path)
+    short = dict(length=6, num_symbols=4, test_size=11)
+    once(classifier(0), 0, steps=3, batch_size=7, **short)
+    once(classifier(0), 0, batch_size=7, steps=3, **short)  # the same call, keywords reordered
+    assert spy.calls == 1
+    once(classifier(0), 0, batch_size=3, steps=7, **short)  # the two values swapped between names
+    assert spy.calls == 2

@@ -125,25 +125,26 @@ def _put_back(model, kept):
 
 def _key(train, model, args, kwargs):
     """A hex digest of everything the training's outcome depends on, or None for inputs never kept."""
-    if not isinstance(model, torch.nn.Module) or any(
-        t.device.type != "cpu" for t in model.state_dict().values()
-    ):
+    if not isinstance(model, torch.nn.Module):
         return None
-    words = [_plain(value) for value in (*args, *kwargs.values())]
-    if any(word is None for word in words):
+    state = model.state_dict()
+    if any(t.device.type != "cpu" for t in state.values()):
+        return None
+    # each argument with its position or its keyword, so that keywords in any order are one call
+    words = {str(key): _plain(value) for key, value in (*enumerate(args), *kwargs.items())}
+    if None in words.values():
         return None
     digest = hashlib.sha256()
     for part in (
         f"{train.__module__}.{train.__qualname__}",
-        *words,
-        *sorted(kwargs),
+        *(f"{key}={word}" for key, word in sorted(words.items())),
         type(model).__qualname__,
         repr(model),
         repr(model.training),
         *_torch_settings(),
     ):
         digest.update(part.encode() + b"\0")
-    for name, tensor in model.state_dict().items():
+    for name, tensor in state.items():
         _add_tensor(digest, name, tensor)
     for name, parameter in model.named_parameters():
         digest.update(f"{name} requires_grad={parameter.requires_grad}".encode())
